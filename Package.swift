@@ -1,0 +1,112 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "haven",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "haven", targets: ["haven"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Domain: value types and pure functions, Foundation only.
+        .target(name: "HavenCore", swiftSettings: swiftSettings),
+        // Persistence behind protocols: SQLite via GRDB, sealing, outbox.
+        .target(
+            name: "HavenStore",
+            dependencies: [
+                "HavenCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libcurl, the system library (libcurl4-openssl-dev).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Alert delivery: SMTP/HTTPS through libcurl, Maildir, outbox worker, SLA escalation.
+        .target(
+            name: "HavenAlerts",
+            dependencies: [
+                "HavenCore", "HavenStore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SMS providers: verify the signature, parse the message, shape the silent answer. Pure.
+        .target(
+            name: "SMSAdapters",
+            dependencies: [
+                "HavenCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "SMSAdapters",
+            exclude: ["README.md", "gammu"],
+            swiftSettings: swiftSettings
+        ),
+        // Renders StaticSite/ templates and locales into static files. Foundation only.
+        .target(name: "HavenSite", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
+        // The Hummingbird application: intake, SMS routes, console, middleware.
+        .target(
+            name: "HavenHTTP",
+            dependencies: [
+                "HavenCore", "HavenStore", "HavenAlerts", "SMSAdapters", "HavenSite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "haven",
+            dependencies: [
+                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenSite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HavenStoreTests", dependencies: ["HavenStore", "HavenCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HavenAlertsTests",
+            dependencies: ["HavenAlerts", "HavenStore", "HavenCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMSAdaptersTests",
+            dependencies: ["SMSAdapters", "HavenCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HavenHTTPTests",
+            dependencies: [
+                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

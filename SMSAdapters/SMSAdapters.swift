@@ -1,0 +1,1 @@
+// SMSAdapters: one file per provider.

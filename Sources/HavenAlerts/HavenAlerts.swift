@@ -1,0 +1,1 @@
+// HavenAlerts: see DESIGN.md

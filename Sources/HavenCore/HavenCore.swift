@@ -1,0 +1,1 @@
+// HavenCore: see DESIGN.md

@@ -1,0 +1,1 @@
+// HavenHTTP: see DESIGN.md

@@ -1,0 +1,1 @@
+// HavenSite: see DESIGN.md

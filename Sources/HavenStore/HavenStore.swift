@@ -1,0 +1,1 @@
+// HavenStore: see DESIGN.md
