@@ -1,1 +1,0 @@
-// HavenCore: see DESIGN.md

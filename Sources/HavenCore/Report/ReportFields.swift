@@ -1,0 +1,45 @@
+/// A submission before validation: flat, dotted field names (`safety.phone`) with the values given.
+///
+/// JSON objects are flattened into dotted names and forms post them as they are, so the website,
+/// the JSON API and staff entry all meet one validator.
+public struct ReportFields: Sendable {
+    public private(set) var values: [String: [String]] = [:]
+    /// Problems found while flattening (a number where text was expected…).
+    public var problems: [FieldProblem] = []
+
+    public init() {}
+
+    public init(pairs: [(String, String)]) {
+        for (name, value) in pairs { append(value, to: name) }
+    }
+
+    public mutating func append(_ value: String, to name: String) {
+        values[name, default: []].append(value)
+    }
+
+    public func first(_ name: String) -> String? {
+        guard let value = values[name]?.first?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+            return nil
+        }
+        return value
+    }
+
+    public func all(_ name: String) -> [String] {
+        (values[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    /// Fields the intake understands; anything else is refused so a client's typo never drops data silently.
+    public static let known: Set<String> = [
+        "reporter", "immediate_danger", "message",
+        "survivor.name", "survivor.address", "survivor.postcode", "survivor.tenancy_reference",
+        "reporter_contact.name", "reporter_contact.phone", "reporter_contact.email",
+        "reporter_contact.relationship", "reporter_contact.survivor_aware",
+        "safety.methods", "safety.phone", "safety.email", "safety.safe_times", "safety.safe_days",
+        "safety.safe_from", "safety.safe_to", "safety.voicemail", "safety.code_word",
+        "safety.third_party_contact",
+        "female_officer", "language", "access_needs", "access_other", "consent_to_share",
+    ]
+
+    /// Fields a web form carries for presentation only; accepted and not stored.
+    public static let presentation: Set<String> = ["form", "locale", "submission_id", "show_reference"]
+}

@@ -1,0 +1,178 @@
+/// Turns raw fields into a `ReportSubmission`, or the full list of problems (field and reason).
+public struct ReportValidator: Sendable {
+    public static let messageLimit = 10_000
+
+    public init() {}
+
+    public func validate(_ fields: ReportFields) -> Result<ReportSubmission, ValidationFailure> {
+        var check = Check(fields: fields)
+        check.problems += fields.problems
+        for name in fields.values.keys.sorted()
+        where !ReportFields.known.contains(name) && !ReportFields.presentation.contains(name) {
+            check.problems.append(FieldProblem(field: name, problem: .unknownField))
+        }
+
+        let reporter = check.choice("reporter", ReporterType.self) ?? .survivor
+        let danger = check.flag("immediate_danger")
+        let message = check.text("message", limit: Self.messageLimit) ?? ""
+        if message.isEmpty, !danger { check.problems.append(FieldProblem(field: "message", problem: .required)) }
+
+        let survivor = SurvivorDetails(
+            name: check.text("survivor.name", limit: 200),
+            address: check.text("survivor.address", limit: 500),
+            postcode: check.postcode("survivor.postcode"),
+            tenancyReference: check.text("survivor.tenancy_reference", limit: 60)
+        )
+        let contact = ReporterContact(
+            name: check.text("reporter_contact.name", limit: 200),
+            phone: check.phone("reporter_contact.phone"),
+            email: check.email("reporter_contact.email"),
+            relationship: check.choice("reporter_contact.relationship", ReporterContact.Relationship.self),
+            survivorAware: check.choice("reporter_contact.survivor_aware", SurvivorAwareness.self) ?? .unknown
+        )
+        let safety = check.safety()
+        let accessNeeds = check.choices("access_needs", AccessNeed.self)
+
+        let submission = ReportSubmission(
+            reporterType: reporter,
+            immediateDanger: danger,
+            message: message,
+            survivor: survivor,
+            reporterContact: reporter == .survivor && contact == ReporterContact() ? nil : contact,
+            safety: safety,
+            femaleOfficerRequested: check.flag("female_officer"),
+            language: check.text("language", limit: 50),
+            accessNeeds: accessNeeds,
+            accessOther: check.text("access_other", limit: 500),
+            consentToShare: check.flag("consent_to_share")
+        )
+        return check.problems.isEmpty ? .success(submission) : .failure(ValidationFailure(problems: check.problems))
+    }
+}
+
+/// The running state of one validation: reads fields and collects problems.
+private struct Check {
+    let fields: ReportFields
+    var problems: [FieldProblem] = []
+
+    mutating func fail(_ field: String, _ code: FieldProblem.Code) {
+        problems.append(FieldProblem(field: field, problem: code))
+    }
+
+    mutating func text(_ name: String, limit: Int) -> String? {
+        guard let value = fields.first(name) else { return nil }
+        if value.count > limit {
+            fail(name, .tooLong)
+            return nil
+        }
+        return value
+    }
+
+    mutating func flag(_ name: String) -> Bool {
+        guard let value = fields.first(name)?.lowercased() else { return false }
+        switch value {
+        case "yes", "true", "on", "1", "y": return true
+        case "no", "false", "off", "0", "n": return false
+        default:
+            fail(name, .invalidChoice)
+            return false
+        }
+    }
+
+    mutating func choice<T: RawRepresentable<String>>(_ name: String, _ type: T.Type) -> T? {
+        guard let value = fields.first(name) else { return nil }
+        guard let parsed = T(rawValue: value.lowercased()) else {
+            fail(name, .invalidChoice)
+            return nil
+        }
+        return parsed
+    }
+
+    mutating func choices<T: RawRepresentable<String> & Equatable>(_ name: String, _ type: T.Type) -> [T] {
+        var result: [T] = []
+        for value in fields.all(name) {
+            guard let parsed = T(rawValue: value.lowercased()) else {
+                fail(name, .invalidChoice)
+                continue
+            }
+            if !result.contains(parsed) { result.append(parsed) }
+        }
+        return result
+    }
+
+    mutating func phone(_ name: String) -> String? {
+        guard let value = fields.first(name) else { return nil }
+        guard let phone = ContactAddress.normalizedPhone(value) else {
+            fail(name, .invalidPhone)
+            return nil
+        }
+        return phone
+    }
+
+    mutating func email(_ name: String) -> String? {
+        guard let value = fields.first(name) else { return nil }
+        guard let email = ContactAddress.normalizedEmail(value) else {
+            fail(name, .invalidEmail)
+            return nil
+        }
+        return email
+    }
+
+    mutating func postcode(_ name: String) -> String? {
+        guard let value = fields.first(name) else { return nil }
+        guard let postcode = ContactAddress.normalizedPostcode(value) else {
+            fail(name, .invalidPostcode)
+            return nil
+        }
+        return postcode
+    }
+
+    mutating func safety() -> SafetyPreferences {
+        let methods = choices("safety.methods", ContactMethod.self)
+        if methods.contains(.doNotContact), methods.count > 1 { fail("safety.methods", .conflictingDoNotContact) }
+        let phone = phone("safety.phone")
+        let email = email("safety.email")
+        if phone == nil, fields.first("safety.phone") == nil, methods.contains(where: { $0 == .text || $0 == .call }) {
+            fail("safety.phone", .needsPhone)
+        }
+        if email == nil, fields.first("safety.email") == nil, methods.contains(.email) {
+            fail("safety.email", .needsEmail)
+        }
+        return SafetyPreferences(
+            methods: methods,
+            phone: phone,
+            email: email,
+            safeTimes: safeTimes(),
+            voicemailAllowed: flag("safety.voicemail"),
+            codeWord: text("safety.code_word", limit: 100),
+            thirdPartyContact: text("safety.third_party_contact", limit: 300)
+        )
+    }
+
+    mutating func safeTimes() -> [SafeTimeWindow] {
+        var windows: [SafeTimeWindow] = []
+        for value in fields.all("safety.safe_times") {
+            guard let window = SafeTimeWindow(parsing: value) else {
+                fail("safety.safe_times", .invalidTime)
+                continue
+            }
+            windows.append(window)
+        }
+        let days = fields.all("safety.safe_days")
+        let from = fields.first("safety.safe_from")
+        let to = fields.first("safety.safe_to")
+        guard !days.isEmpty || from != nil || to != nil else { return windows }
+        let parsedDays = Set(days.compactMap { Weekday(shortName: $0) })
+        if parsedDays.count != Set(days.map { $0.lowercased() }).count { fail("safety.safe_days", .invalidChoice) }
+        let start = from.map { SafeTimeWindow.parseClock($0) } ?? 0
+        let end = to.map { SafeTimeWindow.parseClock($0) } ?? 24 * 60
+        if start == nil { fail("safety.safe_from", .invalidTime) }
+        if end == nil { fail("safety.safe_to", .invalidTime) }
+        if let start, let end {
+            windows.append(
+                SafeTimeWindow(
+                    days: parsedDays.isEmpty ? Set(Weekday.allCases) : parsedDays, startMinute: start, endMinute: end))
+        }
+        return windows
+    }
+}

@@ -1,0 +1,56 @@
+/// Who made a report: the survivor, someone on their behalf, a professional, or a member of staff.
+public enum ReporterType: String, Codable, Sendable, CaseIterable {
+    case survivor = "self"
+    case thirdParty = "third_party"
+    case professional
+    case staff
+}
+
+/// The way a report reached Haven.
+public enum Channel: String, Codable, Sendable, CaseIterable {
+    case web
+    case api
+    case sms
+    case staff
+}
+
+/// How urgent a case is; each priority has its own SLA for acknowledgement.
+public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
+    case emergency
+    case high
+    case standard
+
+    private var rank: Int {
+        switch self {
+        case .emergency: 0
+        case .high: 1
+        case .standard: 2
+        }
+    }
+
+    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A way of making contact with a survivor, in the survivor's order of preference.
+public enum ContactMethod: String, Codable, Sendable, CaseIterable {
+    case text
+    case call
+    case email
+    case inPerson = "in_person"
+    case viaThirdParty = "via_third_party"
+    case doNotContact = "do_not_contact"
+}
+
+/// An access need that changes how an officer makes contact.
+public enum AccessNeed: String, Codable, Sendable, CaseIterable {
+    case interpreter
+    case bsl
+    case other
+}
+
+/// Whether the survivor knows a third party is reporting.
+public enum SurvivorAwareness: String, Codable, Sendable, CaseIterable {
+    case yes
+    case no
+    case unknown
+}

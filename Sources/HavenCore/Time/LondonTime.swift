@@ -1,0 +1,53 @@
+import Foundation
+
+/// A moment as a person in the UK reads it: weekday and minutes since local midnight, Europe/London.
+public struct LondonTime: Sendable, Equatable {
+    public var weekday: Weekday
+    public var minuteOfDay: Int
+
+    public init(weekday: Weekday, minuteOfDay: Int) {
+        self.weekday = weekday
+        self.minuteOfDay = minuteOfDay
+    }
+
+    /// The London wall-clock reading of `date` (handles GMT/BST changes).
+    public init(_ date: Date) {
+        let calendar = LondonCalendar.calendar
+        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
+        // Calendar weekday: 1 = Sunday … 7 = Saturday.
+        let gregorian = parts.weekday ?? 2
+        self.weekday = Weekday(rawValue: gregorian == 1 ? 7 : gregorian - 1) ?? .monday
+        self.minuteOfDay = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+    }
+}
+
+/// Days of the week, Monday first as in the UK.
+public enum Weekday: Int, Codable, Sendable, CaseIterable, Comparable {
+    case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
+
+    /// Three-letter lower-case names used in forms and configuration: `mon` … `sun`.
+    public var shortName: String {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][rawValue - 1]
+    }
+
+    public init?(shortName: String) {
+        let key = shortName.prefix(3).lowercased()
+        guard let day = Weekday.allCases.first(where: { $0.shortName == key }) else { return nil }
+        self = day
+    }
+
+    public var isWorkingDay: Bool { self != .saturday && self != .sunday }
+
+    public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The one calendar Haven reasons in: Gregorian, Europe/London.
+public enum LondonCalendar {
+    public static let timeZone = TimeZone(identifier: "Europe/London") ?? TimeZone(secondsFromGMT: 0)!
+
+    public static var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+}

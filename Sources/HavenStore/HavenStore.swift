@@ -1,1 +1,0 @@
-// HavenStore: see DESIGN.md

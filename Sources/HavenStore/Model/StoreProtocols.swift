@@ -1,0 +1,69 @@
+import Foundation
+import HavenCore
+
+/// Cases and reports: intake in one transaction, acknowledgement, escalation, audited reads.
+public protocol CaseStore: Sendable {
+    /// Stores the report, its case, the triage decision and its alerts in one transaction.
+    func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome
+    func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws -> AcknowledgeOutcome
+    /// Escalates every open, unacknowledged case past its deadline; each in its own transaction.
+    func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord]
+    func caseSummary(_ reference: CaseReference) async throws -> CaseSummary?
+    /// Opens a case's sealed content for `actor`, writing an audit entry first.
+    func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent?
+    /// Counts of unassigned open cases, for /healthz.
+    func unassignedOpenCases() async throws -> Int
+}
+
+/// The transactional outbox of alerts.
+public protocol AlertOutbox: Sendable {
+    /// Claims up to `limit` due alerts, leasing them so a crashed worker's claims return later.
+    func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert]
+    func markDelivered(_ id: Int64, at date: Date) async throws
+    /// Records a failed try: retried at `retryAt`, or failed for good when nil.
+    func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws
+    func backlog() async throws -> OutboxBacklog
+    /// The earliest time an alert becomes due, so the worker can sleep until then.
+    func nextDueTime() async throws -> Date?
+}
+
+/// Staff, areas and officer API tokens.
+public protocol StaffDirectory: Sendable {
+    func addOfficer(_ officer: Officer) async throws -> Officer
+    func updateOfficer(_ officer: Officer) async throws
+    func officers() async throws -> [Officer]
+    func officer(id: Int64) async throws -> Officer?
+    func officer(tokenHash: String) async throws -> Officer?
+    func setTokenHash(_ hash: String, for officerID: Int64) async throws
+    func saveArea(_ area: Area) async throws
+    func areas() async throws -> [Area]
+    func removeArea(code: String) async throws
+}
+
+/// The append-only audit log.
+public protocol AuditTrail: Sendable {
+    func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
+    func auditEntries(caseID: Int64?) async throws -> [AuditEntry]
+}
+
+/// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
+public protocol HavenStore: CaseStore, AlertOutbox, StaffDirectory, AuditTrail {
+    /// Cheap round trip for /healthz.
+    func ping() async throws
+}
+
+/// Storage failures the HTTP layer turns into status codes. No personal data inside.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The database cannot take writes now (disk full, I/O error, locked): answer 503 and let clients retry.
+    case unavailable(reason: String)
+    case conflict(String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason): "store unavailable: \(reason)"
+        case .conflict(let what): "conflict: \(what)"
+        case .notFound(let what): "not found: \(what)"
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HavenCore
+
+/// A report on its way into the store, with what is needed to recognise a repeat of it.
+public struct IncomingReport: Sendable {
+    public var channel: Channel
+    public var submission: ReportSubmission
+    public var receivedAt: Date
+    /// `Idempotency-Key` header or the form's `submission_id`: a retry with it is stored once.
+    public var idempotencyKey: String?
+    /// A provider's own message id (SMS), unique per provider: a provider retry is stored once.
+    public var providerMessageID: String?
+    /// A normalised sender number: a report from a number with an open case joins that case.
+    public var threadPhone: String?
+
+    public init(
+        channel: Channel,
+        submission: ReportSubmission,
+        receivedAt: Date,
+        idempotencyKey: String? = nil,
+        providerMessageID: String? = nil,
+        threadPhone: String? = nil
+    ) {
+        self.channel = channel
+        self.submission = submission
+        self.receivedAt = receivedAt
+        self.idempotencyKey = idempotencyKey
+        self.providerMessageID = providerMessageID
+        self.threadPhone = threadPhone
+    }
+}
+
+/// What the intake tells the reporter: the case's short reference (and, internally, what happened).
+public struct IntakeReceipt: Sendable, Equatable {
+    public var reference: CaseReference
+    public var caseID: Int64
+    public var reportID: Int64
+    public var priority: Priority
+    public var officerID: Int64?
+    public var acknowledgeBy: Date
+}
+
+/// How a report was taken in.
+public enum IntakeOutcome: Sendable, Equatable {
+    /// A new case was opened.
+    case created(IntakeReceipt)
+    /// The report joined the sender's open case.
+    case threaded(IntakeReceipt)
+    /// Seen before (retry, double submit): nothing new stored, the first answer given again.
+    case duplicate(IntakeReceipt)
+    /// The idempotency key was used before for a different report.
+    case conflict
+
+    public var receipt: IntakeReceipt? {
+        switch self {
+        case .created(let r), .threaded(let r), .duplicate(let r): r
+        case .conflict: nil
+        }
+    }
+}
+
+/// Where alerts go besides the officer's e-mail.
+public struct AlertRouting: Sendable {
+    public var email: Bool
+    public var webhook: Bool
+
+    public init(email: Bool = true, webhook: Bool = false) {
+        self.email = email
+        self.webhook = webhook
+    }
+}
+
+/// Why an alert exists.
+public enum AlertKind: String, Sendable, Codable {
+    case newCase = "new_case"
+    case newMessage = "new_message"
+    case escalation
+}
+
+/// How an alert travels.
+public enum AlertChannel: String, Sendable, Codable {
+    case email
+    case webhook
+}
+
+/// An alert claimed for delivery: only what an alert may say (safety rule 3) and who gets it.
+public struct PendingAlert: Sendable, Equatable {
+    public var id: Int64
+    public var kind: AlertKind
+    public var channel: AlertChannel
+    public var attempts: Int
+    public var createdAt: Date
+    public var idempotencyKey: String
+    public var reference: CaseReference
+    public var priority: Priority
+    public var acknowledgeBy: Date
+    public var reason: String
+    public var escalationLevel: Int
+    public var recipient: Officer?
+}
+
+/// The outbox backlog, for /healthz and /metrics.
+public struct OutboxBacklog: Sendable, Equatable {
+    public var pending: Int
+    public var failed: Int
+    public var oldestPending: Date?
+}
+
+/// A case as it stands, without sealed content.
+public struct CaseSummary: Sendable, Equatable {
+    public var id: Int64
+    public var reference: CaseReference
+    public var status: String
+    public var priority: Priority
+    public var officerID: Int64?
+    public var areaCode: String?
+    public var channel: Channel
+    public var openedAt: Date
+    public var acknowledgeBy: Date
+    public var acknowledgedAt: Date?
+    public var escalationLevel: Int
+    public var femaleRequestUnmet: Bool
+    public var reportCount: Int
+}
+
+/// A case's sealed content, opened for someone entitled to it (and audited).
+public struct CaseContent: Sendable {
+    public var summary: CaseSummary
+    public var profile: CaseProfile
+    public var reports: [ReportSubmission]
+    public var decisions: [[String]]
+}
+
+/// The result of an acknowledgement.
+public enum AcknowledgeOutcome: Sendable, Equatable {
+    case acknowledged(at: Date)
+    case alreadyAcknowledged(at: Date)
+    case notFound
+    case notYourCase
+}
+
+/// One escalation carried out by the SLA watcher.
+public struct EscalationRecord: Sendable, Equatable {
+    public var caseID: Int64
+    public var reference: CaseReference
+    public var level: Int
+    public var recipients: [Int64]
+    public var nextDeadline: Date?
+}
+
+/// One audit entry: who did what, when, to which case. Never content.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var caseID: Int64?
+    public var detail: String
+}

@@ -1,0 +1,93 @@
+import Crypto
+import Foundation
+
+/// The key-encryption keys (KEKs) and the lookup key, held outside the database.
+///
+/// Each report and case has its own data key; the key ring only wraps and unwraps those. The key
+/// file is JSON, created with mode 0600 on first run, or the ring comes from `HAVEN_MASTER_KEY`.
+public struct KeyRing: Sendable {
+    public private(set) var activeID: String
+    private var keks: [String: SymmetricKey]
+    private let lookupKey: SymmetricKey
+
+    public init(activeID: String, keks: [String: SymmetricKey], lookupKey: SymmetricKey) throws(KeyRingError) {
+        guard keks[activeID] != nil else { throw .missingActiveKey }
+        self.activeID = activeID
+        self.keks = keks
+        self.lookupKey = lookupKey
+    }
+
+    /// A fresh ring with one random KEK and a random lookup key.
+    public static func generate() -> KeyRing {
+        // swiftlint:disable:next force_try
+        try! KeyRing(activeID: "k1", keks: ["k1": SymmetricKey(size: .bits256)], lookupKey: SymmetricKey(size: .bits256))
+    }
+
+    /// A ring derived from one 32-byte master key (base64), for `HAVEN_MASTER_KEY` deployments.
+    public static func derived(fromMasterKey base64: String) throws(KeyRingError) -> KeyRing {
+        guard let bytes = Data(base64Encoded: base64.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32
+        else { throw .badMasterKey }
+        let master = SymmetricKey(data: bytes)
+        let kek = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("haven kek v1".utf8), outputByteCount: 32)
+        let lookup = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("haven lookup v1".utf8), outputByteCount: 32)
+        return try KeyRing(activeID: "m1", keks: ["m1": kek], lookupKey: lookup)
+    }
+
+    public var keyIDs: [String] { keks.keys.sorted() }
+
+    /// Adds a new KEK and makes it active; existing wrapped keys stay readable until re-wrapped.
+    public mutating func rotate() -> String {
+        var n = keks.count + 1
+        while keks["k\(n)"] != nil { n += 1 }
+        let id = "k\(n)"
+        keks[id] = SymmetricKey(size: .bits256)
+        activeID = id
+        return id
+    }
+
+    /// Wraps a data key under the active KEK, bound to the row it belongs to.
+    public func wrap(_ dataKey: SymmetricKey, boundTo rowUID: String) throws -> (keyID: String, wrapped: Data) {
+        let kek = keks[activeID]!
+        let plain = dataKey.withUnsafeBytes { Data($0) }
+        let box = try AES.GCM.seal(plain, using: kek, authenticating: Self.aad(activeID, rowUID))
+        return (activeID, box.combined!)
+    }
+
+    /// Unwraps a data key; fails when the KEK is unknown or the row binding does not match.
+    public func unwrap(_ wrapped: Data, keyID: String, boundTo rowUID: String) throws -> SymmetricKey {
+        guard let kek = keks[keyID] else { throw KeyRingError.unknownKey }
+        let box = try AES.GCM.SealedBox(combined: wrapped)
+        return SymmetricKey(data: try AES.GCM.open(box, using: kek, authenticating: Self.aad(keyID, rowUID)))
+    }
+
+    /// A keyed hash for matching without plaintext ("is this the same phone number?").
+    public func lookupHash(_ value: String, purpose: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)\u{0}\(value)".utf8), using: lookupKey)
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }
+
+    func exportedLookupKey() -> Data { lookupKey.withUnsafeBytes { Data($0) } }
+
+    private static func aad(_ keyID: String, _ rowUID: String) -> Data { Data("haven-dek\u{0}\(keyID)\u{0}\(rowUID)".utf8) }
+}
+
+/// Why a key ring could not be used. Messages name files, never key material.
+public enum KeyRingError: Error, CustomStringConvertible {
+    case missingActiveKey
+    case badMasterKey
+    case unknownKey
+    case unreadable(path: String, reason: String)
+    case insecurePermissions(path: String)
+
+    public var description: String {
+        switch self {
+        case .missingActiveKey: "the key file names an active key it does not contain"
+        case .badMasterKey: "HAVEN_MASTER_KEY must be 32 random bytes in base64 (try: openssl rand -base64 32)"
+        case .unknownKey: "a sealed record uses a key that is not in the key file (restored without the right key file?)"
+        case .unreadable(let path, let reason): "cannot read the key file \(path): \(reason)"
+        case .insecurePermissions(let path): "the key file \(path) is readable by other users; chmod 600 it"
+        }
+    }
+}

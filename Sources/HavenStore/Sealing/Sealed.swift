@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// A value sealed with its own data key, the key wrapped by the key ring (envelope encryption).
+public struct Sealed: Sendable, Equatable {
+    public var keyID: String
+    public var wrappedKey: Data
+    public var ciphertext: Data
+
+    public init(keyID: String, wrappedKey: Data, ciphertext: Data) {
+        self.keyID = keyID
+        self.wrappedKey = wrappedKey
+        self.ciphertext = ciphertext
+    }
+}
+
+/// Seals and opens Codable values for one row, identified by a random uid used as associated data.
+public struct Sealer: Sendable {
+    public let keyRing: KeyRing
+
+    public init(keyRing: KeyRing) { self.keyRing = keyRing }
+
+    /// Seals `value` under a fresh data key bound to `rowUID`.
+    public func seal<T: Encodable>(_ value: T, rowUID: String) throws -> Sealed {
+        let dataKey = SymmetricKey(size: .bits256)
+        return try seal(value, rowUID: rowUID, dataKey: dataKey)
+    }
+
+    /// Seals `value` again under an existing row's data key (used when a case's preferences change).
+    public func reseal<T: Encodable>(_ value: T, rowUID: String, existing: Sealed) throws -> Sealed {
+        let dataKey = try keyRing.unwrap(existing.wrappedKey, keyID: existing.keyID, boundTo: rowUID)
+        return try seal(value, rowUID: rowUID, dataKey: dataKey)
+    }
+
+    public func open<T: Decodable>(_ type: T.Type, from sealed: Sealed, rowUID: String) throws -> T {
+        let dataKey = try keyRing.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+        let box = try AES.GCM.SealedBox(combined: sealed.ciphertext)
+        let plain = try AES.GCM.open(box, using: dataKey, authenticating: Data(rowUID.utf8))
+        return try JSONDecoder().decode(T.self, from: plain)
+    }
+
+    /// The same data key wrapped under the ring's active KEK (for `keys rotate`).
+    public func rewrap(_ sealed: Sealed, rowUID: String) throws -> Sealed {
+        let dataKey = try keyRing.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+        return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: sealed.ciphertext)
+    }
+
+    private func seal<T: Encodable>(_ value: T, rowUID: String, dataKey: SymmetricKey) throws -> Sealed {
+        let plain = try JSONEncoder().encode(value)
+        let box = try AES.GCM.seal(plain, using: dataKey, authenticating: Data(rowUID.utf8))
+        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+        return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: box.combined!)
+    }
+}
