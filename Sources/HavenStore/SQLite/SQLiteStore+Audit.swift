@@ -1,0 +1,27 @@
+import Foundation
+import GRDB
+
+/// The append-only audit log (triggers refuse UPDATE and DELETE).
+extension SQLiteStore {
+    public func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws {
+        try await write { db in
+            try Self.audit(actor: actor, action: action, caseID: caseID, detail: detail, at: date, db: db)
+        }
+    }
+
+    public func auditEntries(caseID: Int64?) async throws -> [AuditEntry] {
+        try await read { db in
+            let rows =
+                if let caseID {
+                    try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE case_id = ? ORDER BY id", arguments: [caseID])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id")
+                }
+            return rows.map {
+                AuditEntry(
+                    at: Self.date($0["at"] as Double), actor: $0["actor"], action: $0["action"], caseID: $0["case_id"],
+                    detail: $0["detail"])
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// Acknowledgement, escalation and audited reads of a case.
+extension SQLiteStore {
+    public func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws
+        -> AcknowledgeOutcome
+    {
+        try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE reference = ?",
+                    arguments: [reference.value])
+            else { return .notFound }
+            let caseID: Int64 = row["id"]
+            let supervisor = officer.role == .dutyManager || officer.role == .head
+            guard supervisor || (row["officer_id"] as Int64?) == officer.id else {
+                try Self.audit(
+                    actor: "officer:\(officer.id)", action: "case.acknowledge.refused", caseID: caseID,
+                    detail: "not assigned", at: date, db: db)
+                return .notYourCase
+            }
+            if let at = row["acknowledged_at"] as Double? { return .alreadyAcknowledged(at: Self.date(at)) }
+            try db.execute(
+                sql: """
+                    UPDATE cases SET acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?
+                    """,
+                arguments: [Self.time(date), officer.id, caseID])
+            try Self.audit(
+                actor: "officer:\(officer.id)", action: "case.acknowledge", caseID: caseID, detail: "", at: date, db: db)
+            return .acknowledged(at: date)
+        }
+    }
+
+    public func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord] {
+        let due = try await read { db in
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM cases WHERE status = 'open' AND acknowledged_at IS NULL
+                        AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at
+                    """,
+                arguments: [Self.time(now)])
+        }
+        var records: [EscalationRecord] = []
+        for caseID in due {
+            if let record = try await write({ db in try Self.escalate(caseID, now: now, triage: triage, routing: routing, db: db) }) {
+                records.append(record)
+            }
+        }
+        return records
+    }
+
+    /// Raises one case a level: records the decision, queues alerts to that level, sets the next deadline.
+    private static func escalate(_ caseID: Int64, now: Date, triage: Triage, routing: AlertRouting, db: Database) throws
+        -> EscalationRecord?
+    {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT uid, reference, priority, escalation_level, next_escalation_at FROM cases
+                    WHERE id = ? AND status = 'open' AND acknowledged_at IS NULL AND next_escalation_at <= ?
+                    """,
+                arguments: [caseID, time(now)])
+        else { return nil }  // acknowledged meanwhile
+        let level = (row["escalation_level"] as Int) + 1
+        let priority = Priority(rawValue: row["priority"]) ?? .standard
+        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(db), now: now)
+        // Heads of service are the top: after them the case stays visible as overdue, with no further alerts.
+        let next: Date? = level >= 2 ? nil : triage.sla.acknowledgeBy(priority: priority, from: now)
+        try db.execute(
+            sql: "UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE id = ?",
+            arguments: [level, next.map(time), caseID])
+        let reason = "not acknowledged in time: escalation level \(level)"
+        let ids = recipients.map(\.id)
+        try insertDecision(
+            caseID: caseID, reportID: nil, kind: "escalation", priority: priority, officerID: ids.first,
+            reasons: [reason] + (ids.isEmpty ? ["nobody to escalate to"] : []), at: now, db: db)
+        try queueAlerts(
+            caseID: caseID, kind: .escalation, officerIDs: ids, level: level, reason: reason, keyBase: row["uid"],
+            routing: routing, at: now, db: db)
+        try audit(actor: "system", action: "case.escalate", caseID: caseID, detail: "level \(level)", at: now, db: db)
+        return EscalationRecord(
+            caseID: caseID, reference: CaseReference(row["reference"] as String)!, level: level, recipients: ids,
+            nextDeadline: next)
+    }
+
+    public func caseSummary(_ reference: CaseReference) async throws -> CaseSummary? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                    FROM cases c WHERE reference = ?
+                    """,
+                arguments: [reference.value]
+            ).map(Self.summary(from:))
+        }
+    }
+
+    public func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent? {
+        let sealer = self.sealer
+        return try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                        FROM cases c WHERE reference = ?
+                        """,
+                    arguments: [reference.value])
+            else { return nil }
+            let summary = try Self.summary(from: row)
+            // The audit entry is written before anything is decrypted, in the same transaction.
+            try Self.audit(actor: actor, action: "case.read", caseID: summary.id, detail: "", at: Date(), db: db)
+            let profile = try sealer.open(
+                CaseProfile.self,
+                from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"]),
+                rowUID: row["uid"])
+            let reports = try Row.fetchAll(
+                db, sql: "SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id",
+                arguments: [summary.id]
+            ).map { report in
+                try sealer.open(
+                    ReportSubmission.self,
+                    from: Sealed(keyID: report["key_id"], wrappedKey: report["wrapped_key"], ciphertext: report["sealed"]),
+                    rowUID: report["uid"])
+            }
+            let decisions = try String.fetchAll(
+                db, sql: "SELECT reasons FROM decisions WHERE case_id = ? ORDER BY id", arguments: [summary.id]
+            ).map { try Self.decode([String].self, $0) }
+            return CaseContent(summary: summary, profile: profile, reports: reports, decisions: decisions)
+        }
+    }
+
+    public func unassignedOpenCases() async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status = 'open' AND officer_id IS NULL") ?? 0
+        }
+    }
+
+    /// Re-wraps every data key under the active key-encryption key (after `keys rotate`).
+    /// Content is not re-encrypted: only the small wrapped keys change. Returns rows re-wrapped.
+    public func rewrapKeys() async throws -> Int {
+        let sealer = self.sealer
+        return try await write { db in
+            var count = 0
+            for table in ["cases", "reports"] {
+                let blob = table == "cases" ? "sealed_profile" : "sealed"
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, uid, key_id, wrapped_key, \(blob) AS body FROM \(table) WHERE key_id != ?",
+                    arguments: [sealer.keyRing.activeID])
+                for row in rows {
+                    let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
+                    let rewrapped = try sealer.rewrap(sealed, rowUID: row["uid"])
+                    try db.execute(
+                        sql: "UPDATE \(table) SET key_id = ?, wrapped_key = ? WHERE id = ?",
+                        arguments: [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
+                    count += 1
+                }
+            }
+            try Self.audit(
+                actor: "admin", action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: Date(), db: db)
+            return count
+        }
+    }
+
+    static func summary(from row: Row) throws -> CaseSummary {
+        CaseSummary(
+            id: row["id"],
+            reference: CaseReference(row["reference"] as String)!,
+            status: row["status"],
+            priority: Priority(rawValue: row["priority"]) ?? .standard,
+            officerID: row["officer_id"],
+            areaCode: row["area_code"],
+            channel: Channel(rawValue: row["channel"]) ?? .web,
+            openedAt: date(row["opened_at"] as Double),
+            acknowledgeBy: date(row["acknowledge_by"] as Double),
+            acknowledgedAt: date(row["acknowledged_at"] as Double?),
+            escalationLevel: row["escalation_level"],
+            femaleRequestUnmet: row["female_unmet"],
+            reportCount: row["report_count"])
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// The transactional outbox: alerts written with their case, claimed with a lease, retried, finished.
+extension SQLiteStore {
+    public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
+        try await write { db in
+            let t = Self.time(now)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id
+                    WHERE (a.status = 'pending' AND a.next_attempt_at <= ?) OR (a.status = 'sending' AND a.lease_until <= ?)
+                    ORDER BY a.next_attempt_at, a.id LIMIT ?
+                    """,
+                arguments: [t, t, limit])
+            var claimed: [PendingAlert] = []
+            for row in rows {
+                let id: Int64 = row["id"]
+                try db.execute(
+                    sql: "UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
+                    arguments: [t + lease, id])
+                let officerID: Int64? = row["officer_id"]
+                let recipient = try officerID.flatMap {
+                    try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [$0])
+                }.map(Self.officer(from:))
+                claimed.append(
+                    PendingAlert(
+                        id: id,
+                        kind: AlertKind(rawValue: row["kind"]) ?? .newCase,
+                        channel: AlertChannel(rawValue: row["channel"]) ?? .email,
+                        attempts: (row["attempts"] as Int) + 1,
+                        createdAt: Self.date(row["created_at"] as Double),
+                        idempotencyKey: row["idempotency_key"],
+                        reference: CaseReference(row["reference"] as String)!,
+                        priority: Priority(rawValue: row["priority"]) ?? .standard,
+                        acknowledgeBy: Self.date(row["acknowledge_by"] as Double),
+                        reason: row["reason"],
+                        escalationLevel: row["escalation_level"],
+                        recipient: recipient))
+            }
+            return claimed
+        }
+    }
+
+    public func markDelivered(_ id: Int64, at date: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+                arguments: [Self.time(date), id])
+        }
+    }
+
+    public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
+        try await write { db in
+            if let retryAt {
+                try db.execute(
+                    sql: """
+                        UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [Self.time(retryAt), error, id])
+            } else {
+                try db.execute(
+                    sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+                    arguments: [error, id])
+                let caseID = try Int64.fetchOne(db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [id])
+                try Self.audit(
+                    actor: "system", action: "alert.failed", caseID: caseID, detail: "alert \(id): \(error)", at: date,
+                    db: db)
+            }
+        }
+    }
+
+    public func backlog() async throws -> OutboxBacklog {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT
+                        COALESCE(SUM(status IN ('pending', 'sending')), 0) AS pending,
+                        COALESCE(SUM(status = 'failed'), 0) AS failed,
+                        MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) AS oldest
+                    FROM alerts WHERE status != 'sent'
+                    """)!
+            return OutboxBacklog(pending: row["pending"], failed: row["failed"], oldestPending: Self.date(row["oldest"]))
+        }
+    }
+
+    public func nextDueTime() async throws -> Date? {
+        try await read { db in
+            let next = try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(t) FROM (
+                        SELECT MIN(next_attempt_at) AS t FROM alerts WHERE status = 'pending'
+                        UNION ALL SELECT MIN(lease_until) FROM alerts WHERE status = 'sending')
+                    """)
+            return Self.date(next)
+        }
+    }
+
+    /// Alerts in every state for one case (tests and the console's timeline).
+    public func alertStatuses(caseID: Int64) async throws -> [(kind: String, status: String, attempts: Int)] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT kind, status, attempts FROM alerts WHERE case_id = ? ORDER BY id", arguments: [caseID]
+            ).map { ($0["kind"], $0["status"], $0["attempts"]) }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// Staff, areas and API tokens. Staff details are work contact details and stay in the clear.
+extension SQLiteStore {
+    public func addOfficer(_ officer: Officer) async throws -> Officer {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO officers (name, email, is_female, role, active, areas, shifts, on_call)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: try Self.officerArguments(officer))
+            var stored = officer
+            stored.id = db.lastInsertedRowID
+            try Self.audit(
+                actor: "admin", action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: Date(), db: db)
+            return stored
+        }
+    }
+
+    public func updateOfficer(_ officer: Officer) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
+                        on_call = ? WHERE id = ?
+                    """,
+                arguments: try Self.officerArguments(officer) + [officer.id])
+            guard db.changesCount == 1 else { throw StoreError.notFound("officer \(officer.id)") }
+            try Self.audit(
+                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(),
+                db: db)
+        }
+    }
+
+    public func officers() async throws -> [Officer] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM officers ORDER BY id").map(Self.officer(from:)) }
+    }
+
+    public func officer(id: Int64) async throws -> Officer? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [id]).map(Self.officer(from:))
+        }
+    }
+
+    public func officer(tokenHash: String) async throws -> Officer? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE token_hash = ? AND active = 1", arguments: [tokenHash])
+                .map(Self.officer(from:))
+        }
+    }
+
+    public func setTokenHash(_ hash: String, for officerID: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE officers SET token_hash = ? WHERE id = ?", arguments: [hash, officerID])
+            guard db.changesCount == 1 else { throw StoreError.notFound("officer \(officerID)") }
+            try Self.audit(
+                actor: "admin", action: "officer.token", caseID: nil, detail: "officer \(officerID)", at: Date(), db: db)
+        }
+    }
+
+    public func saveArea(_ area: Area) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO areas (code, name, districts, named_officer_id) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(code) DO UPDATE SET name = excluded.name, districts = excluded.districts,
+                        named_officer_id = excluded.named_officer_id
+                    """,
+                arguments: [
+                    area.code, area.name, try Self.json(area.districts.map { $0.uppercased() }), area.namedOfficerID,
+                ])
+            try Self.audit(actor: "admin", action: "area.save", caseID: nil, detail: area.code, at: Date(), db: db)
+        }
+    }
+
+    public func areas() async throws -> [Area] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM areas ORDER BY code").map(Self.area(from:)) }
+    }
+
+    public func removeArea(code: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM areas WHERE code = ?", arguments: [code])
+            guard db.changesCount == 1 else { throw StoreError.notFound("area \(code)") }
+            try Self.audit(actor: "admin", action: "area.remove", caseID: nil, detail: code, at: Date(), db: db)
+        }
+    }
+
+    private static func officerArguments(_ officer: Officer) throws -> StatementArguments {
+        [
+            officer.name, officer.email, officer.isFemale, officer.role.rawValue, officer.active,
+            try json(officer.areas), try json(officer.shifts), officer.onCall,
+        ]
+    }
+
+    static func officer(from row: Row) throws -> Officer {
+        Officer(
+            id: row["id"], name: row["name"], email: row["email"], isFemale: row["is_female"],
+            role: StaffRole(rawValue: row["role"]) ?? .officer, active: row["active"],
+            areas: try decode([String].self, row["areas"]), shifts: try decode([SafeTimeWindow].self, row["shifts"]),
+            onCall: row["on_call"])
+    }
+
+    static func area(from row: Row) throws -> Area {
+        Area(
+            code: row["code"], name: row["name"], districts: try decode([String].self, row["districts"]),
+            namedOfficerID: row["named_officer_id"])
+    }
+}

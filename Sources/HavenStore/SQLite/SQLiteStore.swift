@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// The embedded default store: one SQLite file in WAL mode, opened through GRDB.
+///
+/// Writes are serialised by GRDB's single writer connection; every intake is one transaction.
+/// `synchronous=FULL` makes each commit durable before the 201 is sent, and `secure_delete`
+/// overwrites freed pages so deleted content does not linger in the file.
+public final class SQLiteStore: HavenStore {
+    let pool: DatabasePool
+    let sealer: Sealer
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    /// - Parameter maxPageCount: caps the file size (in pages); used to rehearse a full disk.
+    public init(path: String, keyRing: KeyRing, maxPageCount: Int? = nil) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.label = "haven"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            if let maxPageCount {
+                try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
+            }
+        }
+        self.path = path
+        self.sealer = Sealer(keyRing: keyRing)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError(error) ?? error
+        }
+    }
+
+    public func ping() async throws {
+        try await read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Raises or lowers the file-size cap at run time (disk-full rehearsals; nil lifts it).
+    public func setMaxPageCount(_ pages: Int?) async throws {
+        try await write { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(pages ?? 1_073_741_823)")
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy file.
+    public func integrityCheck() async throws -> String {
+        try await read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    /// An online, consistent copy through SQLite's backup API; intake keeps running meanwhile.
+    public func backup(to destination: String) throws {
+        let target = try DatabaseQueue(path: destination)
+        try pool.backup(to: target)
+        try target.close()
+    }
+
+    // MARK: - Helpers shared by the store's parts
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError(error) ?? error
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError(error) ?? error
+        }
+    }
+
+    static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func date(_ value: Double) -> Date { Date(timeIntervalSince1970: value) }
+    static func date(_ value: Double?) -> Date? { value.map(Date.init(timeIntervalSince1970:)) }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+extension StoreError {
+    /// Maps SQLite's "cannot write now" results to `.unavailable`; other errors are bugs, not outages.
+    init?(_ error: DatabaseError) {
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_FULL: self = .unavailable(reason: "disk full")
+        case .SQLITE_IOERR: self = .unavailable(reason: "disk I/O error")
+        case .SQLITE_READONLY: self = .unavailable(reason: "database read-only")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: self = .unavailable(reason: "database busy")
+        case .SQLITE_CANTOPEN: self = .unavailable(reason: "database cannot be opened")
+        case .SQLITE_NOMEM: self = .unavailable(reason: "out of memory")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: self = .unavailable(reason: "database corrupt")
+        default: return nil
+        }
+    }
+}
