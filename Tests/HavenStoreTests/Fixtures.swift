@@ -1,0 +1,53 @@
+import Foundation
+import HavenCore
+import HavenStore
+
+/// A fresh data folder with its own key ring and SQLite file, removed at the end of the test.
+final class StoreFixture: @unchecked Sendable {
+    let directory: URL
+    let keyRing: KeyRing
+    let store: SQLiteStore
+    var databasePath: String { directory.appendingPathComponent("haven.sqlite").path }
+
+    init(maxPageCount: Int? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keyRing = KeyRing.generate()
+        store = try SQLiteStore(
+            path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Every byte of the database, its WAL and shared memory file.
+    func databaseBytes() throws -> Data {
+        var all = Data()
+        for suffix in ["", "-wal", "-shm"] {
+            if let data = FileManager.default.contents(atPath: databasePath + suffix) { all.append(data) }
+        }
+        return all
+    }
+}
+
+func report(
+    _ message: String = "He shouts at me every night",
+    danger: Bool = false,
+    postcode: String? = nil,
+    female: Bool = false,
+    channel: Channel = .api,
+    at date: Date = Date(),
+    key: String? = nil,
+    providerID: String? = nil,
+    threadPhone: String? = nil
+) -> IncomingReport {
+    IncomingReport(
+        channel: channel,
+        submission: ReportSubmission(
+            immediateDanger: danger, message: message, survivor: SurvivorDetails(postcode: postcode),
+            femaleOfficerRequested: female),
+        receivedAt: date, idempotencyKey: key, providerMessageID: providerID, threadPhone: threadPhone)
+}
+
+extension Data {
+    func contains(_ text: String) -> Bool { range(of: Data(text.utf8)) != nil }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import HavenCore
+import Testing
+
+@testable import HavenStore
+
+@Suite("Intake transaction")
+struct IntakeTests {
+    let triage = Triage()
+
+    @Test func opensCaseWithDecisionAlertAndAudit() async throws {
+        let f = try StoreFixture()
+        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let outcome = try await f.store.record(report(), triage: triage, routing: AlertRouting())
+        guard case .created(let receipt) = outcome else { Issue.record("expected created, got \(outcome)"); return }
+        #expect(receipt.officerID == officer.id)
+        #expect(receipt.priority == .standard)
+        let summary = try #require(try await f.store.caseSummary(receipt.reference))
+        #expect(summary.reportCount == 1)
+        #expect(summary.status == "open")
+        let alerts = try await f.store.alertStatuses(caseID: receipt.caseID)
+        #expect(alerts.map(\.kind) == ["new_case"])
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        #expect(audit.map(\.action) == ["case.open"])
+    }
+
+    @Test func dangerIsEmergencyWithFifteenMinuteDeadline() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let now = Date()
+        let receipt = try #require(
+            try await f.store.record(report("", danger: true, at: now), triage: triage, routing: AlertRouting()).receipt)
+        #expect(receipt.priority == .emergency)
+        #expect(abs(receipt.acknowledgeBy.timeIntervalSince(now) - 900) < 1)
+    }
+
+    @Test func idempotencyKeyReturnsFirstAnswerAndStoresOnce() async throws {
+        let f = try StoreFixture()
+        let first = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
+        let again = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
+        #expect(again == .duplicate(first.receipt!))
+        let other = try await f.store.record(report("something else", key: "k-1"), triage: triage, routing: AlertRouting())
+        #expect(other == .conflict)
+        let summary = try #require(try await f.store.caseSummary(first.receipt!.reference))
+        #expect(summary.reportCount == 1)
+    }
+
+    @Test func providerRetryIsStoredOnce() async throws {
+        let f = try StoreFixture()
+        let first = try await f.store.record(
+            report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
+            routing: AlertRouting())
+        let retry = try await f.store.record(
+            report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
+            routing: AlertRouting())
+        #expect(retry == .duplicate(first.receipt!))
+    }
+
+    @Test func doubleSubmitWithinTenMinutesIsOneReport() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        let first = try await f.store.record(report(at: now), triage: triage, routing: AlertRouting())
+        let second = try await f.store.record(report(at: now + 30), triage: triage, routing: AlertRouting())
+        #expect(second == .duplicate(first.receipt!))
+        let later = try await f.store.record(report(at: now + 700), triage: triage, routing: AlertRouting())
+        guard case .created = later else { Issue.record("a later identical report is a new report"); return }
+    }
+
+    @Test func textFromSameNumberJoinsOpenCaseAndRaisesPriority() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let phone = "+447700900123"
+        let first = try #require(
+            try await f.store.record(
+                report("hello", channel: .sms, providerID: "a", threadPhone: phone), triage: triage,
+                routing: AlertRouting()
+            ).receipt)
+        #expect(first.priority == .standard)
+        let second = try await f.store.record(
+            report("he has a knife", channel: .sms, providerID: "b", threadPhone: phone), triage: triage,
+            routing: AlertRouting())
+        guard case .threaded(let receipt) = second else { Issue.record("expected threaded, got \(second)"); return }
+        #expect(receipt.reference == first.reference)
+        #expect(receipt.priority == .high)
+        let alerts = try await f.store.alertStatuses(caseID: first.caseID)
+        #expect(alerts.map(\.kind) == ["new_case", "new_message"])
+        let other = try await f.store.record(
+            report("hello", channel: .sms, providerID: "c", threadPhone: "+447700900999"), triage: triage,
+            routing: AlertRouting())
+        guard case .created = other else { Issue.record("another number opens its own case"); return }
+    }
+
+    @Test func femaleRequestWithNoFemaleOfficerGoesToDutyManagerAndSaysSo() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Bob", email: "bob@example.org"))
+        let manager = try await f.store.addOfficer(
+            Officer(id: 0, name: "Dee", email: "dee@example.org", isFemale: true, role: .dutyManager))
+        let receipt = try #require(
+            try await f.store.record(report(female: true), triage: triage, routing: AlertRouting()).receipt)
+        #expect(receipt.officerID == manager.id)
+        let content = try #require(try await f.store.openCase(receipt.reference, actor: "test"))
+        #expect(content.profile.femaleOfficerRequested)
+        #expect(content.decisions.first?.contains { $0.contains("female officer requested") } == true)
+    }
+
+    @Test func sealedContentRoundTripsAndNothingIsInTheFileInClear() async throws {
+        let f = try StoreFixture()
+        let canary = "CANARY-\(UUID().uuidString)"
+        let phone = "07700 900456"
+        let submission = ReportSubmission(
+            message: "message \(canary)",
+            survivor: SurvivorDetails(
+                name: "name \(canary)", address: "addr \(canary)", postcode: "OX14 3DB", tenancyReference: "T-\(canary)"),
+            safety: SafetyPreferences(
+                methods: [.text], phone: "+447700900456", email: "e\(canary)@example.org", safeTimes: [],
+                voicemailAllowed: false, codeWord: "code \(canary)"),
+            language: "lang \(canary)", accessOther: "other \(canary)")
+        let receipt = try #require(
+            try await f.store.record(
+                IncomingReport(channel: .api, submission: submission, receivedAt: Date(), idempotencyKey: "idem-\(canary)"),
+                triage: triage, routing: AlertRouting()
+            ).receipt)
+        let content = try #require(try await f.store.openCase(receipt.reference, actor: "officer:1"))
+        #expect(content.reports == [submission])
+        let bytes = try f.databaseBytes()
+        for needle in [canary, "447700900456", "900456", "OX14 3DB", "e\(canary)".lowercased()] {
+            #expect(!bytes.contains(needle), "found \(needle) in the database files")
+        }
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        #expect(audit.map(\.action) == ["case.open", "case.read"])
+        _ = phone
+    }
+
+    @Test func auditLogIsAppendOnly() async throws {
+        let f = try StoreFixture()
+        try await f.store.audit(actor: "a", action: "x", caseID: nil, detail: "", at: Date())
+        await #expect(throws: (any Error).self) {
+            try await f.store.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'b'") }
+        }
+        await #expect(throws: (any Error).self) {
+            try await f.store.write { db in try db.execute(sql: "DELETE FROM audit_log") }
+        }
+        #expect(try await f.store.auditEntries(caseID: nil).count == 1)
+    }
+
+    @Test func fullDiskIsUnavailableNotCorruptAndRecovers() async throws {
+        let f = try StoreFixture()
+        let pages = try await f.store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
+        try await f.store.setMaxPageCount(pages)
+        var refused = 0
+        for i in 0..<50 {
+            do {
+                _ = try await f.store.record(report(String(repeating: "x", count: 4000) + "\(i)"), triage: triage, routing: AlertRouting())
+            } catch let error as StoreError {
+                #expect(error == .unavailable(reason: "disk full"))
+                refused += 1
+            }
+        }
+        #expect(refused > 0)
+        #expect(try await f.store.integrityCheck() == "ok")
+        try await f.store.setMaxPageCount(nil)
+        let outcome = try await f.store.record(report("after the disk was freed"), triage: triage, routing: AlertRouting())
+        guard case .created = outcome else { Issue.record("intake should resume, got \(outcome)"); return }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import HavenCore
+import Testing
+
+@testable import HavenStore
+
+@Suite("Outbox, escalation, keys")
+struct OutboxTests {
+    let triage = Triage()
+
+    @Test func claimLeasesAndExpiredLeaseReturns() async throws {
+        let f = try StoreFixture()
+        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let now = Date()
+        let claimed = try await f.store.claimDueAlerts(now: now, limit: 10, lease: 60)
+        #expect(claimed.count == 1)
+        #expect(claimed.first?.recipient?.id == officer.id)
+        #expect(claimed.first?.reference == receipt.reference)
+        #expect(claimed.first?.attempts == 1)
+        #expect(try await f.store.claimDueAlerts(now: now, limit: 10, lease: 60).isEmpty)
+        // A worker that crashed holding the lease: the alert comes back when the lease runs out.
+        let reclaimed = try await f.store.claimDueAlerts(now: now + 61, limit: 10, lease: 60)
+        #expect(reclaimed.map(\.id) == claimed.map(\.id))
+        #expect(reclaimed.first?.attempts == 2)
+        try await f.store.markDelivered(claimed[0].id, at: now + 62)
+        #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+    }
+
+    @Test func failedAttemptsRetryThenFailVisibly() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let now = Date()
+        let alert = try #require(try await f.store.claimDueAlerts(now: now, limit: 1, lease: 60).first)
+        try await f.store.markAttemptFailed(alert.id, error: "smtp 451", retryAt: now + 30, at: now)
+        #expect(try await f.store.claimDueAlerts(now: now + 10, limit: 1, lease: 60).isEmpty)
+        #expect(try await f.store.nextDueTime().map { abs($0.timeIntervalSince(now + 30)) < 0.01 } == true)
+        let backlog = try await f.store.backlog()
+        #expect(backlog.pending == 1)
+        let again = try #require(try await f.store.claimDueAlerts(now: now + 31, limit: 1, lease: 60).first)
+        try await f.store.markAttemptFailed(again.id, error: "smtp 550", retryAt: nil, at: now + 31)
+        #expect(try await f.store.backlog().failed == 1)
+        #expect(try await f.store.auditEntries(caseID: receipt.caseID).contains { $0.action == "alert.failed" })
+    }
+
+    @Test func overdueCaseEscalatesToDutyManagerThenHead() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let manager = try await f.store.addOfficer(
+            Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
+        let head = try await f.store.addOfficer(Officer(id: 0, name: "Hal", email: "hal@example.org", role: .head))
+        let start = Date()
+        let receipt = try #require(
+            try await f.store.record(report("", danger: true, at: start), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await f.store.escalateOverdue(now: start + 60, triage: triage, routing: AlertRouting()).isEmpty)
+        let first = try await f.store.escalateOverdue(now: start + 901, triage: triage, routing: AlertRouting())
+        #expect(first.map(\.level) == [1])
+        #expect(first.first?.recipients == [manager.id])
+        let second = try await f.store.escalateOverdue(now: start + 901 + 901, triage: triage, routing: AlertRouting())
+        #expect(second.first?.recipients == [head.id])
+        #expect(second.first?.nextDeadline == nil)
+        #expect(try await f.store.escalateOverdue(now: start + 99_999, triage: triage, routing: AlertRouting()).isEmpty)
+        let kinds = try await f.store.alertStatuses(caseID: receipt.caseID).map(\.kind)
+        #expect(kinds == ["new_case", "escalation", "escalation"])
+    }
+
+    @Test func acknowledgedCaseDoesNotEscalate() async throws {
+        let f = try StoreFixture()
+        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let other = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["X"]))
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
+        let start = Date()
+        let receipt = try #require(
+            try await f.store.record(report("", danger: true, at: start), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await f.store.acknowledge(receipt.reference, by: other, at: start) == .notYourCase)
+        #expect(try await f.store.acknowledge(receipt.reference, by: officer, at: start + 5) == .acknowledged(at: start + 5))
+        #expect(
+            try await f.store.acknowledge(receipt.reference, by: officer, at: start + 9)
+                == .alreadyAcknowledged(at: start + 5))
+        #expect(try await f.store.escalateOverdue(now: start + 5000, triage: triage, routing: AlertRouting()).isEmpty)
+    }
+
+    @Test func rotatedKeysRewrapAndOldKeyStillNeededUntilThen() async throws {
+        let f = try StoreFixture()
+        let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
+        var ring = f.keyRing
+        _ = ring.rotate()
+        let rotated = try SQLiteStore(path: f.databasePath, keyRing: ring)
+        #expect(try await rotated.rewrapKeys() == 2)
+        #expect(try await rotated.rewrapKeys() == 0)
+        let content = try #require(try await rotated.openCase(receipt.reference, actor: "test"))
+        #expect(content.reports.first?.message == "secret words")
+    }
+
+    @Test func backupIsConsistentAndReadable() async throws {
+        let f = try StoreFixture()
+        let receipt = try #require(try await f.store.record(report("kept safe"), triage: triage, routing: AlertRouting()).receipt)
+        let copy = f.directory.appendingPathComponent("backup.sqlite").path
+        try f.store.backup(to: copy)
+        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        #expect(try await restored.integrityCheck() == "ok")
+        #expect(try await restored.openCase(receipt.reference, actor: "test")?.reports.first?.message == "kept safe")
+    }
+}
