@@ -1,0 +1,212 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Logging
+import ServiceLifecycle
+
+/// Delivery settings: how hard to try, and how quickly.
+public struct DispatchPolicy: Sendable {
+    /// After this many failed tries an alert is marked failed, visibly (health, metrics, audit).
+    public var maxAttempts: Int = 10
+    public var baseDelay: TimeInterval = 5
+    public var maxDelay: TimeInterval = 900
+    /// A claimed alert returns to the queue if its worker dies holding it this long.
+    public var lease: TimeInterval = 120
+    public var batchSize: Int = 16
+    /// Longest sleep between looks at the outbox when nothing wakes the worker.
+    public var idlePoll: Duration = .seconds(1)
+
+    public init() {}
+
+    /// Exponential back-off with jitter (half to full delay), so a recovering server is not stampeded.
+    public func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+        let exponential = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
+        return exponential * Double.random(in: 0.5...1.0)
+    }
+}
+
+/// Where webhooks go, if anywhere.
+public struct WebhookTarget: Sendable {
+    public var url: String
+    public var secret: String
+    public var transport: any WebhookTransport
+
+    public init(url: String, secret: String, transport: any WebhookTransport) {
+        self.url = url
+        self.secret = secret
+        self.transport = transport
+    }
+}
+
+/// The outbox worker: claims due alerts, delivers them, records the result. Survives restarts
+/// because everything it knows is in the store; a crash mid-send means the lease runs out and the
+/// alert is sent again with the same Message-ID / Idempotency-Key.
+public struct AlertDispatcher: Service {
+    let outbox: any AlertOutbox
+    let email: any EmailTransport
+    let webhook: WebhookTarget?
+    let composer: AlertComposer
+    let signal: AlertSignal
+    let metrics: HavenMetrics
+    let policy: DispatchPolicy
+    let logger: Logger
+
+    public init(
+        outbox: any AlertOutbox, email: any EmailTransport, webhook: WebhookTarget?, composer: AlertComposer,
+        signal: AlertSignal, metrics: HavenMetrics, policy: DispatchPolicy = DispatchPolicy(), logger: Logger
+    ) {
+        self.outbox = outbox
+        self.email = email
+        self.webhook = webhook
+        self.composer = composer
+        self.signal = signal
+        self.metrics = metrics
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let handled = await drainOnce(now: Date())
+                if handled == 0 { await signal.wait(timeout: await idleWait()) }
+            }
+        }
+    }
+
+    /// Claims one batch of due alerts and delivers them concurrently; returns how many it handled.
+    @discardableResult
+    public func drainOnce(now: Date) async -> Int {
+        let claimed: [PendingAlert]
+        do {
+            claimed = try await outbox.claimDueAlerts(now: now, limit: policy.batchSize, lease: policy.lease)
+        } catch {
+            logger.error("outbox unavailable", metadata: ["error": "\(error)"])
+            try? await Task.sleep(for: .seconds(1))
+            return 0
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for alert in claimed {
+                group.addTask { await deliver(alert) }
+            }
+        }
+        return claimed.count
+    }
+
+    private func deliver(_ alert: PendingAlert) async {
+        let meta: Logger.Metadata = [
+            "alert": "\(alert.id)", "kind": "\(alert.kind.rawValue)", "channel": "\(alert.channel.rawValue)",
+            "attempt": "\(alert.attempts)",
+        ]
+        do {
+            try await send(alert)
+            let now = Date()
+            try await outbox.markDelivered(alert.id, at: now)
+            metrics.alertDelivered(channel: alert.channel, kind: alert.kind, latency: now.timeIntervalSince(alert.createdAt))
+            logger.info("alert delivered", metadata: meta)
+        } catch {
+            let permanent: Bool
+            let reason: String
+            switch error {
+            case let error as DeliveryError:
+                if case .permanent = error { permanent = true } else { permanent = false }
+                reason = error.description
+            default:
+                permanent = false
+                reason = "\(type(of: error))"
+            }
+            let final = permanent || alert.attempts >= policy.maxAttempts
+            let retryAt = final ? nil : Date() + policy.retryDelay(afterAttempt: alert.attempts)
+            metrics.alertAttemptFailed(channel: alert.channel, final: final)
+            var failMeta = meta
+            failMeta["error"] = "\(reason)"
+            if final {
+                logger.error("alert failed for good", metadata: failMeta)
+            } else {
+                logger.warning("alert delivery failed, will retry", metadata: failMeta)
+            }
+            do {
+                try await outbox.markAttemptFailed(alert.id, error: reason, retryAt: retryAt, at: Date())
+            } catch {
+                // The lease will run out and the alert will be tried again: nothing is lost.
+                logger.error("could not record alert failure", metadata: ["alert": "\(alert.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func send(_ alert: PendingAlert) async throws {
+        switch alert.channel {
+        case .email:
+            guard let address = alert.recipient?.email, !address.isEmpty else {
+                throw DeliveryError.permanent("no recipient address")
+            }
+            try await email.send(composer.email(for: alert, to: address))
+        case .webhook:
+            guard let webhook else { throw DeliveryError.permanent("no webhook configured") }
+            try await webhook.transport.post(
+                AlertWebhook(
+                    idempotencyKey: alert.idempotencyKey, url: webhook.url, secret: webhook.secret,
+                    body: composer.webhookBody(for: alert)))
+        }
+    }
+
+    private func idleWait() async -> Duration {
+        guard let next = try? await outbox.nextDueTime() else { return policy.idlePoll }
+        let seconds = max(0.01, next.timeIntervalSinceNow)
+        return min(policy.idlePoll, .milliseconds(Int64(seconds * 1000)))
+    }
+}
+
+/// The SLA watcher: escalates unacknowledged cases past their deadline, then wakes the dispatcher.
+public struct EscalationWatcher: Service {
+    let store: any CaseStore & AlertOutbox
+    let triage: Triage
+    let routing: AlertRouting
+    let signal: AlertSignal
+    let metrics: HavenMetrics
+    let interval: Duration
+    let logger: Logger
+
+    public init(
+        store: any CaseStore & AlertOutbox, triage: Triage, routing: AlertRouting, signal: AlertSignal,
+        metrics: HavenMetrics, interval: Duration = .seconds(10), logger: Logger
+    ) {
+        self.store = store
+        self.triage = triage
+        self.routing = routing
+        self.signal = signal
+        self.metrics = metrics
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await checkOnce(now: Date())
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    @discardableResult
+    public func checkOnce(now: Date) async -> [EscalationRecord] {
+        do {
+            let records = try await store.escalateOverdue(now: now, triage: triage, routing: routing)
+            for record in records {
+                metrics.escalated(level: record.level)
+                logger.warning(
+                    "case escalated",
+                    metadata: [
+                        "case": "\(record.caseID)", "level": "\(record.level)", "recipients": "\(record.recipients.count)",
+                    ])
+            }
+            if !records.isEmpty { signal.wake() }
+            metrics.outbox(try await store.backlog(), now: now)
+            return records
+        } catch {
+            logger.error("escalation check failed", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+}

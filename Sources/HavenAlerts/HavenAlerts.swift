@@ -1,1 +1,0 @@
-// HavenAlerts: see DESIGN.md

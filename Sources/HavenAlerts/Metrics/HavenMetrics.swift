@@ -1,0 +1,67 @@
+import CoreMetrics
+import Foundation
+import HavenCore
+import HavenStore
+
+/// Every metric Haven emits, in one place. Labels are fixed vocabularies (channel, priority,
+/// provider, reason code): never a reference, a phone number or any other personal value.
+///
+/// Built on swift-metrics with an injected factory, so each server (and each test) has its own
+/// registry instead of a process-wide bootstrap.
+public struct HavenMetrics: Sendable {
+    public let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory) { self.factory = factory }
+
+    public func reportRecorded(channel: Channel, priority: Priority, outcome: String) {
+        Counter(
+            label: "haven_reports_total",
+            dimensions: [("channel", channel.rawValue), ("priority", priority.rawValue), ("outcome", outcome)],
+            factory: factory
+        ).increment()
+    }
+
+    public func intakeRefused(channel: Channel, status: Int) {
+        Counter(
+            label: "haven_intake_refused_total", dimensions: [("channel", channel.rawValue), ("status", "\(status)")],
+            factory: factory
+        ).increment()
+    }
+
+    public func alertDelivered(channel: AlertChannel, kind: AlertKind, latency: TimeInterval) {
+        Timer(label: "haven_alert_latency_seconds", dimensions: [("channel", channel.rawValue)], factory: factory)
+            .recordNanoseconds(Int64(max(0, latency) * 1e9))
+        Counter(
+            label: "haven_alerts_sent_total", dimensions: [("channel", channel.rawValue), ("kind", kind.rawValue)],
+            factory: factory
+        ).increment()
+    }
+
+    public func alertAttemptFailed(channel: AlertChannel, final: Bool) {
+        Counter(
+            label: "haven_alert_failures_total",
+            dimensions: [("channel", channel.rawValue), ("final", final ? "true" : "false")], factory: factory
+        ).increment()
+    }
+
+    public func escalated(level: Int) {
+        Counter(label: "haven_escalations_total", dimensions: [("level", "\(level)")], factory: factory).increment()
+    }
+
+    public func smsRefused(provider: String, reason: String) {
+        Counter(
+            label: "haven_sms_refused_total", dimensions: [("provider", provider), ("reason", reason)], factory: factory
+        ).increment()
+    }
+
+    public func outbox(_ backlog: OutboxBacklog, now: Date) {
+        Gauge(label: "haven_outbox_pending", factory: factory).record(backlog.pending)
+        Gauge(label: "haven_outbox_failed", factory: factory).record(backlog.failed)
+        Gauge(label: "haven_outbox_oldest_age_seconds", factory: factory)
+            .record(backlog.oldestPending.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+    }
+
+    public func storeAvailable(_ available: Bool) {
+        Gauge(label: "haven_store_up", factory: factory).record(available ? 1 : 0)
+    }
+}

@@ -1,0 +1,19 @@
+import Crypto
+import Foundation
+
+/// Officer API tokens: 256 random bits shown once; only a SHA-256 digest is stored.
+///
+/// A digest without salt is enough here because the token is random and long; it lets the
+/// store find the officer by the digest without ever holding the token.
+public enum OfficerToken {
+    public static func generate() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return "hvt_" + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
