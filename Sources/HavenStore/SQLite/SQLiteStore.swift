@@ -105,3 +105,26 @@ extension StoreError {
         }
     }
 }
+
+/// Row counts for `haven status` and tests; no content.
+public struct StoreCounts: Sendable, Equatable {
+    public var cases: Int
+    public var reports: Int
+    public var alerts: Int
+    public var alertsSent: Int
+}
+
+extension SQLiteStore {
+    public func counts() async throws -> StoreCounts {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM cases) AS cases, (SELECT COUNT(*) FROM reports) AS reports,
+                        (SELECT COUNT(*) FROM alerts) AS alerts,
+                        (SELECT COUNT(*) FROM alerts WHERE status = 'sent') AS sent
+                    """)!
+            return StoreCounts(cases: row["cases"], reports: row["reports"], alerts: row["alerts"], alertsSent: row["sent"])
+        }
+    }
+}

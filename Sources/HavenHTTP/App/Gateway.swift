@@ -1,0 +1,82 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Limits on what a client may send.
+public struct IntakeLimits: Sendable {
+    /// Largest accepted body. A 10,000-character message of 4-byte characters, percent-encoded, fits.
+    public var maxBodyBytes: Int = 192 * 1024
+    public var maxIdempotencyKeyLength: Int = 200
+
+    public init() {}
+}
+
+/// Everything the HTTP layer needs, injected so tests build the real thing around a temp folder.
+public struct Gateway: Sendable {
+    public var store: any HavenStore
+    public var triage: Triage
+    public var routing: AlertRouting
+    public var signal: AlertSignal
+    public var metrics: HavenMetrics
+    public var registry: PrometheusCollectorRegistry
+    public var health: HealthMonitor
+    public var limits: IntakeLimits
+    /// Alerts older than this make /healthz report the outbox as stuck.
+    public var outboxAgeWarning: TimeInterval
+    public var logger: Logger
+
+    public init(
+        store: any HavenStore, triage: Triage = Triage(), routing: AlertRouting = AlertRouting(),
+        signal: AlertSignal = AlertSignal(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        limits: IntakeLimits = IntakeLimits(), outboxAgeWarning: TimeInterval = 300, logger: Logger
+    ) {
+        self.store = store
+        self.triage = triage
+        self.routing = routing
+        self.signal = signal
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(3600),
+        ]
+        self.metrics = HavenMetrics(factory: factory)
+        self.health = HealthMonitor()
+        self.limits = limits
+        self.outboxAgeWarning = outboxAgeWarning
+        self.logger = logger
+    }
+
+    /// The router with every route Haven serves.
+    public func router() -> Router<HavenRequestContext> {
+        let router = Router(context: HavenRequestContext.self)
+        router.middlewares.add(SecurityHeadersMiddleware())
+        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        OpsRoutes(gateway: self).add(to: router)
+        IntakeRoutes(gateway: self).add(to: router)
+        CaseRoutes(gateway: self).add(to: router)
+        return router
+    }
+}
+
+extension Gateway {
+    /// The Hummingbird application serving `router()` on `host:port`, running `services` beside it.
+    public func application(
+        host: String, port: Int, services: [any Service] = [],
+        onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            services: services,
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}

@@ -1,1 +1,0 @@
-// HavenHTTP: see DESIGN.md

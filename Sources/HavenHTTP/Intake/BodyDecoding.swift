@@ -1,0 +1,123 @@
+import Foundation
+import HavenCore
+
+/// Why a body could not be read as fields at all (as opposed to fields that fail validation).
+public enum BodyError: Error, Equatable, Sendable {
+    /// Not JSON, not UTF-8, bad percent-encoding.
+    case malformed
+    /// Valid JSON whose top level is not an object.
+    case notAnObject
+}
+
+/// Turns request bodies into flat `ReportFields`, so JSON and forms meet one validator.
+public enum BodyDecoding {
+    /// Nested objects become dotted names (`{"safety": {"phone": …}}` → `safety.phone`), arrays
+    /// repeated values, booleans "yes"/"no". Numbers and deeper nesting are refused per field.
+    public static func fields(json body: [UInt8]) throws(BodyError) -> ReportFields {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+        } catch {
+            throw .malformed
+        }
+        guard case .object(let members) = value else { throw .notAnObject }
+        var fields = ReportFields()
+        flatten(members, prefix: "", depth: 0, into: &fields)
+        return fields
+    }
+
+    /// `application/x-www-form-urlencoded`: `+` is a space, `%XX` bytes must form UTF-8.
+    public static func fields(form body: [UInt8]) throws(BodyError) -> ReportFields {
+        guard let text = String(validating: body, as: UTF8.self) else { throw .malformed }
+        var fields = ReportFields()
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = percentDecode(parts[0]), !name.isEmpty else { throw .malformed }
+            guard let value = parts.count > 1 ? percentDecode(parts[1]) : "" else { throw .malformed }
+            fields.append(value, to: name)
+        }
+        return fields
+    }
+
+    static func percentDecode(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    private static func flatten(_ members: [String: JSONValue], prefix: String, depth: Int, into fields: inout ReportFields) {
+        for (key, value) in members {
+            let name = prefix.isEmpty ? key : "\(prefix).\(key)"
+            switch value {
+            case .null: continue
+            case .string(let text): fields.append(text, to: name)
+            case .bool(let flag): fields.append(flag ? "yes" : "no", to: name)
+            case .number: fields.problems.append(FieldProblem(field: name, problem: .invalidType))
+            case .object(let nested):
+                if depth >= 2 {
+                    fields.problems.append(FieldProblem(field: name, problem: .invalidType))
+                } else {
+                    flatten(nested, prefix: name, depth: depth + 1, into: &fields)
+                }
+            case .array(let items):
+                for item in items {
+                    switch item {
+                    case .string(let text): fields.append(text, to: name)
+                    case .bool(let flag): fields.append(flag ? "yes" : "no", to: name)
+                    case .null: continue
+                    default:
+                        fields.problems.append(FieldProblem(field: name, problem: .invalidType))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Any JSON value, decoded without Foundation's NSNumber ambiguity between booleans and numbers.
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let items = try? container.decode([JSONValue].self) {
+            self = .array(items)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+}

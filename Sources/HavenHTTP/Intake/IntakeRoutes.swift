@@ -1,0 +1,154 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import NIOCore
+
+/// `POST /api/v1/reports`: JSON or a form post, validated, sealed and committed before the 201.
+struct IntakeRoutes {
+    let gateway: Gateway
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.post("/api/v1/reports") { request, context in
+            await intake(request, context: context, channel: .api)
+        }
+    }
+
+    /// The shared intake path; the website's form handler uses it too and renders HTML around it.
+    func intake(_ request: Request, context: HavenRequestContext, channel: HavenCore.Channel) async -> Response {
+        switch await accept(request, channel: channel) {
+        case .recorded(let receipt, _):
+            return JSONResponse.make(.created, ["reference": receipt.reference.value])
+        case .refused(let response):
+            return response
+        }
+    }
+
+    enum Acceptance {
+        case recorded(IntakeReceipt, ReportSubmission)
+        case refused(Response)
+    }
+
+    /// Reads, validates and records one report; every refusal is already shaped as a response.
+    func accept(
+        _ request: Request, channel: HavenCore.Channel, idempotencyPrefix: String = "",
+        problemsResponse: ([FieldProblem]) -> Response = JSONResponse.problems
+    ) async -> Acceptance {
+        let fields: ReportFields
+        switch await readFields(request) {
+        case .success(let read): fields = read
+        case .failure(let refusal):
+            gateway.metrics.intakeRefused(channel: channel, status: refusal.status.code)
+            return .refused(refusal.response)
+        }
+
+        var idempotencyKey = request.headers[.init("Idempotency-Key")!]
+        if idempotencyKey == nil, let submissionID = fields.first("submission_id") {
+            idempotencyKey = "form:" + submissionID
+        }
+        if let key = idempotencyKey, key.count > gateway.limits.maxIdempotencyKeyLength || key.isEmpty {
+            gateway.metrics.intakeRefused(channel: channel, status: 422)
+            return .refused(problemsResponse([FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
+        }
+
+        let submission: ReportSubmission
+        switch ReportValidator().validate(fields) {
+        case .success(let valid): submission = valid
+        case .failure(let failure):
+            gateway.metrics.intakeRefused(channel: channel, status: 422)
+            return .refused(problemsResponse(failure.problems))
+        }
+
+        let incoming = IncomingReport(
+            channel: channel, submission: submission, receivedAt: Date(),
+            idempotencyKey: idempotencyKey.map { idempotencyPrefix + $0 })
+        let outcome: IntakeOutcome
+        do {
+            outcome = try await gateway.store.record(incoming, triage: gateway.triage, routing: gateway.routing)
+            gateway.health.writeSucceeded()
+        } catch let error as StoreError {
+            gateway.health.writeFailed()
+            gateway.metrics.intakeRefused(channel: channel, status: 503)
+            gateway.logger.error("intake refused: store unavailable", metadata: ["error": "\(error)"])
+            return .refused(JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"]))
+        } catch {
+            gateway.metrics.intakeRefused(channel: channel, status: 500)
+            gateway.logger.error("intake failed", metadata: ["error": "\(type(of: error))"])
+            return .refused(JSONResponse.error(.internalServerError, "internal_error"))
+        }
+
+        let label: String
+        switch outcome {
+        case .conflict:
+            gateway.metrics.intakeRefused(channel: channel, status: 409)
+            return .refused(JSONResponse.error(.conflict, "idempotency_key_reused_with_different_report"))
+        case .created: label = "created"
+        case .threaded: label = "threaded"
+        case .duplicate: label = "duplicate"
+        }
+        let receipt = outcome.receipt!
+        if label != "duplicate" { gateway.signal.wake() }
+        gateway.metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
+        gateway.logger.info(
+            "report recorded",
+            metadata: [
+                "case": "\(receipt.caseID)", "report": "\(receipt.reportID)", "channel": "\(channel.rawValue)",
+                "priority": "\(receipt.priority.rawValue)", "outcome": "\(label)",
+                "assigned": "\(receipt.officerID != nil)",
+            ])
+        return .recorded(receipt, submission)
+    }
+
+    enum BodyKind { case json, form }
+
+    private func readFields(_ request: Request) async -> Result<ReportFields, Refusal> {
+        guard let kind = Self.bodyKind(request.headers[.contentType]) else {
+            return .failure(Refusal(.unsupportedMediaType, "unsupported_media_type"))
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > gateway.limits.maxBodyBytes {
+            return .failure(Refusal(.contentTooLarge, "body_too_large"))
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: gateway.limits.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return .failure(Refusal(.contentTooLarge, "body_too_large"))
+        } catch {
+            return .failure(Refusal(.badRequest, "unreadable_body"))
+        }
+        let bytes = Array(buffer.readableBytesView)
+        do {
+            return .success(try kind == .json ? BodyDecoding.fields(json: bytes) : BodyDecoding.fields(form: bytes))
+        } catch .notAnObject {
+            return .failure(Refusal(.badRequest, "json_body_must_be_an_object"))
+        } catch {
+            return .failure(Refusal(.badRequest, kind == .json ? "malformed_json" : "malformed_form"))
+        }
+    }
+
+    /// JSON or urlencoded form; a declared charset other than UTF-8 is refused rather than misread.
+    static func bodyKind(_ contentType: String?) -> BodyKind? {
+        guard let contentType else { return nil }
+        let parts = contentType.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        for parameter in parts.dropFirst() where parameter.hasPrefix("charset=") {
+            let charset = parameter.dropFirst("charset=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            if charset != "utf-8" && charset != "utf8" { return nil }
+        }
+        switch parts.first {
+        case "application/json": return .json
+        case "application/x-www-form-urlencoded": return .form
+        default: return nil
+        }
+    }
+}
+
+/// A refusal before validation: the status and a fixed error code.
+struct Refusal: Error {
+    let status: HTTPResponse.Status
+    let response: Response
+
+    init(_ status: HTTPResponse.Status, _ code: String) {
+        self.status = status
+        self.response = JSONResponse.error(status, code)
+    }
+}

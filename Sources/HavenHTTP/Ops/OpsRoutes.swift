@@ -1,0 +1,77 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// `/healthz` (is it safe to send reports here?), `/livez` (is the process up?), `/metrics`.
+struct OpsRoutes {
+    let gateway: Gateway
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.get("/livez") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/healthz") { _, _ in await health() }
+        router.get("/metrics") { _, _ in await metrics() }
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var store: String
+        var writes: String
+        var outboxPending: Int?
+        var outboxFailed: Int?
+        var oldestUnsentAlertSeconds: Int?
+        var unassignedOpenCases: Int?
+        var problems: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case status, store, writes, problems
+            case outboxPending = "outbox_pending"
+            case outboxFailed = "outbox_failed"
+            case oldestUnsentAlertSeconds = "oldest_unsent_alert_seconds"
+            case unassignedOpenCases = "unassigned_open_cases"
+        }
+    }
+
+    /// Red (503) when reports cannot be taken: store unreachable or refusing writes.
+    /// Degraded (200, listed in `problems`) when alerts are stuck, failed or a case has nobody.
+    func health() async -> Response {
+        let now = Date()
+        var health = Health(status: "ok", store: "ok", writes: "ok", problems: [])
+        do {
+            try await gateway.store.ping()
+            let backlog = try await gateway.store.backlog()
+            gateway.metrics.outbox(backlog, now: now)
+            health.outboxPending = backlog.pending
+            health.outboxFailed = backlog.failed
+            let age = backlog.oldestPending.map { Int(max(0, now.timeIntervalSince($0))) } ?? 0
+            health.oldestUnsentAlertSeconds = age
+            if Double(age) > gateway.outboxAgeWarning { health.problems.append("alerts are not being delivered") }
+            if backlog.failed > 0 { health.problems.append("some alerts failed for good: see the audit log") }
+            let unassigned = try await gateway.store.unassignedOpenCases()
+            health.unassignedOpenCases = unassigned
+            if unassigned > 0 { health.problems.append("open cases with no officer: add staff") }
+        } catch {
+            health.store = "unavailable"
+            health.problems.append("store unreachable")
+        }
+        if gateway.health.writesFailing(now: now) {
+            health.writes = "failing"
+            health.problems.append("store refusing writes (disk full?)")
+        }
+        let red = health.store != "ok" || health.writes != "ok"
+        health.status = red ? "down" : (health.problems.isEmpty ? "ok" : "degraded")
+        gateway.metrics.storeAvailable(!red)
+        return JSONResponse.make(red ? .serviceUnavailable : .ok, health)
+    }
+
+    func metrics() async -> Response {
+        if let backlog = try? await gateway.store.backlog() { gateway.metrics.outbox(backlog, now: Date()) }
+        var buffer: [UInt8] = []
+        gateway.registry.emit(into: &buffer)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+}

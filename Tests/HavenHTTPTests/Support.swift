@@ -1,0 +1,101 @@
+import Foundation
+import HavenCore
+import HavenHTTP
+import HavenStore
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+
+/// Log lines captured in memory so tests can search them for personal data.
+final class LogCapture: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    func logger(_ label: String = "haven") -> Logger {
+        Logger(label: label) { label in CapturingHandler(label: label, capture: self) }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let label: String
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            let line = "\(event.level) \(label): \(event.message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))"
+            capture.lines.withLock { $0.append(line) }
+        }
+    }
+}
+
+/// A real store in a temp folder behind the real router, served on a loopback port.
+final class HTTPFixture: Sendable {
+    let directory: URL
+    let keyRing: KeyRing
+    let store: SQLiteStore
+    let logs = LogCapture()
+    let gateway: Gateway
+
+    init(maxPageCount: Int? = nil, configure: (inout Gateway) -> Void = { _ in }) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keyRing = KeyRing.generate()
+        store = try SQLiteStore(
+            path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
+        var gateway = Gateway(store: store, logger: logs.logger())
+        configure(&gateway)
+        self.gateway = gateway
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await gateway.application(host: "127.0.0.1", port: 0).test(.live, body)
+    }
+
+    func databaseBytes() -> Data {
+        var all = Data()
+        for suffix in ["", "-wal", "-shm"] {
+            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("haven.sqlite").path + suffix) {
+                all.append(data)
+            }
+        }
+        return all
+    }
+
+    func reportCount() async throws -> Int {
+        try await store.counts().reports
+    }
+}
+
+extension TestClientProtocol {
+    func postJSON(_ path: String, _ json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func postForm(_ path: String, _ pairs: [(String, String)], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = pairs.map {
+            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&")
+        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+}
+
+extension TestResponse {
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(buffer: body)) }
+    var text: String { String(buffer: body) }
+}
