@@ -89,11 +89,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Real peers for tests: an SMTP server (aiosmtpd) started and stopped by the tests.
+        .target(
+            name: "HavenTestSupport", path: "Tests/HavenTestSupport", exclude: ["smtp_sink.py"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HavenStoreTests", dependencies: ["HavenStore", "HavenCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenAlertsTests",
-            dependencies: ["HavenAlerts", "HavenStore", "HavenCore"],
+            dependencies: ["HavenAlerts", "HavenStore", "HavenCore", "HavenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -105,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts",
+                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

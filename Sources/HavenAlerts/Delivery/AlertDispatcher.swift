@@ -66,6 +66,9 @@ public struct AlertDispatcher: Service {
     }
 
     public func run() async throws {
+        if let released = try? await outbox.releaseLeases(), released > 0 {
+            logger.notice("resending alerts interrupted by a restart", metadata: ["count": "\(released)"])
+        }
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let handled = await drainOnce(now: Date())

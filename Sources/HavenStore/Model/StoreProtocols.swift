@@ -19,6 +19,9 @@ public protocol CaseStore: Sendable {
 public protocol AlertOutbox: Sendable {
     /// Claims up to `limit` due alerts, leasing them so a crashed worker's claims return later.
     func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert]
+    /// Returns every leased alert to the queue. Called when the only worker starts: whatever a
+    /// crashed predecessor was sending is sent again at once instead of after its lease runs out.
+    func releaseLeases() async throws -> Int
     func markDelivered(_ id: Int64, at date: Date) async throws
     /// Records a failed try: retried at `retryAt`, or failed for good when nil.
     func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws

@@ -184,3 +184,33 @@ extension SQLiteStore {
             reportCount: row["report_count"])
     }
 }
+
+extension SQLiteStore {
+    /// Opens every sealed row without returning content (restore checks, key checks).
+    /// Returns how many rows opened and how many could not be (wrong or missing key file).
+    public func verifySealedRows() async throws -> (opened: Int, failed: Int) {
+        let sealer = self.sealer
+        return try await read { db in
+            var opened = 0
+            var failed = 0
+            for (table, blob, type) in [("cases", "sealed_profile", 0), ("reports", "sealed", 1)] {
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT uid, key_id, wrapped_key, \(blob) AS body FROM \(table)")
+                while let row = try rows.next() {
+                    let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
+                    do {
+                        if type == 0 {
+                            _ = try sealer.open(CaseProfile.self, from: sealed, rowUID: row["uid"])
+                        } else {
+                            _ = try sealer.open(ReportSubmission.self, from: sealed, rowUID: row["uid"])
+                        }
+                        opened += 1
+                    } catch {
+                        failed += 1
+                    }
+                }
+            }
+            return (opened, failed)
+        }
+    }
+}

@@ -44,6 +44,13 @@ extension SQLiteStore {
         }
     }
 
+    public func releaseLeases() async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE alerts SET status = 'pending', lease_until = NULL WHERE status = 'sending'")
+            return db.changesCount
+        }
+    }
+
     public func markDelivered(_ id: Int64, at date: Date) async throws {
         try await write { db in
             try db.execute(

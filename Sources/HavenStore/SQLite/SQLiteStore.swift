@@ -28,6 +28,10 @@ public final class SQLiteStore: HavenStore {
         }
         self.path = path
         self.sealer = Sealer(keyRing: keyRing)
+        // SQLite gives the -wal and -shm files the main file's mode: create it private first.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)

@@ -1,0 +1,84 @@
+import CCurl
+import Foundation
+
+/// Sends alert e-mail over SMTP with libcurl: `smtp://` (with STARTTLS) or `smtps://` (TLS from
+/// the first byte), optional AUTH. Errors carry curl and SMTP codes only, never message content.
+public struct CurlSMTPTransport: EmailTransport {
+    public enum StartTLS: String, Sendable {
+        /// Refuse to send unless the server upgrades to TLS (the default).
+        case required
+        /// Upgrade when offered, otherwise send in the clear (a relay on the same host).
+        case opportunistic
+        /// Never upgrade (loopback test servers).
+        case off
+    }
+
+    public let url: String
+    let username: String?
+    let password: String?
+    let startTLS: StartTLS
+    let caFile: String?
+    let connectTimeout: Int
+    let timeout: Int
+    let insecureSkipVerify: Bool
+
+    public init(
+        url: String, username: String? = nil, password: String? = nil, startTLS: StartTLS = .required,
+        caFile: String? = nil, connectTimeout: Int = 10, timeout: Int = 30, insecureSkipVerify: Bool = false
+    ) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.startTLS = startTLS
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.insecureSkipVerify = insecureSkipVerify
+    }
+
+    public var description: String { "SMTP \(url)" }
+
+    public func send(_ email: AlertEmail) async throws {
+        let request = CurlRequest(uploading: RFC5322.message(email))
+        request.set(CURLOPT_URL, url)
+        request.set(CURLOPT_MAIL_FROM, "<\(Self.address(email.from))>")
+        request.set(CURLOPT_MAIL_RCPT, list: email.to.map { "<\(Self.address($0))>" })
+        if url.hasPrefix("smtp://") {
+            let level: curl_usessl =
+                switch startTLS {
+                case .required: CURLUSESSL_ALL
+                case .opportunistic: CURLUSESSL_TRY
+                case .off: CURLUSESSL_NONE
+                }
+            request.set(CURLOPT_USE_SSL, Int(level.rawValue))
+        }
+        if let username { request.set(CURLOPT_USERNAME, username) }
+        if let password { request.set(CURLOPT_PASSWORD, password) }
+        if let caFile { request.set(CURLOPT_CAINFO, caFile) }
+        if insecureSkipVerify {
+            request.set(CURLOPT_SSL_VERIFYPEER, 0)
+            request.set(CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        request.set(CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        request.set(CURLOPT_TIMEOUT, timeout)
+        request.attachUpload(post: false)
+        let result = await request.perform()
+        guard result != CURLE_OK else { return }
+        throw Self.classify(result, reply: request.responseCode)
+    }
+
+    /// 5xx replies are final (the server refused this mail); everything else may pass with time.
+    static func classify(_ code: CURLcode, reply: Int) -> DeliveryError {
+        let why = CurlRequest.describe(code) + (reply > 0 ? ", SMTP \(reply)" : "")
+        if (500...599).contains(reply), code != CURLE_LOGIN_DENIED { return .permanent(why) }
+        return .transient(why)
+    }
+
+    /// The bare address from `Name <a@b>` or `a@b`.
+    static func address(_ text: String) -> String {
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            return String(text[text.index(after: open)..<close])
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import HavenCore
+
+/// Every setting Haven reads, from (lowest to highest precedence) built-in defaults, a config file
+/// of `HAVEN_NAME=value` lines (the same format as a systemd EnvironmentFile), the process
+/// environment, and command-line flags. Unknown `HAVEN_*` names are refused, so a typo is an error
+/// at start-up rather than a setting silently ignored.
+public struct HavenConfig: Sendable {
+    public var dataDirectory: String
+    public var host: String
+    public var port: Int
+    public var publicURL: String
+    public var databasePath: String
+    public var keyFile: String
+    public var masterKey: String?
+    public var smtpURL: String?
+    public var smtpFrom: String
+    public var smtpUser: String?
+    public var smtpPassword: String?
+    public var smtpStartTLS: String
+    public var smtpCAFile: String?
+    public var maildir: String
+    public var webhookURL: String?
+    public var webhookSecret: String?
+    public var sla: SLAPolicy
+    public var riskWords: RiskWords
+    public var escalationInterval: Duration
+    public var alertMaxAttempts: Int
+    public var maxBodyBytes: Int
+    public var logLevel: String
+    public var logFormat: String
+    public var siteDirectory: String?
+    /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
+    public var raw: [String: String]
+
+    /// The names Haven understands, with a one-line description (`haven config` prints these).
+    public static let settings: [(name: String, help: String)] = [
+        ("HAVEN_CONFIG", "path of a config file of HAVEN_NAME=value lines"),
+        ("HAVEN_DATA_DIR", "data folder (database, keys, Maildir); default ./data"),
+        ("HAVEN_HOST", "address to listen on; default 127.0.0.1"),
+        ("HAVEN_PORT", "port to listen on; default 8080"),
+        ("HAVEN_PUBLIC_URL", "URL people and providers use to reach Haven (console links, SMS signatures)"),
+        ("HAVEN_DATABASE", "SQLite file; default DATA_DIR/haven.sqlite"),
+        ("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
+        ("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
+        ("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
+        ("HAVEN_SMTP_FROM", "From address of alert e-mail; default haven@localhost"),
+        ("HAVEN_SMTP_USER", "SMTP user name"),
+        ("HAVEN_SMTP_PASSWORD", "SMTP password"),
+        ("HAVEN_SMTP_STARTTLS", "required | opportunistic | off (smtp:// only); default required"),
+        ("HAVEN_SMTP_CA_FILE", "CA bundle for the SMTP server's certificate"),
+        ("HAVEN_MAILDIR", "Maildir for alerts when no SMTP is set; default DATA_DIR/mail"),
+        ("HAVEN_WEBHOOK_URL", "https:// URL that also receives every alert, signed"),
+        ("HAVEN_WEBHOOK_SECRET", "HMAC-SHA256 secret for X-Haven-Signature"),
+        ("HAVEN_SLA_EMERGENCY", "acknowledge emergency cases within; default 15m"),
+        ("HAVEN_SLA_HIGH", "acknowledge high-priority cases within; default 1h"),
+        ("HAVEN_SLA_STANDARD", "acknowledge standard cases within; default 1wd (working day)"),
+        ("HAVEN_BANK_HOLIDAYS", "comma-separated yyyy-mm-dd dates that are not working days"),
+        ("HAVEN_RISK_WORDS", "comma-separated words that make a report high priority (replaces the default list)"),
+        ("HAVEN_ESCALATION_INTERVAL_SECONDS", "how often overdue cases are checked; default 10"),
+        ("HAVEN_ALERT_MAX_ATTEMPTS", "tries before an alert is marked failed; default 10"),
+        ("HAVEN_MAX_BODY_BYTES", "largest report body accepted; default 196608"),
+        ("HAVEN_LOG_LEVEL", "trace | debug | info | notice | warning | error; default info"),
+        ("HAVEN_LOG_FORMAT", "text | json; default text"),
+        ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
+    ]
+
+    /// Names accepted besides `settings` (per-provider SMS secrets and numbers).
+    static let prefixes = ["HAVEN_TWILIO_", "HAVEN_VONAGE_", "HAVEN_MESSAGEBIRD_", "HAVEN_PLIVO_", "HAVEN_SINCH_", "HAVEN_MODEM_", "HAVEN_SMS_"]
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Resolves the configuration. `flags` are values given on the command line, by HAVEN_* name.
+    public static func resolve(
+        environment: [String: String] = ProcessInfo.processInfo.environment, flags: [String: String] = [:]
+    ) throws -> HavenConfig {
+        var values: [String: String] = [:]
+        let env = environment.filter { $0.key.hasPrefix("HAVEN_") }
+        if let file = flags["HAVEN_CONFIG"] ?? env["HAVEN_CONFIG"] {
+            values.merge(try parseFile(at: file)) { $1 }
+        }
+        values.merge(env) { $1 }
+        values.merge(flags) { $1 }
+        let known = Set(settings.map(\.name))
+        for name in values.keys.sorted() where !known.contains(name) && !prefixes.contains(where: name.hasPrefix) {
+            throw Problem(description: "\(name): not a Haven setting (see `haven config`)")
+        }
+        return try HavenConfig(values: values)
+    }
+
+    init(values: [String: String]) throws {
+        func value(_ name: String) -> String? {
+            guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw Problem(description: "\(name): expected a whole number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return number
+        }
+        func duration(_ name: String, _ fallback: String) throws -> SLADuration {
+            guard let parsed = SLADuration(parsing: value(name) ?? fallback) else {
+                throw Problem(description: "\(name): expected e.g. 15m, 1h or 1wd")
+            }
+            return parsed
+        }
+        raw = values
+        dataDirectory = value("HAVEN_DATA_DIR") ?? "./data"
+        host = value("HAVEN_HOST") ?? "127.0.0.1"
+        port = try integer("HAVEN_PORT", 8080, 0...65535)
+        let defaultURL = "http://\(host == "0.0.0.0" ? "localhost" : host):\(port)"
+        publicURL = value("HAVEN_PUBLIC_URL") ?? defaultURL
+        guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://") else {
+            throw Problem(description: "HAVEN_PUBLIC_URL: must start with http:// or https://")
+        }
+        let data = URL(fileURLWithPath: dataDirectory)
+        databasePath = value("HAVEN_DATABASE") ?? data.appendingPathComponent("haven.sqlite").path
+        keyFile = value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
+        masterKey = value("HAVEN_MASTER_KEY")
+        smtpURL = value("HAVEN_SMTP_URL")
+        if let smtpURL, !(smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://")) {
+            throw Problem(description: "HAVEN_SMTP_URL: must start with smtp:// or smtps://")
+        }
+        smtpFrom = value("HAVEN_SMTP_FROM") ?? "haven@localhost"
+        smtpUser = value("HAVEN_SMTP_USER")
+        smtpPassword = value("HAVEN_SMTP_PASSWORD")
+        smtpStartTLS = value("HAVEN_SMTP_STARTTLS") ?? "required"
+        guard ["required", "opportunistic", "off"].contains(smtpStartTLS) else {
+            throw Problem(description: "HAVEN_SMTP_STARTTLS: expected required, opportunistic or off")
+        }
+        smtpCAFile = value("HAVEN_SMTP_CA_FILE")
+        maildir = value("HAVEN_MAILDIR") ?? data.appendingPathComponent("mail").path
+        webhookURL = value("HAVEN_WEBHOOK_URL")
+        webhookSecret = value("HAVEN_WEBHOOK_SECRET")
+        if webhookURL != nil, webhookSecret == nil {
+            throw Problem(description: "HAVEN_WEBHOOK_SECRET: required when HAVEN_WEBHOOK_URL is set")
+        }
+        let holidays = Set((value("HAVEN_BANK_HOLIDAYS") ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty })
+        for day in holidays where day.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
+            throw Problem(description: "HAVEN_BANK_HOLIDAYS: \(day) is not yyyy-mm-dd")
+        }
+        sla = SLAPolicy(
+            emergency: try duration("HAVEN_SLA_EMERGENCY", "15m"), high: try duration("HAVEN_SLA_HIGH", "1h"),
+            standard: try duration("HAVEN_SLA_STANDARD", "1wd"), holidays: holidays)
+        if let words = value("HAVEN_RISK_WORDS") {
+            riskWords = RiskWords(terms: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        } else {
+            riskWords = .default
+        }
+        escalationInterval = .seconds(try integer("HAVEN_ESCALATION_INTERVAL_SECONDS", 10, 1...3600))
+        alertMaxAttempts = try integer("HAVEN_ALERT_MAX_ATTEMPTS", 10, 1...100)
+        maxBodyBytes = try integer("HAVEN_MAX_BODY_BYTES", 192 * 1024, 16 * 1024...4 * 1024 * 1024)
+        logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
+        logFormat = value("HAVEN_LOG_FORMAT") ?? "text"
+        siteDirectory = value("HAVEN_SITE_DIR")
+    }
+
+    /// `HAVEN_NAME=value` lines; `#` comments, blank lines, optional quotes around the value.
+    static func parseFile(at path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Problem(description: "HAVEN_CONFIG: cannot read \(path)")
+        }
+        var values: [String: String] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw Problem(description: "\(path):\(index + 1): expected NAME=value")
+            }
+            let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[name] = value
+        }
+        return values
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Haven assembled from its configuration: data folder, keys, store, alert transports, services.
+public struct HavenServer: Sendable {
+    public let config: HavenConfig
+    public let keyRing: KeyRing
+    public let store: SQLiteStore
+    public let gateway: Gateway
+    public let logger: Logger
+    /// Where alerts go, in words for the start-up log.
+    public let alertDestination: String
+    let email: any EmailTransport
+    let webhook: WebhookTarget?
+
+    /// Opens (creating on first run) the data folder, key file and database.
+    public init(config: HavenConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        (keyRing, store) = try Self.openStore(config: config, logger: logger)
+        (email, alertDestination) = try Self.emailTransport(config)
+        if let url = config.webhookURL, let secret = config.webhookSecret {
+            webhook = WebhookTarget(url: url, secret: secret, transport: CurlWebhookTransport())
+        } else {
+            webhook = nil
+        }
+        var limits = IntakeLimits()
+        limits.maxBodyBytes = config.maxBodyBytes
+        gateway = Gateway(
+            store: store, triage: Triage(riskWords: config.riskWords, sla: config.sla),
+            routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits, logger: logger)
+    }
+
+    /// The background services: alert delivery and SLA escalation.
+    public func services() -> [any Service] {
+        var policy = DispatchPolicy()
+        policy.maxAttempts = config.alertMaxAttempts
+        return [
+            AlertDispatcher(
+                outbox: store, email: email, webhook: webhook,
+                composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
+                metrics: gateway.metrics, policy: policy, logger: logger),
+            EscalationWatcher(
+                store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
+                metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
+        ]
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let config = self.config
+        let logger = self.logger
+        let destination = alertDestination
+        let app = gateway.application(host: config.host, port: config.port, services: services()) { channel in
+            logger.notice(
+                "Haven is taking reports",
+                metadata: [
+                    "listening": "\(channel.localAddress?.description ?? "\(config.host):\(config.port)")",
+                    "public_url": "\(config.publicURL)",
+                    "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
+                    "database": "\(config.databasePath)",
+                    "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : config.keyFile)",
+                    "alerts": "\(destination)",
+                ])
+        }
+        try await app.runService()
+    }
+
+    static func emailTransport(_ config: HavenConfig) throws -> (any EmailTransport, String) {
+        guard let url = config.smtpURL else {
+            let transport = try MaildirTransport(directory: URL(fileURLWithPath: config.maildir))
+            return (transport, "Maildir \(config.maildir) (no HAVEN_SMTP_URL set)")
+        }
+        let startTLS: CurlSMTPTransport.StartTLS =
+            switch config.smtpStartTLS {
+            case "off": .off
+            case "opportunistic": .opportunistic
+            default: .required
+            }
+        let transport = CurlSMTPTransport(
+            url: url, username: config.smtpUser, password: config.smtpPassword, startTLS: startTLS,
+            caFile: config.smtpCAFile)
+        return (transport, "SMTP \(url)")
+    }
+
+    /// The key ring and the database, for commands that need no server (officer, keys, ack…).
+    public static func openStore(config: HavenConfig, logger: Logger) throws -> (KeyRing, SQLiteStore) {
+        try makePrivateDirectory(config.dataDirectory)
+        let keyRing: KeyRing
+        if let master = config.masterKey {
+            keyRing = try KeyRing.derived(fromMasterKey: master)
+        } else {
+            let (ring, created) = try KeyFile(path: config.keyFile).loadOrCreate()
+            keyRing = ring
+            if created {
+                logger.notice(
+                    "created a new key file: back it up separately from the database",
+                    metadata: ["key_file": "\(config.keyFile)"])
+            }
+        }
+        return (keyRing, try SQLiteStore(path: config.databasePath, keyRing: keyRing))
+    }
+
+    static func makePrivateDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import HavenCore
+import HavenHTTP
+import HavenStore
+
+struct Ack: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Acknowledge a case for an officer (stops its escalation clock).")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Case reference, e.g. HV-7K3M-Q9TD.") var reference: String
+    @Option(help: "Officer id acknowledging.") var officer: Int64
+
+    func run() async throws {
+        let (_, _, store) = try options.openStore()
+        guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
+        guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+        switch try await store.acknowledge(ref, by: who, at: Date()) {
+        case .acknowledged: print("acknowledged \(ref)")
+        case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
+        case .notFound: throw ValidationError("no case \(ref)")
+        case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Counts, alert backlog and a database integrity check.")
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Also open every sealed row with the key file (no content is shown).") var verifySealed = false
+
+    func run() async throws {
+        let (config, _, store) = try options.openStore()
+        let counts = try await store.counts()
+        let backlog = try await store.backlog()
+        print("database: \(config.databasePath)")
+        print("integrity: \(try await store.integrityCheck())")
+        print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
+        let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
+        print("alerts waiting: \(backlog.pending) (oldest \(age))  failed: \(backlog.failed)")
+        if verifySealed {
+            let (opened, failed) = try await store.verifySealedRows()
+            print("sealed rows: opened \(opened), failed \(failed)")
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Online, consistent copy of the database (SQLite backup API); intake keeps running.",
+        discussion: "The copy is sealed: restoring it needs the key file, which is NOT included. Back that up separately.")
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "File to write (must not exist).") var to: String
+
+    func run() async throws {
+        let (_, _, store) = try options.openStore()
+        guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
+        try store.backup(to: to)
+        chmod(to, 0o600)
+        let copy = try SQLiteStore(path: to, keyRing: KeyRing.generate())
+        print("backup written to \(to) (integrity: \(try await copy.integrityCheck()))")
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a backup into a fresh data folder and check every sealed row opens with the key file.")
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Backup file written by `haven backup`.") var from: String
+
+    func run() async throws {
+        let config = try options.resolve()
+        guard !FileManager.default.fileExists(atPath: config.databasePath) else {
+            throw ValidationError("\(config.databasePath) exists: restore into a fresh data folder (--data-dir)")
+        }
+        guard config.masterKey != nil || KeyFile(path: config.keyFile).exists else {
+            throw ValidationError("no key file at \(config.keyFile): copy the key file backup there first")
+        }
+        try FileManager.default.createDirectory(
+            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
+        let (_, _, store) = try options.openStore()
+        let integrity = try await store.integrityCheck()
+        let (opened, failed) = try await store.verifySealedRows()
+        print("restored to \(config.databasePath): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
+        if integrity != "ok" || failed > 0 { throw ExitCode.failure }
+    }
+}
+
+struct ShowConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "List every setting and the value in effect (secrets hidden).")
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.resolve()
+        for (name, help) in HavenConfig.settings {
+            var value = config.raw[name] ?? "(default)"
+            if name.contains("PASSWORD") || name.contains("SECRET") || name.contains("MASTER_KEY"), config.raw[name] != nil {
+                value = "(set)"
+            }
+            print("\(name)=\(value)\n    \(help)")
+        }
+        print("\nIn effect: data \(config.dataDirectory), database \(config.databasePath), listening \(config.host):\(config.port)")
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import HavenCore
+import HavenStore
+
+struct OfficerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "officer",
+        abstract: "Add, list, change and deactivate staff, and issue their API tokens.",
+        discussion: """
+            Roles: officer (takes cases), duty_manager (first escalation, and takes cases when nobody \
+            else can), head (second escalation), admin. An officer with no --area covers every area; \
+            with no --shift they are on duty at all times. Shifts are in UK time, e.g. "mon-fri 09:00-17:00".
+            """,
+        subcommands: [Add.self, List.self, Update.self, Deactivate.self, Token.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a member of staff and print their API token.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Work e-mail address: alerts go here.") var email: String
+        @Option(help: "officer | duty_manager | head | admin") var role: String = "officer"
+        @Flag(help: "Counts as a female officer when a survivor asks for one.") var female = false
+        @Option(help: "Area code covered (repeat for several; none = all areas).") var area: [String] = []
+        @Option(help: "Rota shift, e.g. \"mon-fri 09:00-17:00\" (repeat; none = always on duty).") var shift: [String] = []
+        @Flag(help: "Takes cases out of hours when nobody covering the area is on shift.") var onCall = false
+
+        func run() async throws {
+            let (_, _, store) = try options.openStore()
+            guard let role = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Self.roles)") }
+            guard email.contains("@") else { throw ValidationError("--email: not an e-mail address") }
+            let officer = try await store.addOfficer(
+                Officer(
+                    id: 0, name: name, email: email, isFemale: female, role: role, areas: area,
+                    shifts: try parseShifts(shift), onCall: onCall))
+            let token = OfficerToken.generate()
+            try await store.setTokenHash(OfficerToken.hash(token), for: officer.id)
+            print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
+            print("API token (shown once; store it safely): \(token)")
+        }
+
+        static let roles = "expected one of " + StaffRole.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List staff.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let (_, _, store) = try options.openStore()
+            print(["ID", "NAME", "E-MAIL", "ROLE", "FEMALE", "ACTIVE", "AREAS", "SHIFTS", "ON-CALL"].joined(separator: "\t"))
+            for o in try await store.officers() {
+                let columns = [
+                    "\(o.id)", o.name, o.email, o.role.rawValue, o.isFemale ? "yes" : "no", o.active ? "yes" : "no",
+                    o.areas.isEmpty ? "all" : o.areas.joined(separator: ","),
+                    o.shifts.isEmpty ? "always" : o.shifts.map(\.description).joined(separator: "; "),
+                    o.onCall ? "yes" : "no",
+                ]
+                print(columns.joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a member of staff (only the options given change).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Officer id (see `haven officer list`).") var id: Int64
+        @Option var name: String?
+        @Option var email: String?
+        @Option(help: "officer | duty_manager | head | admin") var role: String?
+        @Flag(inversion: .prefixedNo, help: "Female officer.") var female: Bool?
+        @Option(help: "Replace the areas covered (repeat).") var area: [String] = []
+        @Flag(help: "Cover every area.") var allAreas = false
+        @Option(help: "Replace the rota shifts (repeat).") var shift: [String] = []
+        @Flag(help: "Remove the rota: always on duty.") var clearShifts = false
+        @Flag(inversion: .prefixedNo, help: "On call out of hours.") var onCall: Bool?
+        @Flag(help: "Make an inactive officer active again.") var activate = false
+
+        func run() async throws {
+            let (_, _, store) = try options.openStore()
+            guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            if let name { officer.name = name }
+            if let email { officer.email = email }
+            if let role {
+                guard let parsed = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Add.roles)") }
+                officer.role = parsed
+            }
+            if let female { officer.isFemale = female }
+            if !area.isEmpty { officer.areas = area }
+            if allAreas { officer.areas = [] }
+            if !shift.isEmpty { officer.shifts = try parseShifts(shift) }
+            if clearShifts { officer.shifts = [] }
+            if let onCall { officer.onCall = onCall }
+            if activate { officer.active = true }
+            try await store.updateOfficer(officer)
+            print("updated officer \(officer.id)")
+        }
+    }
+
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop assigning cases and alerts to someone (their history stays).")
+        @OptionGroup var options: ConfigOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let (_, _, store) = try options.openStore()
+            guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            officer.active = false
+            try await store.updateOfficer(officer)
+            print("deactivated officer \(id); their open cases keep their officer until reassigned")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a new API token (the old one stops working).")
+        @OptionGroup var options: ConfigOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let (_, _, store) = try options.openStore()
+            let token = OfficerToken.generate()
+            try await store.setTokenHash(OfficerToken.hash(token), for: id)
+            print("API token for officer \(id) (shown once): \(token)")
+        }
+    }
+}
+
+func parseShifts(_ texts: [String]) throws -> [SafeTimeWindow] {
+    try texts.map { text in
+        guard let window = SafeTimeWindow(parsing: text) else {
+            throw ValidationError("--shift \"\(text)\": expected e.g. \"mon-fri 09:00-17:00\"")
+        }
+        return window
+    }
+}

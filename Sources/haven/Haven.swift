@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Haven: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "haven",
+        abstract: "Haven: a safe reporting gateway for domestic abuse.",
+        discussion: """
+            Takes reports from the website, the API and SMS, seals them, assigns a named case officer
+            and alerts them at once. With no configuration at all, `haven serve` keeps everything under
+            ./data (database, key file, alert Maildir). Settings come from flags, HAVEN_* environment
+            variables and an optional config file (--config); `haven config` lists them all.
+            """,
+        subcommands: [
+            Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
+            Status.self, Backup.self, Restore.self, ShowConfig.self,
+        ]
+    )
+}
