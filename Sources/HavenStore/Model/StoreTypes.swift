@@ -104,6 +104,12 @@ public struct OutboxBacklog: Sendable, Equatable {
     public var pending: Int
     public var failed: Int
     public var oldestPending: Date?
+
+    public init(pending: Int, failed: Int, oldestPending: Date?) {
+        self.pending = pending
+        self.failed = failed
+        self.oldestPending = oldestPending
+    }
 }
 
 /// A case as it stands, without sealed content.

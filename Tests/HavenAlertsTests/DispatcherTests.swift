@@ -1,0 +1,173 @@
+import Foundation
+import HavenCore
+import HavenStore
+import HavenTestSupport
+import Logging
+import Metrics
+import Testing
+
+@testable import HavenAlerts
+
+private let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// A real store, a real SMTP server, the real dispatcher.
+private struct Rig {
+    let directory: URL
+    let store: SQLiteStore
+    let sink: SMTPSink
+    let signal = AlertSignal()
+
+    init(sinkOptions: [String] = []) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: directory.appendingPathComponent("haven.sqlite").path, keyRing: .generate())
+        sink = try SMTPSink(options: sinkOptions)
+    }
+
+    func dispatcher(policy: DispatchPolicy = DispatchPolicy(), connectTimeout: Int = 2) -> AlertDispatcher {
+        AlertDispatcher(
+            outbox: store, email: CurlSMTPTransport(url: sink.url, startTLS: .off, connectTimeout: connectTimeout),
+            webhook: nil, composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
+            signal: signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), policy: policy,
+            logger: quiet)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite("Alert delivery through the outbox", .serialized)
+struct DispatcherTests {
+    @Test func alertNamesReferenceAndCarriesNoReportText() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        let secret = "he hides the car keys \(UUID().uuidString)"
+        let submission = ReportSubmission(
+            message: secret, survivor: SurvivorDetails(name: "Jane Survivor", postcode: "OX14 3DB"),
+            safety: SafetyPreferences(methods: [.call], phone: "+447700900123", codeWord: "bluebird"))
+        let receipt = try #require(
+            try await rig.store.record(
+                IncomingReport(channel: .api, submission: submission, receivedAt: Date()), triage: Triage(),
+                routing: AlertRouting()
+            ).receipt)
+        #expect(await rig.dispatcher().drainOnce(now: Date()) == 1)
+        let message = try #require(await rig.sink.waitForMessages(count: 1).first)
+        #expect(message.headers["subject"]?.contains(receipt.reference.value) == true)
+        #expect(message.body.contains("https://haven.example/console/cases/\(receipt.reference.value)"))
+        #expect(message.headers["x-sink-rcpt-to"] == "asha@landlord.example")
+        for needle in [secret, "hides", "Jane", "OX14", "900123", "bluebird"] {
+            #expect(!message.raw.contains(needle), "alert leaks \(needle)")
+        }
+        #expect(try await rig.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+    }
+
+    @Test func smtpDownForAWhileThenUpDeliversEveryAlertExactlyOnce() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        var references: Set<String> = []
+        for i in 0..<5 {
+            let outcome = try await rig.store.record(
+                IncomingReport(
+                    channel: .api, submission: ReportSubmission(message: "report \(i)"), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting())
+            references.insert(outcome.receipt!.reference.value)
+        }
+        rig.sink.stop()
+        var policy = DispatchPolicy()
+        policy.baseDelay = 0.05
+        policy.maxDelay = 0.2
+        let dispatcher = rig.dispatcher(policy: policy, connectTimeout: 1)
+        // Down: every try fails and is rescheduled; nothing is lost, nothing marked failed.
+        for _ in 0..<3 {
+            await dispatcher.drainOnce(now: Date())
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let down = try await rig.store.backlog()
+        #expect(down.pending == 5)
+        #expect(down.failed == 0)
+        // Up again on the same port: everything arrives, once.
+        try rig.sink.start()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await rig.store.backlog().pending > 0, ContinuousClock.now < deadline {
+            await dispatcher.drainOnce(now: Date())
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let messages = await rig.sink.waitForMessages(count: 5)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(rig.sink.messages().count == 5)
+        let subjects = Set(messages.compactMap { $0.headers["subject"]?.split(separator: " ").first { $0.hasPrefix("HV-") } }.map(String.init))
+        #expect(subjects == references)
+        #expect(Set(messages.compactMap { $0.headers["message-id"] }).count == 5)
+    }
+
+    @Test func boundedRetriesThenFailedVisibly() async throws {
+        let rig = try Rig(sinkOptions: ["--reject"])
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.store.record(
+            IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
+            triage: Triage(), routing: AlertRouting())
+        await rig.dispatcher().drainOnce(now: Date())
+        let backlog = try await rig.store.backlog()
+        #expect(backlog.failed == 1)  // a 550 is final at once
+        #expect(try await rig.store.auditEntries(caseID: nil).contains { $0.action == "alert.failed" })
+
+        // Transient failures: retried up to maxAttempts, then failed with the error recorded.
+        rig.sink.stop()
+        _ = try await rig.store.record(
+            IncomingReport(channel: .api, submission: ReportSubmission(message: "y"), receivedAt: Date()),
+            triage: Triage(), routing: AlertRouting())
+        var policy = DispatchPolicy()
+        policy.maxAttempts = 3
+        policy.baseDelay = 0.01
+        policy.maxDelay = 0.02
+        let dispatcher = rig.dispatcher(policy: policy, connectTimeout: 1)
+        for _ in 0..<6 {
+            await dispatcher.drainOnce(now: Date())
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = try await rig.store.backlog()
+        #expect(after.failed == 2)
+        #expect(after.pending == 0)
+    }
+
+    @Test func wakeSignalDeliversWithinASecondWhileRunning() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        var policy = DispatchPolicy()
+        policy.idlePoll = .seconds(30)  // only the signal can wake it in time
+        let dispatcher = rig.dispatcher(policy: policy)
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        _ = try await rig.store.record(
+            IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
+            triage: Triage(), routing: AlertRouting())
+        rig.signal.wake()
+        #expect(await rig.sink.waitForMessages(count: 1, timeout: .seconds(5)).count == 1)
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+
+    @Test func escalationAlertsTheDutyManager() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.store.addOfficer(
+            Officer(id: 0, name: "Dee", email: "duty@landlord.example", role: .dutyManager))
+        let start = Date()
+        _ = try await rig.store.record(
+            IncomingReport(channel: .api, submission: ReportSubmission(immediateDanger: true, message: ""), receivedAt: start),
+            triage: Triage(), routing: AlertRouting())
+        let watcher = EscalationWatcher(
+            store: rig.store, triage: Triage(), routing: AlertRouting(), signal: rig.signal,
+            metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: quiet)
+        #expect(await watcher.checkOnce(now: start + 16 * 60).count == 1)
+        await rig.dispatcher().drainOnce(now: start + 17 * 60)
+        let messages = await rig.sink.waitForMessages(count: 2)
+        let escalation = try #require(messages.first { $0.headers["x-sink-rcpt-to"] == "duty@landlord.example" })
+        #expect(escalation.headers["subject"]?.contains("ESCALATION") == true)
+    }
+}
