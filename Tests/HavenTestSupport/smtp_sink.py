@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 from aiosmtpd.controller import Controller
@@ -43,6 +44,7 @@ class Sink:
         name = uuid.uuid4().hex
         tmp = os.path.join(self.out, "." + name + ".tmp")
         with open(tmp, "wb") as f:
+            f.write(b"X-Sink-Received: " + repr(time.time()).encode() + b"\r\n")
             f.write(b"X-Sink-Mail-From: " + envelope.mail_from.encode() + b"\r\n")
             f.write(b"X-Sink-Rcpt-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
             f.write(envelope.original_content or envelope.content)

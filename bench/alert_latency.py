@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Alert latency: from a case's commit (opened_at, when the 201 is sent) to the local SMTP server
+accepting its alert (the sink's receive time). Prints count, p50, p99 in milliseconds."""
+import pathlib
+import re
+import sqlite3
+import sys
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def main(db_path, mail_dir):
+    opened = dict(sqlite3.connect(db_path).execute("SELECT reference, opened_at FROM cases"))
+    latencies = []
+    for path in pathlib.Path(mail_dir).glob("*.eml"):
+        head = path.read_text(errors="replace").split("\n\n", 1)[0]
+        received = re.search(r"^X-Sink-Received: ([0-9.]+)", head, re.M)
+        reference = re.search(r"^Subject: .*?(HV-[A-Z0-9]{4}-[A-Z0-9]{4})", head, re.M)
+        if received and reference and reference.group(1) in opened:
+            latencies.append((float(received.group(1)) - opened[reference.group(1)]) * 1000)
+    print(f"{len(latencies)} {percentile(latencies, 50):.1f} {percentile(latencies, 99):.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

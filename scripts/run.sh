@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs Haven on its embedded default: SQLite, key file and alert Maildir under ./data, with demo
+# staff (their API tokens in ./data/demo-tokens.txt). Open http://127.0.0.1:8080/ ; Ctrl-C stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product haven
+exec .build/release/haven serve --demo --data-dir "${HAVEN_DATA_DIR:-./data}" "$@"
