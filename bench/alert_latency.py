@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Alert latency: from a case's commit (opened_at, when the 201 is sent) to the local SMTP server
+"""Alert latency (optionally only for cases opened between SINCE and UNTIL, unix seconds): from a case's commit (opened_at, when the 201 is sent) to the local SMTP server
 accepting its alert (the sink's receive time). Prints count, p50, p99 in milliseconds."""
 import pathlib
 import re
@@ -15,8 +15,9 @@ def percentile(values, p):
     return values[k]
 
 
-def main(db_path, mail_dir):
-    opened = dict(sqlite3.connect(db_path).execute("SELECT reference, opened_at FROM cases"))
+def main(db_path, mail_dir, since=0.0, until=1e12):
+    opened = dict(sqlite3.connect(db_path).execute(
+        "SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN ? AND ?", (since, until)))
     latencies = []
     for path in pathlib.Path(mail_dir).glob("*.eml"):
         head = path.read_text(errors="replace").split("\n\n", 1)[0]
@@ -28,4 +29,4 @@ def main(db_path, mail_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], *(float(a) for a in sys.argv[3:5]))

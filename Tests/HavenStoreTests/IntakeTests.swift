@@ -163,3 +163,29 @@ struct IntakeTests {
         guard case .created = outcome else { Issue.record("intake should resume, got \(outcome)"); return }
     }
 }
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test func concurrentIntakesAreAllStoredOnceWithDistinctReferences() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "A", email: "a@x.org"))
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "B", email: "b@x.org"))
+        let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    // Every third is a retry of an earlier key: stored once, same answer.
+                    try await f.store.record(
+                        report("report \(i % 200)", key: "key-\(i % 200)"), triage: Triage(), routing: AlertRouting())
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let references = Set(outcomes.compactMap { $0.receipt?.reference })
+        #expect(references.count == 200)
+        let counts = try await f.store.counts()
+        #expect(counts.cases == 200 && counts.reports == 200 && counts.alerts == 200)
+        // Least loaded balancing held across batches.
+        let officers = Dictionary(grouping: outcomes.compactMap { $0.receipt }, by: \.officerID)
+        #expect(officers.count == 2)
+    }
+}

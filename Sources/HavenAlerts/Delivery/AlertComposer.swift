@@ -61,11 +61,14 @@ public struct AlertComposer: Sendable {
         return Array(data)
     }
 
-    static func londonTime(_ date: Date) -> String {
+    nonisolated(unsafe) private static let londonFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: "Europe/London")
         formatter.dateFormat = "EEE d MMM HH:mm"
-        return formatter.string(from: date)
-    }
+        return formatter
+    }()
+
+    /// DateFormatter is thread-safe; creating one per alert was a measurable cost.
+    static func londonTime(_ date: Date) -> String { londonFormatter.string(from: date) }
 }

@@ -12,7 +12,7 @@ public struct DispatchPolicy: Sendable {
     public var maxDelay: TimeInterval = 900
     /// A claimed alert returns to the queue if its worker dies holding it this long.
     public var lease: TimeInterval = 120
-    public var batchSize: Int = 16
+    public var batchSize: Int = 64
     /// Longest sleep between looks at the outbox when nothing wakes the worker.
     public var idlePoll: Duration = .seconds(1)
 
@@ -88,15 +88,23 @@ public struct AlertDispatcher: Service {
             try? await Task.sleep(for: .seconds(1))
             return 0
         }
-        await withTaskGroup(of: Void.self) { group in
+        let results = await withTaskGroup(of: DeliveryResult.self) { group in
             for alert in claimed {
                 group.addTask { await deliver(alert) }
             }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        do {
+            // One transaction for the whole batch: the writer stays free for intake.
+            try await outbox.recordResults(results)
+        } catch {
+            // The leases run out and these alerts are tried again: nothing is lost.
+            logger.error("could not record alert results", metadata: ["count": "\(results.count)", "error": "\(error)"])
         }
         return claimed.count
     }
 
-    private func deliver(_ alert: PendingAlert) async {
+    private func deliver(_ alert: PendingAlert) async -> DeliveryResult {
         let meta: Logger.Metadata = [
             "alert": "\(alert.id)", "kind": "\(alert.kind.rawValue)", "channel": "\(alert.channel.rawValue)",
             "attempt": "\(alert.attempts)",
@@ -104,9 +112,9 @@ public struct AlertDispatcher: Service {
         do {
             try await send(alert)
             let now = Date()
-            try await outbox.markDelivered(alert.id, at: now)
             metrics.alertDelivered(channel: alert.channel, kind: alert.kind, latency: now.timeIntervalSince(alert.createdAt))
-            logger.info("alert delivered", metadata: meta)
+            logger.debug("alert delivered", metadata: meta)
+            return DeliveryResult(alertID: alert.id, outcome: .delivered, at: now)
         } catch {
             let permanent: Bool
             let reason: String
@@ -128,12 +136,7 @@ public struct AlertDispatcher: Service {
             } else {
                 logger.warning("alert delivery failed, will retry", metadata: failMeta)
             }
-            do {
-                try await outbox.markAttemptFailed(alert.id, error: reason, retryAt: retryAt, at: Date())
-            } catch {
-                // The lease will run out and the alert will be tried again: nothing is lost.
-                logger.error("could not record alert failure", metadata: ["alert": "\(alert.id)", "error": "\(error)"])
-            }
+            return DeliveryResult(alertID: alert.id, outcome: .failed(error: reason, retryAt: retryAt), at: Date())
         }
     }
 

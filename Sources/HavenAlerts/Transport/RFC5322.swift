@@ -21,13 +21,18 @@ public enum RFC5322 {
         return Array(lines.joined(separator: "\r\n").utf8) + Array("\r\n".utf8)
     }
 
-    static func rfc2822Date(_ date: Date) -> String {
+    /// DateFormatter is thread-safe and costly to create: one, shared.
+    nonisolated(unsafe) private static let dateFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
-    }
+        return formatter
+    }()
+
+    static func rfc2822Date(_ date: Date) -> String { dateFormatter.string(from: date) }
+
+    private static let hexDigits = Array("0123456789ABCDEF")
 
     /// `=?utf-8?B?…?=` for non-ASCII header text; ASCII passes through (CR/LF removed: no header injection).
     static func encodedHeader(_ text: String) -> String {
@@ -50,7 +55,7 @@ public enum RFC5322 {
                 if (byte >= 33 && byte <= 126 && byte != 61) || (byte == 32 && !isLast) || (byte == 9 && !isLast) {
                     piece = String(UnicodeScalar(byte))
                 } else {
-                    piece = String(format: "=%02X", byte)
+                    piece = "=" + String(hexDigits[Int(byte >> 4)]) + String(hexDigits[Int(byte & 0x0F)])
                 }
                 if width + piece.count > 75 {
                     encoded += "=\r\n"

@@ -28,6 +28,23 @@ public struct Triage: Sendable {
         now: Date
     ) -> TriageDecision {
         let (priority, priorityReason) = self.priority(immediateDanger: immediateDanger, message: message)
+        return decide(
+            priority: priority, priorityReason: priorityReason,
+            acknowledgeBy: sla.acknowledgeBy(priority: priority, from: now), postcode: postcode,
+            femaleOfficerRequested: femaleOfficerRequested, roster: roster, now: now)
+    }
+
+    /// The assignment half of `decide`, for callers that worked out priority and deadline already
+    /// (the store does that outside its write transaction).
+    public func decide(
+        priority: Priority,
+        priorityReason: String,
+        acknowledgeBy: Date,
+        postcode: String?,
+        femaleOfficerRequested: Bool,
+        roster: Roster,
+        now: Date
+    ) -> TriageDecision {
         let area = roster.area(forPostcode: postcode)
         var reasons = [priorityReason, area.map { "area \($0.code)" } ?? "no area: default team"]
         let assignment = assign(area: area, femaleRequested: femaleOfficerRequested, roster: roster, now: now)
@@ -38,7 +55,7 @@ public struct Triage: Sendable {
             areaCode: area?.code,
             reasons: reasons,
             femaleRequestUnmet: assignment.femaleRequestUnmet,
-            acknowledgeBy: sla.acknowledgeBy(priority: priority, from: now)
+            acknowledgeBy: acknowledgeBy
         )
     }
 

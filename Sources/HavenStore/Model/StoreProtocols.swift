@@ -23,6 +23,8 @@ public protocol AlertOutbox: Sendable {
     /// crashed predecessor was sending is sent again at once instead of after its lease runs out.
     func releaseLeases() async throws -> Int
     func markDelivered(_ id: Int64, at date: Date) async throws
+    /// Records a batch of delivery results in one transaction (one fsync for the lot).
+    func recordResults(_ results: [DeliveryResult]) async throws
     /// Records a failed try: retried at `retryAt`, or failed for good when nil.
     func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws
     func backlog() async throws -> OutboxBacklog

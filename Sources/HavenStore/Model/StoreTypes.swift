@@ -162,3 +162,22 @@ public struct AuditEntry: Sendable, Equatable {
     public var caseID: Int64?
     public var detail: String
 }
+
+/// The outcome of one delivery try, recorded by the outbox worker.
+public struct DeliveryResult: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case delivered
+        /// Failed: tried again at `retryAt`, or failed for good when nil.
+        case failed(error: String, retryAt: Date?)
+    }
+
+    public var alertID: Int64
+    public var outcome: Outcome
+    public var at: Date
+
+    public init(alertID: Int64, outcome: Outcome, at: Date) {
+        self.alertID = alertID
+        self.outcome = outcome
+        self.at = at
+    }
+}

@@ -8,95 +8,151 @@ extension SQLiteStore {
     static let doubleSubmitWindow: TimeInterval = 600
 
     public func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome {
-        let sealer = self.sealer
-        return try await write { db in
-            try Self.record(report, triage: triage, routing: routing, sealer: sealer, db: db)
+        // Sealing, hashing and priority need no database: done here, in parallel across requests,
+        // so the single writer only runs queries and inserts.
+        let prepared = try PreparedReport(report, triage: triage, sealer: sealer)
+        do {
+            return try await intake.submit(IntakeRequest(prepared: prepared, triage: triage, routing: routing))
+        } catch let error as DatabaseError {
+            throw StoreError(error) ?? error
+        }
+    }
+
+    struct IntakeRequest: Sendable {
+        let prepared: PreparedReport
+        let triage: Triage
+        let routing: AlertRouting
+    }
+
+    /// Everything about a report that can be worked out before taking the write lock.
+    struct PreparedReport: Sendable {
+        let report: IncomingReport
+        let contentHash: String
+        let idempotencyHash: String?
+        let providerHash: String?
+        /// The sender's number, for joining an open case.
+        let senderHash: String?
+        /// The number a new case is threaded by (sender, or a survivor's own number).
+        let caseThreadHash: String?
+        let phoneHash: String?
+        let emailHash: String?
+        let reportUID: String
+        let sealedReport: Sealed
+        let caseUID: String
+        let sealedProfile: Sealed
+        let priority: Priority
+        let priorityReason: String
+        let acknowledgeBy: Date
+
+        init(_ report: IncomingReport, triage: Triage, sealer: Sealer) throws {
+            let ring = sealer.keyRing
+            let submission = report.submission
+            self.report = report
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let plain = try encoder.encode(submission)
+            contentHash = ring.lookupHash(String(decoding: plain, as: UTF8.self), purpose: "content")
+            idempotencyHash = report.idempotencyKey.map { ring.lookupHash($0, purpose: "idempotency") }
+            providerHash = report.providerMessageID.map {
+                ring.lookupHash("\(report.channel.rawValue):\($0)", purpose: "provider-message")
+            }
+            senderHash = report.threadPhone.map { ring.lookupHash($0, purpose: "phone") }
+            let ownPhone = submission.reporterType == .survivor ? submission.safety.phone : nil
+            caseThreadHash = (report.threadPhone ?? ownPhone).map { ring.lookupHash($0, purpose: "phone") }
+            let phone = report.threadPhone ?? submission.safety.phone ?? submission.reporterContact?.phone
+            phoneHash = phone.map { ring.lookupHash($0, purpose: "phone") }
+            let email = submission.safety.email ?? submission.reporterContact?.email
+            emailHash = email.map { ring.lookupHash($0.lowercased(), purpose: "email") }
+            reportUID = UUID().uuidString
+            sealedReport = try sealer.seal(data: plain, rowUID: reportUID)
+            caseUID = UUID().uuidString
+            sealedProfile = try sealer.seal(CaseProfile(from: submission), rowUID: caseUID)
+            (priority, priorityReason) = triage.priority(
+                immediateDanger: submission.immediateDanger, message: submission.message)
+            acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
+        }
+    }
+
+    static func makeIntake(pool: DatabasePool, sealer: Sealer) -> GroupCommit<IntakeRequest, IntakeOutcome> {
+        GroupCommit(pool: pool) { request, db, context in
+            try record(request.prepared, triage: request.triage, routing: request.routing, db: db, context: &context)
         }
     }
 
     static func record(
-        _ report: IncomingReport, triage: Triage, routing: AlertRouting, sealer: Sealer, db: Database
+        _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, db: Database, context: inout BatchContext
     ) throws -> IntakeOutcome {
-        let ring = sealer.keyRing
+        let report = prepared.report
         let now = report.receivedAt
-        let contentHash = ring.lookupHash(try canonical(report.submission), purpose: "content")
-        let idempotencyHash = report.idempotencyKey.map { ring.lookupHash($0, purpose: "idempotency") }
-        let providerHash = report.providerMessageID.map {
-            ring.lookupHash("\(report.channel.rawValue):\($0)", purpose: "provider-message")
-        }
 
         // 1. Seen before? A retry gets the first answer; a reused key with other content is a conflict.
-        if let idempotencyHash,
+        if let idempotencyHash = prepared.idempotencyHash,
             let row = try Row.fetchOne(
-                db, sql: "SELECT id, content_hash FROM reports WHERE idempotency_hash = ?", arguments: [idempotencyHash])
+                db.cachedStatement(sql: "SELECT id, content_hash FROM reports WHERE idempotency_hash = ?"),
+                arguments: [idempotencyHash])
         {
-            guard row["content_hash"] as String == contentHash else { return .conflict }
+            guard row["content_hash"] as String == prepared.contentHash else { return .conflict }
             return .duplicate(try receipt(reportID: row["id"], db: db))
         }
-        if let providerHash,
+        if let providerHash = prepared.providerHash,
             let id = try Int64.fetchOne(
-                db, sql: "SELECT id FROM reports WHERE provider_message_hash = ?", arguments: [providerHash])
+                db.cachedStatement(sql: "SELECT id FROM reports WHERE provider_message_hash = ?"),
+                arguments: [providerHash])
         {
             return .duplicate(try receipt(reportID: id, db: db))
         }
-        if idempotencyHash == nil, providerHash == nil, report.channel == .web || report.channel == .api,
+        if prepared.idempotencyHash == nil, prepared.providerHash == nil,
+            report.channel == .web || report.channel == .api,
             let id = try Int64.fetchOne(
-                db,
-                sql: "SELECT id FROM reports WHERE content_hash = ? AND received_at >= ? ORDER BY id LIMIT 1",
-                arguments: [contentHash, time(now) - doubleSubmitWindow])
+                db.cachedStatement(
+                    sql: "SELECT id FROM reports WHERE content_hash = ? AND received_at >= ? ORDER BY id LIMIT 1"),
+                arguments: [prepared.contentHash, time(now) - doubleSubmitWindow])
         {
             return .duplicate(try receipt(reportID: id, db: db))
         }
 
         // 2. A text from a number with an open case joins that case.
-        let submission = report.submission
-        let threadHash = (report.threadPhone ?? selfPhone(submission)).map { ring.lookupHash($0, purpose: "phone") }
-        if let threadHash = report.threadPhone.map({ ring.lookupHash($0, purpose: "phone") }),
+        if let senderHash = prepared.senderHash,
             let caseID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
-                arguments: [threadHash])
+                db.cachedStatement(
+                    sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1"),
+                arguments: [senderHash])
         {
-            return .threaded(
-                try addToCase(
-                    caseID, report: report, hashes: (contentHash, idempotencyHash, providerHash),
-                    triage: triage, routing: routing, sealer: sealer, db: db))
+            return .threaded(try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, db: db))
         }
 
         // 3. A new case through triage.
-        let roster = try loadRoster(db)
+        let submission = report.submission
+        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(db)
         let decision = triage.decide(
-            immediateDanger: submission.immediateDanger,
-            message: submission.message,
-            postcode: submission.survivor.postcode,
-            femaleOfficerRequested: submission.femaleOfficerRequested,
-            roster: roster,
-            now: now
-        )
+            priority: prepared.priority, priorityReason: prepared.priorityReason,
+            acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
+            femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
         let reference = try freshReference(db)
-        let caseUID = UUID().uuidString
-        let profile = try sealer.seal(CaseProfile(from: submission), rowUID: caseUID)
-        try db.execute(
+        let profile = prepared.sealedProfile
+        try db.cachedStatement(
             sql: """
                 INSERT INTO cases (uid, reference, priority, area_code, officer_id, channel, reporter_type,
                     female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
                     key_id, wrapped_key, sealed_profile)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                caseUID, reference.value, decision.priority.rawValue, decision.areaCode, decision.officerID,
-                report.channel.rawValue, submission.reporterType.rawValue, submission.femaleOfficerRequested,
-                decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy), time(decision.acknowledgeBy),
-                threadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
-            ])
+                """
+        ).execute(arguments: [
+            prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode, decision.officerID,
+            report.channel.rawValue, submission.reporterType.rawValue, submission.femaleOfficerRequested,
+            decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy), time(decision.acknowledgeBy),
+            prepared.caseThreadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
+        ])
         let caseID = db.lastInsertedRowID
-        let (reportID, reportUID) = try insertReport(
-            report, caseID: caseID, hashes: (contentHash, idempotencyHash, providerHash), sealer: sealer, db: db)
+        if let officerID = decision.officerID { roster.openCases[officerID, default: 0] += 1 }
+        context.cache["roster"] = roster
+        let reportID = try insertReport(prepared, caseID: caseID, db: db)
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "intake", priority: decision.priority,
             officerID: decision.officerID, reasons: decision.reasons, at: now, db: db)
         try queueAlerts(
             caseID: caseID, kind: .newCase, officerIDs: decision.officerID.map { [$0] } ?? [],
-            level: 0, reason: decision.assignmentReason, keyBase: reportUID, routing: routing, at: now, db: db)
+            level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, db: db)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.open", caseID: caseID,
             detail: "priority \(decision.priority.rawValue)", at: now, db: db)
@@ -108,9 +164,9 @@ extension SQLiteStore {
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
     private static func addToCase(
-        _ caseID: Int64, report: IncomingReport, hashes: (String, String?, String?), triage: Triage,
-        routing: AlertRouting, sealer: Sealer, db: Database
+        _ caseID: Int64, prepared: PreparedReport, triage: Triage, routing: AlertRouting, db: Database
     ) throws -> IntakeReceipt {
+        let report = prepared.report
         let now = report.receivedAt
         guard
             let row = try Row.fetchOne(
@@ -118,14 +174,13 @@ extension SQLiteStore {
                 arguments: [caseID])
         else { throw StoreError.notFound("case") }
         let current = Priority(rawValue: row["priority"]) ?? .standard
-        let (incoming, reason) = triage.priority(
-            immediateDanger: report.submission.immediateDanger, message: report.submission.message)
+        let (incoming, reason) = (prepared.priority, prepared.priorityReason)
         var priority = current
         var acknowledgeBy = date(row["acknowledge_by"] as Double)
         let officerID: Int64? = row["officer_id"]
         if incoming < current {
             priority = incoming
-            let deadline = triage.sla.acknowledgeBy(priority: incoming, from: now)
+            let deadline = prepared.acknowledgeBy
             let acknowledged = (row["acknowledged_at"] as Double?) != nil
             acknowledgeBy = acknowledged ? deadline : min(acknowledgeBy, deadline)
             // A more urgent message needs a fresh acknowledgement, on its own (shorter) clock.
@@ -136,14 +191,14 @@ extension SQLiteStore {
                     """,
                 arguments: [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
-        let (reportID, reportUID) = try insertReport(report, caseID: caseID, hashes: hashes, sealer: sealer, db: db)
+        let reportID = try insertReport(prepared, caseID: caseID, db: db)
         let reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "message", priority: priority, officerID: officerID,
             reasons: reasons, at: now, db: db)
         try queueAlerts(
             caseID: caseID, kind: .newMessage, officerIDs: officerID.map { [$0] } ?? [], level: 0,
-            reason: "new message on your case", keyBase: reportUID, routing: routing, at: now, db: db)
+            reason: "new message on your case", keyBase: prepared.reportUID, routing: routing, at: now, db: db)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.message", caseID: caseID,
             detail: "priority \(priority.rawValue)", at: now, db: db)
@@ -152,41 +207,35 @@ extension SQLiteStore {
             officerID: officerID, acknowledgeBy: acknowledgeBy)
     }
 
-    private static func insertReport(
-        _ report: IncomingReport, caseID: Int64, hashes: (String, String?, String?), sealer: Sealer, db: Database
-    ) throws -> (Int64, String) {
-        let ring = sealer.keyRing
-        let uid = UUID().uuidString
-        let sealed = try sealer.seal(report.submission, rowUID: uid)
-        let phone = report.threadPhone ?? report.submission.safety.phone ?? report.submission.reporterContact?.phone
-        let email = report.submission.safety.email ?? report.submission.reporterContact?.email
-        try db.execute(
+    private static func insertReport(_ prepared: PreparedReport, caseID: Int64, db: Database) throws -> Int64 {
+        let report = prepared.report
+        let sealed = prepared.sealedReport
+        try db.cachedStatement(
             sql: """
                 INSERT INTO reports (uid, case_id, channel, reporter_type, immediate_danger, received_at,
                     idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
                     key_id, wrapped_key, sealed)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                uid, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
-                report.submission.immediateDanger, time(report.receivedAt), hashes.1, hashes.2, hashes.0,
-                phone.map { ring.lookupHash($0, purpose: "phone") },
-                email.map { ring.lookupHash($0.lowercased(), purpose: "email") },
-                sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
-            ])
-        return (db.lastInsertedRowID, uid)
+                """
+        ).execute(arguments: [
+            prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
+            report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
+            prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
+            sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
+        ])
+        return db.lastInsertedRowID
     }
 
     static func insertDecision(
         caseID: Int64, reportID: Int64?, kind: String, priority: Priority, officerID: Int64?, reasons: [String],
         at date: Date, db: Database
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [caseID, reportID, kind, time(date), priority.rawValue, officerID, try json(reasons)])
+                """
+        ).execute(arguments: [caseID, reportID, kind, time(date), priority.rawValue, officerID, try json(reasons)])
     }
 
     /// One e-mail alert per recipient, plus one webhook alert per event when a webhook is configured.
@@ -202,12 +251,13 @@ extension SQLiteStore {
             rows.append((.webhook, officerIDs.first, "\(keyBase).\(kind.rawValue).\(level).webhook"))
         }
         for (channel, officerID, key) in rows {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO alerts (case_id, kind, channel, officer_id, escalation_level, reason, idempotency_key,
                         created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     caseID, kind.rawValue, channel.rawValue, officerID, level, reason, key, time(date), time(date),
                 ])
@@ -215,9 +265,8 @@ extension SQLiteStore {
     }
 
     static func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date, db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [time(date), actor, action, caseID, detail])
+        try db.cachedStatement(sql: "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [time(date), actor, action, caseID, detail])
     }
 
     /// The answer a retried submission gets: the case as it was recorded.
@@ -248,20 +297,10 @@ extension SQLiteStore {
         while true {
             let candidate = CaseReference.random()
             let taken = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE reference = ?)", arguments: [candidate.value])
+                db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE reference = ?)"),
+                arguments: [candidate.value])
             if taken != true { return candidate }
         }
-    }
-
-    /// A survivor reporting for themselves with a phone number can later text from it and be threaded.
-    private static func selfPhone(_ submission: ReportSubmission) -> String? {
-        submission.reporterType == .survivor ? submission.safety.phone : nil
-    }
-
-    private static func canonical(_ submission: ReportSubmission) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(submission), as: UTF8.self)
     }
 
     static func loadRoster(_ db: Database) throws -> Roster {

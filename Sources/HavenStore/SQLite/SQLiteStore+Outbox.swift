@@ -52,30 +52,42 @@ extension SQLiteStore {
     }
 
     public func markDelivered(_ id: Int64, at date: Date) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-                arguments: [Self.time(date), id])
-        }
+        try await recordResults([DeliveryResult(alertID: id, outcome: .delivered, at: date)])
     }
 
     public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
+        try await recordResults([DeliveryResult(alertID: id, outcome: .failed(error: error, retryAt: retryAt), at: date)])
+    }
+
+    public func recordResults(_ results: [DeliveryResult]) async throws {
+        guard !results.isEmpty else { return }
         try await write { db in
-            if let retryAt {
-                try db.execute(
-                    sql: """
-                        UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [Self.time(retryAt), error, id])
-            } else {
-                try db.execute(
-                    sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
-                    arguments: [error, id])
-                let caseID = try Int64.fetchOne(db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [id])
-                try Self.audit(
-                    actor: "system", action: "alert.failed", caseID: caseID, detail: "alert \(id): \(error)", at: date,
-                    db: db)
+            for result in results {
+                switch result.outcome {
+                case .delivered:
+                    try db.execute(
+                        sql: """
+                            UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
+                            WHERE id = ?
+                            """,
+                        arguments: [Self.time(result.at), result.alertID])
+                case .failed(let error, let retryAt?):
+                    try db.execute(
+                        sql: """
+                            UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
+                            WHERE id = ?
+                            """,
+                        arguments: [Self.time(retryAt), error, result.alertID])
+                case .failed(let error, nil):
+                    try db.execute(
+                        sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+                        arguments: [error, result.alertID])
+                    let caseID = try Int64.fetchOne(
+                        db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [result.alertID])
+                    try Self.audit(
+                        actor: "system", action: "alert.failed", caseID: caseID,
+                        detail: "alert \(result.alertID): \(error)", at: result.at, db: db)
+                }
             }
         }
     }

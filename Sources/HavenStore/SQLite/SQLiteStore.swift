@@ -10,6 +10,7 @@ import HavenCore
 public final class SQLiteStore: HavenStore {
     let pool: DatabasePool
     let sealer: Sealer
+    let intake: GroupCommit<IntakeRequest, IntakeOutcome>
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
@@ -35,6 +36,7 @@ public final class SQLiteStore: HavenStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)
+            intake = Self.makeIntake(pool: pool, sealer: sealer)
         } catch let error as DatabaseError {
             throw StoreError(error) ?? error
         }
@@ -102,6 +104,7 @@ extension StoreError {
         case .SQLITE_IOERR: self = .unavailable(reason: "disk I/O error")
         case .SQLITE_READONLY: self = .unavailable(reason: "database read-only")
         case .SQLITE_BUSY, .SQLITE_LOCKED: self = .unavailable(reason: "database busy")
+        case .SQLITE_ABORT: self = .unavailable(reason: "transaction aborted")
         case .SQLITE_CANTOPEN: self = .unavailable(reason: "database cannot be opened")
         case .SQLITE_NOMEM: self = .unavailable(reason: "out of memory")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: self = .unavailable(reason: "database corrupt")

@@ -26,6 +26,14 @@ public struct Sealer: Sendable {
         return try seal(value, rowUID: rowUID, dataKey: dataKey)
     }
 
+    /// Seals already-encoded JSON (so a caller that hashed the same bytes encodes only once).
+    public func seal(data plain: Data, rowUID: String) throws -> Sealed {
+        let dataKey = SymmetricKey(size: .bits256)
+        let box = try AES.GCM.seal(plain, using: dataKey, authenticating: Data(rowUID.utf8))
+        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+        return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: box.combined!)
+    }
+
     /// Seals `value` again under an existing row's data key (used when a case's preferences change).
     public func reseal<T: Encodable>(_ value: T, rowUID: String, existing: Sealed) throws -> Sealed {
         let dataKey = try keyRing.unwrap(existing.wrappedKey, keyID: existing.keyID, boundTo: rowUID)

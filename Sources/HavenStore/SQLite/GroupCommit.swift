@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Group commit for intake: reports that arrive while a transaction is being written wait, then
+/// go into the next transaction together, each inside its own savepoint. One fsync then makes a
+/// whole batch durable, and nobody gets an answer before the commit that holds their report.
+///
+/// No timer, no added delay: at low load every batch holds one report; under load batches grow
+/// by themselves to what arrived during the previous commit.
+final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
+    typealias Work = @Sendable (Input, Database, inout BatchContext) throws -> Output
+
+    private struct Pending: Sendable {
+        let input: Input
+        let continuation: CheckedContinuation<Output, any Error>
+    }
+
+    private let queue = Mutex<(items: [Pending], flushing: Bool)>(([], false))
+    private let pool: DatabasePool
+    private let work: Work
+    private let maxBatch: Int
+
+    init(pool: DatabasePool, maxBatch: Int = 256, work: @escaping Work) {
+        self.pool = pool
+        self.work = work
+        self.maxBatch = maxBatch
+    }
+
+    func submit(_ input: Input) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let startFlush = queue.withLock { state -> Bool in
+                state.items.append(Pending(input: input, continuation: continuation))
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            if startFlush { Task { await self.flushUntilEmpty() } }
+        }
+    }
+
+    private func flushUntilEmpty() async {
+        while true {
+            let batch = queue.withLock { state -> [Pending] in
+                let taken = Array(state.items.prefix(maxBatch))
+                state.items.removeFirst(taken.count)
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            await flush(batch)
+        }
+    }
+
+    private func flush(_ batch: [Pending]) async {
+        let work = self.work
+        let inputs = batch.map(\.input)
+        do {
+            let results: [Result<Output, any Error>] = try await pool.write { db in
+                var context = BatchContext()
+                var results: [Result<Output, any Error>] = []
+                results.reserveCapacity(inputs.count)
+                for input in inputs {
+                    var output: Output?
+                    do {
+                        try db.inSavepoint {
+                            output = try work(input, db, &context)
+                            return .commit
+                        }
+                        results.append(.success(output!))
+                    } catch let error as DatabaseError where StoreError(error) != nil || !db.isInsideTransaction {
+                        throw error  // disk full, I/O error…: the whole transaction is gone
+                    } catch {
+                        context.invalidate()  // cached state may include the rolled-back item
+                        results.append(.failure(error))
+                    }
+                }
+                return results
+            }
+            for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
+        } catch {
+            // The commit itself failed (disk full…): nothing in this batch was stored.
+            for pending in batch { pending.continuation.resume(throwing: error) }
+        }
+    }
+}
+
+/// State shared by the items of one batch (the roster is read once per batch, not per report).
+struct BatchContext {
+    var cache: [String: any Sendable] = [:]
+
+    mutating func invalidate() { cache.removeAll() }
+}
