@@ -96,7 +96,8 @@ struct DispatcherTests {
         let messages = await rig.sink.waitForMessages(count: 5)
         try await Task.sleep(for: .milliseconds(300))
         #expect(rig.sink.messages().count == 5)
-        let subjects = Set(messages.compactMap { $0.headers["subject"]?.split(separator: " ").first { $0.hasPrefix("HV-") } }.map(String.init))
+        let subjects = Set(
+            messages.compactMap { $0.headers["subject"]?.split(separator: " ").first { $0.hasPrefix("HV-") } }.map(String.init))
         #expect(subjects == references)
         #expect(Set(messages.compactMap { $0.headers["message-id"] }).count == 5)
     }

@@ -97,10 +97,11 @@ struct AssignmentTests {
     }
 
     @Test func rotaOnShiftThenOnCallOutOfHours() {
-        let roster = Roster(officers: [
-            Officer(id: 1, name: "Day", email: "d@x", shifts: [officeHours]),
-            Officer(id: 2, name: "Night", email: "n@x", shifts: [officeHours], onCall: true),
-        ], openCases: [2: 3])
+        let roster = Roster(
+            officers: [
+                Officer(id: 1, name: "Day", email: "d@x", shifts: [officeHours]),
+                Officer(id: 2, name: "Night", email: "n@x", shifts: [officeHours], onCall: true),
+            ], openCases: [2: 3])
         #expect(decide(roster, at: weekdayMorning).officerID == 1)
         let night = decide(roster, at: saturdayNight)
         #expect(night.officerID == 2)
@@ -117,9 +118,10 @@ struct AssignmentTests {
     }
 
     @Test func femaleRequestHonouredWhenPossible() {
-        let roster = Roster(officers: [
-            Officer(id: 1, name: "M", email: "m@x"), Officer(id: 2, name: "F", email: "f@x", isFemale: true),
-        ], openCases: [2: 10])
+        let roster = Roster(
+            officers: [
+                Officer(id: 1, name: "M", email: "m@x"), Officer(id: 2, name: "F", email: "f@x", isFemale: true),
+            ], openCases: [2: 10])
         let decision = decide(roster, female: true)
         #expect(decision.officerID == 2)
         #expect(!decision.femaleRequestUnmet)

@@ -41,8 +41,10 @@ struct ValidatorTests {
         ([("message", "x"), ("safety.methods", "text")], "safety.phone", .needsPhone),
         ([("message", "x"), ("safety.methods", "call")], "safety.phone", .needsPhone),
         ([("message", "x"), ("safety.methods", "email")], "safety.email", .needsEmail),
-        ([("message", "x"), ("safety.methods", "do_not_contact"), ("safety.methods", "text"), ("safety.phone", "07700900123")],
-         "safety.methods", .conflictingDoNotContact),
+        (
+            [("message", "x"), ("safety.methods", "do_not_contact"), ("safety.methods", "text"), ("safety.phone", "07700900123")],
+            "safety.methods", .conflictingDoNotContact
+        ),
         ([("message", "x"), ("safety.phone", "12")], "safety.phone", .invalidPhone),
         ([("message", "x"), ("safety.email", "a@")], "safety.email", .invalidEmail),
         ([("message", "x"), ("survivor.postcode", "12345")], "survivor.postcode", .invalidPostcode),

@@ -30,8 +30,10 @@ struct IntakeHTTPTests {
         try await f.test { client in
             let response = try await client.postForm(
                 "/api/v1/reports",
-                [("message", "Noise every night"), ("safety.methods", "text"), ("safety.methods", "call"),
-                 ("safety.phone", "07700900123"), ("female_officer", "yes")])
+                [
+                    ("message", "Noise every night"), ("safety.methods", "text"), ("safety.methods", "call"),
+                    ("safety.phone", "07700900123"), ("female_officer", "yes"),
+                ])
             #expect(response.status == .created)
         }
         #expect(try await f.reportCount() == 1)
@@ -70,7 +72,10 @@ struct IntakeHTTPTests {
         (#"{"message":"x","survivor":{"postcode":"ZZZ"}}"#, "survivor.postcode", "invalid_postcode"),
         (#"{"message":"x","colour":"blue"}"#, "colour", "unknown_field"),
         (#"{"message":42}"#, "message", "invalid_type"),
-        (#"{"message":"x","safety":{"methods":["do_not_contact","text"],"phone":"07700900123"}}"#, "safety.methods", "conflicting_do_not_contact"),
+        (
+            #"{"message":"x","safety":{"methods":["do_not_contact","text"],"phone":"07700900123"}}"#, "safety.methods",
+            "conflicting_do_not_contact"
+        ),
     ])
     func invalidFieldsAre422WithoutTheValue(body: String, field: String, problem: String) async throws {
         let f = try HTTPFixture()

@@ -66,7 +66,9 @@ public struct HavenConfig: Sendable {
     ]
 
     /// Names accepted besides `settings` (per-provider SMS secrets and numbers).
-    static let prefixes = ["HAVEN_TWILIO_", "HAVEN_VONAGE_", "HAVEN_MESSAGEBIRD_", "HAVEN_PLIVO_", "HAVEN_SINCH_", "HAVEN_MODEM_", "HAVEN_SMS_"]
+    static let prefixes = [
+        "HAVEN_TWILIO_", "HAVEN_VONAGE_", "HAVEN_MESSAGEBIRD_", "HAVEN_PLIVO_", "HAVEN_SINCH_", "HAVEN_MODEM_", "HAVEN_SMS_",
+    ]
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -139,9 +141,10 @@ public struct HavenConfig: Sendable {
         if webhookURL != nil, webhookSecret == nil {
             throw Problem(description: "HAVEN_WEBHOOK_SECRET: required when HAVEN_WEBHOOK_URL is set")
         }
-        let holidays = Set((value("HAVEN_BANK_HOLIDAYS") ?? "").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }.filter { !$0.isEmpty })
+        let holidays = Set(
+            (value("HAVEN_BANK_HOLIDAYS") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty })
         for day in holidays where day.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
             throw Problem(description: "HAVEN_BANK_HOLIDAYS: \(day) is not yyyy-mm-dd")
         }

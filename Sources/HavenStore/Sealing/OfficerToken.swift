@@ -8,7 +8,8 @@ import Foundation
 public enum OfficerToken {
     public static func generate() -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return "hvt_" + bytes.base64EncodedString()
+        return "hvt_"
+            + bytes.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

@@ -35,7 +35,8 @@ struct AreaCommand: AsyncParsableCommand {
             let (_, _, store) = try options.openStore()
             print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
             for area in try await store.areas() {
-                print("\(area.code)\t\(area.name)\t\(area.districts.joined(separator: ","))\t\(area.namedOfficerID.map(String.init) ?? "-")")
+                print(
+                    "\(area.code)\t\(area.name)\t\(area.districts.joined(separator: ","))\t\(area.namedOfficerID.map(String.init) ?? "-")")
             }
         }
     }

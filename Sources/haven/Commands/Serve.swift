@@ -3,6 +3,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenStore
+import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,5 +72,3 @@ enum DemoContent {
         logger.notice("demo staff added", metadata: ["tokens": "\(path)"])
     }
 }
-
-import Logging
