@@ -31,7 +31,7 @@ public final class SQLiteStore: HavenStore {
         self.sealer = Sealer(keyRing: keyRing)
         // SQLite gives the -wal and -shm files the main file's mode: create it private first.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
