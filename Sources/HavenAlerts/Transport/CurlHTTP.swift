@@ -1,6 +1,7 @@
 import CCurl
 import Crypto
 import Foundation
+import HavenCore
 
 /// Plain HTTPS requests over libcurl (alert webhooks now, SMS provider APIs later).
 public struct CurlHTTPClient: Sendable {
@@ -60,7 +61,7 @@ public struct CurlWebhookTransport: WebhookTransport {
 
     public static func signature(secret: String, body: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.encode(mac)
     }
 
     public func post(_ webhook: AlertWebhook) async throws {

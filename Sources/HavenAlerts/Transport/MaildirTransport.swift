@@ -18,7 +18,19 @@ public struct MaildirTransport: EmailTransport {
 
     public var description: String { "Maildir \(directory.path)" }
 
+    /// File writes and fsyncs block: they run here, never on Swift's cooperative pool, where they
+    /// would stall request handling.
+    private static let queue = DispatchQueue(label: "haven.maildir")
+
     public func send(_ email: AlertEmail) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Self.queue.async {
+                continuation.resume(with: Result { try self.deliver(email) })
+            }
+        }
+    }
+
+    private func deliver(_ email: AlertEmail) throws {
         let key = Self.safeKey(email.idempotencyKey)
         // The alert's key is unique, so it makes a unique Maildir name and a cheap "sent already?" check.
         let name = "haven.\(key)"

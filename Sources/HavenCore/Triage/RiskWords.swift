@@ -13,19 +13,26 @@ public struct RiskWords: Sendable, Equatable {
     ])
 
     /// How many terms occur in `text` (the terms themselves are content and are not reported).
+    /// A term matches where a word starts: after the start of the text or a non-letter.
     public func matches(in text: String) -> Int {
-        let lowered = text.lowercased()
-        return terms.filter { term in
-            var searchStart = lowered.startIndex
-            while let range = lowered.range(of: term, range: searchStart..<lowered.endIndex) {
-                if range.lowerBound == lowered.startIndex
-                    || !lowered[lowered.index(before: range.lowerBound)].isLetter
+        let lowered = Array(text.lowercased().unicodeScalars)
+        var count = 0
+        for term in terms {
+            let needle = Array(term.unicodeScalars)
+            guard let first = needle.first, needle.count <= lowered.count else { continue }
+            var index = 0
+            var found = false
+            while index + needle.count <= lowered.count {
+                if lowered[index] == first, index == 0 || !lowered[index - 1].properties.isAlphabetic,
+                    lowered[index..<(index + needle.count)].elementsEqual(needle)
                 {
-                    return true
+                    found = true
+                    break
                 }
-                searchStart = range.upperBound
+                index += 1
             }
-            return false
-        }.count
+            if found { count += 1 }
+        }
+        return count
     }
 }

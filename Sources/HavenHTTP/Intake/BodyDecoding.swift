@@ -105,19 +105,20 @@ enum JSONValue: Decodable, Equatable {
     case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
+        // Most values are strings, so try them first: every failed try throws, and throwing is costly.
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
+        if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if container.decodeNil() {
             self = .null
         } else if let flag = try? container.decode(Bool.self) {
             self = .bool(flag)
         } else if let number = try? container.decode(Double.self) {
             self = .number(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else if let items = try? container.decode([JSONValue].self) {
-            self = .array(items)
+        } else if let members = try? container.decode([String: JSONValue].self) {
+            self = .object(members)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .array(try container.decode([JSONValue].self))
         }
     }
 }

@@ -144,7 +144,11 @@ extension SQLiteStore {
             prepared.caseThreadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
         ])
         let caseID = db.lastInsertedRowID
-        if let officerID = decision.officerID { roster.openCases[officerID, default: 0] += 1 }
+        if let officerID = decision.officerID {
+            roster.openCases[officerID, default: 0] += 1
+            try db.cachedStatement(sql: "UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?")
+                .execute(arguments: [officerID])
+        }
         context.cache["roster"] = roster
         let reportID = try insertReport(prepared, caseID: caseID, db: db)
         try insertDecision(
@@ -306,12 +310,10 @@ extension SQLiteStore {
     static func loadRoster(_ db: Database) throws -> Roster {
         let officers = try Row.fetchAll(db, sql: "SELECT * FROM officers").map(officer(from:))
         let areas = try Row.fetchAll(db, sql: "SELECT * FROM areas").map(area(from:))
-        var load: [Int64: Int] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT officer_id, COUNT(*) AS n FROM cases WHERE status = 'open' AND officer_id IS NOT NULL GROUP BY officer_id")
-        {
-            load[row["officer_id"]] = row["n"]
-        }
+        let load = try Dictionary(
+            uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, open_cases FROM officers").map {
+                ($0["id"] as Int64, $0["open_cases"] as Int)
+            })
         return Roster(officers: officers, areas: areas, openCases: load)
     }
 }

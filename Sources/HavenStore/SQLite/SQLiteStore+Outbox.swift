@@ -7,14 +7,23 @@ extension SQLiteStore {
     public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
         try await write { db in
             let t = Self.time(now)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id
-                    WHERE (a.status = 'pending' AND a.next_attempt_at <= ?) OR (a.status = 'sending' AND a.lease_until <= ?)
-                    ORDER BY a.next_attempt_at, a.id LIMIT ?
-                    """,
-                arguments: [t, t, limit])
+            // Two index range scans (status, next_attempt_at) rather than one OR that scans every
+            // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
+            let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
+            var rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
+                        ORDER BY a.next_attempt_at, a.id LIMIT ?
+                        """),
+                arguments: [t, limit])
+            if rows.count < limit {
+                rows += try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?"),
+                    arguments: [t, limit - rows.count])
+            }
+            var officers: [Int64: Officer] = [:]
             var claimed: [PendingAlert] = []
             for row in rows {
                 let id: Int64 = row["id"]
@@ -22,9 +31,15 @@ extension SQLiteStore {
                     sql: "UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
                     arguments: [t + lease, id])
                 let officerID: Int64? = row["officer_id"]
-                let recipient = try officerID.flatMap {
-                    try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [$0])
-                }.map(Self.officer(from:))
+                var recipient: Officer?
+                if let officerID {
+                    if officers[officerID] == nil {
+                        officers[officerID] = try Row.fetchOne(
+                            db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [officerID]
+                        ).map(Self.officer(from:))
+                    }
+                    recipient = officers[officerID]
+                }
                 claimed.append(
                     PendingAlert(
                         id: id,
@@ -101,7 +116,7 @@ extension SQLiteStore {
                         COALESCE(SUM(status IN ('pending', 'sending')), 0) AS pending,
                         COALESCE(SUM(status = 'failed'), 0) AS failed,
                         MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) AS oldest
-                    FROM alerts WHERE status != 'sent'
+                    FROM alerts WHERE status IN ('pending', 'sending', 'failed')
                     """)!
             return OutboxBacklog(pending: row["pending"], failed: row["failed"], oldestPending: Self.date(row["oldest"]))
         }

@@ -11,6 +11,16 @@ enum Schema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        // Each officer's open caseload, kept with every assignment so triage reads it in O(1)
+        // instead of counting every open case per batch. Closing or reassigning a case must adjust it.
+        migrator.registerMigration("v2-officer-load") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE officers ADD COLUMN open_cases INTEGER NOT NULL DEFAULT 0;
+                    UPDATE officers SET open_cases =
+                        (SELECT COUNT(*) FROM cases WHERE cases.officer_id = officers.id AND cases.status = 'open');
+                    """)
+        }
         return migrator
     }
 

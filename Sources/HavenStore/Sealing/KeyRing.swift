@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenCore
 
 /// The key-encryption keys (KEKs) and the lookup key, held outside the database.
 ///
@@ -63,7 +64,7 @@ public struct KeyRing: Sendable {
     /// A keyed hash for matching without plaintext ("is this the same phone number?").
     public func lookupHash(_ value: String, purpose: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)\u{0}\(value)".utf8), using: lookupKey)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(mac)
     }
 
     func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenCore
 
 /// Officer API tokens: 256 random bits shown once; only a SHA-256 digest is stored.
 ///
@@ -15,6 +16,6 @@ public enum OfficerToken {
     }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }
