@@ -1,1 +1,0 @@
-// SMSAdapters: one file per provider.

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+
+/// An SMS provider's webhook call as it reached Haven: what every signature check needs.
+public struct SMSWebhookRequest: Sendable {
+    public var method: String
+    /// The URL the provider called, as configured (`HAVEN_PUBLIC_URL` + path + `?` + raw query).
+    public var publicURL: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: String, publicURL: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.method = method
+        self.publicURL = publicURL
+        self.headers = headers
+        self.body = body
+    }
+
+    /// All values of a header, case-insensitively.
+    public func header(_ name: String) -> [String] {
+        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+    }
+
+    public var isForm: Bool {
+        header("Content-Type").first?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
+    }
+
+    /// Form body pairs in order (repeated keys kept); empty when the body is not a form.
+    public var formPairs: [(String, String)] {
+        isForm ? FormEncoding.pairs(String(decoding: body, as: UTF8.self)) : []
+    }
+
+    /// Query pairs of the public URL, in order.
+    public var queryPairs: [(String, String)] {
+        guard let mark = publicURL.firstIndex(of: "?") else { return [] }
+        return FormEncoding.pairs(String(publicURL[publicURL.index(after: mark)...]))
+    }
+}
+
+/// Why a webhook was refused. Fixed codes: they go to metrics, never with request data.
+public enum SMSRejection: String, Error, Sendable {
+    case noSecretConfigured = "no_secret"
+    case missingSignature = "missing_signature"
+    case badSignature = "bad_signature"
+    case stale = "stale"
+    case malformed = "malformed"
+}
+
+/// `application/x-www-form-urlencoded` pairs; undecodable pieces are kept raw rather than dropped,
+/// so a signature over them still fails or passes exactly as the provider computed it.
+public enum FormEncoding {
+    public static func pairs(_ text: String) -> [(String, String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            return (name, value)
+        }
+    }
+
+    static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}
+
+/// Constant-time comparison: the time taken does not tell an attacker how much of a guess was right.
+public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for (x, y) in zip(a, b) { difference |= x ^ y }
+    return difference == 0
+}
+
+public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    constantTimeEquals(Array(a.utf8), Array(b.utf8))
+}
+
+enum Digest {
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined()
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+}
