@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport",
+                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -27,6 +27,7 @@ public struct Gateway: Sendable {
     public var registry: PrometheusCollectorRegistry
     public var health: HealthMonitor
     public var limits: IntakeLimits
+    public var sms: SMSSettings
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -34,7 +35,8 @@ public struct Gateway: Sendable {
     public init(
         store: any HavenStore, triage: Triage = Triage(), routing: AlertRouting = AlertRouting(),
         signal: AlertSignal = AlertSignal(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        limits: IntakeLimits = IntakeLimits(), outboxAgeWarning: TimeInterval = 300, logger: Logger
+        limits: IntakeLimits = IntakeLimits(), sms: SMSSettings = SMSSettings(publicURL: "http://localhost"),
+        outboxAgeWarning: TimeInterval = 300, logger: Logger
     ) {
         self.store = store
         self.triage = triage
@@ -49,6 +51,7 @@ public struct Gateway: Sendable {
         self.metrics = HavenMetrics(factory: factory)
         self.health = HealthMonitor()
         self.limits = limits
+        self.sms = sms
         self.outboxAgeWarning = outboxAgeWarning
         self.logger = logger
     }
@@ -61,6 +64,7 @@ public struct Gateway: Sendable {
         OpsRoutes(gateway: self).add(to: router)
         IntakeRoutes(gateway: self).add(to: router)
         CaseRoutes(gateway: self).add(to: router)
+        SMSRoutes(gateway: self).add(to: router)
         return router
     }
 }

@@ -62,6 +62,13 @@ public struct HavenConfig: Sendable {
         ("HAVEN_MAX_BODY_BYTES", "largest report body accepted; default 196608"),
         ("HAVEN_LOG_LEVEL", "trace | debug | info | notice | warning | error; default info"),
         ("HAVEN_LOG_FORMAT", "text | json; default text"),
+        ("HAVEN_TWILIO_AUTH_TOKEN", "Twilio auth token (checks X-Twilio-Signature); unset = Twilio webhooks refused"),
+        ("HAVEN_VONAGE_SIGNATURE_SECRET", "Vonage signature secret (checks sig); unset = refused"),
+        ("HAVEN_VONAGE_SIGNATURE_METHOD", "md5hash | md5 | sha1 | sha256 | sha512; default sha256"),
+        ("HAVEN_MESSAGEBIRD_SIGNING_KEY", "MessageBird signing key (checks MessageBird-Signature-JWT); unset = refused"),
+        ("HAVEN_PLIVO_AUTH_TOKEN", "Plivo auth token (checks X-Plivo-Signature-V3); unset = refused"),
+        ("HAVEN_SINCH_SECRET", "Sinch webhook secret (checks x-sinch-webhook-signature); unset = refused"),
+        ("HAVEN_MODEM_SECRET", "shared secret of the landlord's own modem/gateway (X-Haven-Signature); unset = refused"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
     ]
 

@@ -33,7 +33,8 @@ public struct HavenServer: Sendable {
         limits.maxBodyBytes = config.maxBodyBytes
         gateway = Gateway(
             store: store, triage: Triage(riskWords: config.riskWords, sla: config.sla),
-            routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits, logger: logger)
+            routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits,
+            sms: SMSSettings(config: config), logger: logger)
     }
 
     /// The background services: alert delivery and SLA escalation.

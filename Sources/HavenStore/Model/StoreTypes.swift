@@ -12,6 +12,8 @@ public struct IncomingReport: Sendable {
     public var providerMessageID: String?
     /// A normalised sender number: a report from a number with an open case joins that case.
     public var threadPhone: String?
+    /// A change to the case's safety preferences carried by this report (an SMS keyword).
+    public var safetyChange: SafetyChange?
 
     public init(
         channel: Channel,
@@ -19,7 +21,8 @@ public struct IncomingReport: Sendable {
         receivedAt: Date,
         idempotencyKey: String? = nil,
         providerMessageID: String? = nil,
-        threadPhone: String? = nil
+        threadPhone: String? = nil,
+        safetyChange: SafetyChange? = nil
     ) {
         self.channel = channel
         self.submission = submission
@@ -27,6 +30,7 @@ public struct IncomingReport: Sendable {
         self.idempotencyKey = idempotencyKey
         self.providerMessageID = providerMessageID
         self.threadPhone = threadPhone
+        self.safetyChange = safetyChange
     }
 }
 

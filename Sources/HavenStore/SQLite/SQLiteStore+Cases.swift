@@ -214,3 +214,18 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func caseSummaryByID(_ id: Int64) async throws -> CaseSummary? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                    FROM cases c WHERE id = ?
+                    """,
+                arguments: [id]
+            ).map(Self.summary(from:))
+        }
+    }
+}

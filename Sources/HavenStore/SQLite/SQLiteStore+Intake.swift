@@ -75,12 +75,15 @@ extension SQLiteStore {
 
     static func makeIntake(pool: DatabasePool, sealer: Sealer) -> GroupCommit<IntakeRequest, IntakeOutcome> {
         GroupCommit(pool: pool) { request, db, context in
-            try record(request.prepared, triage: request.triage, routing: request.routing, db: db, context: &context)
+            try record(
+                request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, db: db,
+                context: &context)
         }
     }
 
     static func record(
-        _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, db: Database, context: inout BatchContext
+        _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer, db: Database,
+        context: inout BatchContext
     ) throws -> IntakeOutcome {
         let report = prepared.report
         let now = report.receivedAt
@@ -118,7 +121,8 @@ extension SQLiteStore {
                     sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1"),
                 arguments: [senderHash])
         {
-            return .threaded(try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, db: db))
+            return .threaded(
+                try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, db: db))
         }
 
         // 3. A new case through triage.
@@ -168,7 +172,8 @@ extension SQLiteStore {
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
     private static func addToCase(
-        _ caseID: Int64, prepared: PreparedReport, triage: Triage, routing: AlertRouting, db: Database
+        _ caseID: Int64, prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer,
+        db: Database
     ) throws -> IntakeReceipt {
         let report = prepared.report
         let now = report.receivedAt
@@ -196,7 +201,11 @@ extension SQLiteStore {
                 arguments: [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
         let reportID = try insertReport(prepared, caseID: caseID, db: db)
-        let reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
+        var reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
+        if let change = report.safetyChange {
+            try applySafetyChange(change, caseID: caseID, phone: report.threadPhone, sealer: sealer, db: db)
+            reasons.append(change.summary)
+        }
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "message", priority: priority, officerID: officerID,
             reasons: reasons, at: now, db: db)
@@ -228,6 +237,28 @@ extension SQLiteStore {
             sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
         ])
         return db.lastInsertedRowID
+    }
+
+    /// Re-seals the case profile with the change, under the case's own data key.
+    static func applySafetyChange(_ change: SafetyChange, caseID: Int64, phone: String?, sealer: Sealer, db: Database)
+        throws
+    {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT uid, key_id, wrapped_key, sealed_profile FROM cases WHERE id = ?", arguments: [caseID])
+        else { throw StoreError.notFound("case") }
+        let uid: String = row["uid"]
+        let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
+        var profile = try sealer.open(CaseProfile.self, from: sealed, rowUID: uid)
+        change.apply(to: &profile, phone: phone)
+        let resealed = try sealer.reseal(profile, rowUID: uid, existing: sealed)
+        try db.execute(
+            sql: """
+                UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, female_requested = female_requested OR ?
+                WHERE id = ?
+                """,
+            arguments: [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
+        try audit(actor: "survivor:sms", action: "case.preferences", caseID: caseID, detail: "\(change)", at: Date(), db: db)
     }
 
     static func insertDecision(

@@ -1,0 +1,144 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import NIOCore
+import SMSAdapters
+
+/// SMS intake settings: the public URL providers call (for signatures) and one secret per provider.
+public struct SMSSettings: Sendable {
+    public var publicURL: String
+    /// A provider without a secret refuses every webhook.
+    public var secrets: [SMSProvider: String]
+    public var vonageMethod: VonageSignature.Method
+    public var keywords: SMSKeywords
+
+    public init(
+        publicURL: String, secrets: [SMSProvider: String] = [:], vonageMethod: VonageSignature.Method = .sha256,
+        keywords: SMSKeywords = SMSKeywords()
+    ) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.secrets = secrets
+        self.vonageMethod = vonageMethod
+        self.keywords = keywords
+    }
+
+    /// From `HAVEN_*` settings: `HAVEN_TWILIO_AUTH_TOKEN`, `HAVEN_VONAGE_SIGNATURE_SECRET`
+    /// (+ `HAVEN_VONAGE_SIGNATURE_METHOD`), `HAVEN_MESSAGEBIRD_SIGNING_KEY`, `HAVEN_PLIVO_AUTH_TOKEN`,
+    /// `HAVEN_SINCH_SECRET`, `HAVEN_MODEM_SECRET`.
+    public init(config: HavenConfig) {
+        var secrets: [SMSProvider: String] = [:]
+        for provider in SMSProvider.allCases {
+            if let secret = config.raw[provider.secretSetting], !secret.isEmpty { secrets[provider] = secret }
+        }
+        let method = config.raw["HAVEN_VONAGE_SIGNATURE_METHOD"].flatMap(VonageSignature.Method.init) ?? .sha256
+        self.init(publicURL: config.publicURL, secrets: secrets, vonageMethod: method)
+    }
+}
+
+/// `POST /sms/{provider}` (Vonage also `GET`): verify, read, record, answer silently. The answer
+/// is a success only after the message is committed, so a provider's retry is how nothing is lost.
+struct SMSRoutes {
+    let gateway: Gateway
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.post("/sms/:provider") { request, context in await receive(request, context: context) }
+        router.get("/sms/:provider") { request, context in await receive(request, context: context) }
+    }
+
+    private func receive(_ request: Request, context: HavenRequestContext) async -> Response {
+        guard let name = context.parameters.get("provider"), let provider = SMSProvider(rawValue: name) else {
+            return Response(status: .notFound)
+        }
+        if request.method == .get, provider != .vonage { return Response(status: .methodNotAllowed) }
+        let settings = gateway.sms
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 64 * 1024)
+        } catch {
+            return Response(status: .contentTooLarge)
+        }
+        let webhook = SMSWebhookRequest(
+            method: request.method.rawValue,
+            publicURL: settings.publicURL + request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""),
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) },
+            body: Array(body.readableBytesView))
+
+        let now = Date()
+        if case .failure(let why) = provider.verify(
+            webhook, secret: settings.secrets[provider] ?? "", vonageMethod: settings.vonageMethod, now: now)
+        {
+            return refuse(provider, why, status: .forbidden)
+        }
+        let sms: InboundSMS
+        do {
+            sms = try provider.parse(webhook)
+        } catch {
+            return refuse(provider, error, status: .badRequest)
+        }
+
+        let (action, content) = settings.keywords.classify(sms.text)
+        let phone = ContactAddress.normalizedPhone(sms.from) ?? sms.from
+        var change: SafetyChange?
+        switch action {
+        case .doNotText: change = .doNotText
+        case .textOK: change = .textOK
+        case .callOK(let from, let to): change = .callOK(fromHour: from, toHour: to)
+        case .femaleOfficer: change = .femaleOfficer
+        case .immediateDanger, nil: change = nil
+        }
+        var submission = ReportSubmission(
+            reporterType: .survivor, immediateDanger: action == .immediateDanger, message: content,
+            safety: SafetyPreferences(phone: phone))
+        if let change {
+            // A first text opens the case with the keyword already applied.
+            var profile = CaseProfile(from: submission)
+            change.apply(to: &profile, phone: phone)
+            submission.safety = profile.safety
+            submission.femaleOfficerRequested = profile.femaleOfficerRequested
+        }
+        let incoming = IncomingReport(
+            channel: .sms, submission: submission, receivedAt: now,
+            providerMessageID: "\(provider.rawValue):\(sms.messageID)", threadPhone: phone, safetyChange: change)
+        do {
+            let outcome = try await gateway.store.record(incoming, triage: gateway.triage, routing: gateway.routing)
+            gateway.health.writeSucceeded()
+            guard let receipt = outcome.receipt else { return silent(provider) }
+            let label: String
+            switch outcome {
+            case .created: label = "created"
+            case .threaded: label = "threaded"
+            default: label = "duplicate"
+            }
+            if label != "duplicate" { gateway.signal.wake() }
+            gateway.metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
+            gateway.logger.info(
+                "text recorded",
+                metadata: [
+                    "case": "\(receipt.caseID)", "provider": "\(provider.rawValue)", "outcome": "\(label)",
+                    "priority": "\(receipt.priority.rawValue)",
+                ])
+            return silent(provider)
+        } catch {
+            gateway.health.writeFailed()
+            gateway.metrics.intakeRefused(channel: .sms, status: 503)
+            gateway.logger.error("text refused: store unavailable", metadata: ["provider": "\(provider.rawValue)"])
+            return Response(status: .serviceUnavailable, headers: [.retryAfter: "30"])
+        }
+    }
+
+    private func silent(_ provider: SMSProvider) -> Response {
+        let answer = provider.silentAnswer
+        var headers = HTTPFields()
+        if let type = answer.contentType { headers[.contentType] = type }
+        return Response(
+            status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+
+    private func refuse(_ provider: SMSProvider, _ error: any Error, status: HTTPResponse.Status) -> Response {
+        let reason = (error as? SMSRejection)?.rawValue ?? "malformed"
+        gateway.metrics.smsRefused(provider: provider.rawValue, reason: reason)
+        gateway.logger.warning("text refused", metadata: ["provider": "\(provider.rawValue)", "reason": "\(reason)"])
+        return Response(status: status)
+    }
+}

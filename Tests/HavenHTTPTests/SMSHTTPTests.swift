@@ -1,0 +1,122 @@
+import Foundation
+import HavenCore
+import HavenHTTP
+import HavenStore
+import Hummingbird
+import HummingbirdTesting
+import SMSAdapters
+import Testing
+
+private let publicURL = "https://haven.example-housing.org.uk"
+
+private func smsFixture() throws -> HTTPFixture {
+    try HTTPFixture { gateway in
+        gateway.sms = SMSSettings(
+            publicURL: publicURL, secrets: [.twilio: "tw-token", .modem: "modem-secret", .vonage: "vonage-secret"])
+    }
+}
+
+extension TestClientProtocol {
+    func twilio(from: String, body: String, sid: String, token: String = "tw-token", sign: Bool = true) async throws
+        -> TestResponse
+    {
+        let params = [("MessageSid", sid), ("From", from), ("To", "+441234567890"), ("Body", body)]
+        var headers: HTTPFields = [:]
+        if sign {
+            headers[.init("X-Twilio-Signature")!] = TwilioSignature.compute(
+                authToken: token, url: publicURL + "/sms/twilio", params: params)
+        }
+        return try await postForm("/sms/twilio", params, headers: headers)
+    }
+
+    func modem(from: String, text: String, id: String, at date: Date = Date()) async throws -> TestResponse {
+        let body = try JSONSerialization.data(withJSONObject: ["id": id, "from": from, "text": text])
+        let stamp = "\(Int(date.timeIntervalSince1970))"
+        let signature = ModemSignature.compute(secret: "modem-secret", timestamp: stamp, body: Array(body))
+        return try await execute(
+            uri: "/sms/modem", method: .post,
+            headers: [
+                .contentType: "application/json", .init("X-Haven-Timestamp")!: stamp,
+                .init("X-Haven-Signature")!: signature,
+            ], body: ByteBuffer(bytes: body))
+    }
+}
+
+@Suite("SMS intake over HTTP")
+struct SMSHTTPTests {
+    @Test func signedTextOpensCaseSilentlyRetryStoredOnceNextTextThreads() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client in
+            let first = try await client.twilio(from: "+447700900123", body: "He locked me in", sid: "SM1")
+            #expect(first.status == .ok)
+            #expect(first.text == #"<?xml version="1.0" encoding="UTF-8"?><Response/>"#)
+            let retry = try await client.twilio(from: "+447700900123", body: "He locked me in", sid: "SM1")
+            #expect(retry.status == .ok)
+            let next = try await client.twilio(from: "07700 900123", body: "still here", sid: "SM2")
+            #expect(next.status == .ok)
+        }
+        let counts = try await f.store.counts()
+        #expect(counts.cases == 1)
+        #expect(counts.reports == 2)
+        #expect(counts.alerts == 2)  // new case, then new message
+    }
+
+    @Test func unsignedBadlySignedOrUnconfiguredAre403AndNothingStored() async throws {
+        let f = try smsFixture()
+        try await f.test { client in
+            #expect(try await client.twilio(from: "+447700900123", body: "x", sid: "SM1", sign: false).status == .forbidden)
+            #expect(try await client.twilio(from: "+447700900123", body: "x", sid: "SM1", token: "wrong").status == .forbidden)
+            let stale = try await client.modem(from: "+447700900123", text: "x", id: "m1", at: Date() - 600)
+            #expect(stale.status == .forbidden)
+            let noSecret = try await client.postForm("/sms/plivo", [("From", "1"), ("Text", "x"), ("MessageUUID", "u")])
+            #expect(noSecret.status == .forbidden)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="missing_signature"} 1"#))
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="plivo",reason="no_secret"} 1"#))
+        }
+        #expect(try await f.store.counts().reports == 0)
+    }
+
+    @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        let phone = "+447700900456"
+        try await f.test { client in
+            let m1 = try await client.modem(from: phone, text: "TEXT OK he shouts", id: "m1")
+            #expect(m1.status == .noContent)
+            let m2 = try await client.modem(from: phone, text: "female", id: "m2")
+            #expect(m2.status == .noContent)
+            let m3 = try await client.modem(from: phone, text: "CALL 14-16", id: "m3")
+            #expect(m3.status == .noContent)
+            let m4 = try await client.modem(from: phone, text: "STOP", id: "m4")
+            #expect(m4.status == .noContent)
+            let m5 = try await client.modem(from: phone, text: "999", id: "m5")
+            #expect(m5.status == .noContent)
+        }
+        let audit = try await f.store.auditEntries(caseID: nil)
+        let caseID = try #require(audit.first { $0.action == "case.open" }?.caseID)
+        let reference = try #require(try await f.store.caseSummaryByID(caseID))
+        #expect(reference.priority == .emergency)
+        let content = try #require(try await f.store.openCase(reference.reference, actor: "test"))
+        #expect(content.profile.femaleOfficerRequested)
+        #expect(!content.profile.safety.methods.contains(.text))
+        #expect(content.profile.safety.methods.contains(.call))
+        #expect(content.profile.safety.safeTimes.first?.startMinute == 14 * 60)
+        #expect(content.reports.first?.message == "he shouts")
+        #expect(content.decisions.contains { $0.contains("survivor asked: do not text") })
+    }
+
+    @Test func senderNumberIsNeverInTheDatabaseOrLogs() async throws {
+        let f = try smsFixture()
+        try await f.test { client in
+            let response = try await client.twilio(from: "+447700900987", body: "canary-text-31337", sid: "SMX")
+            #expect(response.status == .ok)
+        }
+        let bytes = f.databaseBytes()
+        for needle in ["900987", "canary-text-31337"] {
+            #expect(bytes.range(of: Data(needle.utf8)) == nil)
+            #expect(!f.logs.text.contains(needle))
+        }
+    }
+}
