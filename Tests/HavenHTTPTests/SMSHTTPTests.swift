@@ -120,3 +120,44 @@ struct SMSHTTPTests {
         }
     }
 }
+
+@Suite("SMS in parts")
+struct SMSPartsTests {
+    func vonageQuery(_ params: [(String, String)]) -> String {
+        let signed = params + [("sig", VonageSignature.compute(params: params, secret: "vonage-secret", method: .sha256))]
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return signed.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+    }
+
+    func part(_ index: Int, _ text: String, id: String) -> [(String, String)] {
+        [
+            ("msisdn", "447700900321"), ("to", "441234"), ("messageId", id), ("text", text),
+            ("concat-ref", "42"), ("concat-total", "2"), ("concat-part", "\(index)"),
+            ("timestamp", "\(Int(Date().timeIntervalSince1970))"),
+        ]
+    }
+
+    @Test func partsAreJoinedInOrderBeforeTriageAndRetriesStoredOnce() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client in
+            let second = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(2, " has a knife", id: "B")), method: .get)
+            #expect(second.status == .noContent)
+            #expect(try await f.store.counts().reports == 0)
+            let first = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(1, "my partner", id: "A")), method: .get)
+            #expect(first.status == .noContent)
+            let retry = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(1, "my partner", id: "A")), method: .get)
+            #expect(retry.status == .noContent)
+            let unsigned = try await client.execute(uri: "/sms/vonage?msisdn=1&messageId=Z&text=x", method: .get)
+            #expect(unsigned.status == .forbidden)
+        }
+        let counts = try await f.store.counts()
+        #expect(counts.reports == 1)
+        let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
+        let summary = try #require(try await f.store.caseSummaryByID(caseID))
+        #expect(summary.priority == .high)  // "knife" only appears when the parts are joined
+        let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+        #expect(content.reports.first?.message == "my partner has a knife")
+    }
+}

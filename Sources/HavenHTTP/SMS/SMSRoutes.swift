@@ -77,32 +77,31 @@ struct SMSRoutes {
             return refuse(provider, error, status: .badRequest)
         }
 
-        let (action, content) = settings.keywords.classify(sms.text)
         let phone = ContactAddress.normalizedPhone(sms.from) ?? sms.from
-        var change: SafetyChange?
-        switch action {
-        case .doNotText: change = .doNotText
-        case .textOK: change = .textOK
-        case .callOK(let from, let to): change = .callOK(fromHour: from, toHour: to)
-        case .femaleOfficer: change = .femaleOfficer
-        case .immediateDanger, nil: change = nil
+        let keywords = settings.keywords
+        let makeReport: @Sendable (String, String) -> IncomingReport = { text, messageID in
+            Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, at: now)
         }
-        var submission = ReportSubmission(
-            reporterType: .survivor, immediateDanger: action == .immediateDanger, message: content,
-            safety: SafetyPreferences(phone: phone))
-        if let change {
-            // A first text opens the case with the keyword already applied.
-            var profile = CaseProfile(from: submission)
-            change.apply(to: &profile, phone: phone)
-            submission.safety = profile.safety
-            submission.femaleOfficerRequested = profile.femaleOfficerRequested
-        }
-        let incoming = IncomingReport(
-            channel: .sms, submission: submission, receivedAt: now,
-            providerMessageID: "\(provider.rawValue):\(sms.messageID)", threadPhone: phone, safetyChange: change)
         do {
-            let outcome = try await gateway.store.record(incoming, triage: gateway.triage, routing: gateway.routing)
-            gateway.health.writeSucceeded()
+            let outcome: IntakeOutcome
+            if let part = sms.part {
+                // Long texts arrive in parts: each is stored (so the 2xx is honest), and the whole
+                // goes through triage once the last part is in.
+                let group = "\(provider.rawValue):\(phone):\(part.reference)"
+                let stored = try await gateway.store.recordPart(
+                    MessagePart(
+                        group: group, index: part.index, total: part.total,
+                        providerMessageID: "\(provider.rawValue):\(sms.messageID)", text: sms.text, receivedAt: now),
+                    triage: gateway.triage, routing: gateway.routing, makeReport: { makeReport($0, group) })
+                gateway.health.writeSucceeded()
+                guard let stored else { return silent(provider) }
+                outcome = stored
+            } else {
+                outcome = try await gateway.store.record(
+                    makeReport(sms.text, "\(provider.rawValue):\(sms.messageID)"), triage: gateway.triage,
+                    routing: gateway.routing)
+                gateway.health.writeSucceeded()
+            }
             guard let receipt = outcome.receipt else { return silent(provider) }
             let label: String
             switch outcome {
@@ -125,6 +124,34 @@ struct SMSRoutes {
             gateway.logger.error("text refused: store unavailable", metadata: ["provider": "\(provider.rawValue)"])
             return Response(status: .serviceUnavailable, headers: [.retryAfter: "30"])
         }
+    }
+
+    /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.
+    static func incoming(text: String, phone: String, messageID: String, keywords: SMSKeywords, at now: Date)
+        -> IncomingReport
+    {
+        let (action, content) = keywords.classify(text)
+        var change: SafetyChange?
+        switch action {
+        case .doNotText: change = .doNotText
+        case .textOK: change = .textOK
+        case .callOK(let from, let to): change = .callOK(fromHour: from, toHour: to)
+        case .femaleOfficer: change = .femaleOfficer
+        case .immediateDanger, nil: change = nil
+        }
+        var submission = ReportSubmission(
+            reporterType: .survivor, immediateDanger: action == .immediateDanger, message: content,
+            safety: SafetyPreferences(phone: phone))
+        if let change {
+            // A first text opens the case with the keyword already applied.
+            var profile = CaseProfile(from: submission)
+            change.apply(to: &profile, phone: phone)
+            submission.safety = profile.safety
+            submission.femaleOfficerRequested = profile.femaleOfficerRequested
+        }
+        return IncomingReport(
+            channel: .sms, submission: submission, receivedAt: now, providerMessageID: messageID, threadPhone: phone,
+            safetyChange: change)
     }
 
     private func silent(_ provider: SMSProvider) -> Response {

@@ -11,6 +11,11 @@ public protocol CaseStore: Sendable {
     func caseSummary(_ reference: CaseReference) async throws -> CaseSummary?
     /// Opens a case's sealed content for `actor`, writing an audit entry first.
     func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent?
+    /// Stores one part of a multi-part text; records the whole message once the last part is in.
+    func recordPart(
+        _ part: MessagePart, triage: Triage, routing: AlertRouting,
+        makeReport: @escaping @Sendable (String) -> IncomingReport
+    ) async throws -> IntakeOutcome?
     /// Counts of unassigned open cases, for /healthz.
     func unassignedOpenCases() async throws -> Int
 }

@@ -21,6 +21,25 @@ enum Schema {
                         (SELECT COUNT(*) FROM cases WHERE cases.officer_id = officers.id AND cases.status = 'open');
                     """)
         }
+        // Parts of long texts, sealed, kept until the last part arrives and the whole is recorded.
+        migrator.registerMigration("v3-sms-parts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sms_parts (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        group_hash TEXT NOT NULL,
+                        part_index INTEGER NOT NULL,
+                        part_total INTEGER NOT NULL,
+                        provider_message_hash TEXT NOT NULL UNIQUE,
+                        received_at REAL NOT NULL,
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        sealed BLOB NOT NULL,
+                        UNIQUE (group_hash, part_index)
+                    );
+                    """)
+        }
         return migrator
     }
 
