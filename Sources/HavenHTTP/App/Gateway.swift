@@ -65,6 +65,7 @@ public struct Gateway: Sendable {
         IntakeRoutes(gateway: self).add(to: router)
         CaseRoutes(gateway: self).add(to: router)
         SMSRoutes(gateway: self).add(to: router)
+        TextRoutes(gateway: self).add(to: router)
         return router
     }
 }

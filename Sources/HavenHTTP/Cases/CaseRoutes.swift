@@ -55,7 +55,7 @@ struct CaseRoutes {
         }
     }
 
-    private func authenticatedOfficer(_ request: Request) async -> Officer? {
+    func authenticatedOfficer(_ request: Request) async -> Officer? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty, token.count <= 200 else { return nil }

@@ -12,15 +12,18 @@ public struct SMSSettings: Sendable {
     public var secrets: [SMSProvider: String]
     public var vonageMethod: VonageSignature.Method
     public var keywords: SMSKeywords
+    /// How officers' texts leave (nil: texting is refused with a clear reason).
+    public var outbound: OutboundSMS?
 
     public init(
         publicURL: String, secrets: [SMSProvider: String] = [:], vonageMethod: VonageSignature.Method = .sha256,
-        keywords: SMSKeywords = SMSKeywords()
+        keywords: SMSKeywords = SMSKeywords(), outbound: OutboundSMS? = nil
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.secrets = secrets
         self.vonageMethod = vonageMethod
         self.keywords = keywords
+        self.outbound = outbound
     }
 
     /// From `HAVEN_*` settings: `HAVEN_TWILIO_AUTH_TOKEN`, `HAVEN_VONAGE_SIGNATURE_SECRET`
@@ -32,7 +35,32 @@ public struct SMSSettings: Sendable {
             if let secret = config.raw[provider.secretSetting], !secret.isEmpty { secrets[provider] = secret }
         }
         let method = config.raw["HAVEN_VONAGE_SIGNATURE_METHOD"].flatMap(VonageSignature.Method.init) ?? .sha256
-        self.init(publicURL: config.publicURL, secrets: secrets, vonageMethod: method)
+        let raw = config.raw
+        var outbound: OutboundSMS?
+        switch raw["HAVEN_SMS_OUTBOUND_PROVIDER"] {
+        case "twilio":
+            if let sid = raw["HAVEN_TWILIO_ACCOUNT_SID"], let token = raw["HAVEN_TWILIO_AUTH_TOKEN"],
+                let from = raw["HAVEN_TWILIO_FROM"]
+            {
+                outbound = .twilio(
+                    accountSID: sid, authToken: token, from: from,
+                    baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://api.twilio.com")
+            }
+        case "vonage":
+            if let key = raw["HAVEN_VONAGE_API_KEY"], let secret = raw["HAVEN_VONAGE_API_SECRET"],
+                let from = raw["HAVEN_VONAGE_FROM"]
+            {
+                outbound = .vonage(
+                    apiKey: key, apiSecret: secret, from: from,
+                    baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://rest.nexmo.com")
+            }
+        case "modem":
+            if let url = raw["HAVEN_MODEM_OUTBOUND_URL"], let secret = raw["HAVEN_MODEM_SECRET"] {
+                outbound = .modem(url: url, secret: secret)
+            }
+        default: outbound = nil
+        }
+        self.init(publicURL: config.publicURL, secrets: secrets, vonageMethod: method, outbound: outbound)
     }
 }
 

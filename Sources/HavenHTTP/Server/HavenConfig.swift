@@ -69,6 +69,14 @@ public struct HavenConfig: Sendable {
         ("HAVEN_PLIVO_AUTH_TOKEN", "Plivo auth token (checks X-Plivo-Signature-V3); unset = refused"),
         ("HAVEN_SINCH_SECRET", "Sinch webhook secret (checks x-sinch-webhook-signature); unset = refused"),
         ("HAVEN_MODEM_SECRET", "shared secret of the landlord's own modem/gateway (X-Haven-Signature); unset = refused"),
+        ("HAVEN_SMS_OUTBOUND_PROVIDER", "twilio | vonage | modem: how officers' texts are sent; unset = texting refused"),
+        ("HAVEN_TWILIO_ACCOUNT_SID", "Twilio account SID (outbound texts)"),
+        ("HAVEN_TWILIO_FROM", "Twilio number or messaging service texts come from"),
+        ("HAVEN_VONAGE_API_KEY", "Vonage API key (outbound texts)"),
+        ("HAVEN_VONAGE_API_SECRET", "Vonage API secret (outbound texts)"),
+        ("HAVEN_VONAGE_FROM", "Vonage sender number"),
+        ("HAVEN_MODEM_OUTBOUND_URL", "the own gateway's URL for sending texts (signed with HAVEN_MODEM_SECRET)"),
+        ("HAVEN_SMS_API_BASE_URL", "a provider's regional or test API endpoint instead of its default"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
     ]
 

@@ -16,6 +16,10 @@ public protocol CaseStore: Sendable {
         _ part: MessagePart, triage: Triage, routing: AlertRouting,
         makeReport: @escaping @Sendable (String) -> IncomingReport
     ) async throws -> IntakeOutcome?
+    /// Records a text an officer sent to the survivor (sealed) and audits it.
+    func recordOutboundText(
+        caseID: Int64, officerID: Int64, provider: String, providerMessageID: String?, text: String, at date: Date
+    ) async throws
     /// Counts of unassigned open cases, for /healthz.
     func unassignedOpenCases() async throws -> Int
 }

@@ -229,3 +229,34 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Records a text an officer sent to the survivor (sealed), with an audit entry.
+    public func recordOutboundText(
+        caseID: Int64, officerID: Int64, provider: String, providerMessageID: String?, text: String, at date: Date
+    ) async throws {
+        let sealer = self.sealer
+        try await write { db in
+            let uid = UUID().uuidString
+            let sealed = try sealer.seal(text, rowUID: uid)
+            try db.execute(
+                sql: """
+                    INSERT INTO outbound_texts (uid, case_id, officer_id, provider, provider_message_id, sent_at,
+                        key_id, wrapped_key, sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    uid, caseID, officerID, provider, providerMessageID, Self.time(date), sealed.keyID, sealed.wrappedKey,
+                    sealed.ciphertext,
+                ])
+            try Self.audit(
+                actor: "officer:\(officerID)", action: "case.text.sent", caseID: caseID, detail: provider, at: date, db: db)
+        }
+    }
+
+    public func outboundTextCount(caseID: Int64) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbound_texts WHERE case_id = ?", arguments: [caseID]) ?? 0
+        }
+    }
+}

@@ -40,6 +40,24 @@ enum Schema {
                     );
                     """)
         }
+        // Texts sent to survivors by officers: sealed, with who sent them and through which provider.
+        migrator.registerMigration("v4-outbound-texts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbound_texts (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        provider TEXT NOT NULL,
+                        provider_message_id TEXT,
+                        sent_at REAL NOT NULL,
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        sealed BLOB NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

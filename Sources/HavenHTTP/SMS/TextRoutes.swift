@@ -1,0 +1,85 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import Hummingbird
+import NIOCore
+import SMSAdapters
+
+/// `POST /api/v1/cases/{reference}/texts` `{"text": "…"}`: an officer texts the survivor, only when
+/// the survivor's preferences allow texts and now is a safe time; otherwise 409 with the reason.
+struct TextRoutes {
+    let gateway: Gateway
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.post("/api/v1/cases/:reference/texts") { request, context in await send(request, context: context) }
+    }
+
+    private func send(_ request: Request, context: HavenRequestContext) async -> Response {
+        guard let officer = await CaseRoutes(gateway: gateway).authenticatedOfficer(request) else {
+            return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
+            return JSONResponse.error(.notFound, "no_such_case")
+        }
+        guard let body = try? await request.body.collect(upTo: 16 * 1024),
+            let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let message = object["text"] as? String
+        else { return JSONResponse.error(.badRequest, "expected_json_with_text") }
+        let outcome = await TextSender(gateway: gateway).send(message, to: reference, by: officer, now: Date())
+        switch outcome {
+        case .sent: return JSONResponse.make(.created, ["sent": "true"])
+        case .refused(let why): return JSONResponse.make(.conflict, ["error": "text_refused", "reason": why])
+        case .notFound: return JSONResponse.error(.notFound, "no_such_case")
+        case .notYourCase: return JSONResponse.error(.forbidden, "not_assigned_to_you")
+        case .noProvider: return JSONResponse.error(.serviceUnavailable, "no_outbound_sms_provider_configured")
+        case .providerFailed: return JSONResponse.error(.badGateway, "sms_provider_failed")
+        }
+    }
+}
+
+/// The one path every outbound text takes (API and CLI): authorise, check the policy, send, record.
+public struct TextSender: Sendable {
+    let gateway: Gateway
+
+    public init(gateway: Gateway) { self.gateway = gateway }
+
+    public enum Outcome: Equatable, Sendable {
+        case sent, notFound, notYourCase, noProvider, providerFailed
+        case refused(String)
+    }
+
+    public func send(_ message: String, to reference: CaseReference, by officer: Officer, now: Date) async -> Outcome {
+        do {
+            guard let summary = try await gateway.store.caseSummary(reference) else { return .notFound }
+            let supervisor = officer.role == .dutyManager || officer.role == .head
+            guard supervisor || summary.officerID == officer.id else { return .notYourCase }
+            guard let content = try await gateway.store.openCase(reference, actor: "officer:\(officer.id)") else {
+                return .notFound
+            }
+            if case .refused(let why) = ContactPolicy.mayText(profile: content.profile, message: message, now: now) {
+                try await gateway.store.audit(
+                    actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
+                return .refused(why)
+            }
+            guard let provider = gateway.sms.outbound, let number = content.profile.safety.phone else {
+                return .noProvider
+            }
+            let call = provider.request(to: number, text: message, now: now)
+            let response = try await CurlHTTPClient().perform(
+                method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
+            guard (200..<300).contains(response.status) else {
+                gateway.logger.error("text not sent", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
+                return .providerFailed
+            }
+            try await gateway.store.recordOutboundText(
+                caseID: summary.id, officerID: officer.id, provider: provider.name, providerMessageID: nil, text: message,
+                at: now)
+            gateway.logger.info("text sent", metadata: ["case": "\(summary.id)", "officer": "\(officer.id)"])
+            return .sent
+        } catch {
+            gateway.logger.error("text not sent", metadata: ["error": "\(type(of: error))"])
+            return .providerFailed
+        }
+    }
+}
