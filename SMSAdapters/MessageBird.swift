@@ -47,6 +47,26 @@ public enum MessageBirdSignature {
         return .success(())
     }
 
+    /// A token as MessageBird would send it (for set-up checks and tests): HS256 over the claims.
+    public static func token(signingKey: String, url: String, body: [UInt8], now: Date, id: String = UUID().uuidString)
+        -> String
+    {
+        func encode(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        var claims: [String: Any] = [
+            "iss": "MessageBird", "nbf": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970) + 60,
+            "jti": id, "url_hash": Digest.sha256Hex(Array(url.utf8)),
+        ]
+        if !body.isEmpty { claims["payload_hash"] = Digest.sha256Hex(body) }
+        let header = encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload = encode((try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: Data(signingKey.utf8)))
+        return "\(header).\(payload).\(encode(Data(mac)))"
+    }
+
     static func base64URL(_ text: Substring) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
