@@ -86,3 +86,37 @@ struct TextHTTPTests {
         }
     }
 }
+
+@Suite("Neutral acknowledgement")
+struct AcknowledgementTests {
+    @Test func sentOnlyWhenTheSurvivorAllowsTexts() async throws {
+        let sent = Mutex<[String]>([])
+        let providerRouter = Router()
+        providerRouter.post("/2010-04-01/Accounts/:sid/Messages.json") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 65536)
+            sent.withLock { $0.append(String(buffer: body)) }
+            return Response(status: .created)
+        }
+        let provider = Application(router: providerRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await provider.test(.live) { providerClient in
+            let f = try HTTPFixture { gateway in
+                gateway.sms = SMSSettings(
+                    publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
+                    outbound: .twilio(
+                        accountSID: "AC1", authToken: "tw", from: "+441234000000",
+                        baseURL: "http://127.0.0.1:\(providerClient.port!)"))
+                gateway.sms.acknowledgement = "Thank you, received."
+            }
+            try await f.test { client in
+                let quiet = try await client.modem(from: "+447700900001", text: "he took my keys", id: "a")
+                #expect(quiet.status == .noContent)
+                let allowed = try await client.modem(from: "+447700900002", text: "TEXT OK he took my keys", id: "b")
+                #expect(allowed.status == .noContent)
+            }
+            let bodies = sent.withLock { $0 }
+            #expect(bodies.count == 1)
+            #expect(bodies.first?.contains("To=%2B447700900002") == true)
+            #expect(bodies.first?.contains("keys") == false)
+        }
+    }
+}

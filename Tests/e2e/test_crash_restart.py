@@ -136,3 +136,24 @@ def test_crash_between_commit_and_delivery_still_delivers_over_smtp(tmp_path):
     finally:
         haven.stop()
         sink.kill()
+
+
+def test_gammu_script_posts_a_signed_text(tmp_path):
+    """The gammu-smsd RunOnReceive script, run as gammu would, opens a case; a wrong secret is refused."""
+    import subprocess
+    script = pathlib.Path(__file__).resolve().parents[2] / "SMSAdapters" / "gammu" / "haven-gammu-post"
+    haven = Haven(tmp_path / "data", env={"HAVEN_MODEM_SECRET": "modem-secret"})
+    haven.start(demo=True)
+    try:
+        env = {**os.environ, "HAVEN_URL": haven.url, "HAVEN_MODEM_SECRET": "modem-secret",
+               "SMS_1_NUMBER": "+447700900777", "SMS_1_TEXT": 'He said "tonight" \\ again', "SMS_MESSAGES": "1"}
+        subprocess.run([str(script)], env=env, check=True)
+        subprocess.run([str(script)], env=env, check=True)  # gammu re-running it: stored once
+        wrong = subprocess.run([str(script)], env={**env, "HAVEN_MODEM_SECRET": "nope"}, capture_output=True)
+        assert wrong.returncode != 0
+        db = sqlite3.connect(tmp_path / "data" / "haven.sqlite")
+        assert db.execute("SELECT COUNT(*) FROM reports WHERE channel = 'sms'").fetchone()[0] == 1
+        assert db.execute("SELECT priority FROM cases").fetchone()[0] == "high"
+        db.close()
+    finally:
+        haven.stop()

@@ -1,4 +1,5 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
@@ -14,6 +15,9 @@ public struct SMSSettings: Sendable {
     public var keywords: SMSKeywords
     /// How officers' texts leave (nil: texting is refused with a clear reason).
     public var outbound: OutboundSMS?
+    /// One short neutral acknowledgement, sent only when the survivor's preferences allow texts
+    /// (nil, the default: silent).
+    public var acknowledgement: String?
 
     public init(
         publicURL: String, secrets: [SMSProvider: String] = [:], vonageMethod: VonageSignature.Method = .sha256,
@@ -60,7 +64,21 @@ public struct SMSSettings: Sendable {
             }
         default: outbound = nil
         }
-        self.init(publicURL: config.publicURL, secrets: secrets, vonageMethod: method, outbound: outbound)
+        func words(_ name: String) -> Set<String> {
+            Set(
+                (raw[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+                    .filter { !$0.isEmpty })
+        }
+        let defaults = SMSKeywords()
+        let keywords = SMSKeywords(
+            doNotText: defaults.doNotText.union(words("HAVEN_SMS_KEYWORDS_DO_NOT_TEXT")),
+            textOK: defaults.textOK.union(words("HAVEN_SMS_KEYWORDS_TEXT_OK")),
+            callOK: defaults.callOK.union(words("HAVEN_SMS_KEYWORDS_CALL_OK")),
+            femaleOfficer: defaults.femaleOfficer.union(words("HAVEN_SMS_KEYWORDS_FEMALE")),
+            danger: defaults.danger.union(words("HAVEN_SMS_KEYWORDS_DANGER")))
+        self.init(
+            publicURL: config.publicURL, secrets: secrets, vonageMethod: method, keywords: keywords, outbound: outbound)
+        acknowledgement = raw["HAVEN_SMS_ACKNOWLEDGEMENT"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -137,7 +155,10 @@ struct SMSRoutes {
             case .threaded: label = "threaded"
             default: label = "duplicate"
             }
-            if label != "duplicate" { gateway.signal.wake() }
+            if label != "duplicate" {
+                gateway.signal.wake()
+                await acknowledge(receipt, now: now)
+            }
             gateway.metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
             gateway.logger.info(
                 "text recorded",
@@ -180,6 +201,23 @@ struct SMSRoutes {
         return IncomingReport(
             channel: .sms, submission: submission, receivedAt: now, providerMessageID: messageID, threadPhone: phone,
             safetyChange: change)
+    }
+
+    /// The optional neutral acknowledgement: only if configured, only if texts are allowed and it
+    /// is a safe time now. Never says what the text was about or what a keyword did.
+    private func acknowledge(_ receipt: IntakeReceipt, now: Date) async {
+        guard let text = gateway.sms.acknowledgement, let outbound = gateway.sms.outbound else { return }
+        guard let content = try? await gateway.store.openCase(receipt.reference, actor: "system:sms-acknowledgement"),
+            case .allowed = ContactPolicy.mayText(profile: content.profile, message: text, now: now),
+            let number = content.profile.safety.phone
+        else { return }
+        let call = outbound.request(to: number, text: text, now: now)
+        let response = try? await CurlHTTPClient().perform(
+            method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
+        let sent = response.map { (200..<300).contains($0.status) } ?? false
+        try? await gateway.store.audit(
+            actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
+            caseID: receipt.caseID, detail: outbound.name, at: now)
     }
 
     private func silent(_ provider: SMSProvider) -> Response {

@@ -77,6 +77,12 @@ public struct HavenConfig: Sendable {
         ("HAVEN_VONAGE_FROM", "Vonage sender number"),
         ("HAVEN_MODEM_OUTBOUND_URL", "the own gateway's URL for sending texts (signed with HAVEN_MODEM_SECRET)"),
         ("HAVEN_SMS_API_BASE_URL", "a provider's regional or test API endpoint instead of its default"),
+        ("HAVEN_SMS_ACKNOWLEDGEMENT", "one short neutral reply, sent only if the survivor allows texts; unset = silent"),
+        ("HAVEN_SMS_KEYWORDS_DO_NOT_TEXT", "extra words (comma-separated) meaning 'do not text me'"),
+        ("HAVEN_SMS_KEYWORDS_TEXT_OK", "extra words meaning 'texts are OK'"),
+        ("HAVEN_SMS_KEYWORDS_CALL_OK", "extra words meaning 'calls are OK' (may be followed by hours, e.g. 14-16)"),
+        ("HAVEN_SMS_KEYWORDS_FEMALE", "extra words asking for a female officer"),
+        ("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
     ]
 

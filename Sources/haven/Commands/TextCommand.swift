@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import HavenCore
+import HavenHTTP
+import HavenStore
+
+struct TextCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "text",
+        abstract: "Send a text to a case's survivor as an officer (only when their preferences allow it now).",
+        discussion: """
+            The same checks as the API: the survivor agreed to texts, now is inside one of their safe \
+            times (UK time), the text does not contain their code word. Otherwise nothing is sent and \
+            the reason is shown. Needs HAVEN_SMS_OUTBOUND_PROVIDER and its credentials.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Case reference, e.g. HV-7K3M-Q9TD.") var reference: String
+    @Option(help: "Officer id sending the text.") var officer: Int64
+    @Option(help: "The words to send (only what you type is sent).") var message: String
+
+    func run() async throws {
+        let config = try options.resolve()
+        let logger = Logging.bootstrap(config)
+        let server = try HavenServer(config: config, logger: logger)
+        guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
+        guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+        switch await TextSender(gateway: server.gateway).send(message, to: ref, by: who, now: Date()) {
+        case .sent: print("sent")
+        case .refused(let why): throw ValidationError("not sent: \(why)")
+        case .notFound: throw ValidationError("no case \(ref)")
+        case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+        case .noProvider: throw ValidationError("no outbound SMS provider configured (HAVEN_SMS_OUTBOUND_PROVIDER)")
+        case .providerFailed: throw ValidationError("the SMS provider did not accept the text; try again")
+        }
+    }
+}
