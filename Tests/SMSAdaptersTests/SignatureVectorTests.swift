@@ -306,3 +306,47 @@ struct OtherVectorTests {
         }
     }
 }
+
+@Suite("Property: nothing random is ever accepted")
+struct RandomInputTests {
+    /// Random bytes as bodies, random parameter sets, random and almost-right signatures, for every
+    /// provider: no crash, and no request without the right secret's signature is accepted.
+    @Test func randomRequestsAreRefusedByEveryProvider() {
+        var rng = SystemRandomNumberGenerator()
+        func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        func word(_ n: Int) -> String {
+            String((0..<n).map { _ in "abcdefXYZ0123456789+/=%&?._-é\"{}[]:, ".randomElement(using: &rng)! })
+        }
+        let now = Date()
+        for round in 0..<2500 {
+            let params = (0..<Int.random(in: 0...8, using: &rng)).map { _ in (word(6), word(12)) }
+            let body: [UInt8] =
+                round % 3 == 0
+                ? bytes(Int.random(in: 0...300, using: &rng))
+                : Array(params.map { "\($0.0)=\($0.1)" }.joined(separator: "&").utf8)
+            let stamp = Bool.random(using: &rng) ? "\(Int(now.timeIntervalSince1970))" : word(10)
+            let headers: [(String, String)] = [
+                ("Content-Type", round % 2 == 0 ? "application/x-www-form-urlencoded" : "application/json"),
+                ("X-Twilio-Signature", Data(bytes(20)).base64EncodedString()),
+                ("MessageBird-Signature-JWT", "\(word(20)).\(word(40)).\(word(43))"),
+                ("X-Plivo-Signature-V3", "\(Data(bytes(32)).base64EncodedString()),\(word(44))"),
+                ("X-Plivo-Signature-V3-Nonce", word(20)), ("x-sinch-webhook-signature", Data(bytes(32)).base64EncodedString()),
+                ("x-sinch-webhook-signature-nonce", word(26)), ("x-sinch-webhook-signature-timestamp", stamp),
+                ("X-Haven-Signature", Digest.hex(bytes(32))), ("X-Haven-Timestamp", stamp),
+            ]
+            let request = SMSWebhookRequest(
+                method: round % 5 == 0 ? "GET" : "POST",
+                publicURL: "https://haven.example/sms/x?" + params.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+                    + (round % 4 == 0 ? "&sig=\(Digest.hex(bytes(32)))&timestamp=\(stamp)" : ""),
+                headers: headers.map { (name: $0.0, value: $0.1) }, body: body)
+            for provider in SMSProvider.allCases {
+                for method in provider == .vonage ? VonageSignature.Method.allCases : [.sha256] {
+                    if case .success = provider.verify(request, secret: "the-real-secret", vonageMethod: method, now: now) {
+                        Issue.record("\(provider) accepted a random request")
+                    }
+                }
+                _ = try? provider.parse(request)  // must not crash
+            }
+        }
+    }
+}

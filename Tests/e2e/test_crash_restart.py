@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 
-from conftest import Haven
+from conftest import Haven, haven_binary
 
 
 def maildir_references(maildir) -> set[str]:
@@ -157,3 +157,20 @@ def test_gammu_script_posts_a_signed_text(tmp_path):
         db.close()
     finally:
         haven.stop()
+
+
+def test_text_command_refuses_with_a_reason(tmp_path):
+    """`haven text` applies the same safety checks as the API and says why it sent nothing."""
+    import subprocess
+    haven = Haven(tmp_path / "data")
+    haven.start(demo=True)
+    try:
+        status, body = haven.post_report({"message": "please do not text", "safety": {"methods": ["call"],
+                                                                                    "phone": "07700900123"}})
+        assert status == 201
+    finally:
+        haven.stop()
+    result = subprocess.run([haven_binary(), "text", body["reference"], "--officer", "1", "--message", "hello"],
+                            env=haven.env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "the survivor has not agreed to texts" in result.stderr
