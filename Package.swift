@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "HavenCore", "HavenStore", "HavenAlerts", "SMSAdapters", "HavenSite",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -51,6 +51,7 @@ final class HTTPFixture: Sendable {
         store = try SQLiteStore(
             path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
         var gateway = Gateway(store: store, logger: logs.logger())
+        gateway.rateLimiter = nil  // tests that want limits set their own
         configure(&gateway)
         self.gateway = gateway
     }

@@ -30,7 +30,7 @@ def maildir_references(maildir) -> set[str]:
 
 def test_kill9_under_load_loses_nothing(tmp_path):
     rounds = int(os.environ.get("HAVEN_CRASH_ROUNDS", "5"))
-    haven = Haven(tmp_path / "data")
+    haven = Haven(tmp_path / "data", env={"HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE": "0"})
     acknowledged: set[str] = set()
     lock = threading.Lock()
     stop = threading.Event()

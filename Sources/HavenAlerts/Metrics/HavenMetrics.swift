@@ -61,6 +61,10 @@ public struct HavenMetrics: Sendable {
             .record(backlog.oldestPending.map { max(0, now.timeIntervalSince($0)) } ?? 0)
     }
 
+    public func rateLimited(routeClass: String) {
+        Counter(label: "haven_rate_limited_total", dimensions: [("route", routeClass)], factory: factory).increment()
+    }
+
     public func storeAvailable(_ available: Bool) {
         Gauge(label: "haven_store_up", factory: factory).record(available ? 1 : 0)
     }

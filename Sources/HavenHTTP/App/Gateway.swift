@@ -3,6 +3,7 @@ import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
@@ -13,6 +14,8 @@ public struct IntakeLimits: Sendable {
     /// Largest accepted body. A 10,000-character message of 4-byte characters, percent-encoded, fits.
     public var maxBodyBytes: Int = 192 * 1024
     public var maxIdempotencyKeyLength: Int = 200
+    /// The whole body must arrive within this long.
+    public var bodyTimeout: Duration = .seconds(20)
 
     public init() {}
 }
@@ -28,6 +31,9 @@ public struct Gateway: Sendable {
     public var health: HealthMonitor
     public var limits: IntakeLimits
     public var sms: SMSSettings
+    /// Token buckets for the public routes (nil: no limits, for tests that measure other things).
+    public var rateLimiter: RateLimiter?
+    public var clientAddress: ClientAddress
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -52,6 +58,8 @@ public struct Gateway: Sendable {
         self.health = HealthMonitor()
         self.limits = limits
         self.sms = sms
+        self.rateLimiter = RateLimits().limiter()
+        self.clientAddress = ClientAddress()
         self.outboxAgeWarning = outboxAgeWarning
         self.logger = logger
     }
@@ -61,6 +69,11 @@ public struct Gateway: Sendable {
         let router = Router(context: HavenRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(RequestLogMiddleware(logger: logger))
+        if let rateLimiter {
+            let metrics = self.metrics
+            router.middlewares.add(
+                RateLimitMiddleware(limiter: rateLimiter, addresses: clientAddress) { metrics.rateLimited(routeClass: $0) })
+        }
         OpsRoutes(gateway: self).add(to: router)
         IntakeRoutes(gateway: self).add(to: router)
         CaseRoutes(gateway: self).add(to: router)
@@ -73,12 +86,19 @@ public struct Gateway: Sendable {
 extension Gateway {
     /// The Hummingbird application serving `router()` on `host:port`, running `services` beside it.
     public func application(
-        host: String, port: Int, services: [any Service] = [],
+        host: String, port: Int, services: [any Service] = [], maxConnections: Int = 1024,
         onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        // A slow or idle client is dropped after 30 s; headers are capped well below the defaults.
+        let http = HTTP1Channel.Configuration(
+            idleTimeout: .seconds(30),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
+        return Application(
             router: router(),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            server: .http1(configuration: http),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
             services: services,
             onServerRunning: onServerRunning,
             logger: logger

@@ -30,6 +30,10 @@ public struct HavenConfig: Sendable {
     public var logLevel: String
     public var logFormat: String
     public var siteDirectory: String?
+    public var rateLimits: RateLimits
+    public var bodyTimeoutSeconds: Int
+    public var maxConnections: Int
+    public var trustedProxies: Set<String>
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
     public var raw: [String: String]
 
@@ -83,6 +87,12 @@ public struct HavenConfig: Sendable {
         ("HAVEN_SMS_KEYWORDS_CALL_OK", "extra words meaning 'calls are OK' (may be followed by hours, e.g. 14-16)"),
         ("HAVEN_SMS_KEYWORDS_FEMALE", "extra words asking for a female officer"),
         ("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
+        ("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", "reports per client per minute, JSON and web form (burst 10); 0 = off; default 30"),
+        ("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
+        ("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
+        ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
+        ("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
+        ("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
     ]
 
@@ -183,6 +193,23 @@ public struct HavenConfig: Sendable {
         logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
         logFormat = value("HAVEN_LOG_FORMAT") ?? "text"
         siteDirectory = value("HAVEN_SITE_DIR")
+        func rate(_ name: String, _ fallback: Double) throws -> Double {
+            guard let text = value(name) else { return fallback }
+            guard let number = Double(text), number >= 0 else {
+                throw Problem(description: "\(name): expected a number (0 turns the limit off)")
+            }
+            return number
+        }
+        var limits = RateLimits()
+        limits.reportsPerMinute = try rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)
+        limits.smsPerSecond = try rate("HAVEN_RATE_LIMIT_SMS_PER_SECOND", 50)
+        limits.globalPerSecond = try rate("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", 1000)
+        rateLimits = limits
+        bodyTimeoutSeconds = try integer("HAVEN_BODY_TIMEOUT_SECONDS", 20, 1...600)
+        maxConnections = try integer("HAVEN_MAX_CONNECTIONS", 1024, 16...100_000)
+        trustedProxies = Set(
+            (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty })
     }
 
     /// `HAVEN_NAME=value` lines; `#` comments, blank lines, optional quotes around the value.

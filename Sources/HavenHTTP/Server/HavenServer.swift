@@ -31,10 +31,14 @@ public struct HavenServer: Sendable {
         }
         var limits = IntakeLimits()
         limits.maxBodyBytes = config.maxBodyBytes
-        gateway = Gateway(
+        limits.bodyTimeout = .seconds(config.bodyTimeoutSeconds)
+        var gateway = Gateway(
             store: store, triage: Triage(riskWords: config.riskWords, sla: config.sla),
             routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits,
             sms: SMSSettings(config: config), logger: logger)
+        gateway.rateLimiter = config.rateLimits.limiter()
+        gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
+        self.gateway = gateway
     }
 
     /// The background services: alert delivery and SLA escalation.
@@ -57,7 +61,9 @@ public struct HavenServer: Sendable {
         let config = self.config
         let logger = self.logger
         let destination = alertDestination
-        let app = gateway.application(host: config.host, port: config.port, services: services()) { channel in
+        let app = gateway.application(
+            host: config.host, port: config.port, services: services(), maxConnections: config.maxConnections
+        ) { channel in
             logger.notice(
                 "Haven is taking reports",
                 metadata: [

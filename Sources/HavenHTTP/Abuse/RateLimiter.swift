@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// Token buckets per client and one global bucket, per class of route (web form, JSON intake, each
+/// SMS provider). Clients are keyed by an HMAC of their address under a key made at start-up and
+/// never stored, so the table cannot be read back into addresses; nothing here is written to disk
+/// or logs.
+public final class RateLimiter: Sendable {
+    public struct Rule: Sendable {
+        /// Requests allowed in a burst.
+        public var burst: Double
+        /// Sustained requests per second.
+        public var perSecond: Double
+
+        public init(burst: Double, perSecond: Double) {
+            self.burst = burst
+            self.perSecond = perSecond
+        }
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Double
+    }
+
+    private let perClient: [String: Rule]
+    private let global: Rule
+    private let key = SymmetricKey(size: .bits256)
+    private let state = Mutex<(clients: [String: Bucket], global: [String: Bucket])>(([:], [:]))
+    private let maxClients: Int
+
+    public init(perClient: [String: Rule], global: Rule, maxClients: Int = 100_000) {
+        self.perClient = perClient
+        self.global = global
+        self.maxClients = maxClients
+    }
+
+    public enum Decision: Equatable, Sendable {
+        case allowed
+        case limited(retryAfter: Int)
+    }
+
+    /// Takes one token for `client` in `routeClass` (and one from the class's global bucket).
+    public func take(routeClass: String, client: String, now: Double = Date().timeIntervalSince1970) -> Decision {
+        guard let rule = perClient[routeClass] else { return .allowed }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(routeClass)\u{0}\(client)".utf8), using: key)
+        let id = Data(mac.prefix(16)).base64EncodedString()
+        return state.withLock { state in
+            var bucket = state.clients[id] ?? Bucket(tokens: rule.burst, updated: now)
+            Self.refill(&bucket, rule: rule, now: now)
+            var pool = state.global[routeClass] ?? Bucket(tokens: global.burst, updated: now)
+            Self.refill(&pool, rule: global, now: now)
+            defer {
+                state.clients[id] = bucket
+                state.global[routeClass] = pool
+                if state.clients.count > maxClients { Self.prune(&state.clients, now: now, rule: rule) }
+            }
+            guard bucket.tokens >= 1 else { return .limited(retryAfter: Self.wait(bucket, rule)) }
+            guard pool.tokens >= 1 else { return .limited(retryAfter: Self.wait(pool, global)) }
+            bucket.tokens -= 1
+            pool.tokens -= 1
+            return .allowed
+        }
+    }
+
+    private static func refill(_ bucket: inout Bucket, rule: Rule, now: Double) {
+        bucket.tokens = min(rule.burst, bucket.tokens + max(0, now - bucket.updated) * rule.perSecond)
+        bucket.updated = now
+    }
+
+    private static func wait(_ bucket: Bucket, _ rule: Rule) -> Int {
+        max(1, Int(((1 - bucket.tokens) / max(rule.perSecond, 0.001)).rounded(.up)))
+    }
+
+    /// Drops buckets that have refilled completely (they hold no information any more).
+    private static func prune(_ clients: inout [String: Bucket], now: Double, rule: Rule) {
+        clients = clients.filter { now - $0.value.updated < rule.burst / max(rule.perSecond, 0.001) }
+    }
+}
+
+/// Where a request came from: the socket's peer, or, only when that peer is a trusted proxy, the
+/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
+public struct ClientAddress: Sendable {
+    public var trustedProxies: Set<String>
+
+    public init(trustedProxies: Set<String> = []) { self.trustedProxies = trustedProxies }
+
+    public func resolve(peer: String?, forwardedFor: String?) -> String {
+        let peer = peer ?? "unknown"
+        guard trustedProxies.contains(peer), let forwardedFor else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.reversed().first { !trustedProxies.contains($0) && !$0.isEmpty } ?? peer
+    }
+}
+
+/// The limits in words a landlord sets (0 turns a limit off).
+public struct RateLimits: Sendable {
+    /// Reports per client per minute on the JSON API and the web form (bursts of up to 10).
+    public var reportsPerMinute: Double = 30
+    /// Webhooks per second per SMS provider (bursts of four seconds' worth).
+    public var smsPerSecond: Double = 50
+    /// All clients together, per route class, per second (bursts of two seconds' worth).
+    public var globalPerSecond: Double = 1000
+
+    public init() {}
+
+    public func limiter() -> RateLimiter? {
+        var rules: [String: RateLimiter.Rule] = [:]
+        if reportsPerMinute > 0 {
+            let rule = RateLimiter.Rule(burst: 10, perSecond: reportsPerMinute / 60)
+            rules["api"] = rule
+            rules["web"] = rule
+        }
+        if smsPerSecond > 0 {
+            for provider in ["twilio", "vonage", "messagebird", "plivo", "sinch", "modem"] {
+                rules["sms:\(provider)"] = RateLimiter.Rule(burst: smsPerSecond * 4, perSecond: smsPerSecond)
+            }
+        }
+        let global =
+            globalPerSecond > 0
+            ? RateLimiter.Rule(burst: globalPerSecond * 2, perSecond: globalPerSecond)
+            : RateLimiter.Rule(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)
+        if rules.isEmpty && globalPerSecond <= 0 { return nil }
+        if rules.isEmpty {
+            for routeClass in ["api", "web"] {
+                rules[routeClass] = .init(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)
+            }
+        }
+        return RateLimiter(perClient: rules, global: global)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import HavenCore
+import HavenHTTP
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    @Test func floodFromOneClientDoesNotStopAnother() async throws {
+        let f = try HTTPFixture { gateway in
+            gateway.rateLimiter = RateLimits().limiter()
+            gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+        }
+        try await f.test { client in
+            var limited = 0
+            var retryAfter: String?
+            for i in 0..<200 {
+                let response = try await client.postJSON(
+                    "/api/v1/reports", #"{"message":"flood \#(i)"}"#, headers: [.init("X-Forwarded-For")!: "203.0.113.9"])
+                if response.status == .tooManyRequests {
+                    limited += 1
+                    retryAfter = response.headers[.retryAfter]
+                }
+            }
+            #expect(limited >= 185)  // a burst of 10 gets through, the rest wait
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+            let other = try await client.postJSON(
+                "/api/v1/reports", #"{"message":"I need help"}"#, headers: [.init("X-Forwarded-For")!: "198.51.100.7"])
+            #expect(other.status == .created)
+            // A spoofed X-Forwarded-For from an untrusted peer is ignored: the peer itself is the client.
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"haven_rate_limited_total{route="api"}"#))
+            #expect(!metrics.contains("203.0.113.9"))
+        }
+        #expect(try await f.reportCount() <= 11)
+    }
+
+    @Test func forwardedForIsBelievedOnlyFromTrustedProxies() {
+        let addresses = ClientAddress(trustedProxies: ["10.0.0.1", "10.0.0.2"])
+        #expect(addresses.resolve(peer: "10.0.0.1", forwardedFor: "198.51.100.7, 10.0.0.2") == "198.51.100.7")
+        #expect(addresses.resolve(peer: "192.0.2.4", forwardedFor: "198.51.100.7") == "192.0.2.4")
+        #expect(addresses.resolve(peer: "10.0.0.1", forwardedFor: nil) == "10.0.0.1")
+        // A client cannot hide behind a forged left-most entry: the right-most untrusted hop counts.
+        #expect(addresses.resolve(peer: "10.0.0.1", forwardedFor: "1.2.3.4, 198.51.100.7") == "198.51.100.7")
+    }
+
+    @Test func bucketsRefillOverTime() {
+        let limiter = RateLimiter(perClient: ["api": .init(burst: 2, perSecond: 1)], global: .init(burst: 100, perSecond: 100))
+        #expect(limiter.take(routeClass: "api", client: "a", now: 0) == .allowed)
+        #expect(limiter.take(routeClass: "api", client: "a", now: 0) == .allowed)
+        #expect(limiter.take(routeClass: "api", client: "a", now: 0) == .limited(retryAfter: 1))
+        #expect(limiter.take(routeClass: "api", client: "b", now: 0) == .allowed)
+        #expect(limiter.take(routeClass: "api", client: "a", now: 1.01) == .allowed)
+        #expect(limiter.take(routeClass: "other", client: "a", now: 0) == .allowed)
+    }
+}
