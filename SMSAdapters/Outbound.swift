@@ -13,6 +13,9 @@ public struct OutboundHTTPRequest: Sendable {
 public enum OutboundSMS: Sendable {
     case twilio(accountSID: String, authToken: String, from: String, baseURL: String = "https://api.twilio.com")
     case vonage(apiKey: String, apiSecret: String, from: String, baseURL: String = "https://rest.nexmo.com")
+    case messagebird(accessKey: String, originator: String, baseURL: String = "https://rest.messagebird.com")
+    case plivo(authID: String, authToken: String, from: String, baseURL: String = "https://api.plivo.com")
+    case sinch(servicePlanID: String, apiToken: String, from: String, baseURL: String = "https://eu.sms.api.sinch.com")
     /// The landlord's own gateway: JSON `{"to", "text"}` signed like inbound (`X-Haven-Signature`).
     case modem(url: String, secret: String)
 
@@ -20,6 +23,9 @@ public enum OutboundSMS: Sendable {
         switch self {
         case .twilio: "twilio"
         case .vonage: "vonage"
+        case .messagebird: "messagebird"
+        case .plivo: "plivo"
+        case .sinch: "sinch"
         case .modem: "modem"
         }
     }
@@ -40,6 +46,22 @@ public enum OutboundSMS: Sendable {
                         ("to", number.hasPrefix("+") ? String(number.dropFirst()) : number), ("text", text),
                         ("type", "unicode"),
                     ]).utf8), basicAuth: nil)
+        case .messagebird(let key, let originator, let base):
+            return OutboundHTTPRequest(
+                method: "POST", url: "\(base)/messages",
+                headers: [("Content-Type", "application/json"), ("Authorization", "AccessKey \(key)")],
+                body: Self.json(["originator": originator, "recipients": [Self.digits(number)], "body": text]),
+                basicAuth: nil)
+        case .plivo(let id, let token, let from, let base):
+            return OutboundHTTPRequest(
+                method: "POST", url: "\(base)/v1/Account/\(Self.encode(id))/Message/",
+                headers: [("Content-Type", "application/json")],
+                body: Self.json(["src": Self.digits(from), "dst": Self.digits(number), "text": text]), basicAuth: (id, token))
+        case .sinch(let plan, let token, let from, let base):
+            return OutboundHTTPRequest(
+                method: "POST", url: "\(base)/xms/v1/\(Self.encode(plan))/batches",
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
+                body: Self.json(["from": from, "to": [Self.digits(number)], "body": text]), basicAuth: nil)
         case .modem(let url, let secret):
             let body =
                 (try? JSONSerialization.data(withJSONObject: ["to": number, "text": text], options: [.sortedKeys]))
@@ -53,6 +75,13 @@ public enum OutboundSMS: Sendable {
                 ], body: body, basicAuth: nil)
         }
     }
+
+    static func json(_ object: [String: Any]) -> [UInt8] {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? []
+    }
+
+    /// E.164 without the plus, as several APIs want it.
+    static func digits(_ number: String) -> String { number.hasPrefix("+") ? String(number.dropFirst()) : number }
 
     static func form(_ pairs: [(String, String)]) -> String {
         pairs.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")

@@ -66,3 +66,30 @@ struct KeywordAndParseTests {
         }
     }
 }
+
+@Suite("Outbound request shapes")
+struct OutboundTests {
+    @Test func everyProviderSendsOnlyTheNumberAndTheWords() throws {
+        let text = "Hello & welcome = 100%"
+        let cases: [(OutboundSMS, String)] = [
+            (.twilio(accountSID: "AC1", authToken: "t", from: "+441"), "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"),
+            (.vonage(apiKey: "k", apiSecret: "s", from: "Haven"), "https://rest.nexmo.com/sms/json"),
+            (.messagebird(accessKey: "live_x", originator: "Haven"), "https://rest.messagebird.com/messages"),
+            (.plivo(authID: "MA1", authToken: "t", from: "+441"), "https://api.plivo.com/v1/Account/MA1/Message/"),
+            (.sinch(servicePlanID: "plan", apiToken: "tok", from: "+441"), "https://eu.sms.api.sinch.com/xms/v1/plan/batches"),
+            (.modem(url: "https://modem.local/send", secret: "s"), "https://modem.local/send"),
+        ]
+        for (provider, url) in cases {
+            let request = provider.request(to: "+447700900123", text: text, now: Date(timeIntervalSince1970: 0))
+            #expect(request.url == url)
+            #expect(request.method == "POST")
+            let body = String(decoding: request.body, as: UTF8.self)
+            let decoded = body.removingPercentEncoding ?? body
+            #expect(decoded.contains("447700900123"), "\(provider.name)")
+            #expect(decoded.contains(text) || body.contains(#"Hello & welcome = 100%"#), "\(provider.name): \(body)")
+        }
+        // Form bodies keep '&' and '=' inside the text escaped.
+        let twilio = OutboundSMS.twilio(accountSID: "AC1", authToken: "t", from: "+441").request(to: "+447700900123", text: text)
+        #expect(String(decoding: twilio.body, as: UTF8.self).contains("Body=Hello%20%26%20welcome%20%3D%20100%25"))
+    }
+}

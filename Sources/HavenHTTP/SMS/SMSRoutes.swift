@@ -58,6 +58,24 @@ public struct SMSSettings: Sendable {
                     apiKey: key, apiSecret: secret, from: from,
                     baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://rest.nexmo.com")
             }
+        case "messagebird":
+            if let key = raw["HAVEN_MESSAGEBIRD_ACCESS_KEY"], let from = raw["HAVEN_MESSAGEBIRD_ORIGINATOR"] {
+                outbound = .messagebird(
+                    accessKey: key, originator: from, baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://rest.messagebird.com")
+            }
+        case "plivo":
+            if let id = raw["HAVEN_PLIVO_AUTH_ID"], let token = raw["HAVEN_PLIVO_AUTH_TOKEN"], let from = raw["HAVEN_PLIVO_FROM"] {
+                outbound = .plivo(
+                    authID: id, authToken: token, from: from, baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://api.plivo.com")
+            }
+        case "sinch":
+            if let plan = raw["HAVEN_SINCH_SERVICE_PLAN_ID"], let token = raw["HAVEN_SINCH_API_TOKEN"],
+                let from = raw["HAVEN_SINCH_FROM"]
+            {
+                outbound = .sinch(
+                    servicePlanID: plan, apiToken: token, from: from,
+                    baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://eu.sms.api.sinch.com")
+            }
         case "modem":
             if let url = raw["HAVEN_MODEM_OUTBOUND_URL"], let secret = raw["HAVEN_MODEM_SECRET"] {
                 outbound = .modem(url: url, secret: secret)
