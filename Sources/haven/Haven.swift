@@ -6,9 +6,9 @@ struct Haven: AsyncParsableCommand {
         commandName: "haven",
         abstract: "Haven: a safe reporting gateway for domestic abuse.",
         discussion: """
-            Takes reports from the website, the API and SMS, seals them, assigns a named case officer
-            and alerts them at once. With no configuration at all, `haven serve` keeps everything under
-            ./data (database, key file, alert Maildir). Settings come from flags, HAVEN_* environment
+            Takes reports from the website, the API and SMS, seals them, assigns a named case officer \
+            and alerts them at once. With no configuration at all, `haven serve` keeps everything under \
+            ./data (database, key file, alert Maildir). Settings come from flags, HAVEN_* environment \
             variables and an optional config file (--config); `haven config` lists them all.
             """,
         subcommands: [

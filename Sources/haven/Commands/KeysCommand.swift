@@ -28,7 +28,9 @@ struct KeysCommand: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a new key-encryption key, make it active and re-wrap every data key under it.",
-            discussion: "Old keys stay in the file so older backups can still be opened. Safe to run while serving.")
+            discussion:
+                "Old keys stay in the file so older backups can still be opened. Stop Haven first, or restart it straight after: a running server holds the keys it started with and cannot open rows re-wrapped under the new one."
+        )
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {

@@ -9,8 +9,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take reports: website, API and SMS intake, alerts and SLA escalation.",
         discussion: """
-            Runs until stopped (Ctrl-C or SIGTERM). Database migrations run first and only ever add.
-            With --demo, a data folder with no staff gets demo officers and areas so you can try Haven;
+            Runs until stopped (Ctrl-C or SIGTERM). Database migrations run first and only ever add. \
+            With --demo, a data folder with no staff gets demo officers and areas so you can try Haven; \
             their API tokens are written to DATA_DIR/demo-tokens.txt.
             """)
 
