@@ -63,4 +63,21 @@ struct TimeTests {
     func slaDurationsParse(text: String, expected: SLADuration) {
         #expect(SLADuration(parsing: text) == expected)
     }
+
+    /// A retried submission must hash the same, so a window's encoding may not depend on a Set's order.
+    @Test func windowEncodesTheSameWhateverOrderItsDaysWereAdded() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let forward = Array(Weekday.allCases)
+        for _ in 0..<50 {
+            var a = Set<Weekday>(minimumCapacity: Int.random(in: 0...64))
+            for day in forward.shuffled() { a.insert(day) }
+            var b = Set<Weekday>()
+            for day in forward.reversed() { b.insert(day) }
+            let one = try encoder.encode(SafeTimeWindow(days: a, startMinute: 60, endMinute: 120))
+            let two = try encoder.encode(SafeTimeWindow(days: b, startMinute: 60, endMinute: 120))
+            #expect(one == two)
+            #expect(try JSONDecoder().decode(SafeTimeWindow.self, from: one).days == a)
+        }
+    }
 }

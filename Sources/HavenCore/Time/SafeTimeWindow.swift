@@ -12,6 +12,17 @@ public struct SafeTimeWindow: Codable, Sendable, Equatable, CustomStringConverti
         self.endMinute = endMinute
     }
 
+    enum CodingKeys: String, CodingKey { case days, startMinute, endMinute }
+
+    /// Days are written in week order: the same window always encodes to the same bytes, so a
+    /// retried submission hashes the same (a `Set`'s own order differs between instances).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(days.sorted(), forKey: .days)
+        try container.encode(startMinute, forKey: .startMinute)
+        try container.encode(endMinute, forKey: .endMinute)
+    }
+
     /// True when `time` falls inside the window. An overnight window belongs to the day it starts on.
     public func contains(_ time: LondonTime) -> Bool {
         if startMinute == endMinute { return days.contains(time.weekday) }

@@ -167,7 +167,7 @@ extension SQLiteStore {
         return .created(
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
-                officerID: decision.officerID, acknowledgeBy: decision.acknowledgeBy))
+                officerID: decision.officerID, acknowledgeBy: date(time(decision.acknowledgeBy))))
     }
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
@@ -217,7 +217,7 @@ extension SQLiteStore {
             detail: "priority \(priority.rawValue)", at: now, db: db)
         return IntakeReceipt(
             reference: try reference(caseID: caseID, db: db), caseID: caseID, reportID: reportID, priority: priority,
-            officerID: officerID, acknowledgeBy: acknowledgeBy)
+            officerID: officerID, acknowledgeBy: date(time(acknowledgeBy)))
     }
 
     private static func insertReport(_ prepared: PreparedReport, caseID: Int64, db: Database) throws -> Int64 {
