@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Domain: value types and pure functions, Foundation only.
@@ -66,7 +67,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Renders StaticSite/ templates and locales into static files. Foundation only.
-        .target(name: "HavenSite", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "HavenSite",
+            dependencies: ["HavenCore", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: intake, SMS routes, console, middleware.
         .target(
             name: "HavenHTTP",
@@ -106,11 +111,11 @@ let package = Package(
             dependencies: ["SMSAdapters", "HavenCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite"], swiftSettings: swiftSettings),
+        .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite", "HavenCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters",
+                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters", "HavenSite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -13,7 +13,7 @@ struct Haven: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
-            TextCommand.self, Status.self, Backup.self, Restore.self, ShowConfig.self,
+            TextCommand.self, CaseCommand.self, SiteCommand.self, Status.self, Backup.self, Restore.self, ShowConfig.self,
         ]
     )
 }

@@ -47,3 +47,15 @@ struct ConfigTests {
         }
     }
 }
+
+@Suite("Example configuration")
+struct ExampleConfigurationTests {
+    @Test("deploy/haven.example.conf documents every setting Haven accepts")
+    func everySettingIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let example = try String(contentsOf: root.appendingPathComponent("deploy/haven.example.conf"), encoding: .utf8)
+        let missing = HavenConfig.settings.map(\.0).filter { $0 != "HAVEN_CONFIG" && !example.contains("\($0)=") }
+        #expect(missing.isEmpty, "undocumented: \(missing)")
+    }
+}

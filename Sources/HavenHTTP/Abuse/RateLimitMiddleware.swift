@@ -9,12 +9,16 @@ struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = HavenRequestContext
     let limiter: RateLimiter
     let addresses: ClientAddress
+    /// The website's form addresses (`/contact`, `/cy/contact`…), limited as class "web".
+    var webFormPaths: Set<String> = []
+    /// The page a browser gets instead of JSON when a form post is limited.
+    var webRefusal: @Sendable (String) -> String? = { _ in nil }
     let metrics: @Sendable (String) -> Void
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let routeClass = Self.routeClass(request) else { return try await next(request, context) }
+        guard let routeClass = Self.routeClass(request, webFormPaths: webFormPaths) else { return try await next(request, context) }
         let peer = context.remoteAddress?.ipAddress
         let client = addresses.resolve(peer: peer, forwardedFor: request.headers[.init("X-Forwarded-For")!])
         switch limiter.take(routeClass: routeClass, client: client) {
@@ -22,6 +26,11 @@ struct RateLimitMiddleware: RouterMiddleware {
             return try await next(request, context)
         case .limited(let retryAfter):
             metrics(routeClass)
+            if routeClass == "web", let html = webRefusal(request.uri.path) {
+                var headers = SiteRoutes.headers(contentType: "text/html; charset=utf-8")
+                headers[.retryAfter] = "\(retryAfter)"
+                return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            }
             return Response(
                 status: .tooManyRequests,
                 headers: [.retryAfter: "\(retryAfter)", .contentType: "application/json"],
@@ -29,15 +38,14 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
     }
 
-    static func routeClass(_ request: Request) -> String? {
+    static func routeClass(_ request: Request, webFormPaths: Set<String> = []) -> String? {
         guard request.method == .post || request.method == .get else { return nil }
         let path = request.uri.path
         if path.hasPrefix("/sms/") { return "sms:" + path.dropFirst("/sms/".count).prefix(20) }
         guard request.method == .post else { return nil }
         switch path {
         case "/api/v1/reports": return "api"
-        case "/report": return "web"
-        default: return nil
+        default: return webFormPaths.contains(path) ? "web" : nil
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenSite
 import HavenStore
 import Hummingbird
 import HummingbirdCore
@@ -34,6 +35,8 @@ public struct Gateway: Sendable {
     /// Token buckets for the public routes (nil: no limits, for tests that measure other things).
     public var rateLimiter: RateLimiter?
     public var clientAddress: ClientAddress
+    /// The public website (nil: API and SMS only).
+    public var site: SiteRenderer?
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -71,14 +74,23 @@ public struct Gateway: Sendable {
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         if let rateLimiter {
             let metrics = self.metrics
+            let site = self.site
+            var formPaths: Set<String> = []
+            for locale in site?.languages ?? [] {
+                for page in SitePage.allCases where page.form != nil { formPaths.insert(site!.path(page, locale: locale)) }
+            }
             router.middlewares.add(
-                RateLimitMiddleware(limiter: rateLimiter, addresses: clientAddress) { metrics.rateLimited(routeClass: $0) })
+                RateLimitMiddleware(
+                    limiter: rateLimiter, addresses: clientAddress, webFormPaths: formPaths,
+                    webRefusal: { path in site.flatMap { $0.page(at: path) }.map { site!.renderProblem(locale: $0.locale) } }
+                ) { metrics.rateLimited(routeClass: $0) })
         }
         OpsRoutes(gateway: self).add(to: router)
         IntakeRoutes(gateway: self).add(to: router)
         CaseRoutes(gateway: self).add(to: router)
         SMSRoutes(gateway: self).add(to: router)
         TextRoutes(gateway: self).add(to: router)
+        if let site { SiteRoutes(gateway: self, site: site).add(to: router) }
         return router
     }
 }

@@ -17,7 +17,7 @@ struct IntakeRoutes {
     /// The shared intake path; the website's form handler uses it too and renders HTML around it.
     func intake(_ request: Request, context: HavenRequestContext, channel: HavenCore.Channel) async -> Response {
         switch await accept(request, channel: channel) {
-        case .recorded(let receipt, _):
+        case .recorded(let receipt, _, _):
             return JSONResponse.make(.created, ["reference": receipt.reference.value])
         case .refused(let response):
             return response
@@ -25,14 +25,14 @@ struct IntakeRoutes {
     }
 
     enum Acceptance {
-        case recorded(IntakeReceipt, ReportSubmission)
+        case recorded(IntakeReceipt, ReportSubmission, ReportFields)
         case refused(Response)
     }
 
     /// Reads, validates and records one report; every refusal is already shaped as a response.
     func accept(
         _ request: Request, channel: HavenCore.Channel, idempotencyPrefix: String = "",
-        problemsResponse: ([FieldProblem]) -> Response = JSONResponse.problems
+        problemsResponse: (ReportFields, [FieldProblem]) -> Response = { JSONResponse.problems($1) }
     ) async -> Acceptance {
         let fields: ReportFields
         switch await readFields(request) {
@@ -48,7 +48,7 @@ struct IntakeRoutes {
         }
         if let key = idempotencyKey, key.count > gateway.limits.maxIdempotencyKeyLength || key.isEmpty {
             gateway.metrics.intakeRefused(channel: channel, status: 422)
-            return .refused(problemsResponse([FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
+            return .refused(problemsResponse(fields, [FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
         }
 
         let submission: ReportSubmission
@@ -56,7 +56,7 @@ struct IntakeRoutes {
         case .success(let valid): submission = valid
         case .failure(let failure):
             gateway.metrics.intakeRefused(channel: channel, status: 422)
-            return .refused(problemsResponse(failure.problems))
+            return .refused(problemsResponse(fields, failure.problems))
         }
 
         let incoming = IncomingReport(
@@ -96,7 +96,7 @@ struct IntakeRoutes {
                 "priority": "\(receipt.priority.rawValue)", "outcome": "\(label)",
                 "assigned": "\(receipt.officerID != nil)",
             ])
-        return .recorded(receipt, submission)
+        return .recorded(receipt, submission, fields)
     }
 
     enum BodyKind { case json, form }

@@ -30,6 +30,8 @@ public struct HavenConfig: Sendable {
     public var logLevel: String
     public var logFormat: String
     public var siteDirectory: String?
+    /// Where the website's exit button goes (overrides the landlord file's exit_url).
+    public var exitURL: String?
     public var rateLimits: RateLimits
     public var bodyTimeoutSeconds: Int
     public var maxConnections: Int
@@ -103,7 +105,8 @@ public struct HavenConfig: Sendable {
         ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
         ("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
         ("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
-        ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present"),
+        ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
+        ("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
     ]
 
     /// Names accepted besides `settings` (per-provider SMS secrets and numbers).
@@ -203,6 +206,7 @@ public struct HavenConfig: Sendable {
         logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
         logFormat = value("HAVEN_LOG_FORMAT") ?? "text"
         siteDirectory = value("HAVEN_SITE_DIR")
+        exitURL = value("HAVEN_EXIT_URL")
         func rate(_ name: String, _ fallback: Double) throws -> Double {
             guard let text = value(name) else { return fallback }
             guard let number = Double(text), number >= 0 else {

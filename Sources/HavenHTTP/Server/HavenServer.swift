@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenSite
 import HavenStore
 import Hummingbird
 import Logging
@@ -18,8 +19,40 @@ public struct HavenServer: Sendable {
     let email: any EmailTransport
     let webhook: WebhookTarget?
 
-    /// Opens (creating on first run) the data folder, key file and database.
+    /// Opens (creating on first run) the data folder, key file and database, without the website.
     public init(config: HavenConfig, logger: Logger) throws {
+        try self.init(config: config, site: nil, logger: logger)
+    }
+
+    /// Opens the store and loads the website from the configured StaticSite folder.
+    public init(config: HavenConfig, loadingSiteWith logger: Logger) async throws {
+        let site = try await Self.loadSite(config: config, logger: logger)
+        try self.init(config: config, site: site, logger: logger)
+    }
+
+    /// The website, or nil when switched off or (by default) when no StaticSite folder is present.
+    public static func loadSite(config: HavenConfig, logger: Logger) async throws -> SiteRenderer? {
+        let folder: String
+        switch config.siteDirectory {
+        case "off"?: return nil
+        case let configured?: folder = configured
+        case nil:
+            guard FileManager.default.fileExists(atPath: "StaticSite/landlord.json") else {
+                logger.notice("no website: ./StaticSite not found and HAVEN_SITE_DIR not set (API and SMS only)")
+                return nil
+            }
+            folder = "StaticSite"
+        }
+        let site = try await SiteRenderer(directory: URL(fileURLWithPath: folder), exitURL: config.exitURL)
+        for (locale, keys) in site.untranslated.sorted(by: { $0.key < $1.key }) {
+            logger.warning(
+                "website: some words are not translated yet; English is shown for them",
+                metadata: ["locale": "\(locale)", "keys": "\(keys.joined(separator: ","))"])
+        }
+        return site
+    }
+
+    init(config: HavenConfig, site: SiteRenderer?, logger: Logger) throws {
         self.config = config
         self.logger = logger
         (keyRing, store) = try Self.openStore(config: config, logger: logger)
@@ -38,6 +71,7 @@ public struct HavenServer: Sendable {
             sms: SMSSettings(config: config), logger: logger)
         gateway.rateLimiter = config.rateLimits.limiter()
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
+        gateway.site = site
         self.gateway = gateway
     }
 
@@ -61,6 +95,7 @@ public struct HavenServer: Sendable {
         let config = self.config
         let logger = self.logger
         let destination = alertDestination
+        let website = gateway.site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
         let app = gateway.application(
             host: config.host, port: config.port, services: services(), maxConnections: config.maxConnections
         ) { channel in
@@ -73,6 +108,7 @@ public struct HavenServer: Sendable {
                     "database": "\(config.databasePath)",
                     "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : config.keyFile)",
                     "alerts": "\(destination)",
+                    "website": "\(website)",
                 ])
         }
         try await app.runService()

@@ -1,1 +1,0 @@
-// HavenSite: see DESIGN.md

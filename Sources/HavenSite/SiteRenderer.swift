@@ -1,0 +1,276 @@
+import Foundation
+import HavenCore
+import Mustache
+
+/// Why a site folder could not be loaded; every line names the file and what to change.
+public struct SiteError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// One file of the built site: its address, type and bytes.
+public struct SiteFile: Sendable {
+    public var path: String
+    public var contentType: String
+    public var body: [UInt8]
+}
+
+/// Renders the public pages from a StaticSite folder: templates, locales, the landlord's details.
+///
+/// `haven site build` writes the result to files any web server can serve; the gateway serves the
+/// same pages from memory and renders the report forms again (with answers kept) after a refusal.
+public struct SiteRenderer: Sendable {
+    public let content: SiteContent
+    /// Language code → words, each filled from English where a translation is missing.
+    public let locales: [String: SiteText]
+    /// English first, then the others by code.
+    public let languages: [String]
+    /// Keys a translation lacks (the English words are used), for a warning at start.
+    public let untranslated: [String: [String]]
+    private let library: MustacheLibrary
+    private let stylesheet: String
+    private let script: String
+
+    public static let defaultLocale = "en"
+
+    /// Loads `directory` (templates/, locales/*.json, assets/, landlord.json); `exitURL` overrides the file.
+    public init(directory: URL, exitURL: String? = nil) async throws {
+        func read(_ name: String) throws -> Data {
+            do { return try Data(contentsOf: directory.appendingPathComponent(name)) } catch {
+                throw SiteError(problems: ["\(directory.appendingPathComponent(name).path): cannot be read"])
+            }
+        }
+        var content: SiteContent
+        do { content = try JSONDecoder().decode(SiteContent.self, from: try read("landlord.json")) } catch let error as SiteError {
+            throw error
+        } catch {
+            throw SiteError(problems: ["landlord.json: \(Self.describe(error))"])
+        }
+        if let exitURL { content.exitURL = exitURL }
+        var problems = content.problems().map { "landlord.json: \($0)" }
+
+        let localeFolder = directory.appendingPathComponent("locales")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: localeFolder.path)) ?? []
+        var loaded: [String: SiteText] = [:]
+        for file in files.sorted() where file.hasSuffix(".json") {
+            let code = String(file.dropLast(5))
+            guard code.range(of: "^[a-z]{2,3}$", options: .regularExpression) != nil else {
+                problems.append("locales/\(file): name it after its language code, e.g. cy.json")
+                continue
+            }
+            do {
+                loaded[code] = try JSONDecoder().decode(SiteText.self, from: try read("locales/\(file)"))
+            } catch {
+                problems.append("locales/\(file): \(Self.describe(error))")
+            }
+        }
+        guard let english = loaded[Self.defaultLocale] else {
+            problems.append("locales/en.json is required (other languages fall back to it)")
+            throw SiteError(problems: problems)
+        }
+        var untranslated: [String: [String]] = [:]
+        for (code, text) in loaded where code != Self.defaultLocale {
+            let missing = text.missingKeys(comparedTo: english)
+            if !missing.isEmpty { untranslated[code] = missing }
+            loaded[code] = text.filling(from: english)
+        }
+        for code in loaded.keys where SiteContent.reserved.contains(code) && code != "cy" && code != "en" {
+            problems.append("locales/\(code).json: \(code) clashes with one of Haven's own addresses")
+        }
+        if !problems.isEmpty { throw SiteError(problems: problems) }
+
+        let library: MustacheLibrary
+        do { library = try await MustacheLibrary(directory: directory.appendingPathComponent("templates").path) } catch {
+            throw SiteError(problems: ["templates: \(error)"])
+        }
+        for name in ["layout", "home", "report", "other", "help", "online", "rights", "done", "problem", "field", "summary", "danger"]
+        where library.getTemplate(named: name) == nil {
+            problems.append("templates/\(name).mustache is missing")
+        }
+        let css = String(decoding: try read("assets/site.css"), as: UTF8.self)
+        let stylesheet: String
+        do {
+            stylesheet = try MustacheTemplate(string: css).render(["brand": content.colours.brand, "exit": content.colours.exit])
+        } catch {
+            throw SiteError(problems: ["assets/site.css: \(error)"])
+        }
+        if !problems.isEmpty { throw SiteError(problems: problems) }
+
+        self.content = content
+        self.locales = loaded
+        self.languages = [Self.defaultLocale] + loaded.keys.filter { $0 != Self.defaultLocale }.sorted()
+        self.untranslated = untranslated
+        self.library = library
+        self.stylesheet = stylesheet
+        self.script = String(decoding: try read("assets/exit.js"), as: UTF8.self)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default: "not valid JSON"
+        }
+    }
+
+    // MARK: Addresses
+
+    /// The address of `page` in `locale`: `/contact`, `/cy/contact`, `/cy` for the Welsh home page.
+    public func path(_ page: SitePage, locale: String) -> String {
+        let base = content.path(page)
+        guard locale != Self.defaultLocale else { return base }
+        return page == .home ? "/\(locale)" : "/\(locale)\(base)"
+    }
+
+    /// Which page and language an address is, if any.
+    public func page(at path: String) -> (page: SitePage, locale: String)? {
+        for locale in languages {
+            for page in SitePage.allCases where self.path(page, locale: locale) == path { return (page, locale) }
+        }
+        return nil
+    }
+
+    // MARK: Rendering
+
+    /// A page as first seen (the forms empty).
+    public func render(_ page: SitePage, locale: String) -> String {
+        if let kind = page.form { return renderForm(kind, locale: locale, values: ReportFields(), problems: []) }
+        var context = base(page, locale: locale)
+        if page == .help { addServices(to: &context, locale: locale) }
+        return library.render(context, withTemplate: page.rawValue) ?? ""
+    }
+
+    /// A report form with what was typed and, next to each question, what is wrong with it.
+    public func renderForm(_ kind: ReportForm.Kind, locale: String, values: ReportFields, problems: [FieldProblem]) -> String {
+        let page: SitePage = kind == .survivor ? .report : .other
+        let words = text(locale)
+        let view = ReportForm(kind).view(values: values, problems: problems) { key in words[key]?.string ?? key }
+        var context = base(page, locale: locale)
+        context["fields"] = view.fields
+        context["errors"] = view.errors
+        context["has_errors"] = !view.errors.isEmpty
+        context["submission_id"] = values.first("submission_id") ?? ""
+        if !view.errors.isEmpty, let title = context["title"] as? String {
+            context["title"] = "\(words["problem_heading"]?.string ?? "") – \(title)"
+        }
+        return library.render(context, withTemplate: page.rawValue) ?? ""
+    }
+
+    /// The page after a report is stored: the reference only if asked for, and what happens next.
+    public func renderConfirmation(
+        _ kind: ReportForm.Kind, locale: String, reference: String?, priority: Priority, immediateDanger: Bool,
+        noContact: Bool
+    ) -> String {
+        let words = text(locale)
+        var context = base(.report, locale: locale, titleKey: "title_done")
+        let next: String
+        if kind == .someoneElse {
+            next = "done_other"
+        } else if noContact {
+            next = "done_no_contact"
+        } else {
+            next = "done_next_\(priority.rawValue)"
+        }
+        context["next"] = words[next]?.string ?? ""
+        context["danger"] = immediateDanger
+        if let reference { context["reference"] = reference }
+        return library.render(context, withTemplate: "done") ?? ""
+    }
+
+    /// The page shown when a report could not be taken (store full, body too large…).
+    public func renderProblem(locale: String) -> String {
+        library.render(base(.home, locale: locale, titleKey: "title_problem"), withTemplate: "problem") ?? ""
+    }
+
+    private func text(_ locale: String) -> SiteText {
+        locales[locale] ?? locales[Self.defaultLocale]!
+    }
+
+    private func base(_ page: SitePage, locale: String, titleKey: String? = nil) -> [String: Any] {
+        let words = text(locale)
+        let siteTitle = content.siteTitle.localized(locale) ?? content.name
+        let pageTitle = content.pageTitles[locale]?[page.rawValue] ?? words[titleKey ?? "title_\(page.rawValue)"]?.string
+        let title = page == .home && titleKey == nil ? siteTitle : "\(pageTitle ?? "") – \(siteTitle)"
+        var paths: [String: String] = [:]
+        for page in SitePage.allCases { paths[page.rawValue] = path(page, locale: locale) }
+        var site: [String: Any] = ["name": content.name, "title": siteTitle]
+        if let phone = content.phone {
+            site["phone"] = phone
+            site["phone_tel"] = Self.tel(phone)
+            site["phone_hours"] = content.phoneHours?.localized(locale) ?? ""
+        }
+        if let phone = content.outOfHoursPhone {
+            site["out_of_hours_phone"] = phone
+            site["out_of_hours_tel"] = Self.tel(phone)
+        }
+        let others = languages.filter { $0 != locale }.map { code in
+            ["lang": code, "name": locales[code]?["language_name"]?.string ?? code, "href": path(page, locale: code)]
+        }
+        return [
+            "lang": locale, "t": words.mustache, "title": title, "site": site, "exit_url": content.exitURL,
+            "paths": paths, "languages": others,
+        ]
+    }
+
+    private func addServices(to context: inout [String: Any], locale: String) {
+        var helplines: [[String: String]] = []
+        if case .list(let items)? = text(locale)["helplines"] {
+            for item in items {
+                guard let name = item["name"]?.string, let phone = item["phone"]?.string else { continue }
+                helplines.append(["name": name, "phone": phone, "tel": Self.tel(phone), "about": item["about"]?.string ?? ""])
+            }
+        }
+        context["helplines"] = helplines
+        context["has_local"] = !content.localServices.isEmpty
+        context["local_services"] = content.localServices.map { service -> [String: Any] in
+            var item: [String: Any] = ["name": service.name, "about": service.about?.localized(locale) ?? ""]
+            if let phone = service.phone {
+                item["phone"] = phone
+                item["tel"] = Self.tel(phone)
+            }
+            if let url = service.url { item["url"] = url }
+            return item
+        }
+    }
+
+    static func tel(_ phone: String) -> String {
+        String(phone.filter { $0.isNumber || $0 == "+" })
+    }
+
+    // MARK: Files
+
+    /// Every page in every language, the stylesheet and the exit script.
+    public func files() -> [SiteFile] {
+        var files: [SiteFile] = []
+        for locale in languages {
+            for page in SitePage.allCases {
+                files.append(
+                    SiteFile(
+                        path: path(page, locale: locale), contentType: "text/html; charset=utf-8",
+                        body: Array(render(page, locale: locale).utf8)))
+            }
+        }
+        files.append(SiteFile(path: "/assets/site.css", contentType: "text/css; charset=utf-8", body: Array(stylesheet.utf8)))
+        files.append(
+            SiteFile(path: "/assets/exit.js", contentType: "text/javascript; charset=utf-8", body: Array(script.utf8)))
+        return files
+    }
+
+    /// Writes the site into `folder` (`/contact` → `contact/index.html`); returns the files written.
+    @discardableResult
+    public func build(into folder: URL) throws -> [String] {
+        var written: [String] = []
+        for file in files() {
+            var relative = String(file.path.dropFirst())
+            if file.contentType.hasPrefix("text/html") { relative = relative.isEmpty ? "index.html" : relative + "/index.html" }
+            let url = folder.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(file.body).write(to: url, options: .atomic)
+            written.append(relative)
+        }
+        return written
+    }
+}
