@@ -373,8 +373,11 @@ def test_axe_finds_no_violations_on_any_page_or_state(site, browser):
     pages = site_pages(site)
     assert len(pages) == 12
     problems = {}
+    requested_urls(browser)
     for path in pages:
         browser.get(site.url + path)
+        foreign = [u for u in requested_urls(browser) if not u.startswith("data:") and origin(u) != site.url]
+        assert foreign == [], f"{path} asked another origin for {foreign}"
         found = axe_violations(browser)
         if found:
             problems[path] = found
