@@ -8,6 +8,17 @@ public struct SiteError: Error, CustomStringConvertible {
     public var description: String { problems.joined(separator: "\n") }
 }
 
+/// A proof-of-work challenge to carry in a form (see the gateway's flood defence).
+public struct SiteChallenge: Sendable {
+    public var token: String
+    public var difficulty: Int
+
+    public init(token: String, difficulty: Int) {
+        self.token = token
+        self.difficulty = difficulty
+    }
+}
+
 /// One file of the built site: its address, type and bytes.
 public struct SiteFile: Sendable {
     public var path: String
@@ -144,7 +155,10 @@ public struct SiteRenderer: Sendable {
     }
 
     /// A report form with what was typed and, next to each question, what is wrong with it.
-    public func renderForm(_ kind: ReportForm.Kind, locale: String, values: ReportFields, problems: [FieldProblem]) -> String {
+    public func renderForm(
+        _ kind: ReportForm.Kind, locale: String, values: ReportFields, problems: [FieldProblem],
+        challenge: SiteChallenge? = nil
+    ) -> String {
         let page: SitePage = kind == .survivor ? .report : .other
         let words = text(locale)
         let view = ReportForm(kind).view(values: values, problems: problems) { key in words[key]?.string ?? key }
@@ -153,6 +167,11 @@ public struct SiteRenderer: Sendable {
         context["errors"] = view.errors
         context["has_errors"] = !view.errors.isEmpty
         context["submission_id"] = values.first("submission_id") ?? ""
+        if let challenge {
+            context["pow"] = true
+            context["pow_challenge"] = challenge.token
+            context["pow_difficulty"] = String(challenge.difficulty)
+        }
         if !view.errors.isEmpty, let title = context["title"] as? String {
             context["title"] = "\(words["problem_heading"]?.string ?? "") – \(title)"
         }

@@ -471,3 +471,50 @@ def test_every_page_with_all_its_assets_is_within_20_kb(site):
             assert origin(absolute) == site.url, f"{path} loads {absolute} from another origin"
             total += len(fetch(absolute)[0])
         assert total <= BUDGET, f"{path}: {total} bytes with its assets (budget {BUDGET})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Proof of work (as under a flood; switched on here by configuration)
+
+@pytest.fixture(scope="module")
+def flooded_site(tmp_path_factory, neutral):
+    data = tmp_path_factory.mktemp("pow") / "data"
+    server = Haven(data, env={"HAVEN_SITE_DIR": str(ROOT / "StaticSite"), "HAVEN_EXIT_URL": neutral.url,
+                              "HAVEN_POW": "on", "HAVEN_POW_DIFFICULTY": "14"})
+    server.start(demo=True)
+    yield server
+    server.stop()
+
+
+def test_under_a_flood_the_form_proves_work_and_sends_itself(flooded_site, browser):
+    browser.get(flooded_site.url + "/contact")
+    browser.find_element(By.ID, "message").send_keys("Sent while the site is being flooded")
+    started = time.time()
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: "We have your message" in d.page_source, timeout=30)
+    elapsed = time.time() - started
+    print(f"proof of work (14 bits) and resend took {elapsed:.2f} s")
+    assert browser.get_cookies() == []
+
+
+def test_under_a_flood_the_challenge_page_is_accessible_and_works_without_javascript(flooded_site, browser_without_js):
+    driver = browser_without_js
+    driver.get(flooded_site.url + "/cy/contact")
+    driver.find_element(By.ID, "message").send_keys("Dim sgript")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "pow-status"))
+    assert "Anfon eto" in driver.find_element(By.ID, "pow-status").text
+    assert driver.find_element(By.ID, "message").get_attribute("value") == "Dim sgript"
+    time.sleep(9)  # people without JavaScript wait, then press Send again
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: "Diolch" in d.page_source)
+
+
+def test_challenge_page_has_no_accessibility_violations(flooded_site, browser):
+    # Block the page's own script so the challenge page stays put (it would send itself) for axe.
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/assets/exit.js"]})
+    browser.get(flooded_site.url + "/contact")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: d.find_elements(By.ID, "pow-status"))
+    assert axe_violations(browser) == []

@@ -41,5 +41,7 @@ public struct ReportFields: Sendable {
     ]
 
     /// Fields a web form carries for presentation only; accepted and not stored.
-    public static let presentation: Set<String> = ["form", "locale", "submission_id", "show_reference"]
+    public static let presentation: Set<String> = [
+        "form", "locale", "submission_id", "show_reference", "pow_challenge", "pow_nonce",
+    ]
 }

@@ -13,6 +13,9 @@ struct RateLimitMiddleware: RouterMiddleware {
     var webFormPaths: Set<String> = []
     /// The page a browser gets instead of JSON when a form post is limited.
     var webRefusal: @Sendable (String) -> String? = { _ in nil }
+    /// The web form's proof of work: counts refusals (a flood switches it on) and, while on, lets
+    /// requests past the global bucket, since each must then carry paid-for work.
+    var proofOfWork: ProofOfWork? = nil
     let metrics: @Sendable (String) -> Void
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -21,11 +24,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard let routeClass = Self.routeClass(request, webFormPaths: webFormPaths) else { return try await next(request, context) }
         let peer = context.remoteAddress?.ipAddress
         let client = addresses.resolve(peer: peer, forwardedFor: request.headers[.init("X-Forwarded-For")!])
-        switch limiter.take(routeClass: routeClass, client: client) {
+        let paying = routeClass == "web" && proofOfWork?.isRequired() == true
+        switch limiter.take(routeClass: routeClass, client: client, skipGlobal: paying) {
         case .allowed:
             return try await next(request, context)
         case .limited(let retryAfter):
             metrics(routeClass)
+            if routeClass == "web" { proofOfWork?.noteRefusal() }
             if routeClass == "web", let html = webRefusal(request.uri.path) {
                 var headers = SiteRoutes.headers(contentType: "text/html; charset=utf-8")
                 headers[.retryAfter] = "\(retryAfter)"

@@ -42,7 +42,10 @@ public final class RateLimiter: Sendable {
     }
 
     /// Takes one token for `client` in `routeClass` (and one from the class's global bucket).
-    public func take(routeClass: String, client: String, now: Double = Date().timeIntervalSince1970) -> Decision {
+    /// With `skipGlobal` only the client's own bucket counts (used while the web form asks for proof of work).
+    public func take(
+        routeClass: String, client: String, skipGlobal: Bool = false, now: Double = Date().timeIntervalSince1970
+    ) -> Decision {
         guard let rule = perClient[routeClass] else { return .allowed }
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(routeClass)\u{0}\(client)".utf8), using: key)
         let id = Data(mac.prefix(16)).base64EncodedString()
@@ -57,9 +60,9 @@ public final class RateLimiter: Sendable {
                 if state.clients.count > maxClients { Self.prune(&state.clients, now: now, rule: rule) }
             }
             guard bucket.tokens >= 1 else { return .limited(retryAfter: Self.wait(bucket, rule)) }
-            guard pool.tokens >= 1 else { return .limited(retryAfter: Self.wait(pool, global)) }
+            guard skipGlobal || pool.tokens >= 1 else { return .limited(retryAfter: Self.wait(pool, global)) }
             bucket.tokens -= 1
-            pool.tokens -= 1
+            if !skipGlobal { pool.tokens -= 1 }
             return .allowed
         }
     }

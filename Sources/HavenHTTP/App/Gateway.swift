@@ -37,6 +37,8 @@ public struct Gateway: Sendable {
     public var clientAddress: ClientAddress
     /// The public website (nil: API and SMS only).
     public var site: SiteRenderer?
+    /// The website form's flood defence (see `ProofOfWork`); nil: never asked.
+    public var proofOfWork: ProofOfWork? = ProofOfWork()
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -82,7 +84,8 @@ public struct Gateway: Sendable {
             router.middlewares.add(
                 RateLimitMiddleware(
                     limiter: rateLimiter, addresses: clientAddress, webFormPaths: formPaths,
-                    webRefusal: { path in site.flatMap { $0.page(at: path) }.map { site!.renderProblem(locale: $0.locale) } }
+                    webRefusal: { path in site.flatMap { $0.page(at: path) }.map { site!.renderProblem(locale: $0.locale) } },
+                    proofOfWork: proofOfWork
                 ) { metrics.rateLimited(routeClass: $0) })
         }
         OpsRoutes(gateway: self).add(to: router)

@@ -34,15 +34,23 @@ struct IntakeRoutes {
         _ request: Request, channel: HavenCore.Channel, idempotencyPrefix: String = "",
         problemsResponse: (ReportFields, [FieldProblem]) -> Response = { JSONResponse.problems($1) }
     ) async -> Acceptance {
-        let fields: ReportFields
         switch await readFields(request) {
-        case .success(let read): fields = read
+        case .success(let fields):
+            return await accept(
+                fields, headers: request.headers, channel: channel, idempotencyPrefix: idempotencyPrefix,
+                problemsResponse: problemsResponse)
         case .failure(let refusal):
             gateway.metrics.intakeRefused(channel: channel, status: refusal.status.code)
             return .refused(refusal.response)
         }
+    }
 
-        var idempotencyKey = request.headers[.init("Idempotency-Key")!]
+    /// Validates and records fields already read from a body.
+    func accept(
+        _ fields: ReportFields, headers: HTTPFields, channel: HavenCore.Channel, idempotencyPrefix: String,
+        problemsResponse: (ReportFields, [FieldProblem]) -> Response
+    ) async -> Acceptance {
+        var idempotencyKey = headers[.init("Idempotency-Key")!]
         if idempotencyKey == nil, let submissionID = fields.first("submission_id") {
             idempotencyKey = "form:" + submissionID
         }
@@ -101,7 +109,7 @@ struct IntakeRoutes {
 
     enum BodyKind { case json, form }
 
-    private func readFields(_ request: Request) async -> Result<ReportFields, Refusal> {
+    func readFields(_ request: Request) async -> Result<ReportFields, Refusal> {
         guard let kind = Self.bodyKind(request.headers[.contentType]) else {
             return .failure(Refusal(.unsupportedMediaType, "unsupported_media_type"))
         }

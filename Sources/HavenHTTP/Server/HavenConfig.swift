@@ -35,6 +35,8 @@ public struct HavenConfig: Sendable {
     public var rateLimits: RateLimits
     public var bodyTimeoutSeconds: Int
     public var maxConnections: Int
+    /// The website form's proof-of-work challenge (mode and difficulty).
+    public var proofOfWork: ProofOfWork.Settings
     public var trustedProxies: Set<String>
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
     public var raw: [String: String]
@@ -105,6 +107,8 @@ public struct HavenConfig: Sendable {
         ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
         ("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
         ("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
+        ("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
+        ("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
         ("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
     ]
@@ -221,6 +225,15 @@ public struct HavenConfig: Sendable {
         rateLimits = limits
         bodyTimeoutSeconds = try integer("HAVEN_BODY_TIMEOUT_SECONDS", 20, 1...600)
         maxConnections = try integer("HAVEN_MAX_CONNECTIONS", 1024, 16...100_000)
+        var pow = ProofOfWork.Settings()
+        if let mode = value("HAVEN_POW") {
+            guard let parsed = ProofOfWork.Mode(rawValue: mode.lowercased()) else {
+                throw Problem(description: "HAVEN_POW: expected auto, on or off")
+            }
+            pow.mode = parsed
+        }
+        pow.difficulty = try integer("HAVEN_POW_DIFFICULTY", 14, 1...24)
+        proofOfWork = pow
         trustedProxies = Set(
             (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty })

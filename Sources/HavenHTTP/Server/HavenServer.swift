@@ -72,6 +72,7 @@ public struct HavenServer: Sendable {
         gateway.rateLimiter = config.rateLimits.limiter()
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
         gateway.site = site
+        gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         self.gateway = gateway
     }
 

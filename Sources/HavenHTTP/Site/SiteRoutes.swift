@@ -53,7 +53,27 @@ struct SiteRoutes {
 
     func submit(_ request: Request, context: HavenRequestContext, kind: ReportForm.Kind, locale: String) async -> Response {
         let intake = IntakeRoutes(gateway: gateway)
-        let acceptance = await intake.accept(request, channel: .web, idempotencyPrefix: "web:") { fields, problems in
+        let fields: ReportFields
+        switch await intake.readFields(request) {
+        case .success(let read): fields = read
+        case .failure(let refusal):
+            gateway.metrics.intakeRefused(channel: .web, status: refusal.status.code)
+            return page(refusal.status, site.renderProblem(locale: locale))
+        }
+        // Under a flood, the post must carry a solved challenge; otherwise the same form comes back
+        // (answers kept) with one, and sends itself again once the browser has done the work.
+        if let pow = gateway.proofOfWork, pow.isRequired(),
+            pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce")) != .accepted
+        {
+            gateway.metrics.intakeRefused(channel: .web, status: 403)
+            let html = site.renderForm(
+                kind, locale: locale, values: fields, problems: [],
+                challenge: SiteChallenge(token: pow.issue(), difficulty: pow.settings.difficulty))
+            return page(.forbidden, html)
+        }
+        let acceptance = await intake.accept(
+            fields, headers: request.headers, channel: .web, idempotencyPrefix: "web:"
+        ) { fields, problems in
             page(.unprocessableContent, site.renderForm(kind, locale: locale, values: fields, problems: problems))
         }
         switch acceptance {
