@@ -54,7 +54,7 @@ end
 """
 with open("/tmp/haven-flood.lua", "w") as f:
     f.write(lua)
-flood = subprocess.Popen(["wrk", "-t1", "-c32", f"-d{seconds}s", "-s", "/tmp/haven-flood.lua", base + "/api/v1/reports"],
+flood = subprocess.Popen(["wrk", "-t1", "-c32", f"-d{int(seconds)}s", "-s", "/tmp/haven-flood.lua", base + "/api/v1/reports"],
                          stdout=subprocess.PIPE, text=True)
 time.sleep(0.3)
 during = others(101)

@@ -34,7 +34,9 @@ class Haven:
     def __init__(self, data_dir: pathlib.Path, env: dict | None = None):
         self.data_dir = data_dir
         self.port = free_port()
-        self.env = {**os.environ, "HAVEN_DATA_DIR": str(data_dir), "HAVEN_PORT": str(self.port),
+        # The server refuses HAVEN_* names it does not know, so the tests' own (HAVEN_BIN…) stay out.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+        self.env = {**inherited, "HAVEN_DATA_DIR": str(data_dir), "HAVEN_PORT": str(self.port),
                     "HAVEN_LOG_LEVEL": "warning", **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}-server.log", "ab")
