@@ -13,9 +13,9 @@ private let staticSite = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 /// The website served by the gateway: pages, headers and the report forms' posts.
 @Suite("Website over HTTP")
 struct SiteHTTPTests {
-    static func fixture(maxPageCount: Int? = nil, limits: RateLimits? = nil) async throws -> HTTPFixture {
+    static func fixture(limits: RateLimits? = nil) async throws -> HTTPFixture {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
-        return try HTTPFixture(maxPageCount: maxPageCount) { gateway in
+        return try HTTPFixture { gateway in
             gateway.site = site
             if let limits { gateway.rateLimiter = limits.limiter() }
         }
@@ -163,20 +163,28 @@ struct SiteHTTPTests {
 
     @Test("a full store gives the person a page that says so, with Retry-After, not a JSON error")
     func storeFull() async throws {
-        let f = try await Self.fixture(maxPageCount: 40)
-        let big = String(repeating: "x", count: 9_000)
+        let f = try await Self.fixture()
+        try await f.store.setMaxPageCount(1)  // below the current size: every write that grows the file fails
         try await f.test { client in
-            var last: TestResponse?
-            for i in 0..<200 {
-                let response = try await client.postForm("/contact", [("message", "\(i) \(big)"), ("submission_id", "\(i)")])
-                last = response
-                if response.status == .serviceUnavailable { break }
+            var refused: TestResponse?
+            for i in 0..<40 {
+                let response = try await client.postForm(
+                    "/contact", [("message", "\(String(repeating: "y", count: 5000)) \(i)"), ("submission_id", "\(i)")])
+                if response.status != .ok {
+                    refused = response
+                    break
+                }
             }
-            let response = try #require(last)
+            let response = try #require(refused)
             #expect(response.status == .serviceUnavailable)
             #expect(response.headers[.retryAfter] != nil)
+            #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(response.text.contains("We could not take your message just now"))
+            try await f.store.setMaxPageCount(nil)
+            let retried = try await client.postForm("/contact", [("message", "kept until there is room")])
+            #expect(retried.status == .ok)
         }
+        #expect(try await f.reportCount() >= 1)
     }
 
     @Test("a flood on the form is refused with a page and Retry-After")

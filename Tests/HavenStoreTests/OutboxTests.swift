@@ -93,6 +93,27 @@ struct OutboxTests {
         #expect(content.reports.first?.message == "secret words")
     }
 
+    /// Every sealed table moves to the new key: cases, reports, texts sent, staff TOTP secrets.
+    @Test func rotationRewrapsEverySealedTable() async throws {
+        let f = try StoreFixture()
+        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
+        try await f.store.recordOutboundText(
+            caseID: receipt.caseID, officerID: officer.id, provider: "twilio", providerMessageID: "SM1", text: "Hello",
+            at: Date())
+        try await f.store.createEnrolment(officerID: officer.id, tokenHash: "t", expiresAt: Date() + 60)
+        #expect(
+            try await f.store.completeEnrolment(tokenHash: "t", passwordHash: "$2b$", totpSecret: Data("s".utf8), now: Date()))
+        #expect(try await f.store.verifySealedRows() == (4, 0))
+        var ring = f.keyRing
+        _ = ring.rotate()
+        let rotated = try SQLiteStore(path: f.databasePath, keyRing: ring)
+        #expect(try await rotated.rewrapKeys() == 4)
+        #expect(try await rotated.rewrapKeys() == 0)
+        #expect(try await rotated.credentials(email: "asha@example.org")?.totpSecret == Data("s".utf8))
+        #expect(try await rotated.verifySealedRows() == (4, 0))
+    }
+
     @Test func backupIsConsistentAndReadable() async throws {
         let f = try StoreFixture()
         let receipt = try #require(try await f.store.record(report("kept safe"), triage: triage, routing: AlertRouting()).receipt)

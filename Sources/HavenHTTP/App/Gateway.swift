@@ -39,6 +39,8 @@ public struct Gateway: Sendable {
     public var site: SiteRenderer?
     /// The website form's flood defence (see `ProofOfWork`); nil: never asked.
     public var proofOfWork: ProofOfWork? = ProofOfWork()
+    /// The officers' console (nil: no console routes).
+    public var console: ConsoleSettings? = ConsoleSettings()
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -94,6 +96,7 @@ public struct Gateway: Sendable {
         SMSRoutes(gateway: self).add(to: router)
         TextRoutes(gateway: self).add(to: router)
         if let site { SiteRoutes(gateway: self, site: site).add(to: router) }
+        if let console { ConsoleRoutes(gateway: self, login: StaffLogin(store: store, settings: console)).add(to: router) }
         return router
     }
 }

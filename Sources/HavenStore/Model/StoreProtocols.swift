@@ -54,6 +54,26 @@ public protocol StaffDirectory: Sendable {
     func removeArea(code: String) async throws
 }
 
+/// Console logins: enrolment links, bcrypt password hashes, sealed TOTP secrets, sessions.
+public protocol StaffAccounts: Sendable {
+    /// Stores a one-time enrolment link's token hash (replacing any earlier unused one).
+    func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date) async throws
+    /// The officer a valid, unused, unexpired enrolment link belongs to.
+    func enrolment(tokenHash: String, now: Date) async throws -> Int64?
+    /// Sets the password hash and TOTP secret and spends the link; false if it was no longer valid.
+    func completeEnrolment(tokenHash: String, passwordHash: String, totpSecret: Data, now: Date) async throws -> Bool
+    func credentials(email: String) async throws -> StaffCredentials?
+    func recordLoginFailure(officerID: Int64, lockedUntil: Date?, now: Date) async throws
+    /// Resets the failure count and remembers the TOTP time step used, so a code works once.
+    func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws
+    func createSession(idHash: String, officerID: Int64, csrf: String, now: Date) async throws
+    func session(idHash: String) async throws -> StaffSession?
+    func touchSession(idHash: String, now: Date) async throws
+    func deleteSession(idHash: String) async throws
+    /// Open cases by acknowledgement deadline; one officer's, or everyone's when nil.
+    func openCases(officerID: Int64?) async throws -> [CaseSummary]
+}
+
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
@@ -61,7 +81,7 @@ public protocol AuditTrail: Sendable {
 }
 
 /// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, AlertOutbox, StaffDirectory, AuditTrail {
+public protocol HavenStore: CaseStore, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
     /// Cheap round trip for /healthz.
     func ping() async throws
 }

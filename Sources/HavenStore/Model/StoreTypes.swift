@@ -133,6 +133,24 @@ public struct CaseSummary: Sendable, Equatable {
     public var reportCount: Int
 }
 
+/// What a console login is checked against.
+public struct StaffCredentials: Sendable {
+    public var officer: Officer
+    public var passwordHash: String
+    public var totpSecret: Data
+    public var failedCount: Int
+    public var lockedUntil: Date?
+    public var lastTOTPStep: Int64
+}
+
+/// A console session, found by the hash of its cookie.
+public struct StaffSession: Sendable {
+    public var officerID: Int64
+    public var csrf: String
+    public var createdAt: Date
+    public var lastSeen: Date
+}
+
 /// A case's sealed content, opened for someone entitled to it (and audited).
 public struct CaseContent: Sendable {
     public var summary: CaseSummary

@@ -58,6 +58,37 @@ enum Schema {
                     );
                     """)
         }
+        // Console logins: bcrypt password, sealed TOTP secret, one-time enrolment links, sessions.
+        migrator.registerMigration("v5-staff-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE staff_credentials (
+                        officer_id INTEGER PRIMARY KEY REFERENCES officers(id),
+                        password_hash TEXT NOT NULL,
+                        totp_uid TEXT NOT NULL UNIQUE,
+                        totp_key_id TEXT NOT NULL,
+                        totp_wrapped_key BLOB NOT NULL,
+                        totp_sealed BLOB NOT NULL,
+                        failed_count INTEGER NOT NULL DEFAULT 0 CHECK (failed_count >= 0),
+                        locked_until REAL,
+                        last_totp_step INTEGER NOT NULL DEFAULT 0,
+                        enrolled_at REAL NOT NULL
+                    );
+                    CREATE TABLE staff_enrolments (
+                        token_hash TEXT PRIMARY KEY,
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        expires_at REAL NOT NULL,
+                        used_at REAL
+                    );
+                    CREATE TABLE staff_sessions (
+                        id_hash TEXT PRIMARY KEY,
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        csrf TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_seen REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HavenCore
+import HavenHTTP
 import HavenStore
 
 struct OfficerCommand: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct OfficerCommand: AsyncParsableCommand {
             else can), head (second escalation), admin. An officer with no --area covers every area; \
             with no --shift they are on duty at all times. Shifts are in UK time, e.g. "mon-fri 09:00-17:00".
             """,
-        subcommands: [Add.self, List.self, Update.self, Deactivate.self, Token.self])
+        subcommands: [Add.self, List.self, Update.self, Deactivate.self, Token.self, Enrol.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a member of staff and print their API token.")
@@ -26,7 +27,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Takes cases out of hours when nobody covering the area is on shift.") var onCall = false
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (config, _, store) = try options.openStore()
             guard let role = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Self.roles)") }
             guard email.contains("@") else { throw ValidationError("--email: not an e-mail address") }
             let officer = try await store.addOfficer(
@@ -37,6 +38,9 @@ struct OfficerCommand: AsyncParsableCommand {
             try await store.setTokenHash(OfficerToken.hash(token), for: officer.id)
             print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
             print("API token (shown once; store it safely): \(token)")
+            let link = try await StaffLogin(store: store, settings: ConsoleSettings())
+                .issueEnrolment(officerID: officer.id, publicURL: config.publicURL)
+            print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
         }
 
         static let roles = "expected one of " + StaffRole.allCases.map(\.rawValue).joined(separator: ", ")
@@ -110,6 +114,21 @@ struct OfficerCommand: AsyncParsableCommand {
             officer.active = false
             try await store.updateOfficer(officer)
             print("deactivated officer \(id); their open cases keep their officer until reassigned")
+        }
+    }
+
+    struct Enrol: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a new one-time console set-up link (password and authenticator app); earlier unused links stop working.")
+        @OptionGroup var options: ConfigOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let (config, _, store) = try options.openStore()
+            guard try await store.officer(id: id) != nil else { throw ValidationError("no officer \(id)") }
+            let link = try await StaffLogin(store: store, settings: ConsoleSettings())
+                .issueEnrolment(officerID: id, publicURL: config.publicURL)
+            print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
         }
     }
 

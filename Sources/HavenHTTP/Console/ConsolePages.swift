@@ -1,0 +1,147 @@
+import Mustache
+
+/// The console's pages: plain server-rendered HTML that works without JavaScript. They are the
+/// landlord's staff tool, not per-landlord content, so they live with the code.
+enum ConsolePages {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in templates {
+            // The templates are constants; a mistake in one is a programming error caught by every test.
+            try! library.register(text, named: name)
+        }
+        return library
+    }()
+
+    static func render(_ name: String, _ context: [String: Any]) -> String {
+        library.render(context, withTemplate: name) ?? ""
+    }
+
+    static let stylesheet = """
+        body{margin:0;font:100%/1.5 system-ui,sans-serif;color:#0b0c0c}
+        header{background:#0b0c0c;color:#fff;padding:.5rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+        header a,header button{color:#fff}
+        header form{margin-left:auto}
+        main{max-width:60rem;margin:0 auto;padding:1rem}
+        a{color:#1d4f91}
+        a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #fd0;box-shadow:0 0 0 5px #0b0c0c}
+        table{border-collapse:collapse;width:100%}
+        th,td{text-align:left;padding:.4rem;border-bottom:1px solid #b1b4b6}
+        .badge{display:inline-block;padding:0 .4rem;font-weight:700;border:2px solid}
+        .emergency{background:#d4351c;color:#fff}.high{background:#f47738;color:#0b0c0c}.standard{color:#0b0c0c}
+        .overdue{color:#d4351c;font-weight:700}
+        .safety{border:4px solid #0b0c0c;padding:0 1rem 1rem;margin:1rem 0;font-size:1.2rem}
+        .stop{font-size:1.6rem;font-weight:800;color:#fff;background:#d4351c;padding:.3rem .6rem;display:inline-block}
+        .ok{font-weight:700;color:#00703c}
+        dt{font-weight:700;margin-top:.5rem}dd{margin:0}
+        label{display:block;font-weight:600;margin-top:.75rem}
+        input[type=text],input[type=email],input[type=password]{font:inherit;padding:.4rem;border:2px solid #0b0c0c;width:100%;max-width:24rem}
+        button{font:inherit;font-weight:700;padding:.5rem 1.2rem;margin-top:1rem;background:#00703c;color:#fff;border:0;cursor:pointer}
+        header button{background:none;border:1px solid #fff;margin:0;padding:.2rem .6rem}
+        .error{color:#d4351c;font-weight:700}
+        .message{white-space:pre-wrap;border-left:4px solid #b1b4b6;padding-left:1rem}
+        code{font-size:1.3rem;letter-spacing:.1rem}
+        .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+        """
+
+    static let templates: [String: String] = [
+        "layout": """
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer"><title>{{title}} – Haven console</title>
+        <link rel="stylesheet" href="/console/console.css"></head>
+        <body>
+        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><span>{{officer.name}} ({{role}})</span>
+        <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
+        <main id="main">
+        {{$content}}{{/content}}
+        </main>
+        </body>
+        </html>
+        """,
+        "login": """
+        {{<layout}}{{$content}}
+        <h1>Log in</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/login" autocomplete="off"><input type="hidden" name="next" value="{{next}}">
+        <label for="email">Work email</label><input type="email" id="email" name="email" value="{{email}}" autocomplete="username">
+        <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
+        <label for="code">6-digit code from your authenticator app</label><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code">
+        <button type="submit">Log in</button>
+        </form>
+        {{/content}}{{/layout}}
+        """,
+        "enrol": """
+        {{<layout}}{{$content}}
+        <h1>Set up your console login</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <p>1. Add Haven to your authenticator app with this key (shown only on this page):</p>
+        <p><code id="totp-secret">{{base32}}</code></p>
+        <p>Or open <a href="{{otpauth}}">this link</a> on the phone that has the app.</p>
+        <form method="post" action="/console/enrol/{{token}}" autocomplete="off">
+        <input type="hidden" name="secret" value="{{secret}}">
+        <label for="password">2. Choose a password (at least {{minimum}} characters; a phrase is best)</label>
+        <input type="password" id="password" name="password" autocomplete="new-password">
+        <label for="confirmation">Type it again</label><input type="password" id="confirmation" name="confirmation" autocomplete="new-password">
+        <label for="code">3. The 6-digit code your app now shows</label><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code">
+        <button type="submit">Finish</button>
+        </form>
+        {{/content}}{{/layout}}
+        """,
+        "message": """
+        {{<layout}}{{$content}}
+        <h1>{{title}}</h1>
+        <p>{{text}}</p>
+        {{#link}}<p><a href="{{link}}">{{linkText}}</a></p>{{/link}}
+        {{/content}}{{/layout}}
+        """,
+        "queue": """
+        {{<layout}}{{$content}}
+        <h1>{{heading}}</h1>
+        {{#noCaseAccess}}<p>Your role (administrator) does not include reading cases.</p>{{/noCaseAccess}}
+        {{^noCaseAccess}}{{#hasCases}}
+        <table><caption class="vh">Open cases, most urgent first</caption>
+        <thead><tr><th scope="col">Case</th><th scope="col">Priority</th><th scope="col">Acknowledge by (UK time)</th><th scope="col">Status</th>{{#supervisor}}<th scope="col">Officer</th>{{/supervisor}}</tr></thead>
+        <tbody>
+        {{#cases}}<tr><td><a href="/console/cases/{{reference}}">{{reference}}</a></td><td><span class="badge {{priority}}">{{priority}}</span></td><td>{{#overdue}}<span class="overdue">OVERDUE </span>{{/overdue}}{{deadline}}</td><td>{{status}}</td>{{#supervisor}}<td>{{officerName}}</td>{{/supervisor}}</tr>
+        {{/cases}}</tbody></table>
+        {{/hasCases}}{{^hasCases}}<p>No open cases.</p>{{/hasCases}}{{/noCaseAccess}}
+        {{/content}}{{/layout}}
+        """,
+        "case": """
+        {{<layout}}{{$content}}
+        <h1>Case {{reference}} <span class="badge {{priority}}">{{priority}}</span></h1>
+        <section class="safety" aria-labelledby="safety-h">
+        <h2 id="safety-h">How contact is safe</h2>
+        {{#noContact}}<p class="stop">DO NOT CONTACT</p>{{/noContact}}
+        {{^textAllowed}}<p class="stop">DO NOT TEXT</p>{{/textAllowed}}
+        <dl>
+        <dt>Ways to contact, best first</dt><dd>{{methods}}</dd>
+        {{#phone}}<dt>Phone</dt><dd>{{phone}}</dd>{{/phone}}
+        {{#email}}<dt>Email</dt><dd>{{email}}</dd>{{/email}}
+        <dt>Safe times (UK time)</dt><dd>{{safeTimes}}. {{#safeNow}}<span class="ok" id="safe-now">Now is a safe time.</span>{{/safeNow}}{{^safeNow}}<span class="stop" id="safe-now">Now is NOT a safe time.</span>{{/safeNow}}</dd>
+        <dt>Voicemail</dt><dd>{{#voicemail}}may be left{{/voicemail}}{{^voicemail}}<strong>do not leave voicemail</strong>{{/voicemail}}</dd>
+        <dt>Code word</dt><dd>{{#codeWord}}<strong id="code-word">{{codeWord}}</strong>{{/codeWord}}{{^codeWord}}{{#hasCodeWord}}<form method="post" action="/console/cases/{{reference}}/code-word"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Show the code word (recorded)</button></form>{{/hasCodeWord}}{{^hasCodeWord}}none given{{/hasCodeWord}}{{/codeWord}}</dd>
+        {{#thirdParty}}<dt>Contact through</dt><dd>{{thirdParty}}</dd>{{/thirdParty}}
+        <dt>Female officer requested</dt><dd>{{#female}}<strong>yes</strong>{{#femaleUnmet}} – no female officer was available: the duty manager must arrange one{{/femaleUnmet}}{{/female}}{{^female}}no{{/female}}</dd>
+        <dt>Language and access</dt><dd>{{needs}}</dd>
+        <dt>Reported by</dt><dd>{{reporter}}{{#aware}}; the survivor knows: {{aware}}{{/aware}}</dd>
+        </dl>
+        </section>
+        <h2>Acknowledgement</h2>
+        {{#acknowledged}}<p>Acknowledged {{acknowledged}}.</p>{{/acknowledged}}
+        {{^acknowledged}}<p>Acknowledge by {{deadline}} (UK time).</p>
+        <form method="post" action="/console/cases/{{reference}}/ack"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Acknowledge</button></form>{{/acknowledged}}
+        <h2>Reports</h2>
+        {{#reports}}<article><h3>Report {{number}}{{#danger}} – <span class="badge emergency">immediate danger</span>{{/danger}}</h3>
+        <p class="message">{{message}}</p>
+        {{#survivor}}<p>{{survivor}}</p>{{/survivor}}{{#reporterContact}}<p>Reporter: {{reporterContact}}</p>{{/reporterContact}}</article>
+        {{/reports}}
+        <h2>Why it came to {{assignee}}</h2>
+        <ul>{{#decisions}}<li>{{.}}</li>{{/decisions}}</ul>
+        <h2>Timeline</h2>
+        <ul>{{#timeline}}<li>{{at}} – {{actor}}: {{action}}{{#detail}} ({{detail}}){{/detail}}</li>{{/timeline}}</ul>
+        {{/content}}{{/layout}}
+        """,
+    ]
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// The queue and the case page.
+extension ConsoleRoutes {
+    static let londonFormat: Date.FormatStyle = {
+        var style = Date.FormatStyle(date: .abbreviated, time: .shortened)
+        style.timeZone = TimeZone(identifier: "Europe/London")!
+        style.locale = Locale(identifier: "en_GB")
+        return style
+    }()
+
+    func queue(_ staff: Officer, csrf: String) async -> Response {
+        var context = staffContext(staff, csrf: csrf)
+        let access = Self.reads(staff.role)
+        context["title"] = "Cases"
+        context["heading"] = access.all ? "All open cases" : "My cases"
+        context["supervisor"] = access.all
+        guard access.any else {
+            context["noCaseAccess"] = true
+            return respond(.ok, "queue", context)
+        }
+        do {
+            let cases = try await gateway.store.openCases(officerID: access.all ? nil : staff.id)
+            let names = Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) })
+            let now = Date()
+            // Overdue first, then by deadline (the store already orders by deadline).
+            let ordered =
+                cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }
+                + cases.filter {
+                    !($0.acknowledgedAt == nil && $0.acknowledgeBy < now)
+                }
+            context["cases"] = ordered.map { summary -> [String: Any] in
+                [
+                    "reference": summary.reference.value, "priority": summary.priority.rawValue,
+                    "deadline": summary.acknowledgeBy.formatted(Self.londonFormat),
+                    "overdue": summary.acknowledgedAt == nil && summary.acknowledgeBy < now,
+                    "status": summary.acknowledgedAt == nil ? "awaiting acknowledgement" : "acknowledged",
+                    "officerName": summary.officerID.flatMap { names[$0] } ?? "unassigned",
+                ]
+            }
+            context["hasCases"] = !ordered.isEmpty
+            return respond(.ok, "queue", context)
+        } catch {
+            return unavailable(error)
+        }
+    }
+
+    /// The case, safety preferences first. Officers see only their own cases; reads are audited.
+    func casePage(_ text: String, staff: Officer, csrf: String, showCodeWord: Bool) async -> Response {
+        guard let reference = CaseReference(text) else { return notFound() }
+        do {
+            guard let summary = try await gateway.store.caseSummary(reference) else { return notFound() }
+            let access = Self.reads(staff.role)
+            guard access.all || (access.any && summary.officerID == staff.id) else {
+                try await gateway.store.audit(
+                    actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
+                    detail: "role \(staff.role.rawValue)", at: Date())
+                return respond(
+                    .forbidden, "message",
+                    ["title": "Not your case", "text": "This case is assigned to someone else. Ask the duty manager if you need it."]
+                        .merging(staffContext(staff, csrf: csrf)) { $1 })
+            }
+            guard let content = try await gateway.store.openCase(reference, actor: "officer:\(staff.id)") else { return notFound() }
+            if showCodeWord {
+                try await gateway.store.audit(
+                    actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
+            }
+            var context = staffContext(staff, csrf: csrf)
+            context.merge(view(content, showCodeWord: showCodeWord, now: Date())) { $1 }
+            var assignee = "nobody yet"
+            if let id = summary.officerID, let officer = try await gateway.store.officer(id: id) { assignee = officer.name }
+            context["assignee"] = assignee
+            context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
+                ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
+            }
+            return respond(.ok, "case", context)
+        } catch {
+            return unavailable(error)
+        }
+    }
+
+    func view(_ content: CaseContent, showCodeWord: Bool, now: Date) -> [String: Any] {
+        let profile = content.profile
+        let safety = profile.safety
+        let words: [ContactMethod: String] = [
+            .text: "text message", .call: "phone call", .email: "email", .inPerson: "in person",
+            .viaThirdParty: "through someone they trust", .doNotContact: "do not contact",
+        ]
+        var needs = [profile.language.map { "language: \($0)" }].compactMap { $0 }
+        needs += profile.accessNeeds.map { $0 == .bsl ? "British Sign Language" : $0 == .interpreter ? "interpreter" : "other access need" }
+        if let other = profile.accessOther { needs.append(other) }
+        var context: [String: Any] = [
+            "title": "Case \(content.summary.reference.value)", "reference": content.summary.reference.value,
+            "priority": content.summary.priority.rawValue,
+            "noContact": safety.doNotContact, "textAllowed": safety.textAllowed,
+            "methods": safety.methods.isEmpty
+                ? "none stated: contact with great care" : safety.methods.compactMap { words[$0] }.joined(separator: ", "),
+            "safeTimes": safety.safeTimes.isEmpty ? "none given" : safety.safeTimes.map(\.description).joined(separator: "; "),
+            "safeNow": safety.safeTimes.isEmpty || safety.isSafeTime(LondonTime(now)),
+            "voicemail": safety.voicemailAllowed, "hasCodeWord": safety.codeWord != nil,
+            "female": profile.femaleOfficerRequested, "femaleUnmet": content.summary.femaleRequestUnmet,
+            "needs": needs.isEmpty ? "none stated" : needs.joined(separator: "; "),
+            "reporter": profile.reporterType == .survivor
+                ? "the survivor" : profile.reporterType.rawValue.replacingOccurrences(of: "_", with: " "),
+            "deadline": content.summary.acknowledgeBy.formatted(Self.londonFormat),
+            "decisions": content.decisions.flatMap { $0 },
+        ]
+        if let phone = safety.phone { context["phone"] = phone }
+        if let email = safety.email { context["email"] = email }
+        if let via = safety.thirdPartyContact { context["thirdParty"] = via }
+        if let aware = profile.survivorAware, profile.reporterType != .survivor { context["aware"] = aware.rawValue }
+        if showCodeWord, let code = safety.codeWord { context["codeWord"] = code }
+        if let at = content.summary.acknowledgedAt { context["acknowledged"] = at.formatted(Self.londonFormat) }
+        context["reports"] = content.reports.enumerated().map { index, report -> [String: Any] in
+            let survivor = [
+                report.survivor.name, report.survivor.address, report.survivor.postcode,
+                report.survivor.tenancyReference.map { "tenancy \($0)" },
+            ].compactMap { $0 }
+            var item: [String: Any] = ["number": index + 1, "danger": report.immediateDanger, "message": report.message]
+            if !survivor.isEmpty { item["survivor"] = survivor.joined(separator: ", ") }
+            if let contact = report.reporterContact {
+                item["reporterContact"] = [contact.name, contact.relationship?.rawValue, contact.phone, contact.email]
+                    .compactMap { $0 }.joined(separator: ", ")
+            }
+            return item
+        }
+        return context
+    }
+
+    func acknowledge(_ text: String, staff: Officer) async -> Response {
+        guard let reference = CaseReference(text) else { return notFound() }
+        do {
+            switch try await gateway.store.acknowledge(reference, by: staff, at: Date()) {
+            case .acknowledged, .alreadyAcknowledged:
+                return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
+            case .notFound: return notFound()
+            case .notYourCase:
+                return respond(
+                    .forbidden, "message",
+                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can acknowledge this case."])
+            }
+        } catch {
+            return unavailable(error)
+        }
+    }
+
+    private func respond(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
+            body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
+    }
+
+    private func notFound() -> Response {
+        respond(.notFound, "message", ["title": "No such case", "text": "There is no case with that reference."])
+    }
+
+    private func unavailable(_ error: any Error) -> Response {
+        gateway.logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
+        return respond(
+            .serviceUnavailable, "message",
+            ["title": "Unavailable", "text": "The case store cannot be reached just now. Try again in a minute."])
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import NIOCore
+
+/// The officers' console under `/console`: login (password + TOTP), enrolment, the case queue,
+/// the case page (safety first), acknowledgement. Every read of case content is audited; an
+/// officer asking for someone else's case gets 403, and that is audited too.
+struct ConsoleRoutes {
+    let gateway: Gateway
+    let login: StaffLogin
+
+    static let cookieName = "haven_console"
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.get("/console/console.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: ConsolePages.stylesheet)))
+        }
+        router.get("/console/login") { request, _ in
+            page(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
+        }
+        router.post("/console/login") { request, _ in await logIn(request) }
+        router.get("/console/enrol/:token") { _, context in await enrolForm(token: context.parameters.get("token") ?? "") }
+        router.post("/console/enrol/:token") { request, context in
+            await enrol(request, token: context.parameters.get("token") ?? "")
+        }
+        router.post("/console/logout") { request, _ in
+            await withStaff(request, form: true) { _, _, _ in
+                if let cookie = Self.cookie(request) { try? await login.close(cookie: cookie) }
+                var response = redirect("/console/login")
+                response.headers[.setCookie] = "\(Self.cookieName)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+                return response
+            }
+        }
+        router.get("/console") { request, _ in await withStaff(request) { staff, csrf, _ in await queue(staff, csrf: csrf) } }
+        router.get("/console/cases/:reference") { request, context in
+            await withStaff(request) { staff, csrf, _ in
+                await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: false)
+            }
+        }
+        router.post("/console/cases/:reference/code-word") { request, context in
+            await withStaff(request, form: true) { staff, csrf, _ in
+                await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: true)
+            }
+        }
+        router.post("/console/cases/:reference/ack") { request, context in
+            await withStaff(request, form: true) { staff, _, _ in
+                await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
+            }
+        }
+    }
+
+    // MARK: Sessions and CSRF
+
+    /// Runs `body` for a logged-in member of staff; otherwise sends them to log in. For a form post,
+    /// the CSRF token must match the session's and the request must come from this site.
+    private func withStaff(
+        _ request: Request, form: Bool = false,
+        _ body: (Officer, String, ReportFields) async -> Response
+    ) async -> Response {
+        guard let cookie = Self.cookie(request), let (staff, csrf) = try? await login.resume(cookie: cookie) else {
+            // After logging in, the officer lands where the alert's link pointed.
+            let back = request.method == .get && request.uri.path != "/console" ? "?next=" + request.uri.path : ""
+            return redirect("/console/login" + back)
+        }
+        var fields = ReportFields()
+        if form {
+            guard request.headers[.init("Sec-Fetch-Site")!].map({ $0 == "same-origin" || $0 == "none" }) ?? true,
+                let read = await Self.formFields(request), let offered = read.values["csrf"]?.first,
+                Self.constantTimeEqual(offered, csrf)
+            else {
+                try? await gateway.store.audit(
+                    actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
+                return page(
+                    .forbidden, "message",
+                    ["title": "Refused", "text": "This form was not sent from the console page. Go back, reload and try again."])
+            }
+            fields = read
+        }
+        return await body(staff, csrf, fields)
+    }
+
+    /// Only a console page of ours, never another site (an open redirect would help phishing).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/console/"), !next.contains("//"), !next.contains("\\"),
+            next.allSatisfy({ $0.isLetter || $0.isNumber || "/-_".contains($0) })
+        else { return "/console" }
+        return next
+    }
+
+    static func cookie(_ request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if pair.count == 2, pair[0] == cookieName { return String(pair[1]) }
+            }
+        }
+        return nil
+    }
+
+    static func formFields(_ request: Request) async -> ReportFields? {
+        guard let buffer = try? await request.body.collect(upTo: 64 * 1024) else { return nil }
+        return try? BodyDecoding.fields(form: Array(buffer.readableBytesView))
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    // MARK: Login and enrolment
+
+    private func logIn(_ request: Request) async -> Response {
+        guard let fields = await Self.formFields(request) else { return page(.badRequest, "login", ["title": "Log in"]) }
+        let email = fields.first("email") ?? ""
+        let outcome: StaffLogin.Outcome
+        do {
+            outcome = try await login.login(
+                email: email, password: fields.values["password"]?.first ?? "", code: fields.first("code") ?? "")
+        } catch {
+            gateway.logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
+            return page(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
+        }
+        switch outcome {
+        case .success(let officer):
+            guard let (cookie, _) = try? await login.openSession(for: officer) else {
+                return page(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
+            }
+            gateway.logger.info("console login", metadata: ["officer": "\(officer.id)"])
+            var response = redirect(Self.safeNext(fields.first("next")))
+            response.headers[.setCookie] = "\(Self.cookieName)=\(cookie); Path=/console; HttpOnly; Secure; SameSite=Strict"
+            return response
+        case .refused:
+            return page(
+                .unauthorized, "login",
+                [
+                    "title": "Log in", "email": email, "next": Self.safeNext(fields.first("next")),
+                    "error": "That email, password and code do not match.",
+                ])
+        case .locked:
+            return page(
+                .tooManyRequests, "login",
+                [
+                    "title": "Log in", "email": email,
+                    "error": "Too many failed attempts: this login is locked for a while. Ask the duty manager if you need to get in now.",
+                ])
+        }
+    }
+
+    private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async -> Response {
+        guard let officerID = try? await gateway.store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
+            let officer = try? await gateway.store.officer(id: officerID)
+        else {
+            return page(
+                .notFound, "message",
+                [
+                    "title": "Link not valid",
+                    "text": "This set-up link has been used or has expired. Ask an administrator for a new one (haven officer enrol).",
+                ])
+        }
+        let secret = secret ?? StaffLogin.newTOTPSecret()
+        let setup = StaffLogin.authenticatorSetup(secret: secret, email: officer.email, issuer: "Haven")
+        var context: [String: Any] = [
+            "title": "Set up your login", "token": token, "secret": secret, "base32": setup.base32, "otpauth": setup.url,
+            "minimum": login.settings.minimumPasswordLength,
+        ]
+        if let error { context["error"] = error }
+        return page(error == nil ? .ok : .unprocessableContent, "enrol", context)
+    }
+
+    private func enrol(_ request: Request, token: String) async -> Response {
+        guard let fields = await Self.formFields(request) else { return await enrolForm(token: token) }
+        let secret = fields.first("secret") ?? ""
+        let outcome =
+            (try? await login.enrol(
+                token: token, password: fields.values["password"]?.first ?? "",
+                confirmation: fields.values["confirmation"]?.first ?? "", secret: secret, code: fields.first("code") ?? "")) ?? .invalidLink
+        switch outcome {
+        case .enrolled:
+            return page(
+                .ok, "message",
+                [
+                    "title": "Your login is ready", "text": "Log in with your email, your password and a code from your app.",
+                    "link": "/console/login", "linkText": "Log in",
+                ])
+        case .invalidLink: return await enrolForm(token: token)
+        case .passwordTooShort:
+            return await enrolForm(
+                token: token, error: "Choose a password of at least \(login.settings.minimumPasswordLength) characters.", secret: secret)
+        case .passwordsDiffer: return await enrolForm(token: token, error: "The two passwords are not the same.", secret: secret)
+        case .wrongCode:
+            return await enrolForm(
+                token: token, error: "That code does not match: check the key was added to your app, then type the code it shows now.",
+                secret: secret)
+        }
+    }
+
+    // MARK: Pages
+
+    private func page(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
+            body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
+    }
+
+    private func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .contentSecurityPolicy: Self.contentSecurityPolicy])
+    }
+
+    func staffContext(_ staff: Officer, csrf: String) -> [String: Any] {
+        ["officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf]
+    }
+
+    static func reads(_ role: StaffRole) -> (any: Bool, all: Bool) {
+        switch role {
+        case .officer: (true, false)
+        case .dutyManager, .head: (true, true)
+        case .admin: (false, false)
+        }
+    }
+}

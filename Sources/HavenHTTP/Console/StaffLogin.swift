@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import HavenCore
+import HavenStore
+import HummingbirdBcrypt
+import HummingbirdOTP
+import NIOPosix
+
+/// Console settings a landlord may change.
+public struct ConsoleSettings: Sendable {
+    /// A session unused for this long must log in again.
+    public var idleTimeout: TimeInterval = 30 * 60
+    /// bcrypt work factor (each step doubles the cost of a guess).
+    public var bcryptCost: UInt8 = 12
+    /// Failed logins allowed before the account is locked, for 1, 2, 4… minutes (at most an hour).
+    public var failuresBeforeLock: Int = 5
+    /// How long an enrolment link stays valid.
+    public var enrolmentLifetime: TimeInterval = 72 * 3600
+    /// Minimum password length (a passphrase; no composition rules).
+    public var minimumPasswordLength: Int = 12
+
+    public init() {}
+}
+
+/// Password (bcrypt) and TOTP checks, lockout with back-off, sessions and enrolment links.
+public struct StaffLogin: Sendable {
+    let store: any HavenStore
+    let settings: ConsoleSettings
+
+    public init(store: any HavenStore, settings: ConsoleSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        case success(Officer)
+        /// Wrong email, password or code: one message for all, so nothing is learnt from it.
+        case refused
+        case locked(until: Date)
+    }
+
+    /// Checks email + password + the current TOTP code (one step either side; each code works once).
+    public func login(email: String, password: String, code: String, now: Date = Date()) async throws -> Outcome {
+        guard let credentials = try await store.credentials(email: email) else {
+            // Spend the same time as a real check so an unknown address is not told apart.
+            _ = await Self.offload { Bcrypt.verify(password, hash: Self.decoyHash) }
+            return .refused
+        }
+        if let until = credentials.lockedUntil, until > now { return .locked(until: until) }
+        let passwordOK = await Self.offload { Bcrypt.verify(password, hash: credentials.passwordHash) }
+        let step = passwordOK ? Self.matchingStep(code: code, secret: credentials.totpSecret, now: now) : nil
+        guard passwordOK, let step, step > credentials.lastTOTPStep else {
+            let failures = credentials.failedCount + 1
+            var lockedUntil: Date?
+            if failures >= settings.failuresBeforeLock {
+                let minutes = min(60, 1 << min(6, failures - settings.failuresBeforeLock))
+                lockedUntil = now.addingTimeInterval(Double(minutes) * 60)
+            }
+            try await store.recordLoginFailure(officerID: credentials.officer.id, lockedUntil: lockedUntil, now: now)
+            return lockedUntil.map { .locked(until: $0) } ?? .refused
+        }
+        try await store.recordLoginSuccess(officerID: credentials.officer.id, totpStep: step, now: now)
+        return .success(credentials.officer)
+    }
+
+    /// The TOTP time step `code` belongs to, allowing one step of clock drift either way.
+    static func matchingStep(code: String, secret: Data, now: Date) -> Int64? {
+        let digits = code.filter(\.isNumber)
+        guard digits.count == 6, let value = Int(digits) else { return nil }
+        let totp = TOTP(secret: String(decoding: secret, as: UTF8.self))
+        let current = Int64(now.timeIntervalSince1970 / 30)
+        for step in [current, current - 1, current + 1]
+        where totp.compute(date: Date(timeIntervalSince1970: Double(step) * 30)) == value {
+            return step
+        }
+        return nil
+    }
+
+    // MARK: Enrolment
+
+    /// A one-time link for `officerID` to set a password and TOTP; only its hash is stored.
+    public func issueEnrolment(officerID: Int64, publicURL: String, now: Date = Date()) async throws -> String {
+        let token = Self.randomToken()
+        try await store.createEnrolment(
+            officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(settings.enrolmentLifetime))
+        return publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/console/enrol/" + token
+    }
+
+    public enum EnrolmentOutcome: Equatable, Sendable {
+        case enrolled
+        case invalidLink
+        case passwordTooShort
+        case passwordsDiffer
+        case wrongCode
+    }
+
+    /// Sets the password and the TOTP secret, once the person has shown their app gives the right code.
+    public func enrol(
+        token: String, password: String, confirmation: String, secret: String, code: String, now: Date = Date()
+    ) async throws -> EnrolmentOutcome {
+        guard try await store.enrolment(tokenHash: OfficerToken.hash(token), now: now) != nil else { return .invalidLink }
+        guard password.count >= settings.minimumPasswordLength else { return .passwordTooShort }
+        guard password == confirmation else { return .passwordsDiffer }
+        guard secret.count == 20, Self.matchingStep(code: code, secret: Data(secret.utf8), now: now) != nil else {
+            return .wrongCode
+        }
+        let cost = settings.bcryptCost
+        let hash = await Self.offload { Bcrypt.hash(password, cost: cost) }
+        let done = try await store.completeEnrolment(
+            tokenHash: OfficerToken.hash(token), passwordHash: hash, totpSecret: Data(secret.utf8), now: now)
+        return done ? .enrolled : .invalidLink
+    }
+
+    /// A fresh TOTP secret: 20 random letters and digits (its UTF-8 bytes are the HMAC key).
+    public static func newTOTPSecret() -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
+    }
+
+    /// The secret as an authenticator app takes it (base32) and the otpauth:// address.
+    public static func authenticatorSetup(secret: String, email: String, issuer: String) -> (base32: String, url: String) {
+        let url = TOTP(secret: secret).createAuthenticatorURL(label: "\(issuer):\(email)", issuer: issuer)
+        let base32 = url.split(separator: "secret=").last.map { String($0.prefix { $0 != "&" }) } ?? ""
+        return (base32, url)
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session: the cookie value (only its hash is stored) and its CSRF token.
+    public func openSession(for officer: Officer, now: Date = Date()) async throws -> (cookie: String, csrf: String) {
+        let cookie = Self.randomToken()
+        let csrf = Self.randomToken()
+        try await store.createSession(idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, now: now)
+        return (cookie, csrf)
+    }
+
+    /// The officer and CSRF token of a live session; an idle or unknown one is ended.
+    public func resume(cookie: String, now: Date = Date()) async throws -> (officer: Officer, csrf: String)? {
+        let hash = OfficerToken.hash(cookie)
+        guard let session = try await store.session(idHash: hash) else { return nil }
+        guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
+            let officer = try await store.officer(id: session.officerID), officer.active
+        else {
+            try await store.deleteSession(idHash: hash)
+            return nil
+        }
+        try await store.touchSession(idHash: hash, now: now)
+        return (officer, session.csrf)
+    }
+
+    public func close(cookie: String) async throws {
+        try await store.deleteSession(idHash: OfficerToken.hash(cookie))
+    }
+
+    static func randomToken() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A bcrypt hash of nothing anyone knows, to spend equal time on unknown addresses.
+    static let decoyHash = Bcrypt.hash(randomToken(), cost: 12)
+
+    /// Runs blocking work (bcrypt) on NIO's thread pool, off the server's threads.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        (try? await NIOThreadPool.singleton.runIfActive(work)) ?? work()
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import HummingbirdOTP
+import HummingbirdTesting
+import Testing
+
+@testable import HavenHTTP
+
+/// A member of staff with a finished console enrolment.
+struct StaffAccount {
+    let officer: Officer
+    let password: String
+    let secret: String
+
+    /// The code their app shows at `date` (a different 30-second step gives a different code).
+    func code(at date: Date = Date()) -> String {
+        String(format: "%06d", TOTP(secret: secret).compute(date: date))
+    }
+}
+
+/// The console over real HTTP against a real SQLite file.
+final class ConsoleFixture: Sendable {
+    let http: HTTPFixture
+    let settings: ConsoleSettings
+
+    init(idleTimeout: TimeInterval = 1800) throws {
+        var settings = ConsoleSettings()
+        settings.bcryptCost = 4  // fast tests; production uses 12
+        settings.idleTimeout = idleTimeout
+        self.settings = settings
+        http = try HTTPFixture { $0.console = settings }
+    }
+
+    var store: SQLiteStore { http.store }
+
+    func account(_ name: String, role: StaffRole = .officer, female: Bool = false) async throws -> StaffAccount {
+        let officer = try await store.addOfficer(
+            Officer(id: 0, name: name, email: "\(name.lowercased())@landlord.example", isFemale: female, role: role))
+        let link = try await StaffLogin(store: store, settings: settings)
+            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example")
+        let token = String(link.split(separator: "/").last!)
+        let secret = StaffLogin.newTOTPSecret()
+        let account = StaffAccount(officer: officer, password: "correct horse battery \(name)", secret: secret)
+        let outcome = try await StaffLogin(store: store, settings: settings).enrol(
+            token: token, password: account.password, confirmation: account.password, secret: secret,
+            code: account.code())
+        #expect(outcome == .enrolled)
+        return account
+    }
+}
+
+extension TestClientProtocol {
+    /// Logs in and returns the session cookie ("name=value"), or nil with the response.
+    func logIn(_ account: StaffAccount, code: String? = nil, password: String? = nil) async throws -> (String?, TestResponse) {
+        let response = try await postForm(
+            "/console/login",
+            [("email", account.officer.email), ("password", password ?? account.password), ("code", code ?? account.code())])
+        let cookie = response.headers[.setCookie].map { String($0.split(separator: ";")[0]) }
+        return (response.status == .seeOther ? cookie : nil, response)
+    }
+
+    func get(_ path: String, cookie: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let cookie { headers[.cookie] = cookie }
+        return try await execute(uri: path, method: .get, headers: headers)
+    }
+
+    func post(_ path: String, cookie: String, _ pairs: [(String, String)], headers extra: HTTPFields = [:]) async throws
+        -> TestResponse
+    {
+        var headers = extra
+        headers[.cookie] = cookie
+        return try await postForm(path, pairs, headers: headers)
+    }
+}
+
+extension TestResponse {
+    var csrf: String? { text.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } }
+}
+
+@Suite("Console: logins, roles, CSRF, the case page")
+struct ConsoleHTTPTests {
+    @Test("enrolment through the link: key shown once, password and a working code required, link single-use")
+    func enrolmentOverHTTP() async throws {
+        let f = try ConsoleFixture()
+        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
+        let link = try await StaffLogin(store: f.store, settings: f.settings)
+            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/")
+        #expect(link.hasPrefix("https://haven.example/console/enrol/"))
+        let path = "/console/enrol/" + link.split(separator: "/").last!
+        try await f.http.test { client in
+            let form = try await client.get(path, cookie: nil)
+            #expect(form.status == .ok)
+            let secret = try #require(form.text.firstMatch(of: /name="secret" value="([^"]+)"/)).output.1
+            #expect(form.text.contains("otpauth://totp/"))
+            let account = StaffAccount(officer: officer, password: "a long enough passphrase", secret: String(secret))
+            let short = try await client.postForm(
+                path, [("secret", account.secret), ("password", "short"), ("confirmation", "short"), ("code", account.code())])
+            #expect(short.status == .unprocessableContent)
+            let wrongCode = try await client.postForm(
+                path, [("secret", account.secret), ("password", account.password), ("confirmation", account.password), ("code", "000000")])
+            #expect(wrongCode.status == .unprocessableContent)
+            let done = try await client.postForm(
+                path,
+                [("secret", account.secret), ("password", account.password), ("confirmation", account.password), ("code", account.code())])
+            #expect(done.status == .ok)
+            #expect(done.text.contains("Your login is ready"))
+            #expect(try await client.get(path, cookie: nil).status == .notFound)
+            // The secret is sealed: the database holds no copy of it.
+            #expect(f.http.databaseBytes().range(of: Data(account.secret.utf8)) == nil)
+            let (cookie, response) = try await client.logIn(account, code: account.code(at: Date().addingTimeInterval(-30)))
+            #expect(cookie != nil, "\(response.status)")
+            let setCookie = try #require(response.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
+        }
+    }
+
+    @Test("a login needs the password and a current TOTP code; a code works once; repeated failures lock")
+    func loginNeedsTOTPAndLocks() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let (none1, noCode) = try await client.logIn(asha, code: "")
+            #expect(none1 == nil && noCode.status == .unauthorized)
+            let (none2, oldCode) = try await client.logIn(asha, code: asha.code(at: Date().addingTimeInterval(-300)))
+            #expect(none2 == nil && oldCode.status == .unauthorized)
+            let (none3, badPassword) = try await client.logIn(asha, password: "guess")
+            #expect(none3 == nil && badPassword.status == .unauthorized)
+            let (cookie, _) = try await client.logIn(asha)
+            #expect(cookie != nil)
+            let (replayed, _) = try await client.logIn(asha)  // the same code again
+            #expect(replayed == nil)
+            #expect(try await client.get("/console", cookie: nil).status == .seeOther)
+
+            for _ in 0..<5 { _ = try await client.logIn(asha, password: "wrong") }
+            let (locked, lockedResponse) = try await client.logIn(asha, code: asha.code(at: Date().addingTimeInterval(30)))
+            #expect(locked == nil)
+            #expect(lockedResponse.status == .tooManyRequests)
+        }
+        let entries = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(entries.contains("staff.login") && entries.contains("staff.login_failed"))
+    }
+
+    @Test("an officer reads only their own cases (403 and audited otherwise); supervisors read all; admins none")
+    func roleBoundaries() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let ben = try await f.account("Ben")
+        var references: [Int64: CaseReference] = [:]
+        for i in 0..<2 {
+            let submission = ReportSubmission(
+                message: "He took my phone (\(i))",
+                safety: SafetyPreferences(methods: [.call], phone: "+447700900123", voicemailAllowed: false, codeWord: "bluebell"))
+            let receipt = try #require(
+                try await f.store.record(
+                    IncomingReport(channel: .web, submission: submission, receivedAt: Date()), triage: Triage(),
+                    routing: AlertRouting()
+                ).receipt)
+            references[try #require(receipt.officerID)] = receipt.reference
+        }
+        let ashaCase = try #require(references[asha.officer.id])
+        let benCase = try #require(references[ben.officer.id])
+        let manager = try await f.account("Dee", role: .dutyManager)
+        let admin = try await f.account("Ade", role: .admin)
+
+        try await f.http.test { client in
+            let (ashaCookie, _) = try await client.logIn(asha)
+            let cookie = try #require(ashaCookie)
+            let queue = try await client.get("/console", cookie: cookie)
+            #expect(queue.text.contains(ashaCase.value) && !queue.text.contains(benCase.value))
+            let own = try await client.get("/console/cases/\(ashaCase.value)", cookie: cookie)
+            #expect(own.status == .ok)
+            #expect(own.text.contains("DO NOT TEXT"))
+            #expect(own.text.contains("do not leave voicemail"))
+            #expect(own.text.contains("He took my phone"))
+            #expect(!own.text.contains("bluebell"))
+            let other = try await client.get("/console/cases/\(benCase.value)", cookie: cookie)
+            #expect(other.status == .forbidden)
+            #expect(!other.text.contains("He took my phone"))
+
+            let (managerCookie, _) = try await client.logIn(manager)
+            let m = try #require(managerCookie)
+            #expect(try await client.get("/console/cases/\(benCase.value)", cookie: m).status == .ok)
+            #expect(try await client.get("/console", cookie: m).text.contains(ashaCase.value))
+
+            let (adminCookie, _) = try await client.logIn(admin)
+            let a = try #require(adminCookie)
+            let adminView = try await client.get("/console/cases/\(ashaCase.value)", cookie: a)
+            #expect(adminView.status == .forbidden && !adminView.text.contains("He took my phone"))
+            #expect(try await client.get("/console", cookie: a).text.contains("does not include reading cases"))
+        }
+        let summary = try #require(try await f.store.caseSummary(benCase))
+        let audit = try await f.store.auditEntries(caseID: summary.id)
+        #expect(audit.contains { $0.action == "case.view_refused" && $0.actor == "officer:\(asha.officer.id)" })
+        #expect(audit.contains { $0.action == "case.read" && $0.actor == "officer:\(manager.officer.id)" })
+        #expect(!audit.contains { $0.action == "case.read" && $0.actor == "officer:\(asha.officer.id)" })
+        #expect(!audit.contains { $0.action == "case.read" && $0.actor == "officer:\(admin.officer.id)" })
+    }
+
+    @Test("every console form needs the session's CSRF token and a same-site request; the code word is shown on request, audited")
+    func csrfAndCodeWord() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try #require(
+            try await f.store.record(
+                IncomingReport(
+                    channel: .api,
+                    submission: ReportSubmission(message: "x", safety: SafetyPreferences(codeWord: "marigold")),
+                    receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting()
+            ).receipt)
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let (login, _) = try await client.logIn(asha)
+            let cookie = try #require(login)
+            let page = try await client.get(path, cookie: cookie)
+            let csrf = try #require(page.csrf)
+            #expect(try await client.post(path + "/ack", cookie: cookie, []).status == .forbidden)
+            #expect(try await client.post(path + "/ack", cookie: cookie, [("csrf", "forged")]).status == .forbidden)
+            let crossSite = try await client.post(
+                path + "/ack", cookie: cookie, [("csrf", csrf)], headers: [.init("Sec-Fetch-Site")!: "cross-site"])
+            #expect(crossSite.status == .forbidden)
+            #expect(try await f.store.caseSummary(receipt.reference)?.acknowledgedAt == nil)
+            let ack = try await client.post(path + "/ack", cookie: cookie, [("csrf", csrf)])
+            #expect(ack.status == .seeOther)
+            #expect(try await f.store.caseSummary(receipt.reference)?.acknowledgedAt != nil)
+
+            #expect(!page.text.contains("marigold"))
+            let shown = try await client.post(path + "/code-word", cookie: cookie, [("csrf", csrf)])
+            #expect(shown.text.contains("marigold"))
+        }
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        #expect(audit.contains("case.code_word_shown") && audit.contains("case.acknowledge"))
+    }
+
+    @Test("an idle session ends: the next request goes back to the login page")
+    func idleSessionExpires() async throws {
+        let f = try ConsoleFixture(idleTimeout: 1)
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let (login, _) = try await client.logIn(asha)
+            let cookie = try #require(login)
+            #expect(try await client.get("/console", cookie: cookie).status == .ok)
+            try await Task.sleep(for: .milliseconds(1_500))
+            let after = try await client.get("/console", cookie: cookie)
+            #expect(after.status == .seeOther)
+            #expect(after.headers[.location] == "/console/login")
+        }
+    }
+
+    @Test("the alert's link survives the login, and only to a console page (no open redirect)")
+    func loginReturnsToTheAlertedCase() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let bounced = try await client.get("/console/cases/HV-ABCD-EFGH", cookie: nil)
+            #expect(bounced.headers[.location] == "/console/login?next=/console/cases/HV-ABCD-EFGH")
+            let form = try await client.get("/console/login?next=/console/cases/HV-ABCD-EFGH", cookie: nil)
+            #expect(form.text.contains(#"name="next" value="/console/cases/HV-ABCD-EFGH""#))
+            let back = try await client.postForm(
+                "/console/login",
+                [
+                    ("email", asha.officer.email), ("password", asha.password), ("code", asha.code()),
+                    ("next", "/console/cases/HV-ABCD-EFGH"),
+                ])
+            #expect(back.headers[.location] == "/console/cases/HV-ABCD-EFGH")
+            for evil in ["https://evil.example/", "//evil.example", "/console/../x", "/consolex"] {
+                #expect(ConsoleRoutes.safeNext(evil) == "/console", "\(evil)")
+            }
+        }
+    }
+}

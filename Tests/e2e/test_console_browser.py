@@ -1,0 +1,114 @@
+"""The officers' console in real headless Chromium: enrol with an authenticator code, follow the
+alert's link, log in with a TOTP code, read how contact is safe, acknowledge. axe on every page."""
+
+import email
+import hashlib
+import hmac
+import re
+import struct
+import time
+
+import pytest
+
+from conftest import ROOT, Haven
+
+pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from test_site_browser import axe_violations, make_browser, wait_for  # noqa: E402
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """RFC 6238 with SHA-1, 30 s steps, 6 digits; the key is the secret's UTF-8 bytes."""
+    counter = int((at or time.time()) // 30)
+    digest = hmac.new(secret.encode(), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    data = tmp_path_factory.mktemp("console") / "data"
+    server = Haven(data, env={"HAVEN_SITE_DIR": str(ROOT / "StaticSite")})
+    server.env["HAVEN_PUBLIC_URL"] = server.url
+    server.start(demo=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    driver = make_browser()
+    yield driver
+    driver.quit()
+
+
+def test_officer_enrols_follows_the_alert_logs_in_and_acknowledges(console, browser):
+    out = console.cli("officer", "add", "--name", "Priya Example", "--email", "priya@landlord.example", "--female")
+    link = re.search(r"set-up link .*?: (\S+)", out).group(1)
+    assert link.startswith(console.url + "/console/enrol/")
+
+    # Enrolment: the key is shown once; the app's code proves it was added.
+    browser.get(link)
+    assert axe_violations(browser) == []
+    secret = browser.find_element(By.NAME, "secret").get_attribute("value")
+    password = "a long and memorable passphrase"
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "confirmation").send_keys(password)
+    browser.find_element(By.ID, "code").send_keys(totp(secret))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: "Your login is ready" in d.page_source)
+
+    # A survivor reports through the website: call only, no voicemail, a code word.
+    status, body = console.post_report({"message": "He locks me in the flat at night",
+                                        "safety": {"methods": ["call"], "phone": "07700 900321", "voicemail": False,
+                                                   "code_word": "snowdrop"},
+                                        "female_officer": True})
+    assert status == 201
+    reference = body["reference"]
+
+    # The alert names the case and links to the console, nothing more.
+    maildir = console.data_dir / "mail" / "new"
+    deadline = time.time() + 10
+    alert = None
+    while time.time() < deadline and alert is None:
+        for path in maildir.glob("*") if maildir.exists() else []:
+            if reference in path.read_text(errors="replace"):
+                alert = email.message_from_string(path.read_text())
+        time.sleep(0.1)
+    assert alert is not None
+    text = alert.get_payload(decode=True).decode()
+    assert "locks me in" not in text and "snowdrop" not in text
+    case_link = re.search(r"(http\S+/console/cases/HV-[A-Z0-9-]+)", text).group(1)
+
+    # Following it asks for a login, then lands on the case.
+    browser.get(case_link)
+    wait_for(browser, lambda d: "/console/login" in d.current_url)
+    assert axe_violations(browser) == []
+    browser.find_element(By.ID, "email").send_keys("priya@landlord.example")
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "code").send_keys(totp(secret, time.time() + 30))  # the next step: codes work once
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: d.current_url.endswith("/console/cases/" + reference))
+
+    safety = browser.find_element(By.CSS_SELECTOR, ".safety").text
+    assert "DO NOT TEXT" in safety
+    assert "do not leave voicemail" in safety
+    assert "Female officer requested\nyes" in safety
+    assert "07700" in safety or "+447700900321" in safety
+    assert "snowdrop" not in browser.page_source  # only on request
+    assert "He locks me in the flat at night" in browser.page_source
+    assert axe_violations(browser) == []
+    cookie = browser.get_cookie("haven_console")
+    assert cookie and cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+
+    browser.find_element(By.XPATH, "//button[normalize-space()='Acknowledge']").click()
+    wait_for(browser, lambda d: "Acknowledged" in d.page_source)
+    browser.find_element(By.XPATH, "//button[contains(., 'Show the code word')]").click()
+    wait_for(browser, lambda d: d.find_elements(By.ID, "code-word"))
+    assert browser.find_element(By.ID, "code-word").text == "snowdrop"
+
+    browser.get(console.url + "/console")
+    assert reference in browser.page_source
+    assert axe_violations(browser) == []
