@@ -271,4 +271,108 @@ struct ConsoleHTTPTests {
             }
         }
     }
+
+    /// A case for `account` with the given preferences (the only officer, so triage assigns it to them).
+    private func caseFor(_ f: ConsoleFixture, safety: SafetyPreferences, message: String = "report") async throws
+        -> IntakeReceipt
+    {
+        try #require(
+            try await f.store.record(
+                IncomingReport(channel: .web, submission: ReportSubmission(message: message, safety: safety), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting()
+            ).receipt)
+    }
+
+    @Test("contact attempts and notes are recorded (notes sealed); one against the survivor's preferences is flagged and audited")
+    func contactAttemptsAndNotes() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.text], phone: "+447700900123", voicemailAllowed: false))
+        let path = "/console/cases/\(receipt.reference.value)"
+        let note = "Spoke briefly; safe to visit Tuesday \(UUID().uuidString)"
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(asha).0)
+            let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
+            let good = try await client.post(
+                path + "/contact", cookie: cookie, [("csrf", csrf), ("method", "text"), ("outcome", "reached"), ("note", note)])
+            #expect(good.status == .seeOther)
+            let unsafe = try await client.post(
+                path + "/contact", cookie: cookie, [("csrf", csrf), ("method", "call"), ("outcome", "voicemail")])
+            #expect(unsafe.status == .seeOther)
+            let bad = try await client.post(path + "/contact", cookie: cookie, [("csrf", csrf), ("method", "pigeon"), ("outcome", "x")])
+            #expect(bad.status == .unprocessableContent)
+            let page = try await client.get(path, cookie: cookie).text
+            #expect(page.contains(note))
+            #expect(page.contains("tried text: spoke safely"))
+            #expect(page.contains("against preferences: call is not one of the agreed ways; voicemail was not allowed"))
+        }
+        #expect(f.http.databaseBytes().range(of: Data(note.utf8)) == nil)
+        let events = try await f.store.caseEvents(caseID: receipt.caseID)
+        #expect(events.map(\.kind) == [.contact, .contact])
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        #expect(audit.contains { $0.action == "case.contact" && $0.detail.contains("voicemail was not allowed") })
+    }
+
+    @Test("the send-text action is absent unless the survivor allows texts now, and the server refuses a forced one")
+    func textingIsGated() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let noTexts = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "one")
+        // Safe only on a day that is not today (UK time): now is outside the window.
+        let today = LondonTime(Date()).weekday
+        let otherDay = Weekday.allCases.first { $0 != today }!
+        let notNow = try await caseFor(
+            f,
+            safety: SafetyPreferences(
+                methods: [.text], phone: "+447700900124",
+                safeTimes: [SafeTimeWindow(days: [otherDay], startMinute: 0, endMinute: 24 * 60 - 1)]),
+            message: "two")
+        let allowed = try await caseFor(f, safety: SafetyPreferences(methods: [.text], phone: "+447700900125"), message: "three")
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(asha).0)
+            for (receipt, reason) in [
+                (noTexts, "the survivor has not agreed to texts"), (notNow, "not inside one of the survivor's safe times"),
+            ] {
+                let path = "/console/cases/\(receipt.reference.value)"
+                let page = try await client.get(path, cookie: cookie)
+                #expect(!page.text.contains("Send text"))
+                #expect(page.text.contains(reason.replacingOccurrences(of: "'", with: "&#39;")) || page.text.contains(reason))
+                let forced = try await client.post(
+                    path + "/text", cookie: cookie, [("csrf", try #require(page.csrf)), ("message", "Hello")])
+                #expect(forced.status == .forbidden)
+                #expect(forced.text.contains("Refused"))
+            }
+            // Allowed now, but this landlord has no provider for sending: said plainly, nothing offered.
+            let page = try await client.get("/console/cases/\(allowed.reference.value)", cookie: cookie).text
+            #expect(page.contains("no SMS provider is set up for sending"))
+        }
+        let audit = try await f.store.auditEntries(caseID: notNow.caseID)
+        #expect(audit.contains { $0.action == "case.text.refused" })
+        #expect(try await f.store.outboundTextCount(caseID: noTexts.caseID) == 0)
+    }
+
+    @Test("closing takes the case off the queue with its outcome; reopening puts it back; others cannot")
+    func closeAndReopen() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences())
+        let ben = try await f.account("Ben")
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let bens = try #require(try await client.logIn(ben).0)
+            let bensCSRF = try #require(try await client.get("/console", cookie: bens).csrf)
+            let refused = try await client.post(path + "/close", cookie: bens, [("csrf", bensCSRF), ("outcome", "rehoused")])
+            #expect(refused.status == .forbidden)
+
+            let cookie = try #require(try await client.logIn(asha).0)
+            let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
+            #expect(try await client.post(path + "/close", cookie: cookie, [("csrf", csrf), ("outcome", "rehoused")]).status == .seeOther)
+            #expect(!(try await client.get("/console", cookie: cookie).text.contains(receipt.reference.value)))
+            #expect(try await client.get(path, cookie: cookie).text.contains("Closed: rehoused"))
+            #expect(try await client.post(path + "/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
+            #expect(try await client.get("/console", cookie: cookie).text.contains(receipt.reference.value))
+        }
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        #expect(audit.contains("case.work_refused") && audit.contains("case.close") && audit.contains("case.reopen"))
+    }
 }

@@ -109,6 +109,20 @@ def test_officer_enrols_follows_the_alert_logs_in_and_acknowledges(console, brow
     wait_for(browser, lambda d: d.find_elements(By.ID, "code-word"))
     assert browser.find_element(By.ID, "code-word").text == "snowdrop"
 
+    # The survivor agreed to calls only: no text can be sent from here, and the page says why.
+    assert not browser.find_elements(By.ID, "text-message")
+    assert "not agreed to texts" in browser.find_element(By.ID, "no-text").text
+
+    # Record the call.
+    from selenium.webdriver.support.ui import Select
+    Select(browser.find_element(By.ID, "contact-method")).select_by_value("call")
+    Select(browser.find_element(By.ID, "contact-outcome")).select_by_value("reached")
+    browser.find_element(By.ID, "contact-note").send_keys("Spoke at 10; she will call back from a friend's phone")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Record contact attempt']").click()
+    wait_for(browser, lambda d: "tried call: spoke safely" in d.page_source)
+    assert "from a friend's phone" in browser.page_source
+    assert axe_violations(browser) == []
+
     browser.get(console.url + "/console")
     assert reference in browser.page_source
     assert axe_violations(browser) == []

@@ -40,6 +40,9 @@ enum ConsolePages {
         .error{color:#d4351c;font-weight:700}
         .message{white-space:pre-wrap;border-left:4px solid #b1b4b6;padding-left:1rem}
         code{font-size:1.3rem;letter-spacing:.1rem}
+        textarea,select{font:inherit;padding:.4rem;border:2px solid #0b0c0c;width:100%;max-width:36rem}
+        .events li{margin:.5rem 0}
+        .warn{color:#fff;background:#d4351c;font-weight:700;padding:0 .3rem}
         .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
         """
 
@@ -132,6 +135,32 @@ enum ConsolePages {
         {{#acknowledged}}<p>Acknowledged {{acknowledged}}.</p>{{/acknowledged}}
         {{^acknowledged}}<p>Acknowledge by {{deadline}} (UK time).</p>
         <form method="post" action="/console/cases/{{reference}}/ack"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Acknowledge</button></form>{{/acknowledged}}
+        <h2>Contact and notes</h2>
+        {{#hasEvents}}<ol class="events">{{#events}}<li><strong>{{at}}</strong> {{who}}: {{what}}{{#flags}} <span class="warn">against preferences: {{flags}}</span>{{/flags}}{{#note}}<div class="message">{{note}}</div>{{/note}}</li>
+        {{/events}}</ol>{{/hasEvents}}{{^hasEvents}}<p>Nothing recorded yet.</p>{{/hasEvents}}
+        <h2>Send a text</h2>
+        {{#canText}}<form method="post" action="/console/cases/{{reference}}/text"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="text-message">Message (never the code word, never what they told us; at most 480 characters)</label>
+        <textarea id="text-message" name="message" rows="3" maxlength="480"></textarea>
+        <button type="submit">Send text</button></form>{{/canText}}
+        {{^canText}}<p id="no-text">Texting is not available now: {{noTextReason}}.</p>{{/canText}}
+        <h2>Record a contact attempt</h2>
+        <form method="post" action="/console/cases/{{reference}}/contact"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="contact-method">How</label><select id="contact-method" name="method">{{#contactMethods}}<option value="{{value}}">{{label}}</option>{{/contactMethods}}</select>
+        <label for="contact-outcome">What happened</label><select id="contact-outcome" name="outcome">{{#contactOutcomes}}<option value="{{value}}">{{label}}</option>{{/contactOutcomes}}</select>
+        <label for="contact-note">Note (sealed)</label><textarea id="contact-note" name="note" rows="3"></textarea>
+        <button type="submit">Record contact attempt</button></form>
+        <h2>Add a note</h2>
+        <form method="post" action="/console/cases/{{reference}}/note"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="note">Note (sealed)</label><textarea id="note" name="note" rows="3"></textarea>
+        <button type="submit">Add note</button></form>
+        {{#closed}}<h2>Closed: {{closedOutcome}}</h2>
+        <form method="post" action="/console/cases/{{reference}}/reopen"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Reopen the case</button></form>{{/closed}}
+        {{^closed}}<h2>Close the case</h2>
+        <form method="post" action="/console/cases/{{reference}}/close"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="close-outcome">Outcome</label><select id="close-outcome" name="outcome">{{#closingOutcomes}}<option value="{{value}}">{{label}}</option>{{/closingOutcomes}}</select>
+        <label for="close-note">Note (sealed)</label><textarea id="close-note" name="note" rows="2"></textarea>
+        <button type="submit">Close the case</button></form>{{/closed}}
         <h2>Reports</h2>
         {{#reports}}<article><h3>Report {{number}}{{#danger}} – <span class="badge emergency">immediate danger</span>{{/danger}}</h3>
         <p class="message">{{message}}</p>

@@ -73,6 +73,9 @@ extension ConsoleRoutes {
             var assignee = "nobody yet"
             if let id = summary.officerID, let officer = try await gateway.store.officer(id: id) { assignee = officer.name }
             context["assignee"] = assignee
+            let names = Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) })
+            let events = try await gateway.store.caseEvents(caseID: summary.id)
+            context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
             context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
                 ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
             }
@@ -126,6 +129,46 @@ extension ConsoleRoutes {
                     .compactMap { $0 }.joined(separator: ", ")
             }
             return item
+        }
+        return context
+    }
+
+    func workView(_ events: [CaseEvent], names: [Int64: String], content: CaseContent, now: Date) -> [String: Any] {
+        let outcomes = Dictionary(uniqueKeysWithValues: Self.contactOutcomes + Self.closingOutcomes)
+        var context: [String: Any] = [
+            "hasEvents": !events.isEmpty,
+            "events": events.map { event -> [String: Any] in
+                let what: String
+                switch event.kind {
+                case .contact:
+                    what =
+                        "tried \(event.method?.replacingOccurrences(of: "_", with: " ") ?? "contact"): \(event.outcome.flatMap { outcomes[$0] } ?? "")"
+                case .text: what = "sent a text"
+                case .note: what = "note"
+                case .close: what = "closed: \(event.outcome.flatMap { outcomes[$0] } ?? "")"
+                case .reopen: what = "reopened"
+                }
+                var item: [String: Any] = [
+                    "at": event.at.formatted(Self.londonFormat), "who": names[event.officerID] ?? "officer \(event.officerID)",
+                    "what": what,
+                ]
+                if !event.flags.isEmpty { item["flags"] = event.flags.joined(separator: "; ") }
+                if let note = event.note { item["note"] = note }
+                return item
+            },
+            "contactMethods": Self.contactMethods.map {
+                ["value": $0.rawValue, "label": $0.rawValue.replacingOccurrences(of: "_", with: " ")]
+            },
+            "contactOutcomes": Self.contactOutcomes.map { ["value": $0.0, "label": $0.1] },
+            "closingOutcomes": Self.closingOutcomes.map { ["value": $0.0, "label": $0.1] },
+            "closed": content.summary.status == "closed",
+        ]
+        if let last = events.last(where: { $0.kind == .close }) { context["closedOutcome"] = last.outcome.flatMap { outcomes[$0] } ?? "" }
+        // The page offers a text only when the server would send one now (it checks again on sending).
+        switch ContactPolicy.mayText(profile: content.profile, message: "\u{2063}", now: now) {
+        case .allowed where gateway.sms.outbound != nil: context["canText"] = true
+        case .allowed: context["noTextReason"] = "no SMS provider is set up for sending"
+        case .refused(let why): context["noTextReason"] = why
         }
         return context
     }

@@ -48,6 +48,7 @@ struct ConsoleRoutes {
                 await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: true)
             }
         }
+        addWork(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
             await withStaff(request, form: true) { staff, _, _ in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
@@ -59,7 +60,7 @@ struct ConsoleRoutes {
 
     /// Runs `body` for a logged-in member of staff; otherwise sends them to log in. For a form post,
     /// the CSRF token must match the session's and the request must come from this site.
-    private func withStaff(
+    func withStaff(
         _ request: Request, form: Bool = false,
         _ body: (Officer, String, ReportFields) async -> Response
     ) async -> Response {

@@ -74,6 +74,14 @@ public protocol StaffAccounts: Sendable {
     func openCases(officerID: Int64?) async throws -> [CaseSummary]
 }
 
+/// What officers record while working a case. Notes are sealed; callers open the case (audited) first.
+public protocol CaseWork: Sendable {
+    /// Records a contact attempt, note, closing or reopening; closing and reopening change the case.
+    func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws
+    /// The case's events and the texts sent to the survivor, oldest first, notes opened.
+    func caseEvents(caseID: Int64) async throws -> [CaseEvent]
+}
+
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
@@ -81,7 +89,7 @@ public protocol AuditTrail: Sendable {
 }
 
 /// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
+public protocol HavenStore: CaseStore, CaseWork, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
     /// Cheap round trip for /healthz.
     func ping() async throws
 }

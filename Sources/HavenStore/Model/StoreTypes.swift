@@ -133,6 +133,40 @@ public struct CaseSummary: Sendable, Equatable {
     public var reportCount: Int
 }
 
+/// One thing done on a case by an officer.
+public struct CaseEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case contact, note, close, reopen
+        /// A text sent to the survivor (recorded by the text sender, listed with the events).
+        case text
+    }
+
+    public var kind: Kind
+    public var officerID: Int64
+    public var at: Date
+    /// For a contact attempt: how (call, text…); for closing: unused.
+    public var method: String?
+    /// A contact attempt's result (`reached`, `no_answer`…) or a closing outcome (`rehoused`…).
+    public var outcome: String?
+    /// Free text, sealed at rest.
+    public var note: String?
+    /// Safety warnings the console worked out when it was recorded, e.g. "outside safe times".
+    public var flags: [String]
+
+    public init(
+        kind: Kind, officerID: Int64, at: Date, method: String? = nil, outcome: String? = nil, note: String? = nil,
+        flags: [String] = []
+    ) {
+        self.kind = kind
+        self.officerID = officerID
+        self.at = at
+        self.method = method
+        self.outcome = outcome
+        self.note = note
+        self.flags = flags
+    }
+}
+
 /// What a console login is checked against.
 public struct StaffCredentials: Sendable {
     public var officer: Officer

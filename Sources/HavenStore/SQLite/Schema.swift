@@ -89,6 +89,30 @@ enum Schema {
                     );
                     """)
         }
+        // Working a case: contact attempts, notes (sealed), closing and reopening; first safe contact.
+        migrator.registerMigration("v6-case-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_events (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('contact', 'note', 'close', 'reopen')),
+                        at REAL NOT NULL,
+                        method TEXT,
+                        outcome TEXT,
+                        flags TEXT NOT NULL DEFAULT '',
+                        key_id TEXT,
+                        wrapped_key BLOB,
+                        sealed BLOB
+                    );
+                    CREATE INDEX case_events_case ON case_events(case_id, at);
+                    ALTER TABLE cases ADD COLUMN first_contact_at REAL;
+                    ALTER TABLE cases ADD COLUMN closed_at REAL;
+                    ALTER TABLE cases ADD COLUMN outcome TEXT;
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,138 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// Working a case from the console: contact attempts, notes, texts, closing and reopening.
+/// The server checks everything the page offers: a text outside the survivor's preferences or safe
+/// times is refused even if the form is forged; a contact attempt against them is recorded with a
+/// warning, audited, and shown in red on the case.
+extension ConsoleRoutes {
+    static let contactMethods: [ContactMethod] = [.call, .text, .email, .inPerson, .viaThirdParty]
+    static let contactOutcomes: [(String, String)] = [
+        ("reached", "spoke safely"), ("no_answer", "no answer"), ("not_safe", "not safe to talk: ended"),
+        ("someone_else", "someone else answered: ended without saying why"), ("voicemail", "left a voicemail"),
+    ]
+    static let closingOutcomes: [(String, String)] = [
+        ("supported_to_stay", "supported to stay safely"), ("rehoused", "rehoused"), ("referred", "referred to another service"),
+        ("no_further_contact", "no further contact wanted"), ("no_contact_possible", "no safe contact possible"),
+        ("other", "other (see notes)"),
+    ]
+
+    func addWork(to router: Router<HavenRequestContext>) {
+        for action in ["contact", "note", "close", "reopen", "text"] {
+            router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
+                await withStaff(request, form: true) { staff, csrf, fields in
+                    await work(action, reference: context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
+                }
+            }
+        }
+    }
+
+    /// The case if `staff` may work it; otherwise the refusal (audited).
+    func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
+        guard let reference = CaseReference(text), let summary = try await gateway.store.caseSummary(reference) else {
+            return .failure(.notFound)
+        }
+        let access = Self.reads(staff.role)
+        guard access.all || (access.any && summary.officerID == staff.id) else {
+            try await gateway.store.audit(
+                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "role \(staff.role.rawValue)",
+                at: Date())
+            return .failure(.notYours)
+        }
+        return .success(summary)
+    }
+
+    enum Refused: Error { case notFound, notYours }
+
+    private func work(_ action: String, reference text: String, staff: Officer, csrf: String, fields: ReportFields) async
+        -> Response
+    {
+        do {
+            let summary: CaseSummary
+            switch try await workable(text, staff: staff) {
+            case .success(let found): summary = found
+            case .failure(.notFound): return message(.notFound, "No such case", "There is no case with that reference.")
+            case .failure(.notYours):
+                return message(.forbidden, "Not your case", "This case is assigned to someone else. Ask the duty manager.")
+            }
+            let now = Date()
+            let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let cleanNote = (note?.isEmpty ?? true) ? nil : String(note!.prefix(5_000))
+            switch action {
+            case "contact":
+                guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
+                    let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
+                else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
+                guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+                    return message(.notFound, "No such case", "There is no case with that reference.")
+                }
+                let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
+                try await gateway.store.recordCaseEvent(
+                    CaseEvent(
+                        kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
+                        flags: flags),
+                    caseID: summary.id)
+                if !flags.isEmpty {
+                    gateway.logger.warning(
+                        "contact recorded against preferences", metadata: ["case": "\(summary.id)", "officer": "\(staff.id)"])
+                }
+            case "note":
+                guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
+                try await gateway.store.recordCaseEvent(
+                    CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
+            case "close":
+                guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
+                    return message(.unprocessableContent, "Not closed", "Choose the outcome.")
+                }
+                try await gateway.store.recordCaseEvent(
+                    CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
+            case "reopen":
+                try await gateway.store.recordCaseEvent(
+                    CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
+            case "text":
+                let body = fields.values["message"]?.first ?? ""
+                switch await TextSender(gateway: gateway).send(body, to: summary.reference, by: staff, now: now) {
+                case .sent: break
+                case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
+                case .noProvider:
+                    return message(
+                        .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
+                case .providerFailed:
+                    return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
+                case .notFound: return message(.notFound, "No such case", "There is no case with that reference.")
+                case .notYourCase: return message(.forbidden, "Not your case", "This case is assigned to someone else.")
+                }
+            default:
+                return message(.notFound, "Unknown action", "")
+            }
+            return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
+        } catch {
+            gateway.logger.error("console: case work failed", metadata: ["error": "\(type(of: error))"])
+            return message(.serviceUnavailable, "Not recorded", "The case store cannot be reached just now. Nothing was recorded.")
+        }
+    }
+
+    /// Why a contact attempt went against the survivor's stated preferences, in words for the timeline.
+    static func warnings(method: ContactMethod, outcome: String, safety: SafetyPreferences, now: Date) -> [String] {
+        var flags: [String] = []
+        if safety.doNotContact { flags.append("the survivor asked not to be contacted") }
+        if !safety.methods.isEmpty, !safety.doNotContact, !safety.methods.contains(method) {
+            flags.append("\(method.rawValue.replacingOccurrences(of: "_", with: " ")) is not one of the agreed ways")
+        }
+        if !safety.safeTimes.isEmpty, !safety.isSafeTime(LondonTime(now)) { flags.append("outside the safe times") }
+        if outcome == "voicemail", !safety.voicemailAllowed { flags.append("voicemail was not allowed") }
+        return flags
+    }
+
+    private func message(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
+            body: .init(
+                byteBuffer: .init(
+                    string: ConsolePages.render("message", ["title": title, "text": text, "link": "/console", "linkText": "Back to cases"]))
+            ))
+    }
+}
