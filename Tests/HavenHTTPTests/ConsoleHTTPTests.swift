@@ -375,4 +375,35 @@ struct ConsoleHTTPTests {
         let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
         #expect(audit.contains("case.work_refused") && audit.contains("case.close") && audit.contains("case.reopen"))
     }
+
+    @Test("the monthly report: supervisors get figures, charts and CSV from the real store; officers do not")
+    func monthlyReport() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"))
+        _ = try await f.store.acknowledge(receipt.reference, by: asha.officer, at: Date().addingTimeInterval(120))
+        try await f.store.recordCaseEvent(
+            CaseEvent(kind: .contact, officerID: asha.officer.id, at: Date().addingTimeInterval(600), method: "call", outcome: "reached"),
+            caseID: receipt.caseID)
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let month = MonthlyReport.month(containing: Date())
+        let facts = try await f.store.caseFacts(
+            openedFrom: MonthlyReport.bounds(of: month)!.start, to: MonthlyReport.bounds(of: month)!.end)
+        #expect(facts.count == 1)
+        #expect(facts.first?.acknowledgedAt != nil && facts.first?.firstContactAt != nil)
+        try await f.http.test { client in
+            let officer = try #require(try await client.logIn(asha).0)
+            #expect(try await client.get("/console/reports/monthly?month=\(month)", cookie: officer).status == .forbidden)
+            let manager = try #require(try await client.logIn(dee).0)
+            let page = try await client.get("/console/reports/monthly?month=\(month)", cookie: manager)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("1 cases opened"))
+            #expect(page.text.contains("<svg") && page.text.contains("<title>Cases by priority</title>"))
+            #expect(page.text.contains("<td>Asha</td><td>1</td><td>1</td><td>2</td>"))  // acknowledged after 2 minutes
+            let csv = try await client.get("/console/reports/monthly.csv?month=\(month)", cookie: manager)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.text.contains("first_contact_by_priority,standard,median_minutes,10.0"))
+            #expect(try await client.get("/console/reports/monthly?month=13-2026", cookie: manager).status == .badRequest)
+        }
+    }
 }

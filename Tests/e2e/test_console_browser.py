@@ -126,3 +126,30 @@ def test_officer_enrols_follows_the_alert_logs_in_and_acknowledges(console, brow
     browser.get(console.url + "/console")
     assert reference in browser.page_source
     assert axe_violations(browser) == []
+
+
+def enrol_in_browser(console, browser, name: str, email_address: str, role: str) -> tuple[str, str]:
+    out = console.cli("officer", "add", "--name", name, "--email", email_address, "--role", role)
+    link = re.search(r"set-up link .*?: (\S+)", out).group(1)
+    browser.get(link)
+    secret = browser.find_element(By.NAME, "secret").get_attribute("value")
+    password = f"passphrase for {name} that is long"
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "confirmation").send_keys(password)
+    browser.find_element(By.ID, "code").send_keys(totp(secret))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: "Your login is ready" in d.page_source)
+    return password, secret
+
+
+def test_duty_manager_reads_the_monthly_report_with_accessible_charts(console, browser):
+    password, secret = enrol_in_browser(console, browser, "Dee Manager", "dee@landlord.example", "duty_manager")
+    browser.get(console.url + "/console/reports/monthly?month=" + time.strftime("%Y-%m"))
+    wait_for(browser, lambda d: "/console/login" in d.current_url)
+    browser.find_element(By.ID, "email").send_keys("dee@landlord.example")
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "code").send_keys(totp(secret, time.time() + 30))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: "Monthly report" in d.page_source)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")) == 3
+    assert axe_violations(browser) == []

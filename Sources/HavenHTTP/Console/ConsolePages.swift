@@ -54,13 +54,33 @@ enum ConsolePages {
         <meta name="referrer" content="no-referrer"><title>{{title}} – Haven console</title>
         <link rel="stylesheet" href="/console/console.css"></head>
         <body>
-        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><span>{{officer.name}} ({{role}})</span>
+        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}<span>{{officer.name}} ({{role}})</span>
         <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
         <main id="main">
         {{$content}}{{/content}}
         </main>
         </body>
         </html>
+        """,
+        "monthly": """
+        {{<layout}}{{$content}}
+        <h1>Monthly report {{month}}</h1>
+        <form method="get" action="/console/reports/monthly"><label for="month">Month (YYYY-MM)</label><input type="text" id="month" name="month" value="{{month}}"><button type="submit">Show</button></form>
+        <p><a href="/console/reports/monthly.csv?month={{month}}">Download the figures (CSV)</a></p>
+        <p>{{cases}} cases opened (UK time). Escalations: {{escalations}}. Female officer requested: {{femaleRequested}}, honoured: {{femaleHonoured}}.</p>
+        {{#charts}}<figure>{{{.}}}</figure>{{/charts}}
+        <h2>Time to acknowledgement (minutes)</h2>
+        <table><thead><tr><th scope="col">Priority</th><th scope="col">Cases</th><th scope="col">Acknowledged</th><th scope="col">Median</th><th scope="col">90th percentile</th><th scope="col">Within SLA</th></tr></thead>
+        <tbody>{{#ackByPriority}}<tr><td>{{group}}</td><td>{{cases}}</td><td>{{done}}</td><td>{{median}}</td><td>{{p90}}</td><td>{{within}}</td></tr>{{/ackByPriority}}</tbody></table>
+        <h2>By officer</h2>
+        <table><thead><tr><th scope="col">Officer</th><th scope="col">Cases</th><th scope="col">Acknowledged</th><th scope="col">Median</th><th scope="col">90th percentile</th><th scope="col">Within SLA</th></tr></thead>
+        <tbody>{{#ackByOfficer}}<tr><td>{{group}}</td><td>{{cases}}</td><td>{{done}}</td><td>{{median}}</td><td>{{p90}}</td><td>{{within}}</td></tr>{{/ackByOfficer}}</tbody></table>
+        <h2>Time to first safe contact (minutes)</h2>
+        <table><thead><tr><th scope="col">Priority</th><th scope="col">Cases</th><th scope="col">Reached</th><th scope="col">Median</th><th scope="col">90th percentile</th></tr></thead>
+        <tbody>{{#contactByPriority}}<tr><td>{{group}}</td><td>{{cases}}</td><td>{{done}}</td><td>{{median}}</td><td>{{p90}}</td></tr>{{/contactByPriority}}</tbody></table>
+        <h2>Outcomes</h2>
+        <ul>{{#outcomes}}<li>{{group}}: {{count}}</li>{{/outcomes}}</ul>
+        {{/content}}{{/layout}}
         """,
         "login": """
         {{<layout}}{{$content}}

@@ -49,6 +49,7 @@ struct ConsoleRoutes {
             }
         }
         addWork(to: router)
+        addReports(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
             await withStaff(request, form: true) { staff, _, _ in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
@@ -216,7 +217,7 @@ struct ConsoleRoutes {
     }
 
     func staffContext(_ staff: Officer, csrf: String) -> [String: Any] {
-        ["officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf]
+        ["officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf, "canReport": staff.role != .officer]
     }
 
     static func reads(_ role: StaffRole) -> (any: Bool, all: Bool) {

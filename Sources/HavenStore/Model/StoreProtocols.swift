@@ -82,6 +82,12 @@ public protocol CaseWork: Sendable {
     func caseEvents(caseID: Int64) async throws -> [CaseEvent]
 }
 
+/// Figures for the monthly report: facts about cases, never their content.
+public protocol Reporting: Sendable {
+    func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts]
+    func escalationCount(from start: Date, to end: Date) async throws -> Int
+}
+
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
@@ -89,7 +95,7 @@ public protocol AuditTrail: Sendable {
 }
 
 /// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, CaseWork, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
+public protocol HavenStore: CaseStore, CaseWork, Reporting, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
     /// Cheap round trip for /healthz.
     func ping() async throws
 }

@@ -1,0 +1,125 @@
+import Foundation
+
+/// The report as CSV (one figure per row), plain text for the terminal, and inline SVG charts.
+extension MonthlyReport {
+    static let priorities = ["emergency", "high", "standard"]
+
+    private static func number(_ value: Double?) -> String {
+        value.map { String(format: "%.1f", $0) } ?? ""
+    }
+
+    private static func percent(_ value: Double?) -> String {
+        value.map { String(format: "%.0f%%", $0 * 100) } ?? ""
+    }
+
+    /// `section,group,measure,value` rows: easy to pivot in a spreadsheet.
+    public func csv() -> String {
+        var rows = ["section,group,measure,value", "cases,all,count,\(cases)"]
+        for (section, counts) in [("channel", byChannel), ("reporter", byReporter), ("priority", byPriority), ("outcome", outcomes)] {
+            for key in counts.keys.sorted() { rows.append("\(section),\(Self.field(key)),count,\(counts[key]!)") }
+        }
+        for (section, table) in [
+            ("acknowledgement_by_priority", acknowledgement), ("acknowledgement_by_officer", acknowledgementByOfficer),
+            ("first_contact_by_priority", firstContact), ("first_contact_by_officer", firstContactByOfficer),
+        ] {
+            for key in table.keys.sorted() {
+                let t = table[key]!
+                let group = Self.field(key)
+                rows.append("\(section),\(group),cases,\(t.cases)")
+                rows.append("\(section),\(group),done,\(t.done)")
+                rows.append("\(section),\(group),median_minutes,\(Self.number(t.medianMinutes))")
+                rows.append("\(section),\(group),p90_minutes,\(Self.number(t.p90Minutes))")
+                if let within = t.withinSLA { rows.append("\(section),\(group),within_sla,\(String(format: "%.3f", within))") }
+            }
+        }
+        rows.append("escalations,all,count,\(escalations)")
+        rows.append("female_officer,all,requested,\(femaleRequested)")
+        rows.append("female_officer,all,honoured,\(femaleHonoured)")
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    /// A field safe for CSV and for spreadsheets (no formula injection from an officer's name).
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        if value.contains(",") || value.contains("\"") || value.contains("\n") {
+            value = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+
+    /// For the terminal.
+    public func text() -> String {
+        var lines = ["Haven monthly report \(month): \(cases) cases"]
+        func counts(_ title: String, _ values: [String: Int]) {
+            lines.append("\(title): " + values.keys.sorted().map { "\($0) \(values[$0]!)" }.joined(separator: ", "))
+        }
+        counts("by channel", byChannel)
+        counts("by reporter", byReporter)
+        counts("by priority", byPriority)
+        lines.append("time to acknowledgement (minutes): priority, cases, median, 90th percentile, within SLA")
+        for key in Self.priorities where acknowledgement[key] != nil {
+            let t = acknowledgement[key]!
+            lines.append(
+                "  \(key)  \(t.cases)  \(Self.number(t.medianMinutes))  \(Self.number(t.p90Minutes))  \(Self.percent(t.withinSLA))")
+        }
+        lines.append("time to first safe contact (minutes): priority, reached, median, 90th percentile")
+        for key in Self.priorities where firstContact[key] != nil {
+            let t = firstContact[key]!
+            lines.append("  \(key)  \(t.done) of \(t.cases)  \(Self.number(t.medianMinutes))  \(Self.number(t.p90Minutes))")
+        }
+        lines.append("by officer (acknowledgement): cases, median, 90th percentile, within SLA")
+        for key in acknowledgementByOfficer.keys.sorted() {
+            let t = acknowledgementByOfficer[key]!
+            lines.append(
+                "  \(key)  \(t.cases)  \(Self.number(t.medianMinutes))  \(Self.number(t.p90Minutes))  \(Self.percent(t.withinSLA))")
+        }
+        lines.append("escalations: \(escalations)")
+        lines.append("female officer requested: \(femaleRequested), honoured: \(femaleHonoured)")
+        counts("outcomes", outcomes)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A horizontal bar chart as inline SVG, labelled for screen readers (a table follows it too).
+    public static func barChart(title: String, bars: [(label: String, value: Double, text: String)], maximum: Double? = nil)
+        -> String
+    {
+        let top = max(maximum ?? bars.map(\.value).max() ?? 1, 0.0001)
+        let rowHeight = 28
+        let height = rowHeight * max(bars.count, 1) + 8
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="\(escape(title))" width="480" height="\(height)" viewBox="0 0 480 \(height)">
+            <title>\(escape(title))</title>
+            """
+        for (index, bar) in bars.enumerated() {
+            let y = index * rowHeight + 4
+            let width = Int((bar.value / top) * 260)
+            svg += """
+                <text x="0" y="\(y + 18)" font-size="14" fill="#0b0c0c">\(escape(bar.label))</text>
+                <rect x="140" y="\(y + 4)" width="\(width)" height="18" fill="#1d4f91"/>
+                <text x="\(146 + width)" y="\(y + 18)" font-size="14" fill="#0b0c0c">\(escape(bar.text))</text>
+                """
+        }
+        return svg + "</svg>"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// The charts the console shows: cases by priority and channel, share acknowledged in time.
+    public func charts() -> [String] {
+        [
+            Self.barChart(
+                title: "Cases by priority", bars: Self.priorities.map { ($0, Double(byPriority[$0] ?? 0), "\(byPriority[$0] ?? 0)") }),
+            Self.barChart(
+                title: "Cases by channel", bars: byChannel.keys.sorted().map { ($0, Double(byChannel[$0]!), "\(byChannel[$0]!)") }),
+            Self.barChart(
+                title: "Acknowledged within the SLA, by priority",
+                bars: Self.priorities.compactMap { key in
+                    acknowledgement[key].map { (key, $0.withinSLA ?? 0, Self.percent($0.withinSLA)) }
+                }, maximum: 1),
+        ]
+    }
+}

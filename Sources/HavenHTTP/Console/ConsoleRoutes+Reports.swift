@@ -1,0 +1,79 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// The monthly report in the console: figures, charts (inline SVG) and a CSV download.
+/// Supervisors and administrators see it; it holds counts and times, no case content.
+extension ConsoleRoutes {
+    func addReports(to router: Router<HavenRequestContext>) {
+        router.get("/console/reports/monthly") { request, _ in
+            await withStaff(request) { staff, csrf, _ in await monthly(request, staff: staff, csrf: csrf, csv: false) }
+        }
+        router.get("/console/reports/monthly.csv") { request, _ in
+            await withStaff(request) { staff, csrf, _ in await monthly(request, staff: staff, csrf: csrf, csv: true) }
+        }
+    }
+
+    private func monthly(_ request: Request, staff: Officer, csrf: String, csv: Bool) async -> Response {
+        guard staff.role != .officer else {
+            return respondHTML(
+                .forbidden, "message",
+                ["title": "Not available", "text": "Reports are for duty managers, heads of service and administrators."])
+        }
+        let month = request.uri.queryParameters.get("month") ?? MonthlyReport.previousMonth()
+        guard let (start, end) = MonthlyReport.bounds(of: month) else {
+            return respondHTML(.badRequest, "message", ["title": "Not a month", "text": "Give the month as YYYY-MM."])
+        }
+        do {
+            let report = MonthlyReport(
+                month: month, facts: try await gateway.store.caseFacts(openedFrom: start, to: end),
+                escalations: try await gateway.store.escalationCount(from: start, to: end),
+                officerNames: Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) }))
+            try await gateway.store.audit(
+                actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
+            if csv {
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/csv; charset=utf-8",
+                        .contentDisposition: "attachment; filename=\"haven-\(month).csv\"",
+                    ],
+                    body: .init(byteBuffer: .init(string: report.csv())))
+            }
+            func rows(_ table: [String: ResponseTimes], order: [String]? = nil) -> [[String: Any]] {
+                (order ?? table.keys.sorted()).compactMap { key in
+                    table[key].map { t in
+                        [
+                            "group": key, "cases": t.cases, "done": t.done,
+                            "median": t.medianMinutes.map { String(format: "%.0f", $0) } ?? "–",
+                            "p90": t.p90Minutes.map { String(format: "%.0f", $0) } ?? "–",
+                            "within": t.withinSLA.map { String(format: "%.0f%%", $0 * 100) } ?? "–",
+                        ]
+                    }
+                }
+            }
+            var context = staffContext(staff, csrf: csrf)
+            context.merge([
+                "title": "Monthly report \(month)", "month": month, "cases": report.cases,
+                "charts": report.charts(), "escalations": report.escalations,
+                "femaleRequested": report.femaleRequested, "femaleHonoured": report.femaleHonoured,
+                "ackByPriority": rows(report.acknowledgement, order: ["emergency", "high", "standard"]),
+                "ackByOfficer": rows(report.acknowledgementByOfficer),
+                "contactByPriority": rows(report.firstContact, order: ["emergency", "high", "standard"]),
+                "outcomes": report.outcomes.keys.sorted().map { ["group": $0, "count": report.outcomes[$0]!] },
+            ]) { $1 }
+            return respondHTML(.ok, "monthly", context)
+        } catch {
+            gateway.logger.error("console: report failed", metadata: ["error": "\(type(of: error))"])
+            return respondHTML(.serviceUnavailable, "message", ["title": "Unavailable", "text": "The figures cannot be read just now."])
+        }
+    }
+
+    func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
+            body: .init(byteBuffer: .init(string: ConsolePages.render(template, context))))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// The monthly report's inputs: columns kept in the clear for exactly this, no sealed content.
+extension SQLiteStore {
+    public func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
+                        first_contact_at, female_requested, female_unmet, outcome
+                    FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at
+                    """,
+                arguments: [Self.time(start), Self.time(end)]
+            ).map { row in
+                CaseFacts(
+                    priority: Priority(rawValue: row["priority"]) ?? .standard,
+                    channel: Channel(rawValue: row["channel"]) ?? .web,
+                    reporterType: ReporterType(rawValue: row["reporter_type"]) ?? .survivor, officerID: row["officer_id"],
+                    openedAt: Self.date(row["opened_at"] as Double), acknowledgeBy: Self.date(row["acknowledge_by"] as Double),
+                    acknowledgedAt: Self.date(row["acknowledged_at"] as Double?),
+                    firstContactAt: Self.date(row["first_contact_at"] as Double?), femaleRequested: row["female_requested"],
+                    femaleUnmet: row["female_unmet"], outcome: row["outcome"])
+            }
+        }
+    }
+
+    public func escalationCount(from start: Date, to end: Date) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(DISTINCT case_id || ':' || escalation_level) FROM alerts WHERE kind = 'escalation' AND created_at >= ? AND created_at < ?",
+                arguments: [Self.time(start), Self.time(end)]) ?? 0
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import HavenCore
+import HavenStore
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Response-time reports (no personal data).",
+        subcommands: [Monthly.self]
+    )
+
+    struct Monthly: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "The month's figures: reports by channel, reporter and priority; time to acknowledgement and to first safe contact; escalations; female-officer requests honoured; outcomes.",
+            discussion: "Cases are counted in the month (UK time) they were opened. The console shows the same with charts.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The month, as YYYY-MM (default: last month).") var month: String?
+        @Option(help: "Also write the figures as CSV to this file.") var csv: String?
+
+        func run() async throws {
+            let month = self.month ?? MonthlyReport.previousMonth()
+            guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
+            let (_, _, store) = try options.openStore()
+            let report = MonthlyReport(
+                month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
+                escalations: try await store.escalationCount(from: start, to: end),
+                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
+            print(report.text(), terminator: "")
+            if let csv {
+                try report.csv().write(toFile: csv, atomically: true, encoding: .utf8)
+                print("CSV written to \(csv)")
+            }
+        }
+    }
+}
