@@ -155,3 +155,39 @@ struct AssignmentTests {
         #expect(Triage().escalationRecipients(level: 1, roster: noManager, now: weekdayMorning).map(\.id) == [3])
     }
 }
+
+@Suite("Reassignment rules")
+struct ReassignmentTests {
+    let manager = Officer(id: 1, name: "Dee", email: "d@x", role: .dutyManager)
+    let woman = Officer(id: 2, name: "Asha", email: "a@x", isFemale: true)
+    let man = Officer(id: 3, name: "Ben", email: "b@x")
+
+    @Test func femaleRequestBlocksAManUnlessOverriddenWithAReason() {
+        #expect(
+            Reassignment.check(femaleRequested: true, to: man, by: manager, override: false, reason: "cover")
+                == .refused("the survivor asked for a female officer: choose a female officer, or override with a reason"))
+        #expect(
+            Reassignment.check(femaleRequested: true, to: man, by: manager, override: true, reason: "no woman on duty tonight")
+                == .allowed(femaleUnmet: true, flags: ["female officer request overridden"]))
+        #expect(
+            Reassignment.check(femaleRequested: true, to: woman, by: manager, override: false, reason: "workload")
+                == .allowed(femaleUnmet: false, flags: []))
+        #expect(
+            Reassignment.check(femaleRequested: false, to: man, by: manager, override: false, reason: "workload")
+                == .allowed(femaleUnmet: false, flags: []))
+    }
+
+    @Test func onlySupervisorsReassignAndAlwaysWithAReason() {
+        #expect(
+            Reassignment.check(femaleRequested: false, to: man, by: woman, override: false, reason: "x")
+                != .allowed(femaleUnmet: false, flags: []))
+        #expect(
+            Reassignment.check(femaleRequested: true, to: man, by: manager, override: true, reason: "  ")
+                == .refused("give a reason for the reassignment"))
+        var gone = man
+        gone.active = false
+        #expect(
+            Reassignment.check(femaleRequested: false, to: gone, by: manager, override: false, reason: "x")
+                == .refused("that person cannot take cases"))
+    }
+}

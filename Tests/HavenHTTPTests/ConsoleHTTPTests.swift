@@ -406,4 +406,60 @@ struct ConsoleHTTPTests {
             #expect(try await client.get("/console/reports/monthly?month=13-2026", cookie: manager).status == .badRequest)
         }
     }
+
+    @Test("reassignment honours a female-officer request unless a supervisor overrides it with a reason; priority changes need one too")
+    func reassignAndPriority() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha", female: true)
+        let receipt = try #require(
+            try await f.store.record(
+                IncomingReport(
+                    channel: .web, submission: ReportSubmission(message: "please a woman", femaleOfficerRequested: true),
+                    receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting()
+            ).receipt)
+        #expect(receipt.officerID == asha.officer.id)
+        let ben = try await f.account("Ben")
+        let cara = try await f.account("Cara", female: true)
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let ashaCookie = try #require(try await client.logIn(asha).0)
+            let ashaCSRF = try #require(try await client.get(path, cookie: ashaCookie).csrf)
+            let selfServe = try await client.post(
+                path + "/reassign", cookie: ashaCookie, [("csrf", ashaCSRF), ("officer", "\(ben.officer.id)"), ("note", "busy")])
+            #expect(selfServe.status == .unprocessableContent)
+
+            let cookie = try #require(try await client.logIn(dee).0)
+            let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
+            let blocked = try await client.post(
+                path + "/reassign", cookie: cookie, [("csrf", csrf), ("officer", "\(ben.officer.id)"), ("note", "Asha is away")])
+            #expect(blocked.status == .unprocessableContent && blocked.text.contains("asked for a female officer"))
+            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == asha.officer.id)
+
+            let toCara = try await client.post(
+                path + "/reassign", cookie: cookie, [("csrf", csrf), ("officer", "\(cara.officer.id)"), ("note", "Asha is away")])
+            #expect(toCara.status == .seeOther)
+            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == cara.officer.id)
+            #expect(try await f.store.caseSummary(receipt.reference)?.femaleRequestUnmet == false)
+
+            let overridden = try await client.post(
+                path + "/reassign", cookie: cookie,
+                [("csrf", csrf), ("officer", "\(ben.officer.id)"), ("override", "yes"), ("note", "Emergency: no woman on duty")])
+            #expect(overridden.status == .seeOther)
+            let after = try #require(try await f.store.caseSummary(receipt.reference))
+            #expect(after.officerID == ben.officer.id && after.femaleRequestUnmet)
+            let page = try await client.get(path, cookie: cookie).text
+            #expect(page.contains("reassigned to Ben") && page.contains("female officer request overridden"))
+
+            let noReason = try await client.post(path + "/priority", cookie: cookie, [("csrf", csrf), ("priority", "emergency")])
+            #expect(noReason.status == .unprocessableContent)
+            let raised = try await client.post(
+                path + "/priority", cookie: cookie, [("csrf", csrf), ("priority", "emergency"), ("note", "threats to kill")])
+            #expect(raised.status == .seeOther)
+            let raisedCase = try #require(try await f.store.caseSummary(receipt.reference))
+            #expect(raisedCase.priority == .emergency)
+            #expect(abs(raisedCase.acknowledgeBy.timeIntervalSince(raisedCase.openedAt) - 900) < 1)
+        }
+    }
 }

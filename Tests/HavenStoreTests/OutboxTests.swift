@@ -93,6 +93,32 @@ struct OutboxTests {
         #expect(content.reports.first?.message == "secret words")
     }
 
+    /// Triage reads each officer's open caseload; closing, reopening and reassigning keep it true.
+    @Test func caseloadsFollowClosingReopeningAndReassignment() async throws {
+        let f = try StoreFixture()
+        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let receipt = try #require(try await f.store.record(report("one"), triage: triage, routing: AlertRouting()).receipt)
+        let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@example.org"))
+        func load(_ id: Int64) async throws -> Int {
+            try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT open_cases FROM officers WHERE id = ?", arguments: [id]) ?? -1
+            }
+        }
+        #expect(try await load(asha.id) == 1)
+        try await f.store.recordCaseEvent(
+            CaseEvent(kind: .close, officerID: asha.id, at: Date(), outcome: "rehoused"), caseID: receipt.caseID)
+        try await f.store.recordCaseEvent(
+            CaseEvent(kind: .close, officerID: asha.id, at: Date(), outcome: "rehoused"), caseID: receipt.caseID)
+        #expect(try await load(asha.id) == 0)
+        try await f.store.recordCaseEvent(CaseEvent(kind: .reopen, officerID: asha.id, at: Date()), caseID: receipt.caseID)
+        #expect(try await load(asha.id) == 1)
+        try await f.store.reassign(
+            caseID: receipt.caseID, to: ben, femaleUnmet: false,
+            event: CaseEvent(kind: .reassign, officerID: asha.id, at: Date(), outcome: "\(ben.id)", note: "leave"))
+        #expect(try await load(asha.id) == 0)
+        #expect(try await load(ben.id) == 1)
+        #expect(try await f.store.caseEvents(caseID: receipt.caseID).last?.note == "leave")
+    }
+
     /// Every sealed table moves to the new key: cases, reports, texts sent, staff TOTP secrets.
     @Test func rotationRewrapsEverySealedTable() async throws {
         let f = try StoreFixture()

@@ -42,6 +42,7 @@ enum ConsolePages {
         code{font-size:1.3rem;letter-spacing:.1rem}
         textarea,select{font:inherit;padding:.4rem;border:2px solid #0b0c0c;width:100%;max-width:36rem}
         .events li{margin:.5rem 0}
+        .inline-label{display:inline}
         .warn{color:#fff;background:#d4351c;font-weight:700;padding:0 .3rem}
         .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
         """
@@ -174,6 +175,17 @@ enum ConsolePages {
         <form method="post" action="/console/cases/{{reference}}/note"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="note">Note (sealed)</label><textarea id="note" name="note" rows="3"></textarea>
         <button type="submit">Add note</button></form>
+        <h2>Change the priority</h2>
+        <form method="post" action="/console/cases/{{reference}}/priority"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="new-priority">Priority</label><select id="new-priority" name="priority">{{#priorities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/priorities}}</select>
+        <label for="priority-reason">Reason (required, sealed)</label><textarea id="priority-reason" name="note" rows="2"></textarea>
+        <button type="submit">Change priority</button></form>
+        {{#supervisor}}<h2>Reassign</h2>
+        <form method="post" action="/console/cases/{{reference}}/reassign"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="reassign-officer">To</label><select id="reassign-officer" name="officer">{{#staffList}}<option value="{{id}}">{{name}}{{#female}} (female){{/female}}</option>{{/staffList}}</select>
+        {{#female}}<p><input type="checkbox" id="override" name="override" value="yes"> <label for="override" class="inline-label">Override the female officer request (the reason must say why)</label></p>{{/female}}
+        <label for="reassign-reason">Reason (required, sealed)</label><textarea id="reassign-reason" name="note" rows="2"></textarea>
+        <button type="submit">Reassign</button></form>{{/supervisor}}
         {{#closed}}<h2>Closed: {{closedOutcome}}</h2>
         <form method="post" action="/console/cases/{{reference}}/reopen"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Reopen the case</button></form>{{/closed}}
         {{^closed}}<h2>Close the case</h2>

@@ -73,7 +73,12 @@ extension ConsoleRoutes {
             var assignee = "nobody yet"
             if let id = summary.officerID, let officer = try await gateway.store.officer(id: id) { assignee = officer.name }
             context["assignee"] = assignee
-            let names = Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) })
+            let staffList = try await gateway.store.officers()
+            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
+            context["supervisor"] = Self.reads(staff.role).all
+            context["staffList"] = staffList.filter { $0.active && $0.role != .admin }.map {
+                ["id": $0.id, "name": $0.name, "female": $0.isFemale] as [String: Any]
+            }
             let events = try await gateway.store.caseEvents(caseID: summary.id)
             context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
             context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
@@ -147,6 +152,9 @@ extension ConsoleRoutes {
                 case .note: what = "note"
                 case .close: what = "closed: \(event.outcome.flatMap { outcomes[$0] } ?? "")"
                 case .reopen: what = "reopened"
+                case .reassign:
+                    what = "reassigned to \(event.outcome.flatMap(Int64.init).flatMap { names[$0] } ?? "another officer")"
+                case .priority: what = "changed the priority to \(event.outcome ?? "")"
                 }
                 var item: [String: Any] = [
                     "at": event.at.formatted(Self.londonFormat), "who": names[event.officerID] ?? "officer \(event.officerID)",
@@ -162,6 +170,7 @@ extension ConsoleRoutes {
             "contactOutcomes": Self.contactOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closingOutcomes": Self.closingOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closed": content.summary.status == "closed",
+            "priorities": Priority.allCases.map { ["value": $0.rawValue, "selected": $0 == content.summary.priority] },
         ]
         if let last = events.last(where: { $0.kind == .close }) { context["closedOutcome"] = last.outcome.flatMap { outcomes[$0] } ?? "" }
         // The page offers a text only when the server would send one now (it checks again on sending).

@@ -20,7 +20,7 @@ extension ConsoleRoutes {
     ]
 
     func addWork(to router: Router<HavenRequestContext>) {
-        for action in ["contact", "note", "close", "reopen", "text"] {
+        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority"] {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
                 await withStaff(request, form: true) { staff, csrf, fields in
                     await work(action, reference: context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
@@ -104,6 +104,32 @@ extension ConsoleRoutes {
                 case .notFound: return message(.notFound, "No such case", "There is no case with that reference.")
                 case .notYourCase: return message(.forbidden, "Not your case", "This case is assigned to someone else.")
                 }
+            case "reassign":
+                guard let id = fields.first("officer").flatMap(Int64.init), let target = try await gateway.store.officer(id: id),
+                    let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)")
+                else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
+                switch Reassignment.check(
+                    femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
+                    override: fields.first("override") == "yes", reason: cleanNote)
+                {
+                case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
+                case .allowed(let unmet, let flags):
+                    try await gateway.store.reassign(
+                        caseID: summary.id, to: target, femaleUnmet: unmet,
+                        event: CaseEvent(
+                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags))
+                }
+            case "priority":
+                guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {
+                    return message(.unprocessableContent, "Not changed", "Choose the priority.")
+                }
+                guard let reason = cleanNote else {
+                    return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
+                }
+                try await gateway.store.changePriority(
+                    caseID: summary.id, to: priority,
+                    acknowledgeBy: gateway.triage.sla.acknowledgeBy(priority: priority, from: summary.openedAt),
+                    event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
             default:
                 return message(.notFound, "Unknown action", "")
             }

@@ -80,6 +80,10 @@ public protocol CaseWork: Sendable {
     func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws
     /// The case's events and the texts sent to the survivor, oldest first, notes opened.
     func caseEvents(caseID: Int64) async throws -> [CaseEvent]
+    /// Gives the case to `officer` (caseloads follow); `femaleUnmet` is what the case then records.
+    func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent) async throws
+    /// Changes the priority and, when not yet acknowledged, the acknowledgement deadline.
+    func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws
 }
 
 /// Figures for the monthly report: facts about cases, never their content.

@@ -137,6 +137,10 @@ public struct CaseSummary: Sendable, Equatable {
 public struct CaseEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case contact, note, close, reopen
+        /// `outcome` holds the new officer's id; the note, the reason.
+        case reassign
+        /// `outcome` holds the new priority; the note, the reason.
+        case priority
         /// A text sent to the survivor (recorded by the text sender, listed with the events).
         case text
     }

@@ -5,39 +5,101 @@ import HavenCore
 /// Contact attempts, notes, closing and reopening, with the texts sent listed alongside.
 extension SQLiteStore {
     public func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws {
-        let uid = UUID().uuidString
-        let sealed = try event.note.map { try sealer.seal($0, rowUID: uid) }
+        let sealed = try sealedEvent(event)
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    uid, caseID, event.officerID, event.kind.rawValue, Self.time(event.at), event.method, event.outcome,
-                    event.flags.joined(separator: "; "), sealed?.keyID, sealed?.wrappedKey, sealed?.ciphertext,
-                ])
+            try Self.insert(event, sealed: sealed, caseID: caseID, db: db)
             switch event.kind {
             case .contact where event.outcome == "reached":
                 try db.execute(
                     sql: "UPDATE cases SET first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?",
                     arguments: [Self.time(event.at), caseID])
             case .close:
+                // The officer's open caseload (read by triage) drops with the case.
+                try db.execute(
+                    sql: """
+                        UPDATE officers SET open_cases = MAX(open_cases - 1, 0)
+                        WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'open')
+                        """,
+                    arguments: [caseID])
                 try db.execute(
                     sql: "UPDATE cases SET status = 'closed', closed_at = ?, outcome = ?, next_escalation_at = NULL WHERE id = ?",
                     arguments: [Self.time(event.at), event.outcome, caseID])
             case .reopen:
                 try db.execute(
+                    sql: """
+                        UPDATE officers SET open_cases = open_cases + 1
+                        WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'closed')
+                        """,
+                    arguments: [caseID])
+                try db.execute(
                     sql: "UPDATE cases SET status = 'open', closed_at = NULL, outcome = NULL WHERE id = ?", arguments: [caseID])
             default: break
             }
-            let detail =
-                [event.method, event.outcome].compactMap { $0 }.joined(separator: " ")
-                + (event.flags.isEmpty ? "" : " [\(event.flags.joined(separator: "; "))]")
-            try Self.audit(
-                actor: "officer:\(event.officerID)", action: "case.\(event.kind.rawValue)", caseID: caseID, detail: detail,
-                at: event.at, db: db)
+            try Self.auditEvent(event, caseID: caseID, db: db)
         }
+    }
+
+    public func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent) async throws {
+        let sealed = try sealedEvent(event)
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT officer_id, status FROM cases WHERE id = ?", arguments: [caseID]) else {
+                throw StoreError.notFound("case \(caseID)")
+            }
+            if row["status"] as String == "open" {
+                try db.execute(
+                    sql: "UPDATE officers SET open_cases = MAX(open_cases - 1, 0) WHERE id = ?", arguments: [row["officer_id"] as Int64?])
+                try db.execute(sql: "UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", arguments: [officer.id])
+            }
+            try db.execute(
+                sql: "UPDATE cases SET officer_id = ?, female_unmet = ? WHERE id = ?", arguments: [officer.id, femaleUnmet, caseID])
+            try Self.insert(event, sealed: sealed, caseID: caseID, db: db)
+            try Self.auditEvent(event, caseID: caseID, db: db)
+        }
+    }
+
+    public func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws {
+        let sealed = try sealedEvent(event)
+        try await write { db in
+            try db.execute(sql: "UPDATE cases SET priority = ? WHERE id = ?", arguments: [priority.rawValue, caseID])
+            if let acknowledgeBy {
+                try db.execute(
+                    sql: """
+                        UPDATE cases SET acknowledge_by = ?,
+                            next_escalation_at = CASE WHEN next_escalation_at IS NULL THEN NULL ELSE ? END
+                        WHERE id = ? AND acknowledged_at IS NULL AND escalation_level = 0
+                        """,
+                    arguments: [Self.time(acknowledgeBy), Self.time(acknowledgeBy), caseID])
+            }
+            try Self.insert(event, sealed: sealed, caseID: caseID, db: db)
+            try Self.auditEvent(event, caseID: caseID, db: db)
+        }
+    }
+
+    private func sealedEvent(_ event: CaseEvent) throws -> (uid: String, sealed: Sealed?) {
+        let uid = UUID().uuidString
+        return (uid, try event.note.map { try sealer.seal($0, rowUID: uid) })
+    }
+
+    private static func insert(_ event: CaseEvent, sealed: (uid: String, sealed: Sealed?), caseID: Int64, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sealed.uid, caseID, event.officerID, event.kind.rawValue, time(event.at), event.method, event.outcome,
+                event.flags.joined(separator: "; "), sealed.sealed?.keyID, sealed.sealed?.wrappedKey, sealed.sealed?.ciphertext,
+            ])
+    }
+
+    /// Who did what, with the method, outcome and any safety warnings; never the note.
+    private static func auditEvent(_ event: CaseEvent, caseID: Int64, db: Database) throws {
+        let detail =
+            [event.method, event.outcome].compactMap { $0 }.joined(separator: " ")
+            + (event.flags.isEmpty ? "" : " [\(event.flags.joined(separator: "; "))]")
+        try audit(
+            actor: "officer:\(event.officerID)", action: "case.\(event.kind.rawValue)", caseID: caseID, detail: detail,
+            at: event.at, db: db)
     }
 
     public func caseEvents(caseID: Int64) async throws -> [CaseEvent] {

@@ -113,6 +113,30 @@ enum Schema {
                     ALTER TABLE cases ADD COLUMN outcome TEXT;
                     """)
         }
+        // Reassignment and priority changes join the case events (SQLite rebuilds a table to widen a CHECK).
+        migrator.registerMigration("v7-case-event-kinds") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_events_new (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('contact', 'note', 'close', 'reopen', 'reassign', 'priority')),
+                        at REAL NOT NULL,
+                        method TEXT,
+                        outcome TEXT,
+                        flags TEXT NOT NULL DEFAULT '',
+                        key_id TEXT,
+                        wrapped_key BLOB,
+                        sealed BLOB
+                    );
+                    INSERT INTO case_events_new SELECT * FROM case_events;
+                    DROP TABLE case_events;
+                    ALTER TABLE case_events_new RENAME TO case_events;
+                    CREATE INDEX case_events_case ON case_events(case_id, at);
+                    """)
+        }
         return migrator
     }
 
