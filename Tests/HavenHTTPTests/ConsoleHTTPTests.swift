@@ -462,4 +462,38 @@ struct ConsoleHTTPTests {
             #expect(abs(raisedCase.acknowledgeBy.timeIntervalSince(raisedCase.openedAt) - 900) < 1)
         }
     }
+
+    @Test("the risk checklist: every answer needed, judgement needs a reason, high risk suggests MARAC, versions kept and sealed")
+    func riskChecklist() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences())
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(asha).0)
+            let form = try await client.get(path + "/risk", cookie: cookie)
+            #expect(form.status == .ok && form.text.contains("attempted to strangle"))
+            let csrf = try #require(form.csrf)
+            var answers = (1...24).map { ("q\($0)", $0 <= 15 ? "yes" : "not_known") }
+            let missing = try await client.post(path + "/risk", cookie: cookie, [("csrf", csrf)] + answers.dropLast())
+            #expect(missing.status == .unprocessableContent && missing.text.contains("Answer question 24"))
+            #expect(missing.text.contains(#"id="q1-yes" name="q1" value="yes" checked"#))  // answers kept
+            #expect(try await client.post(path + "/risk", cookie: cookie, [("csrf", csrf)] + answers).status == .seeOther)
+            var page = try await client.get(path, cookie: cookie).text
+            #expect(page.contains("high</span> (15 yes of 24)") && page.contains("refer to MARAC"))
+
+            answers = (1...24).map { ("q\($0)", $0 <= 2 ? "yes" : "no") }
+            let noReason = try await client.post(path + "/risk", cookie: cookie, [("csrf", csrf), ("judgement", "yes")] + answers)
+            #expect(noReason.status == .unprocessableContent)
+            let judged = try await client.post(
+                path + "/risk", cookie: cookie, [("csrf", csrf), ("judgement", "yes"), ("note", "he has a gun licence")] + answers)
+            #expect(judged.status == .seeOther)
+            page = try await client.get(path, cookie: cookie).text
+            #expect(page.contains("(2 yes of 24), professional judgement") && page.contains("2 version(s) kept"))
+        }
+        let versions = try await f.store.riskAssessments(caseID: receipt.caseID)
+        #expect(versions.map(\.level) == [.high, .high] && versions.map(\.score) == [15, 2])
+        #expect(versions.last?.assessment.reason == "he has a gun licence")
+        #expect(f.http.databaseBytes().range(of: Data("he has a gun licence".utf8)) == nil)
+    }
 }

@@ -83,6 +83,19 @@ enum ConsolePages {
         <ul>{{#outcomes}}<li>{{group}}: {{count}}</li>{{/outcomes}}</ul>
         {{/content}}{{/layout}}
         """,
+        "risk": """
+        {{<layout}}{{$content}}
+        <h1>Risk checklist for case {{reference}}</h1>
+        <p>{{checklist}}. Ask each question only when it is safe to talk; "not known" is a proper answer.</p>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/cases/{{reference}}/risk"><input type="hidden" name="csrf" value="{{csrf}}">
+        {{#questions}}<fieldset><legend>{{number}}. {{text}}</legend>{{#options}}<input type="radio" id="q{{number}}-{{value}}" name="q{{number}}" value="{{value}}"{{#checked}} checked{{/checked}}> <label for="q{{number}}-{{value}}" class="inline-label">{{label}}</label> {{/options}}</fieldset>
+        {{/questions}}
+        <p><input type="checkbox" id="judgement" name="judgement" value="yes"> <label for="judgement" class="inline-label">Professional judgement: treat as high risk whatever the count</label></p>
+        <label for="risk-reason">Reason (required with professional judgement; sealed)</label><textarea id="risk-reason" name="note" rows="2"></textarea>
+        <button type="submit">Save this assessment</button></form>
+        {{/content}}{{/layout}}
+        """,
         "login": """
         {{<layout}}{{$content}}
         <h1>Log in</h1>
@@ -156,6 +169,10 @@ enum ConsolePages {
         {{#acknowledged}}<p>Acknowledged {{acknowledged}}.</p>{{/acknowledged}}
         {{^acknowledged}}<p>Acknowledge by {{deadline}} (UK time).</p>
         <form method="post" action="/console/cases/{{reference}}/ack"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Acknowledge</button></form>{{/acknowledged}}
+        <h2>Risk</h2>
+        {{#risk}}<p id="risk-level">Latest: <span class="badge {{levelClass}}">{{level}}</span> ({{score}} yes of {{questions}}){{#judgement}}, professional judgement{{/judgement}} – {{at}} by {{who}}.{{#marac}} <strong>High risk: refer to MARAC.</strong>{{/marac}} {{versions}} version(s) kept.</p>{{/risk}}
+        {{^risk}}<p id="risk-level">No risk checklist yet.</p>{{/risk}}
+        <p><a href="/console/cases/{{reference}}/risk">Complete the risk checklist</a></p>
         <h2>Contact and notes</h2>
         {{#hasEvents}}<ol class="events">{{#events}}<li><strong>{{at}}</strong> {{who}}: {{what}}{{#flags}} <span class="warn">against preferences: {{flags}}</span>{{/flags}}{{#note}}<div class="message">{{note}}</div>{{/note}}</li>
         {{/events}}</ol>{{/hasEvents}}{{^hasEvents}}<p>Nothing recorded yet.</p>{{/hasEvents}}

@@ -80,6 +80,18 @@ extension ConsoleRoutes {
                 ["id": $0.id, "name": $0.name, "female": $0.isFemale] as [String: Any]
             }
             let events = try await gateway.store.caseEvents(caseID: summary.id)
+            let assessments = try await gateway.store.riskAssessments(caseID: summary.id)
+            if let latest = assessments.last {
+                context["risk"] =
+                    [
+                        "level": latest.level.rawValue,
+                        "levelClass": latest.level == .high ? "emergency" : latest.level == .medium ? "high" : "standard",
+                        "score": latest.score, "questions": latest.assessment.answers.count,
+                        "judgement": latest.assessment.professionalJudgement, "marac": latest.level == .high,
+                        "at": latest.at.formatted(Self.londonFormat), "who": names[latest.officerID] ?? "officer \(latest.officerID)",
+                        "versions": assessments.count,
+                    ] as [String: Any]
+            }
             context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
             context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
                 ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]

@@ -37,6 +37,8 @@ public struct HavenConfig: Sendable {
     public var maxConnections: Int
     /// The website form's proof-of-work challenge (mode and difficulty).
     public var proofOfWork: ProofOfWork.Settings
+    /// A landlord's own risk checklist (JSON), instead of the Dash RIC structure.
+    public var riskChecklistFile: String?
     public var trustedProxies: Set<String>
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
     public var raw: [String: String]
@@ -107,6 +109,10 @@ public struct HavenConfig: Sendable {
         ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
         ("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
         ("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
+        (
+            "HAVEN_RISK_CHECKLIST",
+            "JSON file with your own risk checklist (name, questions, medium_from, high_from); default: Dash RIC structure"
+        ),
         ("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
         ("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
@@ -234,6 +240,7 @@ public struct HavenConfig: Sendable {
         }
         pow.difficulty = try integer("HAVEN_POW_DIFFICULTY", 14, 1...24)
         proofOfWork = pow
+        riskChecklistFile = value("HAVEN_RISK_CHECKLIST")
         trustedProxies = Set(
             (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty })

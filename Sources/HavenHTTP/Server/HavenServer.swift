@@ -73,6 +73,17 @@ public struct HavenServer: Sendable {
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
+        if let file = config.riskChecklistFile {
+            let checklist: RiskChecklist
+            do {
+                checklist = try JSONDecoder().decode(RiskChecklist.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch {
+                throw HavenConfig.Problem(
+                    description: "HAVEN_RISK_CHECKLIST: \(file) is not a readable checklist (name, questions, medium_from, high_from)")
+            }
+            if let problem = checklist.problems().first { throw HavenConfig.Problem(description: "HAVEN_RISK_CHECKLIST: \(problem)") }
+            gateway.riskChecklist = checklist
+        }
         self.gateway = gateway
     }
 

@@ -82,6 +82,10 @@ public protocol CaseWork: Sendable {
     func caseEvents(caseID: Int64) async throws -> [CaseEvent]
     /// Gives the case to `officer` (caseloads follow); `femaleUnmet` is what the case then records.
     func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent) async throws
+    /// Stores one completed risk checklist (a new version; earlier ones are kept).
+    func recordRiskAssessment(_ assessment: StoredRiskAssessment, caseID: Int64) async throws
+    /// Every version, oldest first, answers opened.
+    func riskAssessments(caseID: Int64) async throws -> [StoredRiskAssessment]
     /// Changes the priority and, when not yet acknowledged, the acknowledgement deadline.
     func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws
 }

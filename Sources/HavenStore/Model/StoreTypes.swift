@@ -171,6 +171,23 @@ public struct CaseEvent: Sendable, Equatable {
     }
 }
 
+/// A risk checklist as recorded on a case.
+public struct StoredRiskAssessment: Sendable, Equatable {
+    public var officerID: Int64
+    public var at: Date
+    public var assessment: RiskAssessment
+    public var score: Int
+    public var level: RiskLevel
+
+    public init(officerID: Int64, at: Date, assessment: RiskAssessment, score: Int, level: RiskLevel) {
+        self.officerID = officerID
+        self.at = at
+        self.assessment = assessment
+        self.score = score
+        self.level = level
+    }
+}
+
 /// What a console login is checked against.
 public struct StaffCredentials: Sendable {
     public var officer: Officer

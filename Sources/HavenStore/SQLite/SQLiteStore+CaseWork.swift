@@ -130,3 +130,40 @@ extension SQLiteStore {
         }
     }
 }
+
+/// Risk checklists: insert-only, so every version stays.
+extension SQLiteStore {
+    public func recordRiskAssessment(_ stored: StoredRiskAssessment, caseID: Int64) async throws {
+        let uid = UUID().uuidString
+        let sealed = try sealer.seal(stored.assessment, rowUID: uid)
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO risk_assessments (uid, case_id, officer_id, at, score, level, key_id, wrapped_key, sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    uid, caseID, stored.officerID, Self.time(stored.at), stored.score, stored.level.rawValue, sealed.keyID,
+                    sealed.wrappedKey, sealed.ciphertext,
+                ])
+            try Self.audit(
+                actor: "officer:\(stored.officerID)", action: "case.risk_assessment", caseID: caseID,
+                detail:
+                    "score \(stored.score), \(stored.level.rawValue)\(stored.assessment.professionalJudgement ? ", professional judgement" : "")",
+                at: stored.at, db: db)
+        }
+    }
+
+    public func riskAssessments(caseID: Int64) async throws -> [StoredRiskAssessment] {
+        let sealer = self.sealer
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM risk_assessments WHERE case_id = ? ORDER BY at, id", arguments: [caseID]).map { row in
+                let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed"])
+                return StoredRiskAssessment(
+                    officerID: row["officer_id"], at: Self.date(row["at"] as Double),
+                    assessment: try sealer.open(RiskAssessment.self, from: sealed, rowUID: row["uid"]), score: row["score"],
+                    level: RiskLevel(rawValue: row["level"]) ?? .standard)
+            }
+        }
+    }
+}

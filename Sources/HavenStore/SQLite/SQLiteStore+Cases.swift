@@ -148,6 +148,7 @@ extension SQLiteStore {
         ("sms_parts", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("outbound_texts", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("case_events", "id", "uid", "key_id", "wrapped_key", "sealed"),
+        ("risk_assessments", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("staff_credentials", "officer_id", "totp_uid", "totp_key_id", "totp_wrapped_key", "totp_sealed"),
     ]
 

@@ -137,6 +137,25 @@ enum Schema {
                     CREATE INDEX case_events_case ON case_events(case_id, at);
                     """)
         }
+        // Risk checklists: every version kept; answers sealed, the score and level in the clear.
+        migrator.registerMigration("v8-risk-assessments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE risk_assessments (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        at REAL NOT NULL,
+                        score INTEGER NOT NULL CHECK (score >= 0),
+                        level TEXT NOT NULL CHECK (level IN ('standard', 'medium', 'high')),
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        sealed BLOB NOT NULL
+                    );
+                    CREATE INDEX risk_assessments_case ON risk_assessments(case_id, at);
+                    """)
+        }
         return migrator
     }
 
