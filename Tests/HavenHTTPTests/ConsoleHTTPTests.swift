@@ -496,4 +496,47 @@ struct ConsoleHTTPTests {
         #expect(versions.last?.assessment.reason == "he has a gun licence")
         #expect(f.http.databaseBytes().range(of: Data("he has a gun licence".utf8)) == nil)
     }
+
+    @Test("a referral needs consent for that agency, or an immediate-risk override with a reason that alerts the duty manager")
+    func referralsAreGatedByConsent() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "He hit me")
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let path = "/console/cases/\(receipt.reference.value)"
+        let pendingBefore = try await f.store.backlog().pending
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(asha).0)
+            let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
+            let blocked = try await client.post(path + "/referral/police", cookie: cookie, [("csrf", csrf)])
+            #expect(blocked.status == .forbidden && !blocked.text.contains("He hit me"))
+            let noReason = try await client.post(path + "/referral/police", cookie: cookie, [("csrf", csrf), ("override", "yes")])
+            #expect(noReason.status == .forbidden && noReason.text.contains("Give the reason"))
+
+            #expect(
+                try await client.post(path + "/consent", cookie: cookie, [("csrf", csrf), ("agency", "idva"), ("state", "given")]).status
+                    == .seeOther)
+            let withConsent = try await client.post(path + "/referral/idva", cookie: cookie, [("csrf", csrf)])
+            #expect(withConsent.status == .ok)
+            #expect(withConsent.text.contains("Referral to IDVA service") && withConsent.text.contains("He hit me"))
+            #expect(
+                withConsent.text.contains("with the survivor&#39;s consent") || withConsent.text.contains("with the survivor's consent"))
+            #expect(try await f.store.backlog().pending == pendingBefore)  // nobody alerted for a consented referral
+
+            _ = try await client.post(path + "/consent", cookie: cookie, [("csrf", csrf), ("agency", "idva"), ("state", "withdrawn")])
+            #expect(try await client.post(path + "/referral/idva", cookie: cookie, [("csrf", csrf)]).status == .forbidden)
+
+            let overridden = try await client.post(
+                path + "/referral/police", cookie: cookie,
+                [("csrf", csrf), ("override", "yes"), ("note", "he is outside with a knife")])
+            #expect(overridden.status == .ok && overridden.text.contains("WITHOUT consent"))
+        }
+        let alerts = try await f.store.alertStatuses(caseID: receipt.caseID)
+        #expect(alerts.contains { $0.kind == "consent_override" })
+        #expect(try await f.store.backlog().pending == pendingBefore + 1)
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID).filter { $0.action == "case.referral_export" }
+        #expect(audit.map(\.detail) == ["idva with consent", "police WITHOUT consent: immediate risk"])
+        #expect(f.http.databaseBytes().range(of: Data("outside with a knife".utf8)) == nil)
+        _ = dee
+    }
 }

@@ -25,6 +25,7 @@ public struct AlertComposer: Sendable {
         case .newCase: headline = "New \(alert.priority.rawValue) case"
         case .newMessage: headline = "New message on case"
         case .escalation: headline = "ESCALATION level \(alert.escalationLevel): case not acknowledged"
+        case .consentOverride: headline = "Referral made WITHOUT CONSENT (immediate risk of harm): review"
         }
         let subject = "[Haven] \(headline) \(alert.reference.value) - acknowledge by \(deadline)"
         let body = """

@@ -96,6 +96,33 @@ enum ConsolePages {
         <button type="submit">Save this assessment</button></form>
         {{/content}}{{/layout}}
         """,
+        "referral-blocked": """
+        {{<layout}}{{$content}}
+        <h1>No consent to share with {{agencyName}}</h1>
+        <p>The survivor has not agreed to share with {{agencyName}}. A referral without consent is allowed only if someone is at immediate risk of harm. It is recorded, and the duty managers are alerted.</p>
+        {{#asked}}<p class="error" role="alert">Give the reason: what is the immediate risk?</p>{{/asked}}
+        <form method="post" action="/console/cases/{{reference}}/referral/{{agency}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <p><input type="checkbox" id="override" name="override" value="yes"> <label for="override" class="inline-label">Someone is at immediate risk of harm</label></p>
+        <label for="override-reason">Reason (required, sealed)</label><textarea id="override-reason" name="note" rows="3"></textarea>
+        <button type="submit">Refer without consent</button></form>
+        <p><a href="/console/cases/{{reference}}">Back to the case</a></p>
+        {{/content}}{{/layout}}
+        """,
+        "referral": """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>{{title}} – case {{reference}}</title><link rel="stylesheet" href="/console/console.css"></head>
+        <body><main id="main">
+        <h1>Referral to {{agencyName}}: case {{reference}}</h1>
+        <p>Made {{basis}}. Prepared by {{preparedBy}}, {{preparedAt}} (UK time). Priority: {{priority}}. Risk: {{riskLevel}}.</p>
+        <h2>How contact is safe</h2>
+        <ul><li>Ways to contact: {{methods}}</li>{{#phone}}<li>Phone: {{phone}}</li>{{/phone}}<li>Safe times (UK time): {{safeTimes}}</li>
+        <li>Voicemail: {{#voicemail}}allowed{{/voicemail}}{{^voicemail}}NOT allowed{{/voicemail}}</li>{{^textAllowed}}<li>DO NOT TEXT</li>{{/textAllowed}}
+        <li>Female officer requested: {{#female}}yes{{/female}}{{^female}}no{{/female}}</li><li>Language and access: {{needs}}</li></ul>
+        <h2>What was reported</h2>
+        {{#reports}}<p class="message">{{message}}</p>{{#survivor}}<p>{{survivor}}</p>{{/survivor}}{{/reports}}
+        <p>Confidential. Handle under your information-sharing agreement; do not contact the survivor except as set out above.</p>
+        </main></body></html>
+        """,
         "login": """
         {{<layout}}{{$content}}
         <h1>Log in</h1>
@@ -173,6 +200,14 @@ enum ConsolePages {
         {{#risk}}<p id="risk-level">Latest: <span class="badge {{levelClass}}">{{level}}</span> ({{score}} yes of {{questions}}){{#judgement}}, professional judgement{{/judgement}} – {{at}} by {{who}}.{{#marac}} <strong>High risk: refer to MARAC.</strong>{{/marac}} {{versions}} version(s) kept.</p>{{/risk}}
         {{^risk}}<p id="risk-level">No risk checklist yet.</p>{{/risk}}
         <p><a href="/console/cases/{{reference}}/risk">Complete the risk checklist</a></p>
+        <h2>Consent to share and referrals</h2>
+        <table><thead><tr><th scope="col">Agency</th><th scope="col">Consent</th><th scope="col">Referral</th></tr></thead><tbody>
+        {{#consents}}<tr><td>{{name}}</td><td>{{state}}</td><td><form method="post" action="/console/cases/{{reference}}/referral/{{agency}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Prepare referral</button></form></td></tr>
+        {{/consents}}</tbody></table>
+        <form method="post" action="/console/cases/{{reference}}/consent"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="consent-agency">Agency</label><select id="consent-agency" name="agency">{{#consents}}<option value="{{agency}}">{{name}}</option>{{/consents}}</select>
+        <label for="consent-state">The survivor</label><select id="consent-state" name="state"><option value="given">agrees to share</option><option value="refused">does not agree</option><option value="withdrawn">withdrew consent</option></select>
+        <button type="submit">Record consent</button></form>
         <h2>Contact and notes</h2>
         {{#hasEvents}}<ol class="events">{{#events}}<li><strong>{{at}}</strong> {{who}}: {{what}}{{#flags}} <span class="warn">against preferences: {{flags}}</span>{{/flags}}{{#note}}<div class="message">{{note}}</div>{{/note}}</li>
         {{/events}}</ol>{{/hasEvents}}{{^hasEvents}}<p>Nothing recorded yet.</p>{{/hasEvents}}

@@ -81,6 +81,7 @@ extension ConsoleRoutes {
             }
             let events = try await gateway.store.caseEvents(caseID: summary.id)
             let assessments = try await gateway.store.riskAssessments(caseID: summary.id)
+            context["consents"] = Self.consentView(try await gateway.store.consents(caseID: summary.id))
             if let latest = assessments.last {
                 context["risk"] =
                     [

@@ -51,6 +51,7 @@ struct ConsoleRoutes {
         addWork(to: router)
         addReports(to: router)
         addRisk(to: router)
+        addReferrals(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
             await withStaff(request, form: true) { staff, _, _ in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)

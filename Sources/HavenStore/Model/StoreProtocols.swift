@@ -86,6 +86,15 @@ public protocol CaseWork: Sendable {
     func recordRiskAssessment(_ assessment: StoredRiskAssessment, caseID: Int64) async throws
     /// Every version, oldest first, answers opened.
     func riskAssessments(caseID: Int64) async throws -> [StoredRiskAssessment]
+    /// Records the survivor's consent (or refusal, or withdrawal) to share with one agency.
+    func recordConsent(_ consent: ConsentRecord, caseID: Int64) async throws
+    /// Every consent record, oldest first (the last per agency is the one in force).
+    func consents(caseID: Int64) async throws -> [ConsentRecord]
+    /// Records a referral export; without consent (`reason` given) it alerts `supervisors` too.
+    func recordReferral(
+        caseID: Int64, agency: String, officerID: Int64, overrideReason: String?, supervisors: [Int64], routing: AlertRouting,
+        at: Date
+    ) async throws
     /// Changes the priority and, when not yet acknowledged, the acknowledgement deadline.
     func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws
 }

@@ -79,6 +79,8 @@ public enum AlertKind: String, Sendable, Codable {
     case newCase = "new_case"
     case newMessage = "new_message"
     case escalation
+    /// A referral made without consent because of an immediate risk of harm: supervisors are told.
+    case consentOverride = "consent_override"
 }
 
 /// How an alert travels.
@@ -185,6 +187,21 @@ public struct StoredRiskAssessment: Sendable, Equatable {
         self.assessment = assessment
         self.score = score
         self.level = level
+    }
+}
+
+/// Consent to share with one agency, as last recorded.
+public struct ConsentRecord: Sendable, Equatable {
+    public var agency: String
+    public var state: String
+    public var officerID: Int64
+    public var at: Date
+
+    public init(agency: String, state: String, officerID: Int64, at: Date) {
+        self.agency = agency
+        self.state = state
+        self.officerID = officerID
+        self.at = at
     }
 }
 

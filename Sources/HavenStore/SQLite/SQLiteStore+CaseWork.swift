@@ -167,3 +167,54 @@ extension SQLiteStore {
         }
     }
 }
+
+/// Consent per agency and the referrals made; a referral without consent alerts supervisors.
+extension SQLiteStore {
+    public func recordConsent(_ consent: ConsentRecord, caseID: Int64) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO consents (case_id, agency, state, officer_id, at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [caseID, consent.agency, consent.state, consent.officerID, Self.time(consent.at)])
+            try Self.audit(
+                actor: "officer:\(consent.officerID)", action: "case.consent", caseID: caseID,
+                detail: "\(consent.agency) \(consent.state)", at: consent.at, db: db)
+        }
+    }
+
+    public func consents(caseID: Int64) async throws -> [ConsentRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM consents WHERE case_id = ? ORDER BY at, id", arguments: [caseID]).map {
+                ConsentRecord(agency: $0["agency"], state: $0["state"], officerID: $0["officer_id"], at: Self.date($0["at"] as Double))
+            }
+        }
+    }
+
+    public func recordReferral(
+        caseID: Int64, agency: String, officerID: Int64, overrideReason: String?, supervisors: [Int64], routing: AlertRouting,
+        at date: Date
+    ) async throws {
+        let uid = UUID().uuidString
+        let sealed = try overrideReason.map { try sealer.seal($0, rowUID: uid) }
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO referrals (uid, case_id, agency, basis, officer_id, at, key_id, wrapped_key, sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    uid, caseID, agency, overrideReason == nil ? "consent" : "immediate_risk", officerID, Self.time(date),
+                    sealed?.keyID, sealed?.wrappedKey, sealed?.ciphertext,
+                ])
+            let referralID = db.lastInsertedRowID
+            if overrideReason != nil, !supervisors.isEmpty {
+                try Self.queueAlerts(
+                    caseID: caseID, kind: .consentOverride, officerIDs: supervisors, level: 0,
+                    reason: "referral to \(agency) made without consent by officer \(officerID); the reason is in the console",
+                    keyBase: "referral.\(referralID)", routing: routing, at: date, db: db)
+            }
+            try Self.audit(
+                actor: "officer:\(officerID)", action: "case.referral_export", caseID: caseID,
+                detail: "\(agency) \(overrideReason == nil ? "with consent" : "WITHOUT consent: immediate risk")", at: date, db: db)
+        }
+    }
+}

@@ -149,6 +149,7 @@ extension SQLiteStore {
         ("outbound_texts", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("case_events", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("risk_assessments", "id", "uid", "key_id", "wrapped_key", "sealed"),
+        ("referrals", "id", "uid", "key_id", "wrapped_key", "sealed"),
         ("staff_credentials", "officer_id", "totp_uid", "totp_key_id", "totp_wrapped_key", "totp_sealed"),
     ]
 
@@ -212,7 +213,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key, \(c.body) AS body
-                        FROM \(c.table)
+                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL
                         """)
                 while let row = try rows.next() {
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])

@@ -156,6 +156,33 @@ enum Schema {
                     CREATE INDEX risk_assessments_case ON risk_assessments(case_id, at);
                     """)
         }
+        // Consent to share, per agency (history kept), and referrals made (with or without consent).
+        migrator.registerMigration("v9-consent-referrals") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE consents (
+                        id INTEGER PRIMARY KEY,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        agency TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('given', 'refused', 'withdrawn')),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        at REAL NOT NULL
+                    );
+                    CREATE INDEX consents_case ON consents(case_id, agency, at);
+                    CREATE TABLE referrals (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        agency TEXT NOT NULL,
+                        basis TEXT NOT NULL CHECK (basis IN ('consent', 'immediate_risk')),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        at REAL NOT NULL,
+                        key_id TEXT,
+                        wrapped_key BLOB,
+                        sealed BLOB
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,110 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// Consent to share, per agency, and referral exports: allowed with the survivor's consent, or
+/// without it only for an immediate risk of harm, with a reason, and then supervisors are alerted.
+/// Every export is audited.
+extension ConsoleRoutes {
+    static let agencies: [(String, String)] = [
+        ("police", "Police"), ("social_services", "Children's or adult social care"), ("idva", "IDVA service"),
+        ("marac", "MARAC"), ("housing_options", "Local authority housing options"),
+    ]
+
+    func addReferrals(to router: Router<HavenRequestContext>) {
+        router.post("/console/cases/:reference/consent") { request, context in
+            await withStaff(request, form: true) { staff, _, fields in
+                await consent(context.parameters.get("reference") ?? "", staff: staff, fields: fields)
+            }
+        }
+        router.post("/console/cases/:reference/referral/:agency") { request, context in
+            await withStaff(request, form: true) { staff, csrf, fields in
+                await referral(
+                    context.parameters.get("reference") ?? "", agency: context.parameters.get("agency") ?? "", staff: staff,
+                    csrf: csrf, fields: fields)
+            }
+        }
+    }
+
+    /// The consent in force for each agency (the last one recorded), for the case page.
+    static func consentView(_ records: [ConsentRecord]) -> [[String: Any]] {
+        agencies.map { agency, name in
+            let current = records.last { $0.agency == agency }
+            return [
+                "agency": agency, "name": name, "state": current?.state ?? "not asked",
+                "given": current?.state == "given",
+            ]
+        }
+    }
+
+    private func consent(_ text: String, staff: Officer, fields: ReportFields) async -> Response {
+        do {
+            guard case .success(let summary) = try await workable(text, staff: staff) else {
+                return respondHTML(
+                    .forbidden, "message",
+                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can record consent."])
+            }
+            guard let agency = fields.first("agency"), Self.agencies.contains(where: { $0.0 == agency }),
+                let state = fields.first("state"), ["given", "refused", "withdrawn"].contains(state)
+            else {
+                return respondHTML(
+                    .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
+            }
+            try await gateway.store.recordConsent(
+                ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
+            return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
+        } catch {
+            return respondHTML(
+                .serviceUnavailable, "message", ["title": "Not recorded", "text": "The case store cannot be reached just now."])
+        }
+    }
+
+    private func referral(_ text: String, agency: String, staff: Officer, csrf: String, fields: ReportFields) async -> Response {
+        do {
+            guard case .success(let summary) = try await workable(text, staff: staff) else {
+                return respondHTML(
+                    .forbidden, "message",
+                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can refer this case."])
+            }
+            guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
+                return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
+            }
+            let consented = try await gateway.store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
+            var overrideReason: String?
+            if !consented {
+                let reason = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                guard fields.first("override") == "yes", !reason.isEmpty else {
+                    var context = staffContext(staff, csrf: csrf)
+                    context.merge([
+                        "title": "No consent", "reference": summary.reference.value, "agency": agency, "agencyName": agencyName,
+                        "asked": fields.first("override") == "yes",
+                    ]) { $1 }
+                    return respondHTML(.forbidden, "referral-blocked", context)
+                }
+                overrideReason = reason
+            }
+            guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+                return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
+            }
+            let supervisors = try await gateway.store.officers().filter { $0.active && ($0.role == .dutyManager || $0.role == .head) }
+            try await gateway.store.recordReferral(
+                caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
+                supervisors: supervisors.map(\.id), routing: gateway.routing, at: Date())
+            if overrideReason != nil { gateway.signal.wake() }
+            var context = view(content, showCodeWord: false, now: Date())
+            let risk = try await gateway.store.riskAssessments(caseID: summary.id).last
+            context.merge([
+                "title": "Referral to \(agencyName)", "agencyName": agencyName,
+                "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
+                "preparedBy": staff.name, "preparedAt": Date().formatted(Self.londonFormat),
+                "riskLevel": risk.map { "\($0.level.rawValue) (\($0.score) yes)" } ?? "no checklist completed",
+            ]) { $1 }
+            return respondHTML(.ok, "referral", context)
+        } catch {
+            gateway.logger.error("console: referral failed", metadata: ["error": "\(type(of: error))"])
+            return respondHTML(
+                .serviceUnavailable, "message", ["title": "Not prepared", "text": "The case store cannot be reached just now."])
+        }
+    }
+}
