@@ -237,13 +237,13 @@ struct ConsoleHTTPTests {
 
     @Test("an idle session ends: the next request goes back to the login page")
     func idleSessionExpires() async throws {
-        let f = try ConsoleFixture(idleTimeout: 1)
+        let f = try ConsoleFixture(idleTimeout: 5)
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let (login, _) = try await client.logIn(asha)
             let cookie = try #require(login)
             #expect(try await client.get("/console", cookie: cookie).status == .ok)
-            try await Task.sleep(for: .milliseconds(1_500))
+            try await Task.sleep(for: .milliseconds(6_000))
             let after = try await client.get("/console", cookie: cookie)
             #expect(after.status == .seeOther)
             #expect(after.headers[.location] == "/console/login")
@@ -538,5 +538,65 @@ struct ConsoleHTTPTests {
         #expect(audit.map(\.detail) == ["idva with consent", "police WITHOUT consent: immediate risk"])
         #expect(f.http.databaseBytes().range(of: Data("outside with a knife".utf8)) == nil)
         _ = dee
+    }
+
+    @Test("contractor and staff concerns: token-checked API and console form; a flagged noise complaint marks the tenancy")
+    func concerns() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let officerToken = OfficerToken.generate()
+        try await f.store.setTokenHash(OfficerToken.hash(officerToken), for: asha.officer.id)
+        let contractorToken = OfficerToken.generate()
+        _ = try await f.store.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
+        let body =
+            #"{"message":"Banging and screaming reported by the neighbour","triggers":["noise_complaint"],"survivor":{"tenancy_reference":"T-123 45"}}"#
+        try await f.http.test { client in
+            #expect(try await client.postJSON("/api/v1/concerns", body).status == .unauthorized)
+            #expect(
+                try await client.postJSON("/api/v1/concerns", body, headers: [.authorization: "Bearer hvt_wrong"]).status
+                    == .unauthorized)
+            let bad = try await client.postJSON(
+                "/api/v1/concerns", #"{"message":"x","triggers":["ufo"]}"#, headers: [.authorization: "Bearer \(contractorToken)"])
+            #expect(bad.status == .unprocessableContent)
+            let created = try await client.postJSON(
+                "/api/v1/concerns", body, headers: [.authorization: "Bearer \(contractorToken)", .init("Idempotency-Key")!: "c-1"])
+            #expect(created.status == .created)
+            let answer = try #require(created.json as? [String: Any])
+            #expect(answer["tenancy_flags"] as? [String] == ["noise_enforcement_review"])
+            let text = try #require(answer["reference"] as? String)
+            let reference = try #require(CaseReference(text))
+            let content = try #require(try await f.store.openCase(reference, actor: "test"))
+            #expect(content.summary.channel == .staff)
+            #expect(content.reports.first?.reporterType == .staff)
+            #expect(content.reports.first?.reporterContact?.name == "Acme Repairs")
+            #expect(content.reports.first?.reporterContact?.relationship == .contractor)
+            #expect(content.reports.first?.triggers == [.noiseComplaint])
+
+            // Housing management checks before any noise enforcement (officer token; spacing and case do not matter).
+            let flags = try await client.execute(
+                uri: "/api/v1/tenancies/t-12345/flags", method: .get, headers: [.authorization: "Bearer \(officerToken)"])
+            #expect((flags.json as? [String: [String]])?["flags"] == ["noise_enforcement_review"])
+            let contractorRead = try await client.execute(
+                uri: "/api/v1/tenancies/T-12345/flags", method: .get, headers: [.authorization: "Bearer \(contractorToken)"])
+            #expect(contractorRead.status == .unauthorized)
+            let other = try await client.execute(
+                uri: "/api/v1/tenancies/T-999/flags", method: .get, headers: [.authorization: "Bearer \(officerToken)"])
+            #expect((other.json as? [String: [String]])?["flags"] == [])
+
+            // The console form, for staff.
+            let cookie = try #require(try await client.logIn(asha).0)
+            let csrf = try #require(try await client.get("/console/concern", cookie: cookie).csrf)
+            let sent = try await client.post(
+                "/console/concern", cookie: cookie,
+                [
+                    ("csrf", csrf), ("triggers", "broken_internal_lock"), ("message", "Bathroom lock forced from outside"),
+                    ("survivor.postcode", "OX14 3AA"),
+                ])
+            #expect(sent.status == .ok && sent.text.contains("has been opened"))
+            let page = try await client.get("/console/cases/\(reference.value)", cookie: cookie)
+            #expect(
+                page.text.contains("no noise enforcement without review") && page.text.contains("Concern flags:</strong> noise complaint"))
+        }
+        #expect(f.http.databaseBytes().range(of: Data("T-123".utf8)) == nil)
     }
 }

@@ -37,7 +37,7 @@ public struct ReportFields: Sendable {
         "safety.methods", "safety.phone", "safety.email", "safety.safe_times", "safety.safe_days",
         "safety.safe_from", "safety.safe_to", "safety.voicemail", "safety.code_word",
         "safety.third_party_contact",
-        "female_officer", "language", "access_needs", "access_other", "consent_to_share",
+        "female_officer", "language", "access_needs", "access_other", "consent_to_share", "triggers",
     ]
 
     /// Fields a web form carries for presentation only; accepted and not stored.

@@ -13,6 +13,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public var accessNeeds: [AccessNeed]
     public var accessOther: String?
     public var consentToShare: Bool
+    /// Set on staff and contractor concerns: what they noticed (nil on other reports).
+    public var triggers: [ConcernTrigger]?
 
     public init(
         reporterType: ReporterType = .survivor,
@@ -25,7 +27,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         language: String? = nil,
         accessNeeds: [AccessNeed] = [],
         accessOther: String? = nil,
-        consentToShare: Bool = false
+        consentToShare: Bool = false,
+        triggers: [ConcernTrigger]? = nil
     ) {
         self.reporterType = reporterType
         self.immediateDanger = immediateDanger
@@ -38,6 +41,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         self.accessNeeds = accessNeeds
         self.accessOther = accessOther
         self.consentToShare = consentToShare
+        self.triggers = triggers
     }
 }
 

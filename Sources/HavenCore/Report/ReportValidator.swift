@@ -32,6 +32,7 @@ public struct ReportValidator: Sendable {
         )
         let safety = check.safety()
         let accessNeeds = check.choices("access_needs", AccessNeed.self)
+        let triggers = check.choices("triggers", ConcernTrigger.self)
 
         let submission = ReportSubmission(
             reporterType: reporter,
@@ -44,7 +45,8 @@ public struct ReportValidator: Sendable {
             language: check.text("language", limit: 50),
             accessNeeds: accessNeeds,
             accessOther: check.text("access_other", limit: 500),
-            consentToShare: check.flag("consent_to_share")
+            consentToShare: check.flag("consent_to_share"),
+            triggers: triggers.isEmpty ? nil : triggers
         )
         return check.problems.isEmpty ? .success(submission) : .failure(ValidationFailure(problems: check.problems))
     }

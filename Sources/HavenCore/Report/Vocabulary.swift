@@ -54,3 +54,13 @@ public enum SurvivorAwareness: String, Codable, Sendable, CaseIterable {
     case no
     case unknown
 }
+
+/// What staff or a contractor noticed that may mean domestic abuse (policies: repairs and noise
+/// complaints must notify housing management, never lead to enforcement without review).
+public enum ConcernTrigger: String, Codable, Sendable, CaseIterable {
+    case brokenInternalLock = "broken_internal_lock"
+    case holesInDoorsOrWalls = "holes_in_doors_or_walls"
+    case noiseComplaint = "noise_complaint"
+    case disclosureDuringRepair = "disclosure_during_repair"
+    case other
+}

@@ -49,7 +49,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         if path.hasPrefix("/sms/") { return "sms:" + path.dropFirst("/sms/".count).prefix(20) }
         guard request.method == .post else { return nil }
         switch path {
-        case "/api/v1/reports": return "api"
+        case "/api/v1/reports", "/api/v1/concerns": return "api"
         default: return webFormPaths.contains(path) ? "web" : nil
         }
     }

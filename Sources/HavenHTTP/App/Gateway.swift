@@ -95,6 +95,7 @@ public struct Gateway: Sendable {
         OpsRoutes(gateway: self).add(to: router)
         IntakeRoutes(gateway: self).add(to: router)
         CaseRoutes(gateway: self).add(to: router)
+        ConcernRoutes(gateway: self).add(to: router)
         SMSRoutes(gateway: self).add(to: router)
         TextRoutes(gateway: self).add(to: router)
         if let site { SiteRoutes(gateway: self, site: site).add(to: router) }

@@ -55,7 +55,7 @@ enum ConsolePages {
         <meta name="referrer" content="no-referrer"><title>{{title}} – Haven console</title>
         <link rel="stylesheet" href="/console/console.css"></head>
         <body>
-        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}<span>{{officer.name}} ({{role}})</span>
+        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><a href="/console/concern">Raise a concern</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}<span>{{officer.name}} ({{role}})</span>
         <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
         <main id="main">
         {{$content}}{{/content}}
@@ -122,6 +122,26 @@ enum ConsolePages {
         {{#reports}}<p class="message">{{message}}</p>{{#survivor}}<p>{{survivor}}</p>{{/survivor}}{{/reports}}
         <p>Confidential. Handle under your information-sharing agreement; do not contact the survivor except as set out above.</p>
         </main></body></html>
+        """,
+        "concern": """
+        {{<layout}}{{$content}}
+        <h1>Raise a concern</h1>
+        <p>Something you noticed on a visit or in a complaint that may be domestic abuse. It goes to a named officer; the tenant is not told who raised it.</p>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/concern"><input type="hidden" name="csrf" value="{{csrf}}">
+        <fieldset><legend>What did you notice?</legend>
+        <p><input type="checkbox" id="t-lock" name="triggers" value="broken_internal_lock"> <label class="inline-label" for="t-lock">Broken internal door locks</label></p>
+        <p><input type="checkbox" id="t-holes" name="triggers" value="holes_in_doors_or_walls"> <label class="inline-label" for="t-holes">Holes in doors or walls</label></p>
+        <p><input type="checkbox" id="t-noise" name="triggers" value="noise_complaint"> <label class="inline-label" for="t-noise">A noise complaint that may be abuse</label></p>
+        <p><input type="checkbox" id="t-disclosure" name="triggers" value="disclosure_during_repair"> <label class="inline-label" for="t-disclosure">A disclosure during a repair visit</label></p>
+        <p><input type="checkbox" id="t-other" name="triggers" value="other"> <label class="inline-label" for="t-other">Something else</label></p>
+        </fieldset>
+        <label for="concern-message">What happened (facts, as you saw or heard them)</label><textarea id="concern-message" name="message" rows="4"></textarea>
+        <label for="concern-tenancy">Tenancy reference</label><input type="text" id="concern-tenancy" name="survivor.tenancy_reference">
+        <label for="concern-address">Address</label><input type="text" id="concern-address" name="survivor.address">
+        <label for="concern-postcode">Postcode</label><input type="text" id="concern-postcode" name="survivor.postcode">
+        <button type="submit">Send the concern</button></form>
+        {{/content}}{{/layout}}
         """,
         "login": """
         {{<layout}}{{$content}}
@@ -246,7 +266,8 @@ enum ConsolePages {
         <label for="close-note">Note (sealed)</label><textarea id="close-note" name="note" rows="2"></textarea>
         <button type="submit">Close the case</button></form>{{/closed}}
         <h2>Reports</h2>
-        {{#reports}}<article><h3>Report {{number}}{{#danger}} – <span class="badge emergency">immediate danger</span>{{/danger}}</h3>
+        {{#noiseReview}}<p class="stop" id="noise-review">Tenancy marked: no noise enforcement without review</p>{{/noiseReview}}
+        {{#reports}}<article><h3>Report {{number}}{{#danger}} – <span class="badge emergency">immediate danger</span>{{/danger}}</h3>{{#triggers}}<p><strong>Concern flags:</strong> {{triggers}}</p>{{/triggers}}
         <p class="message">{{message}}</p>
         {{#survivor}}<p>{{survivor}}</p>{{/survivor}}{{#reporterContact}}<p>Reporter: {{reporterContact}}</p>{{/reporterContact}}</article>
         {{/reports}}

@@ -81,6 +81,10 @@ extension ConsoleRoutes {
             }
             let events = try await gateway.store.caseEvents(caseID: summary.id)
             let assessments = try await gateway.store.riskAssessments(caseID: summary.id)
+            let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
+            var tenancyFlags: [String] = []
+            for tenancy in tenancies.sorted() { tenancyFlags += try await gateway.store.tenancyFlags(reference: tenancy) }
+            context["noiseReview"] = tenancyFlags.contains(ConcernRoutes.noiseReviewFlag)
             context["consents"] = Self.consentView(try await gateway.store.consents(caseID: summary.id))
             if let latest = assessments.last {
                 context["risk"] =
@@ -141,6 +145,9 @@ extension ConsoleRoutes {
                 report.survivor.tenancyReference.map { "tenancy \($0)" },
             ].compactMap { $0 }
             var item: [String: Any] = ["number": index + 1, "danger": report.immediateDanger, "message": report.message]
+            if let triggers = report.triggers, !triggers.isEmpty {
+                item["triggers"] = triggers.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
+            }
             if !survivor.isEmpty { item["survivor"] = survivor.joined(separator: ", ") }
             if let contact = report.reporterContact {
                 item["reporterContact"] = [contact.name, contact.relationship?.rawValue, contact.phone, contact.email]

@@ -52,6 +52,7 @@ struct ConsoleRoutes {
         addReports(to: router)
         addRisk(to: router)
         addReferrals(to: router)
+        addConcern(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
             await withStaff(request, form: true) { staff, _, _ in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)

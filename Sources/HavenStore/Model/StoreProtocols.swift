@@ -105,6 +105,17 @@ public protocol Reporting: Sendable {
     func escalationCount(from start: Date, to end: Date) async throws -> Int
 }
 
+/// Staff and contractor concerns: contractor API tokens and flags on tenancies.
+public protocol Concerns: Sendable {
+    /// Adds a contractor whose token hash is `tokenHash`; returns its id.
+    func addContractor(name: String, tokenHash: String) async throws -> Int64
+    /// The active contractor holding the token, as (id, name).
+    func contractor(tokenHash: String) async throws -> (id: Int64, name: String)?
+    /// Marks a tenancy (found again by a keyed hash of its reference); marking it twice is harmless.
+    func flagTenancy(reference: String, flag: String, caseID: Int64, at: Date) async throws
+    func tenancyFlags(reference: String) async throws -> [String]
+}
+
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
@@ -112,7 +123,7 @@ public protocol AuditTrail: Sendable {
 }
 
 /// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, CaseWork, Reporting, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
+public protocol HavenStore: CaseStore, CaseWork, Reporting, Concerns, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
     /// Cheap round trip for /healthz.
     func ping() async throws
 }

@@ -183,6 +183,27 @@ enum Schema {
                     );
                     """)
         }
+        // Contractors who raise concerns through the API (token hashes only), and tenancy flags found by
+        // a keyed hash of the tenancy reference (e.g. "no noise enforcement without review").
+        migrator.registerMigration("v10-concerns") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE contractors (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        active INTEGER NOT NULL DEFAULT 1,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE tenancy_flags (
+                        tenancy_hash TEXT NOT NULL,
+                        flag TEXT NOT NULL,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        at REAL NOT NULL,
+                        PRIMARY KEY (tenancy_hash, flag)
+                    );
+                    """)
+        }
         return migrator
     }
 

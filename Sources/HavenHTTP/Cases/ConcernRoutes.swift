@@ -1,0 +1,111 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// Staff and contractor concerns: `POST /api/v1/concerns` (a contractor's or officer's token) and
+/// the console's form. A concern is a report from staff with trigger flags; a noise complaint
+/// flagged this way marks the tenancy "no noise enforcement without review", which housing
+/// management checks with `GET /api/v1/tenancies/{reference}/flags`.
+struct ConcernRoutes {
+    let gateway: Gateway
+
+    static let noiseReviewFlag = "noise_enforcement_review"
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.post("/api/v1/concerns") { request, _ in await apiConcern(request) }
+        router.get("/api/v1/tenancies/:reference/flags") { request, context in
+            guard await CaseRoutes(gateway: gateway).authenticatedOfficer(request) != nil else {
+                return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
+            }
+            let reference = context.parameters.get("reference") ?? ""
+            guard !reference.isEmpty, reference.count <= 60 else { return JSONResponse.error(.notFound, "no_such_tenancy") }
+            do {
+                return JSONResponse.make(.ok, ["flags": try await gateway.store.tenancyFlags(reference: reference)])
+            } catch {
+                return JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"])
+            }
+        }
+    }
+
+    private func apiConcern(_ request: Request) async -> Response {
+        let token = request.headers[.authorization].flatMap { header -> String? in
+            guard header.lowercased().hasPrefix("bearer ") else { return nil }
+            return header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        }
+        guard let token, !token.isEmpty, token.count <= 200 else {
+            return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let reporter: (name: String, relationship: String)
+        if let contractor = try? await gateway.store.contractor(tokenHash: OfficerToken.hash(token)) {
+            reporter = (contractor.name, "contractor")
+        } else if let officer = try? await gateway.store.officer(tokenHash: OfficerToken.hash(token)) {
+            reporter = (officer.name, "professional")
+        } else {
+            return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let intake = IntakeRoutes(gateway: gateway)
+        switch await intake.readFields(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let fields):
+            switch await record(fields, headers: request.headers, reporterName: reporter.name, relationship: reporter.relationship) {
+            case .refused(let response): return response
+            case .recorded(let receipt, let flags):
+                return JSONResponse.make(.created, Created(reference: receipt.reference.value, tenancyFlags: flags))
+            }
+        }
+    }
+
+    struct Created: Encodable {
+        let reference: String
+        let tenancyFlags: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case reference
+            case tenancyFlags = "tenancy_flags"
+        }
+    }
+
+    enum Outcome {
+        case recorded(IntakeReceipt, [String])
+        case refused(Response)
+    }
+
+    /// Records a concern as a report from staff (channel `staff`) and sets any tenancy flag it calls for.
+    func record(
+        _ posted: ReportFields, headers: HTTPFields, reporterName: String, relationship: String,
+        problemsResponse: @escaping (ReportFields, [FieldProblem]) -> Response = { JSONResponse.problems($1) }
+    ) async -> Outcome {
+        var fields = ReportFields()
+        fields.problems = posted.problems
+        for (name, values) in posted.values where name != "reporter" && !name.hasPrefix("reporter_contact.") {
+            for value in values { fields.append(value, to: name) }
+        }
+        fields.append("staff", to: "reporter")
+        fields.append(reporterName, to: "reporter_contact.name")
+        fields.append(relationship, to: "reporter_contact.relationship")
+        for name in ["reporter_contact.phone", "reporter_contact.email", "reporter_contact.survivor_aware"] {
+            for value in posted.values[name] ?? [] { fields.append(value, to: name) }
+        }
+        let intake = IntakeRoutes(gateway: gateway)
+        switch await intake.accept(
+            fields, headers: headers, channel: .staff, idempotencyPrefix: "concern:", problemsResponse: problemsResponse)
+        {
+        case .refused(let response): return .refused(response)
+        case .recorded(let receipt, let submission, _):
+            var flags: [String] = []
+            if submission.triggers?.contains(.noiseComplaint) == true, let tenancy = submission.survivor.tenancyReference {
+                do {
+                    try await gateway.store.flagTenancy(
+                        reference: tenancy, flag: Self.noiseReviewFlag, caseID: receipt.caseID, at: Date())
+                    flags.append(Self.noiseReviewFlag)
+                } catch {
+                    // The concern is stored; the flag is not. A retry (same key) is a duplicate and sets it.
+                    gateway.logger.error("tenancy flag not set", metadata: ["case": "\(receipt.caseID)"])
+                    return .refused(JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"]))
+                }
+            }
+            return .recorded(receipt, flags)
+        }
+    }
+}
