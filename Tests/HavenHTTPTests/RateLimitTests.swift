@@ -36,6 +36,23 @@ struct RateLimitTests {
         #expect(try await f.reportCount() <= 50)
     }
 
+    /// Guessing passwords across many accounts from one place is slowed before any lockout.
+    @Test func consoleLoginsAreRateLimitedPerClient() async throws {
+        var limits = RateLimits()
+        limits.loginsPerMinute = 1
+        let f = try HTTPFixture { $0.rateLimiter = limits.limiter() }
+        try await f.test { client in
+            var statuses: [Int] = []
+            for i in 0..<8 {
+                let response = try await client.postForm(
+                    "/console/login", [("email", "user\(i)@landlord.example"), ("password", "guess"), ("code", "123456")])
+                statuses.append(response.status.code)
+            }
+            #expect(statuses.prefix(5).allSatisfy { $0 == 401 })
+            #expect(statuses.suffix(3).allSatisfy { $0 == 429 })
+        }
+    }
+
     @Test func forwardedForIsBelievedOnlyFromTrustedProxies() {
         let addresses = ClientAddress(trustedProxies: ["10.0.0.1", "10.0.0.2"])
         #expect(addresses.resolve(peer: "10.0.0.1", forwardedFor: "198.51.100.7, 10.0.0.2") == "198.51.100.7")

@@ -50,6 +50,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard request.method == .post else { return nil }
         switch path {
         case "/api/v1/reports", "/api/v1/concerns": return "api"
+        case "/console/login": return "login"
         default: return webFormPaths.contains(path) ? "web" : nil
         }
     }

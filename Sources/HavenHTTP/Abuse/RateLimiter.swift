@@ -105,6 +105,8 @@ public struct RateLimits: Sendable {
     public var smsPerSecond: Double = 50
     /// All clients together, per route class, per second (bursts of two seconds' worth).
     public var globalPerSecond: Double = 1000
+    /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
+    public var loginsPerMinute: Double = 10
 
     public init() {}
 
@@ -114,6 +116,9 @@ public struct RateLimits: Sendable {
             let rule = RateLimiter.Rule(burst: 10, perSecond: reportsPerMinute / 60)
             rules["api"] = rule
             rules["web"] = rule
+        }
+        if loginsPerMinute > 0 {
+            rules["login"] = RateLimiter.Rule(burst: 5, perSecond: loginsPerMinute / 60)
         }
         if smsPerSecond > 0 {
             for provider in ["twilio", "vonage", "messagebird", "plivo", "sinch", "modem"] {

@@ -104,6 +104,7 @@ public struct HavenConfig: Sendable {
         ("HAVEN_SMS_KEYWORDS_FEMALE", "extra words asking for a female officer"),
         ("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
         ("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", "reports per client per minute, JSON and web form (burst 10); 0 = off; default 30"),
+        ("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", "console login attempts per client per minute (burst 5); 0 = off; default 10"),
         ("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
         ("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
         ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
@@ -226,6 +227,7 @@ public struct HavenConfig: Sendable {
         }
         var limits = RateLimits()
         limits.reportsPerMinute = try rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)
+        limits.loginsPerMinute = try rate("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", 10)
         limits.smsPerSecond = try rate("HAVEN_RATE_LIMIT_SMS_PER_SECOND", 50)
         limits.globalPerSecond = try rate("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", 1000)
         rateLimits = limits
