@@ -599,4 +599,29 @@ struct ConsoleHTTPTests {
         }
         #expect(f.http.databaseBytes().range(of: Data("T-123".utf8)) == nil)
     }
+
+    @Test("supervisors filter the queue by officer, status, channel and priority")
+    func queueFilters() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let first = try await caseFor(f, safety: SafetyPreferences(), message: "first")
+        let ben = try await f.account("Ben")
+        let second = try await caseFor(f, safety: SafetyPreferences(), message: "second")
+        #expect(first.officerID == asha.officer.id && second.officerID == ben.officer.id)
+        _ = try await f.store.acknowledge(second.reference, by: ben.officer, at: Date())
+        let dee = try await f.account("Dee", role: .dutyManager)
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(dee).0)
+            func shown(_ query: String) async throws -> [Bool] {
+                let page = try await client.get("/console?\(query)", cookie: cookie).text
+                return [page.contains(first.reference.value), page.contains(second.reference.value)]
+            }
+            #expect(try await shown("") == [true, true])
+            #expect(try await shown("officer=\(ben.officer.id)") == [false, true])
+            #expect(try await shown("status=acknowledged") == [false, true])
+            #expect(try await shown("status=awaiting") == [true, false])
+            #expect(try await shown("channel=sms") == [false, false])
+            #expect(try await shown("channel=web&priority=standard") == [true, true])
+        }
+    }
 }

@@ -153,3 +153,7 @@ def test_duty_manager_reads_the_monthly_report_with_accessible_charts(console, b
     wait_for(browser, lambda d: "Monthly report" in d.page_source)
     assert len(browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")) == 3
     assert axe_violations(browser) == []
+    # The supervisor's queue, with its filters.
+    browser.get(console.url + "/console?status=awaiting")
+    assert browser.find_elements(By.ID, "f-officer")
+    assert axe_violations(browser) == []

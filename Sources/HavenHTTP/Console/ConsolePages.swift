@@ -183,6 +183,13 @@ enum ConsolePages {
         {{<layout}}{{$content}}
         <h1>{{heading}}</h1>
         {{#noCaseAccess}}<p>Your role (administrator) does not include reading cases.</p>{{/noCaseAccess}}
+        {{#supervisor}}<form method="get" action="/console" class="filters">
+        <label for="f-officer">Officer</label><select id="f-officer" name="officer"><option value="">all</option>{{#filterOfficers}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/filterOfficers}}</select>
+        <label for="f-area">Area</label><select id="f-area" name="area"><option value="">all</option>{{#filterAreas}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterAreas}}</select>
+        <label for="f-status">Status</label><select id="f-status" name="status"><option value="">all open</option>{{#filterStatuses}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterStatuses}}</select>
+        <label for="f-channel">Channel</label><select id="f-channel" name="channel"><option value="">all</option>{{#filterChannels}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterChannels}}</select>
+        <label for="f-priority">Priority</label><select id="f-priority" name="priority"><option value="">all</option>{{#filterPriorities}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterPriorities}}</select>
+        <button type="submit">Filter</button></form>{{/supervisor}}
         {{^noCaseAccess}}{{#hasCases}}
         <table><caption class="vh">Open cases, most urgent first</caption>
         <thead><tr><th scope="col">Case</th><th scope="col">Priority</th><th scope="col">Acknowledge by (UK time)</th><th scope="col">Status</th>{{#supervisor}}<th scope="col">Officer</th>{{/supervisor}}</tr></thead>

@@ -12,7 +12,29 @@ extension ConsoleRoutes {
         return style
     }()
 
-    func queue(_ staff: Officer, csrf: String) async -> Response {
+    /// What a supervisor narrows the queue to (an officer's own queue is already theirs).
+    struct QueueFilter {
+        var officer: Int64?
+        var area: String?
+        var status: String?
+        var channel: String?
+        var priority: String?
+
+        func keeps(_ summary: CaseSummary, now: Date) -> Bool {
+            if let officer, summary.officerID != officer { return false }
+            if let area, !area.isEmpty, summary.areaCode != area { return false }
+            if let channel, !channel.isEmpty, summary.channel.rawValue != channel { return false }
+            if let priority, !priority.isEmpty, summary.priority.rawValue != priority { return false }
+            switch status {
+            case "awaiting": return summary.acknowledgedAt == nil
+            case "overdue": return summary.acknowledgedAt == nil && summary.acknowledgeBy < now
+            case "acknowledged": return summary.acknowledgedAt != nil
+            default: return true
+            }
+        }
+    }
+
+    func queue(_ staff: Officer, csrf: String, filter: QueueFilter = QueueFilter()) async -> Response {
         var context = staffContext(staff, csrf: csrf)
         let access = Self.reads(staff.role)
         context["title"] = "Cases"
@@ -23,9 +45,24 @@ extension ConsoleRoutes {
             return respond(.ok, "queue", context)
         }
         do {
-            let cases = try await gateway.store.openCases(officerID: access.all ? nil : staff.id)
-            let names = Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) })
             let now = Date()
+            let cases = try await gateway.store.openCases(officerID: access.all ? nil : staff.id).filter {
+                filter.keeps($0, now: now)
+            }
+            let staffList = try await gateway.store.officers()
+            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
+            if access.all {
+                context["filterOfficers"] = staffList.filter { $0.role != .admin }.map {
+                    ["id": $0.id, "name": $0.name, "selected": $0.id == filter.officer] as [String: Any]
+                }
+                func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
+                    values.map { ["value": $0, "selected": $0 == chosen] }
+                }
+                context["filterAreas"] = options(try await gateway.store.areas().map(\.code), filter.area)
+                context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
+                context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
+                context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
+            }
             // Overdue first, then by deadline (the store already orders by deadline).
             let ordered =
                 cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }

@@ -37,7 +37,18 @@ struct ConsoleRoutes {
                 return response
             }
         }
-        router.get("/console") { request, _ in await withStaff(request) { staff, csrf, _ in await queue(staff, csrf: csrf) } }
+        router.get("/console") { request, _ in
+            await withStaff(request) { staff, csrf, _ in
+                let query = request.uri.queryParameters
+                var filter = QueueFilter()
+                if let text = query.get("officer") { filter.officer = Int64(text) }
+                if let text = query.get("area") { filter.area = String(text) }
+                if let text = query.get("status") { filter.status = String(text) }
+                if let text = query.get("channel") { filter.channel = String(text) }
+                if let text = query.get("priority") { filter.priority = String(text) }
+                return await queue(staff, csrf: csrf, filter: filter)
+            }
+        }
         router.get("/console/cases/:reference") { request, context in
             await withStaff(request) { staff, csrf, _ in
                 await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: false)
