@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SMSAdapters
 import Synchronization
 
 /// A proof-of-work challenge for the website's forms, switched on under a sustained flood.
@@ -89,7 +90,7 @@ public final class ProofOfWork: Sendable {
         let parts = challenge.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "v1", let issued = Double(parts[1]) else { return .challenge }
         let body = parts[0...2].joined(separator: ".")
-        guard constantTimeEqual(mac(body), String(parts[3])) else { return .challenge }
+        guard constantTimeEquals(mac(body), String(parts[3])) else { return .challenge }
         let age = now - issued
         guard age >= -5, age <= seconds(settings.lifetime) else { return .challenge }
         let worked = nonce.map { $0.utf8.count <= 40 && Self.leadingZeroBits(challenge + ":" + $0) >= settings.difficulty } ?? false
@@ -120,12 +121,5 @@ public final class ProofOfWork: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(16)).map {
             String(format: "%02x", $0)
         }.joined()
-    }
-
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -80,15 +80,18 @@ public struct Gateway: Sendable {
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         if let rateLimiter {
             let metrics = self.metrics
-            let site = self.site
-            var formPaths: Set<String> = []
-            for locale in site?.languages ?? [] {
-                for page in SitePage.allCases where page.form != nil { formPaths.insert(site!.path(page, locale: locale)) }
+            // The form addresses, and the page a limited form post gets, rendered once (not per refusal).
+            var refusals: [String: String] = [:]
+            if let site {
+                for locale in site.languages {
+                    let html = site.renderProblem(locale: locale)
+                    for page in SitePage.allCases where page.form != nil { refusals[site.path(page, locale: locale)] = html }
+                }
             }
             router.middlewares.add(
                 RateLimitMiddleware(
-                    limiter: rateLimiter, addresses: clientAddress, webFormPaths: formPaths,
-                    webRefusal: { path in site.flatMap { $0.page(at: path) }.map { site!.renderProblem(locale: $0.locale) } },
+                    limiter: rateLimiter, addresses: clientAddress, webFormPaths: Set(refusals.keys),
+                    webRefusal: { [refusals] path in refusals[path] },
                     proofOfWork: proofOfWork
                 ) { metrics.rateLimited(routeClass: $0) })
         }

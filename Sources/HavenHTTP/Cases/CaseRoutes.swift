@@ -56,9 +56,14 @@ struct CaseRoutes {
     }
 
     func authenticatedOfficer(_ request: Request) async -> Officer? {
+        guard let token = Self.bearerToken(request) else { return nil }
+        return try? await gateway.store.officer(tokenHash: OfficerToken.hash(token))
+    }
+
+    /// The token of an `Authorization: Bearer …` header, if it is plausibly one.
+    static func bearerToken(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.count <= 200 else { return nil }
-        return try? await gateway.store.officer(tokenHash: OfficerToken.hash(token))
+        return token.isEmpty || token.count > 200 ? nil : token
     }
 }

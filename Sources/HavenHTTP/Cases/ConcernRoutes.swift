@@ -29,11 +29,7 @@ struct ConcernRoutes {
     }
 
     private func apiConcern(_ request: Request) async -> Response {
-        let token = request.headers[.authorization].flatMap { header -> String? in
-            guard header.lowercased().hasPrefix("bearer ") else { return nil }
-            return header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        }
-        guard let token, !token.isEmpty, token.count <= 200 else {
+        guard let token = CaseRoutes.bearerToken(request) else {
             return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         let reporter: (name: String, relationship: String)

@@ -42,7 +42,7 @@ extension ConsoleRoutes {
         context["supervisor"] = access.all
         guard access.any else {
             context["noCaseAccess"] = true
-            return respond(.ok, "queue", context)
+            return respondHTML(.ok, "queue", context)
         }
         do {
             let now = Date()
@@ -79,7 +79,7 @@ extension ConsoleRoutes {
                 ]
             }
             context["hasCases"] = !ordered.isEmpty
-            return respond(.ok, "queue", context)
+            return respondHTML(.ok, "queue", context)
         } catch {
             return unavailable(error)
         }
@@ -95,7 +95,7 @@ extension ConsoleRoutes {
                 try await gateway.store.audit(
                     actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
                     detail: "role \(staff.role.rawValue)", at: Date())
-                return respond(
+                return respondHTML(
                     .forbidden, "message",
                     ["title": "Not your case", "text": "This case is assigned to someone else. Ask the duty manager if you need it."]
                         .merging(staffContext(staff, csrf: csrf)) { $1 })
@@ -138,7 +138,7 @@ extension ConsoleRoutes {
             context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
                 ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
             }
-            return respond(.ok, "case", context)
+            return respondHTML(.ok, "case", context)
         } catch {
             return unavailable(error)
         }
@@ -247,7 +247,7 @@ extension ConsoleRoutes {
                 return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
             case .notFound: return notFound()
             case .notYourCase:
-                return respond(
+                return respondHTML(
                     .forbidden, "message",
                     ["title": "Not your case", "text": "Only the assigned officer or a duty manager can acknowledge this case."])
             }
@@ -256,20 +256,13 @@ extension ConsoleRoutes {
         }
     }
 
-    private func respond(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
-            body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
-    }
-
     private func notFound() -> Response {
-        respond(.notFound, "message", ["title": "No such case", "text": "There is no case with that reference."])
+        respondHTML(.notFound, "message", ["title": "No such case", "text": "There is no case with that reference."])
     }
 
     private func unavailable(_ error: any Error) -> Response {
         gateway.logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
-        return respond(
+        return respondHTML(
             .serviceUnavailable, "message",
             ["title": "Unavailable", "text": "The case store cannot be reached just now. Try again in a minute."])
     }

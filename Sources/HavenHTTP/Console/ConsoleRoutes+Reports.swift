@@ -69,11 +69,4 @@ extension ConsoleRoutes {
             return respondHTML(.serviceUnavailable, "message", ["title": "Unavailable", "text": "The figures cannot be read just now."])
         }
     }
-
-    func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
-            body: .init(byteBuffer: .init(string: ConsolePages.render(template, context))))
-    }
 }

@@ -151,14 +151,4 @@ extension ConsoleRoutes {
         if outcome == "voicemail", !safety.voicemailAllowed { flags.append("voicemail was not allowed") }
         return flags
     }
-
-    private func message(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
-            body: .init(
-                byteBuffer: .init(
-                    string: ConsolePages.render("message", ["title": title, "text": text, "link": "/console", "linkText": "Back to cases"]))
-            ))
-    }
 }

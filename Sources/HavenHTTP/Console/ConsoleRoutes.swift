@@ -3,6 +3,7 @@ import HavenCore
 import HavenStore
 import Hummingbird
 import NIOCore
+import SMSAdapters
 
 /// The officers' console under `/console`: login (password + TOTP), enrolment, the case queue,
 /// the case page (safety first), acknowledgement. Every read of case content is audited; an
@@ -22,7 +23,7 @@ struct ConsoleRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: ConsolePages.stylesheet)))
         }
         router.get("/console/login") { request, _ in
-            page(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
+            respondHTML(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
         }
         router.post("/console/login") { request, _ in await logIn(request) }
         router.get("/console/enrol/:token") { _, context in await enrolForm(token: context.parameters.get("token") ?? "") }
@@ -88,11 +89,11 @@ struct ConsoleRoutes {
         if form {
             guard request.headers[.init("Sec-Fetch-Site")!].map({ $0 == "same-origin" || $0 == "none" }) ?? true,
                 let read = await Self.formFields(request), let offered = read.values["csrf"]?.first,
-                Self.constantTimeEqual(offered, csrf)
+                constantTimeEquals(offered, csrf)
             else {
                 try? await gateway.store.audit(
                     actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
-                return page(
+                return respondHTML(
                     .forbidden, "message",
                     ["title": "Refused", "text": "This form was not sent from the console page. Go back, reload and try again."])
             }
@@ -124,16 +125,10 @@ struct ConsoleRoutes {
         return try? BodyDecoding.fields(form: Array(buffer.readableBytesView))
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
     // MARK: Login and enrolment
 
     private func logIn(_ request: Request) async -> Response {
-        guard let fields = await Self.formFields(request) else { return page(.badRequest, "login", ["title": "Log in"]) }
+        guard let fields = await Self.formFields(request) else { return respondHTML(.badRequest, "login", ["title": "Log in"]) }
         let email = fields.first("email") ?? ""
         let outcome: StaffLogin.Outcome
         do {
@@ -141,26 +136,27 @@ struct ConsoleRoutes {
                 email: email, password: fields.values["password"]?.first ?? "", code: fields.first("code") ?? "")
         } catch {
             gateway.logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
-            return page(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
+            return respondHTML(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
         }
         switch outcome {
         case .success(let officer):
             guard let (cookie, _) = try? await login.openSession(for: officer) else {
-                return page(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
+                return respondHTML(
+                    .serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
             }
             gateway.logger.info("console login", metadata: ["officer": "\(officer.id)"])
             var response = redirect(Self.safeNext(fields.first("next")))
             response.headers[.setCookie] = "\(Self.cookieName)=\(cookie); Path=/console; HttpOnly; Secure; SameSite=Strict"
             return response
         case .refused:
-            return page(
+            return respondHTML(
                 .unauthorized, "login",
                 [
                     "title": "Log in", "email": email, "next": Self.safeNext(fields.first("next")),
                     "error": "That email, password and code do not match.",
                 ])
         case .locked:
-            return page(
+            return respondHTML(
                 .tooManyRequests, "login",
                 [
                     "title": "Log in", "email": email,
@@ -173,7 +169,7 @@ struct ConsoleRoutes {
         guard let officerID = try? await gateway.store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
             let officer = try? await gateway.store.officer(id: officerID)
         else {
-            return page(
+            return respondHTML(
                 .notFound, "message",
                 [
                     "title": "Link not valid",
@@ -187,7 +183,7 @@ struct ConsoleRoutes {
             "minimum": login.settings.minimumPasswordLength,
         ]
         if let error { context["error"] = error }
-        return page(error == nil ? .ok : .unprocessableContent, "enrol", context)
+        return respondHTML(error == nil ? .ok : .unprocessableContent, "enrol", context)
     }
 
     private func enrol(_ request: Request, token: String) async -> Response {
@@ -199,7 +195,7 @@ struct ConsoleRoutes {
                 confirmation: fields.values["confirmation"]?.first ?? "", secret: secret, code: fields.first("code") ?? "")) ?? .invalidLink
         switch outcome {
         case .enrolled:
-            return page(
+            return respondHTML(
                 .ok, "message",
                 [
                     "title": "Your login is ready", "text": "Log in with your email, your password and a code from your app.",
@@ -219,11 +215,17 @@ struct ConsoleRoutes {
 
     // MARK: Pages
 
-    private func page(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
+    /// Every console page goes out through here: HTML with the console's CSP.
+    func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
         Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
             body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
+    }
+
+    /// A short titled message with a way back.
+    func message(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
+        respondHTML(status, "message", ["title": title, "text": text, "link": "/console", "linkText": "Back to cases"])
     }
 
     private func redirect(_ location: String) -> Response {

@@ -80,7 +80,7 @@ public struct StaffLogin: Sendable {
 
     /// A one-time link for `officerID` to set a password and TOTP; only its hash is stored.
     public func issueEnrolment(officerID: Int64, publicURL: String, now: Date = Date()) async throws -> String {
-        let token = Self.randomToken()
+        let token = OfficerToken.random()
         try await store.createEnrolment(
             officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(settings.enrolmentLifetime))
         return publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/console/enrol/" + token
@@ -129,8 +129,8 @@ public struct StaffLogin: Sendable {
 
     /// Opens a session: the cookie value (only its hash is stored) and its CSRF token.
     public func openSession(for officer: Officer, now: Date = Date()) async throws -> (cookie: String, csrf: String) {
-        let cookie = Self.randomToken()
-        let csrf = Self.randomToken()
+        let cookie = OfficerToken.random()
+        let csrf = OfficerToken.random()
         try await store.createSession(idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, now: now)
         return (cookie, csrf)
     }
@@ -153,14 +153,8 @@ public struct StaffLogin: Sendable {
         try await store.deleteSession(idHash: OfficerToken.hash(cookie))
     }
 
-    static func randomToken() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
     /// A bcrypt hash of nothing anyone knows, to spend equal time on unknown addresses.
-    static let decoyHash = Bcrypt.hash(randomToken(), cost: 12)
+    static let decoyHash = Bcrypt.hash(OfficerToken.random(), cost: 12)
 
     /// Runs blocking work (bcrypt) on NIO's thread pool, off the server's threads.
     static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
