@@ -104,7 +104,10 @@ let package = Package(
             name: "HavenTestSupport", path: "Tests/HavenTestSupport", exclude: ["smtp_sink.py"],
             swiftSettings: swiftSettings),
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HavenStoreTests", dependencies: ["HavenStore", "HavenCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HavenStoreTests",
+            dependencies: ["HavenStore", "HavenCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenAlertsTests",
             dependencies: ["HavenAlerts", "HavenStore", "HavenCore", "HavenTestSupport"],

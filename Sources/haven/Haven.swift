@@ -13,7 +13,8 @@ struct Haven: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
-            TextCommand.self, CaseCommand.self, ContractorCommand.self, ReportCommand.self, SiteCommand.self, Status.self, Backup.self,
+            TextCommand.self, CaseCommand.self, ContractorCommand.self, ReportCommand.self, RetentionCommand.self, SiteCommand.self,
+            Status.self, Backup.self,
             Restore.self,
             ShowConfig.self,
         ]

@@ -376,6 +376,43 @@ struct ConsoleHTTPTests {
         #expect(audit.contains("case.work_refused") && audit.contains("case.close") && audit.contains("case.reopen"))
     }
 
+    @Test("a closed case shows when it will be destroyed; only a duty manager places or releases a legal hold, with a reason")
+    func legalHold() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let receipt = try await caseFor(f, safety: SafetyPreferences())
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let ashas = try #require(try await client.logIn(asha).0)
+            let csrf = try #require(try await client.get(path, cookie: ashas).csrf)
+            _ = try await client.post(path + "/close", cookie: ashas, [("csrf", csrf), ("outcome", "no_further_contact")])
+            let closed = try await client.get(path, cookie: ashas).text
+            let year = LondonCalendar.calendar.component(.year, from: Date()) + 1
+            #expect(closed.contains("Kept until") && closed.contains("\(year)"))
+            #expect(!closed.contains("Place a legal hold"))
+            let refused = try await client.post(path + "/hold", cookie: ashas, [("csrf", csrf), ("note", "because")])
+            #expect(refused.status == .forbidden)
+
+            let dees = try #require(try await client.logIn(dee).0)
+            let deeCSRF = try #require(try await client.get(path, cookie: dees).csrf)
+            #expect(
+                try await client.post(path + "/hold", cookie: dees, [("csrf", deeCSRF), ("note", " ")]).status == .unprocessableContent)
+            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == false)
+            let placed = try await client.post(path + "/hold", cookie: dees, [("csrf", deeCSRF), ("note", "police request 2231")])
+            #expect(placed.status == .seeOther)
+            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == true)
+            let page = try await client.get(path, cookie: dees).text
+            #expect(page.contains("id=\"legal-hold\"") && page.contains("placed a legal hold") && page.contains("police request 2231"))
+            #expect(!page.contains("Kept until") && page.contains("Release the legal hold"))
+            #expect(try await client.post(path + "/release", cookie: dees, [("csrf", deeCSRF), ("note", "ended")]).status == .seeOther)
+            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == false)
+        }
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        #expect(audit.contains("case.hold.refused") && audit.contains("case.hold") && audit.contains("case.release"))
+        #expect(!(try await f.store.auditEntries(caseID: receipt.caseID)).contains { $0.detail.contains("2231") })
+    }
+
     @Test("the monthly report: supervisors get figures, charts and CSV from the real store; officers do not")
     func monthlyReport() async throws {
         let f = try ConsoleFixture()

@@ -13,6 +13,9 @@ public struct HavenMetrics: Sendable {
 
     public init(factory: any MetricsFactory) { self.factory = factory }
 
+    /// Metrics that go nowhere (one-off commands).
+    public static var discarded: HavenMetrics { HavenMetrics(factory: NOOPMetricsHandler.instance) }
+
     public func reportRecorded(channel: Channel, priority: Priority, outcome: String) {
         Counter(
             label: "haven_reports_total",
@@ -63,6 +66,11 @@ public struct HavenMetrics: Sendable {
 
     public func rateLimited(routeClass: String) {
         Counter(label: "haven_rate_limited_total", dimensions: [("route", routeClass)], factory: factory).increment()
+    }
+
+    public func retentionSweep(shredded: Int, failed: Bool) {
+        Counter(label: "haven_cases_shredded_total", factory: factory).increment(by: shredded)
+        Gauge(label: "haven_retention_last_sweep_ok", factory: factory).record(failed ? 0 : 1)
     }
 
     public func storeAvailable(_ available: Bool) {

@@ -41,6 +41,8 @@ public struct Gateway: Sendable {
     public var proofOfWork: ProofOfWork? = ProofOfWork()
     /// The officers' console (nil: no console routes).
     public var console: ConsoleSettings? = ConsoleSettings()
+    /// How long closed cases are kept (nil: for ever); the console shows it on closed cases.
+    public var retention: RetentionPolicy? = .default
     /// The risk checklist officers complete (default: the Dash RIC structure).
     public var riskChecklist: RiskChecklist = .dashRIC
     /// Alerts older than this make /healthz report the outbox as stuck.

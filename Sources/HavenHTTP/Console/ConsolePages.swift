@@ -259,13 +259,19 @@ enum ConsolePages {
         <label for="new-priority">Priority</label><select id="new-priority" name="priority">{{#priorities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/priorities}}</select>
         <label for="priority-reason">Reason (required, sealed)</label><textarea id="priority-reason" name="note" rows="2"></textarea>
         <button type="submit">Change priority</button></form>
-        {{#supervisor}}<h2>Reassign</h2>
+        {{#legalHold}}<p class="stop" id="legal-hold">Legal hold: kept past its retention period until a duty manager releases it.</p>{{/legalHold}}
+        {{#supervisor}}<h2>Legal hold</h2>
+        <form method="post" action="/console/cases/{{reference}}/{{#legalHold}}release{{/legalHold}}{{^legalHold}}hold{{/legalHold}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="hold-reason">Reason (required, sealed)</label><textarea id="hold-reason" name="note" rows="2"></textarea>
+        <button type="submit">{{#legalHold}}Release the legal hold{{/legalHold}}{{^legalHold}}Place a legal hold{{/legalHold}}</button></form>
+        <h2>Reassign</h2>
         <form method="post" action="/console/cases/{{reference}}/reassign"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="reassign-officer">To</label><select id="reassign-officer" name="officer">{{#staffList}}<option value="{{id}}">{{name}}{{#female}} (female){{/female}}</option>{{/staffList}}</select>
         {{#female}}<p><input type="checkbox" id="override" name="override" value="yes"> <label for="override" class="inline-label">Override the female officer request (the reason must say why)</label></p>{{/female}}
         <label for="reassign-reason">Reason (required, sealed)</label><textarea id="reassign-reason" name="note" rows="2"></textarea>
         <button type="submit">Reassign</button></form>{{/supervisor}}
         {{#closed}}<h2>Closed: {{closedOutcome}}</h2>
+        {{#retainUntil}}{{^legalHold}}<p id="retention">Kept until {{retainUntil}}, then destroyed (retention policy). A duty manager can place a legal hold.</p>{{/legalHold}}{{/retainUntil}}
         <form method="post" action="/console/cases/{{reference}}/reopen"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Reopen the case</button></form>{{/closed}}
         {{^closed}}<h2>Close the case</h2>
         <form method="post" action="/console/cases/{{reference}}/close"><input type="hidden" name="csrf" value="{{csrf}}">

@@ -212,6 +212,8 @@ extension ConsoleRoutes {
                 case .reassign:
                     what = "reassigned to \(event.outcome.flatMap(Int64.init).flatMap { names[$0] } ?? "another officer")"
                 case .priority: what = "changed the priority to \(event.outcome ?? "")"
+                case .hold: what = "placed a legal hold"
+                case .release: what = "released the legal hold"
                 }
                 var item: [String: Any] = [
                     "at": event.at.formatted(Self.londonFormat), "who": names[event.officerID] ?? "officer \(event.officerID)",
@@ -229,7 +231,14 @@ extension ConsoleRoutes {
             "closed": content.summary.status == "closed",
             "priorities": Priority.allCases.map { ["value": $0.rawValue, "selected": $0 == content.summary.priority] },
         ]
-        if let last = events.last(where: { $0.kind == .close }) { context["closedOutcome"] = last.outcome.flatMap { outcomes[$0] } ?? "" }
+        if let last = events.last(where: { $0.kind == .close }) {
+            context["closedOutcome"] = last.outcome.flatMap { outcomes[$0] } ?? ""
+            if content.summary.status == "closed", let retention = gateway.retention {
+                let until = retention.expiry(closedAt: last.at, outcome: last.outcome)
+                context["retainUntil"] = until.formatted(Date.FormatStyle(date: .long, time: .omitted, timeZone: LondonCalendar.timeZone))
+            }
+        }
+        context["legalHold"] = content.summary.legalHold
         // The page offers a text only when the server would send one now (it checks again on sending).
         switch ContactPolicy.mayText(profile: content.profile, message: "\u{2063}", now: now) {
         case .allowed where gateway.sms.outbound != nil: context["canText"] = true

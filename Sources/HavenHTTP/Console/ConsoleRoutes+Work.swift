@@ -20,7 +20,7 @@ extension ConsoleRoutes {
     ]
 
     func addWork(to router: Router<HavenRequestContext>) {
-        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority"] {
+        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release"] {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
                 await withStaff(request, form: true) { staff, csrf, fields in
                     await work(action, reference: context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
@@ -130,6 +130,20 @@ extension ConsoleRoutes {
                     caseID: summary.id, to: priority,
                     acknowledgeBy: gateway.triage.sla.acknowledgeBy(priority: priority, from: summary.openedAt),
                     event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
+            case "hold", "release":
+                // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
+                guard Self.reads(staff.role).all else {
+                    try await gateway.store.audit(
+                        actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
+                        detail: "role \(staff.role.rawValue)", at: now)
+                    return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
+                }
+                guard let reason = cleanNote else {
+                    return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
+                }
+                try await gateway.store.setLegalHold(
+                    caseID: summary.id, held: action == "hold",
+                    event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
             default:
                 return message(.notFound, "Unknown action", "")
             }

@@ -40,6 +40,8 @@ public struct HavenConfig: Sendable {
     /// A landlord's own risk checklist (JSON), instead of the Dash RIC structure.
     public var riskChecklistFile: String?
     public var trustedProxies: Set<String>
+    /// How long closed cases are kept, by outcome; nil: never shredded (HAVEN_RETENTION=off).
+    public var retention: RetentionPolicy?
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
     public var raw: [String: String]
 
@@ -113,6 +115,10 @@ public struct HavenConfig: Sendable {
         (
             "HAVEN_RISK_CHECKLIST",
             "JSON file with your own risk checklist (name, questions, medium_from, high_from); default: Dash RIC structure"
+        ),
+        (
+            "HAVEN_RETENTION",
+            "how long closed cases are kept by outcome, e.g. default=6y,no_further_contact=1y (the default); off = keep all"
         ),
         ("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
         ("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
@@ -243,6 +249,15 @@ public struct HavenConfig: Sendable {
         pow.difficulty = try integer("HAVEN_POW_DIFFICULTY", 14, 1...24)
         proofOfWork = pow
         riskChecklistFile = value("HAVEN_RISK_CHECKLIST")
+        if let text = value("HAVEN_RETENTION"), text.lowercased() == "off" {
+            retention = nil
+        } else {
+            do {
+                retention = try RetentionPolicy(parsing: value("HAVEN_RETENTION") ?? "")
+            } catch let problem as RetentionPolicy.Problem {
+                throw Problem(description: "HAVEN_RETENTION: \(problem.description)")
+            }
+        }
         trustedProxies = Set(
             (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty })

@@ -73,6 +73,7 @@ public struct HavenServer: Sendable {
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
+        gateway.retention = config.retention
         if let file = config.riskChecklistFile {
             let checklist: RiskChecklist
             do {
@@ -87,11 +88,11 @@ public struct HavenServer: Sendable {
         self.gateway = gateway
     }
 
-    /// The background services: alert delivery and SLA escalation.
+    /// The background services: alert delivery, SLA escalation and the daily retention sweep.
     public func services() -> [any Service] {
         var policy = DispatchPolicy()
         policy.maxAttempts = config.alertMaxAttempts
-        return [
+        var services: [any Service] = [
             AlertDispatcher(
                 outbox: store, email: email, webhook: webhook,
                 composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
@@ -100,6 +101,10 @@ public struct HavenServer: Sendable {
                 store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
                 metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
         ]
+        if let retention = config.retention {
+            services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
+        }
+        return services
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
@@ -120,6 +125,7 @@ public struct HavenServer: Sendable {
                     "database": "\(config.databasePath)",
                     "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : config.keyFile)",
                     "alerts": "\(destination)",
+                    "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
                     "website": "\(website)",
                 ])
         }

@@ -116,6 +116,21 @@ public protocol Concerns: Sendable {
     func tenancyFlags(reference: String) async throws -> [String]
 }
 
+/// Retention: shredding expired cases, legal holds, and clearing texts that never completed.
+public protocol Retention: Sendable {
+    /// Closed cases not under a legal hold that closed before `date`, oldest first.
+    func closedCases(closedBefore date: Date) async throws -> [ClosedCase]
+    /// Destroys the data keys of those cases still expired under `policy` (re-checked), then deletes
+    /// their rows, keeping their anonymous facts for the monthly report; each audited. Returns how many.
+    func shredCases(_ ids: [Int64], policy: RetentionPolicy, at now: Date) async throws -> Int
+    /// Finishes any shredding interrupted after the keys were destroyed; returns the cases deleted.
+    @discardableResult func purgeShredded() async throws -> Int
+    /// Deletes the parts of multi-part texts whose newest part arrived before `date`; returns parts deleted.
+    func purgeIncompleteParts(receivedBefore date: Date) async throws -> Int
+    /// Places (`held`) or releases a legal hold, recording `event` (its note is the reason).
+    func setLegalHold(caseID: Int64, held: Bool, event: CaseEvent) async throws
+}
+
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
@@ -123,7 +138,7 @@ public protocol AuditTrail: Sendable {
 }
 
 /// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, CaseWork, Reporting, Concerns, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
+public protocol HavenStore: CaseStore, CaseWork, Reporting, Retention, Concerns, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
     /// Cheap round trip for /healthz.
     func ping() async throws
 }

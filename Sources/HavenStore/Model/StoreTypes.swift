@@ -133,6 +133,34 @@ public struct CaseSummary: Sendable, Equatable {
     public var escalationLevel: Int
     public var femaleRequestUnmet: Bool
     public var reportCount: Int
+    /// A supervisor's legal hold: the case is kept past its retention period until released.
+    public var legalHold: Bool = false
+}
+
+/// A closed case as the retention sweep sees it: when and how it ended, nothing else.
+public struct ClosedCase: Sendable, Equatable {
+    public var id: Int64
+    public var closedAt: Date
+    public var outcome: String?
+
+    public init(id: Int64, closedAt: Date, outcome: String?) {
+        self.id = id
+        self.closedAt = closedAt
+        self.outcome = outcome
+    }
+}
+
+/// What one retention sweep did.
+public struct ShredReport: Sendable, Equatable {
+    /// Cases whose keys were destroyed and rows deleted.
+    public var cases: Int = 0
+    /// Parts of texts that never completed, deleted.
+    public var orphanParts: Int = 0
+
+    public init(cases: Int = 0, orphanParts: Int = 0) {
+        self.cases = cases
+        self.orphanParts = orphanParts
+    }
 }
 
 /// One thing done on a case by an officer.
@@ -145,6 +173,8 @@ public struct CaseEvent: Sendable, Equatable {
         case priority
         /// A text sent to the survivor (recorded by the text sender, listed with the events).
         case text
+        /// A supervisor's legal hold placed or released; the note, the reason.
+        case hold, release
     }
 
     public var kind: Kind

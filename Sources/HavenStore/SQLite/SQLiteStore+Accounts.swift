@@ -142,7 +142,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE c.status != 'closed' AND (? IS NULL OR c.officer_id = ?)
+                    FROM cases c WHERE c.status = 'open' AND (? IS NULL OR c.officer_id = ?)
                     ORDER BY c.acknowledge_by
                     """,
                 arguments: [officerID, officerID]

@@ -75,12 +75,12 @@ extension SQLiteStore {
         }
     }
 
-    private func sealedEvent(_ event: CaseEvent) throws -> (uid: String, sealed: Sealed?) {
+    func sealedEvent(_ event: CaseEvent) throws -> (uid: String, sealed: Sealed?) {
         let uid = UUID().uuidString
         return (uid, try event.note.map { try sealer.seal($0, rowUID: uid) })
     }
 
-    private static func insert(_ event: CaseEvent, sealed: (uid: String, sealed: Sealed?), caseID: Int64, db: Database) throws {
+    static func insert(_ event: CaseEvent, sealed: (uid: String, sealed: Sealed?), caseID: Int64, db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
@@ -93,7 +93,7 @@ extension SQLiteStore {
     }
 
     /// Who did what, with the method, outcome and any safety warnings; never the note.
-    private static func auditEvent(_ event: CaseEvent, caseID: Int64, db: Database) throws {
+    static func auditEvent(_ event: CaseEvent, caseID: Int64, db: Database) throws {
         let detail =
             [event.method, event.outcome].compactMap { $0 }.joined(separator: " ")
             + (event.flags.isEmpty ? "" : " [\(event.flags.joined(separator: "; "))]")

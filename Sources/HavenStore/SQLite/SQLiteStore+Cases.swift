@@ -10,7 +10,7 @@ extension SQLiteStore {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE reference = ?",
+                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE reference = ? AND status != 'shredded'",
                     arguments: [reference.value])
             else { return .notFound }
             let caseID: Int64 = row["id"]
@@ -93,7 +93,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE reference = ?
+                    FROM cases c WHERE reference = ? AND status != 'shredded'
                     """,
                 arguments: [reference.value]
             ).map(Self.summary(from:))
@@ -108,7 +108,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                        FROM cases c WHERE reference = ?
+                        FROM cases c WHERE reference = ? AND status != 'shredded'
                         """,
                     arguments: [reference.value])
             else { return nil }
@@ -164,7 +164,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                            \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ?
+                            \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ? AND \(c.keyID) != '\(Self.shreddedKeyID)'
                         """,
                     arguments: [sealer.keyRing.activeID])
                 for row in rows {
@@ -196,7 +196,7 @@ extension SQLiteStore {
             acknowledgedAt: date(row["acknowledged_at"] as Double?),
             escalationLevel: row["escalation_level"],
             femaleRequestUnmet: row["female_unmet"],
-            reportCount: row["report_count"])
+            reportCount: row["report_count"], legalHold: row["legal_hold"])
     }
 }
 
@@ -213,7 +213,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key, \(c.body) AS body
-                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL
+                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
                         """)
                 while let row = try rows.next() {
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
@@ -243,7 +243,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE id = ?
+                    FROM cases c WHERE id = ? AND status != 'shredded'
                     """,
                 arguments: [id]
             ).map(Self.summary(from:))

@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 
 /// The monthly report's inputs: columns kept in the clear for exactly this, no sealed content.
+/// Shredded cases still count: their facts were copied to `shredded_cases` before their rows went.
 extension SQLiteStore {
     public func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts] {
         try await read { db in
@@ -11,9 +12,14 @@ extension SQLiteStore {
                 sql: """
                     SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
                         first_contact_at, female_requested, female_unmet, outcome
-                    FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at
+                    FROM cases WHERE opened_at >= ? AND opened_at < ? AND status != 'shredded'
+                    UNION ALL
+                    SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
+                        first_contact_at, female_requested, female_unmet, outcome
+                    FROM shredded_cases WHERE opened_at >= ? AND opened_at < ?
+                    ORDER BY opened_at
                     """,
-                arguments: [Self.time(start), Self.time(end)]
+                arguments: [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]
             ).map { row in
                 CaseFacts(
                     priority: Priority(rawValue: row["priority"]) ?? .standard,
@@ -31,9 +37,13 @@ extension SQLiteStore {
         try await read { db in
             try Int.fetchOne(
                 db,
-                sql:
-                    "SELECT COUNT(DISTINCT case_id || ':' || escalation_level) FROM alerts WHERE kind = 'escalation' AND created_at >= ? AND created_at < ?",
-                arguments: [Self.time(start), Self.time(end)]) ?? 0
+                sql: """
+                    SELECT (SELECT COUNT(DISTINCT case_id || ':' || escalation_level) FROM alerts
+                            WHERE kind = 'escalation' AND created_at >= ? AND created_at < ?
+                                AND case_id NOT IN (SELECT id FROM cases WHERE status = 'shredded'))
+                        + (SELECT COUNT(*) FROM shredded_escalations WHERE at >= ? AND at < ?)
+                    """,
+                arguments: [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]) ?? 0
         }
     }
 }

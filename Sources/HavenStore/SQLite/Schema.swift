@@ -204,6 +204,54 @@ enum Schema {
                     );
                     """)
         }
+        // Retention: legal holds, holds in the timeline, and the anonymous facts of shredded cases that
+        // the monthly report still counts (no reference, no content, nothing that leads back to a person).
+        migrator.registerMigration("v11-retention") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX cases_closed ON cases(closed_at) WHERE status = 'closed';
+                    CREATE TABLE case_events_new (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        officer_id INTEGER NOT NULL REFERENCES officers(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('contact', 'note', 'close', 'reopen', 'reassign', 'priority',
+                            'hold', 'release')),
+                        at REAL NOT NULL,
+                        method TEXT,
+                        outcome TEXT,
+                        flags TEXT NOT NULL DEFAULT '',
+                        key_id TEXT,
+                        wrapped_key BLOB,
+                        sealed BLOB
+                    );
+                    INSERT INTO case_events_new SELECT * FROM case_events;
+                    DROP TABLE case_events;
+                    ALTER TABLE case_events_new RENAME TO case_events;
+                    CREATE INDEX case_events_case ON case_events(case_id, at);
+                    CREATE TABLE shredded_cases (
+                        id INTEGER PRIMARY KEY,
+                        priority TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        reporter_type TEXT NOT NULL,
+                        officer_id INTEGER,
+                        opened_at REAL NOT NULL,
+                        acknowledge_by REAL NOT NULL,
+                        acknowledged_at REAL,
+                        first_contact_at REAL,
+                        female_requested INTEGER NOT NULL,
+                        female_unmet INTEGER NOT NULL,
+                        outcome TEXT,
+                        shredded_at REAL NOT NULL
+                    );
+                    CREATE INDEX shredded_cases_opened ON shredded_cases(opened_at);
+                    CREATE TABLE shredded_escalations (
+                        id INTEGER PRIMARY KEY,
+                        at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -6,8 +6,8 @@ import HavenStore
 struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
-        abstract: "Read a case from the command line (audited), for landlords working without the console.",
-        subcommands: [Show.self]
+        abstract: "Read a case from the command line (audited), or place and release a legal hold.",
+        subcommands: [Show.self, Hold.self, Release.self]
     )
 
     struct Show: AsyncParsableCommand {
@@ -37,6 +37,42 @@ struct CaseCommand: AsyncParsableCommand {
                 reference: ref.value, status: content.summary.status, profile: content.profile, reports: content.reports,
                 decisions: content.decisions)
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Place a legal hold: the case is kept past its retention period until released.")
+        @OptionGroup var hold: HoldOptions
+        func run() async throws { try await hold.apply(held: true) }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a legal hold: the case is shredded at the next sweep if its period has passed.")
+        @OptionGroup var hold: HoldOptions
+        func run() async throws { try await hold.apply(held: false) }
+    }
+
+    struct HoldOptions: ParsableArguments {
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The case reference, e.g. HV-ABCD-EFGH.") var reference: String
+        @Option(help: "Id of the duty manager or head of service deciding (see `haven officer list`).") var officer: Int64
+        @Option(help: "Why (sealed with the case; e.g. the court or police request).") var reason: String
+
+        func apply(held: Bool) async throws {
+            guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
+            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { throw ValidationError("give a reason") }
+            let (_, _, store) = try options.openStore()
+            guard let who = try await store.officer(id: officer), who.role == .dutyManager || who.role == .head else {
+                throw ValidationError("officer \(officer) is not a duty manager or head of service")
+            }
+            guard let summary = try await store.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
+            try await store.setLegalHold(
+                caseID: summary.id, held: held,
+                event: CaseEvent(kind: held ? .hold : .release, officerID: who.id, at: Date(), note: trimmed))
+            print(held ? "legal hold placed on \(ref.value)" : "legal hold released on \(ref.value)")
         }
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Logging
+import ServiceLifecycle
+
+/// Once a day: crypto-shreds closed cases past their retention period (never open ones, never
+/// held ones), finishes any shredding a crash interrupted, and clears parts of texts that never
+/// completed. What it did goes to the log (counts only), the metrics and the audit log.
+public struct RetentionSweeper: Service {
+    let store: any Retention & AuditTrail
+    let policy: RetentionPolicy
+    let metrics: HavenMetrics
+    let interval: Duration
+    let logger: Logger
+    /// Parts of a long text whose other parts have not come in this long are deleted.
+    public static let incompletePartsKeptFor: TimeInterval = 7 * 86_400
+    /// Cases shredded per transaction, so intake never waits long for the writer.
+    static let batchSize = 50
+
+    public init(
+        store: any Retention & AuditTrail, policy: RetentionPolicy, metrics: HavenMetrics, interval: Duration = .seconds(86_400),
+        logger: Logger
+    ) {
+        self.store = store
+        self.policy = policy
+        self.metrics = metrics
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            // A minute after start, so a restart loop cannot hammer the store; then once per interval.
+            try? await Task.sleep(for: .seconds(60))
+            while !Task.isCancelled {
+                _ = try? await sweep(now: Date())
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One sweep at `now`; throws (after logging) when the store refused, so callers can say so.
+    @discardableResult
+    public func sweep(now: Date) async throws -> ShredReport {
+        do {
+            var report = ShredReport()
+            try await store.purgeShredded()
+            let candidates = try await store.closedCases(closedBefore: policy.keepsEverythingClosedAfter(now))
+            let expired = candidates.filter { policy.isExpired(closedAt: $0.closedAt, outcome: $0.outcome, now: now) }
+            for start in stride(from: 0, to: expired.count, by: Self.batchSize) {
+                let batch = expired[start..<min(start + Self.batchSize, expired.count)].map(\.id)
+                report.cases += try await store.shredCases(batch, policy: policy, at: now)
+            }
+            report.orphanParts = try await store.purgeIncompleteParts(
+                receivedBefore: now.addingTimeInterval(-Self.incompletePartsKeptFor))
+            try await store.audit(
+                actor: "retention", action: "retention.sweep", caseID: nil,
+                detail: "\(report.cases) cases shredded, \(report.orphanParts) incomplete text parts deleted; \(policy.summary)",
+                at: now)
+            metrics.retentionSweep(shredded: report.cases, failed: false)
+            logger.notice(
+                "retention sweep", metadata: ["shredded": "\(report.cases)", "incomplete_parts": "\(report.orphanParts)"])
+            return report
+        } catch {
+            metrics.retentionSweep(shredded: 0, failed: true)
+            logger.error("retention sweep failed; will try again next time", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+}
