@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMSAdaptersTests",
-            dependencies: ["SMSAdapters", "HavenCore"],
+            dependencies: ["SMSAdapters", "HavenCore", "HavenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite", "HavenCore"], swiftSettings: swiftSettings),

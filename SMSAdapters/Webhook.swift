@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenCore
 
 /// An SMS provider's webhook call as it reached Haven: what every signature check needs.
 public struct SMSWebhookRequest: Sendable {
@@ -58,9 +59,9 @@ public enum FormEncoding {
         }
     }
 
+    /// Decoded, or (for a broken escape or bytes that are not UTF-8) the text as sent with `+` as spaces.
     static func decode(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        PercentEncoding.decode(text) ?? String(text.map { $0 == "+" ? " " : $0 })
     }
 }
 
@@ -77,12 +78,7 @@ public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
 }
 
 enum Digest {
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
-    }
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.encode(digest) }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 }

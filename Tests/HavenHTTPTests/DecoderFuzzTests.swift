@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenTestSupport
 import Testing
 
 @testable import HavenHTTP
@@ -18,7 +19,7 @@ struct DecoderFuzzTests {
     ]
 
     @Test func randomAndMutatedBodiesNeverCrash() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator.fromEnvironment("decoders")
         let validator = ReportValidator()
         let interesting: [UInt8] = Array("{}[]\",:=&%+.\\0123456789abcXYZ nul truefalse\u{0}".utf8) + [0xC3, 0xA9, 0xFF, 0xE2, 0x80]
         var accepted = 0

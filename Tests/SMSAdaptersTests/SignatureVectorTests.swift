@@ -1,4 +1,5 @@
 import Foundation
+import HavenTestSupport
 import Testing
 
 @testable import SMSAdapters
@@ -312,7 +313,7 @@ struct RandomInputTests {
     /// Random bytes as bodies, random parameter sets, random and almost-right signatures, for every
     /// provider: no crash, and no request without the right secret's signature is accepted.
     @Test func randomRequestsAreRefusedByEveryProvider() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator.fromEnvironment("SMS adapters")
         func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) } }
         let alphabet = Array("abcdefXYZ0123456789+/=%&?._-é\"{}[]:, ")
         func word(_ n: Int) -> String { String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }) }
