@@ -52,8 +52,7 @@ public enum MessageBirdSignature {
         -> String
     {
         func encode(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            data.base64EncodedString().mapScalars { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 == "=" ? nil : $0 }
         }
         var claims: [String: Any] = [
             "iss": "MessageBird", "nbf": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970) + 60,
@@ -68,8 +67,8 @@ public enum MessageBirdSignature {
     }
 
     static func base64URL(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
+        var base64 = text.mapScalars { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 }
+        while base64.utf8.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
     }
 }

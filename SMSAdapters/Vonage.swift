@@ -10,7 +10,7 @@ public enum VonageSignature {
 
     public static func compute(params: [(String, String)], secret: String, method: Method) -> String {
         let base = params.filter { $0.0 != "sig" }.sorted { $0.0 < $1.0 }.map { key, value in
-            "&\(key)=" + value.replacingOccurrences(of: "&", with: "_").replacingOccurrences(of: "=", with: "_")
+            "&\(key)=" + value.mapScalars { $0 == "&" || $0 == "=" ? "_" : $0 }
         }.joined()
         let key = SymmetricKey(data: Data(secret.utf8))
         let data = Data(base.utf8)

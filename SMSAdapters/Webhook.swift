@@ -17,9 +17,14 @@ public struct SMSWebhookRequest: Sendable {
         self.body = body
     }
 
-    /// All values of a header, case-insensitively.
+    /// All values of a header, case-insensitively (header names are ASCII).
     public func header(_ name: String) -> [String] {
-        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+        headers.filter { Self.sameASCIIIgnoringCase($0.name, name) }.map(\.value)
+    }
+
+    static func sameASCIIIgnoringCase(_ a: String, _ b: String) -> Bool {
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
     }
 
     public var isForm: Bool {
@@ -61,7 +66,7 @@ public enum FormEncoding {
 
     /// Decoded, or (for a broken escape or bytes that are not UTF-8) the text as sent with `+` as spaces.
     static func decode(_ text: Substring) -> String {
-        PercentEncoding.decode(text) ?? String(text.map { $0 == "+" ? " " : $0 })
+        PercentEncoding.decode(text) ?? text.mapScalars { $0 == "+" ? " " : $0 }
     }
 }
 
@@ -81,4 +86,16 @@ enum Digest {
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.encode(digest) }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+}
+
+extension StringProtocol {
+    /// Scalar by scalar, each replaced or (nil) dropped: byte-exact replacements of ASCII characters
+    /// as the providers' own code does them, without Foundation's bridged string search.
+    func mapScalars(_ transform: (Unicode.Scalar) -> Unicode.Scalar?) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if let mapped = transform(scalar) { scalars.append(mapped) }
+        }
+        return String(scalars)
+    }
 }

@@ -252,6 +252,17 @@ enum Schema {
                     );
                     """)
         }
+        // Indexes on every child table's case: shredding deletes by case, and SQLite checks each
+        // deleted case's foreign keys against these tables.
+        migrator.registerMigration("v12-case-indexes") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS alerts_case ON alerts(case_id);
+                    CREATE INDEX IF NOT EXISTS outbound_texts_case ON outbound_texts(case_id);
+                    CREATE INDEX IF NOT EXISTS referrals_case ON referrals(case_id);
+                    CREATE INDEX IF NOT EXISTS tenancy_flags_case ON tenancy_flags(case_id);
+                    """)
+        }
         return migrator
     }
 
