@@ -413,6 +413,76 @@ struct ConsoleHTTPTests {
         #expect(!(try await f.store.auditEntries(caseID: receipt.caseID)).contains { $0.detail.contains("2231") })
     }
 
+    @Test("administrators add staff (with a set-up link that works), change roles, areas and rota, and save areas; nobody else can")
+    func staffAdministration() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let ada = try await f.account("Ada", role: .admin)
+        try await f.http.test { client in
+            for account in [asha, dee] {
+                let cookie = try #require(try await client.logIn(account).0)
+                #expect(try await client.get("/console/staff", cookie: cookie).status == .forbidden)
+                let csrf = try #require(try await client.get("/console", cookie: cookie).csrf)
+                let forged = try await client.post(
+                    "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Eve"), ("email", "eve@x.example"), ("role", "head")])
+                #expect(forged.status == .forbidden)
+            }
+            let cookie = try #require(try await client.logIn(ada).0)
+            let page = try await client.get("/console/staff", cookie: cookie)
+            #expect(page.status == .ok && page.text.contains("asha@landlord.example") && page.text.contains("default 6y"))
+            let csrf = try #require(page.csrf)
+            let noEmail = try await client.post("/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Sam"), ("role", "officer")])
+            #expect(noEmail.status == .unprocessableContent)
+            let badShift = try await client.post(
+                "/console/staff", cookie: cookie,
+                [("csrf", csrf), ("name", "Sam"), ("email", "sam@landlord.example"), ("role", "officer"), ("shifts", "weekdays")])
+            #expect(badShift.status == .unprocessableContent && badShift.text.contains("weekdays"))
+            let added = try await client.post(
+                "/console/staff", cookie: cookie,
+                [
+                    ("csrf", csrf), ("name", "Sam"), ("email", "Sam@Landlord.example"), ("role", "officer"), ("female", "yes"),
+                    ("areas", "north, south"), ("shifts", "mon-fri 09:00-17:00\nsat 10:00-14:00"),
+                ])
+            #expect(added.status == .ok)
+            let link = try #require(added.text.firstMatch(of: /\/console\/enrol\/[A-Za-z0-9_-]+/).map { String($0.output) })
+            #expect(try await client.get(link, cookie: nil).status == .ok)
+            let sam = try #require(try await f.store.officers().first { $0.email == "sam@landlord.example" })
+            #expect(sam.isFemale && sam.areas == ["NORTH", "SOUTH"] && sam.shifts.count == 2 && sam.role == .officer)
+            let duplicate = try await client.post(
+                "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Sam"), ("email", "sam@landlord.example"), ("role", "officer")])
+            #expect(duplicate.status == .unprocessableContent)
+
+            let updated = try await client.post(
+                "/console/staff/\(sam.id)", cookie: cookie,
+                [("csrf", csrf), ("action", "save"), ("role", "duty_manager"), ("areas", ""), ("shifts", ""), ("on_call", "yes")])
+            #expect(updated.status == .ok)
+            let changed = try #require(try await f.store.officer(id: sam.id))
+            #expect(changed.role == .dutyManager && !changed.active && changed.onCall && changed.areas.isEmpty && changed.shifts.isEmpty)
+            let selfChange = try await client.post(
+                "/console/staff/\(ada.officer.id)", cookie: cookie, [("csrf", csrf), ("action", "save"), ("role", "admin")])
+            #expect(selfChange.status == .unprocessableContent)
+            #expect(try await f.store.officer(id: ada.officer.id)?.active == true)
+
+            let badArea = try await client.post(
+                "/console/areas", cookie: cookie, [("csrf", csrf), ("code", "north"), ("name", "North"), ("districts", "OX14, nowhere")])
+            #expect(badArea.status == .unprocessableContent)
+            let area = try await client.post(
+                "/console/areas", cookie: cookie,
+                [
+                    ("csrf", csrf), ("code", "north"), ("name", "North estate"), ("districts", "ox14, OX13"),
+                    ("named_officer", "\(asha.officer.id)"),
+                ])
+            #expect(area.status == .ok && area.text.contains("North estate"))
+            #expect(
+                try await f.store.areas() == [
+                    Area(code: "NORTH", name: "North estate", districts: ["OX14", "OX13"], namedOfficerID: asha.officer.id)
+                ])
+        }
+        let actions = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(actions.contains("staff.add") && actions.contains("staff.update") && actions.contains("area.save"))
+    }
+
     @Test("the monthly report: supervisors get figures, charts and CSV from the real store; officers do not")
     func monthlyReport() async throws {
         let f = try ConsoleFixture()

@@ -157,3 +157,27 @@ def test_duty_manager_reads_the_monthly_report_with_accessible_charts(console, b
     browser.get(console.url + "/console?status=awaiting")
     assert browser.find_elements(By.ID, "f-officer")
     assert axe_violations(browser) == []
+
+
+def test_administrator_adds_staff_in_the_browser(console, browser):
+    password, secret = enrol_in_browser(console, browser, "Ada Admin", "ada@landlord.example", "admin")
+    browser.get(console.url + "/console/staff")
+    wait_for(browser, lambda d: "/console/login" in d.current_url)
+    browser.find_element(By.ID, "email").send_keys("ada@landlord.example")
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "code").send_keys(totp(secret, time.time() + 30))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda d: "Staff and areas" in d.page_source)
+    assert axe_violations(browser) == []
+    browser.find_element(By.ID, "new-name").send_keys("Sam Officer")
+    browser.find_element(By.ID, "new-email").send_keys("sam@landlord.example")
+    browser.find_element(By.ID, "new-shifts").send_keys("mon-fri 09:00-17:00")
+    browser.find_element(By.ID, "new-female").click()
+    browser.find_element(By.XPATH, "//button[contains(., 'Add and show')]").click()
+    wait_for(browser, lambda d: "Sam Officer was added" in d.page_source)
+    link = re.search(r"/console/enrol/[A-Za-z0-9_-]+", browser.find_element(By.ID, "notice").text).group(0)
+    assert "sam@landlord.example" in console.cli("officer", "list")
+    assert axe_violations(browser) == []
+    # The link works for Sam (a fresh enrolment page), and only once it is used.
+    browser.get(console.url + link)
+    assert browser.find_elements(By.NAME, "secret")

@@ -55,7 +55,7 @@ enum ConsolePages {
         <meta name="referrer" content="no-referrer"><title>{{title}} – Haven console</title>
         <link rel="stylesheet" href="/console/console.css"></head>
         <body>
-        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><a href="/console/concern">Raise a concern</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}<span>{{officer.name}} ({{role}})</span>
+        <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><a href="/console/concern">Raise a concern</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}{{#canAdminister}}<a href="/console/staff">Staff</a>{{/canAdminister}}<span>{{officer.name}} ({{role}})</span>
         <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
         <main id="main">
         {{$content}}{{/content}}
@@ -141,6 +141,48 @@ enum ConsolePages {
         <label for="concern-address">Address</label><input type="text" id="concern-address" name="survivor.address">
         <label for="concern-postcode">Postcode</label><input type="text" id="concern-postcode" name="survivor.postcode">
         <button type="submit">Send the concern</button></form>
+        {{/content}}{{/layout}}
+        """,
+        "staff": """
+        {{<layout}}{{$content}}
+        <h1>Staff and areas</h1>
+        {{#notice}}<p class="notice" role="status" id="notice">{{notice}}</p>{{/notice}}
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <h2>Staff</h2>
+        <p>Areas: codes, comma-separated (none = every area). Shifts: one per line in UK time, e.g. mon-fri 09:00-17:00 (none = always on duty).</p>
+        {{#staff}}<form method="post" action="/console/staff/{{id}}" class="staff"><input type="hidden" name="csrf" value="{{csrf}}">
+        <fieldset><legend>{{name}} &lt;{{email}}&gt; – {{role}}{{^active}} (inactive){{/active}}</legend>
+        <label for="role-{{id}}">Role</label><select id="role-{{id}}" name="role">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select>
+        <label for="areas-{{id}}">Areas</label><input type="text" id="areas-{{id}}" name="areas" value="{{areas}}">
+        <label for="shifts-{{id}}">Shifts</label><textarea id="shifts-{{id}}" name="shifts" rows="2">{{shifts}}</textarea>
+        <p><input type="checkbox" id="female-{{id}}" name="female" value="yes"{{#female}} checked{{/female}}> <label class="inline-label" for="female-{{id}}">Female officer</label>
+        <input type="checkbox" id="oncall-{{id}}" name="on_call" value="yes"{{#onCall}} checked{{/onCall}}> <label class="inline-label" for="oncall-{{id}}">On call out of hours</label>
+        <input type="checkbox" id="active-{{id}}" name="active" value="yes"{{#active}} checked{{/active}}> <label class="inline-label" for="active-{{id}}">Active (takes new cases)</label></p>
+        <button type="submit" name="action" value="save">Save</button> <button type="submit" name="action" value="enrol">New set-up link</button>
+        </fieldset></form>
+        {{/staff}}
+        <h2>Add a member of staff</h2>
+        <form method="post" action="/console/staff"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="new-name">Name</label><input type="text" id="new-name" name="name" autocomplete="off">
+        <label for="new-email">Work e-mail (alerts go here)</label><input type="email" id="new-email" name="email" autocomplete="off">
+        <label for="new-role">Role</label><select id="new-role" name="role">{{#roleChoices}}<option value="{{value}}">{{value}}</option>{{/roleChoices}}</select>
+        <label for="new-areas">Areas</label><input type="text" id="new-areas" name="areas">
+        <label for="new-shifts">Shifts</label><textarea id="new-shifts" name="shifts" rows="2"></textarea>
+        <p><input type="checkbox" id="new-female" name="female" value="yes"> <label class="inline-label" for="new-female">Female officer</label>
+        <input type="checkbox" id="new-oncall" name="on_call" value="yes"> <label class="inline-label" for="new-oncall">On call out of hours</label></p>
+        <button type="submit">Add and show their set-up link</button></form>
+        <h2>Areas</h2>
+        <table><thead><tr><th scope="col">Code</th><th scope="col">Name</th><th scope="col">Postcode districts</th><th scope="col">Named officer</th></tr></thead><tbody>
+        {{#areas}}<tr><td>{{code}}</td><td>{{name}}</td><td>{{districts}}</td><td>{{named}}</td></tr>{{/areas}}</tbody></table>
+        <form method="post" action="/console/areas"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="area-code">Code (an existing code replaces that area)</label><input type="text" id="area-code" name="code">
+        <label for="area-name">Name</label><input type="text" id="area-name" name="name">
+        <label for="area-districts">Postcode districts, comma-separated</label><input type="text" id="area-districts" name="districts">
+        <label for="area-named">Named officer</label><select id="area-named" name="named_officer"><option value="">none</option>{{#officerChoices}}<option value="{{id}}">{{name}}</option>{{/officerChoices}}</select>
+        <button type="submit">Save the area</button></form>
+        <h2>Channels and retention</h2>
+        <p>SMS providers with a webhook secret: {{smsProviders}}. Texts to survivors: {{#textsOut}}a sending provider is set up{{/textsOut}}{{^textsOut}}no sending provider{{/textsOut}}.</p>
+        <p id="retention-policy">Retention of closed cases: {{retention}}. These are set in the configuration file (HAVEN_RETENTION, HAVEN_TWILIO_… and the rest; see deploy/haven.example.conf).</p>
         {{/content}}{{/layout}}
         """,
         "login": """

@@ -62,6 +62,7 @@ struct ConsoleRoutes {
         }
         addWork(to: router)
         addReports(to: router)
+        addStaff(to: router)
         addRisk(to: router)
         addReferrals(to: router)
         addConcern(to: router)
@@ -233,7 +234,10 @@ struct ConsoleRoutes {
     }
 
     func staffContext(_ staff: Officer, csrf: String) -> [String: Any] {
-        ["officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf, "canReport": staff.role != .officer]
+        [
+            "officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf, "canReport": staff.role != .officer,
+            "canAdminister": Self.administers(staff.role),
+        ]
     }
 
     static func reads(_ role: StaffRole) -> (any: Bool, all: Bool) {

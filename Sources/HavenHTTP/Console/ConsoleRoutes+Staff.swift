@@ -1,0 +1,202 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+
+/// Administration in the console: staff (add, role, areas, rota, on call, deactivate, a new set-up
+/// link), areas (postcode districts, named officer), and what is configured for channels and
+/// retention. For administrators and heads of service; no case content is shown here.
+extension ConsoleRoutes {
+    func addStaff(to router: Router<HavenRequestContext>) {
+        router.get("/console/staff") { request, _ in
+            await withStaff(request) { staff, csrf, _ in
+                guard Self.administers(staff.role) else { return notAdministrator() }
+                return await staffPage(staff, csrf: csrf)
+            }
+        }
+        router.post("/console/staff") { request, _ in
+            await withStaff(request, form: true) { staff, csrf, fields in
+                guard Self.administers(staff.role) else { return notAdministrator() }
+                return await addStaffMember(fields, by: staff, csrf: csrf)
+            }
+        }
+        router.post("/console/staff/:id") { request, context in
+            await withStaff(request, form: true) { staff, csrf, fields in
+                guard Self.administers(staff.role) else { return notAdministrator() }
+                return await updateStaffMember(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, csrf: csrf)
+            }
+        }
+        router.post("/console/areas") { request, _ in
+            await withStaff(request, form: true) { staff, csrf, fields in
+                guard Self.administers(staff.role) else { return notAdministrator() }
+                return await saveArea(fields, by: staff, csrf: csrf)
+            }
+        }
+    }
+
+    static func administers(_ role: StaffRole) -> Bool { role == .admin || role == .head }
+
+    private func notAdministrator() -> Response {
+        message(.forbidden, "Not available", "Staff and areas are managed by administrators and heads of service.")
+    }
+
+    private func staffPage(_ staff: Officer, csrf: String, status: HTTPResponse.Status = .ok, notice: String? = nil, error: String? = nil)
+        async -> Response
+    {
+        do {
+            let officers = try await gateway.store.officers()
+            let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.name) })
+            var context = staffContext(staff, csrf: csrf)
+            context.merge([
+                "title": "Staff and areas",
+                "staff": officers.map { officer -> [String: Any] in
+                    [
+                        "id": officer.id, "name": officer.name, "email": officer.email, "active": officer.active,
+                        "female": officer.isFemale, "onCall": officer.onCall, "areas": officer.areas.joined(separator: ", "),
+                        "shifts": officer.shifts.map(\.description).joined(separator: "\n"),
+                        "shiftsText": officer.shifts.isEmpty ? "always" : officer.shifts.map(\.description).joined(separator: "; "),
+                        "roles": StaffRole.allCases.map { ["value": $0.rawValue, "selected": $0 == officer.role] },
+                        "role": officer.role.rawValue,
+                    ]
+                },
+                "areas": try await gateway.store.areas().map { area -> [String: Any] in
+                    [
+                        "code": area.code, "name": area.name, "districts": area.districts.joined(separator: ", "),
+                        "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
+                    ]
+                },
+                "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.name] },
+                "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
+                "retention": gateway.retention?.summary ?? "off: closed cases are kept",
+                "smsProviders": gateway.sms.secrets.keys.map(\.rawValue).sorted().joined(separator: ", ").nonEmpty ?? "none",
+                "textsOut": gateway.sms.outbound != nil,
+            ]) { $1 }
+            if let notice { context["notice"] = notice }
+            if let error { context["error"] = error }
+            return respondHTML(status, "staff", context)
+        } catch {
+            return message(.serviceUnavailable, "Not available", "The store cannot be reached just now.")
+        }
+    }
+
+    /// Areas (comma-separated codes) and shifts (one per line, "mon-fri 09:00-17:00"), or why not.
+    private struct RotaProblem: Error { let why: String }
+
+    private func rota(_ fields: ReportFields) -> Result<(areas: [String], shifts: [SafeTimeWindow]), RotaProblem> {
+        let areas = (fields.first("areas") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            .filter { !$0.isEmpty }
+        var shifts: [SafeTimeWindow] = []
+        for line in (fields.first("shifts") ?? "").split(whereSeparator: \.isNewline) {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let window = SafeTimeWindow(parsing: text) else {
+                return .failure(RotaProblem(why: "The shift \"\(text.prefix(40))\" is not like \"mon-fri 09:00-17:00\"."))
+            }
+            shifts.append(window)
+        }
+        return .success((areas, shifts))
+    }
+
+    private func addStaffMember(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
+        let name = (fields.first("name") ?? "").trimmingCharacters(in: .whitespaces)
+        let email = (fields.first("email") ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard !name.isEmpty, name.count <= 100 else {
+            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their name.")
+        }
+        guard email.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil else {
+            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their work e-mail address.")
+        }
+        guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
+            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
+        }
+        let (areas, shifts): ([String], [SafeTimeWindow])
+        switch rota(fields) {
+        case .success(let parsed): (areas, shifts) = parsed
+        case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
+        }
+        do {
+            if try await gateway.store.officers().contains(where: { $0.email.lowercased() == email }) {
+                return await staffPage(
+                    staff, csrf: csrf, status: .unprocessableContent, error: "Someone with that e-mail address is already here.")
+            }
+            let added = try await gateway.store.addOfficer(
+                Officer(
+                    id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
+                    shifts: shifts, onCall: fields.first("on_call") == "yes"))
+            let link = try await login.issueEnrolment(officerID: added.id, publicURL: gateway.sms.publicURL)
+            try await gateway.store.audit(
+                actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
+            return await staffPage(
+                staff, csrf: csrf,
+                notice: "\(name) was added. Send them this set-up link privately (one use, valid 72 hours; shown only now): \(link)")
+        } catch {
+            return message(.serviceUnavailable, "Not added", "The store cannot be reached just now. Nothing was changed.")
+        }
+    }
+
+    private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
+        do {
+            guard let id, var officer = try await gateway.store.officer(id: id) else {
+                return message(.notFound, "No such person", "There is no member of staff with that number.")
+            }
+            if fields.first("action") == "enrol" {
+                let link = try await login.issueEnrolment(officerID: id, publicURL: gateway.sms.publicURL)
+                try await gateway.store.audit(
+                    actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
+                return await staffPage(
+                    staff, csrf: csrf,
+                    notice: "New set-up link for \(officer.name) (one use, valid 72 hours; shown only now): \(link)")
+            }
+            guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
+                return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
+            }
+            switch rota(fields) {
+            case .success(let parsed): (officer.areas, officer.shifts) = parsed
+            case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
+            }
+            if id == staff.id, role != staff.role || fields.first("active") != "yes" {
+                return await staffPage(
+                    staff, csrf: csrf, status: .unprocessableContent, error: "You cannot change your own role or deactivate yourself.")
+            }
+            officer.role = role
+            officer.isFemale = fields.first("female") == "yes"
+            officer.onCall = fields.first("on_call") == "yes"
+            officer.active = fields.first("active") == "yes"
+            try await gateway.store.updateOfficer(officer)
+            try await gateway.store.audit(
+                actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
+                detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
+            return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
+        } catch {
+            return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
+        }
+    }
+
+    private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
+        let code = (fields.first("code") ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let name = (fields.first("name") ?? "").trimmingCharacters(in: .whitespaces)
+        let districts = (fields.first("districts") ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).uppercased()
+        }.filter { !$0.isEmpty }
+        guard code.wholeMatch(of: /[A-Z0-9_-]{1,20}/) != nil, !name.isEmpty else {
+            return await staffPage(
+                staff, csrf: csrf, status: .unprocessableContent, error: "An area needs a short code (letters and digits) and a name.")
+        }
+        guard districts.allSatisfy({ $0.wholeMatch(of: /[A-Z]{1,2}[0-9][0-9A-Z]?/) != nil }) else {
+            return await staffPage(
+                staff, csrf: csrf, status: .unprocessableContent, error: "Postcode districts are like OX14 or SW1A, separated by commas.")
+        }
+        do {
+            let named = fields.first("named_officer").flatMap(Int64.init)
+            try await gateway.store.saveArea(Area(code: code, name: name, districts: districts, namedOfficerID: named))
+            try await gateway.store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
+            return await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
+        } catch {
+            return message(.serviceUnavailable, "Not saved", "The store cannot be reached just now. Nothing was changed.")
+        }
+    }
+}
+
+extension String {
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
