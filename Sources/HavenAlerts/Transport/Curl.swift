@@ -17,16 +17,20 @@ final class CurlRequest {
 
     init(uploading body: [UInt8] = []) {
         _ = Self.globalInit
-        handle = curl_easy_init()
+        handle = HandlePool.shared.take()
         upload = UploadBuffer(bytes: body)
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_NOPROGRESS, 1)
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        // Reset drops every option (so the strings and lists below can go) but keeps the handle's
+        // open connection: the next alert to the same server reuses it instead of a new TCP
+        // connection, greeting and STARTTLS handshake.
+        curl_easy_reset(handle)
         lists.forEach { curl_slist_free_all($0) }
         strings.forEach { free($0) }
+        HandlePool.shared.give(handle)
     }
 
     func set(_ option: CURLoption, _ value: Int) {
@@ -105,6 +109,31 @@ final class CurlRequest {
 }
 
 extension CurlRequest: @unchecked Sendable {}
+
+/// Idle easy handles, each with its connection cache, for reuse by the next transfer. A handle is
+/// used by one transfer at a time (taken, then given back), so libcurl needs no locking.
+private final class HandlePool: @unchecked Sendable {
+    static let shared = HandlePool()
+    /// Beyond this many idle handles (the dispatcher's batch is 64), extras are closed.
+    private let limit = 64
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+
+    func take() -> UnsafeMutableRawPointer {
+        lock.lock()
+        let reused = idle.popLast()
+        lock.unlock()
+        return reused ?? curl_easy_init()
+    }
+
+    func give(_ handle: UnsafeMutableRawPointer) {
+        lock.lock()
+        let keep = idle.count < limit
+        if keep { idle.append(handle) }
+        lock.unlock()
+        if !keep { curl_easy_cleanup(handle) }
+    }
+}
 
 /// The bytes libcurl reads for an upload; touched only by the transfer's own thread.
 private final class UploadBuffer {
