@@ -467,6 +467,9 @@ struct ConsoleHTTPTests {
             let badArea = try await client.post(
                 "/console/areas", cookie: cookie, [("csrf", csrf), ("code", "north"), ("name", "North"), ("districts", "OX14, nowhere")])
             #expect(badArea.status == .unprocessableContent)
+            let nobody = try await client.post(
+                "/console/areas", cookie: cookie, [("csrf", csrf), ("code", "north"), ("name", "North"), ("named_officer", "9999")])
+            #expect(nobody.status == .unprocessableContent)
             let area = try await client.post(
                 "/console/areas", cookie: cookie,
                 [

@@ -50,4 +50,10 @@ public enum LondonCalendar {
         calendar.timeZone = timeZone
         return calendar
     }
+
+    /// The London calendar day of `date` as `yyyy-MM-dd` (bank holiday lists, audit lines).
+    public static func day(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
 }

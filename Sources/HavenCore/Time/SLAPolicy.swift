@@ -46,7 +46,7 @@ public struct SLAPolicy: Codable, Sendable, Equatable {
         for _ in 0..<400 {
             let dayStart = calendar.startOfDay(for: cursor)
             let nextDay = calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
-            if isWorkingDay(dayStart, calendar: calendar) {
+            if isWorkingDay(dayStart) {
                 let available = nextDay.timeIntervalSince(cursor)
                 if remaining <= available { return cursor.addingTimeInterval(remaining) }
                 remaining -= available
@@ -56,13 +56,11 @@ public struct SLAPolicy: Codable, Sendable, Equatable {
         return cursor
     }
 
-    private func isWorkingDay(_ day: Date, calendar: Calendar) -> Bool {
+    private func isWorkingDay(_ day: Date) -> Bool {
         let weekday = LondonTime(day).weekday
         guard weekday.isWorkingDay else { return false }
         if holidays.isEmpty { return true }
-        let parts = calendar.dateComponents([.year, .month, .day], from: day)
-        let key = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return !holidays.contains(key)
+        return !holidays.contains(LondonCalendar.day(day))
     }
 }
 

@@ -20,11 +20,7 @@ extension ConsoleRoutes {
 
     private func riskPage(_ text: String, staff: Officer, csrf: String, fields: ReportFields?, error: String?) async -> Response {
         do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else {
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can assess this case."])
-            }
+            guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
             let checklist = gateway.riskChecklist
             let labels: [RiskAnswer: String] = [.yes: "Yes", .no: "No", .notKnown: "Not known"]
             var context = staffContext(staff, csrf: csrf)
@@ -48,13 +44,15 @@ extension ConsoleRoutes {
         }
     }
 
+    private func notAssessable() -> Response {
+        respondHTML(
+            .forbidden, "message",
+            ["title": "Not your case", "text": "Only the assigned officer or a duty manager can assess this case."])
+    }
+
     private func saveRisk(_ text: String, staff: Officer, csrf: String, fields: ReportFields) async -> Response {
         do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else {
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can assess this case."])
-            }
+            guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
             let checklist = gateway.riskChecklist
             var answers: [RiskAnswer] = []
             for number in 1...checklist.questions.count {

@@ -188,6 +188,9 @@ extension ConsoleRoutes {
         }
         do {
             let named = fields.first("named_officer").flatMap(Int64.init)
+            if let named, try await gateway.store.officer(id: named) == nil {
+                return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
+            }
             try await gateway.store.saveArea(Area(code: code, name: name, districts: districts, namedOfficerID: named))
             try await gateway.store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
             return await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")

@@ -87,7 +87,7 @@ extension SQLiteStore {
                 let period = policy.period(for: row["outcome"])
                 try Self.audit(
                     actor: "retention", action: "case.shredded", caseID: id,
-                    detail: "closed \(Self.day(closedAt)) \(row["outcome"] as String? ?? "without outcome"), kept \(period)",
+                    detail: "closed \(LondonCalendar.day(closedAt)) \(row["outcome"] as String? ?? "without outcome"), kept \(period)",
                     at: now, db: db)
                 count += 1
             }
@@ -138,9 +138,4 @@ extension SQLiteStore {
         }
     }
 
-    /// `2025-03-31` in London.
-    static func day(_ date: Date) -> String {
-        let parts = LondonCalendar.calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
 }
