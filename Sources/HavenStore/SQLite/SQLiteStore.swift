@@ -23,6 +23,8 @@ public final class SQLiteStore: HavenStore {
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Statement journals and sorts in memory, not as files created in /var/tmp per transaction.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             if let maxPageCount {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
             }
