@@ -27,6 +27,25 @@ struct OutboxTests {
         #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
+    @Test func resultsAndTheNextClaimShareOneTransaction() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let receipt = try #require(try await f.store.record(report("first"), triage: triage, routing: AlertRouting()).receipt)
+        let now = Date()
+        let first = try await f.store.claimDueAlerts(now: now, limit: 10, lease: 60)
+        #expect(first.count == 1)
+        _ = try await f.store.record(report("second"), triage: triage, routing: AlertRouting())
+        let delivered = DeliveryResult(alertID: first[0].id, outcome: .delivered, at: now + 1)
+        let next = try await f.store.recordResults([delivered], thenClaimDueAt: now + 1, limit: 10, lease: 60)
+        #expect(next.count == 1)
+        #expect(next.first?.id != first[0].id)
+        #expect(try await f.store.alertStatuses(caseID: receipt.caseID).map(\.status) == ["sent"])
+        // Nothing due: the results are still recorded.
+        let done = DeliveryResult(alertID: next[0].id, outcome: .delivered, at: now + 2)
+        #expect(try await f.store.recordResults([done], thenClaimDueAt: now + 2, limit: 10, lease: 60).isEmpty)
+        #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+    }
+
     @Test func failedAttemptsRetryThenFailVisibly() async throws {
         let f = try StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))

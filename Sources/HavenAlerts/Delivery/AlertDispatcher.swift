@@ -70,38 +70,56 @@ public struct AlertDispatcher: Service {
             logger.notice("resending alerts interrupted by a restart", metadata: ["count": "\(released)"])
         }
         try await cancelWhenGracefulShutdown {
+            var claimed: [PendingAlert] = []
             while !Task.isCancelled {
-                let handled = await drainOnce(now: Date())
-                if handled == 0 { await signal.wait(timeout: await idleWait()) }
+                let results = await deliver(claimed)
+                // The batch's results and the next claim share one transaction (one commit, not two).
+                claimed = await settle(results, now: Date())
+                if claimed.isEmpty { await signal.wait(timeout: await idleWait()) }
             }
         }
     }
 
-    /// Claims one batch of due alerts and delivers them concurrently; returns how many it handled.
+    /// Claims one batch of due alerts, delivers them concurrently and records the results;
+    /// returns how many it handled.
     @discardableResult
     public func drainOnce(now: Date) async -> Int {
-        let claimed: [PendingAlert]
+        let claimed = await settle([], now: now)
+        await settle(await deliver(claimed))
+        return claimed.count
+    }
+
+    /// Records `results` and claims the next due batch. If the store is unavailable, nothing is
+    /// claimed and the unrecorded results' leases run out, so those alerts are tried again.
+    private func settle(_ results: [DeliveryResult], now: Date) async -> [PendingAlert] {
         do {
-            claimed = try await outbox.claimDueAlerts(now: now, limit: policy.batchSize, lease: policy.lease)
+            return try await outbox.recordResults(
+                results, thenClaimDueAt: now, limit: policy.batchSize, lease: policy.lease)
         } catch {
-            logger.error("outbox unavailable", metadata: ["error": "\(error)"])
+            logger.error("outbox unavailable", metadata: ["results": "\(results.count)", "error": "\(error)"])
             try? await Task.sleep(for: .seconds(1))
-            return 0
+            return []
         }
-        let results = await withTaskGroup(of: DeliveryResult.self) { group in
-            for alert in claimed {
-                group.addTask { await deliver(alert) }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
+    }
+
+    /// Records `results` alone (the last batch of a drain).
+    private func settle(_ results: [DeliveryResult]) async {
         do {
-            // One transaction for the whole batch: the writer stays free for intake.
             try await outbox.recordResults(results)
         } catch {
             // The leases run out and these alerts are tried again: nothing is lost.
             logger.error("could not record alert results", metadata: ["count": "\(results.count)", "error": "\(error)"])
         }
-        return claimed.count
+    }
+
+    private func deliver(_ claimed: [PendingAlert]) async -> [DeliveryResult] {
+        guard !claimed.isEmpty else { return [] }
+        return await withTaskGroup(of: DeliveryResult.self) { group in
+            for alert in claimed {
+                group.addTask { await deliver(alert) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
     }
 
     private func deliver(_ alert: PendingAlert) async -> DeliveryResult {

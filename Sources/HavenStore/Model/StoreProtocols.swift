@@ -39,6 +39,18 @@ public protocol AlertOutbox: Sendable {
     func backlog() async throws -> OutboxBacklog
     /// The earliest time an alert becomes due, so the worker can sleep until then.
     func nextDueTime() async throws -> Date?
+    /// Records a batch's results and claims the next batch, together (one commit, not two).
+    func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
+        async throws -> [PendingAlert]
+}
+
+extension AlertOutbox {
+    public func recordResults(
+        _ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval
+    ) async throws -> [PendingAlert] {
+        try await recordResults(results)
+        return try await claimDueAlerts(now: now, limit: limit, lease: lease)
+    }
 }
 
 /// Staff, areas and officer API tokens.

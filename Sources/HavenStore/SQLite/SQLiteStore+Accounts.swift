@@ -33,7 +33,7 @@ extension SQLiteStore {
     public func completeEnrolment(tokenHash: String, passwordHash: String, totpSecret: Data, now: Date) async throws
         -> Bool
     {
-        let uid = UUID().uuidString
+        let uid = RowUID.make()
         let sealed = try sealer.seal(totpSecret, rowUID: uid)
         return try await write { db in
             guard

@@ -76,7 +76,7 @@ extension SQLiteStore {
     }
 
     func sealedEvent(_ event: CaseEvent) throws -> (uid: String, sealed: Sealed?) {
-        let uid = UUID().uuidString
+        let uid = RowUID.make()
         return (uid, try event.note.map { try sealer.seal($0, rowUID: uid) })
     }
 
@@ -134,7 +134,7 @@ extension SQLiteStore {
 /// Risk checklists: insert-only, so every version stays.
 extension SQLiteStore {
     public func recordRiskAssessment(_ stored: StoredRiskAssessment, caseID: Int64) async throws {
-        let uid = UUID().uuidString
+        let uid = RowUID.make()
         let sealed = try sealer.seal(stored.assessment, rowUID: uid)
         try await write { db in
             try db.execute(
@@ -193,7 +193,7 @@ extension SQLiteStore {
         caseID: Int64, agency: String, officerID: Int64, overrideReason: String?, supervisors: [Int64], routing: AlertRouting,
         at date: Date
     ) async throws {
-        let uid = UUID().uuidString
+        let uid = RowUID.make()
         let sealed = try overrideReason.map { try sealer.seal($0, rowUID: uid) }
         try await write { db in
             try db.execute(

@@ -258,7 +258,7 @@ extension SQLiteStore {
     ) async throws {
         let sealer = self.sealer
         try await write { db in
-            let uid = UUID().uuidString
+            let uid = RowUID.make()
             let sealed = try sealer.seal(text, rowUID: uid)
             try db.execute(
                 sql: """

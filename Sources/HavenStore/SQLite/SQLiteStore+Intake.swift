@@ -63,9 +63,9 @@ extension SQLiteStore {
             phoneHash = phone.map { ring.lookupHash($0, purpose: "phone") }
             let email = submission.safety.email ?? submission.reporterContact?.email
             emailHash = email.map { ring.lookupHash($0.lowercased(), purpose: "email") }
-            reportUID = UUID().uuidString
+            reportUID = RowUID.make(at: report.receivedAt)
             sealedReport = try sealer.seal(data: plain, rowUID: reportUID)
-            caseUID = UUID().uuidString
+            caseUID = RowUID.make(at: report.receivedAt)
             sealedProfile = try sealer.seal(CaseProfile(from: submission), rowUID: caseUID)
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)

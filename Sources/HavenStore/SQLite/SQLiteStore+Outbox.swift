@@ -5,58 +5,69 @@ import HavenCore
 /// The transactional outbox: alerts written with their case, claimed with a lease, retried, finished.
 extension SQLiteStore {
     public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
+        try await write { db in try Self.claimDueAlerts(now: now, limit: limit, lease: lease, db: db) }
+    }
+
+    public func recordResults(
+        _ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval
+    ) async throws -> [PendingAlert] {
         try await write { db in
-            let t = Self.time(now)
-            // Two index range scans (status, next_attempt_at) rather than one OR that scans every
-            // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
-            let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
-            var rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
-                        ORDER BY a.next_attempt_at, a.id LIMIT ?
-                        """),
-                arguments: [t, limit])
-            if rows.count < limit {
-                rows += try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?"),
-                    arguments: [t, limit - rows.count])
-            }
-            var officers: [Int64: Officer] = [:]
-            var claimed: [PendingAlert] = []
-            for row in rows {
-                let id: Int64 = row["id"]
-                try db.execute(
-                    sql: "UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
-                    arguments: [t + lease, id])
-                let officerID: Int64? = row["officer_id"]
-                var recipient: Officer?
-                if let officerID {
-                    if officers[officerID] == nil {
-                        officers[officerID] = try Row.fetchOne(
-                            db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [officerID]
-                        ).map(Self.officer(from:))
-                    }
-                    recipient = officers[officerID]
-                }
-                claimed.append(
-                    PendingAlert(
-                        id: id,
-                        kind: AlertKind(rawValue: row["kind"]) ?? .newCase,
-                        channel: AlertChannel(rawValue: row["channel"]) ?? .email,
-                        attempts: (row["attempts"] as Int) + 1,
-                        createdAt: Self.date(row["created_at"] as Double),
-                        idempotencyKey: row["idempotency_key"],
-                        reference: CaseReference(row["reference"] as String)!,
-                        priority: Priority(rawValue: row["priority"]) ?? .standard,
-                        acknowledgeBy: Self.date(row["acknowledge_by"] as Double),
-                        reason: row["reason"],
-                        escalationLevel: row["escalation_level"],
-                        recipient: recipient))
-            }
-            return claimed
+            try Self.recordResults(results, db: db)
+            return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, db: db)
         }
+    }
+
+    static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, db: Database) throws -> [PendingAlert] {
+        let t = Self.time(now)
+        // Two index range scans (status, next_attempt_at) rather than one OR that scans every
+        // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
+        let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
+        var rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
+                    ORDER BY a.next_attempt_at, a.id LIMIT ?
+                    """),
+            arguments: [t, limit])
+        if rows.count < limit {
+            rows += try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?"),
+                arguments: [t, limit - rows.count])
+        }
+        var officers: [Int64: Officer] = [:]
+        var claimed: [PendingAlert] = []
+        for row in rows {
+            let id: Int64 = row["id"]
+            try db.execute(
+                sql: "UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
+                arguments: [t + lease, id])
+            let officerID: Int64? = row["officer_id"]
+            var recipient: Officer?
+            if let officerID {
+                if officers[officerID] == nil {
+                    officers[officerID] = try Row.fetchOne(
+                        db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [officerID]
+                    ).map(Self.officer(from:))
+                }
+                recipient = officers[officerID]
+            }
+            claimed.append(
+                PendingAlert(
+                    id: id,
+                    kind: AlertKind(rawValue: row["kind"]) ?? .newCase,
+                    channel: AlertChannel(rawValue: row["channel"]) ?? .email,
+                    attempts: (row["attempts"] as Int) + 1,
+                    createdAt: Self.date(row["created_at"] as Double),
+                    idempotencyKey: row["idempotency_key"],
+                    reference: CaseReference(row["reference"] as String)!,
+                    priority: Priority(rawValue: row["priority"]) ?? .standard,
+                    acknowledgeBy: Self.date(row["acknowledge_by"] as Double),
+                    reason: row["reason"],
+                    escalationLevel: row["escalation_level"],
+                    recipient: recipient))
+        }
+        return claimed
     }
 
     public func releaseLeases() async throws -> Int {
@@ -76,33 +87,35 @@ extension SQLiteStore {
 
     public func recordResults(_ results: [DeliveryResult]) async throws {
         guard !results.isEmpty else { return }
-        try await write { db in
-            for result in results {
-                switch result.outcome {
-                case .delivered:
-                    try db.execute(
-                        sql: """
-                            UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
-                            WHERE id = ?
-                            """,
-                        arguments: [Self.time(result.at), result.alertID])
-                case .failed(let error, let retryAt?):
-                    try db.execute(
-                        sql: """
-                            UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
-                            WHERE id = ?
-                            """,
-                        arguments: [Self.time(retryAt), error, result.alertID])
-                case .failed(let error, nil):
-                    try db.execute(
-                        sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
-                        arguments: [error, result.alertID])
-                    let caseID = try Int64.fetchOne(
-                        db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [result.alertID])
-                    try Self.audit(
-                        actor: "system", action: "alert.failed", caseID: caseID,
-                        detail: "alert \(result.alertID): \(error)", at: result.at, db: db)
-                }
+        try await write { db in try Self.recordResults(results, db: db) }
+    }
+
+    static func recordResults(_ results: [DeliveryResult], db: Database) throws {
+        for result in results {
+            switch result.outcome {
+            case .delivered:
+                try db.execute(
+                    sql: """
+                        UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [Self.time(result.at), result.alertID])
+            case .failed(let error, let retryAt?):
+                try db.execute(
+                    sql: """
+                        UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [Self.time(retryAt), error, result.alertID])
+            case .failed(let error, nil):
+                try db.execute(
+                    sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+                    arguments: [error, result.alertID])
+                let caseID = try Int64.fetchOne(
+                    db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [result.alertID])
+                try Self.audit(
+                    actor: "system", action: "alert.failed", caseID: caseID,
+                    detail: "alert \(result.alertID): \(error)", at: result.at, db: db)
             }
         }
     }

@@ -43,7 +43,7 @@ extension SQLiteStore {
             {
                 return .duplicate(try Self.receipt(reportID: id, db: db))
             }
-            let uid = UUID().uuidString
+            let uid = RowUID.make()
             let sealed = try sealer.seal(part.text, rowUID: uid)
             try db.execute(
                 sql: """
