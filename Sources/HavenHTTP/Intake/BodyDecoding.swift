@@ -14,12 +14,7 @@ public enum BodyDecoding {
     /// Nested objects become dotted names (`{"safety": {"phone": …}}` → `safety.phone`), arrays
     /// repeated values, booleans "yes"/"no". Numbers and deeper nesting are refused per field.
     public static func fields(json body: [UInt8]) throws(BodyError) -> ReportFields {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-        } catch {
-            throw .malformed
-        }
+        let value = try JSONValue.parse(body)
         guard case .object(let members) = value else { throw .notAnObject }
         var fields = ReportFields()
         flatten(members, prefix: "", depth: 0, into: &fields)
@@ -66,34 +61,6 @@ public enum BodyDecoding {
                     }
                 }
             }
-        }
-    }
-}
-
-/// Any JSON value, decoded without Foundation's NSNumber ambiguity between booleans and numbers.
-enum JSONValue: Decodable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        // Most values are strings, so try them first: every failed try throws, and throwing is costly.
-        let container = try decoder.singleValueContainer()
-        if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else if container.decodeNil() {
-            self = .null
-        } else if let flag = try? container.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let members = try? container.decode([String: JSONValue].self) {
-            self = .object(members)
-        } else {
-            self = .array(try container.decode([JSONValue].self))
         }
     }
 }
