@@ -121,3 +121,35 @@ struct MessageFormatTests {
         #expect(!message.contains("\r\nBcc:"))
     }
 }
+
+@Suite("Quoted-printable")
+struct QuotedPrintableTests {
+    @Test(arguments: [
+        ("", ""),
+        ("plain", "plain"),
+        ("a\nb", "a\r\nb"),
+        ("a\r\nb\n", "a\r\nb\r\n"),
+        ("trailing space \nand tab\t", "trailing space=20\r\nand tab=09"),
+        ("lone\rcarriage", "lone=0Dcarriage"),
+        ("ends in cr\r", "ends in cr=0D"),
+        ("a=b", "a=3Db"),
+        ("café", "caf=C3=A9"),
+    ])
+    func encodes(_ text: String, _ expected: String) {
+        #expect(RFC5322.quotedPrintable(text) == expected)
+    }
+
+    @Test func softBreaksNeverSplitAnEscape() {
+        let text = String(repeating: "é", count: 60)
+        let lines = RFC5322.quotedPrintable(text).components(separatedBy: "\r\n")
+        #expect(lines.allSatisfy { $0.count <= 76 })
+        #expect(lines.dropLast().allSatisfy { $0.hasSuffix("=") && !$0.dropLast().hasSuffix("=") })
+        #expect(SMTPSink.decodeQuotedPrintable(lines.joined(separator: "\n")) == text)
+    }
+
+    @Test func headersWithLineBreaksOrNonASCIIAreMadeSafe() {
+        #expect(RFC5322.encodedHeader("[Haven] New case") == "[Haven] New case")
+        #expect(RFC5322.encodedHeader("a\r\nBcc: x") == "a  Bcc: x")
+        #expect(RFC5322.encodedHeader("é\nx") == "=?utf-8?B?\(Data("é x".utf8).base64EncodedString())?=")
+    }
+}
