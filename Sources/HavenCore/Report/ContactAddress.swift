@@ -38,6 +38,7 @@ public enum ContactAddress {
 
     /// A UK postcode in upper case with one space (`ox143je` → `OX14 3JE`); nil when not a postcode.
     public static func normalizedPostcode(_ text: String) -> String? {
+        if let ascii = asciiPostcode(text) { return ascii.isEmpty ? nil : ascii }
         let compact = text.uppercased().filter { !$0.isWhitespace }
         guard (5...7).contains(compact.count), compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
         else { return nil }
@@ -47,6 +48,31 @@ public enum ContactAddress {
         let outwardOK = outward.first!.isLetter && outward.contains(where: \.isNumber)
         guard inwardOK, outwardOK else { return nil }
         return "\(outward) \(inward)"
+    }
+
+    /// `normalizedPostcode` for text that is all ASCII, byte by byte (the intake's common case):
+    /// nil when the text is not ASCII (the general path decides), "" when it is not a postcode.
+    private static func asciiPostcode(_ text: String) -> String? {
+        var compact: [UInt8] = []
+        compact.reserveCapacity(8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): compact.append(byte - 32)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): compact.append(byte)
+            case 0x09...0x0D, 0x20: continue  // white space, as Character.isWhitespace sees it
+            case 0x80...: return nil
+            default: return ""
+            }
+            if compact.count > 7 { return "" }
+        }
+        guard compact.count >= 5 else { return "" }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let inward = compact.suffix(3)
+        let outward = compact.dropLast(3)
+        guard isDigit(inward.first!), inward.dropFirst().allSatisfy({ !isDigit($0) }),
+            !isDigit(outward.first!), outward.contains(where: isDigit)
+        else { return "" }
+        return String(decoding: outward, as: UTF8.self) + " " + String(decoding: inward, as: UTF8.self)
     }
 
     /// The postcode district (outward code), e.g. `OX14` of `OX14 3JE`: what areas are made of.

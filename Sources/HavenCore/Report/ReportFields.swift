@@ -1,3 +1,5 @@
+import Foundation
+
 /// A submission before validation: flat, dotted field names (`safety.phone`) with the values given.
 ///
 /// JSON objects are flattened into dotted names and forms post them as they are, so the website,
@@ -18,14 +20,22 @@ public struct ReportFields: Sendable {
     }
 
     public func first(_ name: String) -> String? {
-        guard let value = values[name]?.first?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-            return nil
-        }
+        guard let value = values[name]?.first.map(Self.trimmed), !value.isEmpty else { return nil }
         return value
     }
 
     public func all(_ name: String) -> [String] {
-        (values[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        (values[name] ?? []).map(Self.trimmed).filter { !$0.isEmpty }
+    }
+
+    /// White space and line breaks trimmed from both ends. Most values start and end with a
+    /// visible ASCII character and are returned as they are, without Foundation's trimming.
+    static func trimmed(_ value: String) -> String {
+        let utf8 = value.utf8
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return value
+        }
+        return value.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Fields the intake understands; anything else is refused so a client's typo never drops data silently.

@@ -14,6 +14,13 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A flat object of strings, written without JSONEncoder (the 201 of every intake, every error).
+    static func make(_ status: HTTPResponse.Status, _ object: [String: String], headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONText.object(object))))
+    }
+
     static func error(_ status: HTTPResponse.Status, _ code: String, headers: HTTPFields = [:]) -> Response {
         make(status, ["error": code], headers: headers)
     }

@@ -51,7 +51,7 @@ extension SQLiteStore {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let plain = try encoder.encode(submission)
-            contentHash = ring.lookupHash(String(decoding: plain, as: UTF8.self), purpose: "content")
+            contentHash = ring.lookupHash(bytes: plain, purpose: "content")
             idempotencyHash = report.idempotencyKey.map { ring.lookupHash($0, purpose: "idempotency") }
             providerHash = report.providerMessageID.map {
                 ring.lookupHash("\(report.channel.rawValue):\($0)", purpose: "provider-message")
@@ -270,7 +270,7 @@ extension SQLiteStore {
                 INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [caseID, reportID, kind, time(date), priority.rawValue, officerID, try json(reasons)])
+        ).execute(arguments: [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
     }
 
     /// One e-mail alert per recipient, plus one webhook alert per event when a webhook is configured.

@@ -63,8 +63,15 @@ public struct KeyRing: Sendable {
 
     /// A keyed hash for matching without plaintext ("is this the same phone number?").
     public func lookupHash(_ value: String, purpose: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)\u{0}\(value)".utf8), using: lookupKey)
-        return Hex.encode(mac)
+        lookupHash(bytes: Array(value.utf8), purpose: purpose)
+    }
+
+    /// The same keyed hash over bytes (a report's encoded content is hashed without a copy as text).
+    public func lookupHash<Bytes: DataProtocol>(bytes: Bytes, purpose: String) -> String {
+        var mac = HMAC<SHA256>(key: lookupKey)
+        mac.update(data: Array(purpose.utf8) + [0])
+        mac.update(data: bytes)
+        return Hex.encode(mac.finalize())
     }
 
     func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }
