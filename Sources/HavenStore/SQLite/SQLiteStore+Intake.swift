@@ -48,9 +48,7 @@ extension SQLiteStore {
             let ring = sealer.keyRing
             let submission = report.submission
             self.report = report
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let plain = try encoder.encode(submission)
+            let plain = try SortedJSONEncoder.encode(submission)
             contentHash = ring.lookupHash(bytes: plain, purpose: "content")
             idempotencyHash = report.idempotencyKey.map { ring.lookupHash($0, purpose: "idempotency") }
             providerHash = report.providerMessageID.map {
@@ -66,7 +64,8 @@ extension SQLiteStore {
             reportUID = RowUID.make(at: report.receivedAt)
             sealedReport = try sealer.seal(data: plain, rowUID: reportUID)
             caseUID = RowUID.make(at: report.receivedAt)
-            sealedProfile = try sealer.seal(CaseProfile(from: submission), rowUID: caseUID)
+            sealedProfile = try sealer.seal(
+                data: SortedJSONEncoder.encode(CaseProfile(from: submission)), rowUID: caseUID)
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
