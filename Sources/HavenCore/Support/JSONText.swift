@@ -27,18 +27,20 @@ public enum JSONText {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// A JSON string: quote, backslash and control characters escaped; everything else as UTF-8.
-    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+    /// A JSON string: quote, backslash (and, as JSONEncoder does, slash) escaped, control characters
+    /// as `\n`… or `\u00XX`; everything else as UTF-8.
+    public static func appendQuoted(_ text: String, to out: inout [UInt8], escapingSlash: Bool = false) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "/") where escapingSlash: out += [UInt8(ascii: "\\"), byte]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
             case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                out += Array("\\u00".utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            case 0..<0x20: out += Array("\\u00".utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
             default: out.append(byte)
             }
         }
