@@ -33,6 +33,45 @@ struct FastPathTests {
         }
     }
 
+    /// The general e-mail rule, as it was before the ASCII fast path.
+    static func referenceEmail(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count <= 254, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix(".")
+        else { return nil }
+        return trimmed
+    }
+
+    @Test func asciiEmailsAsTheGeneralRule() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("a@.b@. \t-+é")
+        for text in [
+            "asha@example.org", "a@b.c", "@b.c", "a@b", "a@.b", "a@b.", "a@b@c.d", " a@b.c ", "a b@c.d",
+            String(repeating: "a", count: 250) + "@b.cd",
+        ] {
+            #expect(ContactAddress.normalizedEmail(text) == Self.referenceEmail(text), "\(text)")
+        }
+        for _ in 0..<20_000 {
+            let text = String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            #expect(ContactAddress.normalizedEmail(text) == Self.referenceEmail(text), "\(text)")
+        }
+    }
+
+    @Test func referencesUseEveryCharacterEvenly() {
+        var counts: [Character: Int] = [:]
+        for _ in 0..<31_000 {
+            let value = CaseReference.random().value
+            #expect(CaseReference(value) != nil)
+            for character in value where character != "-" { counts[character, default: 0] += 1 }
+        }
+        counts["H", default: 0] -= 31_000  // the "HV-" prefix
+        counts["V", default: 0] -= 31_000
+        #expect(counts.count == 31)
+        #expect(counts.values.allSatisfy { (7_200...8_800).contains($0) })  // 8,000 each expected
+    }
+
     @Test func trimmingAsFoundation() {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("ab \t\n\r\u{A0}\u{2028}é!~")

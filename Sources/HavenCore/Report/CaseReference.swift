@@ -16,7 +16,22 @@ public struct CaseReference: Codable, Sendable, Hashable, CustomStringConvertibl
 
     /// A fresh random reference (≈ 40 bits; the store retries on the rare collision).
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> CaseReference {
-        let chars = (0..<8).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] }
+        // Five random bits a character, a value past the alphabet drawn again: uniform, and
+        // usually one 64-bit draw for all eight (one system call, not eight).
+        var chars: [Character] = []
+        chars.reserveCapacity(8)
+        var bits = generator.next()
+        var left = 64
+        while chars.count < 8 {
+            if left < 5 {
+                bits = generator.next()
+                left = 64
+            }
+            let index = Int(bits & 0x1F)
+            bits >>= 5
+            left -= 5
+            if index < alphabet.count { chars.append(alphabet[index]) }
+        }
         return CaseReference(unchecked: "HV-" + String(chars[0..<4]) + "-" + String(chars[4..<8]))
     }
 

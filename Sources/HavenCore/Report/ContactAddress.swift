@@ -27,6 +27,7 @@ public enum ContactAddress {
 
     /// A plain e-mail shape check: one `@`, a dotted domain, no spaces, at most 254 characters.
     public static func normalizedEmail(_ text: String) -> String? {
+        if let ascii = asciiEmail(text) { return ascii.isEmpty ? nil : ascii }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count <= 254, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
@@ -34,6 +35,19 @@ public enum ContactAddress {
             !parts[1].hasSuffix(".")
         else { return nil }
         return trimmed
+    }
+
+    /// `normalizedEmail` for printable ASCII with no space (the common case), byte by byte: nil when
+    /// the general path must decide, "" when it is not an address.
+    private static func asciiEmail(_ text: String) -> String? {
+        let utf8 = text.utf8
+        guard utf8.count <= 254, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != utf8.startIndex else { return "" }
+        let domain = utf8[utf8.index(after: at)...]
+        guard !domain.contains(UInt8(ascii: "@")), domain.contains(UInt8(ascii: ".")),
+            domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".")
+        else { return "" }
+        return text
     }
 
     /// A UK postcode in upper case with one space (`ox143je` → `OX14 3JE`); nil when not a postcode.

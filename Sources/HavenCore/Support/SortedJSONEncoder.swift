@@ -7,6 +7,7 @@ import Foundation
 /// in a fraction of the time: JSONEncoder was the largest single cost of recording a report.
 /// `Data` is written as base64 and `Date` as seconds since 2001, as JSONEncoder's defaults, so
 /// `JSONDecoder` reads back whatever this writes; other numbers are written as Swift prints them.
+/// Coding paths are not tracked (an error names the top level): nothing sealed here reads them.
 public enum SortedJSONEncoder {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         var out: [UInt8] = []
@@ -18,7 +19,10 @@ public enum SortedJSONEncoder {
     // MARK: - The tree the Encoder protocol fills
 
     fileprivate final class ObjectBox {
-        var members: [String: Node] = [:]
+        /// In the order encoded; sorted when written (the last of two equal keys wins, as in JSONEncoder).
+        var members: [(key: String, node: Node)] = []
+
+        func set(_ key: String, _ node: Node) { members.append((key, node)) }
     }
 
     fileprivate final class ArrayBox {
@@ -38,18 +42,18 @@ public enum SortedJSONEncoder {
     }
 
     fileprivate static func node<T: Encodable>(for value: T, codingPath: [any CodingKey]) throws -> Node {
-        switch value {
-        case let text as String: return .string(text)
-        case let flag as Bool: return .bool(flag)
-        case let number as Int: return .number(String(number))
-        case let data as Data: return .string(data.base64EncodedString())
-        case let date as Date: return try number(date.timeIntervalSinceReferenceDate, codingPath: codingPath)
-        case let url as URL: return .string(url.absoluteString)
-        default:
-            let encoder = TreeEncoder(codingPath: codingPath)
-            try value.encode(to: encoder)
-            return encoder.result
+        // Type identity, not dynamic casts: most values are strings, and a cast per value showed.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Data.self { return .string((value as! Data).base64EncodedString()) }
+        if T.self == Date.self {
+            return try number((value as! Date).timeIntervalSinceReferenceDate, codingPath: codingPath)
         }
+        if T.self == URL.self { return .string((value as! URL).absoluteString) }
+        let encoder = TreeEncoder(codingPath: codingPath)
+        try value.encode(to: encoder)
+        return encoder.result
     }
 
     fileprivate static func number<F: BinaryFloatingPoint & LosslessStringConvertible>(
@@ -81,12 +85,19 @@ public enum SortedJSONEncoder {
             out.append(UInt8(ascii: "]"))
         case .object(let box):
             out.append(UInt8(ascii: "{"))
-            let keys = box.members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
+            // Stable sort by key, then keep the last of each run of equal keys.
+            let sorted = box.members.enumerated().sorted {
+                $0.element.key == $1.element.key
+                    ? $0.offset < $1.offset : $0.element.key.utf8.lexicographicallyPrecedes($1.element.key.utf8)
+            }
+            var first = true
+            for (index, member) in sorted.enumerated() {
+                if index + 1 < sorted.count, sorted[index + 1].element.key == member.element.key { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendString(member.element.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                try write(box.members[key]!, to: &out)
+                try write(member.element.node, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -144,24 +155,24 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let box: SortedJSONEncoder.ObjectBox
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil(forKey key: Key) throws { box.members[key.stringValue] = .null }
+    mutating func encodeNil(forKey key: Key) throws { box.set(key.stringValue, .null) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        box.members[key.stringValue] = try encoded(value, at: codingPath + [key])
+        box.set(key.stringValue, try encoded(value, at: codingPath))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey>
     {
         let nested = SortedJSONEncoder.ObjectBox()
-        box.members[key.stringValue] = .object(nested)
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
+        box.set(key.stringValue, .object(nested))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = SortedJSONEncoder.ArrayBox()
-        box.members[key.stringValue] = .array(nested)
-        return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
+        box.set(key.stringValue, .array(nested))
+        return UnkeyedContainer(box: nested, codingPath: codingPath)
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(named: "super") }
@@ -170,7 +181,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func superEncoder(named name: String) -> any Encoder {
         let encoder = TreeEncoder(codingPath: codingPath)
-        box.members[name] = .deferred(encoder)
+        box.set(name, .deferred(encoder))
         return encoder
     }
 }

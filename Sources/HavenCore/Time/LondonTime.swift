@@ -45,11 +45,13 @@ public enum Weekday: Int, Codable, Sendable, CaseIterable, Comparable {
 public enum LondonCalendar {
     public static let timeZone = TimeZone(identifier: "Europe/London") ?? TimeZone(secondsFromGMT: 0)!
 
-    public static var calendar: Calendar {
+    /// Made once: a new Calendar (and its ICU calendar) per use was a measurable part of every
+    /// intake, which reads London time for the SLA, the rota and the safe times.
+    public static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar
-    }
+    }()
 
     /// The London calendar day of `date` as `yyyy-MM-dd` (bank holiday lists, audit lines).
     public static func day(_ date: Date) -> String {
