@@ -28,6 +28,11 @@ public enum ContactAddress {
     /// A plain e-mail shape check: one `@`, a dotted domain, no spaces, at most 254 characters.
     public static func normalizedEmail(_ text: String) -> String? {
         if let ascii = asciiEmail(text) { return ascii.isEmpty ? nil : ascii }
+        return generalEmail(text)
+    }
+
+    /// The rule for any text (the ASCII fast path must agree with it; tested).
+    static func generalEmail(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count <= 254, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
@@ -53,6 +58,11 @@ public enum ContactAddress {
     /// A UK postcode in upper case with one space (`ox143je` → `OX14 3JE`); nil when not a postcode.
     public static func normalizedPostcode(_ text: String) -> String? {
         if let ascii = asciiPostcode(text) { return ascii.isEmpty ? nil : ascii }
+        return generalPostcode(text)
+    }
+
+    /// The rule for any text (the ASCII fast path must agree with it; tested).
+    static func generalPostcode(_ text: String) -> String? {
         let compact = text.uppercased().filter { !$0.isWhitespace }
         guard (5...7).contains(compact.count), compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
         else { return nil }
