@@ -20,11 +20,16 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     private let pool: DatabasePool
     private let work: Work
     private let maxBatch: Int
+    private let afterCommit: @Sendable () -> Void
 
-    init(pool: DatabasePool, maxBatch: Int = 256, work: @escaping Work) {
+    init(
+        pool: DatabasePool, maxBatch: Int = 256, afterCommit: @escaping @Sendable () -> Void = {},
+        work: @escaping Work
+    ) {
         self.pool = pool
         self.work = work
         self.maxBatch = maxBatch
+        self.afterCommit = afterCommit
     }
 
     func submit(_ input: Input) async throws -> Output {
@@ -78,6 +83,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
                 return results
             }
             for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
+            afterCommit()
         } catch {
             // The commit itself failed (disk full…): nothing in this batch was stored.
             for pending in batch { pending.continuation.resume(throwing: error) }

@@ -72,8 +72,10 @@ extension SQLiteStore {
         }
     }
 
-    static func makeIntake(pool: DatabasePool, sealer: Sealer) -> GroupCommit<IntakeRequest, IntakeOutcome> {
-        GroupCommit(pool: pool) { request, db, context in
+    static func makeIntake(pool: DatabasePool, sealer: Sealer, afterCommit: @escaping @Sendable () -> Void)
+        -> GroupCommit<IntakeRequest, IntakeOutcome>
+    {
+        GroupCommit(pool: pool, afterCommit: afterCommit) { request, db, context in
             try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, db: db,
                 context: &context)

@@ -11,6 +11,7 @@ public final class SQLiteStore: HavenStore {
     let pool: DatabasePool
     let sealer: Sealer
     let intake: GroupCommit<IntakeRequest, IntakeOutcome>
+    let checkpointer: WALCheckpointer
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
@@ -29,6 +30,8 @@ public final class SQLiteStore: HavenStore {
                 // The writer keeps the indexes' pages it touches (up to 32 MiB) instead of reading
                 // them back from the file on every batch; readers keep SQLite's default 2 MiB.
                 try db.execute(sql: "PRAGMA cache_size = -32768")
+                // Checkpoints run on their own connection (WALCheckpointer); this is the backstop.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
             }
             if let maxPageCount {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
@@ -43,7 +46,9 @@ public final class SQLiteStore: HavenStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)
-            intake = Self.makeIntake(pool: pool, sealer: sealer)
+            let checkpointer = try WALCheckpointer(pool: pool, path: path)
+            self.checkpointer = checkpointer
+            intake = Self.makeIntake(pool: pool, sealer: sealer, afterCommit: checkpointer.noteWrite)
         } catch let error as DatabaseError {
             throw StoreError(error) ?? error
         }
@@ -76,6 +81,7 @@ public final class SQLiteStore: HavenStore {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
+            defer { checkpointer.noteWrite() }
             return try await pool.write(body)
         } catch let error as DatabaseError {
             throw StoreError(error) ?? error

@@ -1,0 +1,29 @@
+import Foundation
+import GRDB
+import HavenCore
+import Testing
+
+@testable import HavenStore
+
+@Suite("WAL checkpoints")
+struct CheckpointTests {
+    /// Committed reports reach the database file itself shortly after, copied from the log by the
+    /// checkpointer's own connection; the writer's backstop (10,000 pages) is far from reached.
+    @Test func committedWritesReachTheMainFileWithoutTheWriterCheckpointing() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        for i in 0..<200 {
+            _ = try await f.store.record(report("report \(i)"), triage: Triage(), routing: AlertRouting())
+        }
+        let copy = f.directory.appendingPathComponent("main-only.sqlite").path
+        var count = 0
+        for _ in 0..<50 where count != 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            // Only the main file: what the log holds but no checkpoint has copied is not in it.
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: f.databasePath, toPath: copy)
+            count = try await DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reports")! }
+        }
+        #expect(count == 200)
+    }
+}
