@@ -24,15 +24,42 @@ private struct Rig {
         sink = try SMTPSink(options: sinkOptions)
     }
 
-    func dispatcher(policy: DispatchPolicy = DispatchPolicy(), connectTimeout: Int = 2) -> AlertDispatcher {
+    func dispatcher(
+        policy: DispatchPolicy = DispatchPolicy(), connectTimeout: Int = 2, outbox: (any AlertOutbox)? = nil
+    ) -> AlertDispatcher {
         AlertDispatcher(
-            outbox: store, email: CurlSMTPTransport(url: sink.url, startTLS: .off, connectTimeout: connectTimeout),
+            outbox: outbox ?? store, email: CurlSMTPTransport(url: sink.url, startTLS: .off, connectTimeout: connectTimeout),
             webhook: nil, composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
             signal: signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), policy: policy,
             logger: quiet)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// The real outbox, except that claiming the next batch together with a batch's results fails
+/// (as when an officer row cannot be read, or the store is busy): only the fault is injected.
+private struct ClaimAfterResultsFails: AlertOutbox {
+    let store: SQLiteStore
+    struct Injected: Error {}
+
+    func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
+        try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
+    }
+    func releaseLeases() async throws -> Int { try await store.releaseLeases() }
+    func markDelivered(_ id: Int64, at date: Date) async throws { try await store.markDelivered(id, at: date) }
+    func recordResults(_ results: [DeliveryResult]) async throws { try await store.recordResults(results) }
+    func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
+        try await store.markAttemptFailed(id, error: error, retryAt: retryAt, at: date)
+    }
+    func backlog() async throws -> OutboxBacklog { try await store.backlog() }
+    func nextDueTime() async throws -> Date? { try await store.nextDueTime() }
+    func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
+        async throws -> [PendingAlert]
+    {
+        if !results.isEmpty { throw Injected() }
+        return try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
+    }
 }
 
 @Suite("Alert delivery through the outbox", .serialized)
@@ -150,6 +177,29 @@ struct DispatcherTests {
         rig.signal.wake()
         #expect(await rig.sink.waitForMessages(count: 1, timeout: .seconds(5)).count == 1)
         #expect(ContinuousClock.now - start < .seconds(1))
+    }
+
+    /// A failed claim must not undo the results recorded with it: a delivered alert stays delivered
+    /// (not sent again when its lease runs out).
+    @Test func aFailedClaimKeepsTheResultsOfTheBatchBefore() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        let receipt = try #require(
+            try await rig.store.record(
+                IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting()
+            ).receipt)
+        let dispatcher = rig.dispatcher(outbox: ClaimAfterResultsFails(store: rig.store))
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        #expect(await rig.sink.waitForMessages(count: 1, timeout: .seconds(5)).count == 1)
+        var statuses: [String] = []
+        for _ in 0..<50 where statuses != ["sent"] {
+            try await Task.sleep(for: .milliseconds(100))
+            statuses = try await rig.store.alertStatuses(caseID: receipt.caseID).map(\.status)
+        }
+        #expect(statuses == ["sent"])
     }
 
     @Test func escalationAlertsTheDutyManager() async throws {

@@ -42,7 +42,7 @@ struct JSONValueTests {
         #expect(throws: BodyError.malformed) { try JSONValue.parse(Array(#"{"a"#.utf8) + [0xC3] + Array(#"":1}"#.utf8)) }
         let deep = { (n: Int) in Array((String(repeating: "[", count: n) + String(repeating: "]", count: n)).utf8) }
         #expect(throws: Never.self) { try JSONValue.parse(deep(512)) }
-        #expect(throws: BodyError.malformed) { try JSONValue.parse(deep(514)) }
+        #expect(throws: BodyError.malformed) { try JSONValue.parse(deep(513)) }
     }
 
     /// Random documents written by Foundation's JSONSerialization read back as the same values.

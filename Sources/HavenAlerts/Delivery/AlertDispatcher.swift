@@ -71,8 +71,14 @@ public struct AlertDispatcher: Service {
         }
         try await cancelWhenGracefulShutdown {
             var claimed: [PendingAlert] = []
-            while !Task.isCancelled {
+            while true {
                 let results = await deliver(claimed)
+                if Task.isCancelled {
+                    // Shutting down: record what was delivered and claim nothing more. In a task of
+                    // its own, which the shutdown does not cancel, so the write is not refused.
+                    await Task { await settle(results) }.value
+                    return
+                }
                 // The batch's results and the next claim share one transaction (one commit, not two).
                 claimed = await settle(results, now: Date())
                 if claimed.isEmpty { await signal.wait(timeout: await idleWait()) }
@@ -89,14 +95,16 @@ public struct AlertDispatcher: Service {
         return claimed.count
     }
 
-    /// Records `results` and claims the next due batch. If the store is unavailable, nothing is
-    /// claimed and the unrecorded results' leases run out, so those alerts are tried again.
+    /// Records `results` and claims the next due batch. If that fails (the claim fails, the store
+    /// is unavailable), the results are recorded on their own: a failed claim must not undo them,
+    /// or delivered alerts would be sent again when their leases ran out.
     private func settle(_ results: [DeliveryResult], now: Date) async -> [PendingAlert] {
         do {
             return try await outbox.recordResults(
                 results, thenClaimDueAt: now, limit: policy.batchSize, lease: policy.lease)
         } catch {
             logger.error("outbox unavailable", metadata: ["results": "\(results.count)", "error": "\(error)"])
+            await settle(results)
             try? await Task.sleep(for: .seconds(1))
             return []
         }

@@ -46,7 +46,7 @@ enum JSONValue: Equatable {
         }
 
         mutating func value(depth: Int) throws -> JSONValue {
-            guard depth <= JSONValue.maxDepth else { throw BodyError.malformed }
+            guard depth < JSONValue.maxDepth else { throw BodyError.malformed }  // as JSONDecoder: 512 levels
             skipWhitespace()
             guard offset < bytes.count else { throw BodyError.malformed }
             switch bytes[offset] {

@@ -12,8 +12,9 @@ import Synchronization
 /// A log copied while it grows is never all copied, and SQLite only starts it again from the
 /// beginning when it is; so once it is past 1,000 pages the writer copies the little that is left
 /// itself (as SQLite would have, but now with a few pages rather than a thousand). Neither waits
-/// for readers, so a long backup never holds up intake. The writer keeps SQLite's own checkpoint
-/// at 10,000 pages as a backstop.
+/// for readers, so a long backup never holds up intake (while one pins the log, the writer's short
+/// pass repeats after writes and copies what it can). The writer keeps SQLite's own checkpoint at
+/// 10,000 pages as a backstop.
 final class WALCheckpointer: Sendable {
     /// The writer's own checkpoint runs only past this many pages (40 MB of log).
     static let backstopPages = 10_000
@@ -33,6 +34,8 @@ final class WALCheckpointer: Sendable {
         var config = Configuration()
         config.label = "haven.checkpoint"
         config.busyMode = .timeout(5)
+        // Copied pages are synced before the log may start again, whatever SQLite's build default.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         connection = try DatabaseQueue(path: path, configuration: config)
         self.delay = delay
     }
