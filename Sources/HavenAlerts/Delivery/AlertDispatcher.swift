@@ -76,7 +76,7 @@ public struct AlertDispatcher: Service {
                 if Task.isCancelled {
                     // Shutting down: record what was delivered and claim nothing more. In a task of
                     // its own, which the shutdown does not cancel, so the write is not refused.
-                    await Task { await settle(results) }.value
+                    await Task { await record(results) }.value
                     return
                 }
                 // The batch's results and the next claim share one transaction (one commit, not two).
@@ -91,7 +91,7 @@ public struct AlertDispatcher: Service {
     @discardableResult
     public func drainOnce(now: Date) async -> Int {
         let claimed = await settle([], now: now)
-        await settle(await deliver(claimed))
+        await record(await deliver(claimed))
         return claimed.count
     }
 
@@ -104,14 +104,14 @@ public struct AlertDispatcher: Service {
                 results, thenClaimDueAt: now, limit: policy.batchSize, lease: policy.lease)
         } catch {
             logger.error("outbox unavailable", metadata: ["results": "\(results.count)", "error": "\(error)"])
-            await settle(results)
+            await record(results)
             try? await Task.sleep(for: .seconds(1))
             return []
         }
     }
 
     /// Records `results` alone (the last batch of a drain).
-    private func settle(_ results: [DeliveryResult]) async {
+    private func record(_ results: [DeliveryResult]) async {
         do {
             try await outbox.recordResults(results)
         } catch {
