@@ -3,7 +3,9 @@
 case's commit (opened_at, when the 201 is sent) to the local SMTP server accepting its alert.
 The accepting time is the X-Sink-Received header of Tests/HavenTestSupport/smtp_sink.py, or else
 the file's modification time (Postfix's smtp-sink, bench/smtp-sink.sh, writes one file a message
-and closes it when the message ends). Prints count, p50, p99 in milliseconds."""
+and closes it when the message ends). A digest counts once for each case it names. Prints count,
+p50, p99 in milliseconds."""
+import email
 import pathlib
 import re
 import sqlite3
@@ -25,12 +27,14 @@ def main(db_path, mail_dir, since=0.0, until=1e12):
     for path in pathlib.Path(mail_dir).iterdir():
         if not path.is_file() or path.name.startswith("."):
             continue
-        head = path.read_text(errors="replace").replace("\r\n", "\n").split("\n\n", 1)[0]
-        received = re.search(r"^X-Sink-Received: ([0-9.]+)", head, re.M)
-        at = float(received.group(1)) if received else path.stat().st_mtime_ns / 1e9
-        reference = re.search(r"^Subject: .*?(HV-[A-Z0-9]{4}-[A-Z0-9]{4})", head, re.M)
-        if reference and reference.group(1) in opened:
-            latencies.append((at - opened[reference.group(1)]) * 1000)
+        message = email.message_from_string(path.read_text(errors="replace"))
+        received = message.get("X-Sink-Received")
+        at = float(received) if received else path.stat().st_mtime_ns / 1e9
+        # One alert, or several due together for one officer (a digest): each console link is one.
+        body = message.get_payload(decode=True).decode("utf-8", errors="replace")
+        for reference in set(re.findall(r"/console/cases/(HV-[A-Z0-9]{4}-[A-Z0-9]{4})", body)):
+            if reference in opened:
+                latencies.append((at - opened[reference]) * 1000)
     print(f"{len(latencies)} {percentile(latencies, 50):.1f} {percentile(latencies, 99):.1f}")
 
 

@@ -120,13 +120,91 @@ struct DispatcherTests {
             await dispatcher.drainOnce(now: Date())
             try await Task.sleep(for: .milliseconds(50))
         }
-        let messages = await rig.sink.waitForMessages(count: 5)
+        _ = await rig.sink.waitForMessages(count: 1)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(rig.sink.messages().count == 5)
-        let subjects = Set(
-            messages.compactMap { $0.headers["subject"]?.split(separator: " ").first { $0.hasPrefix("HV-") } }.map(String.init))
-        #expect(subjects == references)
-        #expect(Set(messages.compactMap { $0.headers["message-id"] }).count == 5)
+        // Every alert in exactly one e-mail (the five may share one: they are due together).
+        let messages = rig.sink.messages()
+        #expect(namedReferences(messages).sorted() == references.sorted())
+        #expect(Set(messages.compactMap { $0.headers["message-id"] }).count == messages.count)
+    }
+
+    @Test func alertsDueTogetherForOnePersonShareOneEmailMostUrgentFirst() async throws {
+        let rig = try Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        var references: [String] = []
+        var caseIDs: [Int64] = []
+        for i in 0..<4 {
+            let submission = ReportSubmission(
+                immediateDanger: i == 2, message: "secret bluebird \(i)", survivor: SurvivorDetails(name: "Jane Doe"))
+            let outcome = try await rig.store.record(
+                IncomingReport(channel: .api, submission: submission, receivedAt: Date()), triage: Triage(),
+                routing: AlertRouting())
+            references.append(try #require(outcome.receipt).reference.value)
+            caseIDs.append(try #require(outcome.receipt).caseID)
+        }
+        #expect(await rig.dispatcher().drainOnce(now: Date()) == 4)
+        _ = await rig.sink.waitForMessages(count: 1)
+        try await Task.sleep(for: .milliseconds(300))
+        let messages = rig.sink.messages()
+        try #require(messages.count == 1)
+        let digest = messages[0]
+        #expect(digest.headers["x-sink-rcpt-to"] == "asha@landlord.example")
+        #expect(digest.headers["subject"]?.hasPrefix("[Haven] 4 alerts (1 emergency, 3 standard)") == true)
+        #expect(digest.headers["message-id"]?.hasPrefix("<digest.") == true)
+        for reference in references {
+            #expect(digest.body.contains("https://haven.example/console/cases/\(reference)"))
+        }
+        // The emergency comes first, then the rest by deadline.
+        let order = namedReferencesInOrder(digest.body)
+        #expect(order.first == references[2])
+        #expect(Set(order) == Set(references))
+        for needle in ["secret", "bluebird", "Jane", "Doe"] { #expect(!digest.raw.contains(needle), "digest leaks \(needle)") }
+        // Each alert is recorded as sent on its own.
+        for caseID in caseIDs {
+            #expect(try await rig.store.alertStatuses(caseID: caseID).map(\.status) == ["sent"])
+        }
+    }
+
+    @Test func eachPersonGetsTheirOwnEmailAndDigestsCanBeTurnedOff() async throws {
+        for combine in [true, false] {
+            let rig = try Rig()
+            defer { rig.cleanUp() }
+            _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+            _ = try await rig.store.addOfficer(Officer(id: 0, name: "Ben", email: "BEN@landlord.example"))
+            var references: Set<String> = []
+            for i in 0..<6 {
+                let outcome = try await rig.store.record(
+                    IncomingReport(channel: .api, submission: ReportSubmission(message: "m \(i)"), receivedAt: Date()),
+                    triage: Triage(), routing: AlertRouting())
+                references.insert(try #require(outcome.receipt).reference.value)
+            }
+            var policy = DispatchPolicy()
+            policy.combinePerRecipient = combine
+            #expect(await rig.dispatcher(policy: policy).drainOnce(now: Date()) == 6)
+            _ = await rig.sink.waitForMessages(count: combine ? 2 : 6)
+            try await Task.sleep(for: .milliseconds(300))
+            let messages = rig.sink.messages()
+            #expect(messages.count == (combine ? 2 : 6))
+            #expect(Set(namedReferences(messages)) == references)
+            #expect(namedReferences(messages).count == 6)
+            let recipients = Set(messages.compactMap { $0.headers["x-sink-rcpt-to"]?.lowercased() })
+            #expect(recipients == ["asha@landlord.example", "ben@landlord.example"])
+        }
+    }
+
+    @Test func aRefusedDigestFailsEveryAlertInItVisibly() async throws {
+        let rig = try Rig(sinkOptions: ["--reject"])
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        for i in 0..<3 {
+            _ = try await rig.store.record(
+                IncomingReport(channel: .api, submission: ReportSubmission(message: "r \(i)"), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting())
+        }
+        #expect(await rig.dispatcher().drainOnce(now: Date()) == 3)
+        #expect(try await rig.store.backlog().failed == 3)
+        #expect(try await rig.store.auditEntries(caseID: nil).count { $0.action == "alert.failed" } == 3)
     }
 
     @Test func boundedRetriesThenFailedVisibly() async throws {
@@ -221,4 +299,14 @@ struct DispatcherTests {
         let escalation = try #require(messages.first { $0.headers["x-sink-rcpt-to"] == "duty@landlord.example" })
         #expect(escalation.headers["subject"]?.contains("ESCALATION") == true)
     }
+}
+
+/// The references an alert e-mail is about: each console link, in the order they appear.
+private func namedReferencesInOrder(_ body: String) -> [String] {
+    body.matches(of: /\/console\/cases\/(HV-[A-Z0-9]{4}-[A-Z0-9]{4})/).map { String($0.output.1) }
+}
+
+/// Every reference named across `messages`, once per message that names it.
+private func namedReferences(_ messages: [SMTPSink.Message]) -> [String] {
+    messages.flatMap { Set(namedReferencesInOrder($0.body)) }
 }

@@ -36,7 +36,7 @@ struct ConfigTests {
     @Test(arguments: [
         ["HAVEN_PROT": "1"], ["HAVEN_PORT": "eighty"], ["HAVEN_PORT": "70000"], ["HAVEN_SMTP_URL": "mail.example.org"],
         ["HAVEN_SLA_EMERGENCY": "soon"], ["HAVEN_WEBHOOK_URL": "https://x.org/h"], ["HAVEN_BANK_HOLIDAYS": "25/12/2026"],
-        ["HAVEN_SMTP_STARTTLS": "maybe"], ["HAVEN_PUBLIC_URL": "example.org"],
+        ["HAVEN_SMTP_STARTTLS": "maybe"], ["HAVEN_PUBLIC_URL": "example.org"], ["HAVEN_ALERT_DIGEST": "yes"],
     ])
     func badSettingsAreRefusedWithTheirName(environment: [String: String]) {
         do {

@@ -47,9 +47,11 @@ struct OutageHTTPTests {
             policy: DispatchPolicy(), logger: Logger(label: "test"))
         _ = await dispatcher.drainOnce(now: Date())
         _ = await dispatcher.drainOnce(now: Date())
-        let messages = await sink.waitForMessages(count: 3)
+        _ = await sink.waitForMessages(count: 1)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(sink.messages().count == 3)
+        // Due together for one officer, the three may share an e-mail: each is in exactly one.
+        let messages = sink.messages()
+        #expect(!messages.isEmpty && messages.count <= 3)
         for reference in references { #expect(messages.filter { $0.raw.contains(reference) }.count == 1) }
         try await f.test { client in
             let health = try #require(try await client.execute(uri: "/healthz", method: .get).json as? [String: Any])

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HavenCore
 import HavenStore
@@ -20,29 +21,76 @@ public struct AlertComposer: Sendable {
 
     public func email(for alert: PendingAlert, to address: String) -> AlertEmail {
         let deadline = Self.londonTime(alert.acknowledgeBy)
-        let headline: String
-        switch alert.kind {
-        case .newCase: headline = "New \(alert.priority.rawValue) case"
-        case .newMessage: headline = "New message on case"
-        case .escalation: headline = "ESCALATION level \(alert.escalationLevel): case not acknowledged"
-        case .consentOverride: headline = "Referral made WITHOUT CONSENT (immediate risk of harm): review"
-        }
+        let headline = Self.headline(alert)
         let subject = "[Haven] \(headline) \(alert.reference.value) - acknowledge by \(deadline)"
         let body = """
             \(headline): \(alert.reference.value)
 
-            Priority:        \(alert.priority.rawValue)
-            Acknowledge by:  \(deadline) (UK time)
-            Why you:         \(alert.reason)
+            \(facts(alert, deadline: deadline))
 
-            Open the case:   \(consoleLink(alert.reference))
-
-            This alert never contains report details. Sign in to the console to read them;
-            check the safety preferences there before making any contact.
+            \(Self.footer)
             """
         return AlertEmail(
             idempotencyKey: alert.idempotencyKey, from: from, to: [address], subject: subject, textBody: body)
     }
+
+    /// Several alerts due for one person at once, as one e-mail: the same facts for each, most
+    /// urgent first. A flood of reports becomes a few e-mails an officer can work down, not
+    /// hundreds, and stays inside a mail relay's sending limits (Exchange Online allows 30
+    /// messages a minute). The Message-ID comes from the alerts it carries, so resending the same
+    /// set is recognisably the same mail.
+    public func digest(for alerts: [PendingAlert], to address: String) -> AlertEmail {
+        precondition(!alerts.isEmpty, "a digest carries at least one alert")
+        if alerts.count == 1 { return email(for: alerts[0], to: address) }
+        let ordered = alerts.sorted {
+            ($0.priority, $0.acknowledgeBy, $0.reference.value) < ($1.priority, $1.acknowledgeBy, $1.reference.value)
+        }
+        let counts = Priority.allCases.compactMap { priority -> String? in
+            let n = ordered.count { $0.priority == priority }
+            return n == 0 ? nil : "\(n) \(priority.rawValue)"
+        }
+        let escalations = ordered.count { $0.kind == .escalation }
+        let first = Self.londonTime(ordered.map(\.acknowledgeBy).min()!)
+        let subject =
+            "[Haven] \(ordered.count) alerts (\(counts.joined(separator: ", "))"
+            + (escalations > 0 ? ", \(escalations) ESCALATED" : "") + ") - first due by \(first)"
+        var body = "\(ordered.count) alerts for you, most urgent first.\n"
+        for (number, alert) in ordered.enumerated() {
+            let deadline = Self.londonTime(alert.acknowledgeBy)
+            body += "\n\(number + 1). \(Self.headline(alert)): \(alert.reference.value)\n\n"
+            body += facts(alert, deadline: deadline).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.isEmpty ? "" : "   " + $0 }.joined(separator: "\n")
+            body += "\n"
+        }
+        body += "\n" + Self.footer
+        let members = ordered.map(\.idempotencyKey).sorted().joined(separator: "\n")
+        let key = "digest." + Hex.encode(SHA256.hash(data: Array(members.utf8)).prefix(16))
+        return AlertEmail(idempotencyKey: key, from: from, to: [address], subject: subject, textBody: body)
+    }
+
+    static func headline(_ alert: PendingAlert) -> String {
+        switch alert.kind {
+        case .newCase: "New \(alert.priority.rawValue) case"
+        case .newMessage: "New message on case"
+        case .escalation: "ESCALATION level \(alert.escalationLevel): case not acknowledged"
+        case .consentOverride: "Referral made WITHOUT CONSENT (immediate risk of harm): review"
+        }
+    }
+
+    private func facts(_ alert: PendingAlert, deadline: String) -> String {
+        """
+        Priority:        \(alert.priority.rawValue)
+        Acknowledge by:  \(deadline) (UK time)
+        Why you:         \(alert.reason)
+
+        Open the case:   \(consoleLink(alert.reference))
+        """
+    }
+
+    private static let footer = """
+        This alert never contains report details. Sign in to the console to read them;
+        check the safety preferences there before making any contact.
+        """
 
     /// The webhook body: the same facts as the e-mail, as JSON.
     public func webhookBody(for alert: PendingAlert) -> [UInt8] {

@@ -15,6 +15,8 @@ public struct DispatchPolicy: Sendable {
     public var batchSize: Int = 64
     /// Longest sleep between looks at the outbox when nothing wakes the worker.
     public var idlePoll: Duration = .seconds(1)
+    /// E-mail alerts due for the same person in one round go as one e-mail (`AlertComposer.digest`).
+    public var combinePerRecipient = true
 
     public init() {}
 
@@ -122,25 +124,53 @@ public struct AlertDispatcher: Service {
 
     private func deliver(_ claimed: [PendingAlert]) async -> [DeliveryResult] {
         guard !claimed.isEmpty else { return [] }
-        return await withTaskGroup(of: DeliveryResult.self) { group in
-            for alert in claimed {
-                group.addTask { await deliver(alert) }
+        return await withTaskGroup(of: [DeliveryResult].self) { group in
+            for alerts in Self.sends(claimed, combining: policy.combinePerRecipient) {
+                group.addTask { await deliverTogether(alerts) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
+            return await group.reduce(into: []) { $0 += $1 }
         }
     }
 
-    private func deliver(_ alert: PendingAlert) async -> DeliveryResult {
-        let meta: Logger.Metadata = [
-            "alert": "\(alert.id)", "kind": "\(alert.kind.rawValue)", "channel": "\(alert.channel.rawValue)",
-            "attempt": "\(alert.attempts)",
+    /// What goes out together: e-mail alerts for one address (ignoring case) share an e-mail when
+    /// combining; webhooks, and alerts with no address, go one by one. First-claimed order is kept.
+    static func sends(_ claimed: [PendingAlert], combining: Bool) -> [[PendingAlert]] {
+        guard combining else { return claimed.map { [$0] } }
+        var groups: [[PendingAlert]] = []
+        var byAddress: [String: Int] = [:]
+        for alert in claimed {
+            guard alert.channel == .email, let address = alert.recipient?.email.lowercased(), !address.isEmpty else {
+                groups.append([alert])
+                continue
+            }
+            if let index = byAddress[address] {
+                groups[index].append(alert)
+            } else {
+                byAddress[address] = groups.count
+                groups.append([alert])
+            }
+        }
+        return groups
+    }
+
+    /// Sends one e-mail or webhook for `alerts` (one alert, or several for one address) and gives
+    /// each alert its own result: retries and the final failure still count per alert.
+    private func deliverTogether(_ alerts: [PendingAlert]) async -> [DeliveryResult] {
+        let first = alerts[0]
+        var meta: Logger.Metadata = [
+            "alert": "\(first.id)", "kind": "\(first.kind.rawValue)", "channel": "\(first.channel.rawValue)",
+            "attempt": "\(first.attempts)",
         ]
+        if alerts.count > 1 { meta["alerts"] = "\(alerts.count)" }
         do {
-            try await send(alert)
+            try await send(alerts)
             let now = Date()
-            metrics.alertDelivered(channel: alert.channel, kind: alert.kind, latency: now.timeIntervalSince(alert.createdAt))
+            for alert in alerts {
+                metrics.alertDelivered(
+                    channel: alert.channel, kind: alert.kind, latency: now.timeIntervalSince(alert.createdAt))
+            }
             logger.debug("alert delivered", metadata: meta)
-            return DeliveryResult(alertID: alert.id, outcome: .delivered, at: now)
+            return alerts.map { DeliveryResult(alertID: $0.id, outcome: .delivered, at: now) }
         } catch {
             let permanent: Bool
             let reason: String
@@ -152,27 +182,32 @@ public struct AlertDispatcher: Service {
                 permanent = false
                 reason = "\(type(of: error))"
             }
-            let final = permanent || alert.attempts >= policy.maxAttempts
-            let retryAt = final ? nil : Date() + policy.retryDelay(afterAttempt: alert.attempts)
-            metrics.alertAttemptFailed(channel: alert.channel, final: final)
             var failMeta = meta
             failMeta["error"] = "\(reason)"
-            if final {
-                logger.error("alert failed for good", metadata: failMeta)
-            } else {
-                logger.warning("alert delivery failed, will retry", metadata: failMeta)
+            let now = Date()
+            return alerts.map { alert in
+                let final = permanent || alert.attempts >= policy.maxAttempts
+                let retryAt = final ? nil : now + policy.retryDelay(afterAttempt: alert.attempts)
+                metrics.alertAttemptFailed(channel: alert.channel, final: final)
+                if final {
+                    failMeta["alert"] = "\(alert.id)"
+                    logger.error("alert failed for good", metadata: failMeta)
+                } else if alert.id == first.id {
+                    logger.warning("alert delivery failed, will retry", metadata: failMeta)
+                }
+                return DeliveryResult(alertID: alert.id, outcome: .failed(error: reason, retryAt: retryAt), at: now)
             }
-            return DeliveryResult(alertID: alert.id, outcome: .failed(error: reason, retryAt: retryAt), at: Date())
         }
     }
 
-    private func send(_ alert: PendingAlert) async throws {
+    private func send(_ alerts: [PendingAlert]) async throws {
+        let alert = alerts[0]
         switch alert.channel {
         case .email:
             guard let address = alert.recipient?.email, !address.isEmpty else {
                 throw DeliveryError.permanent("no recipient address")
             }
-            try await email.send(composer.email(for: alert, to: address))
+            try await email.send(composer.digest(for: alerts, to: address))
         case .webhook:
             guard let webhook else { throw DeliveryError.permanent("no webhook configured") }
             try await webhook.transport.post(

@@ -26,6 +26,8 @@ public struct HavenConfig: Sendable {
     public var riskWords: RiskWords
     public var escalationInterval: Duration
     public var alertMaxAttempts: Int
+    /// Alerts due for one person at the same moment go as one e-mail (HAVEN_ALERT_DIGEST=off: one each).
+    public var alertDigest: Bool
     public var maxBodyBytes: Int
     public var logLevel: String
     public var logFormat: String
@@ -71,6 +73,7 @@ public struct HavenConfig: Sendable {
         ("HAVEN_RISK_WORDS", "comma-separated words that make a report high priority (replaces the default list)"),
         ("HAVEN_ESCALATION_INTERVAL_SECONDS", "how often overdue cases are checked; default 10"),
         ("HAVEN_ALERT_MAX_ATTEMPTS", "tries before an alert is marked failed; default 10"),
+        ("HAVEN_ALERT_DIGEST", "on | off: alerts due for one person at once share one e-mail; default on"),
         ("HAVEN_MAX_BODY_BYTES", "largest report body accepted; default 196608"),
         ("HAVEN_LOG_LEVEL", "trace | debug | info | notice | warning | error; default info"),
         ("HAVEN_LOG_FORMAT", "text | json; default text"),
@@ -219,6 +222,11 @@ public struct HavenConfig: Sendable {
         }
         escalationInterval = .seconds(try integer("HAVEN_ESCALATION_INTERVAL_SECONDS", 10, 1...3600))
         alertMaxAttempts = try integer("HAVEN_ALERT_MAX_ATTEMPTS", 10, 1...100)
+        switch value("HAVEN_ALERT_DIGEST") ?? "on" {
+        case "on": alertDigest = true
+        case "off": alertDigest = false
+        default: throw Problem(description: "HAVEN_ALERT_DIGEST: expected on or off")
+        }
         maxBodyBytes = try integer("HAVEN_MAX_BODY_BYTES", 192 * 1024, 16 * 1024...4 * 1024 * 1024)
         logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
         logFormat = value("HAVEN_LOG_FORMAT") ?? "text"

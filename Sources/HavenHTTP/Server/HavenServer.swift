@@ -92,6 +92,7 @@ public struct HavenServer: Sendable {
     public func services() -> [any Service] {
         var policy = DispatchPolicy()
         policy.maxAttempts = config.alertMaxAttempts
+        policy.combinePerRecipient = config.alertDigest
         var services: [any Service] = [
             AlertDispatcher(
                 outbox: store, email: email, webhook: webhook,

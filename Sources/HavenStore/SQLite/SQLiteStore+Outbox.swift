@@ -35,19 +35,25 @@ extension SQLiteStore {
                     sql: "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?"),
                 arguments: [t, limit - rows.count])
         }
+        guard !rows.isEmpty else { return [] }
+        // One statement leases the whole batch.
+        try db.cachedStatement(
+            sql: """
+                UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1
+                WHERE id IN (SELECT value FROM json_each(?))
+                """
+        ).execute(arguments: [t + lease, idList(rows.map { $0["id"] as Int64 })])
         var officers: [Int64: Officer] = [:]
         var claimed: [PendingAlert] = []
+        claimed.reserveCapacity(rows.count)
         for row in rows {
             let id: Int64 = row["id"]
-            try db.execute(
-                sql: "UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ?",
-                arguments: [t + lease, id])
             let officerID: Int64? = row["officer_id"]
             var recipient: Officer?
             if let officerID {
                 if officers[officerID] == nil {
                     officers[officerID] = try Row.fetchOne(
-                        db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [officerID]
+                        db.cachedStatement(sql: "SELECT * FROM officers WHERE id = ?"), arguments: [officerID]
                     ).map(Self.officer(from:))
                 }
                 recipient = officers[officerID]
@@ -68,6 +74,11 @@ extension SQLiteStore {
                     recipient: recipient))
         }
         return claimed
+    }
+
+    /// `[1,2,3]`: a batch of row ids as one argument, for `IN (SELECT value FROM json_each(?))`.
+    static func idList(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
     public func releaseLeases() async throws -> Int {
@@ -91,22 +102,30 @@ extension SQLiteStore {
     }
 
     static func recordResults(_ results: [DeliveryResult], db: Database) throws {
+        // Delivered alerts, one statement per delivery time (an e-mail's alerts share theirs).
+        var delivered: [Double: [Int64]] = [:]
+        for result in results where result.outcome == .delivered {
+            delivered[Self.time(result.at), default: []].append(result.alertID)
+        }
+        for (at, ids) in delivered {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
+                    WHERE id IN (SELECT value FROM json_each(?))
+                    """
+            ).execute(arguments: [at, idList(ids)])
+        }
         for result in results {
             switch result.outcome {
             case .delivered:
-                try db.execute(
-                    sql: """
-                        UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
-                        WHERE id = ?
-                        """,
-                    arguments: [Self.time(result.at), result.alertID])
+                continue
             case .failed(let error, let retryAt?):
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
                         WHERE id = ?
-                        """,
-                    arguments: [Self.time(retryAt), error, result.alertID])
+                        """
+                ).execute(arguments: [Self.time(retryAt), error, result.alertID])
             case .failed(let error, nil):
                 try db.execute(
                     sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
