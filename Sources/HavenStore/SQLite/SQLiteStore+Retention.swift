@@ -107,11 +107,19 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM cases WHERE status = 'shredded'")
             return db.changesCount
         }
-        if deleted > 0 {
-            // Readers may hold the log open for a moment; the next sweep's checkpoint then finishes the job.
-            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        }
+        if deleted > 0 { await truncateLog() }
         return deleted
+    }
+
+    /// Copies the whole log into the file and empties it. While the checkpointer's own passive pass
+    /// runs, SQLite refuses at once (busy handler or not), so this tries again for up to a second.
+    /// A reader holding the log for longer (a backup) wins: the next sweep finishes the job.
+    func truncateLog() async {
+        let deadline = ContinuousClock.now + .seconds(1)
+        repeat {
+            if (try? await pool.writeWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        } while ContinuousClock.now < deadline
     }
 
     /// Deletes the parts of texts whose remaining parts never came (the newest part older than `date`).
