@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HavenCore
 import Testing
 
@@ -187,5 +188,28 @@ struct GroupCommitTests {
         // Least loaded balancing held across batches.
         let officers = Dictionary(grouping: outcomes.compactMap { $0.receipt }, by: \.officerID)
         #expect(officers.count == 2)
+    }
+
+    /// One item failing on its own (not the store) fails alone: the rest of its batch is stored,
+    /// exactly once, whether the batch ran straight through or again with savepoints.
+    @Test func anItemsOwnFailureLeavesTheRestOfItsBatchStored() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pool = try DatabasePool(path: directory.appendingPathComponent("gc.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE items (n INTEGER PRIMARY KEY)") }
+        struct Refused: Error {}
+        let commit = GroupCommit<Int, Int>(pool: pool) { n, db, _ in
+            try db.execute(sql: "INSERT INTO items (n) VALUES (?)", arguments: [n])
+            if n % 7 == 3 { throw Refused() }  // after its insert: that must be undone too
+            return n * 2
+        }
+        let results = await withTaskGroup(of: (Int, Int?).self) { group in
+            for n in 0..<300 { group.addTask { (n, try? await commit.submit(n)) } }
+            return await group.reduce(into: [Int?](repeating: -1, count: 300)) { $0[$1.0] = $1.1 }
+        }
+        #expect(results == (0..<300).map { $0 % 7 == 3 ? nil : $0 * 2 })
+        let stored = try await pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM items ORDER BY n") }
+        #expect(stored == (0..<300).filter { $0 % 7 != 3 })
     }
 }

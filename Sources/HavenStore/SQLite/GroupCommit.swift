@@ -3,8 +3,10 @@ import GRDB
 import Synchronization
 
 /// Group commit for intake: reports that arrive while a transaction is being written wait, then
-/// go into the next transaction together, each inside its own savepoint. One fsync then makes a
-/// whole batch durable, and nobody gets an answer before the commit that holds their report.
+/// go into the next transaction together. One fsync then makes a whole batch durable, and nobody
+/// gets an answer before the commit that holds their report. If one report fails on its own (not
+/// the store), the batch is rolled back and run again with a savepoint per report, so only that
+/// one fails: savepoints cost two statements a report, paid only when something goes wrong.
 ///
 /// No timer, no added delay: at low load every batch holds one report; under load batches grow
 /// by themselves to what arrived during the previous commit.
@@ -61,26 +63,16 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         let work = self.work
         let inputs = batch.map(\.input)
         do {
-            let results: [Result<Output, any Error>] = try await pool.write { db in
-                var context = BatchContext()
-                var results: [Result<Output, any Error>] = []
-                results.reserveCapacity(inputs.count)
-                for input in inputs {
-                    var output: Output?
-                    do {
-                        try db.inSavepoint {
-                            output = try work(input, db, &context)
-                            return .commit
-                        }
-                        results.append(.success(output!))
-                    } catch let error as DatabaseError where StoreError(error) != nil || !db.isInsideTransaction {
-                        throw error  // disk full, I/O error…: the whole transaction is gone
-                    } catch {
-                        context.invalidate()  // cached state may include the rolled-back item
-                        results.append(.failure(error))
-                    }
-                }
-                return results
+            let results: [Result<Output, any Error>]
+            do {
+                // Usually nothing fails: the whole batch in one transaction, no savepoint per item.
+                results = try await pool.write { db in try Self.run(inputs, work: work, db: db, isolated: false) }
+            } catch let failed as ItemFailed where inputs.count == 1 {
+                results = [.failure(failed.error)]  // rolled back, and nothing else was in it
+            } catch is ItemFailed {
+                // One failed, and that attempt was rolled back: again, each item in a savepoint of
+                // its own, so the failure stays with its item and the others are stored.
+                results = try await pool.write { db in try Self.run(inputs, work: work, db: db, isolated: true) }
             }
             for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
             afterCommit()
@@ -88,6 +80,43 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
             // The commit itself failed (disk full…): nothing in this batch was stored.
             for pending in batch { pending.continuation.resume(throwing: error) }
         }
+    }
+
+    /// An item's own failure in a batch run without savepoints: the batch is run again, isolated.
+    private struct ItemFailed: Error {
+        let error: any Error
+    }
+
+    /// Runs every item in one transaction. Isolated, each runs in a savepoint and a failure becomes
+    /// its result; otherwise the first failure throws `ItemFailed`. Store failures (disk full, I/O
+    /// error, the transaction gone) always throw: then nothing in the batch can be stored.
+    private static func run(_ inputs: [Input], work: Work, db: Database, isolated: Bool) throws
+        -> [Result<Output, any Error>]
+    {
+        var context = BatchContext()
+        var results: [Result<Output, any Error>] = []
+        results.reserveCapacity(inputs.count)
+        for input in inputs {
+            do {
+                if isolated {
+                    var output: Output?
+                    try db.inSavepoint {
+                        output = try work(input, db, &context)
+                        return .commit
+                    }
+                    results.append(.success(output!))
+                } else {
+                    results.append(.success(try work(input, db, &context)))
+                }
+            } catch let error as DatabaseError where StoreError(error) != nil || !db.isInsideTransaction {
+                throw error
+            } catch {
+                guard isolated else { throw ItemFailed(error: error) }
+                context.invalidate()  // cached state may include the rolled-back item
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
 }
 
