@@ -72,4 +72,60 @@ struct FastPathTests {
             String(decoding: JSONText.object(["reference": "HV-2345-6789", "a": "b"]), as: UTF8.self)
                 == #"{"a":"b","reference":"HV-2345-6789"}"#)
     }
+
+    @Test func clockTimesAsTheGeneralRule() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789::: +\t-a\u{A0}")
+        for text in ["09:00", "9:30", "14", "24:00", "24:01", "", ":30", "12:", "123", "1:2:3", "1::2", "09:5", "+9", " 9"] {
+            #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
+        }
+        for _ in 0..<20_000 {
+            let text = String((0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
+        }
+    }
+
+    @Test func weekdayNamesAsTheGeneralRule() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("monMONtuewdhfrisaSATUN é\u{301}")
+        for text in ["mon", "Monday", "TUE", "wednesday", "th", "sun\u{301}", "mon\u{301}", "satx", "fri "] {
+            #expect(Weekday(shortName: text) == Weekday(generalShortName: text), "\(text)")
+        }
+        for _ in 0..<20_000 {
+            let text = String((0..<Int.random(in: 0...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            #expect(Weekday(shortName: text) == Weekday(generalShortName: text), "\(text)")
+        }
+    }
+
+    /// Working-day deadlines from the cached London days, against the calendar walked day by day
+    /// (the rule before the cache), across four years of clock changes, weekends and holidays.
+    @Test func workingDayDeadlinesAsTheCalendarWalk() {
+        var rng = SystemRandomNumberGenerator()
+        let holidays: Set<String> = ["2026-12-25", "2026-12-28", "2027-01-01", "2027-03-29", "2026-03-30"]
+        let calendar = LondonCalendar.calendar
+        func walk(_ seconds: TimeInterval, from start: Date) -> Date {
+            var remaining = seconds
+            var cursor = start
+            while true {
+                let dayStart = calendar.startOfDay(for: cursor)
+                let nextDay = calendar.date(byAdding: .day, value: 1, to: dayStart)!
+                if LondonTime(dayStart).weekday.isWorkingDay && !holidays.contains(LondonCalendar.day(dayStart)) {
+                    let available = nextDay.timeIntervalSince(cursor)
+                    if remaining <= available { return cursor.addingTimeInterval(remaining) }
+                    remaining -= available
+                }
+                cursor = nextDay
+            }
+        }
+        let from = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+        for _ in 0..<5_000 {
+            let start = from.addingTimeInterval(Double.random(in: 0...(4 * 365 * 86_400), using: &rng).rounded())
+            let days = Int.random(in: 1...3, using: &rng)
+            let policy = SLAPolicy(standard: .workingDays(days), holidays: holidays)
+            #expect(policy.acknowledgeBy(priority: .standard, from: start) == walk(Double(days) * 86_400, from: start), "\(start)")
+            let day = LondonCalendar.dayContaining(start)
+            #expect(day == LondonCalendar.computeDay(containing: start))
+            #expect(day.start <= start && start < day.end)
+        }
+    }
 }

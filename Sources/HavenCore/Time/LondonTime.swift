@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A moment as a person in the UK reads it: weekday and minutes since local midnight, Europe/London.
 public struct LondonTime: Sendable, Equatable {
@@ -31,6 +32,22 @@ public enum Weekday: Int, Codable, Sendable, CaseIterable, Comparable {
     }
 
     public init?(shortName: String) {
+        // All ASCII (so three bytes are three characters): the first three, lower-cased, as bytes.
+        let bytes = shortName.utf8
+        if bytes.count >= 3, bytes.allSatisfy({ $0 < 0x80 }) {
+            var key: UInt32 = 0
+            for byte in bytes.prefix(3) { key = key << 8 | UInt32(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+            guard let day = Self.byKey[key] else { return nil }
+            self = day
+            return
+        }
+        self.init(generalShortName: shortName)
+    }
+
+    private static let byKey: [UInt32: Weekday] = Dictionary(
+        uniqueKeysWithValues: allCases.map { day in (day.shortName.utf8.reduce(0) { $0 << 8 | UInt32($1) }, day) })
+
+    init?(generalShortName shortName: String) {
         let key = shortName.prefix(3).lowercased()
         guard let day = Weekday.allCases.first(where: { $0.shortName == key }) else { return nil }
         self = day
@@ -52,6 +69,38 @@ public enum LondonCalendar {
         calendar.timeZone = timeZone
         return calendar
     }()
+
+    /// One London calendar day: when it starts and ends (23 or 25 hours apart when the clocks
+    /// change), its weekday and its `yyyy-MM-dd` name.
+    public struct Day: Sendable, Equatable {
+        public let start: Date
+        public let end: Date
+        public let weekday: Weekday
+        public let name: String
+    }
+
+    /// The last few days asked for: every standard-priority deadline walks the days from now,
+    /// and working them out with the calendar each time was a measurable part of an intake.
+    private static let recentDays = Mutex<[Day]>([])
+
+    /// The London day that `date` falls in.
+    public static func dayContaining(_ date: Date) -> Day {
+        if let known = recentDays.withLock({ days in days.first { $0.start <= date && date < $0.end } }) {
+            return known
+        }
+        let day = computeDay(containing: date)
+        recentDays.withLock { days in
+            days.append(day)
+            if days.count > 16 { days.removeFirst() }
+        }
+        return day
+    }
+
+    static func computeDay(containing date: Date) -> Day {
+        let start = calendar.startOfDay(for: date)
+        let end = calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(86_400)
+        return Day(start: start, end: end, weekday: LondonTime(start).weekday, name: day(start))
+    }
 
     /// The London calendar day of `date` as `yyyy-MM-dd` (bank holiday lists, audit lines).
     public static func day(_ date: Date) -> String {

@@ -40,27 +40,18 @@ public struct SLAPolicy: Codable, Sendable, Equatable {
 
     /// Adds working time, counting only whole working days (Mon–Fri, not holidays) in London.
     private func addWorkingTime(seconds: TimeInterval, to start: Date) -> Date {
-        let calendar = LondonCalendar.calendar
         var remaining = seconds
         var cursor = start
         for _ in 0..<400 {
-            let dayStart = calendar.startOfDay(for: cursor)
-            let nextDay = calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
-            if isWorkingDay(dayStart) {
-                let available = nextDay.timeIntervalSince(cursor)
+            let day = LondonCalendar.dayContaining(cursor)
+            if day.weekday.isWorkingDay && !holidays.contains(day.name) {
+                let available = day.end.timeIntervalSince(cursor)
                 if remaining <= available { return cursor.addingTimeInterval(remaining) }
                 remaining -= available
             }
-            cursor = nextDay
+            cursor = day.end
         }
         return cursor
-    }
-
-    private func isWorkingDay(_ day: Date) -> Bool {
-        let weekday = LondonTime(day).weekday
-        guard weekday.isWorkingDay else { return false }
-        if holidays.isEmpty { return true }
-        return !holidays.contains(LondonCalendar.day(day))
     }
 }
 

@@ -47,6 +47,34 @@ public struct SafeTimeWindow: Codable, Sendable, Equatable, CustomStringConverti
 
     /// Parses `09:00`, `9:30`, `14` or `24:00` into minutes since midnight.
     public static func parseClock(_ text: String) -> Int? {
+        // Digits in one of those shapes, read as bytes; anything else takes the general rule.
+        let bytes = text.utf8
+        if bytes.count <= 5, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x3A }) {
+            func digit(_ i: Int) -> Int? {
+                let byte = bytes[bytes.index(bytes.startIndex, offsetBy: i)]
+                return byte == 0x3A ? nil : Int(byte - 0x30)
+            }
+            let colon = bytes.firstIndex(of: 0x3A).map { bytes.distance(from: bytes.startIndex, to: $0) }
+            let hourDigits = colon ?? bytes.count
+            let minuteDigits = colon.map { bytes.count - $0 - 1 }
+            guard (1...2).contains(hourDigits), minuteDigits == nil || minuteDigits == 2 else { return nil }
+            var hour = 0
+            for i in 0..<hourDigits {
+                guard let d = digit(i) else { return nil }
+                hour = hour * 10 + d
+            }
+            var minute = 0
+            if let colon {
+                guard let tens = digit(colon + 1), let units = digit(colon + 2) else { return nil }
+                minute = tens * 10 + units
+            }
+            guard hour <= 24, minute <= 59, hour * 60 + minute <= 24 * 60 else { return nil }
+            return hour * 60 + minute
+        }
+        return generalClock(text)
+    }
+
+    static func generalClock(_ text: String) -> Int? {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let hour = Int(parts[0]), parts[0].count <= 2 else { return nil }
         let minute = parts.count == 2 ? Int(parts[1]) : 0
