@@ -106,7 +106,10 @@ let package = Package(
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenStoreTests",
-            dependencies: ["HavenStore", "HavenCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "HavenStore", "HavenCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenAlertsTests",

@@ -310,3 +310,21 @@ private func namedReferencesInOrder(_ body: String) -> [String] {
 private func namedReferences(_ messages: [SMTPSink.Message]) -> [String] {
     messages.flatMap { Set(namedReferencesInOrder($0.body)) }
 }
+
+@Suite("Alert wording")
+struct AlertWordingTests {
+    /// Deadlines read the same from the cache of formatted minutes as from a formatter of their own,
+    /// across clock changes and however often the same minute comes back.
+    @Test func deadlinesReadAsAFreshFormatterReadsThem() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "Europe/London")
+        formatter.dateFormat = "EEE d MMM HH:mm"
+        var rng = SystemRandomNumberGenerator()
+        let from = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+        let dates = (0..<500).map { _ in from.addingTimeInterval(Double.random(in: 0...(3 * 365 * 86_400), using: &rng)) }
+        for date in dates + dates.shuffled() + dates.map({ $0.addingTimeInterval(30) }) {
+            #expect(AlertComposer.londonTime(date) == formatter.string(from: date), "\(date)")
+        }
+    }
+}

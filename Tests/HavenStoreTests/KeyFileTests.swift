@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HavenCore
 import Testing
 
 @testable import HavenStore
@@ -38,5 +40,26 @@ struct KeyFileTests {
         #expect(try Sealer(keyRing: ring).open(String.self, from: sealed, rowUID: "row-1") == "secret")
         // Bound to its row: the same blob under another row's id does not open.
         #expect(throws: (any Error).self) { try Sealer(keyRing: ring).open(String.self, from: sealed, rowUID: "row-2") }
+    }
+
+    /// Each lookup hash is HMAC-SHA256(lookup key, purpose, 0, value), however many are made at
+    /// once from the one pre-keyed HMAC they all start from.
+    @Test func lookupHashesAreIndependentHMACs() async throws {
+        let key = SymmetricKey(data: Data((0..<32).map { UInt8($0) }))
+        let ring = try KeyRing(activeID: "k", keks: ["k": key], lookupKey: key)
+        func expected(_ value: String, _ purpose: String) -> String {
+            var mac = HMAC<SHA256>(key: key)
+            mac.update(data: Array(purpose.utf8) + [0] + Array(value.utf8))
+            return Hex.encode(mac.finalize())
+        }
+        let inputs = (0..<200).map { ("value \($0)", ["phone", "email", "content"][$0 % 3]) }
+        let hashes = await withTaskGroup(of: (Int, String).self) { group in
+            for (index, (value, purpose)) in inputs.enumerated() {
+                group.addTask { (index, ring.lookupHash(value, purpose: purpose)) }
+            }
+            return await group.reduce(into: [String](repeating: "", count: inputs.count)) { $0[$1.0] = $1.1 }
+        }
+        #expect(hashes == inputs.map { expected($0.0, $0.1) })
+        #expect(ring.lookupHash("a", purpose: "phone") == expected("a", "phone"))
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HavenCore
 import HavenStore
+import Synchronization
 
 /// Turns a claimed alert into words. An alert says only: the reference, the priority, the SLA
 /// deadline, why it came to this person and a console link (safety rule 3). Never report content,
@@ -118,6 +119,20 @@ public struct AlertComposer: Sendable {
         return formatter
     }()
 
-    /// DateFormatter is thread-safe; creating one per alert was a measurable cost.
-    static func londonTime(_ date: Date) -> String { londonFormatter.string(from: date) }
+    /// Formatted minutes already seen: a burst's deadlines share a handful of minutes, and each
+    /// DateFormatter call was a measurable part of a digest.
+    private static let formattedMinutes = Mutex<[Int: String]>([:])
+
+    /// `Tue 1 Dec 15:04`, London time. DateFormatter is thread-safe; creating one per alert was a
+    /// measurable cost.
+    static func londonTime(_ date: Date) -> String {
+        let minute = Int((date.timeIntervalSince1970 / 60).rounded(.down))
+        if let known = formattedMinutes.withLock({ $0[minute] }) { return known }
+        let text = londonFormatter.string(from: date)
+        formattedMinutes.withLock { cache in
+            if cache.count >= 1_024 { cache.removeAll(keepingCapacity: true) }
+            cache[minute] = text
+        }
+        return text
+    }
 }

@@ -155,6 +155,11 @@ struct IntakeRoutes {
     /// JSON or urlencoded form; a declared charset other than UTF-8 is refused rather than misread.
     static func bodyKind(_ contentType: String?) -> BodyKind? {
         guard let contentType else { return nil }
+        switch contentType {  // what clients send nearly always, without lower-casing and splitting
+        case "application/json", "application/json; charset=utf-8": return .json
+        case "application/x-www-form-urlencoded": return .form
+        default: break
+        }
         let parts = contentType.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         for parameter in parts.dropFirst() where parameter.hasPrefix("charset=") {
             let charset = parameter.dropFirst("charset=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
