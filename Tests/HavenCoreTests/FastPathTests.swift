@@ -15,7 +15,7 @@ struct FastPathTests {
         ]
         for text in known { #expect(ContactAddress.normalizedPostcode(text) == ContactAddress.generalPostcode(text), "\(text)") }
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = randomText(alphabet, upTo: 10, using: &rng)
             #expect(ContactAddress.normalizedPostcode(text) == ContactAddress.generalPostcode(text), "\(text)")
         }
     }
@@ -30,7 +30,7 @@ struct FastPathTests {
             #expect(ContactAddress.normalizedEmail(text) == ContactAddress.generalEmail(text), "\(text)")
         }
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = randomText(alphabet, upTo: 8, using: &rng)
             #expect(ContactAddress.normalizedEmail(text) == ContactAddress.generalEmail(text), "\(text)")
         }
     }
@@ -52,7 +52,7 @@ struct FastPathTests {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("ab \t\n\r\u{A0}\u{2028}é!~")
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = randomText(alphabet, upTo: 6, using: &rng)
             #expect(ReportFields.trimmed(text) == text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
@@ -62,7 +62,7 @@ struct FastPathTests {
         let alphabet = Array("a\"\\/\n\r\t\u{0}\u{1F}\u{7F}é☂😀 ")
         for _ in 0..<2_000 {
             let values = (0..<Int.random(in: 0...4, using: &rng)).map { _ in
-                String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+                randomText(alphabet, upTo: 8, using: &rng)
             }
             #expect(try JSONDecoder().decode([String].self, from: Data(JSONText.array(values).utf8)) == values)
             let object = Dictionary(values.map { ($0, $0 + "!") }, uniquingKeysWith: { a, _ in a })
@@ -80,7 +80,7 @@ struct FastPathTests {
             #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
         }
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = randomText(alphabet, upTo: 6, using: &rng)
             #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
         }
     }
@@ -92,7 +92,7 @@ struct FastPathTests {
             #expect(Weekday(shortName: text) == Weekday(generalShortName: text), "\(text)")
         }
         for _ in 0..<20_000 {
-            let text = String((0..<Int.random(in: 0...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = randomText(alphabet, upTo: 5, using: &rng)
             #expect(Weekday(shortName: text) == Weekday(generalShortName: text), "\(text)")
         }
     }
@@ -128,4 +128,9 @@ struct FastPathTests {
             #expect(day.start <= start && start < day.end)
         }
     }
+}
+
+/// Up to `length` characters drawn from `alphabet`.
+private func randomText(_ alphabet: [Character], upTo length: Int, using rng: inout some RandomNumberGenerator) -> String {
+    String((0..<Int.random(in: 0...length, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
 }
