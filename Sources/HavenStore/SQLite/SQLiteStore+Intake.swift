@@ -43,6 +43,8 @@ extension SQLiteStore {
         let priority: Priority
         let priorityReason: String
         let acknowledgeBy: Date
+        /// Drawn here, outside the write lock; the writer only checks it is free.
+        let candidateReference: CaseReference
 
         init(_ report: IncomingReport, triage: Triage, sealer: Sealer) throws {
             let ring = sealer.keyRing
@@ -69,6 +71,7 @@ extension SQLiteStore {
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
+            candidateReference = CaseReference.random()
         }
     }
 
@@ -133,7 +136,7 @@ extension SQLiteStore {
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
-        let reference = try freshReference(db)
+        let reference = try freshReference(db, first: prepared.candidateReference)
         let profile = prepared.sealedProfile
         try db.cachedStatement(
             sql: """
@@ -329,23 +332,22 @@ extension SQLiteStore {
         return reference
     }
 
-    private static func freshReference(_ db: Database) throws -> CaseReference {
+    private static func freshReference(_ db: Database, first: CaseReference) throws -> CaseReference {
+        var candidate = first
         while true {
-            let candidate = CaseReference.random()
             let taken = try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE reference = ?)"),
                 arguments: [candidate.value])
             if taken != true { return candidate }
+            candidate = CaseReference.random()
         }
     }
 
+    /// Read once per intake batch (cached statements: they run on the writer).
     static func loadRoster(_ db: Database) throws -> Roster {
-        let officers = try Row.fetchAll(db, sql: "SELECT * FROM officers").map(officer(from:))
-        let areas = try Row.fetchAll(db, sql: "SELECT * FROM areas").map(area(from:))
-        let load = try Dictionary(
-            uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, open_cases FROM officers").map {
-                ($0["id"] as Int64, $0["open_cases"] as Int)
-            })
-        return Roster(officers: officers, areas: areas, openCases: load)
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM officers"))
+        let areas = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM areas")).map(area(from:))
+        let load = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["open_cases"] as Int) })
+        return Roster(officers: try rows.map(officer(from:)), areas: areas, openCases: load)
     }
 }
