@@ -118,10 +118,11 @@ struct IntakeRoutes {
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await Self.collect(request.body, upTo: gateway.limits.maxBodyBytes, within: gateway.limits.bodyTimeout)
+            buffer = try await BodyDeadlines.shared.collect(
+                request.body, upTo: gateway.limits.maxBodyBytes, within: gateway.limits.bodyTimeout)
         } catch is NIOTooManyBytesError {
             return .failure(Refusal(.contentTooLarge, "body_too_large"))
-        } catch is BodyTimeout {
+        } catch is BodyDeadlines.Timeout {
             return .failure(Refusal(.requestTimeout, "body_too_slow"))
         } catch {
             return .failure(Refusal(.badRequest, "unreadable_body"))
@@ -133,22 +134,6 @@ struct IntakeRoutes {
             return .failure(Refusal(.badRequest, "json_body_must_be_an_object"))
         } catch {
             return .failure(Refusal(.badRequest, kind == .json ? "malformed_json" : "malformed_form"))
-        }
-    }
-
-    struct BodyTimeout: Error {}
-
-    /// Reads the whole body, giving up after `timeout` (a client trickling bytes cannot hold a request open).
-    static func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: limit) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let buffer = first else { throw BodyTimeout() }
-            return buffer
         }
     }
 

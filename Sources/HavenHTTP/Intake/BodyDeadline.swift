@@ -1,0 +1,73 @@
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// Report bodies must arrive within a time limit, so a client trickling bytes cannot hold a request
+/// open. One sweeper checks the reads in progress four times a second and cancels the late ones;
+/// before, every request ran a task group with a sleeping timer task of its own, a measurable part
+/// of each intake (timer heap, task creation, cancellation).
+final class BodyDeadlines: Sendable {
+    static let shared = BodyDeadlines()
+
+    /// Deadlines are met to within this (a 20 s limit gives up between 20 and 20.25 s).
+    static let sweepInterval: Duration = .milliseconds(250)
+
+    private struct Reading {
+        let deadline: ContinuousClock.Instant
+        let cancel: @Sendable () -> Void
+    }
+
+    private struct State {
+        var nextID: UInt64 = 0
+        var reading: [UInt64: Reading] = [:]
+        /// Reads the sweeper cancelled for being late, until their reader has seen that.
+        var late: Set<UInt64> = []
+        var sweeping = false
+    }
+
+    private let state = Mutex(State())
+
+    struct Timeout: Error {}
+
+    /// The whole body, or `Timeout` when it has not all arrived within `timeout`.
+    func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration) async throws -> ByteBuffer {
+        let reading = Task { try await body.collect(upTo: limit) }
+        let id = register(Reading(deadline: .now + timeout, cancel: { reading.cancel() }))
+        let result = await reading.result
+        let late = state.withLock { state in
+            state.reading[id] = nil
+            return state.late.remove(id) != nil
+        }
+        if late { throw Timeout() }
+        return try result.get()
+    }
+
+    private func register(_ reading: Reading) -> UInt64 {
+        let (id, startSweeper) = state.withLock { state in
+            let id = state.nextID
+            state.nextID &+= 1
+            state.reading[id] = reading
+            let start = !state.sweeping
+            state.sweeping = true
+            return (id, start)
+        }
+        if startSweeper { Task.detached(priority: .utility) { await self.sweepWhileReading() } }
+        return id
+    }
+
+    /// Runs while any read is in progress; starts again with the next one.
+    private func sweepWhileReading() async {
+        while true {
+            try? await Task.sleep(for: Self.sweepInterval)
+            let (expired, idle) = state.withLock { state in
+                let now = ContinuousClock.now
+                let expired = state.reading.filter { $0.value.deadline <= now && !state.late.contains($0.key) }
+                state.late.formUnion(expired.keys)
+                if state.reading.isEmpty { state.sweeping = false }
+                return (expired.values.map(\.cancel), state.reading.isEmpty)
+            }
+            for cancel in expired { cancel() }
+            if idle { return }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Testing
+
+@testable import HavenHTTP
+
+@Suite("Body deadlines")
+struct BodyDeadlineTests {
+    /// A body that stops arriving is given up on at its deadline (to within a sweep), while a body
+    /// that arrives in time, read at the same moment, is read whole.
+    @Test func aStalledBodyTimesOutAndAPromptOneIsRead() async throws {
+        let deadlines = BodyDeadlines()
+        let (stalled, stalledSource) = RequestBody.makeStream()
+        let (prompt, promptSource) = RequestBody.makeStream()
+        // If the deadline never fired, this ends the stalled body so the test fails instead of hanging.
+        let rescue = Task {
+            try await Task.sleep(for: .seconds(5))
+            stalledSource.finish()
+        }
+        defer { rescue.cancel() }
+        await stalledSource.yield(ByteBuffer(string: "{\"message\""))
+
+        let started = ContinuousClock.now
+        let stalledRead = Task { try await deadlines.collect(stalled, upTo: 1024, within: .milliseconds(300)) }
+        let promptRead = Task { try await deadlines.collect(prompt, upTo: 1024, within: .seconds(1)) }
+        try await Task.sleep(for: .milliseconds(450))  // past the stalled one's deadline
+        await promptSource.yield(ByteBuffer(string: "{\"message\":"))
+        await promptSource.yield(ByteBuffer(string: "\"hello\"}"))
+        promptSource.finish()
+
+        #expect(String(buffer: try await promptRead.value) == "{\"message\":\"hello\"}")
+        await #expect(throws: BodyDeadlines.Timeout.self) { _ = try await stalledRead.value }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(2), "\(elapsed)")
+    }
+
+    @Test func aCompleteBodyIsReadAndItsLimitStillHolds() async throws {
+        let deadlines = BodyDeadlines()
+        let body = RequestBody(buffer: ByteBuffer(string: "a=1&b=2"))
+        #expect(String(buffer: try await deadlines.collect(body, upTo: 1024, within: .seconds(20))) == "a=1&b=2")
+        let big = RequestBody(buffer: ByteBuffer(repeating: 0x61, count: 2048))
+        await #expect(throws: NIOTooManyBytesError.self) {
+            _ = try await deadlines.collect(big, upTo: 1024, within: .seconds(20))
+        }
+    }
+}
