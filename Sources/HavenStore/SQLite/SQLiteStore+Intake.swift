@@ -63,15 +63,17 @@ extension SQLiteStore {
             phoneHash = phone.map { ring.lookupHash($0, purpose: "phone") }
             let email = submission.safety.email ?? submission.reporterContact?.email
             emailHash = email.map { ring.lookupHash($0.lowercased(), purpose: "email") }
-            reportUID = RowUID.make(at: report.receivedAt)
-            sealedReport = try sealer.seal(data: plain, rowUID: reportUID)
-            caseUID = RowUID.make(at: report.receivedAt)
+            // Keys, nonces, uids and the reference from one read of the kernel's generator.
+            var random = BufferedRandom(capacity: 160)
+            reportUID = RowUID.make(at: report.receivedAt, using: &random)
+            sealedReport = try sealer.seal(data: plain, rowUID: reportUID, random: &random)
+            caseUID = RowUID.make(at: report.receivedAt, using: &random)
             sealedProfile = try sealer.seal(
-                data: SortedJSONEncoder.encode(CaseProfile(from: submission)), rowUID: caseUID)
+                data: SortedJSONEncoder.encode(CaseProfile(from: submission)), rowUID: caseUID, random: &random)
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
-            candidateReference = CaseReference.random()
+            candidateReference = CaseReference.random(using: &random)
         }
     }
 

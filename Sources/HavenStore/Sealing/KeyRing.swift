@@ -51,10 +51,12 @@ public struct KeyRing: Sendable {
     }
 
     /// Wraps a data key under the active KEK, bound to the row it belongs to.
-    public func wrap(_ dataKey: SymmetricKey, boundTo rowUID: String) throws -> (keyID: String, wrapped: Data) {
+    public func wrap(_ dataKey: SymmetricKey, boundTo rowUID: String, nonce: AES.GCM.Nonce = AES.GCM.Nonce()) throws
+        -> (keyID: String, wrapped: Data)
+    {
         let kek = keks[activeID]!
         let plain = dataKey.withUnsafeBytes { Data($0) }
-        let box = try AES.GCM.seal(plain, using: kek, authenticating: Self.aad(activeID, rowUID))
+        let box = try AES.GCM.seal(plain, using: kek, nonce: nonce, authenticating: Self.aad(activeID, rowUID))
         return (activeID, box.combined!)
     }
 

@@ -9,8 +9,11 @@ import Foundation
 public enum RowUID {
     public static func make(at date: Date = Date()) -> String {
         var generator = SystemRandomNumberGenerator()
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        return make(millis: millis, using: &generator)
+        return make(at: date, using: &generator)
+    }
+
+    static func make<G: RandomNumberGenerator>(at date: Date, using generator: inout G) -> String {
+        make(millis: UInt64(max(0, date.timeIntervalSince1970 * 1000)), using: &generator)
     }
 
     static func make<G: RandomNumberGenerator>(millis: UInt64, using generator: inout G) -> String {

@@ -28,9 +28,17 @@ public struct Sealer: Sendable {
 
     /// Seals already-encoded JSON (so a caller that hashed the same bytes encodes only once).
     public func seal(data plain: Data, rowUID: String) throws -> Sealed {
-        let dataKey = SymmetricKey(size: .bits256)
-        let box = try AES.GCM.seal(plain, using: dataKey, authenticating: Data(rowUID.utf8))
-        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+        var random = BufferedRandom(capacity: 56)
+        return try seal(data: plain, rowUID: rowUID, random: &random)
+    }
+
+    /// The same, with the data key and both nonces taken from `random` (56 bytes).
+    func seal(data plain: Data, rowUID: String, random: inout BufferedRandom) throws -> Sealed {
+        let dataKey = SymmetricKey(data: random.bytes(32))
+        let box = try AES.GCM.seal(
+            plain, using: dataKey, nonce: AES.GCM.Nonce(data: random.bytes(12)), authenticating: Data(rowUID.utf8))
+        let (keyID, wrapped) = try keyRing.wrap(
+            dataKey, boundTo: rowUID, nonce: try AES.GCM.Nonce(data: random.bytes(12)))
         return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: box.combined!)
     }
 
