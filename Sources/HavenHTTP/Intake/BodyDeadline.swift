@@ -51,7 +51,8 @@ final class BodyDeadlines: Sendable {
             state.sweeping = true
             return (id, start)
         }
-        if startSweeper { Task.detached(priority: .utility) { await self.sweepWhileReading() } }
+        // At the priority of ordinary work: a lower one starved under load, when deadlines matter most.
+        if startSweeper { Task.detached { await self.sweepWhileReading() } }
         return id
     }
 
