@@ -193,10 +193,8 @@ struct GroupCommitTests {
     /// One item failing on its own (not the store) fails alone: the rest of its batch is stored,
     /// exactly once, whether the batch ran straight through or again with savepoints.
     @Test func anItemsOwnFailureLeavesTheRestOfItsBatchStored() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (pool, directory) = try scratchPool()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pool = try DatabasePool(path: directory.appendingPathComponent("gc.sqlite").path)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE items (n INTEGER PRIMARY KEY)") }
         struct Refused: Error {}
         let commit = GroupCommit<Int, Int>(pool: pool) { n, db, _ in
@@ -212,4 +210,43 @@ struct GroupCommitTests {
         let stored = try await pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM items ORDER BY n") }
         #expect(stored == (0..<300).filter { $0 % 7 != 3 })
     }
+
+    /// Intake under constant load still lets other writes (the alert outbox, the console) through
+    /// between its runs of batches, rather than holding the writer for as long as reports arrive.
+    @Test func otherWritesGetTheirTurnWhileIntakeIsBusy() async throws {
+        let (pool, directory) = try scratchPool()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE items (n INTEGER); CREATE TABLE other (n INTEGER)") }
+        // Small batches, more clients than fit in one: reports are always waiting.
+        let commit = GroupCommit<Int, Int>(pool: pool, maxBatch: 4) { n, db, _ in
+            try db.execute(sql: "INSERT INTO items (n) VALUES (?)", arguments: [n])
+            usleep(1_000)  // a slow report: batches take a while
+            return n
+        }
+        let until = ContinuousClock.now + .milliseconds(1_500)
+        let waited = try await withThrowingTaskGroup(of: Duration?.self) { group in
+            for client in 0..<32 {
+                group.addTask {
+                    while ContinuousClock.now < until { _ = try await commit.submit(client) }
+                    return nil
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(300))
+                let asked = ContinuousClock.now
+                try await pool.write { db in try db.execute(sql: "INSERT INTO other (n) VALUES (1)") }
+                return ContinuousClock.now - asked
+            }
+            return try await group.reduce(into: [Duration]()) { if let d = $1 { $0.append(d) } }
+        }
+        #expect(waited.count == 1)
+        #expect(waited[0] < .milliseconds(750), "the other write waited \(waited[0])")
+    }
+}
+
+/// A database of its own in a temporary folder (the caller removes the folder).
+private func scratchPool() throws -> (DatabasePool, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return (try DatabasePool(path: directory.appendingPathComponent("gc.sqlite").path), directory)
 }

@@ -46,33 +46,69 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         }
     }
 
+    /// Batches run back to back on the writer (no hop to the task pool and back between one
+    /// commit and the next), for up to `drainBudget`; then other writes (the alert outbox, the
+    /// console) get their turn before intake goes on.
     private func flushUntilEmpty() async {
         while true {
-            let batch = queue.withLock { state -> [Pending] in
-                let taken = Array(state.items.prefix(maxBatch))
-                state.items.removeFirst(taken.count)
-                if taken.isEmpty { state.flushing = false }
-                return taken
+            let more: Bool
+            do {
+                more = try await pool.writeWithoutTransaction { db in
+                    let deadline = ContinuousClock.now + Self.drainBudget
+                    while let batch = self.take() {
+                        self.commit(batch, db: db)
+                        if ContinuousClock.now >= deadline { return true }
+                    }
+                    return false
+                }
+            } catch {
+                // The writer could not be reached at all: nothing waiting can be stored now.
+                while let batch = take() { for pending in batch { pending.continuation.resume(throwing: error) } }
+                return
             }
-            if batch.isEmpty { return }
-            await flush(batch)
+            if !more { return }
         }
     }
 
-    private func flush(_ batch: [Pending]) async {
+    /// How long intake holds the writer before letting other writes in.
+    static var drainBudget: Duration { .milliseconds(20) }
+
+    /// The next batch, or nil (and no longer flushing) when nothing is waiting.
+    private func take() -> [Pending]? {
+        queue.withLock { state -> [Pending]? in
+            let taken = Array(state.items.prefix(maxBatch))
+            state.items.removeFirst(taken.count)
+            if taken.isEmpty {
+                state.flushing = false
+                return nil
+            }
+            return taken
+        }
+    }
+
+    /// One batch, one transaction, then every caller answered.
+    private func commit(_ batch: [Pending], db: Database) {
         let work = self.work
         let inputs = batch.map(\.input)
+        func attempt(isolated: Bool) throws -> [Result<Output, any Error>] {
+            var results: [Result<Output, any Error>] = []
+            try db.inTransaction(.immediate) {
+                results = try Self.run(inputs, work: work, db: db, isolated: isolated)
+                return .commit
+            }
+            return results
+        }
         do {
             let results: [Result<Output, any Error>]
             do {
                 // Usually nothing fails: the whole batch in one transaction, no savepoint per item.
-                results = try await pool.write { db in try Self.run(inputs, work: work, db: db, isolated: false) }
+                results = try attempt(isolated: false)
             } catch let failed as ItemFailed where inputs.count == 1 {
                 results = [.failure(failed.error)]  // rolled back, and nothing else was in it
             } catch is ItemFailed {
                 // One failed, and that attempt was rolled back: again, each item in a savepoint of
                 // its own, so the failure stays with its item and the others are stored.
-                results = try await pool.write { db in try Self.run(inputs, work: work, db: db, isolated: true) }
+                results = try attempt(isolated: true)
             }
             for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
             afterCommit()
