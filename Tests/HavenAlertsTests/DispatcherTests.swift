@@ -193,6 +193,28 @@ struct DispatcherTests {
         }
     }
 
+    /// A relay that refuses the digest as too large (552) but takes one alert at a time gets each
+    /// alert on its own: nothing is failed that could have been delivered.
+    @Test func aDigestTooLargeForTheRelayGoesOneByOne() async throws {
+        let rig = try Rig(sinkOptions: ["--max-size", "1000"])  // one alert is about 850 bytes, three over 1,200
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        var references: Set<String> = []
+        for i in 0..<3 {
+            let outcome = try await rig.store.record(
+                IncomingReport(channel: .api, submission: ReportSubmission(message: "r \(i)"), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting())
+            references.insert(try #require(outcome.receipt).reference.value)
+        }
+        #expect(await rig.dispatcher().drainOnce(now: Date()) == 3)
+        _ = await rig.sink.waitForMessages(count: 3)
+        try await Task.sleep(for: .milliseconds(300))
+        let messages = rig.sink.messages()
+        #expect(messages.count == 3)
+        #expect(Set(namedReferences(messages)) == references)
+        #expect(try await rig.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+    }
+
     @Test func aRefusedDigestFailsEveryAlertInItVisibly() async throws {
         let rig = try Rig(sinkOptions: ["--reject"])
         defer { rig.cleanUp() }

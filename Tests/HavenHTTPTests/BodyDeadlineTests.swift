@@ -45,4 +45,23 @@ struct BodyDeadlineTests {
             _ = try await deadlines.collect(big, upTo: 1024, within: .seconds(20))
         }
     }
+
+    /// A request cancelled while its body is still arriving (the client went away) stops reading at
+    /// once and never passes on the part that came.
+    @Test func cancellingTheRequestStopsTheRead() async throws {
+        let deadlines = BodyDeadlines()
+        let (stalled, source) = RequestBody.makeStream()
+        let rescue = Task {
+            try await Task.sleep(for: .seconds(30))
+            source.finish()
+        }
+        defer { rescue.cancel() }
+        await source.yield(ByteBuffer(string: "message=I need help and he"))
+        let request = Task { try await deadlines.collect(stalled, upTo: 1024, within: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let cancelled = ContinuousClock.now
+        request.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await request.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
+    }
 }

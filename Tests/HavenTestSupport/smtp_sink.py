@@ -8,6 +8,7 @@ Prints "PORT <n>" once listening, then writes each accepted message into --out a
   --auth USER:PASS  require AUTH PLAIN/LOGIN with these credentials
   --fail-first N    answer "451 try again later" to the first N messages
   --reject          answer "550 mailbox unavailable" to every recipient
+  --max-size N      answer "552 message too large" to messages over N bytes
   --starttls        offer STARTTLS with a throwaway self-signed certificate
 """
 
@@ -26,10 +27,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, out: str, fail_first: int, reject: bool):
+    def __init__(self, out: str, fail_first: int, reject: bool, max_size: int = 0):
         self.out = out
         self.fail_left = fail_first
         self.reject = reject
+        self.max_size = max_size
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject:
@@ -41,6 +43,8 @@ class Sink:
         if self.fail_left > 0:
             self.fail_left -= 1
             return "451 4.3.0 try again later"
+        if self.max_size and len(envelope.original_content or envelope.content) > self.max_size:
+            return "552 5.3.4 message too large"
         name = uuid.uuid4().hex
         tmp = os.path.join(self.out, "." + name + ".tmp")
         with open(tmp, "wb") as f:
@@ -79,6 +83,7 @@ def main() -> None:
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--reject", action="store_true")
     parser.add_argument("--starttls", action="store_true")
+    parser.add_argument("--max-size", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -96,7 +101,7 @@ def main() -> None:
                       auth_require_tls=False)
     if args.starttls:
         kwargs.update(tls_context=self_signed_context(), require_starttls=True)
-    controller = Controller(Sink(args.out, args.fail_first, args.reject), hostname="127.0.0.1", port=port,
+    controller = Controller(Sink(args.out, args.fail_first, args.reject, args.max_size), hostname="127.0.0.1", port=port,
                             **kwargs)
     controller.start()
     print(f"PORT {port}", flush=True)

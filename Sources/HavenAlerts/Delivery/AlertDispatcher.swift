@@ -42,7 +42,10 @@ public struct WebhookTarget: Sendable {
 
 /// The outbox worker: claims due alerts, delivers them, records the result. Survives restarts
 /// because everything it knows is in the store; a crash mid-send means the lease runs out and the
-/// alert is sent again with the same Message-ID / Idempotency-Key.
+/// alert is sent again: a webhook, and an e-mail carrying that alert alone, with the same
+/// Idempotency-Key or Message-ID; a digest with the same Message-ID only if it is resent with the
+/// same alerts (a failed digest's alerts share one retry time, so they usually are), otherwise as
+/// a new e-mail, so after a crash an officer may see one alert twice, never none.
 public struct AlertDispatcher: Service {
     let outbox: any AlertOutbox
     let email: any EmailTransport
@@ -182,20 +185,31 @@ public struct AlertDispatcher: Service {
                 permanent = false
                 reason = "\(type(of: error))"
             }
+            // A relay may refuse a long digest (552, too large) that it would take one alert at a
+            // time: before anything fails for good, each is tried on its own.
+            if permanent, alerts.count > 1 {
+                logger.warning("digest refused, sending its alerts one by one", metadata: meta)
+                var results: [DeliveryResult] = []
+                for alert in alerts { results += await deliverTogether([alert]) }
+                return results
+            }
             var failMeta = meta
             failMeta["error"] = "\(reason)"
             let now = Date()
+            // One retry time for the whole e-mail, so its alerts come due, and go, together again.
+            let retryAt = now + policy.retryDelay(afterAttempt: alerts.map(\.attempts).max()!)
             return alerts.map { alert in
                 let final = permanent || alert.attempts >= policy.maxAttempts
-                let retryAt = final ? nil : now + policy.retryDelay(afterAttempt: alert.attempts)
                 metrics.alertAttemptFailed(channel: alert.channel, final: final)
                 if final {
                     failMeta["alert"] = "\(alert.id)"
+                    failMeta["kind"] = "\(alert.kind.rawValue)"
                     logger.error("alert failed for good", metadata: failMeta)
                 } else if alert.id == first.id {
                     logger.warning("alert delivery failed, will retry", metadata: failMeta)
                 }
-                return DeliveryResult(alertID: alert.id, outcome: .failed(error: reason, retryAt: retryAt), at: now)
+                return DeliveryResult(
+                    alertID: alert.id, outcome: .failed(error: reason, retryAt: final ? nil : retryAt), at: now)
             }
         }
     }

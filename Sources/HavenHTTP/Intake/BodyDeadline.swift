@@ -22,6 +22,8 @@ final class BodyDeadlines: Sendable {
         var reading: [UInt64: Reading] = [:]
         /// Reads the sweeper cancelled for being late, until their reader has seen that.
         var late: Set<UInt64> = []
+        /// Reads that have ended (in time, unless also in `late`), until their reader has seen that.
+        var done: Set<UInt64> = []
         var sweeping = false
     }
 
@@ -31,29 +33,43 @@ final class BodyDeadlines: Sendable {
 
     /// The whole body, or `Timeout` when it has not all arrived within `timeout`.
     func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration) async throws -> ByteBuffer {
-        let reading = Task { try await body.collect(upTo: limit) }
-        let id = register(Reading(deadline: .now + timeout, cancel: { reading.cancel() }))
-        let result = await reading.result
+        let id = state.withLock { state in
+            defer { state.nextID &+= 1 }
+            return state.nextID
+        }
+        let reading = Task {
+            // Marked done as soon as it ends, so a body read in time is never called late because
+            // its reader was slow to resume.
+            defer { state.withLock { _ = $0.done.insert(id) } }
+            return try await body.collect(upTo: limit)
+        }
+        register(id, Reading(deadline: .now + timeout, cancel: { reading.cancel() }))
+        // The request's own cancellation (the client went, shutdown) stops the read too.
+        let result = await withTaskCancellationHandler {
+            await reading.result
+        } onCancel: {
+            reading.cancel()
+        }
         let late = state.withLock { state in
             state.reading[id] = nil
+            state.done.remove(id)
             return state.late.remove(id) != nil
         }
         if late { throw Timeout() }
+        // Cancelled, a read may end early without an error: never pass on part of a body.
+        try Task.checkCancellation()
         return try result.get()
     }
 
-    private func register(_ reading: Reading) -> UInt64 {
-        let (id, startSweeper) = state.withLock { state in
-            let id = state.nextID
-            state.nextID &+= 1
+    private func register(_ id: UInt64, _ reading: Reading) {
+        let startSweeper = state.withLock { state in
             state.reading[id] = reading
             let start = !state.sweeping
             state.sweeping = true
-            return (id, start)
+            return start
         }
         // At the priority of ordinary work: a lower one starved under load, when deadlines matter most.
         if startSweeper { Task.detached { await self.sweepWhileReading() } }
-        return id
     }
 
     /// Runs while any read is in progress; starts again with the next one.
@@ -62,7 +78,9 @@ final class BodyDeadlines: Sendable {
             try? await Task.sleep(for: Self.sweepInterval)
             let (expired, idle) = state.withLock { state in
                 let now = ContinuousClock.now
-                let expired = state.reading.filter { $0.value.deadline <= now && !state.late.contains($0.key) }
+                let expired = state.reading.filter {
+                    $0.value.deadline <= now && !state.late.contains($0.key) && !state.done.contains($0.key)
+                }
                 state.late.formUnion(expired.keys)
                 if state.reading.isEmpty { state.sweeping = false }
                 return (expired.values.map(\.cancel), state.reading.isEmpty)

@@ -113,12 +113,23 @@ extension SQLiteStore {
 
     /// Copies the whole log into the file and empties it. While the checkpointer's own passive pass
     /// runs, SQLite refuses at once (busy handler or not), so this tries again for up to a second.
-    /// A reader holding the log for longer (a backup) wins: the next sweep finishes the job.
+    /// Each try waits for readers only briefly, since it holds the writer (and intake) meanwhile; a
+    /// reader holding the log for longer (a backup) wins, and the next sweep finishes the job.
     func truncateLog() async {
         let deadline = ContinuousClock.now + .seconds(1)
         repeat {
-            if (try? await pool.writeWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil { return }
-            try? await Task.sleep(for: .milliseconds(20))
+            do {
+                try await pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA busy_timeout = 100")
+                    defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(Self.busyTimeout * 1000))") }
+                    _ = try db.checkpoint(.truncate)
+                }
+                return
+            } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+                try? await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return  // not a matter of waiting: the next sweep tries again
+            }
         } while ContinuousClock.now < deadline
     }
 

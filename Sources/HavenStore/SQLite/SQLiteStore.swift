@@ -14,11 +14,14 @@ public final class SQLiteStore: HavenStore {
     let checkpointer: WALCheckpointer
     public let path: String
 
+    /// How long a connection waits for a lock another holds before answering busy.
+    static let busyTimeout: TimeInterval = 5
+
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// - Parameter maxPageCount: caps the file size (in pages); used to rehearse a full disk.
     public init(path: String, keyRing: KeyRing, maxPageCount: Int? = nil) throws {
         var config = Configuration()
-        config.busyMode = .timeout(5)
+        config.busyMode = .timeout(Self.busyTimeout)
         config.label = "haven"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")

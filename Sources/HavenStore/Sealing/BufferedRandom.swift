@@ -10,8 +10,9 @@ import Foundation
 ///
 /// A report needs two data keys, four nonces, two row uids and a case reference: nine system
 /// calls through `SystemRandomNumberGenerator` and swift-crypto's defaults, a measurable part of
-/// an intake. This reads them with one. Nothing is derived or stretched: every byte is the kernel's,
-/// handed out once, and zeroed in the buffer as it is taken. Made per report, never shared.
+/// an intake. This reads them with one call to `getentropy`. Nothing is derived or stretched:
+/// every byte is the kernel's, handed out once, and zeroed in the buffer as it is taken. Made per
+/// report and passed `inout`, never copied or shared.
 struct BufferedRandom: RandomNumberGenerator {
     private var buffer: [UInt8]
     private var offset: Int
@@ -41,23 +42,16 @@ struct BufferedRandom: RandomNumberGenerator {
         offset = 0
     }
 
-    /// The kernel's generator as a file, opened once (`/dev/urandom`: the same source as getrandom,
-    /// which the Glibc module does not declare); -1 when it cannot be opened (a bare chroot).
-    private static let urandom: Int32 = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-
     static func fill(_ target: UnsafeMutableRawBufferPointer) {
         var filled = 0
-        if urandom >= 0 {
-            while filled < target.count {
-                let n = read(urandom, target.baseAddress! + filled, target.count - filled)
-                if n > 0 {
-                    filled += n
-                } else if n == 0 || errno != EINTR {
-                    break
-                }
-            }
+        // getentropy: the kernel's generator (getrandom underneath, which waits until it is seeded),
+        // up to 256 bytes a call, no file descriptor to go astray.
+        while filled < target.count {
+            let count = min(256, target.count - filled)
+            guard getentropy(target.baseAddress! + filled, count) == 0 else { break }
+            filled += count
         }
-        // Whatever the file did not give, eight bytes a call from the system generator.
+        // Should the call ever fail, the rest comes eight bytes at a time from the system generator.
         var generator = SystemRandomNumberGenerator()
         while filled < target.count {
             withUnsafeBytes(of: generator.next()) { word in
