@@ -35,6 +35,18 @@ private struct Rig {
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+
+    /// `count` plain reports, each a new case; their references.
+    func recordReports(_ count: Int) async throws -> Set<String> {
+        var references: Set<String> = []
+        for i in 0..<count {
+            let outcome = try await store.record(
+                IncomingReport(channel: .api, submission: ReportSubmission(message: "report \(i)"), receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting())
+            references.insert(try #require(outcome.receipt).reference.value)
+        }
+        return references
+    }
 }
 
 /// The real outbox, except that claiming the next batch together with a batch's results fails
@@ -172,13 +184,7 @@ struct DispatcherTests {
             defer { rig.cleanUp() }
             _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
             _ = try await rig.store.addOfficer(Officer(id: 0, name: "Ben", email: "BEN@landlord.example"))
-            var references: Set<String> = []
-            for i in 0..<6 {
-                let outcome = try await rig.store.record(
-                    IncomingReport(channel: .api, submission: ReportSubmission(message: "m \(i)"), receivedAt: Date()),
-                    triage: Triage(), routing: AlertRouting())
-                references.insert(try #require(outcome.receipt).reference.value)
-            }
+            let references = try await rig.recordReports(6)
             var policy = DispatchPolicy()
             policy.combinePerRecipient = combine
             #expect(await rig.dispatcher(policy: policy).drainOnce(now: Date()) == 6)
@@ -199,13 +205,7 @@ struct DispatcherTests {
         let rig = try Rig(sinkOptions: ["--max-size", "1000"])  // one alert is about 850 bytes, three over 1,200
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-        var references: Set<String> = []
-        for i in 0..<3 {
-            let outcome = try await rig.store.record(
-                IncomingReport(channel: .api, submission: ReportSubmission(message: "r \(i)"), receivedAt: Date()),
-                triage: Triage(), routing: AlertRouting())
-            references.insert(try #require(outcome.receipt).reference.value)
-        }
+        let references = try await rig.recordReports(3)
         #expect(await rig.dispatcher().drainOnce(now: Date()) == 3)
         _ = await rig.sink.waitForMessages(count: 3)
         try await Task.sleep(for: .milliseconds(300))

@@ -11,16 +11,9 @@ struct BodyDeadlineTests {
     /// that arrives in time, read at the same moment, is read whole.
     @Test func aStalledBodyTimesOutAndAPromptOneIsRead() async throws {
         let deadlines = BodyDeadlines()
-        let (stalled, stalledSource) = RequestBody.makeStream()
-        let (prompt, promptSource) = RequestBody.makeStream()
-        // If the deadline never fired, this ends the stalled body (no timeout: the test fails instead
-        // of hanging). Far off, so a machine busy with the rest of the suite cannot beat the sweeper to it.
-        let rescue = Task {
-            try await Task.sleep(for: .seconds(30))
-            stalledSource.finish()
-        }
+        let (stalled, rescue) = await stalledBody("{\"message\"")
         defer { rescue.cancel() }
-        await stalledSource.yield(ByteBuffer(string: "{\"message\""))
+        let (prompt, promptSource) = RequestBody.makeStream()
 
         let started = ContinuousClock.now
         let stalledRead = Task { try await deadlines.collect(stalled, upTo: 1024, within: .milliseconds(300)) }
@@ -50,13 +43,8 @@ struct BodyDeadlineTests {
     /// once and never passes on the part that came.
     @Test func cancellingTheRequestStopsTheRead() async throws {
         let deadlines = BodyDeadlines()
-        let (stalled, source) = RequestBody.makeStream()
-        let rescue = Task {
-            try await Task.sleep(for: .seconds(30))
-            source.finish()
-        }
+        let (stalled, rescue) = await stalledBody("message=I need help and he")
         defer { rescue.cancel() }
-        await source.yield(ByteBuffer(string: "message=I need help and he"))
         let request = Task { try await deadlines.collect(stalled, upTo: 1024, within: .seconds(20)) }
         try await Task.sleep(for: .milliseconds(100))
         let cancelled = ContinuousClock.now
@@ -64,4 +52,17 @@ struct BodyDeadlineTests {
         await #expect(throws: CancellationError.self) { _ = try await request.value }
         #expect(ContinuousClock.now - cancelled < .seconds(10))
     }
+}
+
+/// A body whose first bytes arrive and the rest never do. If nothing else ends it, the returned
+/// task does after 30 s (no timeout: the test fails instead of hanging); far off, so a machine busy
+/// with the rest of the suite cannot beat the sweeper to it.
+private func stalledBody(_ start: String) async -> (RequestBody, Task<Void, any Error>) {
+    let (body, source) = RequestBody.makeStream()
+    let rescue = Task {
+        try await Task.sleep(for: .seconds(30))
+        source.finish()
+    }
+    await source.yield(ByteBuffer(string: start))
+    return (body, rescue)
 }
