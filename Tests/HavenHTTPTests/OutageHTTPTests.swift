@@ -60,3 +60,22 @@ struct OutageHTTPTests {
         }
     }
 }
+
+@Suite("Shutting down")
+struct ShutdownTests {
+    /// Stopping Haven cancels the SLA check in the middle of its work: that is not an error, and the
+    /// log a person reads at 2 a.m. says nothing failed.
+    @Test func aCheckCancelledByShutdownLogsNoError() async throws {
+        let f = try HTTPFixture()
+        let capture = LogCapture()
+        let watcher = EscalationWatcher(
+            store: f.store, triage: f.gateway.triage, routing: f.gateway.routing, signal: f.gateway.signal,
+            metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: capture.logger())
+        let check = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await watcher.checkOnce(now: Date())
+        }
+        #expect(await check.value.isEmpty)
+        #expect(!capture.text.contains("error"), "\(capture.text)")
+    }
+}

@@ -285,6 +285,8 @@ public struct EscalationWatcher: Service {
             if !records.isEmpty { signal.wake() }
             metrics.outbox(try await store.backlog(), now: now)
             return records
+        } catch is CancellationError {
+            return []  // shutting down mid-check: the next start checks again; not an error
         } catch {
             logger.error("escalation check failed", metadata: ["error": "\(error)"])
             return []
