@@ -35,11 +35,9 @@ public struct Sealer: Sendable {
     /// The same, with the data key and both nonces taken from `random` (56 bytes).
     func seal(data plain: Data, rowUID: String, random: inout BufferedRandom) throws -> Sealed {
         let dataKey = SymmetricKey(data: random.bytes(32))
-        let box = try AES.GCM.seal(
-            plain, using: dataKey, nonce: AES.GCM.Nonce(data: random.bytes(12)), authenticating: Data(rowUID.utf8))
-        let (keyID, wrapped) = try keyRing.wrap(
-            dataKey, boundTo: rowUID, nonce: try AES.GCM.Nonce(data: random.bytes(12)))
-        return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: box.combined!)
+        return try seal(
+            plain, rowUID: rowUID, dataKey: dataKey, nonce: AES.GCM.Nonce(data: random.bytes(12)),
+            wrapNonce: AES.GCM.Nonce(data: random.bytes(12)))
     }
 
     /// Seals `value` again under an existing row's data key (used when a case's preferences change).
@@ -63,9 +61,15 @@ public struct Sealer: Sendable {
     }
 
     private func seal<T: Encodable>(_ value: T, rowUID: String, dataKey: SymmetricKey) throws -> Sealed {
-        let plain = try JSONEncoder().encode(value)
-        let box = try AES.GCM.seal(plain, using: dataKey, authenticating: Data(rowUID.utf8))
-        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+        try seal(JSONEncoder().encode(value), rowUID: rowUID, dataKey: dataKey, nonce: AES.GCM.Nonce(), wrapNonce: AES.GCM.Nonce())
+    }
+
+    /// The one place a row is sealed: `plain` under `dataKey`, bound to `rowUID`, the key wrapped.
+    private func seal(
+        _ plain: Data, rowUID: String, dataKey: SymmetricKey, nonce: AES.GCM.Nonce, wrapNonce: AES.GCM.Nonce
+    ) throws -> Sealed {
+        let box = try AES.GCM.seal(plain, using: dataKey, nonce: nonce, authenticating: Data(rowUID.utf8))
+        let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID, nonce: wrapNonce)
         return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: box.combined!)
     }
 }
