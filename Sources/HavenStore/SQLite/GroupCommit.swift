@@ -23,15 +23,21 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     private let work: Work
     private let maxBatch: Int
     private let afterCommit: @Sendable () -> Void
+    private let committed: @Sendable (BatchContext) -> Void
 
+    /// - Parameters:
+    ///   - afterCommit: called once a batch is committed and answered.
+    ///   - committed: given the batch's context once its transaction has committed, on the writer,
+    ///     before anyone is answered and before the next batch runs (to publish what it staged).
     init(
         pool: DatabasePool, maxBatch: Int = 256, afterCommit: @escaping @Sendable () -> Void = {},
-        work: @escaping Work
+        committed: @escaping @Sendable (BatchContext) -> Void = { _ in }, work: @escaping Work
     ) {
         self.pool = pool
         self.work = work
         self.maxBatch = maxBatch
         self.afterCommit = afterCommit
+        self.committed = committed
     }
 
     func submit(_ input: Input) async throws -> Output {
@@ -91,12 +97,13 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         let work = self.work
         let inputs = batch.map(\.input)
         func attempt(isolated: Bool) throws -> [Result<Output, any Error>] {
-            var results: [Result<Output, any Error>] = []
+            var outcome: (results: [Result<Output, any Error>], context: BatchContext)?
             try db.inTransaction(.immediate) {
-                results = try Self.run(inputs, work: work, db: db, isolated: isolated)
+                outcome = try Self.run(inputs, work: work, db: db, isolated: isolated)
                 return .commit
             }
-            return results
+            committed(outcome!.context)
+            return outcome!.results
         }
         do {
             let results: [Result<Output, any Error>]
@@ -127,7 +134,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     /// its result; otherwise the first failure throws `ItemFailed`. Store failures (disk full, I/O
     /// error, the transaction gone) always throw: then nothing in the batch can be stored.
     private static func run(_ inputs: [Input], work: Work, db: Database, isolated: Bool) throws
-        -> [Result<Output, any Error>]
+        -> (results: [Result<Output, any Error>], context: BatchContext)
     {
         var context = BatchContext()
         var results: [Result<Output, any Error>] = []
@@ -152,13 +159,17 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
                 results.append(.failure(error))
             }
         }
-        return results
+        return (results, context)
     }
 }
 
 /// State shared by the items of one batch (the roster is read once per batch, not per report).
-struct BatchContext {
+struct BatchContext: Sendable {
     var cache: [String: any Sendable] = [:]
+    /// Web and API reports stored by this batch, by content hash: published once it commits.
+    var submissions: [String: RecentSubmissions.Entry] = [:]
 
+    /// After an item's failure: what was read may include the rolled-back item. What it staged in
+    /// `submissions` stays (it is confirmed against the store before it is ever believed).
     mutating func invalidate() { cache.removeAll() }
 }

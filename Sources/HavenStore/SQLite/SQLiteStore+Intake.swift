@@ -77,19 +77,29 @@ extension SQLiteStore {
         }
     }
 
-    static func makeIntake(pool: DatabasePool, sealer: Sealer, afterCommit: @escaping @Sendable () -> Void)
-        -> GroupCommit<IntakeRequest, IntakeOutcome>
-    {
-        GroupCommit(pool: pool, afterCommit: afterCommit) { request, db, context in
-            try record(
-                request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, db: db,
-                context: &context)
+    static func makeIntake(
+        pool: DatabasePool, sealer: Sealer, recent: RecentSubmissions, afterCommit: @escaping @Sendable () -> Void
+    ) -> GroupCommit<IntakeRequest, IntakeOutcome> {
+        GroupCommit(
+            pool: pool, afterCommit: afterCommit,
+            committed: { context in recent.add(context.submissions.lazy.map { ($0.key, $0.value) }) }
+        ) { request, db, context in
+            let outcome = try record(
+                request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
+                db: db, context: &context)
+            // Web and API reports are what a double submit is checked against.
+            let channel = request.prepared.report.channel
+            if channel == .web || channel == .api, let stored = outcome.storedReportID {
+                context.submissions[request.prepared.contentHash] = RecentSubmissions.Entry(
+                    reportID: stored, receivedAt: time(request.prepared.report.receivedAt))
+            }
+            return outcome
         }
     }
 
     static func record(
-        _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer, db: Database,
-        context: inout BatchContext
+        _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer, recent: RecentSubmissions,
+        db: Database, context: inout BatchContext
     ) throws -> IntakeOutcome {
         let report = prepared.report
         let now = report.receivedAt
@@ -112,10 +122,8 @@ extension SQLiteStore {
         }
         if prepared.idempotencyHash == nil, prepared.providerHash == nil,
             report.channel == .web || report.channel == .api,
-            let id = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT id FROM reports WHERE content_hash = ? AND received_at >= ? ORDER BY id LIMIT 1"),
-                arguments: [prepared.contentHash, time(now) - doubleSubmitWindow])
+            let id = try doubleSubmit(
+                of: prepared.contentHash, since: time(now) - doubleSubmitWindow, recent: recent, context: context, db: db)
         {
             return .duplicate(try receipt(reportID: id, db: db))
         }
@@ -174,6 +182,18 @@ extension SQLiteStore {
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
                 officerID: decision.officerID, acknowledgeBy: date(time(decision.acknowledgeBy))))
+    }
+
+    /// The web or API report with this content stored since `since`: in this batch, or remembered
+    /// and confirmed against the stored hash (the row may be gone, or never have committed).
+    private static func doubleSubmit(
+        of contentHash: String, since: Double, recent: RecentSubmissions, context: BatchContext, db: Database
+    ) throws -> Int64? {
+        if let staged = context.submissions[contentHash], staged.receivedAt >= since { return staged.reportID }
+        guard let id = recent.candidate(for: contentHash, notBefore: since) else { return nil }
+        let stored = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT content_hash FROM reports WHERE id = ?"), arguments: [id])
+        return stored == contentHash ? id : nil
     }
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
@@ -351,5 +371,15 @@ extension SQLiteStore {
         let areas = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM areas")).map(area(from:))
         let load = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["open_cases"] as Int) })
         return Roster(officers: try rows.map(officer(from:)), areas: areas, openCases: load)
+    }
+}
+
+extension IntakeOutcome {
+    /// The report this outcome stored (nothing is stored for a duplicate or a conflict).
+    var storedReportID: Int64? {
+        switch self {
+        case .created(let receipt), .threaded(let receipt): receipt.reportID
+        case .duplicate, .conflict: nil
+        }
     }
 }

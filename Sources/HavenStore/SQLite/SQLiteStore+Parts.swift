@@ -32,6 +32,7 @@ extension SQLiteStore {
         makeReport: @escaping @Sendable (String) -> IncomingReport
     ) async throws -> IntakeOutcome? {
         let sealer = self.sealer
+        let recent = recentSubmissions
         return try await write { db in
             let ring = sealer.keyRing
             let groupHash = ring.lookupHash(part.group, purpose: "sms-part-group")
@@ -69,9 +70,10 @@ extension SQLiteStore {
             }.joined()
             try db.execute(sql: "DELETE FROM sms_parts WHERE group_hash = ?", arguments: [groupHash])
             let prepared = try PreparedReport(makeReport(text), triage: triage, sealer: sealer)
+            // A text, so not one a double submit is checked against: nothing to publish.
             var context = BatchContext()
             return try Self.record(
-                prepared, triage: triage, routing: routing, sealer: sealer, db: db, context: &context)
+                prepared, triage: triage, routing: routing, sealer: sealer, recent: recent, db: db, context: &context)
         }
     }
 }

@@ -12,6 +12,8 @@ public final class SQLiteStore: HavenStore {
     let sealer: Sealer
     let intake: GroupCommit<IntakeRequest, IntakeOutcome>
     let checkpointer: WALCheckpointer
+    /// The last ten minutes' web and API reports, for the double-submit check.
+    let recentSubmissions = RecentSubmissions(window: SQLiteStore.doubleSubmitWindow)
     public let path: String
 
     /// How long a connection waits for a lock another holds before answering busy.
@@ -49,9 +51,12 @@ public final class SQLiteStore: HavenStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)
+            let recent = recentSubmissions
+            try pool.read { db in try recent.load(from: db, now: Date()) }
             let checkpointer = try WALCheckpointer(pool: pool, path: path)
             self.checkpointer = checkpointer
-            intake = Self.makeIntake(pool: pool, sealer: sealer, afterCommit: checkpointer.noteWrite)
+            intake = Self.makeIntake(
+                pool: pool, sealer: sealer, recent: recent, afterCommit: checkpointer.noteWrite)
         } catch let error as DatabaseError {
             throw StoreError(error) ?? error
         }

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The web and API reports of the last ten minutes, by content hash: where the double-submit
+/// check looks first, instead of an index on every report's content hash.
+///
+/// A keyed hash is random, so that index put each report on a page of its own: under load every
+/// batch rewrote one index page a report (4 KiB of log each), half the bytes a report wrote
+/// together with the case reference's index. This map holds only what the check needs, for only
+/// as long as it needs it, and is rebuilt from the newest reports when Haven starts.
+///
+/// It is a lookup, not the record: a hit is confirmed against the report's stored hash before it
+/// counts (the row may have been shredded, or its batch rolled back), and what it forgets (past
+/// `capacity`, which only a flood reaches) is a double submit stored twice, never a report lost.
+/// Entries are added after their batch commits, by the writer, which alone reads it.
+final class RecentSubmissions: Sendable {
+    struct Entry: Sendable, Equatable {
+        let reportID: Int64
+        let receivedAt: Double
+    }
+
+    /// The first 128 bits of the hash (a hit is confirmed against the whole one).
+    private struct Key: Hashable {
+        let high: UInt64
+        let low: UInt64
+
+        init?(_ hexHash: String) {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            var count = 0
+            for byte in hexHash.utf8.prefix(32) {
+                let nibble: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                if count < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
+                count += 1
+            }
+            guard count == 32 else { return nil }
+            (self.high, self.low) = (high, low)
+        }
+    }
+
+    private struct State {
+        var byHash: [Key: Entry] = [:]
+        /// Oldest first; entries before `head` are gone.
+        var order: [(key: Key, entry: Entry)] = []
+        var head = 0
+        var newest = -Double.infinity
+    }
+
+    let window: TimeInterval
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(window: TimeInterval, capacity: Int = 100_000) {
+        self.window = window
+        self.capacity = capacity
+    }
+
+    var count: Int { state.withLock { $0.byHash.count } }
+
+    /// The report stored with this hash at or after `notBefore`, if one is remembered.
+    func candidate(for hash: String, notBefore: Double) -> Int64? {
+        guard let key = Key(hash) else { return nil }
+        return state.withLock { state in
+            guard let entry = state.byHash[key], entry.receivedAt >= notBefore else { return nil }
+            return entry.reportID
+        }
+    }
+
+    /// Reports whose batch has committed. The first report of a content is kept while it is
+    /// within the window (a double submit is answered with the first), as the index query did.
+    func add(_ entries: some Sequence<(hash: String, entry: Entry)>) {
+        state.withLock { state in
+            for (hash, entry) in entries {
+                guard let key = Key(hash) else { continue }
+                if let existing = state.byHash[key], existing.receivedAt >= entry.receivedAt - window { continue }
+                state.byHash[key] = entry
+                state.order.append((key, entry))
+                state.newest = max(state.newest, entry.receivedAt)
+            }
+            prune(&state)
+        }
+    }
+
+    /// Drops what is past the window, and the oldest past `capacity`.
+    private func prune(_ state: inout State) {
+        let cutoff = state.newest - window
+        while state.head < state.order.count {
+            let (key, entry) = state.order[state.head]
+            guard entry.receivedAt < cutoff || state.order.count - state.head > capacity else { break }
+            if state.byHash[key] == entry { state.byHash[key] = nil }
+            state.head += 1
+        }
+        if state.head > 4096, state.head * 2 > state.order.count {
+            state.order.removeFirst(state.head)
+            state.head = 0
+        }
+    }
+
+    /// Fills the map from the newest web and API reports (at start-up), walking back by row id
+    /// (the order reports were stored in) until they are older than the window.
+    func load(from db: Database, now: Date) throws {
+        let since = now.timeIntervalSince1970 - window
+        var found: [(hash: String, entry: Entry)] = []
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, channel, content_hash, received_at FROM reports ORDER BY id DESC")
+        // Batches store reports slightly out of time order: go a minute past the window's edge.
+        while let row = try rows.next() {
+            let receivedAt: Double = row["received_at"]
+            if receivedAt < since - 60 || found.count >= capacity { break }
+            let channel: String = row["channel"]
+            guard receivedAt >= since, channel == "web" || channel == "api" else { continue }
+            found.append((row["content_hash"], Entry(reportID: row["id"], receivedAt: receivedAt)))
+        }
+        add(found.reversed())
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import HavenCore
+import Testing
+
+@testable import HavenStore
+
+/// The double-submit check without an index on the content hash: the recent submissions the
+/// writer remembers, confirmed against the store.
+@Suite("Double submits")
+struct DoubleSubmitTests {
+    let triage = Triage()
+
+    private func contentHash(_ incoming: IncomingReport, _ f: StoreFixture) throws -> String {
+        try SQLiteStore.PreparedReport(incoming, triage: triage, sealer: f.store.sealer).contentHash
+    }
+
+    @Test func identicalReportsSentTogetherAreStoredOnce() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        // Sent at once, most share a batch: the check must see reports of its own batch too.
+        let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
+            for _ in 0..<24 {
+                group.addTask { try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let created = outcomes.compactMap { if case .created(let receipt) = $0 { receipt } else { nil } }
+        #expect(created.count == 1)
+        #expect(outcomes.allSatisfy { $0.receipt == created.first })
+        #expect(try await f.store.counts().reports == 1)
+    }
+
+    @Test func aDoubleSubmitIsRecognisedAfterARestart() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        let first = try #require(
+            try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()).receipt)
+        let restarted = try SQLiteStore(path: f.databasePath, keyRing: f.keyRing)
+        #expect(restarted.recentSubmissions.count == 1)
+        let again = try await restarted.record(report(at: now + 60), triage: triage, routing: AlertRouting())
+        #expect(again == .duplicate(first))
+    }
+
+    @Test func onlyTheWindowIsLoadedAtStart() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        _ = try await f.store.record(report("an old one", at: now - 3600), triage: triage, routing: AlertRouting())
+        _ = try await f.store.record(report("a text", channel: .sms, at: now), triage: triage, routing: AlertRouting())
+        _ = try await f.store.record(report("a new one", at: now), triage: triage, routing: AlertRouting())
+        let restarted = try SQLiteStore(path: f.databasePath, keyRing: f.keyRing)
+        #expect(restarted.recentSubmissions.count == 1)
+    }
+
+    @Test func aRememberedReportThatIsNotStoredIsNotADuplicate() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        let other = try #require(
+            try await f.store.record(report("something else", at: now), triage: triage, routing: AlertRouting())
+                .receipt)
+        // Remembered but gone (a batch rolled back, a case shredded), or the id reused by other content.
+        let gone = report("first", at: now)
+        let reused = report("second", at: now)
+        f.store.recentSubmissions.add([
+            (try contentHash(gone, f), RecentSubmissions.Entry(reportID: 9_999, receivedAt: now.timeIntervalSince1970)),
+            (
+                try contentHash(reused, f),
+                RecentSubmissions.Entry(reportID: other.reportID, receivedAt: now.timeIntervalSince1970)
+            ),
+        ])
+        for incoming in [gone, reused] {
+            let outcome = try await f.store.record(incoming, triage: triage, routing: AlertRouting())
+            guard case .created = outcome else { Issue.record("expected a new case, got \(outcome)"); return }
+        }
+    }
+
+    @Test func textsAreNotCheckedForDoubleSubmits() async throws {
+        let f = try StoreFixture()
+        let now = Date()
+        _ = try await f.store.record(report(channel: .sms, at: now, threadPhone: "+447700900123"), triage: triage, routing: AlertRouting())
+        #expect(f.store.recentSubmissions.count == 0)
+    }
+
+    @Test func noIndexOnTheContentHashAndNoEntriesForMissingPhones() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.record(report(), triage: triage, routing: AlertRouting())
+        try await f.store.read { db in
+            let indexes = try String.fetchAll(
+                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL")
+            #expect(!indexes.contains { $0.contains("content_hash") })
+            // A report with no phone number has no entry in the phone index, nor its case in the thread index.
+            for (table, index) in [("reports", "reports_phone"), ("cases", "cases_thread")] {
+                let partial = try Row.fetchAll(db, sql: "PRAGMA index_list(\(table))")
+                    .first { $0["name"] == index }.map { $0["partial"] as Int }
+                #expect(partial == 1, "\(index)")
+            }
+            let entries = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM cases INDEXED BY cases_thread WHERE thread_hash IS NOT NULL AND status = 'open'")
+            #expect(entries == 0)
+            // The threading query still finds its index.
+            let plan = try Row.fetchAll(
+                db,
+                sql: "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+                arguments: ["x"]
+            ).map { $0["detail"] as String }.joined(separator: "; ")
+            #expect(plan.contains("cases_thread"), "\(plan)")
+        }
+    }
+}
+
+@Suite("Recent submissions")
+struct RecentSubmissionsTests {
+    private func hash(_ n: Int) -> String { String(repeating: String(format: "%08x", n), count: 8) }
+    private func entry(_ id: Int64, _ at: Double) -> RecentSubmissions.Entry { .init(reportID: id, receivedAt: at) }
+
+    @Test func keepsTheFirstWithinTheWindowAndForgetsWhatIsPastIt() {
+        let recent = RecentSubmissions(window: 600)
+        recent.add([(hash(1), entry(1, 1000))])
+        recent.add([(hash(1), entry(2, 1300))])
+        #expect(recent.candidate(for: hash(1), notBefore: 700) == 1)
+        #expect(recent.candidate(for: hash(1), notBefore: 1001) == nil)
+        recent.add([(hash(1), entry(3, 1700))])
+        #expect(recent.candidate(for: hash(1), notBefore: 1100) == 3)
+        recent.add([(hash(2), entry(4, 2400))])  // the window has moved past 1700
+        #expect(recent.candidate(for: hash(1), notBefore: 0) == nil)
+        #expect(recent.count == 1)
+    }
+
+    @Test func holdsAtMostItsCapacityDroppingTheOldest() {
+        let recent = RecentSubmissions(window: 600, capacity: 100)
+        for n in 0..<10_000 { recent.add([(hash(n), entry(Int64(n), 1000))]) }
+        #expect(recent.count == 100)
+        #expect(recent.candidate(for: hash(9_999), notBefore: 0) == 9_999)
+        #expect(recent.candidate(for: hash(9_899), notBefore: 0) == nil)
+    }
+
+    @Test func aHashThatIsNotHexIsNeverAHit() {
+        let recent = RecentSubmissions(window: 600)
+        recent.add([("not a hash", entry(1, 1000))])
+        #expect(recent.candidate(for: "not a hash", notBefore: 0) == nil)
+        #expect(recent.count == 0)
+    }
+}
