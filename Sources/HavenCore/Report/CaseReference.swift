@@ -1,4 +1,6 @@
-/// The short reference a reporter and an officer quote: `HV-7K3F-9QX2`. Random, not a count.
+/// The short reference a reporter and an officer quote: `HV-7K3F-9QX2`. It looks random and says
+/// nothing of how many cases there are (the store derives it from the case id with a keyed
+/// permutation, or draws it at random).
 public struct CaseReference: Codable, Sendable, Hashable, CustomStringConvertible {
     public let value: String
 
@@ -33,6 +35,30 @@ public struct CaseReference: Codable, Sendable, Hashable, CustomStringConvertibl
             if index < alphabet.count { chars.append(alphabet[index]) }
         }
         return CaseReference(unchecked: "HV-" + String(chars[0..<4]) + "-" + String(chars[4..<8]))
+    }
+
+    /// How many references there are: eight characters of the 31.
+    public static let count: UInt64 = 852_891_037_441  // 31^8
+
+    /// The reference numbered `number` (below `count`): its eight characters in base 31.
+    public init(number: UInt64) {
+        precondition(number < Self.count, "a case reference number is below 31^8")
+        var chars = [Character](repeating: "2", count: 8)
+        var rest = number
+        for index in (0..<8).reversed() {
+            chars[index] = Self.alphabet[Int(rest % 31)]
+            rest /= 31
+        }
+        value = "HV-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+    }
+
+    /// This reference's number (the inverse of `init(number:)`).
+    public var number: UInt64 {
+        var result: UInt64 = 0
+        for char in value.dropFirst(3) where char != "-" {
+            result = result * 31 + UInt64(Self.alphabet.firstIndex(of: char)!)
+        }
+        return result
     }
 
     public static func random() -> CaseReference {

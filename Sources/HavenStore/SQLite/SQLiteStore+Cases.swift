@@ -7,11 +7,12 @@ extension SQLiteStore {
     public func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws
         -> AcknowledgeOutcome
     {
-        try await write { db in
-            guard
+        let references = sealer.references
+        return try await write { db in
+            guard let id = try Self.caseID(for: reference, references: references, db: db),
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE reference = ? AND status != 'shredded'",
-                    arguments: [reference.value])
+                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE id = ? AND status != 'shredded'",
+                    arguments: [id])
             else { return .notFound }
             let caseID: Int64 = row["id"]
             let supervisor = officer.role == .dutyManager || officer.role == .head
@@ -88,29 +89,32 @@ extension SQLiteStore {
     }
 
     public func caseSummary(_ reference: CaseReference) async throws -> CaseSummary? {
-        try await read { db in
-            try Row.fetchOne(
+        let references = sealer.references
+        return try await read { db in
+            guard let id = try Self.caseID(for: reference, references: references, db: db) else { return nil }
+            return try Row.fetchOne(
                 db,
                 sql: """
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE reference = ? AND status != 'shredded'
+                    FROM cases c WHERE id = ? AND status != 'shredded'
                     """,
-                arguments: [reference.value]
+                arguments: [id]
             ).map(Self.summary(from:))
         }
     }
 
     public func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent? {
         let sealer = self.sealer
+        let references = sealer.references
         return try await write { db in
-            guard
+            guard let id = try Self.caseID(for: reference, references: references, db: db),
                 let row = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                        FROM cases c WHERE reference = ? AND status != 'shredded'
+                        FROM cases c WHERE id = ? AND status != 'shredded'
                         """,
-                    arguments: [reference.value])
+                    arguments: [id])
             else { return nil }
             let summary = try Self.summary(from: row)
             // The audit entry is written before anything is decrypted, in the same transaction.

@@ -43,8 +43,6 @@ extension SQLiteStore {
         let priority: Priority
         let priorityReason: String
         let acknowledgeBy: Date
-        /// Drawn here, outside the write lock; the writer only checks it is free.
-        let candidateReference: CaseReference
 
         init(_ report: IncomingReport, triage: Triage, sealer: Sealer) throws {
             let ring = sealer.keyRing
@@ -63,8 +61,8 @@ extension SQLiteStore {
             phoneHash = phone.map { ring.lookupHash($0, purpose: "phone") }
             let email = submission.safety.email ?? submission.reporterContact?.email
             emailHash = email.map { ring.lookupHash($0.lowercased(), purpose: "email") }
-            // Keys, nonces, uids and the reference from one read of the kernel's generator.
-            var random = BufferedRandom(capacity: 160)
+            // Keys, nonces and uids from one read of the kernel's generator (2 x 32 + 4 x 12 + 2 x 16 bytes).
+            var random = BufferedRandom(capacity: 144)
             reportUID = RowUID.make(at: report.receivedAt, using: &random)
             sealedReport = try sealer.seal(data: plain, rowUID: reportUID, random: &random)
             caseUID = RowUID.make(at: report.receivedAt, using: &random)
@@ -73,7 +71,6 @@ extension SQLiteStore {
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
-            candidateReference = CaseReference.random(using: &random)
         }
     }
 
@@ -146,22 +143,25 @@ extension SQLiteStore {
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
-        let reference = try freshReference(db, first: prepared.candidateReference)
+        let (caseID, reference, drawn) = try newCase(db, references: sealer.references)
         let profile = prepared.sealedProfile
         try db.cachedStatement(
             sql: """
-                INSERT INTO cases (uid, reference, priority, area_code, officer_id, channel, reporter_type,
+                INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
                     female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
                     key_id, wrapped_key, sealed_profile)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode, decision.officerID,
-            report.channel.rawValue, submission.reporterType.rawValue, submission.femaleOfficerRequested,
-            decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy), time(decision.acknowledgeBy),
-            prepared.caseThreadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
+            caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
+            decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
+            submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
+            time(decision.acknowledgeBy), prepared.caseThreadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
         ])
-        let caseID = db.lastInsertedRowID
+        if drawn {
+            try db.cachedStatement(sql: "INSERT INTO case_references (reference, case_id) VALUES (?, ?)")
+                .execute(arguments: [reference.value, caseID])
+        }
         if let officerID = decision.officerID {
             roster.openCases[officerID, default: 0] += 1
             try db.cachedStatement(sql: "UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?")
@@ -354,15 +354,47 @@ extension SQLiteStore {
         return reference
     }
 
-    private static func freshReference(_ db: Database, first: CaseReference) throws -> CaseReference {
-        var candidate = first
-        while true {
-            let taken = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE reference = ?)"),
-                arguments: [candidate.value])
-            if taken != true { return candidate }
-            candidate = CaseReference.random()
+    /// The next case's id (one never used before: the table is AUTOINCREMENT) and its reference,
+    /// derived from the id. Only if a stored reference (a case from before references were
+    /// derived) already has that value is one drawn at random instead, free of both kinds.
+    static func newCase(_ db: Database, references: CaseReferenceCipher) throws
+        -> (id: Int64, reference: CaseReference, drawn: Bool)
+    {
+        let last = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'cases'"))
+        let id = (last ?? 0) + 1
+        let derived = references.reference(for: id)
+        func stored(_ reference: CaseReference) throws -> Bool {
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)"),
+                arguments: [reference.value]) == true
         }
+        guard try stored(derived) else { return (id, derived, false) }
+        while true {
+            let candidate = CaseReference.random()
+            if try !stored(candidate), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
+                return (id, candidate, true)
+            }
+        }
+    }
+
+    /// The case a reference names: the case whose id it was derived from, or a stored reference's.
+    static func caseID(for reference: CaseReference, references: CaseReferenceCipher, db: Database) throws -> Int64? {
+        if let id = try caseID(derivedFrom: reference, references: references, db: db) { return id }
+        return try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT case_id FROM case_references WHERE reference = ?"),
+            arguments: [reference.value])
+    }
+
+    /// The case whose id `reference` was derived from, if that case has this reference.
+    private static func caseID(derivedFrom reference: CaseReference, references: CaseReferenceCipher, db: Database)
+        throws -> Int64?
+    {
+        let id = references.caseID(for: reference)
+        let holds = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)"),
+            arguments: [id, reference.value])
+        return holds == true ? id : nil
     }
 
     /// Read once per intake batch (cached statements: they run on the writer).

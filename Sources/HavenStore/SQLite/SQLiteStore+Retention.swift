@@ -19,7 +19,7 @@ extension SQLiteStore {
     /// Every table with rows belonging to a case, in an order the foreign keys allow deleting.
     static let caseTables = [
         "decisions", "alerts", "tenancy_flags", "consents", "referrals", "risk_assessments", "outbound_texts", "case_events",
-        "reports",
+        "reports", "case_references",
     ]
 
     public func closedCases(closedBefore date: Date) async throws -> [ClosedCase] {

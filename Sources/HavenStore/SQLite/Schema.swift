@@ -276,6 +276,61 @@ enum Schema {
                     CREATE INDEX cases_thread ON cases(thread_hash) WHERE status = 'open' AND thread_hash IS NOT NULL;
                     """)
         }
+        // Case references derived from the case id (`CaseReferenceCipher`), with no unique index:
+        // a random reference's index put every new case on a page of its own. References stored
+        // before, and the rare new one drawn at random because its derived value was one of them,
+        // are kept in `case_references`. Ids are never reused now (AUTOINCREMENT), so neither is a
+        // reference. SQLite rebuilds a table to drop a UNIQUE constraint.
+        migrator.registerMigration("v14-derived-references") { db in
+            let columns = """
+                id, uid, reference, status, priority, area_code, officer_id, channel, reporter_type, female_requested,
+                female_unmet, opened_at, acknowledge_by, acknowledged_at, acknowledged_by, escalation_level,
+                next_escalation_at, thread_hash, key_id, wrapped_key, sealed_profile, first_contact_at, closed_at, outcome,
+                legal_hold
+                """
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_references (
+                        reference TEXT PRIMARY KEY,
+                        case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO case_references (reference, case_id) SELECT reference, id FROM cases;
+                    CREATE TABLE cases_new (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        uid TEXT NOT NULL UNIQUE,
+                        reference TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'open',
+                        priority TEXT NOT NULL,
+                        area_code TEXT,
+                        officer_id INTEGER REFERENCES officers(id),
+                        channel TEXT NOT NULL,
+                        reporter_type TEXT NOT NULL,
+                        female_requested INTEGER NOT NULL DEFAULT 0,
+                        female_unmet INTEGER NOT NULL DEFAULT 0,
+                        opened_at REAL NOT NULL,
+                        acknowledge_by REAL NOT NULL,
+                        acknowledged_at REAL,
+                        acknowledged_by INTEGER REFERENCES officers(id),
+                        escalation_level INTEGER NOT NULL DEFAULT 0,
+                        next_escalation_at REAL,
+                        thread_hash TEXT,
+                        key_id TEXT NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        sealed_profile BLOB NOT NULL,
+                        first_contact_at REAL,
+                        closed_at REAL,
+                        outcome TEXT,
+                        legal_hold INTEGER NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO cases_new (\(columns)) SELECT \(columns) FROM cases;
+                    DROP TABLE cases;
+                    ALTER TABLE cases_new RENAME TO cases;
+                    CREATE INDEX cases_thread ON cases(thread_hash) WHERE status = 'open' AND thread_hash IS NOT NULL;
+                    CREATE INDEX cases_escalation ON cases(next_escalation_at) WHERE status = 'open';
+                    CREATE INDEX cases_officer ON cases(officer_id, status);
+                    CREATE INDEX cases_closed ON cases(closed_at) WHERE status = 'closed';
+                    """)
+        }
         return migrator
     }
 

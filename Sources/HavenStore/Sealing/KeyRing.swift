@@ -80,6 +80,11 @@ public struct KeyRing: Sendable {
         return Hex.encode(mac.finalize())
     }
 
+    /// A key for one purpose, derived from the lookup key (so as stable as it is).
+    func derivedKey(purpose: String) -> SymmetricKey {
+        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("haven derived key\u{0}\(purpose)".utf8), using: lookupKey))
+    }
+
     func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }
 
     func exportedLookupKey() -> Data { lookupKey.withUnsafeBytes { Data($0) } }

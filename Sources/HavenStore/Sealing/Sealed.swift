@@ -17,8 +17,13 @@ public struct Sealed: Sendable, Equatable {
 /// Seals and opens Codable values for one row, identified by a random uid used as associated data.
 public struct Sealer: Sendable {
     public let keyRing: KeyRing
+    /// Case references from case ids, keyed from the same ring.
+    let references: CaseReferenceCipher
 
-    public init(keyRing: KeyRing) { self.keyRing = keyRing }
+    public init(keyRing: KeyRing) {
+        self.keyRing = keyRing
+        references = CaseReferenceCipher(key: keyRing.derivedKey(purpose: "case-reference v1"))
+    }
 
     /// Seals `value` under a fresh data key bound to `rowUID`.
     public func seal<T: Encodable>(_ value: T, rowUID: String) throws -> Sealed {
