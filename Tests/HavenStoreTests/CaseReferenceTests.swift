@@ -20,6 +20,15 @@ struct CaseReferenceCipherTests {
         #expect(CaseReference(number: CaseReference.count - 1).value == "HV-ZZZZ-ZZZZ")
     }
 
+    @Test func onlyReferencesDecode() throws {
+        let good = CaseReference(number: 42)
+        let data = try JSONEncoder().encode(good)
+        #expect(try JSONDecoder().decode(CaseReference.self, from: data) == good)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(CaseReference.self, from: Data(#"{"value":"HV-0000-0000"}"#.utf8))
+        }
+    }
+
     @Test func everyIdHasItsOwnReferenceAndIsFoundFromIt() {
         var seen = Set<String>()
         for id in Int64(1)...50_000 {
@@ -37,7 +46,7 @@ struct CaseReferenceCipherTests {
         let firsts = (Int64(1)...3_100).map { cipher.reference(for: $0).value.dropFirst(3).prefix(2) }
         let counts = Dictionary(grouping: firsts, by: { $0 }).mapValues(\.count)
         #expect(counts.count > 900)  // of 961 pairs, ~928 expected
-        #expect(counts.values.max()! < 15)
+        #expect(counts.values.max()! < 20)
         let other = CaseReferenceCipher(key: SymmetricKey(size: .bits256))
         let differing = (Int64(1)...1_000).filter { cipher.reference(for: $0) != other.reference(for: $0) }
         #expect(differing.count > 990)
@@ -75,6 +84,8 @@ struct StoredCaseReferenceTests {
         let keyRing = KeyRing.generate()
         let cipher = Sealer(keyRing: keyRing).references
         let old = CaseReference.random()
+        // Reports from before 2026 take the next id after the highest, so the third case is id 3.
+        let before2026 = Date(timeIntervalSince1970: 1_700_000_000)
         let clashing = cipher.reference(for: 3)
         do {
             let queue = try DatabaseQueue(path: path)
@@ -83,10 +94,10 @@ struct StoredCaseReferenceTests {
                 for (id, reference) in [(1, old), (2, clashing)] {
                     try db.execute(
                         sql: """
-                            INSERT INTO cases (id, uid, reference, priority, channel, reporter_type, opened_at,
-                                acknowledge_by, key_id, wrapped_key, sealed_profile)
-                            VALUES (?, ?, ?, 'standard', 'api', 'self', 0, 0, 'k1', x'00', x'00')
-                            """, arguments: [id, UUID().uuidString, reference.value])
+                            INSERT INTO cases (id, uid, reference, status, priority, channel, reporter_type, opened_at,
+                                acknowledge_by, key_id, wrapped_key, sealed_profile, closed_at, outcome, legal_hold)
+                            VALUES (?, ?, ?, 'closed', 'high', 'api', 'self', 10, 20, 'k1', x'00', x'01', 30, 'rehoused', 1)
+                            """, arguments: [id, "uid-\(id)", reference.value])
                 }
             }
             try queue.close()
@@ -94,13 +105,25 @@ struct StoredCaseReferenceTests {
         let store = try SQLiteStore(path: path, keyRing: keyRing)
         #expect(try await store.caseSummary(old)?.id == 1)
         #expect(try await store.caseSummary(clashing)?.id == 2)
-        let third = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        // Every column of a case from before comes through the rebuild.
+        let kept = try await store.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT uid || '|' || reference || '|' || status || '|' || priority || '|' || opened_at || '|' ||
+                        acknowledge_by || '|' || key_id || '|' || hex(wrapped_key) || '|' || hex(sealed_profile) || '|' ||
+                        closed_at || '|' || outcome || '|' || legal_hold FROM cases WHERE id = 1
+                    """)
+        }
+        #expect(kept == "uid-1|\(old.value)|closed|high|10.0|20.0|k1|00|01|30.0|rehoused|1")
+        let third = try #require(
+            try await store.record(report(at: before2026), triage: triage, routing: AlertRouting()).receipt)
         #expect(third.caseID == 3)
         #expect(third.reference != clashing && third.reference != old)
         #expect(try await store.caseSummary(third.reference)?.id == 3)
         let fourth = try #require(
             try await store.record(report("another"), triage: triage, routing: AlertRouting()).receipt)
-        #expect(fourth.reference == cipher.reference(for: 4))
+        #expect(fourth.reference == cipher.reference(for: fourth.caseID))
         let (violations, stored) = try await store.read { db in
             (
                 try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
@@ -109,10 +132,15 @@ struct StoredCaseReferenceTests {
         }
         #expect(violations == 0)
         #expect(stored == 3)
-        // Foreign keys still hold against the rebuilt table.
+        // Foreign keys still hold against the rebuilt table: to a case that is there, and not to one that is not.
+        try await store.write { db in
+            try db.execute(
+                sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2223', ?)",
+                arguments: [fourth.caseID])
+        }
         await #expect(throws: (any Error).self) {
             try await store.write { db in
-                try db.execute(sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2223', 99)")
+                try db.execute(sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2224', 99)")
             }
         }
     }
@@ -129,7 +157,45 @@ struct StoredCaseReferenceTests {
         #expect(try await f.store.shredCases([first.caseID], policy: .default, at: now) == 1)
         #expect(try await f.store.counts().cases == 0)
         let next = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
-        #expect(next.caseID == first.caseID + 1)
+        #expect(next.caseID > first.caseID)
         #expect(next.reference != first.reference)
+    }
+
+    /// A backup of one case, then `count` more cases that the backup does not have.
+    private func casesLostAfterABackup(_ f: StoreFixture, count: Int) async throws -> (String, [IntakeReceipt]) {
+        _ = try await f.store.record(report("first"), triage: triage, routing: AlertRouting())
+        let copy = f.directory.appendingPathComponent("backup.sqlite").path
+        try f.store.backup(to: copy)
+        var lost: [IntakeReceipt] = []
+        for n in 0..<count {
+            let outcome = try await f.store.record(report("lost \(n)"), triage: triage, routing: AlertRouting())
+            lost.append(try #require(outcome.receipt))
+        }
+        return (copy, lost)
+    }
+
+    @Test func aRestoredOlderCopyDoesNotGiveOutTheReferencesOfTheCasesItLost() async throws {
+        let f = try StoreFixture()
+        let (copy, lost) = try await casesLostAfterABackup(f, count: 20)
+        // Twenty cases at once ran ahead of the clock (256 ids a second): a copy put back as files
+        // are, once the clock has passed them, goes on from the clock.
+        try await Task.sleep(for: .milliseconds(250))
+        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(next.caseID > lost.map(\.caseID).max()!)
+        #expect(!lost.map(\.reference).contains(next.reference))
+    }
+
+    @Test func aRestoreAtOnceSkipsPastWhatABurstCouldHaveReached() async throws {
+        let f = try StoreFixture()
+        let (copy, lost) = try await casesLostAfterABackup(f, count: 50)
+        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        try await restored.skipCaseIDsAfterRestore()
+        let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(next.caseID > lost.map(\.caseID).max()! + (1 << 25))
+        #expect(!lost.map(\.reference).contains(next.reference))
+        let following = try #require(
+            try await restored.record(report("and after"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(following.caseID == next.caseID + 1)
     }
 }

@@ -68,5 +68,17 @@ public struct CaseReference: Codable, Sendable, Hashable, CustomStringConvertibl
 
     private init(unchecked value: String) { self.value = value }
 
+    /// Decoded as it is parsed: a value that is not a reference is refused, not carried on.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .value)
+        guard let reference = CaseReference(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .value, in: container, debugDescription: "not a case reference")
+        }
+        self = reference
+    }
+
+    private enum CodingKeys: String, CodingKey { case value }
+
     public var description: String { value }
 }

@@ -166,10 +166,11 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
 /// State shared by the items of one batch (the roster is read once per batch, not per report).
 struct BatchContext: Sendable {
     var cache: [String: any Sendable] = [:]
-    /// Web and API reports stored by this batch, by content hash: published once it commits.
-    var submissions: [String: RecentSubmissions.Entry] = [:]
+    /// Web and API reports stored by this batch, by content hash, oldest first: published once it
+    /// commits.
+    var submissions: [String: [RecentSubmissions.Entry]] = [:]
 
-    /// After an item's failure: what was read may include the rolled-back item. What it staged in
-    /// `submissions` stays (it is confirmed against the store before it is ever believed).
+    /// After an item's failure: what was read may include the rolled-back item. `submissions`
+    /// stays: an item stages there only once it has succeeded, as the last thing it does.
     mutating func invalidate() { cache.removeAll() }
 }

@@ -11,9 +11,9 @@ import Synchronization
 /// as long as it needs it, and is rebuilt from the newest reports when Haven starts.
 ///
 /// It is a lookup, not the record: a hit is confirmed against the report's stored hash before it
-/// counts (the row may have been shredded, or its batch rolled back), and what it forgets (past
-/// `capacity`, which only a flood reaches) is a double submit stored twice, never a report lost.
-/// Entries are added after their batch commits, by the writer, which alone reads it.
+/// counts (the row may have been shredded since), and what it forgets (past `capacity`, which
+/// only a flood reaches) is a double submit stored twice, never a report lost. Entries are added
+/// after their batch commits, by the writer, which alone reads it.
 final class RecentSubmissions: Sendable {
     struct Entry: Sendable, Equatable {
         let reportID: Int64
@@ -45,11 +45,13 @@ final class RecentSubmissions: Sendable {
     }
 
     private struct State {
-        var byHash: [Key: Entry] = [:]
+        /// Per content, oldest first (more than one only when a report with an idempotency key
+        /// repeats a content, which is stored, as the check applies only to reports without one).
+        var byHash: [Key: [Entry]] = [:]
         /// Oldest first; entries before `head` are gone.
         var order: [(key: Key, entry: Entry)] = []
         var head = 0
-        var newest = -Double.infinity
+        var count = 0
     }
 
     let window: TimeInterval
@@ -61,39 +63,41 @@ final class RecentSubmissions: Sendable {
         self.capacity = capacity
     }
 
-    var count: Int { state.withLock { $0.byHash.count } }
+    var count: Int { state.withLock { $0.count } }
 
-    /// The report stored with this hash at or after `notBefore`, if one is remembered.
+    /// The first report stored with this hash at or after `notBefore`, if one is remembered (as
+    /// the index query answered: the earliest within the window).
     func candidate(for hash: String, notBefore: Double) -> Int64? {
         guard let key = Key(hash) else { return nil }
-        return state.withLock { state in
-            guard let entry = state.byHash[key], entry.receivedAt >= notBefore else { return nil }
-            return entry.reportID
-        }
+        return state.withLock { state in state.byHash[key]?.first { $0.receivedAt >= notBefore }?.reportID }
     }
 
-    /// Reports whose batch has committed. The first report of a content is kept while it is
-    /// within the window (a double submit is answered with the first), as the index query did.
+    /// Reports whose batch has committed.
     func add(_ entries: some Sequence<(hash: String, entry: Entry)>) {
         state.withLock { state in
+            var newest = -Double.infinity
             for (hash, entry) in entries {
                 guard let key = Key(hash) else { continue }
-                if let existing = state.byHash[key], existing.receivedAt >= entry.receivedAt - window { continue }
-                state.byHash[key] = entry
+                state.byHash[key, default: []].append(entry)
                 state.order.append((key, entry))
-                state.newest = max(state.newest, entry.receivedAt)
+                state.count += 1
+                newest = max(newest, entry.receivedAt)
             }
-            prune(&state)
+            prune(&state, before: newest - window)
         }
     }
 
-    /// Drops what is past the window, and the oldest past `capacity`.
-    private func prune(_ state: inout State) {
-        let cutoff = state.newest - window
+    /// Drops what is older than `cutoff` (measured from the batch just added, so a clock that
+    /// jumped ahead and back does not expire what comes after it), and the oldest past `capacity`.
+    private func prune(_ state: inout State, before cutoff: Double) {
         while state.head < state.order.count {
             let (key, entry) = state.order[state.head]
-            guard entry.receivedAt < cutoff || state.order.count - state.head > capacity else { break }
-            if state.byHash[key] == entry { state.byHash[key] = nil }
+            guard entry.receivedAt < cutoff || state.count > capacity else { break }
+            if var entries = state.byHash[key], let index = entries.firstIndex(of: entry) {
+                entries.remove(at: index)
+                state.byHash[key] = entries.isEmpty ? nil : entries
+                state.count -= 1
+            }
             state.head += 1
         }
         if state.head > 4096, state.head * 2 > state.order.count {

@@ -79,16 +79,19 @@ extension SQLiteStore {
     ) -> GroupCommit<IntakeRequest, IntakeOutcome> {
         GroupCommit(
             pool: pool, afterCommit: afterCommit,
-            committed: { context in recent.add(context.submissions.lazy.map { ($0.key, $0.value) }) }
+            committed: { context in
+                recent.add(context.submissions.lazy.flatMap { hash, entries in entries.lazy.map { (hash, $0) } })
+            }
         ) { request, db, context in
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 db: db, context: &context)
-            // Web and API reports are what a double submit is checked against.
+            // Web and API reports are what a double submit is checked against (staged last, once
+            // the item has succeeded).
             let channel = request.prepared.report.channel
             if channel == .web || channel == .api, let stored = outcome.storedReportID {
-                context.submissions[request.prepared.contentHash] = RecentSubmissions.Entry(
-                    reportID: stored, receivedAt: time(request.prepared.report.receivedAt))
+                context.submissions[request.prepared.contentHash, default: []].append(
+                    RecentSubmissions.Entry(reportID: stored, receivedAt: time(request.prepared.report.receivedAt)))
             }
             return outcome
         }
@@ -143,7 +146,7 @@ extension SQLiteStore {
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
-        let (caseID, reference, drawn) = try newCase(db, references: sealer.references)
+        let (caseID, reference, drawn) = try newCase(db, at: now, references: sealer.references)
         let profile = prepared.sealedProfile
         try db.cachedStatement(
             sql: """
@@ -184,16 +187,18 @@ extension SQLiteStore {
                 officerID: decision.officerID, acknowledgeBy: date(time(decision.acknowledgeBy))))
     }
 
-    /// The web or API report with this content stored since `since`: in this batch, or remembered
-    /// and confirmed against the stored hash (the row may be gone, or never have committed).
+    /// The web or API report with this content stored since `since`: remembered and confirmed
+    /// against the stored hash (the row may have been shredded since), or stored by this batch.
     private static func doubleSubmit(
         of contentHash: String, since: Double, recent: RecentSubmissions, context: BatchContext, db: Database
     ) throws -> Int64? {
-        if let staged = context.submissions[contentHash], staged.receivedAt >= since { return staged.reportID }
-        guard let id = recent.candidate(for: contentHash, notBefore: since) else { return nil }
-        let stored = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT content_hash FROM reports WHERE id = ?"), arguments: [id])
-        return stored == contentHash ? id : nil
+        if let id = recent.candidate(for: contentHash, notBefore: since),
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT content_hash FROM reports WHERE id = ?"), arguments: [id]) == contentHash
+        {
+            return id
+        }
+        return context.submissions[contentHash]?.first { $0.receivedAt >= since }?.reportID
     }
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
@@ -354,15 +359,28 @@ extension SQLiteStore {
         return reference
     }
 
-    /// The next case's id (one never used before: the table is AUTOINCREMENT) and its reference,
-    /// derived from the id. Only if a stored reference (a case from before references were
-    /// derived) already has that value is one drawn at random instead, free of both kinds.
-    static func newCase(_ db: Database, references: CaseReferenceCipher) throws
+    /// The next case's id and its reference, derived from the id.
+    ///
+    /// Ids follow the clock: at least 256 a second since 2026 (a burst borrows the next second's),
+    /// and always above every id in the table. A reference is a function of its id, so an id must
+    /// never be given twice, even by a database restored from a backup that has forgotten the
+    /// cases since: the clock has moved past theirs. (Only a restore within minutes of a burst of
+    /// more than 256 cases a second could meet ids it lost, and `haven restore` moves past even
+    /// those with `skipCaseIDsAfterRestore`; the range lasts a century.)
+    ///
+    /// Only if a stored reference (a case from before references were derived) already has the
+    /// derived value is one drawn at random instead, free of both kinds.
+    static func newCase(_ db: Database, at date: Date, references: CaseReferenceCipher) throws
         -> (id: Int64, reference: CaseReference, drawn: Bool)
     {
-        let last = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'cases'"))
-        let id = (last ?? 0) + 1
+        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM cases")) ?? 0
+        let floor =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM store_settings WHERE name = 'case_id_floor'")) ?? 0
+        let id = max(highest + 1, caseIDSlot(at: date), floor)
+        guard UInt64(id) < CaseReference.count else {
+            throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
+        }
         let derived = references.reference(for: id)
         func stored(_ reference: CaseReference) throws -> Bool {
             try Bool.fetchOne(
@@ -375,6 +393,29 @@ extension SQLiteStore {
             if try !stored(candidate), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
                 return (id, candidate, true)
             }
+        }
+    }
+
+    /// 2026-01-01T00:00:00Z, and how many case ids each second after it has.
+    static let caseIDEpoch: TimeInterval = 1_767_225_600
+    static let caseIDsPerSecond: Double = 256
+
+    static func caseIDSlot(at date: Date) -> Int64 {
+        Int64(max(0, (date.timeIntervalSince1970 - caseIDEpoch) * caseIDsPerSecond))
+    }
+
+    /// After a restore: new case ids (and so references) start 2^26 past the highest the copy
+    /// holds and the clock's, beyond any a burst before the loss could have reached (three days of
+    /// the clock's ids; the range allows ten thousand restores).
+    public func skipCaseIDsAfterRestore(at date: Date = Date()) async throws {
+        try await write { db in
+            let highest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM cases") ?? 0
+            let floor = max(highest + 1, Self.caseIDSlot(at: date)) + 1 << 26
+            try db.execute(
+                sql: """
+                    INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
+                    ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
+                    """, arguments: [floor])
         }
     }
 

@@ -1,6 +1,7 @@
 import GRDB
 
-/// The SQLite schema. Migrations only ever add; they run on every start and never destroy data.
+/// The SQLite schema. Migrations run on every start and never lose data (a table rebuilt to drop a
+/// constraint keeps every row and column).
 ///
 /// Times are stored as REAL unix seconds. Every personal field lives inside a sealed blob
 /// (`key_id`, `wrapped_key`, `sealed`); what is in the clear is what triage, SLA and the
@@ -279,8 +280,10 @@ enum Schema {
         // Case references derived from the case id (`CaseReferenceCipher`), with no unique index:
         // a random reference's index put every new case on a page of its own. References stored
         // before, and the rare new one drawn at random because its derived value was one of them,
-        // are kept in `case_references`. Ids are never reused now (AUTOINCREMENT), so neither is a
-        // reference. SQLite rebuilds a table to drop a UNIQUE constraint.
+        // are kept in `case_references`. New ids follow the clock (`SQLiteStore.newCase`), so a
+        // restored older copy of the database does not hand out again the references of the cases
+        // it lost; `haven restore` also moves them on past any it could have lost (`store_settings`,
+        // `case_id_floor`). SQLite rebuilds a table to drop a UNIQUE constraint.
         migrator.registerMigration("v14-derived-references") { db in
             let columns = """
                 id, uid, reference, status, priority, area_code, officer_id, channel, reporter_type, female_requested,
@@ -295,8 +298,9 @@ enum Schema {
                         case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id)
                     ) WITHOUT ROWID;
                     INSERT INTO case_references (reference, case_id) SELECT reference, id FROM cases;
+                    CREATE TABLE store_settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
                     CREATE TABLE cases_new (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id INTEGER PRIMARY KEY,
                         uid TEXT NOT NULL UNIQUE,
                         reference TEXT NOT NULL,
                         status TEXT NOT NULL DEFAULT 'open',

@@ -22,7 +22,7 @@ struct CaseReferenceCipher: Sendable {
 
     init(key: SymmetricKey) { keyed = HMAC<SHA256>(key: key) }
 
-    /// The reference of case `id` (ids start at 1 and are never reused).
+    /// The reference of case `id` (the store never gives an id twice).
     func reference(for id: Int64) -> CaseReference {
         precondition(id >= 0 && UInt64(id) < CaseReference.count, "case id beyond the reference space")
         var value = UInt64(id)

@@ -81,6 +81,8 @@ struct Restore: AsyncParsableCommand {
             atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
         let (_, _, store) = try options.openStore()
+        // The copy has forgotten the cases since it was made: their references must not be given again.
+        try await store.skipCaseIDsAfterRestore()
         let integrity = try await store.integrityCheck()
         let (opened, failed) = try await store.verifySealedRows()
         print("restored to \(config.databasePath): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
