@@ -20,6 +20,21 @@ struct CaseReferenceCipherTests {
         #expect(CaseReference(number: CaseReference.count - 1).value == "HV-ZZZZ-ZZZZ")
     }
 
+    @Test func sipHashMatchesTheReferenceVectors() {
+        // vectors.h of the reference implementation: key 00..0f, messages 00, 00 01, ... (lengths 0 to 7).
+        let expected: [UInt64] = [
+            0x726f_db47_dd0e_0e31, 0x74f8_39c5_93dc_67fd, 0x0d6c_8009_d9a9_4f5a, 0x8567_6696_d7fb_7e2d,
+            0xcf27_94e0_2771_87b7, 0x1876_5564_cd99_a68d, 0xcbc9_466e_58fe_e3ce, 0xab02_00f5_8b01_d137,
+        ]
+        for length in 0..<8 {
+            var message: UInt64 = 0
+            for byte in 0..<length { message |= UInt64(byte) << (8 * UInt64(byte)) }
+            #expect(
+                SipHash24.hash(message, length: length, k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+                    == expected[length], "length \(length)")
+        }
+    }
+
     @Test func onlyReferencesDecode() throws {
         let good = CaseReference(number: 42)
         let data = try JSONEncoder().encode(good)

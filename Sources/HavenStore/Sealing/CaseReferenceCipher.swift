@@ -11,16 +11,26 @@ import HavenCore
 /// and is undone to find the case by its id. Without the key a reference looks random: it says
 /// nothing of the id, of how many cases there are or of which came first.
 ///
-/// A balanced Feistel network over 40 bits (eight rounds, HMAC-SHA256 of the round and the half as
-/// the round function), cycle-walked onto the 31^8 references. The key is derived from the key
+/// A balanced Feistel network over 40 bits (eight rounds, SipHash-2-4 of the round and the half as
+/// the round function), cycle-walked onto the 31^8 references. SipHash is a keyed PRF built for
+/// short inputs; HMAC-SHA256 here cost 2.5% of the machine under load, on the single writer. The key is derived from the key
 /// ring's lookup key, which never rotates (the stored lookup hashes depend on it too).
 struct CaseReferenceCipher: Sendable {
     private static let rounds: UInt8 = 8
     private static let halfBits: UInt64 = 20
     private static let halfMask: UInt64 = (1 << halfBits) - 1
-    private let keyed: HMAC<SHA256>
+    private let k0: UInt64
+    private let k1: UInt64
 
-    init(key: SymmetricKey) { keyed = HMAC<SHA256>(key: key) }
+    /// Keyed with the first 128 bits of `key`.
+    init(key: SymmetricKey) {
+        (k0, k1) = key.withUnsafeBytes { bytes in
+            (
+                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian,
+                bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+            )
+        }
+    }
 
     /// The reference of case `id` (the store never gives an id twice).
     func reference(for id: Int64) -> CaseReference {
@@ -55,13 +65,41 @@ struct CaseReferenceCipher: Sendable {
     }
 
     private func function(_ round: UInt8, _ half: UInt64) -> UInt64 {
-        var mac = keyed
-        mac.update(data: [
-            round, UInt8(truncatingIfNeeded: half >> 16), UInt8(truncatingIfNeeded: half >> 8),
-            UInt8(truncatingIfNeeded: half),
-        ])
-        return mac.finalize().withUnsafeBytes { bytes in
-            (UInt64(bytes[0]) << 16 | UInt64(bytes[1]) << 8 | UInt64(bytes[2])) & Self.halfMask
-        }
+        // The round and the 20-bit half as one little-endian word of four bytes.
+        SipHash24.hash(UInt64(round) | half << 8, length: 4, k0: k0, k1: k1) & Self.halfMask
     }
+}
+
+/// SipHash-2-4 (Aumasson and Bernstein) of a message of at most 7 bytes, given as a little-endian
+/// word: one final block. Checked against the reference implementation's vectors.
+enum SipHash24 {
+    static func hash(_ message: UInt64, length: Int, k0: UInt64, k1: UInt64) -> UInt64 {
+        precondition(length < 8)
+        var v0: UInt64 = 0x736f_6d65_7073_6575 ^ k0
+        var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ k1
+        var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ k0
+        var v3: UInt64 = 0x7465_6462_7974_6573 ^ k1
+        func round() {
+            v0 &+= v1; v1 = v1.rotatedLeft(13); v1 ^= v0; v0 = v0.rotatedLeft(32)
+            v2 &+= v3; v3 = v3.rotatedLeft(16); v3 ^= v2
+            v0 &+= v3; v3 = v3.rotatedLeft(21); v3 ^= v0
+            v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
+        }
+        let mask: UInt64 = length == 0 ? 0 : (1 << (8 * UInt64(length))) - 1
+        let block = (message & mask) | UInt64(length) << 56
+        v3 ^= block
+        round()
+        round()
+        v0 ^= block
+        v2 ^= 0xff
+        round()
+        round()
+        round()
+        round()
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotatedLeft(_ count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
