@@ -48,6 +48,19 @@ def test_online_backup_and_restore(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "integrity ok" in result.stdout and "failed 0" in result.stdout
 
+    # The copy has forgotten the cases sent after it was made; their references are not given again.
+    after = Haven(restored, env={"HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE": "0"})
+    after.start(demo=False)
+    try:
+        new = []
+        for _ in range(20):
+            status, body = after.post_report({"message": f"after restore {uuid.uuid4()}"})
+            assert status == 201
+            new.append(body["reference"])
+    finally:
+        after.stop()
+    assert len(set(new)) == 20 and not set(new) & set(accepted)
+
     # Without the key file the restore refuses rather than pretending.
     bare = tmp_path / "no-keys"
     result = subprocess.run([haven_binary(), "restore", "--from", str(backup), "--data-dir", str(bare)],
