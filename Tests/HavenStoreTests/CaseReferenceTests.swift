@@ -35,6 +35,17 @@ struct CaseReferenceCipherTests {
         }
     }
 
+    @Test func theSameKeyAndIdAlwaysGiveTheSameReference() {
+        // Stored references depend on this: a change to the permutation would strand every case.
+        let fixed = CaseReferenceCipher(key: SymmetricKey(data: (0..<32).map { UInt8($0) }))
+        let pinned: [(Int64, String)] = [
+            (1, "HV-72NV-BRJS"), (2, "HV-WXG2-NR5Y"), (1_000, "HV-REE5-UJ3C"), (7_404_000_000, "HV-U92W-A8FF"),
+        ]
+        for (id, reference) in pinned {
+            #expect(fixed.reference(for: id).value == reference, "id \(id)")
+        }
+    }
+
     @Test func onlyReferencesDecode() throws {
         let good = CaseReference(number: 42)
         let data = try JSONEncoder().encode(good)
@@ -160,9 +171,12 @@ struct StoredCaseReferenceTests {
         }
     }
 
-    @Test func anIdIsNeverUsedTwiceSoNeitherIsAReference() async throws {
+    /// Records a case, shreds it (closed long ago) and records the next: the next must not reuse
+    /// its id or reference. `ahead` first puts ids well ahead of the clock, as a restore does.
+    private func nextAfterAPurge(ahead: Bool) async throws -> (first: IntakeReceipt, next: IntakeReceipt) {
         let f = try StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        if ahead { try await f.store.skipCaseIDsAfterRestore() }
         let now = Date()
         let first = try #require(
             try await f.store.record(report(at: now - 800 * 86_400), triage: triage, routing: AlertRouting()).receipt)
@@ -172,8 +186,24 @@ struct StoredCaseReferenceTests {
         #expect(try await f.store.shredCases([first.caseID], policy: .default, at: now) == 1)
         #expect(try await f.store.counts().cases == 0)
         let next = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        return (first, next)
+    }
+
+    @Test(arguments: [false, true])
+    func aPurgedCaseDoesNotGiveItsIdOrReferenceAgain(ahead: Bool) async throws {
+        let (first, next) = try await nextAfterAPurge(ahead: ahead)
         #expect(next.caseID > first.caseID)
         #expect(next.reference != first.reference)
+    }
+
+    @Test func theFloorNeverGoesDown() async throws {
+        let f = try StoreFixture()
+        let floor = { try await f.store.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM store_settings") } }
+        try await f.store.skipCaseIDsAfterRestore()
+        let first = try await floor()
+        try await f.store.skipCaseIDsAfterRestore(at: Date() - 365 * 86_400)
+        #expect(try await floor() == first)
+        #expect(first != nil)
     }
 
     /// A backup of one case, then `count` more cases that the backup does not have.

@@ -139,10 +139,12 @@ struct RecentSubmissionsTests {
     }
 
     @Test func aClockThatJumpedAheadAndBackDoesNotExpireWhatFollows() {
-        let recent = RecentSubmissions(window: 600)
+        // Capacity one: the future entry goes for room, and what follows it is not taken as expired.
+        let recent = RecentSubmissions(window: 600, capacity: 1)
         recent.add([(hash(1), entry(1, 10_000))])
         recent.add([(hash(2), entry(2, 1_000))])
         #expect(recent.candidate(for: hash(2), notBefore: 500) == 2)
+        #expect(recent.count == 1)
     }
 
     @Test func holdsAtMostItsCapacityDroppingTheOldest() {
@@ -151,6 +153,14 @@ struct RecentSubmissionsTests {
         #expect(recent.count == 100)
         #expect(recent.candidate(for: hash(9_999), notBefore: 0) == 9_999)
         #expect(recent.candidate(for: hash(9_899), notBefore: 0) == nil)
+    }
+
+    @Test func manyReportsOfOneContentArePrunedInOrder() {
+        let recent = RecentSubmissions(window: 600, capacity: 1_000)
+        for n in 0..<5_000 { recent.add([(hash(7), entry(Int64(n), 1000 + Double(n) / 100))]) }
+        #expect(recent.count == 1_000)
+        #expect(recent.candidate(for: hash(7), notBefore: 0) == 4_000)
+        #expect(recent.candidate(for: hash(7), notBefore: 1049.985) == 4_999)
     }
 
     @Test func aHashThatIsNotHexIsNeverAHit() {

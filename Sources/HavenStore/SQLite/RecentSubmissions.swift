@@ -44,10 +44,32 @@ final class RecentSubmissions: Sendable {
         }
     }
 
+    /// One content's reports, oldest first (more than one only when a report with an idempotency
+    /// key repeats a content: it is stored, as the check applies only to reports without one).
+    /// They are pruned from the front, in the order they were added, as `State.order` is.
+    private struct Entries {
+        private var items: [Entry]
+        private var head = 0
+
+        init(_ first: Entry) { items = [first] }
+
+        var live: ArraySlice<Entry> { items[head...] }
+        var isEmpty: Bool { head == items.count }
+
+        mutating func append(_ entry: Entry) { items.append(entry) }
+
+        /// Drops the oldest in O(1) (a pile of one content cannot make pruning quadratic).
+        mutating func dropOldest() {
+            head += 1
+            if head > 32, head * 2 > items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
     private struct State {
-        /// Per content, oldest first (more than one only when a report with an idempotency key
-        /// repeats a content, which is stored, as the check applies only to reports without one).
-        var byHash: [Key: [Entry]] = [:]
+        var byHash: [Key: Entries] = [:]
         /// Oldest first; entries before `head` are gone.
         var order: [(key: Key, entry: Entry)] = []
         var head = 0
@@ -69,7 +91,7 @@ final class RecentSubmissions: Sendable {
     /// the index query answered: the earliest within the window).
     func candidate(for hash: String, notBefore: Double) -> Int64? {
         guard let key = Key(hash) else { return nil }
-        return state.withLock { state in state.byHash[key]?.first { $0.receivedAt >= notBefore }?.reportID }
+        return state.withLock { state in state.byHash[key]?.live.first { $0.receivedAt >= notBefore }?.reportID }
     }
 
     /// Reports whose batch has committed.
@@ -78,7 +100,7 @@ final class RecentSubmissions: Sendable {
             var newest = -Double.infinity
             for (hash, entry) in entries {
                 guard let key = Key(hash) else { continue }
-                state.byHash[key, default: []].append(entry)
+                if state.byHash[key] == nil { state.byHash[key] = Entries(entry) } else { state.byHash[key]!.append(entry) }
                 state.order.append((key, entry))
                 state.count += 1
                 newest = max(newest, entry.receivedAt)
@@ -93,11 +115,11 @@ final class RecentSubmissions: Sendable {
         while state.head < state.order.count {
             let (key, entry) = state.order[state.head]
             guard entry.receivedAt < cutoff || state.count > capacity else { break }
-            if var entries = state.byHash[key], let index = entries.firstIndex(of: entry) {
-                entries.remove(at: index)
-                state.byHash[key] = entries.isEmpty ? nil : entries
-                state.count -= 1
-            }
+            // Added in this same order, so it is its content's oldest.
+            assert(state.byHash[key]?.live.first == entry)
+            state.byHash[key]!.dropOldest()
+            if state.byHash[key]!.isEmpty { state.byHash[key] = nil }
+            state.count -= 1
             state.head += 1
         }
         if state.head > 4096, state.head * 2 > state.order.count {

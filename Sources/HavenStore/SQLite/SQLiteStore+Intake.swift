@@ -366,7 +366,8 @@ extension SQLiteStore {
     /// never be given twice, even by a database restored from a backup that has forgotten the
     /// cases since: the clock has moved past theirs. (Only a restore within minutes of a burst of
     /// more than 256 cases a second could meet ids it lost, and `haven restore` moves past even
-    /// those with `skipCaseIDsAfterRestore`; the range lasts a century.)
+    /// those with `skipCaseIDsAfterRestore`; the range lasts a century.) Purging cases keeps the
+    /// floor above them, so a deleted case's id is not given again either.
     ///
     /// Only if a stored reference (a case from before references were derived) already has the
     /// derived value is one drawn at random instead, free of both kinds.
@@ -404,19 +405,26 @@ extension SQLiteStore {
         Int64(max(0, (date.timeIntervalSince1970 - caseIDEpoch) * caseIDsPerSecond))
     }
 
-    /// After a restore: new case ids (and so references) start 2^26 past the highest the copy
-    /// holds and the clock's, beyond any a burst before the loss could have reached (three days of
-    /// the clock's ids; the range allows ten thousand restores).
+    /// After a restore: new case ids (and so references) start 2^30 past the highest the copy
+    /// holds, its newest case's time and the clock's, beyond any the lost cases could have had
+    /// (48 days of the clock's ids, or 50 hours of saturated intake ahead of it; the range allows
+    /// about 790 restores).
     public func skipCaseIDsAfterRestore(at date: Date = Date()) async throws {
         try await write { db in
-            let highest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM cases") ?? 0
-            let floor = max(highest + 1, Self.caseIDSlot(at: date)) + 1 << 26
-            try db.execute(
-                sql: """
-                    INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
-                    ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
-                    """, arguments: [floor])
+            let row = try Row.fetchOne(db, sql: "SELECT MAX(id) AS id, MAX(opened_at) AS opened FROM cases")
+            let highest = (row?["id"] as Int64?) ?? 0
+            let newest = (row?["opened"] as Double?).map { Self.caseIDSlot(at: Self.date($0)) } ?? 0
+            try Self.raiseCaseIDFloor(to: max(highest + 1, newest, Self.caseIDSlot(at: date)) + 1 << 30, db: db)
         }
+    }
+
+    /// New case ids start at `floor` or above (it never goes down).
+    static func raiseCaseIDFloor(to floor: Int64, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
+                ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
+                """, arguments: [floor])
     }
 
     /// The case a reference names: the case whose id it was derived from, or a stored reference's.

@@ -101,6 +101,10 @@ extension SQLiteStore {
     public func purgeShredded() async throws -> Int {
         let deleted = try await write { db in
             let ids = "SELECT id FROM cases WHERE status = 'shredded'"
+            // Ids can run ahead of the clock (a restore, a burst): a purged id must not come back.
+            if let highest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM cases") {
+                try Self.raiseCaseIDFloor(to: highest + 1, db: db)
+            }
             for table in Self.caseTables {
                 try db.execute(sql: "DELETE FROM \(table) WHERE case_id IN (\(ids))")
             }

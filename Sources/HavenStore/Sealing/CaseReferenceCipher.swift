@@ -24,6 +24,7 @@ struct CaseReferenceCipher: Sendable {
 
     /// Keyed with the first 128 bits of `key`.
     init(key: SymmetricKey) {
+        precondition(key.bitCount >= 128, "the reference key has at least 128 bits")
         (k0, k1) = key.withUnsafeBytes { bytes in
             (
                 bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian,
