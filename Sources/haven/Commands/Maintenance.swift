@@ -65,7 +65,11 @@ struct Backup: AsyncParsableCommand {
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into a fresh data folder and check every sealed row opens with the key file.")
+        abstract: "Restore a backup into a fresh data folder and check every sealed row opens with the key file.",
+        discussion: """
+            New cases on the restored copy get case ids (and so references) well past any the cases \
+            made after the backup could have had, so no reference already given out is given again.
+            """)
     @OptionGroup var options: ConfigOptions
     @Option(help: "Backup file written by `haven backup`.") var from: String
 
