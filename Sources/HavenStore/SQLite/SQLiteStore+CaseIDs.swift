@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// Case ids and the references derived from them (`CaseReferenceCipher`): choosing the next id,
+/// finding a case by its reference, and keeping ids from ever being given twice (after a restore,
+/// after a purge).
+extension SQLiteStore {
+    /// The next case's id and its reference, derived from the id.
+    ///
+    /// Ids follow the clock: at least 256 a second since 2026 (a burst borrows the next second's),
+    /// and always above every id in the table. A reference is a function of its id, so an id must
+    /// never be given twice, even by a database restored from a backup that has forgotten the
+    /// cases since: the clock has moved past theirs. (Only a restore within minutes of a burst of
+    /// more than 256 cases a second could meet ids it lost, and `haven restore` moves past even
+    /// those with `skipCaseIDsAfterRestore`; the range lasts a century.) Purging cases keeps the
+    /// floor above them, so a deleted case's id is not given again either.
+    ///
+    /// Only if a stored reference (a case from before references were derived) already has the
+    /// derived value is one drawn at random instead, free of both kinds.
+    static func newCase(_ db: Database, at date: Date, references: CaseReferenceCipher) throws
+        -> (id: Int64, reference: CaseReference, drawn: Bool)
+    {
+        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM cases")) ?? 0
+        let floor =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM store_settings WHERE name = 'case_id_floor'")) ?? 0
+        let id = max(highest + 1, caseIDSlot(at: date), floor)
+        guard UInt64(id) < CaseReference.count else {
+            throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
+        }
+        let derived = references.reference(for: id)
+        func stored(_ reference: CaseReference) throws -> Bool {
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)"),
+                arguments: [reference.value]) == true
+        }
+        guard try stored(derived) else { return (id, derived, false) }
+        while true {
+            let candidate = CaseReference.random()
+            if try !stored(candidate), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
+                return (id, candidate, true)
+            }
+        }
+    }
+
+    /// 2026-01-01T00:00:00Z, and how many case ids each second after it has.
+    static let caseIDEpoch: TimeInterval = 1_767_225_600
+    static let caseIDsPerSecond: Double = 256
+
+    static func caseIDSlot(at date: Date) -> Int64 {
+        Int64(max(0, (date.timeIntervalSince1970 - caseIDEpoch) * caseIDsPerSecond))
+    }
+
+    /// After a restore: new case ids (and so references) start 2^30 past the highest the copy
+    /// holds, its newest case's time and the clock's, beyond any the lost cases could have had
+    /// (48 days of the clock's ids, or 50 hours of saturated intake ahead of it; the range allows
+    /// about 790 restores).
+    public func skipCaseIDsAfterRestore(at date: Date = Date()) async throws {
+        try await write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT MAX(id) AS id, MAX(opened_at) AS opened FROM cases")
+            let highest = (row?["id"] as Int64?) ?? 0
+            let newest = (row?["opened"] as Double?).map { Self.caseIDSlot(at: Self.date($0)) } ?? 0
+            try Self.raiseCaseIDFloor(to: max(highest + 1, newest, Self.caseIDSlot(at: date)) + 1 << 30, db: db)
+        }
+    }
+
+    /// New case ids start at `floor` or above (it never goes down).
+    static func raiseCaseIDFloor(to floor: Int64, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
+                ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
+                """, arguments: [floor])
+    }
+
+    /// The case a reference names: the case whose id it was derived from, or a stored reference's.
+    static func caseID(for reference: CaseReference, references: CaseReferenceCipher, db: Database) throws -> Int64? {
+        if let id = try caseID(derivedFrom: reference, references: references, db: db) { return id }
+        return try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT case_id FROM case_references WHERE reference = ?"),
+            arguments: [reference.value])
+    }
+
+    /// The case whose id `reference` was derived from, if that case has this reference.
+    private static func caseID(derivedFrom reference: CaseReference, references: CaseReferenceCipher, db: Database)
+        throws -> Int64?
+    {
+        let id = references.caseID(for: reference)
+        let holds = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)"),
+            arguments: [id, reference.value])
+        return holds == true ? id : nil
+    }
+}
