@@ -128,6 +128,7 @@ let package = Package(
                 "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters", "HavenSite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

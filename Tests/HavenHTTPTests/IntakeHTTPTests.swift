@@ -186,4 +186,27 @@ struct IntakeHTTPTests {
             #expect(!logs.contains(needle), "\(needle) in logs")
         }
     }
+
+    @Test("a double submit by someone else is stored once and never gets the first sender's reference; a keyed retry does")
+    func doubleSubmitRevealsNoReference() async throws {
+        let f = try HTTPFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let body = #"{"immediate_danger":true}"#
+        try await f.test { client in
+            let first = try await client.postJSON("/api/v1/reports", body, headers: [.init("Idempotency-Key")!: "mine-1"])
+            let firstReference = try #require((first.json as? [String: String])?["reference"])
+            // The same sender retrying with their key gets their answer back.
+            let retry = try await client.postJSON("/api/v1/reports", body, headers: [.init("Idempotency-Key")!: "mine-1"])
+            #expect((retry.json as? [String: String])?["reference"] == firstReference)
+            // Someone else sending the same answers is answered the same way, with a reference of their own.
+            let other = try await client.postJSON("/api/v1/reports", body)
+            #expect(other.status == .created)
+            let otherReference = try #require((other.json as? [String: String])?["reference"])
+            #expect(otherReference != firstReference)
+            #expect(!other.text.contains(firstReference))
+            let firstCase = try #require(try await f.store.caseSummary(CaseReference(firstReference)!))
+            #expect(try await f.store.caseSummary(CaseReference(otherReference)!)?.id == firstCase.id)
+        }
+        #expect(try await f.reportCount() == 1)
+    }
 }

@@ -49,7 +49,7 @@ struct OpsHTTPTests {
             let body = try #require(health.json as? [String: Any])
             #expect(body["outbox_pending"] as? Int == 2)
             #expect(body["store"] as? String == "ok")
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains(#"haven_reports_total{channel="api",priority="emergency",outcome="created"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"haven_reports_total{channel="api",priority="high",outcome="created"} 1"#))
             #expect(metrics.contains("haven_outbox_pending 2"))
@@ -57,5 +57,44 @@ struct OpsHTTPTests {
             #expect(live.status == .ok)
             #expect(live.headers[.cacheControl] == "no-store")
         }
+    }
+
+    @Test("/metrics is not open to the internet: 404 by default, a bearer token or a listener of its own")
+    func metricsAreNotPublic() async throws {
+        let closed = try HTTPFixture { $0.metricsAccess = .off }
+        try await closed.test { client in
+            let response = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(HTTPFixture.metricsToken)"])
+            #expect(response.status == .notFound)
+            #expect(!response.text.contains("haven_"))
+        }
+        let tokened = try HTTPFixture()
+        try await tokened.test { client in
+            for header in ["", "Bearer wrong-token-of-some-length", "Basic \(HTTPFixture.metricsToken)"] {
+                let headers: HTTPFields = header.isEmpty ? [:] : [.authorization: header]
+                let response = try await client.execute(uri: "/metrics", method: .get, headers: headers)
+                #expect(response.status == .unauthorized, "\(header)")
+                #expect(!response.text.contains("haven_"))
+            }
+            #expect(try await client.metrics().contains("haven_"))
+        }
+        // The operators' listener serves them without a token, and nothing else.
+        let app = tokened.gateway.operatorsApplication(host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok && metrics.text.contains("haven_"))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/reports", method: .post).status == .notFound)
+        }
+    }
+
+    @Test("HAVEN_METRICS_TOKEN and HAVEN_METRICS_LISTEN are read and checked")
+    func metricsSettings() throws {
+        let config = try HavenConfig.resolve(
+            environment: ["HAVEN_METRICS_TOKEN": "0123456789abcdef0123", "HAVEN_METRICS_LISTEN": "127.0.0.1:9464"])
+        #expect(config.metricsToken == "0123456789abcdef0123")
+        #expect(config.metricsListen?.host == "127.0.0.1" && config.metricsListen?.port == 9464)
+        #expect(throws: HavenConfig.Problem.self) { try HavenConfig.resolve(environment: ["HAVEN_METRICS_TOKEN": "short"]) }
+        #expect(throws: HavenConfig.Problem.self) { try HavenConfig.resolve(environment: ["HAVEN_METRICS_LISTEN": "9464"]) }
     }
 }

@@ -31,7 +31,7 @@ struct OutageHTTPTests {
             #expect(health["status"] as? String == "degraded")
             #expect(health["outbox_pending"] as? Int == 3)
             #expect((health["oldest_unsent_alert_seconds"] as? Int ?? 0) >= 3_600)
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains("haven_outbox_pending 3"))
             let age = try #require(metrics.firstMatch(of: /haven_outbox_oldest_age_seconds ([0-9.e+]+)/))
             #expect((Double(age.output.1) ?? 0) >= 3_600)

@@ -29,7 +29,7 @@ struct RateLimitTests {
                 "/api/v1/reports", #"{"message":"I need help"}"#, headers: [.init("X-Forwarded-For")!: "198.51.100.7"])
             #expect(other.status == .created)
             // A spoofed X-Forwarded-For from an untrusted peer is ignored: the peer itself is the client.
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains(#"haven_rate_limited_total{route="api"}"#))
             #expect(!metrics.contains("203.0.113.9"))
         }

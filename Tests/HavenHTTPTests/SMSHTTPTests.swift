@@ -71,7 +71,7 @@ struct SMSHTTPTests {
             #expect(stale.status == .forbidden)
             let noSecret = try await client.postForm("/sms/plivo", [("From", "1"), ("Text", "x"), ("MessageUUID", "u")])
             #expect(noSecret.status == .forbidden)
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="missing_signature"} 1"#))
             #expect(metrics.contains(#"haven_sms_refused_total{provider="plivo",reason="no_secret"} 1"#))
         }

@@ -38,6 +38,7 @@ final class LogCapture: Sendable {
 
 /// A real store in a temp folder behind the real router, served on a loopback port.
 final class HTTPFixture: Sendable {
+    static let metricsToken = "metrics-token-for-tests"
     let directory: URL
     let keyRing: KeyRing
     let store: SQLiteStore
@@ -52,6 +53,7 @@ final class HTTPFixture: Sendable {
             path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
         var gateway = Gateway(store: store, logger: logs.logger())
         gateway.rateLimiter = nil  // tests that want limits set their own
+        gateway.metricsAccess = .token(Self.metricsToken)
         configure(&gateway)
         self.gateway = gateway
     }
@@ -78,6 +80,13 @@ final class HTTPFixture: Sendable {
 }
 
 extension TestClientProtocol {
+    /// /metrics, with the fixture's bearer token.
+    func metrics() async throws -> String {
+        try await execute(
+            uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(HTTPFixture.metricsToken)"]
+        ).text
+    }
+
     func postJSON(_ path: String, _ json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = "application/json" }

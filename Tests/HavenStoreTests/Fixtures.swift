@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenStore
+import Testing
 
 /// A fresh data folder with its own key ring and SQLite file, removed at the end of the test.
 final class StoreFixture: @unchecked Sendable {
@@ -50,4 +51,21 @@ func report(
 
 extension Data {
     func contains(_ text: String) -> Bool { range(of: Data(text.utf8)) != nil }
+}
+
+extension StoreFixture {
+    /// `outcome` is a double submit of `first`: nothing new stored, the same case, and a reference
+    /// of its own that names that case (never the first sender's reference).
+    func expectDoubleSubmit(_ outcome: IntakeOutcome, of first: IntakeReceipt, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        guard case .duplicate(let answer) = outcome else {
+            Issue.record("expected a double submit, got \(outcome)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(answer.caseID == first.caseID && answer.reportID == first.reportID, sourceLocation: sourceLocation)
+        #expect(answer.priority == first.priority && answer.officerID == first.officerID, sourceLocation: sourceLocation)
+        #expect(answer.reference != first.reference, sourceLocation: sourceLocation)
+        #expect(try await store.caseSummary(answer.reference)?.id == first.caseID, sourceLocation: sourceLocation)
+    }
 }

@@ -62,7 +62,13 @@ struct IntakeTests {
         let now = Date()
         let first = try await f.store.record(report(at: now), triage: triage, routing: AlertRouting())
         let second = try await f.store.record(report(at: now + 30), triage: triage, routing: AlertRouting())
-        #expect(second == .duplicate(first.receipt!))
+        try await f.expectDoubleSubmit(second, of: first.receipt!)
+        // Each double submit gets a reference of its own; all name the one case, which has one report.
+        let third = try await f.store.record(report(at: now + 60), triage: triage, routing: AlertRouting())
+        try await f.expectDoubleSubmit(third, of: first.receipt!)
+        #expect(third.receipt?.reference != second.receipt?.reference)
+        #expect(try await f.store.caseSummary(first.receipt!.reference)?.reportCount == 1)
+        #expect(try await f.store.auditEntries(caseID: first.receipt!.caseID).filter { $0.action == "case.double_submit" }.count == 2)
         let later = try await f.store.record(report(at: now + 700), triage: triage, routing: AlertRouting())
         guard case .created = later else { Issue.record("a later identical report is a new report"); return }
     }

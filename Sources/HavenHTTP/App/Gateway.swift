@@ -45,6 +45,8 @@ public struct Gateway: Sendable {
     public var retention: RetentionPolicy? = .default
     /// The risk checklist officers complete (default: the Dash RIC structure).
     public var riskChecklist: RiskChecklist = .dashRIC
+    /// Who may read /metrics on the public listener (default: nobody; see `MetricsAccess`).
+    public var metricsAccess: MetricsAccess = .off
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval
     public var logger: Logger
@@ -110,6 +112,20 @@ public struct Gateway: Sendable {
 }
 
 extension Gateway {
+    /// The operators' listener (`HAVEN_METRICS_LISTEN`): `/metrics`, `/healthz` and `/livez` only,
+    /// open to whoever reaches its address, which should be loopback or a private network.
+    public func operatorsApplication(host: String, port: Int) -> some ApplicationProtocol {
+        let router = Router(context: HavenRequestContext.self)
+        router.middlewares.add(SecurityHeadersMiddleware())
+        OpsRoutes(gateway: self, metricsAccess: .open).add(to: router)
+        return Application(
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(64, logger: logger)),
+            logger: logger)
+    }
+
     /// The Hummingbird application serving `router()` on `host:port`, running `services` beside it.
     public func application(
         host: String, port: Int, services: [any Service] = [], maxConnections: Int = 1024,

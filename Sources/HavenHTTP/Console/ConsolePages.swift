@@ -261,6 +261,15 @@ enum ConsolePages {
         <dt>Reported by</dt><dd>{{reporter}}{{#aware}}; the survivor knows: {{aware}}{{/aware}}</dd>
         </dl>
         </section>
+        <h2>Texts from the survivor</h2>
+        {{#receivesTexts}}<p id="texts-here">Texts from the survivor's number come to this case.</p>{{/receivesTexts}}
+        {{^receivesTexts}}<p id="texts-here">Texts from the survivor's number do not come to this case{{#textsGoTo}}: they go to case <a href="/console/cases/{{textsGoTo}}">{{textsGoTo}}</a>{{/textsGoTo}}.</p>
+        {{#canLink}}<form method="post" action="/console/cases/{{reference}}/link-texts"><input type="hidden" name="csrf" value="{{csrf}}">
+        <p>Only once the survivor has told you this number is theirs and that texts are safe.</p>
+        <button type="submit">{{#textsGoTo}}Move their texts to this case{{/textsGoTo}}{{^textsGoTo}}Send their texts to this case{{/textsGoTo}} (recorded)</button></form>{{/canLink}}
+        {{^canLink}}{{#textsGoTo}}<p>A duty manager can move them here.</p>{{/textsGoTo}}{{/canLink}}{{/receivesTexts}}
+        {{#hasRelated}}<p>Other cases naming one of this case's phone numbers (a hint only: a number given in a report never routes texts):</p>
+        <ul id="related-cases">{{#related}}<li><a href="/console/cases/{{reference}}">{{reference}}</a> ({{status}}, {{channel}}{{#holds}}; texts from the number go there{{/holds}})</li>{{/related}}</ul>{{/hasRelated}}
         <h2>Acknowledgement</h2>
         {{#acknowledged}}<p>Acknowledged {{acknowledged}}.</p>{{/acknowledged}}
         {{^acknowledged}}<p>Acknowledge by {{deadline}} (UK time).</p>

@@ -135,6 +135,9 @@ extension ConsoleRoutes {
                     ] as [String: Any]
             }
             context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
+            context.merge(threadView(try await gateway.store.textThread(caseID: summary.id), content: content, staff: staff)) {
+                $1
+            }
             context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
                 ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
             }
@@ -244,6 +247,24 @@ extension ConsoleRoutes {
         case .allowed where gateway.sms.outbound != nil: context["canText"] = true
         case .allowed: context["noTextReason"] = "no SMS provider is set up for sending"
         case .refused(let why): context["noTextReason"] = why
+        }
+        return context
+    }
+
+    /// Where texts from the survivor's number go, and other cases naming one of this case's numbers.
+    func threadView(_ thread: TextThread, content: CaseContent, staff: Officer) -> [String: Any] {
+        let holder = thread.related.first(where: \.receivesTexts)
+        var context: [String: Any] = [
+            "receivesTexts": thread.receivesTexts,
+            "related": thread.related.map {
+                ["reference": $0.reference.value, "status": $0.status, "channel": $0.channel.rawValue, "holds": $0.receivesTexts]
+                    as [String: Any]
+            },
+            "hasRelated": !thread.related.isEmpty,
+        ]
+        if !thread.receivesTexts, content.summary.status == "open", content.profile.safety.phone != nil {
+            context["canLink"] = holder == nil || Self.reads(staff.role).all
+            if let holder { context["textsGoTo"] = holder.reference.value }
         }
         return context
     }

@@ -20,7 +20,7 @@ extension ConsoleRoutes {
     ]
 
     func addWork(to router: Router<HavenRequestContext>) {
-        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release"] {
+        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release", "link-texts"] {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
                 await withStaff(request, form: true) { staff, csrf, fields in
                     await work(action, reference: context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
@@ -144,6 +144,23 @@ extension ConsoleRoutes {
                 try await gateway.store.setLegalHold(
                     caseID: summary.id, held: action == "hold",
                     event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
+            case "link-texts":
+                // The survivor's number as the case records it (never one typed here), after the
+                // officer has checked with them. Moving texts away from another open case needs
+                // someone who can read that case too.
+                guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)"),
+                    let phone = content.profile.safety.phone
+                else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
+                switch try await gateway.store.linkTexts(
+                    caseID: summary.id, phone: phone, by: staff.id, mayMove: Self.reads(staff.role).all, at: now)
+                {
+                case .linked, .alreadyLinked, .moved: break
+                case .closed: return message(.unprocessableContent, "Not linked", "A closed case takes no texts. Reopen it first.")
+                case .heldByAnotherCase(let other):
+                    return message(
+                        .conflict, "Not linked",
+                        "Texts from this number go to case \(other.value), which is open. Ask a duty manager to move them.")
+                }
             default:
                 return message(.notFound, "Unknown action", "")
             }

@@ -2,17 +2,47 @@ import Foundation
 import HavenCore
 import HavenStore
 import Hummingbird
+import SMSAdapters
+
+/// Who may read `/metrics` on a listener.
+public enum MetricsAccess: Sendable, Equatable {
+    /// Nobody: the route answers 404 (the public listener's default).
+    case off
+    /// Requests with `Authorization: Bearer <token>` (`HAVEN_METRICS_TOKEN`).
+    case token(String)
+    /// Anyone who reaches the listener (the separate `HAVEN_METRICS_LISTEN` address).
+    case open
+}
 
 /// `/healthz` (is it safe to send reports here?), `/livez` (is the process up?), `/metrics`.
+///
+/// `/metrics` is not for the internet: it says how many reports came by which channel and what
+/// was refused. It needs a bearer token on the public listener, or a listener of its own.
 struct OpsRoutes {
     let gateway: Gateway
+    var metricsAccess: MetricsAccess
+
+    init(gateway: Gateway, metricsAccess: MetricsAccess? = nil) {
+        self.gateway = gateway
+        self.metricsAccess = metricsAccess ?? gateway.metricsAccess
+    }
 
     func add(to router: Router<HavenRequestContext>) {
         router.get("/livez") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
         router.get("/healthz") { _, _ in await health() }
-        router.get("/metrics") { _, _ in await metrics() }
+        router.get("/metrics") { request, _ in
+            switch metricsAccess {
+            case .open: return await metrics()
+            case .off: return Response(status: .notFound)
+            case .token(let token):
+                guard let offered = CaseRoutes.bearerToken(request), constantTimeEquals(offered, token) else {
+                    return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+                }
+                return await metrics()
+            }
+        }
     }
 
     struct Health: Encodable {

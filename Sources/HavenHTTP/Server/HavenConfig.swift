@@ -42,6 +42,10 @@ public struct HavenConfig: Sendable {
     /// A landlord's own risk checklist (JSON), instead of the Dash RIC structure.
     public var riskChecklistFile: String?
     public var trustedProxies: Set<String>
+    /// A bearer token that opens /metrics on the public listener (unset: /metrics is not served there).
+    public var metricsToken: String?
+    /// A separate address for /metrics, /healthz and /livez without a token (e.g. 127.0.0.1:9464).
+    public var metricsListen: (host: String, port: Int)?
     /// How long closed cases are kept, by outcome; nil: never shredded (HAVEN_RETENTION=off).
     public var retention: RetentionPolicy?
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
@@ -123,6 +127,8 @@ public struct HavenConfig: Sendable {
             "HAVEN_RETENTION",
             "how long closed cases are kept by outcome, e.g. default=6y,no_further_contact=1y (the default); off = keep all"
         ),
+        ("HAVEN_METRICS_TOKEN", "bearer token that opens /metrics on the public address; unset = /metrics not served there"),
+        ("HAVEN_METRICS_LISTEN", "host:port of a separate listener for /metrics, /healthz and /livez (no token), e.g. 127.0.0.1:9464"),
         ("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
         ("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
         ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
@@ -265,6 +271,18 @@ public struct HavenConfig: Sendable {
             } catch let problem as RetentionPolicy.Problem {
                 throw Problem(description: "HAVEN_RETENTION: \(problem.description)")
             }
+        }
+        metricsToken = value("HAVEN_METRICS_TOKEN")
+        if let token = metricsToken, token.count < 16 {
+            throw Problem(description: "HAVEN_METRICS_TOKEN: use at least 16 random characters")
+        }
+        if let listen = value("HAVEN_METRICS_LISTEN") {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (1...65535).contains(port), colon != listen.startIndex
+            else { throw Problem(description: "HAVEN_METRICS_LISTEN: expected host:port, e.g. 127.0.0.1:9464") }
+            metricsListen = (String(listen[..<colon]), port)
+        } else {
+            metricsListen = nil
         }
         trustedProxies = Set(
             (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -74,6 +74,7 @@ public struct HavenServer: Sendable {
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention
+        gateway.metricsAccess = config.metricsToken.map { .token($0) } ?? .off
         if let file = config.riskChecklistFile {
             let checklist: RiskChecklist
             do {
@@ -105,6 +106,9 @@ public struct HavenServer: Sendable {
         if let retention = config.retention {
             services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
         }
+        if let listen = config.metricsListen {
+            services.append(gateway.operatorsApplication(host: listen.host, port: listen.port))
+        }
         return services
     }
 
@@ -128,6 +132,8 @@ public struct HavenServer: Sendable {
                     "alerts": "\(destination)",
                     "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
                     "website": "\(website)",
+                    "metrics":
+                        "\(config.metricsListen.map { "\($0.host):\($0.port)" } ?? (config.metricsToken != nil ? "bearer token" : "off: set HAVEN_METRICS_LISTEN or HAVEN_METRICS_TOKEN"))",
                 ])
         }
         try await app.runService()

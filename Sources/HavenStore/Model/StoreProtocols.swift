@@ -109,6 +109,13 @@ public protocol CaseWork: Sendable {
     ) async throws
     /// Changes the priority and, when not yet acknowledged, the acknowledgement deadline.
     func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws
+    /// Whether texts join this case, and the other cases that share one of its phone numbers.
+    func textThread(caseID: Int64) async throws -> TextThread
+    /// Makes texts from `phone` join this open case (audited). When another open case receives
+    /// them, they move only if `mayMove` (someone who can read both cases); checked and changed
+    /// in one transaction.
+    func linkTexts(caseID: Int64, phone: String, by officerID: Int64, mayMove: Bool, at date: Date) async throws
+        -> TextLinkOutcome
 }
 
 /// Figures for the monthly report: facts about cases, never their content.

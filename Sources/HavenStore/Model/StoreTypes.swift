@@ -305,3 +305,44 @@ public struct DeliveryResult: Sendable, Equatable {
         self.at = at
     }
 }
+
+/// Where texts from a case's numbers go, and the other cases that share a number with it.
+public struct TextThread: Sendable, Equatable {
+    /// Texts from the sender that started this case, or from a number linked to it, join it.
+    public var receivesTexts: Bool
+    /// Other cases naming one of this case's numbers (a hint for the officer, never a route).
+    public var related: [RelatedCase]
+
+    public init(receivesTexts: Bool, related: [RelatedCase]) {
+        self.receivesTexts = receivesTexts
+        self.related = related
+    }
+}
+
+/// A case that shares a phone number with another: its reference and state, nothing of its content.
+public struct RelatedCase: Sendable, Equatable {
+    public var reference: CaseReference
+    public var status: String
+    public var channel: Channel
+    /// Texts from the shared number join this case now.
+    public var receivesTexts: Bool
+
+    public init(reference: CaseReference, status: String, channel: Channel, receivesTexts: Bool) {
+        self.reference = reference
+        self.status = status
+        self.channel = channel
+        self.receivesTexts = receivesTexts
+    }
+}
+
+/// What linking a survivor's number to a case did.
+public enum TextLinkOutcome: Sendable, Equatable {
+    case linked
+    case alreadyLinked
+    /// Texts from the number went to this other open case and now come here.
+    case moved(from: CaseReference)
+    /// Texts from the number go to this other open case; only a supervisor may move them.
+    case heldByAnotherCase(CaseReference)
+    /// A closed case takes no texts.
+    case closed
+}

@@ -30,18 +30,32 @@ extension SQLiteStore {
             throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
         }
         let derived = references.reference(for: id)
-        func stored(_ reference: CaseReference) throws -> Bool {
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)"),
-                arguments: [reference.value]) == true
-        }
-        guard try stored(derived) else { return (id, derived, false) }
+        guard try isStored(derived, db: db) else { return (id, derived, false) }
+        return (id, try freeReference(references: references, db: db), true)
+    }
+
+    /// A random reference that names no case yet: neither stored nor derived from a case's id.
+    private static func freeReference(references: CaseReferenceCipher, db: Database) throws -> CaseReference {
         while true {
             let candidate = CaseReference.random()
-            if try !stored(candidate), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
-                return (id, candidate, true)
+            if try !isStored(candidate, db: db), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
+                return candidate
             }
         }
+    }
+
+    private static func isStored(_ reference: CaseReference, db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)"),
+            arguments: [reference.value]) == true
+    }
+
+    /// Gives an existing case another reference (stored, drawn at random) and returns it.
+    static func addReference(caseID: Int64, references: CaseReferenceCipher, db: Database) throws -> CaseReference {
+        let reference = try freeReference(references: references, db: db)
+        try db.cachedStatement(sql: "INSERT INTO case_references (reference, case_id) VALUES (?, ?)")
+            .execute(arguments: [reference.value, caseID])
+        return reference
     }
 
     /// 2026-01-01T00:00:00Z, and how many case ids each second after it has.

@@ -30,10 +30,9 @@ extension SQLiteStore {
         let contentHash: String
         let idempotencyHash: String?
         let providerHash: String?
-        /// The sender's number, for joining an open case.
+        /// The provider-verified sender's number: a text joins the open case holding it, and a
+        /// case it opens holds it. A number typed into a form never routes texts (see `linkTexts`).
         let senderHash: String?
-        /// The number a new case is threaded by (sender, or a survivor's own number).
-        let caseThreadHash: String?
         let phoneHash: String?
         let emailHash: String?
         let reportUID: String
@@ -55,8 +54,6 @@ extension SQLiteStore {
                 ring.lookupHash("\(report.channel.rawValue):\($0)", purpose: "provider-message")
             }
             senderHash = report.threadPhone.map { ring.lookupHash($0, purpose: "phone") }
-            let ownPhone = submission.reporterType == .survivor ? submission.safety.phone : nil
-            caseThreadHash = (report.threadPhone ?? ownPhone).map { ring.lookupHash($0, purpose: "phone") }
             let phone = report.threadPhone ?? submission.safety.phone ?? submission.reporterContact?.phone
             phoneHash = phone.map { ring.lookupHash($0, purpose: "phone") }
             let email = submission.safety.email ?? submission.reporterContact?.email
@@ -125,7 +122,14 @@ extension SQLiteStore {
             let id = try doubleSubmit(
                 of: prepared.contentHash, since: time(now) - doubleSubmitWindow, recent: recent, context: context, db: db)
         {
-            return .duplicate(try receipt(reportID: id, db: db))
+            // Whoever sent it may not be whoever sent the first: they get a reference of their own
+            // for the case, never the first sender's (nothing of the first report is revealed).
+            var answer = try receipt(reportID: id, db: db)
+            answer.reference = try addReference(caseID: answer.caseID, references: sealer.references, db: db)
+            try audit(
+                actor: "intake:\(report.channel.rawValue)", action: "case.double_submit", caseID: answer.caseID,
+                detail: "stored once; a reference of its own given", at: now, db: db)
+            return .duplicate(answer)
         }
 
         // 2. A text from a number with an open case joins that case.
@@ -159,7 +163,7 @@ extension SQLiteStore {
             caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
             decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
             submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
-            time(decision.acknowledgeBy), prepared.caseThreadHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
+            time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
         ])
         if drawn {
             try db.cachedStatement(sql: "INSERT INTO case_references (reference, case_id) VALUES (?, ?)")

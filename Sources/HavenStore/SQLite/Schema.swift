@@ -335,6 +335,29 @@ enum Schema {
                     CREATE INDEX cases_closed ON cases(closed_at) WHERE status = 'closed';
                     """)
         }
+        // Texts join only a thread their sender started (or one an officer linked): cases opened
+        // from a form had taken the number typed into it as their thread, which let anyone who
+        // named a survivor's number capture their texts (issue 20, finding 1).
+        migrator.registerMigration("v15-verified-threads") { db in
+            try db.execute(sql: "UPDATE cases SET thread_hash = NULL WHERE channel != 'sms' AND thread_hash IS NOT NULL")
+        }
+        // A double submit (identical answers within ten minutes, without the first sender's key)
+        // is stored once, but its sender gets a reference of their own for the same case: giving
+        // them the first sender's would hand a stranger someone else's reference (finding 9). So a
+        // case may have several stored references; SQLite rebuilds the table to drop UNIQUE.
+        migrator.registerMigration("v16-reference-aliases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_references_new (
+                        reference TEXT PRIMARY KEY,
+                        case_id INTEGER NOT NULL REFERENCES cases(id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO case_references_new (reference, case_id) SELECT reference, case_id FROM case_references;
+                    DROP TABLE case_references;
+                    ALTER TABLE case_references_new RENAME TO case_references;
+                    CREATE INDEX case_references_case ON case_references(case_id);
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import HavenCore
+
+/// Text threads: which open case a text from a number joins.
+///
+/// Only what a provider verified routes texts: a case's thread is set when the sender's own text
+/// opens it, or when someone working the case links the survivor's number to it (audited). A
+/// number typed into a form or given by someone else only shows as a hint of related cases.
+extension SQLiteStore {
+    public func textThread(caseID: Int64) async throws -> TextThread {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT thread_hash FROM cases WHERE id = ?", arguments: [caseID]) else {
+                throw StoreError.notFound("case")
+            }
+            let own: String? = row["thread_hash"]
+            // Every number this case knows of: its reports' (survivor's, reporter's, sender's) and its thread.
+            var hashes = Set(
+                try String.fetchAll(
+                    db, sql: "SELECT DISTINCT phone_hash FROM reports WHERE case_id = ? AND phone_hash IS NOT NULL",
+                    arguments: [caseID]))
+            if let own { hashes.insert(own) }
+            guard !hashes.isEmpty else { return TextThread(receivesTexts: own != nil, related: []) }
+            let list = Array(hashes)
+            let marks = databaseQuestionMarks(count: list.count)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, reference, status, channel, (thread_hash IS NOT NULL AND thread_hash IN (\(marks)) AND status = 'open') AS holds
+                    FROM cases
+                    WHERE id != ? AND (thread_hash IN (\(marks))
+                        OR id IN (SELECT case_id FROM reports WHERE phone_hash IN (\(marks))))
+                    ORDER BY id DESC LIMIT 20
+                    """,
+                arguments: StatementArguments(list + [String(caseID)] + list + list))
+            return TextThread(
+                receivesTexts: own != nil,
+                related: rows.map { row in
+                    RelatedCase(
+                        reference: CaseReference(row["reference"] as String)!, status: row["status"],
+                        channel: Channel(rawValue: row["channel"]) ?? .web, receivesTexts: row["holds"])
+                })
+        }
+    }
+
+    public func linkTexts(caseID: Int64, phone: String, by officerID: Int64, mayMove: Bool, at date: Date) async throws
+        -> TextLinkOutcome
+    {
+        let hash = sealer.keyRing.lookupHash(ContactAddress.normalizedPhone(phone) ?? phone, purpose: "phone")
+        return try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT status, thread_hash FROM cases WHERE id = ?", arguments: [caseID])
+            else { throw StoreError.notFound("case") }
+            if row["thread_hash"] as String? == hash { return .alreadyLinked }
+            guard row["status"] as String == "open" else { return .closed }
+            // The open case texts from this number join now (the newest, as intake picks it).
+            let holder = try Row.fetchOne(
+                db, sql: "SELECT id, reference FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+                arguments: [hash])
+            var moved: CaseReference?
+            if let holder {
+                let reference = CaseReference(holder["reference"] as String)!
+                guard mayMove else {
+                    try Self.audit(
+                        actor: "officer:\(officerID)", action: "case.texts_link_refused", caseID: caseID,
+                        detail: "held by case \(holder["id"] as Int64)", at: date, db: db)
+                    return .heldByAnotherCase(reference)
+                }
+                // Every open case holding the number gives it up, so the texts have one place to go.
+                let holders = try Int64.fetchAll(
+                    db, sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open'", arguments: [hash])
+                try db.execute(
+                    sql: "UPDATE cases SET thread_hash = NULL WHERE thread_hash = ? AND status = 'open'", arguments: [hash])
+                for id in holders {
+                    try Self.audit(
+                        actor: "officer:\(officerID)", action: "case.texts_moved_away", caseID: id, detail: "to case \(caseID)",
+                        at: date, db: db)
+                }
+                moved = reference
+            }
+            try db.execute(sql: "UPDATE cases SET thread_hash = ? WHERE id = ?", arguments: [hash, caseID])
+            try Self.audit(
+                actor: "officer:\(officerID)", action: "case.texts_linked", caseID: caseID,
+                detail: moved.map { _ in "moved from case \(holder!["id"] as Int64)" } ?? "", at: date, db: db)
+            return moved.map { .moved(from: $0) } ?? .linked
+        }
+    }
+}
