@@ -78,6 +78,30 @@ struct SMSHTTPTests {
         #expect(try await f.store.counts().reports == 0)
     }
 
+    /// A JSON body under a Twilio signature that covers only the URL (bare, or carrying a
+    /// `bodySHA256` of that very body) is refused: Twilio's SMS webhook is always a form.
+    @Test func twilioJSONBodyIs403AndNothingStored() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        let body = #"{"MessageSid":"SM1","From":"+447700900123","To":"+441234567890","Body":"forged"}"#
+        let hash = "cb4082f1c0b1c25659395a69e2f5a95f7ac16120990e82fda9d4aa4715bbdcc1"  // its SHA-256
+        try await f.test { client in
+            for query in ["", "?bodySHA256=" + hash] {
+                let signature = TwilioSignature.compute(authToken: "tw-token", url: publicURL + "/sms/twilio" + query, params: [])
+                let response = try await client.execute(
+                    uri: "/sms/twilio" + query, method: .post,
+                    headers: [.contentType: "application/json", .init("X-Twilio-Signature")!: signature],
+                    body: ByteBuffer(string: body))
+                #expect(response.status == .forbidden)
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="unsigned_content"} 2"#))
+        }
+        let counts = try await f.store.counts()
+        #expect(counts.reports == 0)
+        #expect(counts.cases == 0)
+    }
+
     @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {
         let f = try smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
