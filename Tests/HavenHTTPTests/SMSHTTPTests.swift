@@ -29,12 +29,14 @@ extension TestClientProtocol {
         return try await postForm("/sms/twilio", params, headers: headers)
     }
 
-    func modem(from: String, text: String, id: String, at date: Date = Date()) async throws -> TestResponse {
+    func modem(from: String, text: String, id: String, at date: Date = Date(), query: String = "") async throws
+        -> TestResponse
+    {
         let body = try JSONSerialization.data(withJSONObject: ["id": id, "from": from, "text": text])
         let stamp = "\(Int(date.timeIntervalSince1970))"
         let signature = ModemSignature.compute(secret: "modem-secret", timestamp: stamp, body: Array(body))
         return try await execute(
-            uri: "/sms/modem", method: .post,
+            uri: "/sms/modem" + query, method: .post,
             headers: [
                 .contentType: "application/json", .init("X-Haven-Timestamp")!: stamp,
                 .init("X-Haven-Signature")!: signature,
@@ -100,6 +102,29 @@ struct SMSHTTPTests {
         let counts = try await f.store.counts()
         #expect(counts.reports == 0)
         #expect(counts.cases == 0)
+    }
+
+    /// The gateway signs its body and not the query: a sender's number added to the query of a signed
+    /// call never threads the text into that sender's case.
+    @Test func modemQueryIsNeverRead() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client in
+            #expect(try await client.modem(from: "+447700900123", text: "he took my keys", id: "m1").status == .noContent)
+            let other = try await client.modem(
+                from: "+447700900777", text: "STOP", id: "m2", query: "?from=%2B447700900123&id=m3")
+            #expect(other.status == .noContent)
+        }
+        #expect(try await f.store.counts().cases == 2)
+        for entry in try await f.store.auditEntries(caseID: nil) where entry.action == "case.open" {
+            let caseID = try #require(entry.caseID)
+            let summary = try #require(try await f.store.caseSummaryByID(caseID))
+            let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+            #expect(content.reports.count == 1)
+            if content.reports.first?.message == "he took my keys" {
+                #expect(!content.decisions.contains { $0.contains("survivor asked: do not text") })
+            }
+        }
     }
 
     @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {

@@ -73,4 +73,74 @@ struct SignedContentTests {
         // The same signature is right for an empty body: nothing in it to read.
         #expect(outcome(PlivoSignature.verify(webhook(url, types: [json], body: "", headers: headers), authToken: "plivo-token")) == nil)
     }
+
+    /// A name given twice: Twilio's signature sorts the values, so both orders carry one signature
+    /// and the first value (which the parser would take) is the attacker's choice.
+    @Test(arguments: ["From=%2B447700900999&From=%2B447700900123", "From=%2B447700900123&From=%2B447700900999"])
+    func repeatedNamesAreRefused(froms: String) throws {
+        let request = webhook(
+            Self.twilioURL, types: [form], body: "MessageSid=SM1&\(froms)&Body=hi",
+            headers: [("X-Twilio-Signature", "CvTvYg12WTb8MtNoMsE7hGN1VA8=")])
+        #expect(outcome(TwilioSignature.verify(request, authToken: "12345")) == nil)
+        #expect(throws: SMSRejection.malformed) { try SMSProvider.twilio.parse(request) }
+    }
+
+    static let modemBody = #"{"id":"m-1","from":"+447700900123","text":"hi"}"#
+    static let sinchBody = #"{"type":"mo_text","id":"01F","from":"447700900123","to":"4412","body":"hi"}"#
+    static let birdBody =
+        #"{"id":"mb-1","originator":"+447700900123","recipient":"4412","body":"hi&id=evil&originator=%2B447700900999&x="}"#
+    static let birdToken =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE4MDAwMDAwNjAsImlzcyI6Ik1lc3NhZ2VCaXJkIiwianRpIjoiajEiLCJuYmYiOjE4MDAwMDAwMDAsInBheWxvYWRfaGFzaCI6IjRiM2ExZjU2YWJkMWVmZGFmMDk1ODQwMGU3ZDg3ODYwMjkxYTY4MmVmZjc3MmZlMGFlNDYxNzZkZGQ0ODRjYjAiLCJ1cmxfaGFzaCI6IjQ1ZThjMzVlYWVkMjFkNzViNmQ5NTk0NTcwYTQwMzdjN2ViMTc0MTk4Mzc5NmFjZmY5NDYzZjgzYjg2YzM2MzUifQ.RFOtfLn4qfJ9x5NK2rhEuSol-ZqmZnSEukdbLZPTdFg"
+
+    /// (provider, a rightly signed request with an unsigned part changed, the sender and id it signed).
+    /// The unsigned part never changes what is read: Sinch and the gateway sign the body and not the
+    /// query; MessageBird's body is read by its own bytes, not by the unsigned Content-Type; Plivo's
+    /// query is in its signed string, but ambiguously, and a message is never in it.
+    static let unsignedParts: [(SMSProvider, SMSWebhookRequest, String, String)] = [
+        (
+            .modem,
+            webhook(
+                "https://haven.example/sms/modem?from=%2B447700900999&id=m-2&text=x", types: [json], body: modemBody,
+                headers: [
+                    ("X-Haven-Timestamp", "1800000000"),
+                    ("X-Haven-Signature", "af76b30e925298a5200bb510d75de1f47ad9d450cc3c6b031e2bcd315a645d1f"),
+                ]), "+447700900123", "m-1"
+        ),
+        (
+            .sinch,
+            webhook(
+                "https://haven.example/sms/sinch?from=447700900999&id=02F", types: [json], body: sinchBody,
+                headers: [
+                    ("x-sinch-webhook-signature", "jDMqtIt551fce7RgHBeDclTO3D58I/aAiHGXPJpEuZw="),
+                    ("x-sinch-webhook-signature-nonce", "n1"), ("x-sinch-webhook-signature-timestamp", "1800000000"),
+                ]), "447700900123", "01F"
+        ),
+        (
+            .messagebird,
+            webhook(
+                "https://haven.example/sms/messagebird", types: [form], body: birdBody,
+                headers: [("MessageBird-Signature-JWT", birdToken)]), "+447700900123", "mb-1"
+        ),
+        (
+            .plivo,
+            webhook(
+                "https://haven.example/sms/plivo?From=447700900999", types: [form], body: "From=447700900123&MessageUUID=u-1&Text=hi",
+                headers: [
+                    ("X-Plivo-Signature-V3", "htwxbBr2J0Vv7PRdl7Dpu+AGbfUAMO2eHb5U1Qba8z4="),
+                    ("X-Plivo-Signature-V3-Nonce", "12345678901234567890"),
+                ]), "447700900123", "u-1"
+        ),
+    ]
+
+    @Test(arguments: unsignedParts)
+    func anUnsignedPartChangesNothingRead(provider: SMSProvider, request: SMSWebhookRequest, from: String, id: String) throws {
+        let secrets: [SMSProvider: String] = [
+            .modem: "modem-secret", .sinch: "sinch-secret", .messagebird: "mb-key", .plivo: "plivo-token",
+        ]
+        let now = Date(timeIntervalSince1970: 1_800_000_010)
+        #expect(outcome(provider.verify(request, secret: secrets[provider]!, now: now)) == nil)
+        let sms = try provider.parse(request)
+        #expect(sms.from == from)
+        #expect(sms.messageID == id)
+    }
 }
