@@ -60,7 +60,8 @@ public enum SMSRejection: String, Error, Sendable {
     case badSignature = "bad_signature"
     case stale = "stale"
     case malformed = "malformed"
-    /// The request carries something its signature does not bind (a body the provider never sends).
+    /// The request carries something its signature does not bind: a body the provider never sends,
+    /// or a parameter name the signed string cannot tell apart from others.
     case unsignedContent = "unsigned_content"
 }
 

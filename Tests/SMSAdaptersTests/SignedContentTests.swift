@@ -85,6 +85,25 @@ struct SignedContentTests {
         #expect(throws: SMSRejection.malformed) { try SMSProvider.twilio.parse(request) }
     }
 
+    /// Vonage's signed string joins `&name=value` without escaping names: one name holding the first
+    /// three parameters signs the same, and would turn the first part of a long text into a whole text
+    /// (triaged without the part that said "knife").
+    @Test func vonageNamesHoldingAmpersandOrEqualsAreRefused() throws {
+        let signed =
+            "msisdn=447700900123&to=441234&messageId=0A1&text=my%20partner&timestamp=1461605396"
+            + "&sig=72f49bca36329552eea14ab25501c1ec4fcc0e9cf6b8d92bc213ef7acdb37cf9"
+        let parts = webhook(
+            "https://haven.example/sms/vonage?concat-ref=7&concat-total=2&concat-part=1&" + signed, method: "GET", types: [], body: "",
+            headers: [])
+        let merged = webhook(
+            "https://haven.example/sms/vonage?concat-part%3D1%26concat-ref%3D7%26concat-total=2&" + signed, method: "GET", types: [],
+            body: "", headers: [])
+        let now = Date(timeIntervalSince1970: 1_461_605_396 + 10)
+        #expect(outcome(SMSProvider.vonage.verify(parts, secret: "vonage-secret", now: now)) == nil)
+        #expect(try SMSProvider.vonage.parse(parts).part == InboundSMS.Part(reference: "7", total: 2, index: 1))
+        #expect(outcome(SMSProvider.vonage.verify(merged, secret: "vonage-secret", now: now)) == .unsignedContent)
+    }
+
     static let modemBody = #"{"id":"m-1","from":"+447700900123","text":"hi"}"#
     static let sinchBody = #"{"type":"mo_text","id":"01F","from":"447700900123","to":"4412","body":"hi"}"#
     static let birdBody =
