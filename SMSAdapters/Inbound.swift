@@ -46,7 +46,7 @@ public enum SMSProvider: String, Sendable, CaseIterable {
     {
         switch self {
         case .twilio: TwilioSignature.verify(request, authToken: secret)
-        case .vonage: VonageSignature.verify(params: Self.params(request), secret: secret, method: vonageMethod, now: now)
+        case .vonage: VonageSignature.verify(params: Self.vonageParams(request), secret: secret, method: vonageMethod, now: now)
         case .messagebird: MessageBirdSignature.verify(request, signingKey: secret, now: now)
         case .plivo: PlivoSignature.verify(request, authToken: secret)
         case .sinch: SinchSignature.verify(request, secret: secret, now: now)
@@ -54,45 +54,41 @@ public enum SMSProvider: String, Sendable, CaseIterable {
         }
     }
 
-    /// Reads the message out of a verified request.
+    /// Reads the message out of a verified request, from the part its signature covers and no other.
     public func parse(_ request: SMSWebhookRequest) throws(SMSRejection) -> InboundSMS {
-        let fields = Self.fields(request)
-        func need(_ name: String) throws(SMSRejection) -> String {
-            guard let value = fields[name], !value.isEmpty else { throw .malformed }
-            return value
-        }
+        let fields = signedFields(request)
         switch self {
         case .twilio:
             return InboundSMS(
-                provider: rawValue, messageID: try need("MessageSid"), from: try need("From"), to: fields["To"] ?? "",
-                text: fields["Body"] ?? "", part: nil)
+                provider: rawValue, messageID: try fields.required("MessageSid"), from: try fields.required("From"),
+                to: try fields.optional("To") ?? "", text: try fields.optional("Body") ?? "", part: nil)
         case .vonage:
             var part: InboundSMS.Part?
-            if let reference = fields["concat-ref"], let total = fields["concat-total"].flatMap(Int.init),
-                let index = fields["concat-part"].flatMap(Int.init), total > 1, (1...total).contains(index)
+            if let reference = try fields.optional("concat-ref"), let total = try fields.optional("concat-total").flatMap(Int.init),
+                let index = try fields.optional("concat-part").flatMap(Int.init), total > 1, (1...total).contains(index)
             {
                 part = InboundSMS.Part(reference: reference, total: total, index: index)
             }
             return InboundSMS(
-                provider: rawValue, messageID: try need("messageId"), from: try need("msisdn"), to: fields["to"] ?? "",
-                text: fields["text"] ?? "", part: part)
+                provider: rawValue, messageID: try fields.required("messageId"), from: try fields.required("msisdn"),
+                to: try fields.optional("to") ?? "", text: try fields.optional("text") ?? "", part: part)
         case .messagebird:
             return InboundSMS(
-                provider: rawValue, messageID: try need("id"), from: try need("originator"),
-                to: fields["recipient"] ?? "", text: fields["body"] ?? "", part: nil)
+                provider: rawValue, messageID: try fields.required("id"), from: try fields.required("originator"),
+                to: try fields.optional("recipient") ?? "", text: try fields.optional("body") ?? "", part: nil)
         case .plivo:
             return InboundSMS(
-                provider: rawValue, messageID: try need("MessageUUID"), from: try need("From"), to: fields["To"] ?? "",
-                text: fields["Text"] ?? "", part: nil)
+                provider: rawValue, messageID: try fields.required("MessageUUID"), from: try fields.required("From"),
+                to: try fields.optional("To") ?? "", text: try fields.optional("Text") ?? "", part: nil)
         case .sinch:
-            guard fields["type"] == nil || fields["type"] == "mo_text" else { throw .malformed }
+            guard try fields.optional("type").map({ $0 == "mo_text" }) ?? true else { throw .malformed }
             return InboundSMS(
-                provider: rawValue, messageID: try need("id"), from: try need("from"), to: fields["to"] ?? "",
-                text: fields["body"] ?? "", part: nil)
+                provider: rawValue, messageID: try fields.required("id"), from: try fields.required("from"),
+                to: try fields.optional("to") ?? "", text: try fields.optional("body") ?? "", part: nil)
         case .modem:
             return InboundSMS(
-                provider: rawValue, messageID: try need("id"), from: try need("from"), to: fields["to"] ?? "",
-                text: fields["text"] ?? "", part: nil)
+                provider: rawValue, messageID: try fields.required("id"), from: try fields.required("from"),
+                to: try fields.optional("to") ?? "", text: try fields.optional("text") ?? "", part: nil)
         }
     }
 
@@ -108,28 +104,21 @@ public enum SMSProvider: String, Sendable, CaseIterable {
         }
     }
 
-    /// Query and form/JSON fields together (Vonage signs whichever it sent).
-    static func params(_ request: SMSWebhookRequest) -> [(String, String)] {
-        var pairs = request.queryPairs
-        if request.isForm {
-            pairs += request.formPairs
-        } else if let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] {
-            pairs += object.map { ($0.key, Self.text($0.value)) }
+    /// The fields the provider's signature covers. Twilio and Plivo sign the form body (and the URL,
+    /// but they never put a message there; Plivo's signed string cannot even tell `%26` from `&` in
+    /// it). Vonage signs the parameters it sent, in the query (GET) or the body (POST). MessageBird
+    /// hashes the whole URL and the raw body. Sinch and Haven's own gateway sign the raw body only.
+    func signedFields(_ request: SMSWebhookRequest) -> SignedFields {
+        switch self {
+        case .twilio, .plivo: SignedFields(request.formPairs)
+        case .vonage: SignedFields(Self.vonageParams(request))
+        case .messagebird: SignedFields(request.queryPairs + SignedFields.body(request.body))
+        case .sinch, .modem: SignedFields(SignedFields.json(request.body))
         }
-        return pairs
     }
 
-    static func fields(_ request: SMSWebhookRequest) -> [String: String] {
-        var fields: [String: String] = [:]
-        for (key, value) in params(request) where fields[key] == nil { fields[key] = value }
-        return fields
-    }
-
-    private static func text(_ value: Any) -> String {
-        switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: ""
-        }
+    /// Query and form/JSON fields together: Vonage signs whichever it sent.
+    static func vonageParams(_ request: SMSWebhookRequest) -> [(String, String)] {
+        request.queryPairs + (request.isForm ? request.formPairs : SignedFields.json(request.body))
     }
 }

@@ -33,12 +33,14 @@ public enum PlivoSignature {
         return result
     }
 
-    /// Any one of the comma-separated signatures in the header may match.
+    /// Any one of the comma-separated signatures in the header may match. Plivo posts a message as a
+    /// form; any other body is refused, as nothing would sign it.
     public static func verify(_ request: SMSWebhookRequest, authToken: String) -> Result<Void, SMSRejection> {
         guard !authToken.isEmpty else { return .failure(.noSecretConfigured) }
         guard let header = request.header("X-Plivo-Signature-V3").first,
             let nonce = request.header("X-Plivo-Signature-V3-Nonce").first
         else { return .failure(.missingSignature) }
+        guard request.bodyIsFormOrEmpty else { return .failure(.unsignedContent) }
         let expected = compute(
             authToken: authToken, method: request.method, url: request.publicURL, params: request.formPairs, nonce: nonce)
         let offered = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -16,19 +16,15 @@ public enum TwilioSignature {
     }
 
     /// Valid when the signature matches the URL as given or with its default port added/removed.
-    /// JSON bodies: the URL carries `bodySHA256`, which must match the body, and no params are signed.
+    /// Twilio's incoming-message webhook is always a form; a JSON body (which other Twilio products
+    /// bind through a `bodySHA256` query parameter) is refused, since an SMS webhook never has one.
     public static func verify(_ request: SMSWebhookRequest, authToken: String) -> Result<Void, SMSRejection> {
         guard !authToken.isEmpty else { return .failure(.noSecretConfigured) }
         guard let signature = request.header("X-Twilio-Signature").first, !signature.isEmpty else {
             return .failure(.missingSignature)
         }
-        var params = request.formPairs
-        if let bodyHash = request.queryPairs.first(where: { $0.0 == "bodySHA256" })?.1 {
-            guard constantTimeEquals(bodyHash.lowercased(), Digest.sha256Hex(request.body)) else {
-                return .failure(.badSignature)
-            }
-            params = []
-        }
+        guard request.bodyIsFormOrEmpty else { return .failure(.unsignedContent) }
+        let params = request.formPairs
         for url in portVariants(request.publicURL) {
             if constantTimeEquals(compute(authToken: authToken, url: url, params: params), signature) {
                 return .success(())

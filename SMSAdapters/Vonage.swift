@@ -29,6 +29,11 @@ public enum VonageSignature {
     ) -> Result<Void, SMSRejection> {
         guard !secret.isEmpty else { return .failure(.noSecretConfigured) }
         guard let sig = params.first(where: { $0.0 == "sig" })?.1 else { return .failure(.missingSignature) }
+        // Names go into the signed string as they are: one holding `&` or `=` reads there like several
+        // parameters, so it could carry signed ones (`concat-*`, say) out of the parser's sight.
+        guard params.allSatisfy({ !$0.0.contains("&") && !$0.0.contains("=") }) else {
+            return .failure(.unsignedContent)
+        }
         guard constantTimeEquals(compute(params: params, secret: secret, method: method), sig.lowercased()) else {
             return .failure(.badSignature)
         }

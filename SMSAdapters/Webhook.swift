@@ -27,9 +27,19 @@ public struct SMSWebhookRequest: Sendable {
         return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
     }
 
-    public var isForm: Bool {
-        header("Content-Type").first?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
+    /// The body's media type (`type/subtype`, lower-cased, parameters dropped); nil when there is no
+    /// Content-Type or more than one.
+    public var mediaType: String? {
+        let types = header("Content-Type")
+        guard types.count == 1, let type = types.first?.split(separator: ";", omittingEmptySubsequences: false).first
+        else { return nil }
+        return type.trimmingCharacters(in: .whitespaces).lowercased()
     }
+
+    public var isForm: Bool { mediaType == "application/x-www-form-urlencoded" }
+
+    /// Twilio and Plivo sign form fields only: any other body would be covered by nothing but the URL.
+    var bodyIsFormOrEmpty: Bool { body.isEmpty || isForm }
 
     /// Form body pairs in order (repeated keys kept); empty when the body is not a form.
     public var formPairs: [(String, String)] {
@@ -50,6 +60,9 @@ public enum SMSRejection: String, Error, Sendable {
     case badSignature = "bad_signature"
     case stale = "stale"
     case malformed = "malformed"
+    /// The request carries something its signature does not bind: a body the provider never sends,
+    /// or a parameter name the signed string cannot tell apart from others.
+    case unsignedContent = "unsigned_content"
 }
 
 /// `application/x-www-form-urlencoded` pairs; undecodable pieces are kept raw rather than dropped,

@@ -29,12 +29,14 @@ extension TestClientProtocol {
         return try await postForm("/sms/twilio", params, headers: headers)
     }
 
-    func modem(from: String, text: String, id: String, at date: Date = Date()) async throws -> TestResponse {
+    func modem(from: String, text: String, id: String, at date: Date = Date(), query: String = "") async throws
+        -> TestResponse
+    {
         let body = try JSONSerialization.data(withJSONObject: ["id": id, "from": from, "text": text])
         let stamp = "\(Int(date.timeIntervalSince1970))"
         let signature = ModemSignature.compute(secret: "modem-secret", timestamp: stamp, body: Array(body))
         return try await execute(
-            uri: "/sms/modem", method: .post,
+            uri: "/sms/modem" + query, method: .post,
             headers: [
                 .contentType: "application/json", .init("X-Haven-Timestamp")!: stamp,
                 .init("X-Haven-Signature")!: signature,
@@ -76,6 +78,53 @@ struct SMSHTTPTests {
             #expect(metrics.contains(#"haven_sms_refused_total{provider="plivo",reason="no_secret"} 1"#))
         }
         #expect(try await f.store.counts().reports == 0)
+    }
+
+    /// A JSON body under a Twilio signature that covers only the URL (bare, or carrying a
+    /// `bodySHA256` of that very body) is refused: Twilio's SMS webhook is always a form.
+    @Test func twilioJSONBodyIs403AndNothingStored() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        let body = #"{"MessageSid":"SM1","From":"+447700900123","To":"+441234567890","Body":"forged"}"#
+        let hash = "cb4082f1c0b1c25659395a69e2f5a95f7ac16120990e82fda9d4aa4715bbdcc1"  // its SHA-256
+        try await f.test { client in
+            for query in ["", "?bodySHA256=" + hash] {
+                let signature = TwilioSignature.compute(authToken: "tw-token", url: publicURL + "/sms/twilio" + query, params: [])
+                let response = try await client.execute(
+                    uri: "/sms/twilio" + query, method: .post,
+                    headers: [.contentType: "application/json", .init("X-Twilio-Signature")!: signature],
+                    body: ByteBuffer(string: body))
+                #expect(response.status == .forbidden)
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="unsigned_content"} 2"#))
+        }
+        let counts = try await f.store.counts()
+        #expect(counts.reports == 0)
+        #expect(counts.cases == 0)
+    }
+
+    /// The gateway signs its body and not the query: a sender's number added to the query of a signed
+    /// call never threads the text into that sender's case.
+    @Test func modemQueryIsNeverRead() async throws {
+        let f = try smsFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client in
+            #expect(try await client.modem(from: "+447700900123", text: "he took my keys", id: "m1").status == .noContent)
+            let other = try await client.modem(
+                from: "+447700900777", text: "STOP", id: "m2", query: "?from=%2B447700900123&id=m3")
+            #expect(other.status == .noContent)
+        }
+        #expect(try await f.store.counts().cases == 2)
+        for entry in try await f.store.auditEntries(caseID: nil) where entry.action == "case.open" {
+            let caseID = try #require(entry.caseID)
+            let summary = try #require(try await f.store.caseSummaryByID(caseID))
+            let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+            #expect(content.reports.count == 1)
+            if content.reports.first?.message == "he took my keys" {
+                #expect(!content.decisions.contains { $0.contains("survivor asked: do not text") })
+            }
+        }
     }
 
     @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {
