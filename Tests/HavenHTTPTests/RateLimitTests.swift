@@ -1,12 +1,15 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenSite
 import Hummingbird
 import HummingbirdTesting
 import Testing
 
 @Suite("Rate limits")
 struct RateLimitTests {
+    static let staticSite = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("StaticSite")
     @Test func floodFromOneClientDoesNotStopAnother() async throws {
         let f = try HTTPFixture { gateway in
             gateway.rateLimiter = RateLimits().limiter()
@@ -50,6 +53,39 @@ struct RateLimitTests {
             }
             #expect(statuses.prefix(5).allSatisfy { $0 == 401 })
             #expect(statuses.suffix(3).allSatisfy { $0 == 429 })
+        }
+    }
+
+    /// Issue 20, finding 2: the router ignores empty segments, so the limit must follow the route
+    /// it matched, not the path as spelled.
+    @Test(
+        "a limit cannot be stepped round by spelling the path differently",
+        arguments: [
+            ("/api/v1/reports", ["/api/v1/reports/", "//api//v1/reports", "/api/v1//reports//"]),
+            ("/console/login", ["/console/login/", "//console/login", "/console//login"]),
+            ("/contact", ["/contact/", "//contact", "/contact//"]),
+            ("/sms/modem", ["/sms/modem/", "//sms//modem", "/sms/modem//"]),
+        ])
+    func spellingsShareOneLimit(path: String, spellings: [String]) async throws {
+        var limits = RateLimits()
+        limits.reportsPerMinute = 1
+        limits.loginsPerMinute = 1
+        limits.smsPerSecond = 0.25  // a burst of one
+        let site = try await SiteRenderer(directory: Self.staticSite, exitURL: "https://example.org/weather")
+        let f = try HTTPFixture { gateway in
+            gateway.site = site
+            gateway.rateLimiter = limits.limiter()
+        }
+        try await f.test { client in
+            var statuses: [Int] = []
+            for (i, spelling) in ([path] + Array(repeating: spellings, count: 5).flatMap { $0 }).enumerated() {
+                let response = try await client.postForm(spelling, [("message", "spelling \(i)")])
+                statuses.append(response.status.code)
+            }
+            // The plain path and every spelling reach the same route (none is a 404)...
+            #expect(!statuses.contains(404), "\(statuses)")
+            // ...and share its bucket: once the burst is spent, every spelling is refused.
+            #expect(statuses.suffix(4).allSatisfy { $0 == 429 }, "\(statuses)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SMSAdapters
 
 /// Applies the rate limiter to the public routes: reports (JSON and form), the website's form and
 /// each SMS provider's webhook. Answers `429` with `Retry-After`; counts refusals in /metrics.
@@ -21,7 +22,9 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let routeClass = Self.routeClass(request, webFormPaths: webFormPaths) else { return try await next(request, context) }
+        guard let routeClass = Self.routeClass(request, context: context, webFormPaths: webFormPaths) else {
+            return try await next(request, context)
+        }
         let peer = context.remoteAddress?.ipAddress
         let client = addresses.resolve(peer: peer, forwardedFor: request.headers[.init("X-Forwarded-For")!])
         let paying = routeClass == "web" && proofOfWork?.isRequired() == true
@@ -31,7 +34,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         case .limited(let retryAfter):
             metrics(routeClass)
             if routeClass == "web" { proofOfWork?.noteRefusal() }
-            if routeClass == "web", let html = webRefusal(request.uri.path) {
+            if routeClass == "web", let path = context.endpointPath, let html = webRefusal(path) {
                 var headers = SiteRoutes.headers(contentType: "text/html; charset=utf-8")
                 headers[.retryAfter] = "\(retryAfter)"
                 return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -43,15 +46,21 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
     }
 
-    static func routeClass(_ request: Request, webFormPaths: Set<String> = []) -> String? {
-        guard request.method == .post || request.method == .get else { return nil }
-        let path = request.uri.path
-        if path.hasPrefix("/sms/") { return "sms:" + path.dropFirst("/sms/".count).prefix(20) }
+    /// The class of the route the router matched, never of the path as spelled: the router
+    /// ignores empty segments (`//api//v1/reports/` is `/api/v1/reports`), so a limit keyed by the
+    /// raw string could be stepped round by spelling it differently. Router middleware runs after
+    /// the route is resolved, so `endpointPath` is the matched route's template.
+    static func routeClass(_ request: Request, context: Context, webFormPaths: Set<String> = []) -> String? {
+        guard request.method == .post || request.method == .get, let route = context.endpointPath else { return nil }
+        if route == "/sms/{provider}" {
+            let provider = context.parameters.get("provider").flatMap(SMSProvider.init(rawValue:))
+            return "sms:" + (provider?.rawValue ?? "unknown")
+        }
         guard request.method == .post else { return nil }
-        switch path {
+        switch route {
         case "/api/v1/reports", "/api/v1/concerns": return "api"
         case "/console/login": return "login"
-        default: return webFormPaths.contains(path) ? "web" : nil
+        default: return webFormPaths.contains(route) ? "web" : nil
         }
     }
 }
