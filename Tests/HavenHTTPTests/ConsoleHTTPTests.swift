@@ -142,7 +142,8 @@ struct ConsoleHTTPTests {
             for _ in 0..<5 { _ = try await client.logIn(asha, password: "wrong") }
             let (locked, lockedResponse) = try await client.logIn(asha, code: asha.code(at: Date().addingTimeInterval(30)))
             #expect(locked == nil)
-            #expect(lockedResponse.status == .tooManyRequests)
+            #expect(lockedResponse.status == .unauthorized)
+            #expect(lockedResponse.text.contains("or this login is locked for a while"))
         }
         let entries = try await f.store.auditEntries(caseID: nil).map(\.action)
         #expect(entries.contains("staff.login") && entries.contains("staff.login_failed"))

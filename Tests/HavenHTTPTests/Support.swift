@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
+import Testing
 
 /// Log lines captured in memory so tests can search them for personal data.
 final class LogCapture: Sendable {
@@ -96,16 +97,38 @@ extension TestClientProtocol {
     func postForm(_ path: String, _ pairs: [(String, String)], headers: HTTPFields = [:]) async throws -> TestResponse {
         var headers = headers
         headers[.contentType] = "application/x-www-form-urlencoded"
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = pairs.map {
-            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
-        }.joined(separator: "&")
-        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+        return try await execute(uri: path, method: .post, headers: headers, body: formBody(pairs))
     }
 }
 
 extension TestResponse {
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(buffer: body)) }
     var text: String { String(buffer: body) }
+}
+
+/// Requests sent at the same moment, each on a connection of its own, as an attacker racing the
+/// server would send them (one test client is one connection, so its requests queue).
+func sendTogether(_ count: Int, to port: Int?, _ request: @escaping @Sendable (Int) -> TestClient.Request) async throws
+    -> [TestClient.Response]
+{
+    let port = try #require(port)
+    let clients = (0..<count).map { _ in TestClient(host: "127.0.0.1", port: port) }
+    for client in clients { client.connect() }
+    defer { for client in clients { Task { try? await client.shutdown() } } }
+    // Every connection is open before any request leaves.
+    for client in clients { _ = try await client.execute(.init("/livez", method: .get)) }
+    return try await withThrowingTaskGroup(of: TestClient.Response.self) { group in
+        for (index, client) in clients.enumerated() { group.addTask { try await client.execute(request(index)) } }
+        return try await group.reduce(into: []) { $0.append($1) }
+    }
+}
+
+/// A form body as a browser posts it.
+func formBody(_ pairs: [(String, String)]) -> ByteBuffer {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return ByteBuffer(
+        string: pairs.map {
+            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&"))
 }

@@ -88,19 +88,41 @@ struct ConsoleRoutes {
         }
         var fields = ReportFields()
         if form {
-            guard request.headers[.init("Sec-Fetch-Site")!].map({ $0 == "same-origin" || $0 == "none" }) ?? true,
-                let read = await Self.formFields(request), let offered = read.values["csrf"]?.first,
+            guard fromThisSite(request), let read = await Self.formFields(request), let offered = read.values["csrf"]?.first,
                 constantTimeEquals(offered, csrf)
             else {
                 try? await gateway.store.audit(
                     actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Refused", "text": "This form was not sent from the console page. Go back, reload and try again."])
+                return crossSiteRefusal()
             }
             fields = read
         }
         return await body(staff, csrf, fields)
+    }
+
+    /// Whether a form post comes from a page of this site: the browser's `Sec-Fetch-Site`, or
+    /// where it sends none its `Origin`, against `HAVEN_PUBLIC_URL`. A client that sends neither is
+    /// not a browser another site can drive. Checked on every form, the login and enrolment
+    /// included (a cross-site post must not log a browser in as someone else).
+    func fromThisSite(_ request: Request) -> Bool {
+        if let site = request.headers[.init("Sec-Fetch-Site")!] { return site == "same-origin" || site == "none" }
+        guard let origin = request.headers[.origin] else { return true }
+        return origin == Self.origin(of: gateway.sms.publicURL)
+    }
+
+    /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
+            return nil
+        }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
+    /// The page a cross-site form post gets.
+    func crossSiteRefusal() -> Response {
+        respondHTML(
+            .forbidden, "message",
+            ["title": "Refused", "text": "This form was not sent from the console page. Go back, reload and try again."])
     }
 
     /// Only a console page of ours, never another site (an open redirect would help phishing).
@@ -129,6 +151,7 @@ struct ConsoleRoutes {
     // MARK: Login and enrolment
 
     private func logIn(_ request: Request) async -> Response {
+        guard fromThisSite(request) else { return crossSiteRefusal() }
         guard let fields = await Self.formFields(request) else { return respondHTML(.badRequest, "login", ["title": "Log in"]) }
         let email = fields.first("email") ?? ""
         let outcome: StaffLogin.Outcome
@@ -150,18 +173,14 @@ struct ConsoleRoutes {
             response.headers[.setCookie] = "\(Self.cookieName)=\(cookie); Path=/console; HttpOnly; Secure; SameSite=Strict"
             return response
         case .refused:
+            // One answer whether the address is unknown, the password or code wrong, or the login locked.
             return respondHTML(
                 .unauthorized, "login",
                 [
                     "title": "Log in", "email": email, "next": Self.safeNext(fields.first("next")),
-                    "error": "That email, password and code do not match.",
-                ])
-        case .locked:
-            return respondHTML(
-                .tooManyRequests, "login",
-                [
-                    "title": "Log in", "email": email,
-                    "error": "Too many failed attempts: this login is locked for a while. Ask the duty manager if you need to get in now.",
+                    "error":
+                        "That email, password and code do not match, or this login is locked for a while after too many "
+                        + "failed attempts. Ask the duty manager if you need to get in now.",
                 ])
         }
     }
@@ -188,6 +207,7 @@ struct ConsoleRoutes {
     }
 
     private func enrol(_ request: Request, token: String) async -> Response {
+        guard fromThisSite(request) else { return crossSiteRefusal() }
         guard let fields = await Self.formFields(request) else { return await enrolForm(token: token) }
         let secret = fields.first("secret") ?? ""
         let outcome =

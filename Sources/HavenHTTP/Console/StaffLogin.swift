@@ -5,6 +5,7 @@ import HavenStore
 import HummingbirdBcrypt
 import HummingbirdOTP
 import NIOPosix
+import Synchronization
 
 /// Console settings a landlord may change.
 public struct ConsoleSettings: Sendable {
@@ -34,33 +35,41 @@ public struct StaffLogin: Sendable {
 
     public enum Outcome: Equatable, Sendable {
         case success(Officer)
-        /// Wrong email, password or code: one message for all, so nothing is learnt from it.
+        /// Wrong email, password or code, or a locked login: one answer for all, in the same
+        /// time, so nothing is learnt from it (not even whether the address has a login).
         case refused
-        case locked(until: Date)
     }
 
+    var lockout: LoginLockout { LoginLockout(failuresBeforeLock: settings.failuresBeforeLock) }
+
     /// Checks email + password + the current TOTP code (one step either side; each code works once).
+    ///
+    /// The attempt is counted, and the lock checked, in one step before the password is checked
+    /// (`beginLoginAttempt`); the code's time step is spent by compare-and-set. So guesses sent at
+    /// once meet the lock after `failuresBeforeLock` of them, and one code opens one session.
     public func login(email: String, password: String, code: String, now: Date = Date()) async throws -> Outcome {
+        let decoy = decoyHash
         guard let credentials = try await store.credentials(email: email) else {
-            // Spend the same time as a real check so an unknown address is not told apart.
-            _ = await Self.offload { Bcrypt.verify(password, hash: Self.decoyHash) }
+            // Spend the same time as a real check, and leave a trace, so an unknown address is not told apart.
+            _ = await Self.offload { Bcrypt.verify(password, hash: decoy) }
+            try await store.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
             return .refused
         }
-        if let until = credentials.lockedUntil, until > now { return .locked(until: until) }
-        let passwordOK = await Self.offload { Bcrypt.verify(password, hash: credentials.passwordHash) }
-        let step = passwordOK ? Self.matchingStep(code: code, secret: credentials.totpSecret, now: now) : nil
-        guard passwordOK, let step, step > credentials.lastTOTPStep else {
-            let failures = credentials.failedCount + 1
-            var lockedUntil: Date?
-            if failures >= settings.failuresBeforeLock {
-                let minutes = min(60, 1 << min(6, failures - settings.failuresBeforeLock))
-                lockedUntil = now.addingTimeInterval(Double(minutes) * 60)
-            }
-            try await store.recordLoginFailure(officerID: credentials.officer.id, lockedUntil: lockedUntil, now: now)
-            return lockedUntil.map { .locked(until: $0) } ?? .refused
+        let officerID = credentials.officer.id
+        if case .locked = try await store.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) {
+            _ = await Self.offload { Bcrypt.verify(password, hash: decoy) }
+            try await store.recordLoginFailure(officerID: officerID, now: now)
+            return .refused
         }
-        try await store.recordLoginSuccess(officerID: credentials.officer.id, totpStep: step, now: now)
-        return .success(credentials.officer)
+        let passwordOK = await Self.offload { Bcrypt.verify(password, hash: credentials.passwordHash) }
+        if passwordOK, let step = Self.matchingStep(code: code, secret: credentials.totpSecret, now: now),
+            step > credentials.lastTOTPStep,
+            try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now)
+        {
+            return .success(credentials.officer)
+        }
+        try await store.recordLoginFailure(officerID: officerID, now: now)
+        return .refused
     }
 
     /// The TOTP time step `code` belongs to, allowing one step of clock drift either way.
@@ -153,8 +162,18 @@ public struct StaffLogin: Sendable {
         try await store.deleteSession(idHash: OfficerToken.hash(cookie))
     }
 
-    /// A bcrypt hash of nothing anyone knows, to spend equal time on unknown addresses.
-    static let decoyHash = Bcrypt.hash(OfficerToken.random(), cost: 12)
+    /// A bcrypt hash of nothing anyone knows, at the cost real hashes have, to spend equal time on
+    /// unknown addresses and locked logins.
+    var decoyHash: String {
+        let cost = settings.bcryptCost
+        return Self.decoys.withLock { decoys in
+            if let hash = decoys[cost] { return hash }
+            let hash = Bcrypt.hash(OfficerToken.random(), cost: cost)
+            decoys[cost] = hash
+            return hash
+        }
+    }
+    private static let decoys = Mutex<[UInt8: String]>([:])
 
     /// Runs blocking work (bcrypt) on NIO's thread pool, off the server's threads.
     static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

@@ -75,9 +75,15 @@ public protocol StaffAccounts: Sendable {
     /// Sets the password hash and TOTP secret and spends the link; false if it was no longer valid.
     func completeEnrolment(tokenHash: String, passwordHash: String, totpSecret: Data, now: Date) async throws -> Bool
     func credentials(email: String) async throws -> StaffCredentials?
-    func recordLoginFailure(officerID: Int64, lockedUntil: Date?, now: Date) async throws
-    /// Resets the failure count and remembers the TOTP time step used, so a code works once.
-    func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws
+    /// Counts a login attempt before its password is checked, in one step with the lock check:
+    /// `.locked` if the account is locked now (nothing counted), otherwise `.counted` (and the lock
+    /// set at once when this attempt reaches the limit). Attempts sent together cannot all pass.
+    func beginLoginAttempt(officerID: Int64, lockout: LoginLockout, now: Date) async throws -> LoginAttempt
+    /// Audits a failed attempt (already counted by `beginLoginAttempt`).
+    func recordLoginFailure(officerID: Int64, now: Date) async throws
+    /// Spends the TOTP time step (compare-and-set: only a step later than any used before) and
+    /// resets the failure count; false, changing nothing, when that step or a later one was used.
+    func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws -> Bool
     func createSession(idHash: String, officerID: Int64, csrf: String, now: Date) async throws
     func session(idHash: String) async throws -> StaffSession?
     func touchSession(idHash: String, now: Date) async throws

@@ -245,6 +245,13 @@ public struct StaffCredentials: Sendable {
     public var lastTOTPStep: Int64
 }
 
+/// Whether a login attempt may be checked.
+public enum LoginAttempt: Sendable, Equatable {
+    /// Counted; `failures` is the count including this attempt.
+    case counted(failures: Int)
+    case locked(until: Date)
+}
+
 /// A console session, found by the hash of its cookie.
 public struct StaffSession: Sendable {
     public var officerID: Int64

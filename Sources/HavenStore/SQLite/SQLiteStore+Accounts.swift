@@ -84,26 +84,45 @@ extension SQLiteStore {
         }
     }
 
-    public func recordLoginFailure(officerID: Int64, lockedUntil: Date?, now: Date) async throws {
+    public func beginLoginAttempt(officerID: Int64, lockout: LoginLockout, now: Date) async throws -> LoginAttempt {
         try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT failed_count, locked_until FROM staff_credentials WHERE officer_id = ?",
+                    arguments: [officerID])
+            else { throw StoreError.notFound("credentials") }
+            if let until = Self.date(row["locked_until"] as Double?), until > now { return .locked(until: until) }
+            let failures = (row["failed_count"] as Int) + 1
+            let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
             try db.execute(
-                sql: "UPDATE staff_credentials SET failed_count = failed_count + 1, locked_until = ? WHERE officer_id = ?",
-                arguments: [lockedUntil.map(Self.time), officerID])
-            try Self.audit(
-                actor: "officer:\(officerID)", action: "staff.login_failed",
-                caseID: nil, detail: lockedUntil == nil ? "" : "locked", at: now, db: db)
+                sql: "UPDATE staff_credentials SET failed_count = ?, locked_until = ? WHERE officer_id = ?",
+                arguments: [failures, lockedUntil.map(Self.time), officerID])
+            if lockedUntil != nil {
+                try Self.audit(
+                    actor: "officer:\(officerID)", action: "staff.login_locked", caseID: nil, detail: "\(failures) attempts",
+                    at: now, db: db)
+            }
+            return .counted(failures: failures)
         }
     }
 
-    public func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws {
+    public func recordLoginFailure(officerID: Int64, now: Date) async throws {
+        try await write { db in
+            try Self.audit(actor: "officer:\(officerID)", action: "staff.login_failed", caseID: nil, detail: "", at: now, db: db)
+        }
+    }
+
+    public func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws -> Bool {
         try await write { db in
             try db.execute(
                 sql: """
                     UPDATE staff_credentials SET failed_count = 0, locked_until = NULL, last_totp_step = ?
-                    WHERE officer_id = ?
+                    WHERE officer_id = ? AND last_totp_step < ?
                     """,
-                arguments: [totpStep, officerID])
+                arguments: [totpStep, officerID, totpStep])
+            guard db.changesCount == 1 else { return false }
             try Self.audit(actor: "officer:\(officerID)", action: "staff.login", caseID: nil, detail: "", at: now, db: db)
+            return true
         }
     }
 

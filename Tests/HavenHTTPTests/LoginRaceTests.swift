@@ -1,0 +1,105 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HavenHTTP
+
+/// Issue 20, findings 4, 5, 13 and 14: the console login under attack, through the real server.
+@Suite("Console login under attack: races, enumeration, cross-site posts")
+struct LoginRaceTests {
+    static func loginRequest(_ account: StaffAccount, password: String, code: String, headers: HTTPFields = [:])
+        -> TestClient.Request
+    {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        return .init(
+            "/console/login", method: .post, headers: headers,
+            body: formBody([("email", account.officer.email), ("password", password), ("code", code)]))
+    }
+
+    @Test("finding 4: 40 wrong passwords at once lock the account after five; the right one is then refused")
+    func concurrentWrongLoginsMeetTheLock() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let responses = try await sendTogether(40, to: client.port) { i in
+                Self.loginRequest(asha, password: "wrong guess \(i)", code: asha.code())
+            }
+            #expect(responses.allSatisfy { $0.status == .unauthorized })
+            let credentials = try #require(try await f.store.credentials(email: asha.officer.email))
+            // Only the five the limit allows were counted and checked; the lock held for the rest.
+            #expect(credentials.failedCount == 5)
+            #expect(credentials.lockedUntil.map { $0 > Date() } == true)
+            let (cookie, right) = try await client.logIn(asha)
+            #expect(cookie == nil && right.status == .unauthorized)
+        }
+        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(audit.filter { $0 == "staff.login_failed" }.count == 41)  // the 40, then the right one
+        #expect(audit.contains("staff.login_locked"))
+    }
+
+    @Test("finding 5: one TOTP code sent at once from 12 connections opens one session")
+    func oneCodeOneSession() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let code = asha.code()
+            let responses = try await sendTogether(12, to: client.port) { _ in
+                Self.loginRequest(asha, password: asha.password, code: code)
+            }
+            #expect(responses.filter { $0.status == .seeOther }.count == 1, "\(responses.map(\.status.code))")
+            #expect(responses.filter { $0.headers[.setCookie] != nil }.count == 1)
+        }
+        #expect(try await f.store.auditEntries(caseID: nil).filter { $0.action == "staff.login" }.count == 1)
+    }
+
+    @Test("finding 13: a locked login and an unknown address get the same answer")
+    func lockedAndUnknownLookAlike() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            for _ in 0..<6 { _ = try await client.logIn(asha, password: "wrong") }
+            let (_, locked) = try await client.logIn(asha)
+            let unknown = try await client.postForm(
+                "/console/login", [("email", "nobody@landlord.example"), ("password", asha.password), ("code", asha.code())])
+            #expect(locked.status == unknown.status)
+            #expect(locked.status == .unauthorized)
+            func message(_ response: TestResponse) -> String? {
+                response.text.firstMatch(of: /class="error"[^>]*>([^<]*)</).map { String($0.output.1) }
+            }
+            #expect(message(locked) != nil && message(locked) == message(unknown))
+        }
+    }
+
+    @Test("finding 14: a cross-site post to the login (or enrolment) is refused and logs nobody in")
+    func loginCSRF() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            for headers: HTTPFields in [
+                [.init("Sec-Fetch-Site")!: "cross-site"], [.init("Sec-Fetch-Site")!: "same-site"],
+                [.origin: "https://evil.example"], [.origin: "null"],
+            ] {
+                let request = Self.loginRequest(asha, password: asha.password, code: asha.code(), headers: headers)
+                let response = try await client.execute(
+                    uri: "/console/login", method: .post, headers: request.head.headerFields, body: request.body)
+                #expect(response.status == .forbidden, "\(headers)")
+                #expect(response.headers[.setCookie] == nil)
+            }
+            let enrol = try await client.execute(
+                uri: "/console/enrol/sometoken", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "cross-site"],
+                body: formBody([("password", "x")]))
+            #expect(enrol.status == .forbidden)
+            // From the site itself (or a client that is not a browser), it works.
+            let ok = Self.loginRequest(
+                asha, password: asha.password, code: asha.code(),
+                headers: [.init("Sec-Fetch-Site")!: "same-origin", .origin: "http://localhost"])
+            let same = try await client.execute(uri: "/console/login", method: .post, headers: ok.head.headerFields, body: ok.body)
+            #expect(same.status == .seeOther && same.headers[.setCookie] != nil)
+        }
+    }
+}
