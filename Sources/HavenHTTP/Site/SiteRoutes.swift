@@ -87,12 +87,15 @@ struct SiteRoutes {
         }
         // Under a flood, the post must carry a solved challenge; otherwise the same form comes back
         // (answers kept) with one, and sends itself again once the browser has done the work.
-        if let pow = gateway.proofOfWork, pow.isRequired(),
-            pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce")) != .accepted
-        {
-            gateway.metrics.intakeRefused(channel: .web, status: 403)
-            let challenge = SiteView.Challenge(token: pow.issue(), difficulty: pow.settings.difficulty)
-            return await show(.form(answers: fields.values, problems: [], challenge: challenge, busy: false), at: path)
+        if let pow = gateway.proofOfWork, pow.isRequired() {
+            let client = gateway.clientAddress.resolve(
+                peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.init("X-Forwarded-For")!])
+            if pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce"), client: client) != .accepted {
+                gateway.metrics.intakeRefused(channel: .web, status: 403)
+                let token = pow.issue(client: client)
+                let challenge = token.map { SiteView.Challenge(token: $0, difficulty: pow.settings.difficulty) }
+                return await show(.form(answers: fields.values, problems: [], challenge: challenge, busy: token == nil), at: path)
+            }
         }
         var refused: SiteView?
         let acceptance = await intake.accept(
