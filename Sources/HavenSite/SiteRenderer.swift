@@ -19,6 +19,14 @@ public struct SiteChallenge: Sendable {
     }
 }
 
+/// A note above a report form: why it is blank, or why it could not be sent yet.
+public enum FormNotice: String, Sendable {
+    /// The page after a post was asked for again (a reload, Back): each is shown once.
+    case expired = "view_expired"
+    /// Under a flood this address has had its share of challenges for now.
+    case busy = "pow_busy"
+}
+
 /// One file of the built site: its address, type and bytes.
 public struct SiteFile: Sendable {
     public var path: String
@@ -157,7 +165,7 @@ public struct SiteRenderer: Sendable {
     /// A report form with what was typed and, next to each question, what is wrong with it.
     public func renderForm(
         _ kind: ReportForm.Kind, locale: String, values: ReportFields, problems: [FieldProblem],
-        challenge: SiteChallenge? = nil
+        challenge: SiteChallenge? = nil, notice: FormNotice? = nil
     ) -> String {
         let page: SitePage = kind == .survivor ? .report : .other
         let words = text(locale)
@@ -172,6 +180,7 @@ public struct SiteRenderer: Sendable {
             context["pow_challenge"] = challenge.token
             context["pow_difficulty"] = String(challenge.difficulty)
         }
+        if let notice { context["notice"] = words[notice.rawValue]?.string ?? "" }
         if !view.errors.isEmpty, let title = context["title"] as? String {
             context["title"] = "\(words["problem_heading"]?.string ?? "") – \(title)"
         }

@@ -26,31 +26,62 @@ struct ProofOfWorkTests {
         return settings
     }
 
-    @Test("a challenge is accepted once, with enough work or after the no-script wait; forged or stale ones are not")
-    func verification() {
+    @Test("a challenge is accepted once, with enough work at once, or without work after the wait; forged or stale ones are not")
+    func verification() throws {
         let pow = ProofOfWork(settings: Self.settings(.on, difficulty: 10))
         let now = 1_800_000_000.0
-        let challenge = pow.issue(now: now)
-        #expect(pow.verify(challenge: challenge, nonce: nil, now: now + 1) == .challenge)  // no work, too soon
+        let challenge = try #require(pow.issue(client: "192.0.2.1", now: now))
+        #expect(pow.verify(challenge: challenge, nonce: nil, client: "192.0.2.1", now: now + 1) == .challenge)  // too soon
         var weak = 0
         while ProofOfWork.leadingZeroBits(challenge + ":" + String(weak)) >= 10 { weak += 1 }
-        #expect(pow.verify(challenge: challenge, nonce: String(weak), now: now + 1) == .challenge)
+        #expect(pow.verify(challenge: challenge, nonce: String(weak), client: "192.0.2.1", now: now + 1) == .challenge)
         let nonce = solve(challenge, difficulty: 10)
-        #expect(pow.verify(challenge: challenge, nonce: nonce, now: now + 1) == .accepted)
-        #expect(pow.verify(challenge: challenge, nonce: nonce, now: now + 2) == .challenge)  // spent
+        #expect(pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 1) == .accepted)
+        #expect(pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 2) == .challenge)  // spent
 
-        let waited = pow.issue(now: now)
-        #expect(pow.verify(challenge: waited, nonce: nil, now: now + 9) == .accepted)  // people without JavaScript
+        let waited = try #require(pow.issue(client: "192.0.2.1", now: now))
+        #expect(pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 9) == .accepted)  // without JavaScript
+        #expect(pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 10) == .challenge)  // spent
 
-        let stale = pow.issue(now: now)
-        #expect(pow.verify(challenge: stale, nonce: solve(stale, difficulty: 10), now: now + 601) == .challenge)
-        var forged = pow.issue(now: now)
-        forged = forged.replacingOccurrences(of: "v1.\(Int(now))", with: "v1.\(Int(now) + 100)")
-        #expect(pow.verify(challenge: forged, nonce: solve(forged, difficulty: 10), now: now + 101) == .challenge)
-        let other = ProofOfWork(settings: Self.settings(.on, difficulty: 10)).issue(now: now)
-        #expect(pow.verify(challenge: other, nonce: solve(other, difficulty: 10), now: now + 1) == .challenge)
-        #expect(pow.verify(challenge: nil, nonce: "1", now: now) == .challenge)
-        #expect(pow.verify(challenge: "v1.x.y.z", nonce: "1", now: now) == .challenge)
+        let stale = try #require(pow.issue(client: "192.0.2.1", now: now))
+        #expect(pow.verify(challenge: stale, nonce: solve(stale, difficulty: 10), client: "192.0.2.1", now: now + 601) == .challenge)
+        var forged = try #require(pow.issue(client: "192.0.2.1", now: now + 100))
+        forged = forged.replacingOccurrences(of: "v2.\(Int(now) + 100)", with: "v2.\(Int(now))")
+        #expect(pow.verify(challenge: forged, nonce: nil, client: "192.0.2.1", now: now + 101) == .challenge)
+        let other = try #require(ProofOfWork(settings: Self.settings(.on, difficulty: 10)).issue(client: "192.0.2.1", now: now))
+        #expect(pow.verify(challenge: other, nonce: solve(other, difficulty: 10), client: "192.0.2.1", now: now + 1) == .challenge)
+        #expect(pow.verify(challenge: nil, nonce: "1", client: "192.0.2.1", now: now) == .challenge)
+        #expect(pow.verify(challenge: "v2.x.y.z.w", nonce: "1", client: "192.0.2.1", now: now) == .challenge)
+    }
+
+    @Test("one client harvesting challenges is refused past its share; another client is not held back")
+    func harvesting() {
+        let pow = ProofOfWork(settings: Self.settings(.on))
+        let now = 1_800_000_000.0
+        let harvested = (0..<50).compactMap { i in pow.issue(client: "203.0.113.9", now: now + Double(i) / 10) }
+        #expect(harvested.count == pow.settings.issueBurst)
+        #expect(pow.issue(client: "198.51.100.7", now: now + 5) != nil)
+        // Then one more every issueInterval (15 s): a few a minute, not the hundreds a flood wants.
+        let minute = (0..<60).compactMap { s in pow.issue(client: "203.0.113.9", now: now + 5 + Double(s)) }
+        #expect(minute.count >= 3 && minute.count <= 5)
+    }
+
+    @Test("without work a challenge is good only from the client it was issued to, and only after its wait")
+    func waitedChallengeStaysWithItsClient() throws {
+        let pow = ProofOfWork(settings: Self.settings(.on, difficulty: 10))
+        let now = 1_800_000_000.0
+        let forA = try #require(pow.issue(client: "192.0.2.10", now: now))
+        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.11", now: now + 30) == .challenge)
+        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 7) == .challenge)
+        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 8) == .accepted)
+        // With the work done it is good at once, from any address (a phone that changed network).
+        let paid = try #require(pow.issue(client: "192.0.2.10", now: now))
+        #expect(pow.verify(challenge: paid, nonce: solve(paid, difficulty: 10), client: "192.0.2.99", now: now) == .accepted)
+        // The client tag cannot be swapped: the signature covers it.
+        let forB = try #require(pow.issue(client: "192.0.2.11", now: now))
+        let parts = forA.split(separator: ".")
+        let spliced = forB.split(separator: ".").enumerated().map { $0.offset == 3 ? parts[3] : $0.element }.joined(separator: ".")
+        #expect(pow.verify(challenge: spliced, nonce: nil, client: "192.0.2.10", now: now + 30) == .challenge)
     }
 
     @Test("auto mode switches on after a minute's flood of refusals and off after the cool-down")
@@ -92,23 +123,69 @@ struct ProofOfWorkTests {
             // Someone else: the form comes back with a challenge and their answers kept…
             let person: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.7"]
             let answers = [("message", "I need help with my partner"), ("submission_id", "s-1")]
-            let challenged = try await client.postForm("/contact", answers, headers: person)
-            #expect(challenged.status == .forbidden)
+            let challenged = try await client.sendForm("/contact", answers, headers: person).page
             let html = challenged.text
             #expect(html.contains("I need help with my partner</textarea>"))
             #expect(html.contains("id=\"pow-status\""))
             let token = try #require(html.firstMatch(of: /name="pow_challenge" value="([^"]+)"/)).output.1
 
             // …and, with the work done (as the page's script does), it is stored.
-            let paid = try await client.postForm(
+            let paid = try await client.sendForm(
                 "/contact", answers + [("pow_challenge", String(token)), ("pow_nonce", solve(String(token), difficulty: 8))],
-                headers: person)
-            #expect(paid.status == .ok)
+                headers: person
+            ).page
             #expect(paid.text.contains("We have your message"))
         }
         // The flood got no further than its own bucket (10, plus what refills while a loaded machine runs
         // this); the person's report is among those stored.
         let stored = try await f.reportCount()
         #expect(stored >= 1 && stored <= 20)
+    }
+
+    @Test("without JavaScript a person gets through by waiting and sending again; a flooder's harvest does not")
+    func personWithoutScriptWaits() async throws {
+        let site = try await SiteRenderer(directory: staticSite)
+        var settings = Self.settings(.on, difficulty: 20)  // work no test does by chance
+        settings.waitWithoutScript = .seconds(2)
+        let burst = settings.issueBurst
+        let f = try HTTPFixture { gateway in
+            gateway.site = site
+            gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+            gateway.proofOfWork = ProofOfWork(settings: settings)
+        }
+        try await f.test { client in
+            let person: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.20"]
+            let answers = [("message", "No scripts on this phone"), ("submission_id", "s-2")]
+            let first = try await client.sendForm("/contact", answers, headers: person).page
+            #expect(first.text.contains("No scripts on this phone</textarea>"))
+            let token = String(try #require(first.text.firstMatch(of: /name="pow_challenge" value="([^"]+)"/)).output.1)
+            let challenge = answers + [("pow_challenge", token), ("pow_nonce", "")]
+
+            // Sent again at once: the wait is not over, so another challenge, answers kept.
+            let tooSoon = try await client.sendForm("/contact", challenge, headers: person).page
+            #expect(tooSoon.text.contains("id=\"pow-status\"") && tooSoon.text.contains("No scripts on this phone</textarea>"))
+            // The same challenge from elsewhere, after the wait: refused.
+            try await Task.sleep(for: .milliseconds(2200))
+            let elsewhere = try await client.sendForm("/contact", challenge, headers: [.init("X-Forwarded-For")!: "203.0.113.50"]).page
+            #expect(elsewhere.text.contains("id=\"pow-status\""))
+            // The person, after waiting: stored.
+            let sent = try await client.sendForm("/contact", challenge, headers: person).page
+            #expect(sent.text.contains("We have your message"))
+            // Once only.
+            let replay = try await client.sendForm("/contact", challenge, headers: person).page
+            #expect(replay.text.contains("id=\"pow-status\""))
+
+            // A flooder asking for challenges from one address gets a few, then a note to wait (answers kept).
+            let flooder: HTTPFields = [.init("X-Forwarded-For")!: "203.0.113.66"]
+            var tokens = 0
+            var busy = 0
+            for i in 0..<10 {
+                let page = try await client.sendForm("/contact", [("message", "harvest \(i)")], headers: flooder).page
+                if page.text.contains("name=\"pow_challenge\"") { tokens += 1 }
+                if page.text.contains("This site is very busy") && page.text.contains("harvest \(i)</textarea>") { busy += 1 }
+            }
+            #expect(tokens == burst && busy == 10 - burst)
+        }
+        #expect(try await f.reportCount() == 1)
     }
 }

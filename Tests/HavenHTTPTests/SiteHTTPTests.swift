@@ -10,16 +10,36 @@ import Testing
 private let staticSite = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("StaticSite")
 
+extension TestClientProtocol {
+    /// Posts a website form and follows its answer as a browser does: the post must be answered
+    /// `303 See Other` with no body (never a page), to a GET address that holds nothing typed.
+    func sendForm(_ path: String, _ pairs: [(String, String)], headers: HTTPFields = [:]) async throws -> (
+        location: String, page: TestResponse
+    ) {
+        let posted = try await postForm(path, pairs, headers: headers)
+        #expect(posted.status == .seeOther, "\(posted.status)")
+        #expect(posted.body.readableBytes == 0)
+        #expect(posted.headers[.setCookie] == nil)
+        let location = try #require(posted.headers[.location])
+        #expect(location.wholeMatch(of: /\/[a-z\/-]+\/([0-9a-f]{32}|unavailable)/) != nil, "\(location)")
+        for (_, value) in pairs where value.count > 5 && !path.contains(value) { #expect(!location.contains(value)) }
+        return (location, try await execute(uri: location, method: .get, headers: headers))
+    }
+}
+
 /// The website served by the gateway: pages, headers and the report forms' posts.
 @Suite("Website over HTTP")
 struct SiteHTTPTests {
-    static func fixture(limits: RateLimits? = nil) async throws -> HTTPFixture {
+    static func fixture(limits: RateLimits? = nil, views: (any ViewStash)? = nil) async throws -> HTTPFixture {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
         return try HTTPFixture { gateway in
             gateway.site = site
             if let limits { gateway.rateLimiter = limits.limiter() }
+            if let views { gateway.views = views }
         }
     }
+
+    static let expired = "That page has expired"
 
     /// Every field the survivor's form asks, as a browser posts it.
     static let fullSelfReport: [(String, String)] = [
@@ -59,10 +79,16 @@ struct SiteHTTPTests {
         let f = try await Self.fixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org", isFemale: true))
         let html = try await f.test { client in
-            let response = try await client.postForm("/contact", Self.fullSelfReport + [("show_reference", "yes")])
+            let (location, response) = try await client.sendForm("/contact", Self.fullSelfReport + [("show_reference", "yes")])
+            #expect(location.hasPrefix("/contact/"))
             #expect(response.status == .ok)
-            #expect(response.headers[.location] == nil)
+            #expect(response.headers[.cacheControl] == "no-store")
             #expect(response.headers[.setCookie] == nil)
+            // Shown once: a reload (or Back) gets the blank form saying so, never the reference again.
+            let again = try await client.execute(uri: location, method: .get)
+            #expect(again.status == .ok)
+            #expect(again.text.contains(Self.expired))
+            #expect(again.text.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/) == nil)
             return response.text
         }
         #expect(html.contains("Thank you. We have your message."))
@@ -100,27 +126,32 @@ struct SiteHTTPTests {
     func referenceOnlyOnRequestAndDoubleSubmit() async throws {
         let f = try await Self.fixture()
         try await f.test { client in
-            let first = try await client.postForm("/contact", Self.fullSelfReport)
-            let second = try await client.postForm("/contact", Self.fullSelfReport)
-            #expect(first.status == .ok && second.status == .ok, "\(second.status) \(second.text.prefix(300))")
+            let first = try await client.sendForm("/contact", Self.fullSelfReport).page
+            let second = try await client.sendForm("/contact", Self.fullSelfReport).page
+            #expect(first.text.contains("We have your message") && second.text.contains("We have your message"))
             #expect(!first.text.contains("HV-") && !second.text.contains("HV-"))
         }
         #expect(try await f.reportCount() == 1)
     }
 
-    @Test("a refused form comes back (422) with answers kept, problems beside them, nothing stored or logged")
+    @Test("a refused form comes back once with answers kept, problems beside them, nothing stored or logged")
     func refusedFormKeepsAnswers() async throws {
         let f = try await Self.fixture()
         let canary = "canary-7f3e-\(UUID().uuidString)"
         let html = try await f.test { client in
-            let response = try await client.postForm(
+            let (location, response) = try await client.sendForm(
                 "/cy/contact",
                 [
                     ("form", "self"), ("message", canary), ("safety.methods", "text"), ("safety.methods", ""),
                     ("safety.phone", "12"), ("survivor.postcode", "nowhere"),
                 ])
-            #expect(response.status == .unprocessableContent)
+            #expect(location.hasPrefix("/cy/contact/"))
+            #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
+            // The answers are held for one showing: a reload gets the blank form, in Welsh, saying so.
+            let again = try await client.execute(uri: location, method: .get)
+            #expect(!again.text.contains(canary) && !again.text.contains("value=\"12\""))
+            #expect(again.text.contains("<html lang=\"cy\">") && again.text.contains("wedi dod i ben"))
             return response.text
         }
         #expect(html.contains("<html lang=\"cy\">"))
@@ -136,7 +167,7 @@ struct SiteHTTPTests {
     func someoneElse() async throws {
         let f = try await Self.fixture()
         let html = try await f.test { client in
-            try await client.postForm(
+            try await client.sendForm(
                 "/contact-other",
                 [
                     ("form", "other"), ("immediate_danger", "yes"), ("reporter", "staff"),
@@ -145,7 +176,7 @@ struct SiteHTTPTests {
                     ("reporter_contact.name", "Sam Fixer"), ("reporter_contact.phone", "07700 900777"),
                     ("safety.methods", ""), ("show_reference", "yes"),
                 ]
-            ).text
+            ).page.text
         }
         #expect(html.contains("We will not tell anyone who reported it"))
         #expect(html.contains("Silent Solution"))
@@ -161,33 +192,32 @@ struct SiteHTTPTests {
         #expect(content.summary.priority == .emergency)
     }
 
-    @Test("a full store gives the person a page that says so, with Retry-After, not a JSON error")
+    @Test("a full store sends the person to a page that says so, not a JSON error; sending again later works")
     func storeFull() async throws {
         let f = try await Self.fixture()
         try await f.store.setMaxPageCount(1)  // below the current size: every write that grows the file fails
         try await f.test { client in
             var refused: TestResponse?
             for i in 0..<40 {
-                let response = try await client.postForm(
+                let (location, response) = try await client.sendForm(
                     "/contact", [("message", "\(String(repeating: "y", count: 5000)) \(i)"), ("submission_id", "\(i)")])
-                if response.status != .ok {
+                if location == "/contact/unavailable" {
                     refused = response
                     break
                 }
             }
             let response = try #require(refused)
-            #expect(response.status == .serviceUnavailable)
-            #expect(response.headers[.retryAfter] != nil)
+            #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(response.text.contains("We could not take your message just now"))
             try await f.store.setMaxPageCount(nil)
-            let retried = try await client.postForm("/contact", [("message", "kept until there is room")])
-            #expect(retried.status == .ok)
+            let retried = try await client.sendForm("/contact", [("message", "kept until there is room")])
+            #expect(retried.page.text.contains("We have your message"))
         }
         #expect(try await f.reportCount() >= 1)
     }
 
-    @Test("a flood on the form is refused with a page and Retry-After")
+    @Test("a flood on the form is sent to the could-not-take page (with Retry-After), not a page answering the post")
     func rateLimitedForm() async throws {
         var limits = RateLimits()
         limits.reportsPerMinute = 1
@@ -195,16 +225,91 @@ struct SiteHTTPTests {
         try await f.test { client in
             var limited: TestResponse?
             for i in 0..<20 {
-                let response = try await client.postForm("/contact", [("message", "m\(i)")])
-                if response.status == .tooManyRequests {
+                let response = try await client.postForm("/cy/contact", [("message", "m\(i)")])
+                #expect(response.status == .seeOther && response.body.readableBytes == 0)
+                if response.headers[.location] == "/cy/contact/unavailable" {
                     limited = response
                     break
                 }
             }
             let response = try #require(limited)
             #expect(response.headers[.retryAfter] != nil)
-            #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(response.text.contains("We could not take your message just now"))
+            let page = try await client.execute(uri: "/cy/contact/unavailable", method: .get)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("Nid oedd modd i ni gymryd eich neges"))
+            // The JSON API is still answered in JSON.
+            var api: TestResponse?
+            for _ in 0..<20 {
+                api = try await client.postJSON("/api/v1/reports", #"{"message":"x"}"#)
+                if api?.status == .tooManyRequests { break }
+            }
+            #expect(api?.status == .tooManyRequests && api?.headers[.location] == nil)
         }
+    }
+
+    @Test("a post the intake cannot read is sent to the could-not-take page, never answered with one")
+    func unreadablePosts() async throws {
+        var limits = IntakeLimits()
+        limits.maxBodyBytes = 4096
+        let site = try await SiteRenderer(directory: staticSite)
+        let f = try HTTPFixture { gateway in
+            gateway.site = site
+            gateway.limits = limits
+        }
+        try await f.test { client in
+            let large = try await client.postForm("/contact", [("message", String(repeating: "z", count: 8000))])
+            let unknownType = try await client.execute(
+                uri: "/contact-other", method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: "message=x"))
+            let malformed = try await client.execute(
+                uri: "/contact", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "message=%zz"))
+            #expect(large.status == .seeOther && large.headers[.location] == "/contact/unavailable")
+            #expect(unknownType.status == .seeOther && unknownType.headers[.location] == "/contact-other/unavailable")
+            #expect(malformed.status == .seeOther && malformed.headers[.location] == "/contact/unavailable")
+            #expect(large.body.readableBytes == 0 && unknownType.body.readableBytes == 0)
+            // The JSON API is not redirected.
+            let json = try await client.postJSON("/api/v1/reports", #"{"message":"stored"}"#)
+            #expect(json.status == .created && json.headers[.location] == nil)
+            #expect((json.json as? [String: String])?["reference"] != nil)
+        }
+    }
+
+    @Test("a view is shown only at its own form's address, once; unknown ids get the blank form, not an error")
+    func viewsStayWithTheirPage() async throws {
+        let f = try await Self.fixture()
+        try await f.test { client in
+            let posted = try await client.postForm("/contact", [("message", ""), ("safety.phone", "07700 900123")])
+            let location = try #require(posted.headers[.location])
+            let id = location.dropFirst("/contact/".count)
+            let elsewhere = try await client.execute(uri: "/contact-other/\(id)", method: .get)
+            #expect(elsewhere.status == .ok && elsewhere.text.contains(Self.expired))
+            #expect(!elsewhere.text.contains("900123"))
+            let spent = try await client.execute(uri: location, method: .get)  // the wrong try spent it
+            #expect(spent.text.contains(Self.expired) && !spent.text.contains("900123"))
+            let unknown = try await client.execute(uri: "/contact/\(ViewID.random())", method: .get)
+            #expect(unknown.status == .ok && unknown.text.contains(Self.expired))
+            #expect(try await client.execute(uri: "/contact/not-an-id", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/contact/\(id.uppercased())", method: .get).status == .notFound)
+        }
+    }
+
+    @Test("a flood that overflows the view stash pushes out views, never memory; the person gets a safe page and the report is kept")
+    func overflowingStash() async throws {
+        var small = MemoryViewStash.Limits()
+        small.maxEntries = 5
+        let f = try await Self.fixture(views: MemoryViewStash(limits: small))
+        let stash = try #require(f.gateway.views as? MemoryViewStash)
+        try await f.test { client in
+            let person = try await client.postForm("/contact", Self.fullSelfReport + [("show_reference", "yes")])
+            let location = try #require(person.headers[.location])
+            for i in 0..<50 {
+                _ = try await client.postForm("/contact", [("message", ""), ("safety.phone", "0770090\(1000 + i)")])
+            }
+            #expect(stash.usage.entries == 5)
+            let page = try await client.execute(uri: location, method: .get)
+            #expect(page.status == .ok && page.text.contains(Self.expired))
+            #expect(page.text.firstMatch(of: /HV-[A-Z0-9]{4}/) == nil && !page.text.contains("0770090"))
+        }
+        #expect(try await f.reportCount() == 1)
     }
 }

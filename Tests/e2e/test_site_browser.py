@@ -9,6 +9,8 @@ import html.parser
 import http.server
 import json
 import pathlib
+import re
+import secrets
 import subprocess
 import threading
 import time
@@ -27,6 +29,8 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 BUDGET = 20 * 1024
+# The page after a form's post: the form's address and a view id (or the could-not-take page).
+VIEW = re.compile(r"/(cy/)?contact(-other)?/([0-9a-f]{32}|unavailable)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,9 +76,12 @@ def site(tmp_path_factory, neutral):
     server.stop()
 
 
-def make_browser(javascript: bool = True, width: int = 1024, height: int = 900):
+def make_browser(javascript: bool = True, width: int = 1024, height: int = 900, profile: pathlib.Path | None = None):
+    """Headless Chromium; with `profile`, a real profile folder (not incognito) that keeps sessions on disk."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
+    if profile is not None:
+        options.add_argument(f"--user-data-dir={profile}")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      f"--window-size={width},{height}", "--no-first-run", "--disable-extensions",
                      "--disable-background-networking", "--disable-component-update",
@@ -250,10 +257,15 @@ def test_full_report_through_the_form_arrives_intact_alerts_and_leaves_no_trace(
     fill_full_report(browser)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(browser, lambda d: "We have your message" in d.page_source)
-    assert browser.current_url == site.url + "/contact"  # nothing typed ever reaches a URL
+    # Post/Redirect/Get: the page has an address of its own, a random id that holds nothing typed.
+    assert VIEW.fullmatch(urllib.parse.urlsplit(browser.current_url).path), browser.current_url
     reference = browser.find_element(By.CSS_SELECTOR, ".ref strong").text
     assert reference.startswith("HV-")
     assert "only in the ways you said are safe" in browser.page_source
+    # Shown once: a reload gets the blank form saying so, never the reference again.
+    browser.refresh()
+    wait_for(browser, lambda d: "That page has expired" in d.page_source)
+    assert reference not in browser.page_source
 
     case = case_show(site, reference)
     report = case["reports"][0]
@@ -329,7 +341,8 @@ def test_bad_input_is_explained_next_to_the_field_and_typed_answers_are_kept(sit
     browser.find_element(By.ID, "days-sat").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(browser, lambda d: d.find_elements(By.ID, "phone-error"))
-    assert browser.current_url == site.url + "/contact"
+    refused_at = browser.current_url
+    assert VIEW.fullmatch(urllib.parse.urlsplit(refused_at).path), refused_at
     assert "12345" not in browser.current_url and "?" not in browser.current_url
     error = browser.find_element(By.ID, "phone-error").text
     assert "UK phone number" in error
@@ -347,6 +360,106 @@ def test_bad_input_is_explained_next_to_the_field_and_typed_answers_are_kept(sit
     phone.send_keys("07700 900555")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(browser, lambda d: "We have your message" in d.page_source)
+    # The refused form's address asked for again: its answers were shown once and are gone from the
+    # server. (Back may still show the page from the browser's memory, as for any page typed in.)
+    browser.get(refused_at)
+    wait_for(browser, lambda d: "That page has expired" in d.page_source)
+    assert "Please call after 6" not in browser.page_source and "12345" not in browser.page_source
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing typed stays in the browser's profile on disk (sessions, history, cache)
+
+def canaries() -> dict[str, str]:
+    """One random token per text box, letters and digits only so a form body or page keeps it whole."""
+    tag = secrets.token_hex(5)
+    digits = f"{secrets.randbelow(900) + 100}"
+    return {"message": f"msg{tag}", "phone": f"07700900{digits}", "email": f"mail{tag}@example.org",
+            "codeword": f"code{tag}", "via": f"via{tag}", "language": f"lang{tag}",
+            "access-detail": f"acc{tag}", "name": f"name{tag}", "address": f"addr{tag}",
+            "postcode": "OX14" + f"{secrets.randbelow(10)}" + "".join(secrets.choice("ABDEFGHJLNPQRSTUWXYZ") for _ in range(2)),
+            "tenancy": f"ten{tag}"}
+
+
+def needles(typed: dict[str, str]) -> dict[str, str]:
+    """What to search the profile for, per field: the token (the phone without its leading 0, as a
+    normalised +44 number holds it; the e-mail's local part; the postcode in either case)."""
+    out = {field: value for field, value in typed.items()}
+    out["phone"] = typed["phone"][1:]
+    out["email"] = typed["email"].split("@")[0]
+    return out
+
+
+def profile_traces(folder: pathlib.Path, wanted: dict[str, str]) -> dict[str, list[str]]:
+    """Every file under `folder` holding a wanted string, as UTF-8 or UTF-16LE (Chromium keeps page
+    state strings as UTF-16), in upper or lower case."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        for field, needle in wanted.items():
+            forms = {text.encode(codec) for text in (needle, needle.lower(), needle.upper())
+                     for codec in ("utf-8", "utf-16-le")}
+            if any(form in data for form in forms):
+                found.setdefault(field, []).append(str(path.relative_to(folder)))
+    return found
+
+
+def type_canaries(driver, typed: dict[str, str], message: bool) -> None:
+    def element(element_id):  # in the middle of the screen, clear of the fixed exit bar
+        found = driver.find_element(By.ID, element_id)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", found)
+        return found
+
+    element("danger-no").click()
+    if message:
+        element("message").send_keys(typed["message"])
+    Select(element("method1")).select_by_value("call")
+    for field in ("phone", "email", "codeword", "via", "language", "access-detail", "name", "address",
+                  "postcode", "tenancy"):
+        element(field).send_keys(typed[field])
+    element("consent-yes").click()
+    element("show-reference").click()
+
+
+@pytest.mark.parametrize("outcome", ["sent", "refused", "challenged"])
+def test_nothing_typed_stays_in_the_browser_profile_after_the_exit(request, neutral, tmp_path, outcome):
+    """Sent, refused (a required answer missing) or challenged (under a flood, without JavaScript),
+    then the exit button, then the browser closed: no file of its profile holds anything typed."""
+    server = request.getfixturevalue("flooded_site" if outcome == "challenged" else "site")
+    profile = tmp_path / "profile"
+    typed = canaries()
+    wanted = needles(typed)
+    driver = make_browser(javascript=outcome != "challenged", profile=profile)
+    try:
+        driver.get(server.url + "/contact")
+        type_canaries(driver, typed, message=outcome != "refused")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        if outcome == "sent":
+            wait_for(driver, lambda d: "We have your message" in d.page_source)
+            wanted["reference"] = driver.find_element(By.CSS_SELECTOR, ".ref strong").text
+            assert wanted["reference"].startswith("HV-")
+        elif outcome == "refused":
+            wait_for(driver, lambda d: d.find_elements(By.ID, "message-error"))
+            assert driver.find_element(By.ID, "name").get_attribute("value") == typed["name"]  # answers kept
+        else:
+            wait_for(driver, lambda d: d.find_elements(By.ID, "pow-status"))
+            assert driver.find_element(By.ID, "message").get_attribute("value") == typed["message"]
+        for value in typed.values():
+            assert value not in driver.current_url
+        time.sleep(4)  # the person reads the page; Chromium saves its session every few seconds meanwhile
+        driver.find_element(By.ID, "exit").click()
+        wait_for(driver, lambda d: d.current_url == neutral.url)
+        time.sleep(1)  # let the session service write the exit's history change
+    finally:
+        driver.quit()  # closes Chromium properly, so its session files are flushed
+    time.sleep(1)
+    sessions = list((profile / "Default" / "Sessions").glob("*"))
+    assert sessions, "Chromium wrote no session files: the check below would prove nothing"
+    # The check can see what it looks for: the neutral page's address is in the session files.
+    assert profile_traces(profile / "Default" / "Sessions", {"exit": urllib.parse.urlsplit(neutral.url).netloc})
+    assert profile_traces(profile, wanted) == {}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,13 +5,15 @@ import Synchronization
 
 /// A proof-of-work challenge for the website's forms, switched on under a sustained flood.
 ///
-/// No cookie, no third party, no image puzzle: the refused post comes back as the same form (every
-/// answer kept) carrying a signed challenge. With JavaScript the page finds a nonce whose SHA-256
-/// with the challenge starts with `difficulty` zero bits (well under a second on a phone) and sends
-/// itself again; without JavaScript the person waits a few seconds and presses Send again, and a
-/// challenge that old is accepted without work. Each challenge is good once, for ten minutes.
-/// A flooder must pay that for every request, and while it is on the web form's global bucket
-/// steps aside so paying clients are not starved by unpaying ones.
+/// No cookie, no third party, no image puzzle: a refused post is shown the same form (every answer
+/// kept) carrying a signed challenge. With JavaScript the page finds a nonce whose SHA-256 with the
+/// challenge starts with `difficulty` zero bits (well under a second on a phone) and sends itself
+/// again; that is accepted at once. Without JavaScript the person waits a few seconds and presses
+/// Send again: a challenge without work is accepted only from the client address it was issued to,
+/// and only once `waitWithoutScript` has passed since it was issued. Each challenge is good once, for
+/// ten minutes, and each client address is issued only a few a minute, so challenges cannot be
+/// gathered in bulk and spent later without work. While it is on, the web form's global bucket steps
+/// aside so paying clients are not starved by unpaying ones.
 public final class ProofOfWork: Sendable {
     public enum Mode: String, Sendable {
         /// On when the form has been flooded (`threshold` refusals in a minute), off after `cooldown`.
@@ -24,9 +26,13 @@ public final class ProofOfWork: Sendable {
         public var mode: Mode = .auto
         /// Leading zero bits asked of SHA-256(challenge + ":" + nonce); each bit doubles the work.
         public var difficulty: Int = 14
-        /// A challenge this old is accepted without work (people without JavaScript).
+        /// A challenge this old is accepted without work from the client it was issued to (people
+        /// without JavaScript).
         public var waitWithoutScript: Duration = .seconds(8)
         public var lifetime: Duration = .seconds(600)
+        /// Challenges issued to one client address at once, then one more every `issueInterval`.
+        public var issueBurst: Int = 4
+        public var issueInterval: Duration = .seconds(15)
         /// Rate-limit refusals on the web form within a minute that switch `auto` on.
         public var threshold: Int = 100
         public var cooldown: Duration = .seconds(900)
@@ -36,13 +42,16 @@ public final class ProofOfWork: Sendable {
 
     public enum Verdict: Equatable, Sendable {
         case accepted
-        /// No challenge, a forged or expired one, a reused one, or too little work: ask again.
+        /// No challenge, a forged or expired one, a reused one, too little work, or no work from
+        /// another client or too soon: ask again.
         case challenge
     }
 
     public let settings: Settings
     private let key = SymmetricKey(size: .bits256)
     private let state = Mutex<State>(State())
+    /// Challenges issued per client: token buckets keyed by an HMAC of the address, as the rate limiter's.
+    private let issued: RateLimiter
 
     private struct State {
         var refusals: [Double] = []
@@ -50,10 +59,11 @@ public final class ProofOfWork: Sendable {
         var used: [String: Double] = [:]
     }
 
-    public init(settings: Settings = Settings()) { self.settings = settings }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    public init(settings: Settings = Settings()) {
+        self.settings = settings
+        let rule = RateLimiter.Rule(
+            burst: Double(max(settings.issueBurst, 1)), perSecond: 1 / max(settings.issueInterval.inSeconds, 0.001))
+        issued = RateLimiter(perClient: ["challenge": rule], global: rule)
     }
 
     /// Whether a web form post must carry a solved challenge now.
@@ -68,7 +78,7 @@ public final class ProofOfWork: Sendable {
     /// Counts one rate-limit refusal on the web form; enough in a minute switch `auto` on.
     public func noteRefusal(now: Double = Date().timeIntervalSince1970) {
         guard settings.mode == .auto else { return }
-        let cooldown = seconds(settings.cooldown)
+        let cooldown = settings.cooldown.inSeconds
         state.withLock { state in
             state.refusals.removeAll { $0 < now - 60 }
             state.refusals.append(now)
@@ -76,26 +86,32 @@ public final class ProofOfWork: Sendable {
         }
     }
 
-    /// A fresh challenge: `v1.<issued>.<random>.<mac>`, verifiable without server state.
-    public func issue(now: Double = Date().timeIntervalSince1970) -> String {
+    /// A fresh challenge for the client at address `client`, `v2.<issued>.<random>.<client tag>.<mac>`
+    /// (verifiable without server state); nil while that client has had its share.
+    public func issue(client: String, now: Double = Date().timeIntervalSince1970) -> String? {
+        guard issued.take(routeClass: "challenge", client: client, skipGlobal: true, now: now) == .allowed else { return nil }
         var random = SystemRandomNumberGenerator()
         let nonce = (0..<2).map { _ in String(random.next() as UInt64, radix: 16) }.joined()
-        let body = "v1.\(Int(now)).\(nonce)"
+        let body = "v2.\(Int(now)).\(nonce).\(tag(client))"
         return body + "." + mac(body)
     }
 
-    /// Checks a posted challenge and nonce; a good one is spent.
-    public func verify(challenge: String?, nonce: String?, now: Double = Date().timeIntervalSince1970) -> Verdict {
+    /// Checks a challenge and nonce posted by the client at address `client`; a good one is spent.
+    public func verify(challenge: String?, nonce: String?, client: String, now: Double = Date().timeIntervalSince1970)
+        -> Verdict
+    {
         guard let challenge, challenge.utf8.count <= 200 else { return .challenge }
         let parts = challenge.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "v1", let issued = Double(parts[1]) else { return .challenge }
-        let body = parts[0...2].joined(separator: ".")
-        guard constantTimeEquals(mac(body), String(parts[3])) else { return .challenge }
+        guard parts.count == 5, parts[0] == "v2", let issued = Double(parts[1]) else { return .challenge }
+        let body = parts[0...3].joined(separator: ".")
+        guard constantTimeEquals(mac(body), String(parts[4])) else { return .challenge }
         let age = now - issued
-        guard age >= -5, age <= seconds(settings.lifetime) else { return .challenge }
+        let lifetime = settings.lifetime.inSeconds
+        guard age >= -5, age <= lifetime else { return .challenge }
         let worked = nonce.map { $0.utf8.count <= 40 && Self.leadingZeroBits(challenge + ":" + $0) >= settings.difficulty } ?? false
-        guard worked || age >= seconds(settings.waitWithoutScript) else { return .challenge }
-        let lifetime = seconds(settings.lifetime)
+        // Without work: only from the client it was issued to, and only once it has waited.
+        let waited = age >= settings.waitWithoutScript.inSeconds && constantTimeEquals(tag(client), String(parts[3]))
+        guard worked || waited else { return .challenge }
         return state.withLock { state in
             if state.used.count > 50_000 { state.used = state.used.filter { $0.value > now - lifetime } }
             guard state.used[challenge] == nil else { return .challenge }
@@ -118,8 +134,15 @@ public final class ProofOfWork: Sendable {
     }
 
     private func mac(_ body: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(16)).map {
-            String(format: "%02x", $0)
-        }.joined()
+        Self.hex(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(16))
+    }
+
+    /// Which client a challenge is for, without its address: 64 bits of a keyed hash of it.
+    private func tag(_ client: String) -> String {
+        Self.hex(HMAC<SHA256>.authenticationCode(for: Data("client\u{0}\(client)".utf8), using: key).prefix(8))
+    }
+
+    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -5,15 +5,16 @@ import NIOCore
 import SMSAdapters
 
 /// Applies the rate limiter to the public routes: reports (JSON and form), the website's form and
-/// each SMS provider's webhook. Answers `429` with `Retry-After`; counts refusals in /metrics.
+/// each SMS provider's webhook. Answers `429` with `Retry-After` (a form post: a redirect to its could-not-take
+/// page); counts refusals in /metrics.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = HavenRequestContext
     let limiter: RateLimiter
     let addresses: ClientAddress
     /// The website's form addresses (`/contact`, `/cy/contact`…), limited as class "web".
     var webFormPaths: Set<String> = []
-    /// The page a browser gets instead of JSON when a form post is limited.
-    var webRefusal: @Sendable (String) -> String? = { _ in nil }
+    /// What a browser gets instead of JSON when a form post is limited (a redirect to a page).
+    var webRefusal: @Sendable (String) -> Response? = { _ in nil }
     /// The web form's proof of work: counts refusals (a flood switches it on) and, while on, lets
     /// requests past the global bucket, since each must then carry paid-for work.
     var proofOfWork: ProofOfWork? = nil
@@ -34,10 +35,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         case .limited(let retryAfter):
             metrics(routeClass)
             if routeClass == "web" { proofOfWork?.noteRefusal() }
-            if routeClass == "web", let path = context.endpointPath, let html = webRefusal(path) {
-                var headers = SiteRoutes.headers(contentType: "text/html; charset=utf-8")
-                headers[.retryAfter] = "\(retryAfter)"
-                return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            if routeClass == "web", let path = context.endpointPath, var refusal = webRefusal(path) {
+                refusal.headers[.retryAfter] = "\(retryAfter)"
+                return refusal
             }
             return Response(
                 status: .tooManyRequests,

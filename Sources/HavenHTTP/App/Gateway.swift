@@ -37,6 +37,8 @@ public struct Gateway: Sendable {
     public var clientAddress: ClientAddress
     /// The public website (nil: API and SMS only).
     public var site: SiteRenderer?
+    /// What the page after a website form's post shows, held for its one GET (see `ViewStash`).
+    public var views: any ViewStash = MemoryViewStash()
     /// The website form's flood defence (see `ProofOfWork`); nil: never asked.
     public var proofOfWork: ProofOfWork? = ProofOfWork()
     /// The officers' console (nil: no console routes).
@@ -84,18 +86,20 @@ public struct Gateway: Sendable {
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         if let rateLimiter {
             let metrics = self.metrics
-            // The form addresses, and the page a limited form post gets, rendered once (not per refusal).
+            // The form addresses, and where a limited form post is sent: its could-not-take page.
             var refusals: [String: String] = [:]
             if let site {
                 for locale in site.languages {
-                    let html = site.renderProblem(locale: locale)
-                    for page in SitePage.allCases where page.form != nil { refusals[site.path(page, locale: locale)] = html }
+                    for page in SitePage.allCases where page.form != nil {
+                        let path = site.path(page, locale: locale)
+                        refusals[path] = path + "/" + SiteRoutes.unavailable
+                    }
                 }
             }
             router.middlewares.add(
                 RateLimitMiddleware(
                     limiter: rateLimiter, addresses: clientAddress, webFormPaths: Set(refusals.keys),
-                    webRefusal: { [refusals] path in refusals[path] },
+                    webRefusal: { [refusals] path in refusals[path].map(SiteRoutes.seeOther) },
                     proofOfWork: proofOfWork
                 ) { metrics.rateLimited(routeClass: $0) })
         }

@@ -7,12 +7,19 @@ import NIOCore
 
 /// The public website: its pages from memory, and the two report forms' posts.
 ///
-/// A post is taken through the same intake path as the JSON API (`channel: web`). A refused post
-/// gets its form back with every answer kept and each problem beside its question; a stored one
-/// gets the confirmation page. Nothing typed ever goes into a URL, a cookie or a log.
+/// A post is taken through the same intake path as the JSON API (`channel: web`) and always answered
+/// `303 See Other` (Post/Redirect/Get), never with a page: a browser keeps the body of a post that a
+/// page answered, for "resubmit", in its session files on disk, where the exit button cannot reach
+/// it. What the next page shows (the confirmation, or the refused form with every answer kept and each
+/// problem beside its question) waits in the view stash behind a random id in the GET address
+/// (`/contact/<id>`), shown once; a post that could not be taken at all goes to `/contact/unavailable`.
+/// Nothing typed ever goes into a URL, a cookie or a log.
 struct SiteRoutes {
     let gateway: Gateway
     let site: SiteRenderer
+
+    /// The last segment of the page a post goes to when it could not be taken (store full, body too large…).
+    static let unavailable = "unavailable"
 
     /// Content-Security-Policy for the pages: our own files only, no inline script, no framing.
     static let contentSecurityPolicy =
@@ -34,11 +41,28 @@ struct SiteRoutes {
         for locale in site.languages {
             for page in SitePage.allCases {
                 guard let kind = page.form else { continue }
-                router.post(RouterPath(site.path(page, locale: locale))) { request, context in
-                    await submit(request, context: context, kind: kind, locale: locale)
+                let form = FormPage(
+                    kind: kind, locale: locale, path: site.path(page, locale: locale),
+                    unavailable: site.renderProblem(locale: locale),
+                    expired: site.renderForm(kind, locale: locale, values: ReportFields(), problems: [], notice: .expired))
+                router.post(RouterPath(form.path)) { request, context in
+                    await submit(request, context: context, form: form)
+                }
+                router.get(RouterPath(form.path + "/:view")) { _, context in
+                    try await view(context.parameters.get("view") ?? "", form: form)
                 }
             }
         }
+    }
+
+    /// One report form in one language: its address, and the two pages below it that never change
+    /// (rendered once, not per request).
+    struct FormPage: Sendable {
+        var kind: ReportForm.Kind
+        var locale: String
+        var path: String
+        var unavailable: String
+        var expired: String
     }
 
     static func headers(contentType: String) -> HTTPFields {
@@ -51,46 +75,77 @@ struct SiteRoutes {
         ]
     }
 
-    func submit(_ request: Request, context: HavenRequestContext, kind: ReportForm.Kind, locale: String) async -> Response {
+    func submit(_ request: Request, context: HavenRequestContext, form: FormPage) async -> Response {
+        let path = form.path
         let intake = IntakeRoutes(gateway: gateway)
         let fields: ReportFields
         switch await intake.readFields(request) {
         case .success(let read): fields = read
         case .failure(let refusal):
             gateway.metrics.intakeRefused(channel: .web, status: refusal.status.code)
-            return page(refusal.status, site.renderProblem(locale: locale))
+            return Self.seeOther(path + "/" + Self.unavailable)
         }
         // Under a flood, the post must carry a solved challenge; otherwise the same form comes back
         // (answers kept) with one, and sends itself again once the browser has done the work.
-        if let pow = gateway.proofOfWork, pow.isRequired(),
-            pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce")) != .accepted
-        {
-            gateway.metrics.intakeRefused(channel: .web, status: 403)
-            let html = site.renderForm(
-                kind, locale: locale, values: fields, problems: [],
-                challenge: SiteChallenge(token: pow.issue(), difficulty: pow.settings.difficulty))
-            return page(.forbidden, html)
+        if let pow = gateway.proofOfWork, pow.isRequired() {
+            let client = gateway.clientAddress.resolve(
+                peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.init("X-Forwarded-For")!])
+            if pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce"), client: client) != .accepted {
+                gateway.metrics.intakeRefused(channel: .web, status: 403)
+                let token = pow.issue(client: client)
+                let challenge = token.map { SiteView.Challenge(token: $0, difficulty: pow.settings.difficulty) }
+                return await show(.form(answers: fields.values, problems: [], challenge: challenge, busy: token == nil), at: path)
+            }
         }
+        var refused: SiteView?
         let acceptance = await intake.accept(
             fields, headers: request.headers, channel: .web, idempotencyPrefix: "web:"
         ) { fields, problems in
-            page(.unprocessableContent, site.renderForm(kind, locale: locale, values: fields, problems: problems))
+            refused = .refused(fields, problems: problems)
+            return Response(status: .unprocessableContent)
         }
         switch acceptance {
         case .recorded(let receipt, let submission, let fields):
             // The reference is shown only to someone who asked for it: a visible number can give them away.
             let wanted = ["yes", "on", "true", "1"].contains(fields.first("show_reference")?.lowercased() ?? "")
-            let html = site.renderConfirmation(
-                kind, locale: locale, reference: wanted ? receipt.reference.value : nil, priority: receipt.priority,
-                immediateDanger: submission.immediateDanger,
-                noContact: submission.safety.methods.contains(.doNotContact))
-            return page(.ok, html)
-        case .refused(let response):
-            if response.status == .unprocessableContent { return response }
-            var answer = page(response.status, site.renderProblem(locale: locale))
-            if let retryAfter = response.headers[.retryAfter] { answer.headers[.retryAfter] = retryAfter }
-            return answer
+            let sent = SiteView.sent(
+                reference: wanted ? receipt.reference.value : nil, priority: receipt.priority,
+                immediateDanger: submission.immediateDanger, noContact: submission.safety.methods.contains(.doNotContact))
+            return await show(sent, at: path)
+        case .refused:
+            if let refused { return await show(refused, at: path) }
+            return Self.seeOther(path + "/" + Self.unavailable)
         }
+    }
+
+    /// Holds `view` for one GET and sends the browser there. Should the stash fail, the browser goes to
+    /// an id that holds nothing: the blank form saying the page has expired (the report, if any, is
+    /// already stored), never an error page and never a page answering the post.
+    private func show(_ view: SiteView, at path: String) async -> Response {
+        do {
+            let id = try await gateway.views.put(JSONEncoder().encode(view), scope: path)
+            return Self.seeOther("\(path)/\(id)")
+        } catch {
+            gateway.logger.error("site view not held", metadata: ["error": "\(type(of: error))"])
+            return Self.seeOther("\(path)/\(ViewID.random())")
+        }
+    }
+
+    /// The page after a post: the view held under `segment` (spent by this GET), the blank form saying
+    /// it has expired when nothing is held (a reload, Back, too late), or the could-not-take page.
+    func view(_ segment: String, form: FormPage) async throws -> Response {
+        if segment == Self.unavailable { return page(.ok, form.unavailable) }
+        guard let id = ViewID(segment) else { throw HTTPError(.notFound) }
+        let held = try? await gateway.views.take(id, scope: form.path)
+        guard let held, let view = try? JSONDecoder().decode(SiteView.self, from: held) else { return page(.ok, form.expired) }
+        return page(.ok, view.render(site, kind: form.kind, locale: form.locale))
+    }
+
+    /// `303 See Other` to `location` on this site, with the pages' headers and no body.
+    static func seeOther(_ location: String) -> Response {
+        var headers = headers(contentType: "text/html; charset=utf-8")
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
     }
 
     private func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
