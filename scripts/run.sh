@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product haven
+# Metrics on a loopback listener of their own (never on the public address without a token).
+export HAVEN_METRICS_LISTEN="${HAVEN_METRICS_LISTEN:-127.0.0.1:9464}"
 exec .build/release/haven serve --demo --data-dir "${HAVEN_DATA_DIR:-./data}" "$@"

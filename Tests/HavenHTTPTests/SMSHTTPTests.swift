@@ -96,7 +96,7 @@ struct SMSHTTPTests {
                     body: ByteBuffer(string: body))
                 #expect(response.status == .forbidden)
             }
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="unsigned_content"} 2"#))
         }
         let counts = try await f.store.counts()

@@ -59,15 +59,20 @@ public final class ProofOfWork: Sendable {
         var used: [String: Double] = [:]
     }
 
-    public init(settings: Settings = Settings()) {
+    /// Seconds since 1970, now (a test moves it on instead of sleeping).
+    let clock: @Sendable () -> Double
+
+    public init(settings: Settings = Settings(), clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.settings = settings
+        self.clock = clock
         let rule = RateLimiter.Rule(
             burst: Double(max(settings.issueBurst, 1)), perSecond: 1 / max(settings.issueInterval.inSeconds, 0.001))
         issued = RateLimiter(perClient: ["challenge": rule], global: rule)
     }
 
     /// Whether a web form post must carry a solved challenge now.
-    public func isRequired(now: Double = Date().timeIntervalSince1970) -> Bool {
+    public func isRequired(now: Double? = nil) -> Bool {
+        let now = now ?? clock()
         switch settings.mode {
         case .on: return true
         case .off: return false
@@ -76,7 +81,8 @@ public final class ProofOfWork: Sendable {
     }
 
     /// Counts one rate-limit refusal on the web form; enough in a minute switch `auto` on.
-    public func noteRefusal(now: Double = Date().timeIntervalSince1970) {
+    public func noteRefusal(now: Double? = nil) {
+        let now = now ?? clock()
         guard settings.mode == .auto else { return }
         let cooldown = settings.cooldown.inSeconds
         state.withLock { state in
@@ -88,7 +94,8 @@ public final class ProofOfWork: Sendable {
 
     /// A fresh challenge for the client at address `client`, `v2.<issued>.<random>.<client tag>.<mac>`
     /// (verifiable without server state); nil while that client has had its share.
-    public func issue(client: String, now: Double = Date().timeIntervalSince1970) -> String? {
+    public func issue(client: String, now: Double? = nil) -> String? {
+        let now = now ?? clock()
         guard issued.take(routeClass: "challenge", client: client, skipGlobal: true, now: now) == .allowed else { return nil }
         var random = SystemRandomNumberGenerator()
         let nonce = (0..<2).map { _ in String(random.next() as UInt64, radix: 16) }.joined()
@@ -97,9 +104,10 @@ public final class ProofOfWork: Sendable {
     }
 
     /// Checks a challenge and nonce posted by the client at address `client`; a good one is spent.
-    public func verify(challenge: String?, nonce: String?, client: String, now: Double = Date().timeIntervalSince1970)
+    public func verify(challenge: String?, nonce: String?, client: String, now: Double? = nil)
         -> Verdict
     {
+        let now = now ?? clock()
         guard let challenge, challenge.utf8.count <= 200 else { return .challenge }
         let parts = challenge.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "v2", let issued = Double(parts[1]) else { return .challenge }

@@ -47,6 +47,9 @@ public struct Gateway: Sendable {
     public var retention: RetentionPolicy? = .default
     /// The risk checklist officers complete (default: the Dash RIC structure).
     public var riskChecklist: RiskChecklist = .dashRIC
+    /// Sends set-up links to staff and tells heads of service of access changes (nil: no mail,
+    /// and the console issues no set-up links).
+    public var staffNotices: StaffNotices?
     /// Who may read /metrics on the public listener (default: nobody; see `MetricsAccess`).
     public var metricsAccess: MetricsAccess = .off
     /// Alerts older than this make /healthz report the outbox as stuck.

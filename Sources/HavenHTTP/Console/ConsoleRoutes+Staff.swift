@@ -1,4 +1,5 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
@@ -114,6 +115,10 @@ extension ConsoleRoutes {
         case .success(let parsed): (areas, shifts) = parsed
         case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
         }
+        if case .refused(let why) = StaffChanges.check(.add(role: role), by: staff) {
+            return await refuseStaffChange(why, change: "add \(role.rawValue)", by: staff, csrf: csrf)
+        }
+        guard let notices = gateway.staffNotices else { return await noMail(staff, csrf: csrf) }
         do {
             if try await gateway.store.officers().contains(where: { $0.email.lowercased() == email }) {
                 return await staffPage(
@@ -123,12 +128,15 @@ extension ConsoleRoutes {
                 Officer(
                     id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
                     shifts: shifts, onCall: fields.first("on_call") == "yes"))
-            let link = try await login.issueEnrolment(officerID: added.id, publicURL: gateway.sms.publicURL)
             try await gateway.store.audit(
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
+            let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
+            await tellHeads("\(staff.name) added \(added.name) <\(added.email)> as \(role.rawValue).", notices: notices)
             return await staffPage(
                 staff, csrf: csrf,
-                notice: "\(name) was added. Send them this set-up link privately (one use, valid 72 hours; shown only now): \(link)")
+                notice: sent
+                    ? "\(name) was added. Their set-up link has been sent to \(email) (one use, valid 72 hours)."
+                    : "\(name) was added, but the set-up link could not be sent. Issue a new one when mail works.")
         } catch {
             return message(.serviceUnavailable, "Not added", "The store cannot be reached just now. Nothing was changed.")
         }
@@ -136,16 +144,26 @@ extension ConsoleRoutes {
 
     private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
         do {
-            guard let id, var officer = try await gateway.store.officer(id: id) else {
+            guard let id, let before = try await gateway.store.officer(id: id) else {
                 return message(.notFound, "No such person", "There is no member of staff with that number.")
             }
+            var officer = before
             if fields.first("action") == "enrol" {
-                let link = try await login.issueEnrolment(officerID: id, publicURL: gateway.sms.publicURL)
+                if case .refused(let why) = StaffChanges.check(.reEnrol(before), by: staff) {
+                    return await refuseStaffChange(why, change: "re-enrol officer:\(id)", by: staff, csrf: csrf)
+                }
+                guard let notices = gateway.staffNotices else { return await noMail(staff, csrf: csrf) }
                 try await gateway.store.audit(
                     actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
+                let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
+                await tellHeads(
+                    "\(staff.name) issued a new set-up link for \(before.name) <\(before.email)> (\(before.role.rawValue)): "
+                        + "their password and authenticator key will be replaced when it is used.", notices: notices)
                 return await staffPage(
                     staff, csrf: csrf,
-                    notice: "New set-up link for \(officer.name) (one use, valid 72 hours; shown only now): \(link)")
+                    notice: sent
+                        ? "A new set-up link for \(before.name) has been sent to \(before.email) (one use, valid 72 hours)."
+                        : "The set-up link for \(before.name) could not be sent. Try again when mail works.")
             }
             guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
                 return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
@@ -154,22 +172,62 @@ extension ConsoleRoutes {
             case .success(let parsed): (officer.areas, officer.shifts) = parsed
             case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
             }
-            if id == staff.id, role != staff.role || fields.first("active") != "yes" {
-                return await staffPage(
-                    staff, csrf: csrf, status: .unprocessableContent, error: "You cannot change your own role or deactivate yourself.")
-            }
             officer.role = role
             officer.isFemale = fields.first("female") == "yes"
             officer.onCall = fields.first("on_call") == "yes"
             officer.active = fields.first("active") == "yes"
+            let change = StaffChanges.Change.update(before: before, after: officer)
+            if case .refused(let why) = StaffChanges.check(change, by: staff) {
+                return await refuseStaffChange(why, change: "update officer:\(id)", by: staff, csrf: csrf)
+            }
             try await gateway.store.updateOfficer(officer)
             try await gateway.store.audit(
                 actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
                 detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
+            if StaffChanges.tellsHeads(change), let notices = gateway.staffNotices {
+                await tellHeads(
+                    "\(staff.name) changed \(officer.name) <\(officer.email)> from \(before.role.rawValue)"
+                        + "\(before.active ? "" : " (inactive)") to \(role.rawValue)\(officer.active ? "" : " (inactive)").",
+                    notices: notices)
+            }
             return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
         } catch {
             return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
         }
+    }
+
+    /// A refused change to someone's account: said, audited and told to the heads of service.
+    private func refuseStaffChange(_ why: String, change: String, by staff: Officer, csrf: String) async -> Response {
+        try? await gateway.store.audit(
+            actor: "officer:\(staff.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
+        if let notices = gateway.staffNotices {
+            await tellHeads("\(staff.name) (\(staff.role.rawValue)) tried to \(change) and was refused: \(why).", notices: notices)
+        }
+        return await staffPage(staff, csrf: csrf, status: .forbidden, error: "Not allowed: \(why).")
+    }
+
+    private func noMail(_ staff: Officer, csrf: String) async -> Response {
+        await staffPage(
+            staff, csrf: csrf, status: .serviceUnavailable,
+            error: "Set-up links go by e-mail to the person, and no mail is set up (HAVEN_SMTP_URL). Nothing was changed.")
+    }
+
+    /// Issues a set-up link and sends it to the person's own address; it is never shown here.
+    private func sendSetUpLink(to officer: Officer, by staff: Officer, notices: StaffNotices) async -> Bool {
+        do {
+            let link = try await login.issueEnrolment(officerID: officer.id, publicURL: gateway.sms.publicURL)
+            try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.name)
+            return true
+        } catch {
+            gateway.logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(type(of: error))"])
+            return false
+        }
+    }
+
+    private func tellHeads(_ change: String, notices: StaffNotices) async {
+        guard let heads = try? await gateway.store.officers().filter({ $0.role == .head && $0.active }) else { return }
+        let told = await notices.tellHeads(heads, change: change)
+        if told < heads.count { gateway.logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
     }
 
     private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {

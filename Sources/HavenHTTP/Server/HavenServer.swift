@@ -74,6 +74,7 @@ public struct HavenServer: Sendable {
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention
+        gateway.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
         gateway.metricsAccess = config.metricsToken.map { .token($0) } ?? .off
         if let file = config.riskChecklistFile {
             let checklist: RiskChecklist

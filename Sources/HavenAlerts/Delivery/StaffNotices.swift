@@ -1,0 +1,66 @@
+import Foundation
+import HavenCore
+import HavenStore
+
+/// E-mail to staff about their accounts: a set-up link sent to the person it is for (never shown
+/// to whoever issued it), and a notice to the heads of service of every change to who can log in
+/// or read cases. No case content and nothing of any survivor; the link is the only secret, and
+/// it works once.
+///
+/// Sent at once through the alert transport, not through the outbox: the console says straight
+/// away whether it went, and a link is not left in the database to be read back.
+public struct StaffNotices: Sendable {
+    let transport: any EmailTransport
+    let from: String
+    let publicURL: String
+
+    public init(transport: any EmailTransport, from: String, publicURL: String) {
+        self.transport = transport
+        self.from = from
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+
+    /// Sends `link` to `officer`'s own address.
+    public func sendSetUpLink(_ link: String, to officer: Officer, issuedBy actor: String) async throws {
+        let body = """
+            Hello \(officer.name),
+
+            \(actor) has set up your Haven console login. Open this link to choose a password
+            and add the key to your authenticator app (it works once, for 72 hours):
+
+            \(link)
+
+            If you did not expect this, do not open the link: tell your head of service.
+            """
+        try await transport.send(
+            AlertEmail(
+                idempotencyKey: "staff.link.\(OfficerToken.random().prefix(16))", from: from, to: [officer.email],
+                subject: "[Haven] Your console login", textBody: body))
+    }
+
+    /// Tells every head of service (one e-mail each) what changed; returns how many it reached.
+    @discardableResult
+    public func tellHeads(_ heads: [Officer], change: String) async -> Int {
+        var sent = 0
+        for head in heads where head.active && head.role == .head {
+            let body = """
+                A change to who can log in to Haven or read cases:
+
+                \(change)
+
+                If you did not expect it, check it now in the console (Staff), and the audit log.
+                \(publicURL)/console/staff
+                """
+            do {
+                try await transport.send(
+                    AlertEmail(
+                        idempotencyKey: "staff.notice.\(OfficerToken.random().prefix(16))", from: from, to: [head.email],
+                        subject: "[Haven] Staff access changed", textBody: body))
+                sent += 1
+            } catch {
+                continue
+            }
+        }
+        return sent
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HavenHTTP
+
+/// Issue 20, finding 3: an administrator cannot give themselves case access, by creating an
+/// account that reads cases, raising a role, or replacing a head's or officer's login.
+@Suite("Staff access: nobody grants themselves access to cases")
+struct StaffAccessTests {
+    @Test("an administrator's attempts are refused, change nothing, show no link, and are told to the heads")
+    func administratorCannotGainCaseAccess() async throws {
+        let f = try ConsoleFixture()
+        let hana = try await f.account("Hana", role: .head)
+        let asha = try await f.account("Asha")
+        let ada = try await f.account("Ada", role: .admin)
+        let headBefore = try #require(try await f.store.credentials(email: hana.officer.email))
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(ada).0)
+            let csrf = try #require(try await client.get("/console/staff", cookie: cookie).csrf)
+            // Creating an account that reads cases, at any such role, with the administrator's own address.
+            for role in ["head", "duty_manager", "officer"] {
+                let response = try await client.post(
+                    "/console/staff", cookie: cookie,
+                    [("csrf", csrf), ("name", "Eve \(role)"), ("email", "eve.\(role)@landlord.example"), ("role", role)])
+                #expect(response.status == .forbidden, "\(role)")
+                #expect(!response.text.contains("/console/enrol/"))
+            }
+            #expect(try await f.store.officers().count == 3)
+            // Replacing a head's or an officer's login with a link the administrator would see (or whose mailbox they run).
+            for target in [hana.officer, asha.officer] {
+                let response = try await client.post(
+                    "/console/staff/\(target.id)", cookie: cookie, [("csrf", csrf), ("action", "enrol")])
+                #expect(response.status == .forbidden)
+                #expect(!response.text.contains("/console/enrol/"))
+                #expect(f.setUpLink(for: target.email) == nil)
+            }
+            // Raising a role: an officer to head, or another administrator to officer.
+            let raised = try await client.post(
+                "/console/staff/\(asha.officer.id)", cookie: cookie,
+                [("csrf", csrf), ("action", "save"), ("role", "head"), ("active", "yes")])
+            #expect(raised.status == .forbidden)
+            #expect(try await f.store.officer(id: asha.officer.id)?.role == .officer)
+            // What an administrator does run still works: an officer's rota, and administrators' accounts.
+            let rota = try await client.post(
+                "/console/staff/\(asha.officer.id)", cookie: cookie,
+                [("csrf", csrf), ("action", "save"), ("role", "officer"), ("active", "yes"), ("shifts", "mon-fri 09:00-17:00")])
+            #expect(rota.status == .ok)
+            #expect(try await f.store.officer(id: asha.officer.id)?.shifts.count == 1)
+            let colleague = try await client.post(
+                "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Al"), ("email", "al@landlord.example"), ("role", "admin")])
+            #expect(colleague.status == .ok && !colleague.text.contains("/console/enrol/"))
+            #expect(f.setUpLink(for: "al@landlord.example") != nil)
+        }
+        // The head's login is untouched, and the head was told of every attempt.
+        let headAfter = try #require(try await f.store.credentials(email: hana.officer.email))
+        #expect(headAfter.passwordHash == headBefore.passwordHash)
+        let notices = f.mails(to: hana.officer.email)
+        #expect(notices.filter { $0.contains("was refused") }.count == 6)
+        #expect(notices.contains { $0.contains("added Al <al@landlord.example> as admin") })
+        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(audit.filter { $0 == "staff.change_refused" }.count == 6)
+    }
+
+    @Test("a head re-enrols a duty manager: the link goes to the manager's own address, works once, and the heads are told")
+    func headReEnrolsByEmail() async throws {
+        let f = try ConsoleFixture()
+        let hana = try await f.account("Hana", role: .head)
+        let dee = try await f.account("Dee", role: .dutyManager)
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(hana).0)
+            let csrf = try #require(try await client.get("/console/staff", cookie: cookie).csrf)
+            let response = try await client.post("/console/staff/\(dee.officer.id)", cookie: cookie, [("csrf", csrf), ("action", "enrol")])
+            #expect(response.status == .ok && response.text.contains("sent to dee@landlord.example"))
+            #expect(!response.text.contains("/console/enrol/"))
+            let link = try #require(f.setUpLink(for: dee.officer.email))
+            #expect(try await client.get(link, cookie: nil).status == .ok)
+            #expect(f.mails(to: hana.officer.email).contains { $0.contains("new set-up link for Dee") })
+        }
+    }
+
+    @Test("the rule itself: every role against every change")
+    func rule() {
+        func staff(_ id: Int64, _ role: StaffRole, active: Bool = true) -> Officer {
+            Officer(id: id, name: "s\(id)", email: "s\(id)@x.example", role: role, active: active)
+        }
+        let admin = staff(1, .admin)
+        let head = staff(2, .head)
+        for role in StaffRole.allCases {
+            #expect(StaffChanges.check(.add(role: role), by: head) == .allowed)
+            #expect((StaffChanges.check(.add(role: role), by: admin) == .allowed) == (role == .admin))
+            #expect(StaffChanges.check(.add(role: role), by: staff(3, .dutyManager)) != .allowed)
+            #expect(StaffChanges.check(.add(role: role), by: staff(4, .officer)) != .allowed)
+            #expect(StaffChanges.check(.add(role: role), by: staff(5, .head, active: false)) != .allowed)
+        }
+        let officer = staff(6, .officer)
+        var rota = officer
+        rota.onCall = true
+        #expect(StaffChanges.check(.update(before: officer, after: rota), by: admin) == .allowed)
+        var deactivated = officer
+        deactivated.active = false
+        #expect(StaffChanges.check(.update(before: officer, after: deactivated), by: admin) != .allowed)
+        #expect(StaffChanges.check(.update(before: deactivated, after: officer), by: admin) != .allowed)
+        #expect(StaffChanges.check(.update(before: deactivated, after: officer), by: head) == .allowed)
+        var promoted = admin
+        promoted.role = .officer
+        #expect(StaffChanges.check(.update(before: staff(7, .admin), after: staff(7, .officer)), by: admin) != .allowed)
+        #expect(StaffChanges.check(.update(before: admin, after: promoted), by: admin) != .allowed)  // nobody their own
+        #expect(StaffChanges.check(.update(before: admin, after: promoted), by: head) == .allowed)
+        #expect(StaffChanges.check(.update(before: head, after: staff(2, .officer)), by: head) != .allowed)
+        #expect(StaffChanges.check(.reEnrol(staff(8, .admin)), by: admin) == .allowed)
+        #expect(StaffChanges.check(.reEnrol(officer), by: admin) != .allowed)
+        #expect(StaffChanges.check(.reEnrol(officer), by: head) == .allowed)
+        #expect(StaffChanges.tellsHeads(.update(before: officer, after: rota)) == false)
+        #expect(StaffChanges.tellsHeads(.update(before: officer, after: deactivated)))
+    }
+}
