@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import HavenCore
 
 /// Sends alert e-mail over SMTP with libcurl: `smtp://` (with STARTTLS) or `smtps://` (TLS from
 /// the first byte), optional AUTH. Errors carry curl and SMTP codes only, never message content.
@@ -36,7 +37,7 @@ public struct CurlSMTPTransport: EmailTransport {
         self.insecureSkipVerify = insecureSkipVerify
     }
 
-    public var description: String { "SMTP \(url)" }
+    public var description: String { "SMTP \(LoggableURL.withoutCredentials(url))" }
 
     public func send(_ email: AlertEmail) async throws {
         let request = CurlRequest(uploading: RFC5322.message(email))
