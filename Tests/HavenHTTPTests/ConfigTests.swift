@@ -39,6 +39,12 @@ struct ConfigTests {
         ["HAVEN_PROT": "1"], ["HAVEN_PORT": "eighty"], ["HAVEN_PORT": "70000"], ["HAVEN_SMTP_URL": "mail.example.org"],
         ["HAVEN_SLA_EMERGENCY": "soon"], ["HAVEN_WEBHOOK_URL": "https://x.org/h"], ["HAVEN_BANK_HOLIDAYS": "25/12/2026"],
         ["HAVEN_SMTP_STARTTLS": "maybe"], ["HAVEN_PUBLIC_URL": "example.org"], ["HAVEN_ALERT_DIGEST": "yes"],
+        // Nothing that reaches a header may hold a line break; the From must be an address.
+        ["HAVEN_SMTP_FROM": "haven@landlord.example\r\nBcc: x@evil.example"],
+        ["HAVEN_SMTP_FROM": "Haven\nBcc: x@evil.example <haven@landlord.example>"],
+        ["HAVEN_SMTP_FROM": "haven@landlord.example, x@evil.example"], ["HAVEN_SMTP_FROM": "not an address"],
+        ["HAVEN_SINCH_API_TOKEN": "t0ken\r\nX-Evil: 1"], ["HAVEN_MESSAGEBIRD_ACCESS_KEY": "t0ken\u{0}"],
+        ["HAVEN_PUBLIC_URL": "https://haven.example\r\nX-Evil: 1"],
     ])
     func badSettingsAreRefusedWithTheirName(environment: [String: String]) {
         do {
@@ -46,7 +52,27 @@ struct ConfigTests {
             Issue.record("accepted \(environment)")
         } catch {
             #expect("\(error)".contains(environment.keys.first!))
+            #expect(!"\(error)".contains("evil") && !"\(error)".contains("t0ken"))
         }
+    }
+}
+
+@Suite("Configuration: the sender address and config files")
+struct ConfigHeaderTests {
+    @Test func displayNamesAreAccepted() throws {
+        let config = try HavenConfig.resolve(environment: ["HAVEN_SMTP_FROM": "\"Haven, alerts\" <haven@landlord.example>"])
+        #expect(Mailbox(config.smtpFrom)?.displayName == "Haven, alerts")
+    }
+
+    @Test("a config file with Windows line endings is read line by line, not as one value holding the rest")
+    func crlfFilesAreReadByLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("haven-\(UUID().uuidString).conf")
+        try "# Haven\r\nHAVEN_SMTP_FROM=haven@landlord.example\r\nHAVEN_PORT=9000\r\n".write(
+            to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = try HavenConfig.resolve(environment: ["HAVEN_CONFIG": file.path])
+        #expect(config.smtpFrom == "haven@landlord.example")
+        #expect(config.port == 9000)
     }
 }
 

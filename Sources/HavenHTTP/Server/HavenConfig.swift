@@ -158,6 +158,12 @@ public struct HavenConfig: Sendable {
     }
 
     init(values: [String: String]) throws {
+        // No setting holds a line break or other control character; several reach a header (the
+        // From address, a provider's token), where one would add headers of its own.
+        for (name, text) in values.sorted(by: { $0.key < $1.key })
+        where text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
+            throw Problem(description: "\(name): holds a line break or other control character")
+        }
         func value(_ name: String) -> String? {
             guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
@@ -193,6 +199,9 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_SMTP_URL: must start with smtp:// or smtps://")
         }
         smtpFrom = value("HAVEN_SMTP_FROM") ?? "haven@localhost"
+        guard Mailbox(smtpFrom, singleLabelDomain: true) != nil else {
+            throw Problem(description: "HAVEN_SMTP_FROM: expected an address, e.g. haven@landlord.org.uk or Haven <haven@landlord.org.uk>")
+        }
         smtpUser = value("HAVEN_SMTP_USER")
         smtpPassword = value("HAVEN_SMTP_PASSWORD")
         smtpStartTLS = value("HAVEN_SMTP_STARTTLS") ?? "required"
@@ -278,7 +287,8 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_CONFIG: cannot read \(path)")
         }
         var values: [String: String] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on every line break (a CRLF is one Character in Swift: "\n" alone would not split it).
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
