@@ -350,3 +350,55 @@ struct AlertWordingTests {
         }
     }
 }
+
+/// An officer's address with a line break, put straight into the store (past every entry's check,
+/// as a bad row from an old version or a hand-edited database would be).
+@Suite("Alert delivery: an address that could add a header or a recipient", .serialized)
+struct AddressInjectionTests {
+    static let injected = "asha@landlord.example\r\nBcc: x@evil.example"
+
+    /// A rig whose one officer has the injected address, with one case alerted to them.
+    fileprivate static func rig() async throws -> Rig {
+        let rig = try Rig()
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: injected))
+        _ = try await rig.recordReports(1)
+        return rig
+    }
+
+    @Test("the composer refuses it, the real SMTP server sees no mail and no extra recipient, the alert fails for good")
+    func smtpSeesNoExtraRecipient() async throws {
+        let rig = try await Self.rig()
+        defer { rig.cleanUp() }
+        let claimed = try await rig.store.claimDueAlerts(now: Date(), limit: 10, lease: 60)
+        let alert = try #require(claimed.first)
+        let composer = AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example")
+        #expect(throws: DeliveryError.self) { try composer.email(for: alert, to: Self.injected) }
+        #expect(throws: DeliveryError.self) { try composer.digest(for: [alert, alert], to: Self.injected) }
+        _ = try await rig.store.releaseLeases()
+
+        #expect(await rig.dispatcher().drainOnce(now: Date()) == 1)
+        let received = await rig.sink.waitForMessages(count: 1, timeout: .seconds(2))
+        #expect(received.allSatisfy { $0.headers["x-sink-rcpt-to"]?.contains("evil") != true && !$0.raw.contains("Bcc:") })
+        #expect(received.isEmpty)
+        #expect(try await rig.store.backlog().failed == 1)
+    }
+
+    @Test("the Maildir gets no message with a Bcc header")
+    func maildirGetsNoBcc() async throws {
+        let rig = try await Self.rig()
+        defer { rig.cleanUp() }
+        let folder = rig.directory.appendingPathComponent("mail")
+        let dispatcher = AlertDispatcher(
+            outbox: rig.store, email: try MaildirTransport(directory: folder), webhook: nil,
+            composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
+            signal: rig.signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: quiet)
+        #expect(await dispatcher.drainOnce(now: Date()) == 1)
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("new").path)
+        for name in written {
+            let text = try String(contentsOf: folder.appendingPathComponent("new/\(name)"), encoding: .utf8)
+            #expect(!text.contains("Bcc:"))
+        }
+        #expect(written.isEmpty)
+        #expect(try await rig.store.backlog().failed == 1)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 import HavenTestSupport
 import Testing
 
@@ -116,9 +117,80 @@ struct MessageFormatTests {
         #expect(SMTPSink.decodeQuotedPrintable(encoded.replacingOccurrences(of: "\r\n", with: "\n")) == text)
     }
 
-    @Test func headerInjectionIsImpossible() {
-        let message = String(decoding: RFC5322.message(email(subject: "x\r\nBcc: evil@example.org")), as: UTF8.self)
-        #expect(!message.contains("\r\nBcc:"))
+    /// Whatever put it there (the store, a setting, a future caller), a line break, NUL or other
+    /// control character in any header is refused: the message is never written.
+    @Test(
+        "a header value with CR, LF, NUL or another control character is refused, wherever it came from",
+        arguments: [
+            ("subject", "x\r\nBcc: evil@example.org"), ("subject", "x\nBcc: evil@example.org"), ("subject", "x\u{0}y"),
+            ("subject", "café\r\nBcc: evil@example.org"), ("subject", "café\u{85}x"),
+            ("from", "Haven <haven@landlord.example>\r\nBcc: evil@example.org"),
+            ("from", "Haven\r\nBcc: evil@example.org <haven@landlord.example>"), ("key", "key\r\nBcc: evil@example.org"),
+        ])
+    func headerInjectionIsRefused(field: String, value: String) {
+        var alert = email()
+        switch field {
+        case "subject": alert.subject = value
+        case "from": alert.from = value
+        default: alert.idempotencyKey = value
+        }
+        #expect(throws: DeliveryError.self) { try RFC5322.message(alert) }
+    }
+
+    @Test(
+        "a recipient with a line break, NUL, comma or angle bracket is refused",
+        arguments: [
+            "asha@landlord.example\r\nBcc: evil@example.org", "asha@landlord.example\nBcc: evil@example.org",
+            "asha@landlord.example\u{0}", "asha@landlord.example, evil@example.org", "a,evil@example.org",
+            "asha@landlord.example>,<evil@example.org",
+        ])
+    func badRecipientsAreRefused(_ address: String) {
+        var alert = email()
+        alert.to = [address]
+        #expect(throws: DeliveryError.self) { try RFC5322.message(alert) }
+    }
+
+    @Test func displayNamesAreQuotedOrEncoded() throws {
+        var alert = email()
+        alert.from = "Haven, \"alerts\" <haven@landlord.example>"
+        #expect(Mailbox(alert.from) == nil)  // a bare phrase may not hold quotes: the quoted form is the way
+        alert.from = "\"Haven, \\\"alerts\\\"\" <haven@landlord.example>"
+        var text = String(decoding: try RFC5322.message(alert), as: UTF8.self)
+        #expect(text.contains("\r\nFrom: \"Haven, \\\"alerts\\\"\" <haven@landlord.example>\r\n"))
+        alert.from = "Hafan – rhybuddion <haven@landlord.example>"
+        text = String(decoding: try RFC5322.message(alert), as: UTF8.self)
+        let encoded = "=?utf-8?B?\(Data("Hafan – rhybuddion".utf8).base64EncodedString())?="
+        #expect(text.contains("\r\nFrom: \(encoded) <haven@landlord.example>\r\n"))
+        let headers = text.components(separatedBy: "\r\n\r\n")[0]
+        #expect(headers.utf8.allSatisfy { $0 < 0x80 })
+    }
+}
+
+@Suite("HTTP requests over libcurl")
+struct CurlHTTPTests {
+    /// Refused before any connection: the address given would answer "connection refused"
+    /// (transient), so a permanent "refused" can only be the header check.
+    @Test(
+        "a header value with CR, LF or NUL, or a bad field name, is refused before anything is sent",
+        arguments: [
+            ("Authorization", "Bearer t0ken\r\nX-Evil: 1"), ("Authorization", "Bearer t0ken\nX-Evil: 1"),
+            ("Authorization", "Bearer t0ken\u{0}"), ("Authorization", "AccessKey é"), ("X-Evil\r\nHost", "x"), ("", "x"),
+        ])
+    func controlCharactersInHeadersAreRefused(name: String, value: String) async {
+        do {
+            _ = try await CurlHTTPClient(connectTimeout: 1).perform(
+                method: "POST", url: "http://127.0.0.1:1/x", headers: [(name, value)], body: [])
+            Issue.record("sent")
+        } catch let error as DeliveryError {
+            guard case .permanent(let why) = error else {
+                Issue.record("expected permanent, got \(error)")
+                return
+            }
+            #expect(why.contains("header"))
+            #expect(!why.contains("t0ken"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
     }
 }
 
@@ -147,9 +219,18 @@ struct QuotedPrintableTests {
         #expect(SMTPSink.decodeQuotedPrintable(lines.joined(separator: "\n")) == text)
     }
 
-    @Test func headersWithLineBreaksOrNonASCIIAreMadeSafe() {
-        #expect(RFC5322.encodedHeader("[Haven] New case") == "[Haven] New case")
-        #expect(RFC5322.encodedHeader("a\r\nBcc: x") == "a  Bcc: x")
-        #expect(RFC5322.encodedHeader("é\nx") == "=?utf-8?B?\(Data("é x".utf8).base64EncodedString())?=")
+    @Test func headersAreKeptEncodedOrRefused() throws {
+        #expect(try RFC5322.encodedHeader("[Haven] New case") == "[Haven] New case")
+        #expect(try RFC5322.encodedHeader("é x") == "=?utf-8?B?\(Data("é x".utf8).base64EncodedString())?=")
+        #expect(throws: DeliveryError.self) { try RFC5322.encodedHeader("a\r\nBcc: x") }
+        #expect(throws: DeliveryError.self) { try RFC5322.encodedHeader("é\nx") }
+        // Long text: several words of at most 75 characters, each decoding to whole characters.
+        let long = String(repeating: "é", count: 100)
+        let words = try RFC5322.encodedHeader(long).split(separator: " ")
+        #expect(words.count > 1 && words.allSatisfy { $0.count <= 75 })
+        let decoded = words.map { word in
+            String(decoding: Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))!, as: UTF8.self)
+        }
+        #expect(decoded.joined() == long)
     }
 }

@@ -69,6 +69,78 @@ struct MonthlyReportTests {
         #expect(csv.contains("acknowledgement_by_officer,\"'=HYPERLINK(\"\"x\"\")\",cases,1"))
     }
 
+    @Test(
+        "every formula starter OWASP lists (and the forms some spreadsheets read the same) is defused, and fields are quoted as they need",
+        arguments: [
+            ("=1+1", "'=1+1"), ("+1+1", "'+1+1"), ("-1+1", "'-1+1"), ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "\"'\t=1+1\""), ("\r=1+1", "\"'\r=1+1\""), ("\r\n=1+1", "\"'\r\n=1+1\""),
+            ("\n=1+1", "\"'\n=1+1\""), ("\u{0}=1", "'\u{0}=1"), ("＝1+1", "'＝1+1"), ("＋1", "'＋1"), ("－1", "'－1"),
+            ("＠SUM(A1)", "'＠SUM(A1)"), ("﹦1", "'﹦1"), ("﹢1", "'﹢1"), ("﹣1", "'﹣1"), ("﹫x", "'﹫x"), ("−1", "'−1"),
+            ("  =1+1", "'  =1+1"), ("\u{A0}=1", "'\u{A0}=1"),
+            ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            // Plain text: unchanged, or quoted for a separator, a quote or a line break inside it.
+            ("Asha Okafor", "Asha Okafor"), ("Okafor, Asha", "\"Okafor, Asha\""), ("Okafor; Asha", "\"Okafor; Asha\""),
+            ("Asha \"Ash\" Okafor", "\"Asha \"\"Ash\"\" Okafor\""), ("Asha\nOkafor", "\"Asha\nOkafor\""),
+            ("Asha\r\nOkafor", "\"Asha\r\nOkafor\""), ("Asha\tOkafor", "\"Asha\tOkafor\""), ("Asha-Okafor", "Asha-Okafor"),
+            ("O'Brien", "O'Brien"), ("", ""),
+        ])
+    func csvFields(text: String, field: String) {
+        #expect(CSVField.text(text) == field)
+    }
+
+    @Test("an officer named with any formula starter or separator stays one text cell in one row of four")
+    func csvRowsStayWhole() {
+        let names = ["=1+1", "+1", "-1", "@x", "\t=1", "\r=1", "\r\n=1", "＝1", "a,b", "a;b", "a\"b", "a\nb", "a\r\nb"]
+        for name in names {
+            let csv = MonthlyReport(
+                month: "2026-11", facts: [fact(.high, ackAfter: 30, slaMinutes: 60)], escalations: 0, officerNames: [1: name]
+            ).csv()
+            let rows = Self.parseCSV(csv)
+            #expect(rows.allSatisfy { $0.count == 4 }, "\(name.debugDescription)")
+            let cells = rows.filter { $0[0] == "acknowledgement_by_officer" }.map { $0[1] }
+            #expect(cells.count == 5 && cells.allSatisfy { $0 == name || $0 == "'" + name }, "\(name.debugDescription)")
+            #expect(rows.flatMap { $0 }.allSatisfy { $0.unicodeScalars.first.map(CSVField.formulaStarters.contains) != true })
+        }
+    }
+
+    /// RFC 4180 as a spreadsheet reads it: quoted fields may hold separators, quotes (doubled) and line breaks.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var scalars = Array(text.unicodeScalars)[...]
+        while let scalar = scalars.popFirst() {
+            if quoted {
+                if scalar == "\"" {
+                    if scalars.first == "\"" {
+                        field.unicodeScalars.append(scalars.removeFirst())
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(scalar)
+                }
+            } else if scalar == "\"" && field.isEmpty {
+                quoted = true
+            } else if scalar == "," {
+                row.append(field)
+                field = ""
+            } else if scalar == "\n" || scalar == "\r" {
+                if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
+        return rows
+    }
+
     @Test("months are London months: November starts at midnight GMT, July at 23:00 UTC the day before")
     func londonMonths() throws {
         let november = try #require(MonthlyReport.bounds(of: "2026-11"))

@@ -540,6 +540,26 @@ struct ConsoleHTTPTests {
         #expect(actions.contains("staff.add") && actions.contains("staff.update") && actions.contains("area.save"))
     }
 
+    @Test("the staff form refuses an address that could add a header or a recipient to an alert, and adds nobody")
+    func staffFormRefusesInjectedAddresses() async throws {
+        let f = try ConsoleFixture()
+        let ada = try await f.account("Ada", role: .admin)
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(ada).0)
+            let csrf = try #require(try await client.get("/console/staff", cookie: cookie).csrf)
+            for address in [
+                "sam@landlord.example\r\nBcc: x@evil.example", "sam@landlord.example\nBcc: x@evil.example",
+                "sam@landlord.example\u{0}", "sam,x@evil.example", "sam@landlord.example>,<x@evil.example",
+            ] {
+                let refused = try await client.post(
+                    "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Sam"), ("email", address), ("role", "officer")])
+                #expect(refused.status == .unprocessableContent, "\(address.debugDescription)")
+                #expect(!refused.text.contains("evil.example"))
+            }
+            #expect(try await f.store.officers().map(\.name) == ["Ada"])
+        }
+    }
+
     @Test("the monthly report: supervisors get figures, charts and CSV from the real store; officers do not")
     func monthlyReport() async throws {
         let f = try ConsoleFixture()

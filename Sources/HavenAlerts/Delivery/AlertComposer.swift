@@ -20,7 +20,10 @@ public struct AlertComposer: Sendable {
         "\(publicURL)/console/cases/\(reference.value)"
     }
 
-    public func email(for alert: PendingAlert, to address: String) -> AlertEmail {
+    /// One alert's e-mail. Refuses (a permanent failure) an address the one address rule does not
+    /// accept, however it reached the store: a line break in it would add headers or recipients.
+    public func email(for alert: PendingAlert, to address: String) throws -> AlertEmail {
+        let recipient = try Self.recipient(address)
         let deadline = Self.londonTime(alert.acknowledgeBy)
         let headline = Self.headline(alert)
         let subject = "[Haven] \(headline) \(alert.reference.value) - acknowledge by \(deadline)"
@@ -32,7 +35,14 @@ public struct AlertComposer: Sendable {
             \(Self.footer)
             """
         return AlertEmail(
-            idempotencyKey: alert.idempotencyKey, from: from, to: [address], subject: subject, textBody: body)
+            idempotencyKey: alert.idempotencyKey, from: from, to: [recipient], subject: subject, textBody: body)
+    }
+
+    static func recipient(_ address: String) throws -> String {
+        guard let valid = ContactAddress.normalizedEmail(address) else {
+            throw DeliveryError.permanent("the officer's e-mail address is not an address")
+        }
+        return valid
     }
 
     /// Several alerts due for one person at once, as one e-mail: the same facts for each, most
@@ -40,9 +50,10 @@ public struct AlertComposer: Sendable {
     /// hundreds, and stays inside a mail relay's sending limits (Exchange Online allows 30
     /// messages a minute). The Message-ID comes from the alerts it carries, so resending the same
     /// set is recognisably the same mail.
-    public func digest(for alerts: [PendingAlert], to address: String) -> AlertEmail {
+    public func digest(for alerts: [PendingAlert], to address: String) throws -> AlertEmail {
         precondition(!alerts.isEmpty, "a digest carries at least one alert")
-        if alerts.count == 1 { return email(for: alerts[0], to: address) }
+        if alerts.count == 1 { return try email(for: alerts[0], to: address) }
+        let recipient = try Self.recipient(address)
         let ordered = alerts.sorted {
             ($0.priority, $0.acknowledgeBy, $0.reference.value) < ($1.priority, $1.acknowledgeBy, $1.reference.value)
         }
@@ -66,7 +77,7 @@ public struct AlertComposer: Sendable {
         body += "\n" + Self.footer
         let members = ordered.map(\.idempotencyKey).sorted().joined(separator: "\n")
         let key = "digest." + Hex.encode(SHA256.hash(data: Array(members.utf8)).prefix(16))
-        return AlertEmail(idempotencyKey: key, from: from, to: [address], subject: subject, textBody: body)
+        return AlertEmail(idempotencyKey: key, from: from, to: [recipient], subject: subject, textBody: body)
     }
 
     static func headline(_ alert: PendingAlert) -> String {

@@ -29,6 +29,15 @@ public struct CurlHTTPClient: Sendable {
         method: String, url: String, headers: [(String, String)], body: [UInt8], basicAuth: (String, String)? = nil
     ) async throws -> Response {
         guard Self.isAllowed(url) else { throw DeliveryError.permanent("refused URL scheme (https only)") }
+        // Header values come from settings (a provider's token) and stored data: one with a line
+        // break would add headers of its own, so the request is refused rather than cleaned.
+        guard HeaderValue.isSafe(url), !url.contains(" ") else {
+            throw DeliveryError.permanent("refused URL: a space, line break or control character")
+        }
+        for (name, value) in headers where !HeaderValue.isFieldName(name) || !HeaderValue.isSafe(value) {
+            let which = HeaderValue.isFieldName(name) ? "the \(name)" : "a"
+            throw DeliveryError.permanent("refused \(which) header: a line break, control character or non-ASCII byte")
+        }
         let request = CurlRequest(uploading: body)
         request.set(CURLOPT_URL, url)
         request.set(CURLOPT_PROTOCOLS_STR, "https,http")

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import HavenCore
 
 /// Sends alert e-mail over SMTP with libcurl: `smtp://` (with STARTTLS) or `smtps://` (TLS from
 /// the first byte), optional AUTH. Errors carry curl and SMTP codes only, never message content.
@@ -36,13 +37,16 @@ public struct CurlSMTPTransport: EmailTransport {
         self.insecureSkipVerify = insecureSkipVerify
     }
 
-    public var description: String { "SMTP \(url)" }
+    public var description: String { "SMTP \(LoggableURL.withoutCredentials(url))" }
 
     public func send(_ email: AlertEmail) async throws {
-        let request = CurlRequest(uploading: RFC5322.message(email))
+        // The message refuses any header or address a line break could extend; the SMTP commands
+        // take the same addresses, read by the same rule.
+        let request = CurlRequest(uploading: try RFC5322.message(email))
+        let (from, to) = try RFC5322.mailboxes(email)
         request.set(CURLOPT_URL, url)
-        request.set(CURLOPT_MAIL_FROM, "<\(Self.address(email.from))>")
-        request.set(CURLOPT_MAIL_RCPT, list: email.to.map { "<\(Self.address($0))>" })
+        request.set(CURLOPT_MAIL_FROM, "<\(from.address)>")
+        request.set(CURLOPT_MAIL_RCPT, list: to.map { "<\($0.address)>" })
         if url.hasPrefix("smtp://") {
             let level: curl_usessl =
                 switch startTLS {
@@ -72,13 +76,5 @@ public struct CurlSMTPTransport: EmailTransport {
         let why = CurlRequest.describe(code) + (reply > 0 ? ", SMTP \(reply)" : "")
         if (500...599).contains(reply), code != CURLE_LOGIN_DENIED { return .permanent(why) }
         return .transient(why)
-    }
-
-    /// The bare address from `Name <a@b>` or `a@b`.
-    static func address(_ text: String) -> String {
-        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
-            return String(text[text.index(after: open)..<close])
-        }
-        return text.trimmingCharacters(in: .whitespaces)
     }
 }

@@ -37,7 +37,7 @@ public struct MaildirTransport: EmailTransport {
         if alreadyDelivered(name) { return }
         let temporary = directory.appendingPathComponent("tmp/\(name)").path
         let final = directory.appendingPathComponent("new/\(name)").path
-        let bytes = RFC5322.message(email)
+        let bytes = try RFC5322.message(email)
         // A leftover from a delivery cut short by a crash is simply overwritten (one worker per alert).
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw DeliveryError.transient("maildir: cannot create file (errno \(errno))") }

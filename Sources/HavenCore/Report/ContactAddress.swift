@@ -25,33 +25,89 @@ public enum ContactAddress {
         return "+" + digits
     }
 
-    /// A plain e-mail shape check: one `@`, a dotted domain, no spaces, at most 254 characters.
-    public static func normalizedEmail(_ text: String) -> String? {
-        if let ascii = asciiEmail(text) { return ascii.isEmpty ? nil : ascii }
-        return generalEmail(text)
+    /// An e-mail address (RFC 5321 mailbox: dot-atom local part, dotted domain of letters, digits
+    /// and hyphens), trimmed; nil when it is not one. The one rule for every address Haven takes
+    /// (intake fields, staff from the CLI and the console, HAVEN_SMTP_FROM): what it accepts can go
+    /// between `<` and `>` in a header or an SMTP command, so no CR, LF, NUL, space, comma or
+    /// angle bracket ever gets through. Letters beyond ASCII are allowed (RFC 6531); quoted local
+    /// parts and address literals, which no one types, are not. A domain needs a dot unless
+    /// `singleLabelDomain` (a sender on the operator's own network: `haven@localhost`).
+    public static func normalizedEmail(_ text: String, singleLabelDomain: Bool = false) -> String? {
+        if let ascii = asciiEmail(text, singleLabelDomain: singleLabelDomain) { return ascii.isEmpty ? nil : ascii }
+        return generalEmail(text, singleLabelDomain: singleLabelDomain)
     }
 
     /// The rule for any text (the ASCII fast path must agree with it; tested).
-    static func generalEmail(_ text: String) -> String? {
+    static func generalEmail(_ text: String, singleLabelDomain: Bool = false) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count <= 254, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        guard trimmed.utf8.count <= 254 else { return nil }
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix(".")
+        guard parts.count == 2, parts[0].utf8.count <= 64 else { return nil }
+        let atoms = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard atoms.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isAtomCharacter) }), labels.count >= (singleLabelDomain ? 1 : 2),
+            labels.allSatisfy({
+                (1...63).contains($0.utf8.count) && $0.first != "-" && $0.last != "-" && $0.allSatisfy(isLabelCharacter)
+            })
         else { return nil }
         return trimmed
     }
 
+    /// RFC 5322 `atext`, and letters and digits of any script.
+    private static func isAtomCharacter(_ character: Character) -> Bool {
+        guard character.isASCII else { return character.isLetter || character.isNumber }
+        return character.isLetter || character.isNumber || "!#$%&'*+-/=?^_`{|}~".contains(character)
+    }
+
+    /// A domain label's letters, digits and hyphens (any script: internationalised domain names).
+    private static func isLabelCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "-"
+    }
+
+    /// `atext` by byte (the `atomCharacter` rule for ASCII).
+    private static let asciiAtom: [Bool] = (0..<128).map { byte in
+        isAtomCharacter(Character(Unicode.Scalar(UInt8(byte))))
+    }
+
     /// `normalizedEmail` for printable ASCII with no space (the common case), byte by byte: nil when
     /// the general path must decide, "" when it is not an address.
-    private static func asciiEmail(_ text: String) -> String? {
+    private static func asciiEmail(_ text: String, singleLabelDomain: Bool) -> String? {
         let utf8 = text.utf8
         guard utf8.count <= 254, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-        guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != utf8.startIndex else { return "" }
-        let domain = utf8[utf8.index(after: at)...]
-        guard !domain.contains(UInt8(ascii: "@")), domain.contains(UInt8(ascii: ".")),
-            domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".")
-        else { return "" }
+        let dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")
+        var inDomain = false
+        var length = 0  // of the local part, then of the current domain label
+        var dots = 0  // in the domain
+        var previous = dot  // as if a dot came first: nothing may start with a dot
+        for byte in utf8 {
+            if byte == UInt8(ascii: "@") {
+                guard !inDomain, previous != dot, length <= 64 else { return "" }
+                inDomain = true
+                length = 0
+                previous = dot  // a label starts: no dot or hyphen first
+                continue
+            } else if byte == dot {
+                guard previous != dot, !inDomain || previous != hyphen else { return "" }
+                if inDomain {
+                    dots += 1
+                    length = 0
+                } else {
+                    length += 1
+                }
+            } else if inDomain {
+                let letterOrDigit =
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                guard letterOrDigit || (byte == hyphen && previous != dot) else { return "" }
+                length += 1
+                guard length <= 63 else { return "" }
+            } else {
+                guard asciiAtom[Int(byte)] else { return "" }
+                length += 1
+            }
+            previous = byte
+        }
+        guard inDomain, dots > 0 || singleLabelDomain, previous != dot, previous != hyphen else { return "" }
         return text
     }
 

@@ -12,11 +12,12 @@ extension MonthlyReport {
         value.map { String(format: "%.0f%%", $0 * 100) } ?? ""
     }
 
-    /// `section,group,measure,value` rows: easy to pivot in a spreadsheet.
+    /// `section,group,measure,value` rows: easy to pivot in a spreadsheet. Every text field goes
+    /// through `CSVField` (an officer's name is typed by people); values are numbers Haven made.
     public func csv() -> String {
-        var rows = ["section,group,measure,value", "cases,all,count,\(cases)"]
+        var rows = ["section,group,measure,value", Self.row("cases", "all", "count", "\(cases)")]
         for (section, counts) in [("channel", byChannel), ("reporter", byReporter), ("priority", byPriority), ("outcome", outcomes)] {
-            for key in counts.keys.sorted() { rows.append("\(section),\(Self.field(key)),count,\(counts[key]!)") }
+            for key in counts.keys.sorted() { rows.append(Self.row(section, key, "count", "\(counts[key]!)")) }
         }
         for (section, table) in [
             ("acknowledgement_by_priority", acknowledgement), ("acknowledgement_by_officer", acknowledgementByOfficer),
@@ -24,28 +25,21 @@ extension MonthlyReport {
         ] {
             for key in table.keys.sorted() {
                 let t = table[key]!
-                let group = Self.field(key)
-                rows.append("\(section),\(group),cases,\(t.cases)")
-                rows.append("\(section),\(group),done,\(t.done)")
-                rows.append("\(section),\(group),median_minutes,\(Self.number(t.medianMinutes))")
-                rows.append("\(section),\(group),p90_minutes,\(Self.number(t.p90Minutes))")
-                if let within = t.withinSLA { rows.append("\(section),\(group),within_sla,\(String(format: "%.3f", within))") }
+                rows.append(Self.row(section, key, "cases", "\(t.cases)"))
+                rows.append(Self.row(section, key, "done", "\(t.done)"))
+                rows.append(Self.row(section, key, "median_minutes", Self.number(t.medianMinutes)))
+                rows.append(Self.row(section, key, "p90_minutes", Self.number(t.p90Minutes)))
+                if let within = t.withinSLA { rows.append(Self.row(section, key, "within_sla", String(format: "%.3f", within))) }
             }
         }
-        rows.append("escalations,all,count,\(escalations)")
-        rows.append("female_officer,all,requested,\(femaleRequested)")
-        rows.append("female_officer,all,honoured,\(femaleHonoured)")
+        rows.append(Self.row("escalations", "all", "count", "\(escalations)"))
+        rows.append(Self.row("female_officer", "all", "requested", "\(femaleRequested)"))
+        rows.append(Self.row("female_officer", "all", "honoured", "\(femaleHonoured)"))
         return rows.joined(separator: "\n") + "\n"
     }
 
-    /// A field safe for CSV and for spreadsheets (no formula injection from an officer's name).
-    static func field(_ text: String) -> String {
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        if value.contains(",") || value.contains("\"") || value.contains("\n") {
-            value = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return value
+    private static func row(_ section: String, _ group: String, _ measure: String, _ value: String) -> String {
+        [CSVField.text(section), CSVField.text(group), CSVField.text(measure), value].joined(separator: ",")
     }
 
     /// For the terminal.

@@ -122,7 +122,7 @@ public struct RateLimits: Sendable {
         }
         if smsPerSecond > 0 {
             for provider in ["twilio", "vonage", "messagebird", "plivo", "sinch", "modem"] {
-                rules["sms:\(provider)"] = RateLimiter.Rule(burst: smsPerSecond * 4, perSecond: smsPerSecond)
+                rules["sms:\(provider)"] = RateLimiter.Rule(burst: max(1, smsPerSecond * 4), perSecond: smsPerSecond)
             }
         }
         let global =

@@ -100,11 +100,11 @@ extension ConsoleRoutes {
 
     private func addStaffMember(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
         let name = (fields.first("name") ?? "").trimmingCharacters(in: .whitespaces)
-        let email = (fields.first("email") ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         guard !name.isEmpty, name.count <= 100 else {
             return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their name.")
         }
-        guard email.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil else {
+        // The one address rule: alerts go to this address, so nothing that could extend a header passes.
+        guard let email = ContactAddress.normalizedEmail(fields.first("email") ?? "")?.lowercased() else {
             return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their work e-mail address.")
         }
         guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {

@@ -51,88 +51,90 @@ public struct HavenConfig: Sendable {
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
     public var raw: [String: String]
 
-    /// The names Haven understands, with a one-line description (`haven config` prints these).
-    public static let settings: [(name: String, help: String)] = [
-        ("HAVEN_CONFIG", "path of a config file of HAVEN_NAME=value lines"),
-        ("HAVEN_DATA_DIR", "data folder (database, keys, Maildir); default ./data"),
-        ("HAVEN_HOST", "address to listen on; default 127.0.0.1"),
-        ("HAVEN_PORT", "port to listen on; default 8080"),
-        ("HAVEN_PUBLIC_URL", "URL people and providers use to reach Haven (console links, SMS signatures)"),
-        ("HAVEN_DATABASE", "SQLite file; default DATA_DIR/haven.sqlite"),
-        ("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
-        ("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
-        ("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
-        ("HAVEN_SMTP_FROM", "From address of alert e-mail; default haven@localhost"),
-        ("HAVEN_SMTP_USER", "SMTP user name"),
-        ("HAVEN_SMTP_PASSWORD", "SMTP password"),
-        ("HAVEN_SMTP_STARTTLS", "required | opportunistic | off (smtp:// only); default required"),
-        ("HAVEN_SMTP_CA_FILE", "CA bundle for the SMTP server's certificate"),
-        ("HAVEN_MAILDIR", "Maildir for alerts when no SMTP is set; default DATA_DIR/mail"),
-        ("HAVEN_WEBHOOK_URL", "https:// URL that also receives every alert, signed"),
-        ("HAVEN_WEBHOOK_SECRET", "HMAC-SHA256 secret for X-Haven-Signature"),
-        ("HAVEN_SLA_EMERGENCY", "acknowledge emergency cases within; default 15m"),
-        ("HAVEN_SLA_HIGH", "acknowledge high-priority cases within; default 1h"),
-        ("HAVEN_SLA_STANDARD", "acknowledge standard cases within; default 1wd (working day)"),
-        ("HAVEN_BANK_HOLIDAYS", "comma-separated yyyy-mm-dd dates that are not working days"),
-        ("HAVEN_RISK_WORDS", "comma-separated words that make a report high priority (replaces the default list)"),
-        ("HAVEN_ESCALATION_INTERVAL_SECONDS", "how often overdue cases are checked; default 10"),
-        ("HAVEN_ALERT_MAX_ATTEMPTS", "tries before an alert is marked failed; default 10"),
-        ("HAVEN_ALERT_DIGEST", "on | off: alerts due for one person at once share one e-mail; default on"),
-        ("HAVEN_MAX_BODY_BYTES", "largest report body accepted; default 196608"),
-        ("HAVEN_LOG_LEVEL", "trace | debug | info | notice | warning | error; default info"),
-        ("HAVEN_LOG_FORMAT", "text | json; default text"),
-        ("HAVEN_TWILIO_AUTH_TOKEN", "Twilio auth token (checks X-Twilio-Signature); unset = Twilio webhooks refused"),
-        ("HAVEN_VONAGE_SIGNATURE_SECRET", "Vonage signature secret (checks sig); unset = refused"),
-        ("HAVEN_VONAGE_SIGNATURE_METHOD", "md5hash | md5 | sha1 | sha256 | sha512; default sha256"),
-        ("HAVEN_MESSAGEBIRD_SIGNING_KEY", "MessageBird signing key (checks MessageBird-Signature-JWT); unset = refused"),
-        ("HAVEN_PLIVO_AUTH_TOKEN", "Plivo auth token (checks X-Plivo-Signature-V3); unset = refused"),
-        ("HAVEN_SINCH_SECRET", "Sinch webhook secret (checks x-sinch-webhook-signature); unset = refused"),
-        ("HAVEN_MODEM_SECRET", "shared secret of the landlord's own modem/gateway (X-Haven-Signature); unset = refused"),
-        (
+    /// The names Haven understands, each with a one-line description and how its value may be shown
+    /// (`haven config`, the start-up log): every credential is `.secret`, or a URL that is shown without one.
+    public static let settings: [Setting] = [
+        .plain("HAVEN_CONFIG", "path of a config file of HAVEN_NAME=value lines"),
+        .plain("HAVEN_DATA_DIR", "data folder (database, keys, Maildir); default ./data"),
+        .plain("HAVEN_HOST", "address to listen on; default 127.0.0.1"),
+        .plain("HAVEN_PORT", "port to listen on; default 8080"),
+        .url("HAVEN_PUBLIC_URL", "URL people and providers use to reach Haven (console links, SMS signatures)"),
+        .plain("HAVEN_DATABASE", "SQLite file; default DATA_DIR/haven.sqlite"),
+        .plain("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
+        .secret("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
+        .url("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
+        .plain("HAVEN_SMTP_FROM", "From address of alert e-mail; default haven@localhost"),
+        .plain("HAVEN_SMTP_USER", "SMTP user name"),
+        .secret("HAVEN_SMTP_PASSWORD", "SMTP password"),
+        .plain("HAVEN_SMTP_STARTTLS", "required | opportunistic | off (smtp:// only); default required"),
+        .plain("HAVEN_SMTP_CA_FILE", "CA bundle for the SMTP server's certificate"),
+        .plain("HAVEN_MAILDIR", "Maildir for alerts when no SMTP is set; default DATA_DIR/mail"),
+        .endpoint("HAVEN_WEBHOOK_URL", "https:// URL that also receives every alert, signed"),
+        .secret("HAVEN_WEBHOOK_SECRET", "HMAC-SHA256 secret for X-Haven-Signature"),
+        .plain("HAVEN_SLA_EMERGENCY", "acknowledge emergency cases within; default 15m"),
+        .plain("HAVEN_SLA_HIGH", "acknowledge high-priority cases within; default 1h"),
+        .plain("HAVEN_SLA_STANDARD", "acknowledge standard cases within; default 1wd (working day)"),
+        .plain("HAVEN_BANK_HOLIDAYS", "comma-separated yyyy-mm-dd dates that are not working days"),
+        .plain("HAVEN_RISK_WORDS", "comma-separated words that make a report high priority (replaces the default list)"),
+        .plain("HAVEN_ESCALATION_INTERVAL_SECONDS", "how often overdue cases are checked; default 10"),
+        .plain("HAVEN_ALERT_MAX_ATTEMPTS", "tries before an alert is marked failed; default 10"),
+        .plain("HAVEN_ALERT_DIGEST", "on | off: alerts due for one person at once share one e-mail; default on"),
+        .plain("HAVEN_MAX_BODY_BYTES", "largest report body accepted; default 196608"),
+        .plain("HAVEN_LOG_LEVEL", "trace | debug | info | notice | warning | error; default info"),
+        .plain("HAVEN_LOG_FORMAT", "text | json; default text"),
+        .secret("HAVEN_TWILIO_AUTH_TOKEN", "Twilio auth token (checks X-Twilio-Signature); unset = Twilio webhooks refused"),
+        .secret("HAVEN_VONAGE_SIGNATURE_SECRET", "Vonage signature secret (checks sig); unset = refused"),
+        .plain("HAVEN_VONAGE_SIGNATURE_METHOD", "md5hash | md5 | sha1 | sha256 | sha512; default sha256"),
+        .secret("HAVEN_MESSAGEBIRD_SIGNING_KEY", "MessageBird signing key (checks MessageBird-Signature-JWT); unset = refused"),
+        .secret("HAVEN_PLIVO_AUTH_TOKEN", "Plivo auth token (checks X-Plivo-Signature-V3); unset = refused"),
+        .secret("HAVEN_SINCH_SECRET", "Sinch webhook secret (checks x-sinch-webhook-signature); unset = refused"),
+        .secret("HAVEN_MODEM_SECRET", "shared secret of the landlord's own modem/gateway (X-Haven-Signature); unset = refused"),
+        .plain(
             "HAVEN_SMS_OUTBOUND_PROVIDER",
             "twilio | vonage | messagebird | plivo | sinch | modem: how officers' texts are sent; unset = texting refused"
         ),
-        ("HAVEN_TWILIO_ACCOUNT_SID", "Twilio account SID (outbound texts)"),
-        ("HAVEN_TWILIO_FROM", "Twilio number or messaging service texts come from"),
-        ("HAVEN_VONAGE_API_KEY", "Vonage API key (outbound texts)"),
-        ("HAVEN_VONAGE_API_SECRET", "Vonage API secret (outbound texts)"),
-        ("HAVEN_VONAGE_FROM", "Vonage sender number"),
-        ("HAVEN_MESSAGEBIRD_ACCESS_KEY", "MessageBird access key (outbound texts)"),
-        ("HAVEN_MESSAGEBIRD_ORIGINATOR", "MessageBird sender"),
-        ("HAVEN_PLIVO_AUTH_ID", "Plivo auth id (outbound texts; the token is HAVEN_PLIVO_AUTH_TOKEN)"),
-        ("HAVEN_PLIVO_FROM", "Plivo sender number"),
-        ("HAVEN_SINCH_SERVICE_PLAN_ID", "Sinch service plan id (outbound texts)"),
-        ("HAVEN_SINCH_API_TOKEN", "Sinch API token"),
-        ("HAVEN_SINCH_FROM", "Sinch sender number"),
-        ("HAVEN_MODEM_OUTBOUND_URL", "the own gateway's URL for sending texts (signed with HAVEN_MODEM_SECRET)"),
-        ("HAVEN_SMS_API_BASE_URL", "a provider's regional or test API endpoint instead of its default"),
-        ("HAVEN_SMS_ACKNOWLEDGEMENT", "one short neutral reply, sent only if the survivor allows texts; unset = silent"),
-        ("HAVEN_SMS_KEYWORDS_DO_NOT_TEXT", "extra words (comma-separated) meaning 'do not text me'"),
-        ("HAVEN_SMS_KEYWORDS_TEXT_OK", "extra words meaning 'texts are OK'"),
-        ("HAVEN_SMS_KEYWORDS_CALL_OK", "extra words meaning 'calls are OK' (may be followed by hours, e.g. 14-16)"),
-        ("HAVEN_SMS_KEYWORDS_FEMALE", "extra words asking for a female officer"),
-        ("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
-        ("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", "reports per client per minute, JSON and web form (burst 10); 0 = off; default 30"),
-        ("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", "console login attempts per client per minute (burst 5); 0 = off; default 10"),
-        ("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
-        ("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
-        ("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
-        ("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
-        ("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
-        (
+        .plain("HAVEN_TWILIO_ACCOUNT_SID", "Twilio account SID (outbound texts)"),
+        .plain("HAVEN_TWILIO_FROM", "Twilio number or messaging service texts come from"),
+        .secret("HAVEN_VONAGE_API_KEY", "Vonage API key (outbound texts)"),
+        .secret("HAVEN_VONAGE_API_SECRET", "Vonage API secret (outbound texts)"),
+        .plain("HAVEN_VONAGE_FROM", "Vonage sender number"),
+        .secret("HAVEN_MESSAGEBIRD_ACCESS_KEY", "MessageBird access key (outbound texts)"),
+        .plain("HAVEN_MESSAGEBIRD_ORIGINATOR", "MessageBird sender"),
+        .plain("HAVEN_PLIVO_AUTH_ID", "Plivo auth id (outbound texts; the token is HAVEN_PLIVO_AUTH_TOKEN)"),
+        .plain("HAVEN_PLIVO_FROM", "Plivo sender number"),
+        .plain("HAVEN_SINCH_SERVICE_PLAN_ID", "Sinch service plan id (outbound texts)"),
+        .secret("HAVEN_SINCH_API_TOKEN", "Sinch API token"),
+        .plain("HAVEN_SINCH_FROM", "Sinch sender number"),
+        .endpoint("HAVEN_MODEM_OUTBOUND_URL", "the own gateway's URL for sending texts (signed with HAVEN_MODEM_SECRET)"),
+        .url("HAVEN_SMS_API_BASE_URL", "a provider's regional or test API endpoint instead of its default"),
+        .plain("HAVEN_SMS_ACKNOWLEDGEMENT", "one short neutral reply, sent only if the survivor allows texts; unset = silent"),
+        .plain("HAVEN_SMS_KEYWORDS_DO_NOT_TEXT", "extra words (comma-separated) meaning 'do not text me'"),
+        .plain("HAVEN_SMS_KEYWORDS_TEXT_OK", "extra words meaning 'texts are OK'"),
+        .plain("HAVEN_SMS_KEYWORDS_CALL_OK", "extra words meaning 'calls are OK' (may be followed by hours, e.g. 14-16)"),
+        .plain("HAVEN_SMS_KEYWORDS_FEMALE", "extra words asking for a female officer"),
+        .plain("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
+        .plain("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", "reports per client per minute, JSON and web form (burst 10); 0 = off; default 30"),
+        .plain("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", "console login attempts per client per minute (burst 5); 0 = off; default 10"),
+        .plain("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
+        .plain("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
+        .plain("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
+        .plain("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
+        .plain("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
+        .plain(
             "HAVEN_RISK_CHECKLIST",
             "JSON file with your own risk checklist (name, questions, medium_from, high_from); default: Dash RIC structure"
         ),
-        (
+        .plain(
             "HAVEN_RETENTION",
             "how long closed cases are kept by outcome, e.g. default=6y,no_further_contact=1y (the default); off = keep all"
         ),
-        ("HAVEN_METRICS_TOKEN", "bearer token that opens /metrics on the public address; unset = /metrics not served there"),
-        ("HAVEN_METRICS_LISTEN", "host:port of a separate listener for /metrics, /healthz and /livez (no token), e.g. 127.0.0.1:9464"),
-        ("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
-        ("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
-        ("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
-        ("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
+        .secret("HAVEN_METRICS_TOKEN", "bearer token that opens /metrics on the public address; unset = /metrics not served there"),
+        .plain(
+            "HAVEN_METRICS_LISTEN", "host:port of a separate listener for /metrics, /healthz and /livez (no token), e.g. 127.0.0.1:9464"),
+        .plain("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
+        .plain("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
+        .plain("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
+        .url("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
     ]
 
     /// Names accepted besides `settings` (per-provider SMS secrets and numbers).
@@ -163,6 +165,12 @@ public struct HavenConfig: Sendable {
     }
 
     init(values: [String: String]) throws {
+        // No setting holds a line break or other control character; several reach a header (the
+        // From address, a provider's token), where one would add headers of its own.
+        for (name, text) in values.sorted(by: { $0.key < $1.key })
+        where text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
+            throw Problem(description: "\(name): holds a line break or other control character")
+        }
         func value(_ name: String) -> String? {
             guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
@@ -198,6 +206,9 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_SMTP_URL: must start with smtp:// or smtps://")
         }
         smtpFrom = value("HAVEN_SMTP_FROM") ?? "haven@localhost"
+        guard Mailbox(smtpFrom, singleLabelDomain: true) != nil else {
+            throw Problem(description: "HAVEN_SMTP_FROM: expected an address, e.g. haven@landlord.org.uk or Haven <haven@landlord.org.uk>")
+        }
         smtpUser = value("HAVEN_SMTP_USER")
         smtpPassword = value("HAVEN_SMTP_PASSWORD")
         smtpStartTLS = value("HAVEN_SMTP_STARTTLS") ?? "required"
@@ -295,13 +306,18 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_CONFIG: cannot read \(path)")
         }
         var values: [String: String] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on every line break (a CRLF is one Character in Swift: "\n" alone would not split it).
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
                 throw Problem(description: "\(path):\(index + 1): expected NAME=value")
             }
             let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            // Not the name in the message: a line that is not a setting may be a pasted secret.
+            guard name.wholeMatch(of: /HAVEN_[A-Z0-9_]+/) != nil else {
+                throw Problem(description: "\(path):\(index + 1): expected HAVEN_NAME=value")
+            }
             var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())

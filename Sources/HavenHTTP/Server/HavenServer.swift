@@ -115,29 +115,38 @@ public struct HavenServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     public func run() async throws {
-        let config = self.config
         let logger = self.logger
-        let destination = alertDestination
-        let website = gateway.site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
         let app = gateway.application(
             host: config.host, port: config.port, services: services(), maxConnections: config.maxConnections
-        ) { channel in
+        ) { [self] channel in
             logger.notice(
                 "Haven is taking reports",
-                metadata: [
-                    "listening": "\(channel.localAddress?.description ?? "\(config.host):\(config.port)")",
-                    "public_url": "\(config.publicURL)",
-                    "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
-                    "database": "\(config.databasePath)",
-                    "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : config.keyFile)",
-                    "alerts": "\(destination)",
-                    "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
-                    "website": "\(website)",
-                    "metrics":
-                        "\(config.metricsListen.map { "\($0.host):\($0.port)" } ?? (config.metricsToken != nil ? "bearer token" : "off: set HAVEN_METRICS_LISTEN or HAVEN_METRICS_TOKEN"))",
-                ])
+                metadata: startupMetadata(listening: channel.localAddress?.description ?? "\(config.host):\(config.port)"))
         }
         try await app.runService()
+    }
+
+    /// What the start-up log says: where Haven listens and keeps its data, where alerts go. Every
+    /// setting in it is shown as its table entry allows (a URL without its password).
+    func startupMetadata(listening: String) -> Logger.Metadata {
+        let website = gateway.site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
+        return [
+            "listening": "\(listening)",
+            "public_url": "\(HavenConfig.shown("HAVEN_PUBLIC_URL", config.publicURL))",
+            "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
+            "database": "\(HavenConfig.shown("HAVEN_DATABASE", config.databasePath))",
+            "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : HavenConfig.shown("HAVEN_KEY_FILE", config.keyFile))",
+            "alerts": "\(alertDestination)",
+            "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
+            "website": "\(website)",
+            "metrics": "\(metricsWhere)",
+        ]
+    }
+
+    /// Where /metrics can be read, in words for the start-up log.
+    var metricsWhere: String {
+        if let listen = config.metricsListen { return "\(listen.host):\(listen.port)" }
+        return config.metricsToken != nil ? "bearer token" : "off: set HAVEN_METRICS_LISTEN or HAVEN_METRICS_TOKEN"
     }
 
     static func emailTransport(_ config: HavenConfig) throws -> (any EmailTransport, String) {
@@ -154,7 +163,7 @@ public struct HavenServer: Sendable {
         let transport = CurlSMTPTransport(
             url: url, username: config.smtpUser, password: config.smtpPassword, startTLS: startTLS,
             caFile: config.smtpCAFile)
-        return (transport, "SMTP \(url)")
+        return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
     }
 
     /// The key ring and the database, for commands that need no server (officer, keys, ack…).

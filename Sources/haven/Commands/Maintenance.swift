@@ -100,14 +100,6 @@ struct ShowConfig: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let config = try options.resolve()
-        for (name, help) in HavenConfig.settings {
-            var value = config.raw[name] ?? "(default)"
-            if name.contains("PASSWORD") || name.contains("SECRET") || name.contains("MASTER_KEY"), config.raw[name] != nil {
-                value = "(set)"
-            }
-            print("\(name)=\(value)\n    \(help)")
-        }
-        print("\nIn effect: data \(config.dataDirectory), database \(config.databasePath), listening \(config.host):\(config.port)")
+        print(try options.resolve().listing())
     }
 }
