@@ -50,6 +50,10 @@ public struct Gateway: Sendable {
     /// Sends set-up links to staff and tells heads of service of access changes (nil: no mail,
     /// and the console issues no set-up links).
     public var staffNotices: StaffNotices?
+    /// Open connections per client address (nil: no cap; see `ConnectionRegistry`).
+    public var connections: ConnectionRegistry? = ConnectionRegistry(maxPerClient: 32)
+    /// A connection with no request in progress for this long is closed.
+    public var idleTimeout: Duration = .seconds(30)
     /// Who may read /metrics on the public listener (default: nobody; see `MetricsAccess`).
     public var metricsAccess: MetricsAccess = .off
     /// Alerts older than this make /healthz report the outbox as stuck.
@@ -139,8 +143,13 @@ extension Gateway {
         onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         // A slow or idle client is dropped after 30 s; headers are capped well below the defaults.
+        // Every request must arrive whole soon after its body deadline, on every route (the
+        // routes that read bodies answer 408 at the deadline itself).
+        let connections = self.connections
+        let requestTimeout = TimeAmount(limits.bodyTimeout + .seconds(5))
         let http = HTTP1Channel.Configuration(
-            idleTimeout: .seconds(30),
+            additionalChannelHandlers: [ConnectionGuard(registry: connections, requestTimeout: requestTimeout)],
+            idleTimeout: TimeAmount(idleTimeout),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
         return Application(
             router: router(),

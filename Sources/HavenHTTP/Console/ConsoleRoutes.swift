@@ -88,7 +88,7 @@ struct ConsoleRoutes {
         }
         var fields = ReportFields()
         if form {
-            guard fromThisSite(request), let read = await Self.formFields(request), let offered = read.values["csrf"]?.first,
+            guard fromThisSite(request), let read = await formFields(request), let offered = read.values["csrf"]?.first,
                 constantTimeEquals(offered, csrf)
             else {
                 try? await gateway.store.audit(
@@ -143,8 +143,8 @@ struct ConsoleRoutes {
         return nil
     }
 
-    static func formFields(_ request: Request) async -> ReportFields? {
-        guard let buffer = try? await request.body.collect(upTo: 64 * 1024) else { return nil }
+    func formFields(_ request: Request) async -> ReportFields? {
+        guard let buffer = try? await gateway.collectBody(request, upTo: 64 * 1024) else { return nil }
         return try? BodyDecoding.fields(form: Array(buffer.readableBytesView))
     }
 
@@ -152,7 +152,7 @@ struct ConsoleRoutes {
 
     private func logIn(_ request: Request) async -> Response {
         guard fromThisSite(request) else { return crossSiteRefusal() }
-        guard let fields = await Self.formFields(request) else { return respondHTML(.badRequest, "login", ["title": "Log in"]) }
+        guard let fields = await formFields(request) else { return respondHTML(.badRequest, "login", ["title": "Log in"]) }
         let email = fields.first("email") ?? ""
         let outcome: StaffLogin.Outcome
         do {
@@ -208,7 +208,7 @@ struct ConsoleRoutes {
 
     private func enrol(_ request: Request, token: String) async -> Response {
         guard fromThisSite(request) else { return crossSiteRefusal() }
-        guard let fields = await Self.formFields(request) else { return await enrolForm(token: token) }
+        guard let fields = await formFields(request) else { return await enrolForm(token: token) }
         let secret = fields.first("secret") ?? ""
         let outcome =
             (try? await login.enrol(

@@ -118,7 +118,9 @@ struct SMSRoutes {
         let settings = gateway.sms
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: 64 * 1024)
+            body = try await gateway.collectBody(request, upTo: 64 * 1024)
+        } catch is BodyDeadlines.Timeout {
+            return Response(status: .requestTimeout)
         } catch {
             return Response(status: .contentTooLarge)
         }

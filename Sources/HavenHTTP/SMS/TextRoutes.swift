@@ -22,7 +22,7 @@ struct TextRoutes {
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
             return JSONResponse.error(.notFound, "no_such_case")
         }
-        guard let body = try? await request.body.collect(upTo: 16 * 1024),
+        guard let body = try? await gateway.collectBody(request, upTo: 16 * 1024),
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let message = object["text"] as? String
         else { return JSONResponse.error(.badRequest, "expected_json_with_text") }

@@ -37,6 +37,8 @@ public struct HavenConfig: Sendable {
     public var rateLimits: RateLimits
     public var bodyTimeoutSeconds: Int
     public var maxConnections: Int
+    /// Open connections one client address may hold (not counting trusted proxies); 0 = no cap.
+    public var maxConnectionsPerClient: Int
     /// The website form's proof-of-work challenge (mode and difficulty).
     public var proofOfWork: ProofOfWork.Settings
     /// A landlord's own risk checklist (JSON), instead of the Dash RIC structure.
@@ -120,6 +122,9 @@ public struct HavenConfig: Sendable {
         .plain("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
         .plain("HAVEN_BODY_TIMEOUT_SECONDS", "a request body must arrive within this many seconds; default 20"),
         .plain("HAVEN_MAX_CONNECTIONS", "most open connections at once; default 1024 (idle ones close after 30 s)"),
+        .plain(
+            "HAVEN_MAX_CONNECTIONS_PER_CLIENT",
+            "most open connections from one client address (trusted proxies not counted); 0 = no cap; default 32"),
         .plain(
             "HAVEN_RISK_CHECKLIST",
             "JSON file with your own risk checklist (name, questions, medium_from, high_from); default: Dash RIC structure"
@@ -264,6 +269,7 @@ public struct HavenConfig: Sendable {
         rateLimits = limits
         bodyTimeoutSeconds = try integer("HAVEN_BODY_TIMEOUT_SECONDS", 20, 1...600)
         maxConnections = try integer("HAVEN_MAX_CONNECTIONS", 1024, 16...100_000)
+        maxConnectionsPerClient = try integer("HAVEN_MAX_CONNECTIONS_PER_CLIENT", 32, 0...100_000)
         var pow = ProofOfWork.Settings()
         if let mode = value("HAVEN_POW") {
             guard let parsed = ProofOfWork.Mode(rawValue: mode.lowercased()) else {

@@ -71,6 +71,9 @@ public struct HavenServer: Sendable {
             sms: SMSSettings(config: config), logger: logger)
         gateway.rateLimiter = config.rateLimits.limiter()
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
+        gateway.connections =
+            config.maxConnectionsPerClient > 0
+            ? ConnectionRegistry(maxPerClient: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies) : nil
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention
