@@ -22,7 +22,8 @@ struct LoginRaceTests {
 
     @Test("finding 4: 40 wrong passwords at once lock the account after five; the right one is then refused")
     func concurrentWrongLoginsMeetTheLock() async throws {
-        let f = try ConsoleFixture()
+        // From many addresses in the real attack; here all come from loopback, so no per-address cap.
+        let f = try ConsoleFixture { $0.connections = nil }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let responses = try await sendTogether(40, to: client.port) { i in
@@ -101,5 +102,32 @@ struct LoginRaceTests {
             let same = try await client.execute(uri: "/console/login", method: .post, headers: ok.head.headerFields, body: ok.body)
             #expect(same.status == .seeOther && same.headers[.setCookie] != nil)
         }
+    }
+
+    @Test("finding 13: tenancy-flag lookups are limited per officer token and each is audited, without the reference")
+    func tenancyLookupsAreLimitedAndAudited() async throws {
+        let f = try ConsoleFixture { $0.rateLimiter = RateLimits().limiter() }
+        let asha = try await f.account("Asha")
+        let ben = try await f.account("Ben")
+        let tokens = [OfficerToken.generate(), OfficerToken.generate()]
+        try await f.store.setTokenHash(OfficerToken.hash(tokens[0]), for: asha.officer.id)
+        try await f.store.setTokenHash(OfficerToken.hash(tokens[1]), for: ben.officer.id)
+        try await f.http.test { client in
+            var statuses: [Int] = []
+            for n in 0..<300 {
+                let response = try await client.execute(
+                    uri: "/api/v1/tenancies/T-\(10_000 + n)/flags", method: .get, headers: [.authorization: "Bearer \(tokens[0])"])
+                statuses.append(response.status.code)
+            }
+            #expect(statuses.filter { $0 == 200 }.count <= 12, "\(statuses.prefix(20))")
+            #expect(statuses.suffix(100).allSatisfy { $0 == 429 })
+            // Another officer's token has its own allowance.
+            let other = try await client.execute(
+                uri: "/api/v1/tenancies/T-1/flags", method: .get, headers: [.authorization: "Bearer \(tokens[1])"])
+            #expect(other.status == .ok)
+        }
+        let checks = try await f.store.auditEntries(caseID: nil).filter { $0.action == "tenancy.flags_checked" }
+        #expect(checks.count >= 11 && checks.count <= 13)
+        #expect(checks.allSatisfy { !$0.detail.contains("T-") && ($0.detail == "none" || $0.detail == "flagged") })
     }
 }

@@ -107,6 +107,9 @@ public struct RateLimits: Sendable {
     public var globalPerSecond: Double = 1000
     /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
     public var loginsPerMinute: Double = 10
+    /// Tenancy-flag lookups per officer token per minute (bursts of 10): a lookup says whether a
+    /// concern was raised about a household, so nobody may walk through tenancy references.
+    public var lookupsPerMinute: Double = 30
 
     public init() {}
 
@@ -119,6 +122,9 @@ public struct RateLimits: Sendable {
         }
         if loginsPerMinute > 0 {
             rules["login"] = RateLimiter.Rule(burst: 5, perSecond: loginsPerMinute / 60)
+        }
+        if lookupsPerMinute > 0 {
+            rules["lookup"] = RateLimiter.Rule(burst: 10, perSecond: lookupsPerMinute / 60)
         }
         if smsPerSecond > 0 {
             for provider in ["twilio", "vonage", "messagebird", "plivo", "sinch", "modem"] {

@@ -15,13 +15,23 @@ struct ConcernRoutes {
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/concerns") { request, _ in await apiConcern(request) }
         router.get("/api/v1/tenancies/:reference/flags") { request, context in
-            guard await CaseRoutes(gateway: gateway).authenticatedOfficer(request) != nil else {
+            guard let officer = await CaseRoutes(gateway: gateway).authenticatedOfficer(request) else {
                 return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
+            }
+            // A flag says a concern was raised about a household: lookups are limited per token and
+            // each is audited (who, and whether anything was found; never the reference).
+            if case .limited(let retryAfter) = gateway.rateLimiter?.take(routeClass: "lookup", client: "officer:\(officer.id)") {
+                gateway.metrics.rateLimited(routeClass: "lookup")
+                return JSONResponse.error(.tooManyRequests, "too_many_requests", headers: [.retryAfter: "\(retryAfter)"])
             }
             let reference = context.parameters.get("reference") ?? ""
             guard !reference.isEmpty, reference.count <= 60 else { return JSONResponse.error(.notFound, "no_such_tenancy") }
             do {
-                return JSONResponse.make(.ok, ["flags": try await gateway.store.tenancyFlags(reference: reference)])
+                let flags = try await gateway.store.tenancyFlags(reference: reference)
+                try await gateway.store.audit(
+                    actor: "officer:\(officer.id)", action: "tenancy.flags_checked", caseID: nil,
+                    detail: flags.isEmpty ? "none" : "flagged", at: Date())
+                return JSONResponse.make(.ok, ["flags": flags])
             } catch {
                 return JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"])
             }
