@@ -103,7 +103,19 @@ extension TestClientProtocol {
             "/console/login",
             [("email", account.officer.email), ("password", password ?? account.password), ("code", code ?? account.code())])
         let cookie = response.headers[.setCookie].map { String($0.split(separator: ";")[0]) }
+        if response.isConsoleView { return (nil, try await followView(response, cookie: nil)) }
         return (response.status == .seeOther ? cookie : nil, response)
+    }
+
+    /// A form post whose page comes back through a one-time view, followed (no session).
+    func postFollowing(_ path: String, _ pairs: [(String, String)]) async throws -> TestResponse {
+        try await followView(postForm(path, pairs), cookie: nil)
+    }
+
+    /// A console post's answer: a page it led to is fetched from its one-time view (Post/Redirect/Get).
+    func followView(_ response: TestResponse, cookie: String?) async throws -> TestResponse {
+        guard response.isConsoleView, let location = response.headers[.location] else { return response }
+        return try await get(location, cookie: cookie)
     }
 
     func get(_ path: String, cookie: String?) async throws -> TestResponse {
@@ -117,11 +129,14 @@ extension TestClientProtocol {
     {
         var headers = extra
         headers[.cookie] = cookie
-        return try await postForm(path, pairs, headers: headers)
+        return try await followView(postForm(path, pairs, headers: headers), cookie: cookie)
     }
 }
 
 extension TestResponse {
+    /// A 303 to the page a console post led to.
+    var isConsoleView: Bool { status == .seeOther && headers[.location]?.hasPrefix("/console/view/") == true }
+
     var csrf: String? { text.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } }
 }
 
@@ -141,13 +156,13 @@ struct ConsoleHTTPTests {
             let secret = try #require(form.text.firstMatch(of: /name="secret" value="([^"]+)"/)).output.1
             #expect(form.text.contains("otpauth://totp/"))
             let account = StaffAccount(officer: officer, password: "a long enough passphrase", secret: String(secret))
-            let short = try await client.postForm(
+            let short = try await client.postFollowing(
                 path, [("secret", account.secret), ("password", "short"), ("confirmation", "short"), ("code", account.code())])
             #expect(short.status == .unprocessableContent)
-            let wrongCode = try await client.postForm(
+            let wrongCode = try await client.postFollowing(
                 path, [("secret", account.secret), ("password", account.password), ("confirmation", account.password), ("code", "000000")])
             #expect(wrongCode.status == .unprocessableContent)
-            let done = try await client.postForm(
+            let done = try await client.postFollowing(
                 path,
                 [("secret", account.secret), ("password", account.password), ("confirmation", account.password), ("code", account.code())])
             #expect(done.status == .ok)

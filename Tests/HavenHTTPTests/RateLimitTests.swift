@@ -47,8 +47,10 @@ struct RateLimitTests {
         try await f.test { client in
             var statuses: [Int] = []
             for i in 0..<8 {
-                let response = try await client.postForm(
-                    "/console/login", [("email", "user\(i)@landlord.example"), ("password", "guess"), ("code", "123456")])
+                let response = try await client.followView(
+                    client.postForm(
+                        "/console/login", [("email", "user\(i)@landlord.example"), ("password", "guess"), ("code", "123456")]),
+                    cookie: nil)
                 statuses.append(response.status.code)
             }
             #expect(statuses.prefix(5).allSatisfy { $0 == 401 })

@@ -117,4 +117,46 @@ struct StaffAccessTests {
         #expect(StaffChanges.tellsHeads(.update(before: officer, after: rota)) == false)
         #expect(StaffChanges.tellsHeads(.update(before: officer, after: deactivated)))
     }
+
+    @Test("finding 15 (console): a post is never answered with a page; its page is one view, once, for its own session")
+    func consolePostsRedirectToOneTimeViews() async throws {
+        let f = try ConsoleFixture()
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let ben = try await f.account("Ben", role: .dutyManager)
+        let receipt = try #require(
+            try await f.store.record(
+                IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()), triage: Triage(),
+                routing: AlertRouting()
+            ).receipt)
+        let path = "/console/cases/\(receipt.reference.value)/priority"
+        try await f.http.test { client in
+            let deeCookie = try #require(try await client.logIn(dee).0)
+            let benCookie = try #require(try await client.logIn(ben, code: ben.code()).0)
+            let csrf = try #require(try await client.get("/console", cookie: deeCookie).csrf)
+            func refused() async throws -> TestResponse {
+                // A priority change without a reason is refused: a page, so it goes through a view.
+                try await client.execute(
+                    uri: path, method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: deeCookie],
+                    body: formBody([("csrf", csrf), ("priority", "high"), ("note", "")]))
+            }
+            let first = try await refused()
+            #expect(first.isConsoleView && first.text.isEmpty)
+            let view = try #require(first.headers[.location])
+            // Another session cannot see it (and that spends it).
+            #expect(try await client.get(view, cookie: benCookie).status == .notFound)
+            #expect(try await client.get(view, cookie: deeCookie).status == .notFound)
+            // Its own session sees it once, with the status it had.
+            let second = try #require(try await refused().headers[.location])
+            let shown = try await client.get(second, cookie: deeCookie)
+            #expect(shown.status == .unprocessableContent && shown.text.contains("Give a reason"))
+            let again = try await client.get(second, cookie: deeCookie)
+            #expect(again.status == .notFound && again.text.contains("Page expired"))
+            // A post that worked is still answered with its own redirect.
+            let worked = try await client.execute(
+                uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: deeCookie],
+                body: formBody([("csrf", csrf), ("priority", "high"), ("note", "she called back")]))
+            #expect(worked.status == .seeOther && worked.headers[.location] == "/console/cases/\(receipt.reference.value)")
+        }
+    }
 }

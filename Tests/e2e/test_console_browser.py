@@ -5,6 +5,7 @@ import email
 import hashlib
 import hmac
 import re
+import secrets
 import struct
 import time
 
@@ -166,20 +167,110 @@ def test_duty_manager_reads_the_monthly_report_with_accessible_charts(console, b
     assert axe_violations(browser) == []
 
 
-def test_administrator_adds_staff_in_the_browser(console, browser):
-    password, secret = enrol_in_browser(console, browser, "Ada Admin", "ada@landlord.example", "admin")
-    log_in_at(console, browser, "/console/staff", "ada@landlord.example", password, secret)
+def mailed_link(server: Haven, address: str, timeout: float = 10) -> str:
+    """The console set-up link last e-mailed to `address` (the Maildir of the embedded default)."""
+    maildir = server.data_dir / "mail" / "new"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted(maildir.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True) if maildir.exists() else []:
+            message = email.message_from_string(path.read_text(errors="replace"))
+            if message["To"] == address:
+                body = message.get_payload(decode=True).decode()
+                found = re.search(r"/console/enrol/[A-Za-z0-9_-]+", body)
+                if found:
+                    return found.group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no set-up link was e-mailed to {address}")
+
+
+def test_head_adds_staff_in_the_browser_and_the_link_goes_by_email(console, browser):
+    password, secret = enrol_in_browser(console, browser, "Hana Head", "hana@landlord.example", "head")
+    log_in_at(console, browser, "/console/staff", "hana@landlord.example", password, secret)
     wait_for(browser, lambda d: "Staff and areas" in d.page_source)
     assert axe_violations(browser) == []
     browser.find_element(By.ID, "new-name").send_keys("Sam Officer")
     browser.find_element(By.ID, "new-email").send_keys("sam@landlord.example")
     browser.find_element(By.ID, "new-shifts").send_keys("mon-fri 09:00-17:00")
     browser.find_element(By.ID, "new-female").click()
-    browser.find_element(By.XPATH, "//button[contains(., 'Add and show')]").click()
+    browser.find_element(By.XPATH, "//button[contains(., 'Add and e-mail')]").click()
     wait_for(browser, lambda d: "Sam Officer was added" in d.page_source)
-    link = re.search(r"/console/enrol/[A-Za-z0-9_-]+", browser.find_element(By.ID, "notice").text).group(0)
+    # The link is not on the screen: it went to Sam's own address.
+    assert "/console/enrol/" not in browser.page_source
+    link = mailed_link(console, "sam@landlord.example")
     assert "sam@landlord.example" in console.cli("officer", "list")
     assert axe_violations(browser) == []
     # The link works for Sam (a fresh enrolment page), and only once it is used.
     browser.get(console.url + link)
     assert browser.find_elements(By.NAME, "secret")
+
+
+def test_nothing_typed_in_the_console_stays_in_the_browser_profile(tmp_path):
+    """Issue 20, finding 15 (the console, on a shared office PC): a wrong password, a sealed note and
+    a refused concern, then logging out and closing the browser: no file of the profile holds any
+    of them (every console post is answered 303 to a one-time view, never with a page)."""
+    from test_site_browser import profile_traces
+    from selenium.webdriver.support.ui import Select  # noqa: F401
+
+    server = Haven(tmp_path / "data", env={"HAVEN_SITE_DIR": str(ROOT / "StaticSite")})
+    server.env["HAVEN_PUBLIC_URL"] = server.url
+    server.start(demo=False)
+    tag = secrets.token_hex(5)
+    typed = {"password": f"pw{tag}wrongpass", "note": f"note{tag}", "concern": f"concern{tag}"}
+    profile = tmp_path / "profile"
+    driver = make_browser(profile=profile)
+    try:
+        setup = make_browser()
+        try:
+            password, secret = enrol_in_browser(server, setup, "Dee Manager", "dee@landlord.example", "duty_manager")
+        finally:
+            setup.quit()
+        status, body = server.post_report({"message": "He follows me to work", "safety": {"methods": ["call"],
+                                                                                           "phone": "07700 900777"}})
+        assert status == 201
+        reference = body["reference"]
+
+        # A wrong password first, then the right one.
+        driver.get(server.url + "/console/cases/" + reference)
+        wait_for(driver, lambda d: "/console/login" in d.current_url)
+        driver.find_element(By.ID, "email").send_keys("dee@landlord.example")
+        driver.find_element(By.ID, "password").send_keys(typed["password"])
+        driver.find_element(By.ID, "code").send_keys("000000")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for(driver, lambda d: "do not match" in d.page_source)
+        assert "/console/view/" in driver.current_url
+        driver.find_element(By.ID, "email").clear()
+        driver.find_element(By.ID, "email").send_keys("dee@landlord.example")
+        driver.find_element(By.ID, "password").send_keys(password)
+        driver.find_element(By.ID, "code").send_keys(totp(secret, time.time() + 30))
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for(driver, lambda d: "How contact is safe" in d.page_source)
+
+        # A sealed note.
+        driver.find_element(By.ID, "note").send_keys(typed["note"])
+        driver.find_element(By.XPATH, "//button[normalize-space()='Add note']").click()
+        wait_for(driver, lambda d: typed["note"] in d.page_source)
+
+        # A concern refused (a postcode that is not one), typed words and all.
+        driver.get(server.url + "/console/concern")
+        driver.find_element(By.ID, "concern-message").send_keys(typed["concern"])
+        driver.find_element(By.ID, "concern-postcode").send_keys("nowhere")
+        driver.find_element(By.XPATH, "//form[contains(@action, '/console/concern')]//button[@type='submit']").click()
+        wait_for(driver, lambda d: "could not be used" in d.page_source)
+        assert "/console/view/" in driver.current_url
+        # A reload of a view shows nothing of it again.
+        driver.refresh()
+        wait_for(driver, lambda d: "Page expired" in d.page_source)
+
+        driver.get(server.url + "/console")
+        time.sleep(4)  # Chromium saves its session every few seconds
+        driver.find_element(By.XPATH, "//button[normalize-space()='Log out']").click()
+        wait_for(driver, lambda d: "/console/login" in d.current_url)
+        time.sleep(1)
+    finally:
+        driver.quit()
+        server.stop()
+    time.sleep(1)
+    assert list((profile / "Default" / "Sessions").glob("*")), "Chromium wrote no session files"
+    # The check can see what it looks for: the case's address is in the session files.
+    assert profile_traces(profile / "Default" / "Sessions", {"case": reference})
+    assert profile_traces(profile, typed) == {}

@@ -91,6 +91,8 @@ public struct Gateway: Sendable {
         let router = Router(context: HavenRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(RequestLogMiddleware(logger: logger))
+        // Outside the rate limiter, so a refused console post is not answered with a page either.
+        if console != nil { router.middlewares.add(ConsolePostRedirect(views: views)) }
         if let rateLimiter {
             let metrics = self.metrics
             // The form addresses, and where a limited form post is sent: its could-not-take page.

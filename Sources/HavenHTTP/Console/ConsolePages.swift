@@ -56,7 +56,7 @@ enum ConsolePages {
         <link rel="stylesheet" href="/console/console.css"></head>
         <body>
         <header><strong>Haven console</strong>{{#officer}}<a href="/console">Cases</a><a href="/console/concern">Raise a concern</a>{{#canReport}}<a href="/console/reports/monthly">Reports</a>{{/canReport}}{{#canAdminister}}<a href="/console/staff">Staff</a>{{/canAdminister}}<span>{{officer.name}} ({{role}})</span>
-        <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
+        <form method="post" action="/console/logout" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/officer}}</header>
         <main id="main">
         {{$content}}{{/content}}
         </main>
@@ -66,7 +66,7 @@ enum ConsolePages {
         "monthly": """
         {{<layout}}{{$content}}
         <h1>Monthly report {{month}}</h1>
-        <form method="get" action="/console/reports/monthly"><label for="month">Month (YYYY-MM)</label><input type="text" id="month" name="month" value="{{month}}"><button type="submit">Show</button></form>
+        <form method="get" action="/console/reports/monthly" autocomplete="off"><label for="month">Month (YYYY-MM)</label><input type="text" id="month" name="month" value="{{month}}"><button type="submit">Show</button></form>
         <p><a href="/console/reports/monthly.csv?month={{month}}">Download the figures (CSV)</a></p>
         <p>{{cases}} cases opened (UK time). Escalations: {{escalations}}. Female officer requested: {{femaleRequested}}, honoured: {{femaleHonoured}}.</p>
         {{#charts}}<figure>{{{.}}}</figure>{{/charts}}
@@ -88,7 +88,7 @@ enum ConsolePages {
         <h1>Risk checklist for case {{reference}}</h1>
         <p>{{checklist}}. Ask each question only when it is safe to talk; "not known" is a proper answer.</p>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-        <form method="post" action="/console/cases/{{reference}}/risk"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/risk" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         {{#questions}}<fieldset><legend>{{number}}. {{text}}</legend>{{#options}}<input type="radio" id="q{{number}}-{{value}}" name="q{{number}}" value="{{value}}"{{#checked}} checked{{/checked}}> <label for="q{{number}}-{{value}}" class="inline-label">{{label}}</label> {{/options}}</fieldset>
         {{/questions}}
         <p><input type="checkbox" id="judgement" name="judgement" value="yes"> <label for="judgement" class="inline-label">Professional judgement: treat as high risk whatever the count</label></p>
@@ -101,7 +101,7 @@ enum ConsolePages {
         <h1>No consent to share with {{agencyName}}</h1>
         <p>The survivor has not agreed to share with {{agencyName}}. A referral without consent is allowed only if someone is at immediate risk of harm. It is recorded, and the duty managers are alerted.</p>
         {{#asked}}<p class="error" role="alert">Give the reason: what is the immediate risk?</p>{{/asked}}
-        <form method="post" action="/console/cases/{{reference}}/referral/{{agency}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/referral/{{agency}}" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <p><input type="checkbox" id="override" name="override" value="yes"> <label for="override" class="inline-label">Someone is at immediate risk of harm</label></p>
         <label for="override-reason">Reason (required, sealed)</label><textarea id="override-reason" name="note" rows="3"></textarea>
         <button type="submit">Refer without consent</button></form>
@@ -128,7 +128,7 @@ enum ConsolePages {
         <h1>Raise a concern</h1>
         <p>Something you noticed on a visit or in a complaint that may be domestic abuse. It goes to a named officer; the tenant is not told who raised it.</p>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-        <form method="post" action="/console/concern"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/concern" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <fieldset><legend>What did you notice?</legend>
         <p><input type="checkbox" id="t-lock" name="triggers" value="broken_internal_lock"> <label class="inline-label" for="t-lock">Broken internal door locks</label></p>
         <p><input type="checkbox" id="t-holes" name="triggers" value="holes_in_doors_or_walls"> <label class="inline-label" for="t-holes">Holes in doors or walls</label></p>
@@ -150,7 +150,7 @@ enum ConsolePages {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <h2>Staff</h2>
         <p>Areas: codes, comma-separated (none = every area). Shifts: one per line in UK time, e.g. mon-fri 09:00-17:00 (none = always on duty).</p>
-        {{#staff}}<form method="post" action="/console/staff/{{id}}" class="staff"><input type="hidden" name="csrf" value="{{csrf}}">
+        {{#staff}}<form method="post" action="/console/staff/{{id}}" class="staff" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <fieldset><legend>{{name}} &lt;{{email}}&gt; – {{role}}{{^active}} (inactive){{/active}}</legend>
         <label for="role-{{id}}">Role</label><select id="role-{{id}}" name="role">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select>
         <label for="areas-{{id}}">Areas</label><input type="text" id="areas-{{id}}" name="areas" value="{{areas}}">
@@ -158,11 +158,11 @@ enum ConsolePages {
         <p><input type="checkbox" id="female-{{id}}" name="female" value="yes"{{#female}} checked{{/female}}> <label class="inline-label" for="female-{{id}}">Female officer</label>
         <input type="checkbox" id="oncall-{{id}}" name="on_call" value="yes"{{#onCall}} checked{{/onCall}}> <label class="inline-label" for="oncall-{{id}}">On call out of hours</label>
         <input type="checkbox" id="active-{{id}}" name="active" value="yes"{{#active}} checked{{/active}}> <label class="inline-label" for="active-{{id}}">Active (takes new cases)</label></p>
-        <button type="submit" name="action" value="save">Save</button> <button type="submit" name="action" value="enrol">New set-up link</button>
+        <button type="submit" name="action" value="save">Save</button> <button type="submit" name="action" value="enrol">E-mail a new set-up link</button>
         </fieldset></form>
         {{/staff}}
         <h2>Add a member of staff</h2>
-        <form method="post" action="/console/staff"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/staff" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="new-name">Name</label><input type="text" id="new-name" name="name" autocomplete="off">
         <label for="new-email">Work e-mail (alerts go here)</label><input type="email" id="new-email" name="email" autocomplete="off">
         <label for="new-role">Role</label><select id="new-role" name="role">{{#roleChoices}}<option value="{{value}}">{{value}}</option>{{/roleChoices}}</select>
@@ -170,11 +170,11 @@ enum ConsolePages {
         <label for="new-shifts">Shifts</label><textarea id="new-shifts" name="shifts" rows="2"></textarea>
         <p><input type="checkbox" id="new-female" name="female" value="yes"> <label class="inline-label" for="new-female">Female officer</label>
         <input type="checkbox" id="new-oncall" name="on_call" value="yes"> <label class="inline-label" for="new-oncall">On call out of hours</label></p>
-        <button type="submit">Add and show their set-up link</button></form>
+        <button type="submit">Add and e-mail their set-up link</button></form>
         <h2>Areas</h2>
         <table><thead><tr><th scope="col">Code</th><th scope="col">Name</th><th scope="col">Postcode districts</th><th scope="col">Named officer</th></tr></thead><tbody>
         {{#areas}}<tr><td>{{code}}</td><td>{{name}}</td><td>{{districts}}</td><td>{{named}}</td></tr>{{/areas}}</tbody></table>
-        <form method="post" action="/console/areas"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/areas" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="area-code">Code (an existing code replaces that area)</label><input type="text" id="area-code" name="code">
         <label for="area-name">Name</label><input type="text" id="area-name" name="name">
         <label for="area-districts">Postcode districts, comma-separated</label><input type="text" id="area-districts" name="districts">
@@ -225,7 +225,7 @@ enum ConsolePages {
         {{<layout}}{{$content}}
         <h1>{{heading}}</h1>
         {{#noCaseAccess}}<p>Your role (administrator) does not include reading cases.</p>{{/noCaseAccess}}
-        {{#supervisor}}<form method="get" action="/console" class="filters">
+        {{#supervisor}}<form method="get" action="/console" class="filters" autocomplete="off">
         <label for="f-officer">Officer</label><select id="f-officer" name="officer"><option value="">all</option>{{#filterOfficers}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/filterOfficers}}</select>
         <label for="f-area">Area</label><select id="f-area" name="area"><option value="">all</option>{{#filterAreas}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterAreas}}</select>
         <label for="f-status">Status</label><select id="f-status" name="status"><option value="">all open</option>{{#filterStatuses}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/filterStatuses}}</select>
@@ -254,7 +254,7 @@ enum ConsolePages {
         {{#email}}<dt>Email</dt><dd>{{email}}</dd>{{/email}}
         <dt>Safe times (UK time)</dt><dd>{{safeTimes}}. {{#safeNow}}<span class="ok" id="safe-now">Now is a safe time.</span>{{/safeNow}}{{^safeNow}}<span class="stop" id="safe-now">Now is NOT a safe time.</span>{{/safeNow}}</dd>
         <dt>Voicemail</dt><dd>{{#voicemail}}may be left{{/voicemail}}{{^voicemail}}<strong>do not leave voicemail</strong>{{/voicemail}}</dd>
-        <dt>Code word</dt><dd>{{#codeWord}}<strong id="code-word">{{codeWord}}</strong>{{/codeWord}}{{^codeWord}}{{#hasCodeWord}}<form method="post" action="/console/cases/{{reference}}/code-word"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Show the code word (recorded)</button></form>{{/hasCodeWord}}{{^hasCodeWord}}none given{{/hasCodeWord}}{{/codeWord}}</dd>
+        <dt>Code word</dt><dd>{{#codeWord}}<strong id="code-word">{{codeWord}}</strong>{{/codeWord}}{{^codeWord}}{{#hasCodeWord}}<form method="post" action="/console/cases/{{reference}}/code-word" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Show the code word (recorded)</button></form>{{/hasCodeWord}}{{^hasCodeWord}}none given{{/hasCodeWord}}{{/codeWord}}</dd>
         {{#thirdParty}}<dt>Contact through</dt><dd>{{thirdParty}}</dd>{{/thirdParty}}
         <dt>Female officer requested</dt><dd>{{#female}}<strong>yes</strong>{{#femaleUnmet}} – no female officer was available: the duty manager must arrange one{{/femaleUnmet}}{{/female}}{{^female}}no{{/female}}</dd>
         <dt>Language and access</dt><dd>{{needs}}</dd>
@@ -264,7 +264,7 @@ enum ConsolePages {
         <h2>Texts from the survivor</h2>
         {{#receivesTexts}}<p id="texts-here">Texts from the survivor's number come to this case.</p>{{/receivesTexts}}
         {{^receivesTexts}}<p id="texts-here">Texts from the survivor's number do not come to this case{{#textsGoTo}}: they go to case <a href="/console/cases/{{textsGoTo}}">{{textsGoTo}}</a>{{/textsGoTo}}.</p>
-        {{#canLink}}<form method="post" action="/console/cases/{{reference}}/link-texts"><input type="hidden" name="csrf" value="{{csrf}}">
+        {{#canLink}}<form method="post" action="/console/cases/{{reference}}/link-texts" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <p>Only once the survivor has told you this number is theirs and that texts are safe.</p>
         <button type="submit">{{#textsGoTo}}Move their texts to this case{{/textsGoTo}}{{^textsGoTo}}Send their texts to this case{{/textsGoTo}} (recorded)</button></form>{{/canLink}}
         {{^canLink}}{{#textsGoTo}}<p>A duty manager can move them here.</p>{{/textsGoTo}}{{/canLink}}{{/receivesTexts}}
@@ -273,16 +273,16 @@ enum ConsolePages {
         <h2>Acknowledgement</h2>
         {{#acknowledged}}<p>Acknowledged {{acknowledged}}.</p>{{/acknowledged}}
         {{^acknowledged}}<p>Acknowledge by {{deadline}} (UK time).</p>
-        <form method="post" action="/console/cases/{{reference}}/ack"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Acknowledge</button></form>{{/acknowledged}}
+        <form method="post" action="/console/cases/{{reference}}/ack" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Acknowledge</button></form>{{/acknowledged}}
         <h2>Risk</h2>
         {{#risk}}<p id="risk-level">Latest: <span class="badge {{levelClass}}">{{level}}</span> ({{score}} yes of {{questions}}){{#judgement}}, professional judgement{{/judgement}} – {{at}} by {{who}}.{{#marac}} <strong>High risk: refer to MARAC.</strong>{{/marac}} {{versions}} version(s) kept.</p>{{/risk}}
         {{^risk}}<p id="risk-level">No risk checklist yet.</p>{{/risk}}
         <p><a href="/console/cases/{{reference}}/risk">Complete the risk checklist</a></p>
         <h2>Consent to share and referrals</h2>
         <table><thead><tr><th scope="col">Agency</th><th scope="col">Consent</th><th scope="col">Referral</th></tr></thead><tbody>
-        {{#consents}}<tr><td>{{name}}</td><td>{{state}}</td><td><form method="post" action="/console/cases/{{reference}}/referral/{{agency}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Prepare referral</button></form></td></tr>
+        {{#consents}}<tr><td>{{name}}</td><td>{{state}}</td><td><form method="post" action="/console/cases/{{reference}}/referral/{{agency}}" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Prepare referral</button></form></td></tr>
         {{/consents}}</tbody></table>
-        <form method="post" action="/console/cases/{{reference}}/consent"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/consent" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="consent-agency">Agency</label><select id="consent-agency" name="agency">{{#consents}}<option value="{{agency}}">{{name}}</option>{{/consents}}</select>
         <label for="consent-state">The survivor</label><select id="consent-state" name="state"><option value="given">agrees to share</option><option value="refused">does not agree</option><option value="withdrawn">withdrew consent</option></select>
         <button type="submit">Record consent</button></form>
@@ -290,42 +290,42 @@ enum ConsolePages {
         {{#hasEvents}}<ol class="events">{{#events}}<li><strong>{{at}}</strong> {{who}}: {{what}}{{#flags}} <span class="warn">against preferences: {{flags}}</span>{{/flags}}{{#note}}<div class="message">{{note}}</div>{{/note}}</li>
         {{/events}}</ol>{{/hasEvents}}{{^hasEvents}}<p>Nothing recorded yet.</p>{{/hasEvents}}
         <h2>Send a text</h2>
-        {{#canText}}<form method="post" action="/console/cases/{{reference}}/text"><input type="hidden" name="csrf" value="{{csrf}}">
+        {{#canText}}<form method="post" action="/console/cases/{{reference}}/text" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="text-message">Message (never the code word, never what they told us; at most 480 characters)</label>
         <textarea id="text-message" name="message" rows="3" maxlength="480"></textarea>
         <button type="submit">Send text</button></form>{{/canText}}
         {{^canText}}<p id="no-text">Texting is not available now: {{noTextReason}}.</p>{{/canText}}
         <h2>Record a contact attempt</h2>
-        <form method="post" action="/console/cases/{{reference}}/contact"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/contact" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="contact-method">How</label><select id="contact-method" name="method">{{#contactMethods}}<option value="{{value}}">{{label}}</option>{{/contactMethods}}</select>
         <label for="contact-outcome">What happened</label><select id="contact-outcome" name="outcome">{{#contactOutcomes}}<option value="{{value}}">{{label}}</option>{{/contactOutcomes}}</select>
         <label for="contact-note">Note (sealed)</label><textarea id="contact-note" name="note" rows="3"></textarea>
         <button type="submit">Record contact attempt</button></form>
         <h2>Add a note</h2>
-        <form method="post" action="/console/cases/{{reference}}/note"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/note" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="note">Note (sealed)</label><textarea id="note" name="note" rows="3"></textarea>
         <button type="submit">Add note</button></form>
         <h2>Change the priority</h2>
-        <form method="post" action="/console/cases/{{reference}}/priority"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/priority" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="new-priority">Priority</label><select id="new-priority" name="priority">{{#priorities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/priorities}}</select>
         <label for="priority-reason">Reason (required, sealed)</label><textarea id="priority-reason" name="note" rows="2"></textarea>
         <button type="submit">Change priority</button></form>
         {{#legalHold}}<p class="stop" id="legal-hold">Legal hold: kept past its retention period until a duty manager releases it.</p>{{/legalHold}}
         {{#supervisor}}<h2>Legal hold</h2>
-        <form method="post" action="/console/cases/{{reference}}/{{#legalHold}}release{{/legalHold}}{{^legalHold}}hold{{/legalHold}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/{{#legalHold}}release{{/legalHold}}{{^legalHold}}hold{{/legalHold}}" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="hold-reason">Reason (required, sealed)</label><textarea id="hold-reason" name="note" rows="2"></textarea>
         <button type="submit">{{#legalHold}}Release the legal hold{{/legalHold}}{{^legalHold}}Place a legal hold{{/legalHold}}</button></form>
         <h2>Reassign</h2>
-        <form method="post" action="/console/cases/{{reference}}/reassign"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/reassign" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="reassign-officer">To</label><select id="reassign-officer" name="officer">{{#staffList}}<option value="{{id}}">{{name}}{{#female}} (female){{/female}}</option>{{/staffList}}</select>
         {{#female}}<p><input type="checkbox" id="override" name="override" value="yes"> <label for="override" class="inline-label">Override the female officer request (the reason must say why)</label></p>{{/female}}
         <label for="reassign-reason">Reason (required, sealed)</label><textarea id="reassign-reason" name="note" rows="2"></textarea>
         <button type="submit">Reassign</button></form>{{/supervisor}}
         {{#closed}}<h2>Closed: {{closedOutcome}}</h2>
         {{#retainUntil}}{{^legalHold}}<p id="retention">Kept until {{retainUntil}}, then destroyed (retention policy). A duty manager can place a legal hold.</p>{{/legalHold}}{{/retainUntil}}
-        <form method="post" action="/console/cases/{{reference}}/reopen"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Reopen the case</button></form>{{/closed}}
+        <form method="post" action="/console/cases/{{reference}}/reopen" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Reopen the case</button></form>{{/closed}}
         {{^closed}}<h2>Close the case</h2>
-        <form method="post" action="/console/cases/{{reference}}/close"><input type="hidden" name="csrf" value="{{csrf}}">
+        <form method="post" action="/console/cases/{{reference}}/close" autocomplete="off"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="close-outcome">Outcome</label><select id="close-outcome" name="outcome">{{#closingOutcomes}}<option value="{{value}}">{{label}}</option>{{/closingOutcomes}}</select>
         <label for="close-note">Note (sealed)</label><textarea id="close-note" name="note" rows="2"></textarea>
         <button type="submit">Close the case</button></form>{{/closed}}

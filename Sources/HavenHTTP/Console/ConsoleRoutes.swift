@@ -26,6 +26,16 @@ struct ConsoleRoutes {
             respondHTML(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
         }
         router.post("/console/login") { request, _ in await logIn(request) }
+        // The page a console post led to, once (see `ConsolePostRedirect`).
+        router.get("/console/view/:id") { request, context in
+            await ConsolePostRedirect.view(context.parameters.get("id") ?? "", request: request, views: gateway.views)
+                ?? respondHTML(
+                    .notFound, "message",
+                    [
+                        "title": "Page expired", "text": "That page is shown only once, and it has been shown or has expired.",
+                        "link": "/console", "linkText": "Back to the console",
+                    ])
+        }
         router.get("/console/enrol/:token") { _, context in await enrolForm(token: context.parameters.get("token") ?? "") }
         router.post("/console/enrol/:token") { request, context in
             await enrol(request, token: context.parameters.get("token") ?? "")
