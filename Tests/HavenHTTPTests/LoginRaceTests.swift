@@ -119,22 +119,27 @@ struct LoginRaceTests {
         let tokens = [OfficerToken.generate(), OfficerToken.generate()]
         try await f.store.setTokenHash(OfficerToken.hash(tokens[0]), for: asha.officer.id)
         try await f.store.setTokenHash(OfficerToken.hash(tokens[1]), for: ben.officer.id)
-        try await f.http.test { client in
+        // The limit refills at 30 a minute: how many may pass depends on how long a loaded machine takes.
+        let started = ContinuousClock.now
+        let allowance = try await f.http.test { client in
             var statuses: [Int] = []
             for n in 0..<300 {
                 let response = try await client.execute(
                     uri: "/api/v1/tenancies/T-\(10_000 + n)/flags", method: .get, headers: [.authorization: "Bearer \(tokens[0])"])
                 statuses.append(response.status.code)
             }
-            #expect(statuses.filter { $0 == 200 }.count <= 12, "\(statuses.prefix(20))")
-            #expect(statuses.suffix(100).allSatisfy { $0 == 429 })
+            let seconds = Double((ContinuousClock.now - started).components.seconds) + 1
+            let allowance = 10 + Int((seconds * 0.5).rounded(.up)) + 1
+            #expect(statuses.filter { $0 == 200 }.count <= allowance, "\(statuses.prefix(20))")
+            #expect(statuses.filter { $0 == 429 }.count >= 300 - allowance)
             // Another officer's token has its own allowance.
             let other = try await client.execute(
                 uri: "/api/v1/tenancies/T-1/flags", method: .get, headers: [.authorization: "Bearer \(tokens[1])"])
             #expect(other.status == .ok)
+            return allowance
         }
         let checks = try await f.store.auditEntries(caseID: nil).filter { $0.action == "tenancy.flags_checked" }
-        #expect(checks.count >= 11 && checks.count <= 13)
+        #expect(checks.count >= 11 && checks.count <= allowance + 1)
         #expect(checks.allSatisfy { !$0.detail.contains("T-") && ($0.detail == "none" || $0.detail == "flagged") })
     }
 }

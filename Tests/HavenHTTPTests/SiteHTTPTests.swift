@@ -134,6 +134,30 @@ struct SiteHTTPTests {
         #expect(try await f.reportCount() == 1)
     }
 
+    @Test("finding 9: someone sending the same answers, asking for a reference, never sees the first sender's")
+    func doubleSubmitByAStrangerShowsNoReferenceOfTheFirst() async throws {
+        let f = try await Self.fixture()
+        // The same answers again from someone else, without the first browser's submission id (as
+        // a browser without JavaScript posts, or an attacker who copies the answers), both asking.
+        let answers = Self.fullSelfReport.filter { $0.0 != "submission_id" } + [("show_reference", "yes")]
+        @Sendable func reference(_ page: TestResponse) -> String? {
+            page.text.firstMatch(of: /HV-[0-9A-Z]{4}-[0-9A-Z]{4}/).map { String($0.output) }
+        }
+        try await f.test { client in
+            let first = try await client.sendForm("/contact", answers + [("submission_id", "first-browser")]).page
+            let second = try await client.sendForm("/contact", answers).page
+            let mine = try #require(reference(first))
+            let theirs = try #require(reference(second))
+            #expect(mine != theirs)
+            // The first sender's own retry (the same submission id) gets their reference back.
+            let retry = try await client.sendForm("/contact", answers + [("submission_id", "first-browser")]).page
+            #expect(reference(retry) == mine)
+            // Both name the one case, which holds the one report.
+            let own = try #require(try await f.store.caseSummary(CaseReference(mine)!))
+            #expect(try await f.store.caseSummary(CaseReference(theirs)!)?.id == own.id)
+        }
+    }
+
     @Test("a refused form comes back once with answers kept, problems beside them, nothing stored or logged")
     func refusedFormKeepsAnswers() async throws {
         let f = try await Self.fixture()

@@ -152,7 +152,7 @@ public struct HavenServer: Sendable {
         return config.metricsToken != nil ? "bearer token" : "off: set HAVEN_METRICS_LISTEN or HAVEN_METRICS_TOKEN"
     }
 
-    static func emailTransport(_ config: HavenConfig) throws -> (any EmailTransport, String) {
+    public static func emailTransport(_ config: HavenConfig) throws -> (any EmailTransport, String) {
         guard let url = config.smtpURL else {
             let transport = try MaildirTransport(directory: URL(fileURLWithPath: config.maildir))
             return (transport, "Maildir \(config.maildir) (no HAVEN_SMTP_URL set)")

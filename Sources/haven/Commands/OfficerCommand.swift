@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenHTTP
 import HavenStore
@@ -41,6 +42,9 @@ struct OfficerCommand: AsyncParsableCommand {
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
                 .issueEnrolment(officerID: officer.id, publicURL: config.publicURL)
             print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
+            await tellHeads(
+                "\(officer.name) <\(officer.email)> was added as \(role.rawValue), with an API token and a set-up link",
+                config: config, store: store)
         }
 
         static let roles = "expected one of " + StaffRole.allCases.map(\.rawValue).joined(separator: ", ")
@@ -82,8 +86,9 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Make an inactive officer active again.") var activate = false
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (config, _, store) = try options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            let before = officer
             if let name { officer.name = name }
             if let email { officer.email = try workEmail(email) }
             if let role {
@@ -99,6 +104,12 @@ struct OfficerCommand: AsyncParsableCommand {
             if activate { officer.active = true }
             try await store.updateOfficer(officer)
             print("updated officer \(officer.id)")
+            if StaffChanges.tellsHeads(.update(before: before, after: officer)) || before.email != officer.email {
+                await tellHeads(
+                    "\(officer.name) <\(officer.email)> was changed from \(before.role.rawValue) <\(before.email)>"
+                        + "\(before.active ? "" : " (inactive)") to \(officer.role.rawValue)\(officer.active ? "" : " (inactive)")",
+                    config: config, store: store)
+            }
         }
     }
 
@@ -109,11 +120,12 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (config, _, store) = try options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             officer.active = false
             try await store.updateOfficer(officer)
             print("deactivated officer \(id); their open cases keep their officer until reassigned")
+            await tellHeads("\(officer.name) <\(officer.email)> was deactivated", config: config, store: store)
         }
     }
 
@@ -125,10 +137,13 @@ struct OfficerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (config, _, store) = try options.openStore()
-            guard try await store.officer(id: id) != nil else { throw ValidationError("no officer \(id)") }
+            guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
                 .issueEnrolment(officerID: id, publicURL: config.publicURL)
             print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
+            await tellHeads(
+                "a new set-up link was issued for \(officer.name) <\(officer.email)> (\(officer.role.rawValue))", config: config,
+                store: store)
         }
     }
 
@@ -138,12 +153,25 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (config, _, store) = try options.openStore()
+            guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let token = OfficerToken.generate()
             try await store.setTokenHash(OfficerToken.hash(token), for: id)
             print("API token for officer \(id) (shown once): \(token)")
+            await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
         }
     }
+}
+
+/// Tells every head of service of a change to who can log in or read cases made here, as the
+/// console does (best effort: a change is made whether or not the mail goes).
+func tellHeads(_ change: String, config: HavenConfig, store: SQLiteStore) async {
+    guard let (transport, _) = try? HavenServer.emailTransport(config),
+        let heads = try? await store.officers().filter({ $0.role == .head && $0.active }), !heads.isEmpty
+    else { return }
+    let notices = StaffNotices(transport: transport, from: config.smtpFrom, publicURL: config.publicURL)
+    let told = await notices.tellHeads(heads, change: "From the command line (haven officer): \(change).")
+    print("told \(told) of \(heads.count) heads of service")
 }
 
 /// `--email` read by the one address rule (alerts go there: no line break may ride in it), in lower case.
