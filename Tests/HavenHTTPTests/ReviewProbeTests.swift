@@ -1,0 +1,112 @@
+import Foundation
+import HavenCore
+import HavenStore
+import Hummingbird
+import HummingbirdTesting
+import SMSAdapters
+import Testing
+
+@testable import HavenHTTP
+
+/// Review of the issue 20 fixes: attacks on them that still work. Each test fails on main at 7bdbe1d.
+@Suite("Review: issue 20 fixes, broken")
+struct ReviewProbeTests {
+    /// Finding 1: "moving texts away from another open case needs a supervisor" is stepped round by
+    /// closing and reopening. A case that ever held the number keeps `thread_hash` when closed; a
+    /// reopened case is not checked against the open case now holding the number, and intake picks
+    /// the newest open holder. So an ordinary officer takes the survivor's texts (STOP included) from
+    /// their open case by reopening a newer case that once held them, with no supervisor and no
+    /// `case.texts_*` audit; and the survivor's own case page still says the texts come to it.
+    @Test("an officer reclaims a survivor's texts from their open case by reopening an older link")
+    func reopenStealsThread() async throws {
+        let f = try TextThreadTests.fixture()
+        let officer = try await f.account("Asha")
+        try await f.http.test { client in
+            #expect(try await TextThreadTests.text(client, "He took my keys", sid: "SM1").status == .ok)
+            let own = try #require(try await f.store.openCases(officerID: nil).first).reference.value
+            let (cookieValue, _) = try await client.logIn(officer)
+            let cookie = try #require(cookieValue)
+            let csrf = try #require(try await client.get("/console/cases/\(own)", cookie: cookie).csrf)
+            // The survivor's case is closed for now; a report naming their number is linked meanwhile.
+            #expect(try await client.post("/console/cases/\(own)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status == .seeOther)
+            let other = try await TextThreadTests.reportNaming(client, phone: "07700 900123", message: "text me")
+            #expect(try await client.post("/console/cases/\(other)/link-texts", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
+            #expect(try await client.post("/console/cases/\(other)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status == .seeOther)
+            // The survivor's case reopens and is the only open case holding their number: texts go there.
+            #expect(try await client.post("/console/cases/\(own)/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
+            #expect(try await TextThreadTests.text(client, "still here", sid: "SM2").status == .ok)
+            #expect(try await TextThreadTests.reportCount(f.store, own) == 2)
+            // An officer (no supervisor) may not move them with link-texts; reopening does it anyway.
+            #expect(try await client.post("/console/cases/\(other)/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
+            #expect(try await TextThreadTests.text(client, "STOP", sid: "SM3").status == .ok)
+            #expect(try await TextThreadTests.reportCount(f.store, own) == 3, "the survivor's STOP went to the other case")
+            #expect(try await TextThreadTests.reportCount(f.store, other) == 1)
+            // The keyword re-wrote the preferences of the case the attacker's report made, not the survivor's.
+            let otherContent = try #require(try await f.store.openCase(TextThreadTests.ref(other), actor: "test"))
+            #expect(otherContent.profile.safety.textAllowed, "STOP changed the other case's preferences")
+            // And the survivor's case page must not claim the texts come to it when they do not.
+            let page = try await client.get("/console/cases/\(own)", cookie: cookie).text
+            let claims = page.contains("Texts from the survivor's number come to this case.")
+            let gets = try await TextThreadTests.reportCount(f.store, own) == 3
+            #expect(claims == gets, "the page says texts come here, but they go to \(other)")
+        }
+    }
+
+    /// Finding 2 / 13: the limiter's table of clients is pruned with the rule of whichever class the
+    /// request that overflowed it belongs to. A flood on the SMS webhook (buckets refill in 4 s) from
+    /// many addresses (an IPv6 /64 has 2^64) drops every login bucket older than 4 s, though those
+    /// take 30 s to refill: an exhausted login bucket comes back full.
+    @Test("a flood on another route class resets a client's exhausted login bucket")
+    func pruneUsesTheWrongRule() {
+        let limiter = RateLimits().limiter()!
+        let t0 = 1_000_000.0
+        for _ in 0..<5 { _ = limiter.take(routeClass: "login", client: "2001:db8::1", now: t0) }
+        #expect(limiter.take(routeClass: "login", client: "2001:db8::1", now: t0) != .allowed)
+        // 100,001 other addresses on the SMS webhook, 5 s later (none needs a valid signature: the
+        // limiter runs first).
+        for i in 0...100_000 {
+            _ = limiter.take(routeClass: "sms:twilio", client: "2001:db8:0:1::\(String(i, radix: 16))", now: t0 + 5)
+        }
+        #expect(limiter.take(routeClass: "login", client: "2001:db8::1", now: t0 + 5) != .allowed, "login bucket reset by the prune")
+    }
+
+    /// Finding 2: past `maxClients` buckets that have not refilled, every take filters the whole table
+    /// under the one lock (O(n) per request): 100,001 addresses within the refill time make every
+    /// rate-limited request cost a pass over 100,000 entries.
+    @Test("a full client table makes each take a pass over the table")
+    func pruneCostsEveryTake() {
+        let limiter = RateLimits().limiter()!
+        let t0 = 1_000_000.0
+        for i in 0...100_000 { _ = limiter.take(routeClass: "api", client: "2001:db8::\(String(i, radix: 16))", now: t0) }
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for i in 0..<200 { _ = limiter.take(routeClass: "api", client: "2001:db8:1::\(String(i, radix: 16))", now: t0 + 1) }
+        }
+        #expect(elapsed < .milliseconds(200), "200 takes took \(elapsed)")
+    }
+
+    /// Finding 15: the view stash is shared by the website and the console and bounded by evicting
+    /// the oldest; ConsolePostRedirect sits outside the rate limiter, so even a refused (429) login
+    /// post, and any post to /console/enrol/<anything> (not limited at all), puts a view. One client,
+    /// unthrottled, can churn the whole stash (20,000 views) and push out a survivor's refused-form
+    /// answers or confirmation between its 303 and its GET.
+    @Test("posts the rate limiter refuses still fill the shared view stash")
+    func limitedPostsFillTheStash() async throws {
+        let stash = MemoryViewStash()
+        let f = try ConsoleFixture { gateway in
+            gateway.rateLimiter = RateLimits().limiter()
+            gateway.views = stash
+        }
+        try await f.http.test { client in
+            var limited = 0
+            for _ in 0..<100 {
+                let r = try await client.postForm("/console/login", [("email", "x@y.example"), ("password", "p"), ("code", "1")])
+                if r.isConsoleView { limited += 1 }
+            }
+            for i in 0..<100 {
+                _ = try await client.postForm("/console/enrol/no-such-token-\(i)", [("password", "p")])
+            }
+            #expect(stash.usage.entries <= 10, "\(stash.usage.entries) views held for one client's refused posts")
+        }
+    }
+}
