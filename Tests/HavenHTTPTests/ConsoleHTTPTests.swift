@@ -135,7 +135,9 @@ extension TestClientProtocol {
 
 extension TestResponse {
     /// A 303 to the page a console post led to.
-    var isConsoleView: Bool { status == .seeOther && headers[.location]?.hasPrefix("/console/view/") == true }
+    var isConsoleView: Bool {
+        status == .seeOther && (headers[.location]?.hasPrefix("/console/view/") == true || headers[.location] == "/console/busy")
+    }
 
     var csrf: String? { text.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } }
 }

@@ -132,6 +132,13 @@ struct LoginRaceTests {
             let allowance = 10 + Int((seconds * 0.5).rounded(.up)) + 1
             #expect(statuses.filter { $0 == 200 }.count <= allowance, "\(statuses.prefix(20))")
             #expect(statuses.filter { $0 == 429 }.count >= 300 - allowance)
+            // An administrator's token reads no case's facts.
+            let ada = try await f.account("Ada", role: .admin)
+            let adminToken = OfficerToken.generate()
+            try await f.store.setTokenHash(OfficerToken.hash(adminToken), for: ada.officer.id)
+            let byAdmin = try await client.execute(
+                uri: "/api/v1/tenancies/T-1/flags", method: .get, headers: [.authorization: "Bearer \(adminToken)"])
+            #expect(byAdmin.status == .forbidden)
             // Another officer's token has its own allowance.
             let other = try await client.execute(
                 uri: "/api/v1/tenancies/T-1/flags", method: .get, headers: [.authorization: "Bearer \(tokens[1])"])

@@ -44,7 +44,7 @@ struct OpsHTTPTests {
         try await f.test { client in
             _ = try await client.postJSON("/api/v1/reports", #"{"immediate_danger":true}"#)
             _ = try await client.postJSON("/api/v1/reports", #"{"message":"he has a knife"}"#)
-            let health = try await client.execute(uri: "/healthz", method: .get)
+            let health = try await client.health()
             #expect(health.status == .ok)
             let body = try #require(health.json as? [String: Any])
             #expect(body["outbox_pending"] as? Int == 2)
@@ -83,7 +83,7 @@ struct OpsHTTPTests {
         try await app.test(.live) { client in
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok && metrics.text.contains("haven_"))
-            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.health().status == .ok)
             #expect(try await client.execute(uri: "/api/v1/reports", method: .post).status == .notFound)
         }
     }
@@ -96,5 +96,21 @@ struct OpsHTTPTests {
         #expect(config.metricsListen?.host == "127.0.0.1" && config.metricsListen?.port == 9464)
         #expect(throws: HavenConfig.Problem.self) { try HavenConfig.resolve(environment: ["HAVEN_METRICS_TOKEN": "short"]) }
         #expect(throws: HavenConfig.Problem.self) { try HavenConfig.resolve(environment: ["HAVEN_METRICS_LISTEN": "9464"]) }
+    }
+
+    @Test("the public /healthz says only whether reports can be taken; the counts are for operators")
+    func publicHealthHasNoCounts() async throws {
+        let f = try HTTPFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        try await f.test { client in
+            _ = try await client.postJSON("/api/v1/reports", #"{"message":"he has a knife"}"#)
+            let public_ = try await client.execute(uri: "/healthz", method: .get)
+            #expect(public_.status == .ok)
+            let body = try #require(public_.json as? [String: Any])
+            #expect(Set(body.keys) == ["status", "store", "writes", "problems"])
+            #expect(body["outbox_pending"] == nil && body["unassigned_open_cases"] == nil)
+            let operator_ = try #require(try await client.health().json as? [String: Any])
+            #expect(operator_["outbox_pending"] as? Int == 1)
+        }
     }
 }

@@ -27,7 +27,7 @@ struct OutageHTTPTests {
             references.append(try #require(outcome.receipt).reference.value)
         }
         try await f.test { client in
-            let health = try #require(try await client.execute(uri: "/healthz", method: .get).json as? [String: Any])
+            let health = try #require(try await client.health().json as? [String: Any])
             #expect(health["status"] as? String == "degraded")
             #expect(health["outbox_pending"] as? Int == 3)
             #expect((health["oldest_unsent_alert_seconds"] as? Int ?? 0) >= 3_600)
@@ -54,7 +54,7 @@ struct OutageHTTPTests {
         #expect(!messages.isEmpty && messages.count <= 3)
         for reference in references { #expect(messages.filter { $0.raw.contains(reference) }.count == 1) }
         try await f.test { client in
-            let health = try #require(try await client.execute(uri: "/healthz", method: .get).json as? [String: Any])
+            let health = try #require(try await client.health().json as? [String: Any])
             #expect(health["status"] as? String == "ok")
             #expect(health["outbox_pending"] as? Int == 0)
         }

@@ -8,8 +8,8 @@ import Testing
 
 @testable import HavenHTTP
 
-/// Review of the issue 20 fixes: attacks on them that still work. Each test fails on main at 7bdbe1d.
-@Suite("Review: issue 20 fixes, broken")
+/// A review of the issue 20 fixes found these attacks still worked; each test failed at 7bdbe1d.
+@Suite("Issue 20, second look: what the first fixes missed")
 struct ReviewProbeTests {
     /// Finding 1: "moving texts away from another open case needs a supervisor" is stepped round by
     /// closing and reopening. A case that ever held the number keeps `thread_hash` when closed; a
@@ -28,10 +28,14 @@ struct ReviewProbeTests {
             let cookie = try #require(cookieValue)
             let csrf = try #require(try await client.get("/console/cases/\(own)", cookie: cookie).csrf)
             // The survivor's case is closed for now; a report naming their number is linked meanwhile.
-            #expect(try await client.post("/console/cases/\(own)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status == .seeOther)
+            #expect(
+                try await client.post("/console/cases/\(own)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status
+                    == .seeOther)
             let other = try await TextThreadTests.reportNaming(client, phone: "07700 900123", message: "text me")
             #expect(try await client.post("/console/cases/\(other)/link-texts", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
-            #expect(try await client.post("/console/cases/\(other)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status == .seeOther)
+            #expect(
+                try await client.post("/console/cases/\(other)/close", cookie: cookie, [("csrf", csrf), ("outcome", "other")]).status
+                    == .seeOther)
             // The survivor's case reopens and is the only open case holding their number: texts go there.
             #expect(try await client.post("/console/cases/\(own)/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
             #expect(try await TextThreadTests.text(client, "still here", sid: "SM2").status == .ok)

@@ -116,6 +116,9 @@ struct StaffAccessTests {
         #expect(StaffChanges.check(.reEnrol(officer), by: head) == .allowed)
         #expect(StaffChanges.tellsHeads(.update(before: officer, after: rota)) == false)
         #expect(StaffChanges.tellsHeads(.update(before: officer, after: deactivated)))
+        var female = officer
+        female.isFemale = true
+        #expect(StaffChanges.tellsHeads(.update(before: officer, after: female)))  // it steers female-officer requests
     }
 
     @Test("finding 15 (console): a post is never answered with a page; its page is one view, once, for its own session")
@@ -157,6 +160,24 @@ struct StaffAccessTests {
                 uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: deeCookie],
                 body: formBody([("csrf", csrf), ("priority", "high"), ("note", "she called back")]))
             #expect(worked.status == .seeOther && worked.headers[.location] == "/console/cases/\(receipt.reference.value)")
+        }
+    }
+
+    @Test("finding 9: a case opened by a double submit's own reference says so, so nobody trusts whoever quotes it")
+    func aliasReferenceIsFlagged() async throws {
+        let f = try ConsoleFixture()
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let report = IncomingReport(channel: .api, submission: ReportSubmission(message: "help"), receivedAt: Date())
+        let first = try #require(try await f.store.record(report, triage: Triage(), routing: AlertRouting()).receipt)
+        let again = try #require(try await f.store.record(report, triage: Triage(), routing: AlertRouting()).receipt)
+        #expect(again.reference != first.reference && again.caseID == first.caseID)
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(dee).0)
+            let own = try await client.get("/console/cases/\(first.reference.value)", cookie: cookie)
+            #expect(own.status == .ok && !own.text.contains("alias-reference"))
+            let byAlias = try await client.get("/console/cases/\(again.reference.value)", cookie: cookie)
+            #expect(byAlias.status == .ok && byAlias.text.contains("id=\"alias-reference\""))
+            #expect(byAlias.text.contains("Case \(first.reference.value)"))
         }
     }
 }

@@ -81,6 +81,11 @@ final class HTTPFixture: Sendable {
 }
 
 extension TestClientProtocol {
+    /// /healthz as an operator sees it (with the fixture's metrics token): counts included.
+    func health() async throws -> TestResponse {
+        try await execute(uri: "/healthz", method: .get, headers: [.authorization: "Bearer \(HTTPFixture.metricsToken)"])
+    }
+
     /// /metrics, with the fixture's bearer token.
     func metrics() async throws -> String {
         try await execute(

@@ -28,6 +28,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+METRICS_TOKEN = "e2e-metrics-token-0123456789"
+
+
 class Haven:
     """One data folder; start/kill/restart the server on it."""
 
@@ -36,8 +39,9 @@ class Haven:
         self.port = free_port()
         # The server refuses HAVEN_* names it does not know, so the tests' own (HAVEN_BIN…) stay out.
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+        # The tests read /healthz and /metrics as an operator does, with the metrics token.
         self.env = {**inherited, "HAVEN_DATA_DIR": str(data_dir), "HAVEN_PORT": str(self.port),
-                    "HAVEN_LOG_LEVEL": "warning", **(env or {})}
+                    "HAVEN_LOG_LEVEL": "warning", "HAVEN_METRICS_TOKEN": METRICS_TOKEN, **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}-server.log", "ab")
 
@@ -90,8 +94,9 @@ class Haven:
             return e.code, json.loads(e.read() or b"{}")
 
     def get_json(self, path: str):
+        request = urllib.request.Request(self.url + path, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as r:
+            with urllib.request.urlopen(request, timeout=5) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"{}")

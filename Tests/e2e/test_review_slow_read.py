@@ -1,4 +1,4 @@
-"""Review of issue 20, finding 6: a client that sends whole requests but never reads the answers
+"""Issue 20, finding 6 (found on review): a client that sends whole requests but never reads the answers
 holds its connections for ever. The request deadline ends at the request's end, and Hummingbird's
 idle timer does nothing while a response is in progress, so a response stuck on a full socket
 keeps the connection; three addresses at their share take HAVEN_MAX_CONNECTIONS and /livez stops."""

@@ -56,11 +56,13 @@ public enum StaffChanges {
     }
 
     /// Whether the heads of service are told of this change: anything about who can log in or
-    /// read cases (not rota or area changes alone).
+    /// read cases, and the female-officer flag (it steers the cases of survivors who asked for a
+    /// female officer); not rota or area changes alone.
     public static func tellsHeads(_ change: Change) -> Bool {
         switch change {
         case .add, .reEnrol: true
-        case .update(let before, let after): before.role != after.role || before.active != after.active
+        case .update(let before, let after):
+            before.role != after.role || before.active != after.active || before.isFemale != after.isFemale
         }
     }
 }

@@ -17,8 +17,11 @@ public final class ConnectionRegistry: Sendable {
     }
 
     /// Counts a new connection from `address`; false (and nothing counted) when it already has its share.
+    /// An IPv6 client is counted by its /64, as the rate limits count it (a trusted proxy by its
+    /// exact address).
     func admit(_ address: String) -> Bool {
         if trustedProxies.contains(address) { return true }
+        let address = ClientAddress.key(address)
         return open.withLock { open in
             let count = open[address, default: 0]
             guard count < maxPerClient else { return false }
@@ -29,6 +32,7 @@ public final class ConnectionRegistry: Sendable {
 
     func release(_ address: String) {
         if trustedProxies.contains(address) { return }
+        let address = ClientAddress.key(address)
         open.withLock { open in
             let count = open[address, default: 0] - 1
             open[address] = count > 0 ? count : nil
@@ -36,11 +40,12 @@ public final class ConnectionRegistry: Sendable {
     }
 
     /// Connections counted for `address` now.
-    public func count(_ address: String) -> Int { open.withLock { $0[address, default: 0] } }
+    public func count(_ address: String) -> Int { open.withLock { $0[ClientAddress.key(address), default: 0] } }
 }
 
 /// On every connection, whatever route a request is for:
 /// - a client address past its share of connections is closed at once (`ConnectionRegistry`);
+/// - answers must drain: a connection whose answers have waited unwritten for 30 s is closed;
 /// - a request must arrive whole (head, body and end) within `requestTimeout` of its head, or the
 ///   connection is closed. Routes that read bodies answer `408` sooner (their own deadline); this
 ///   is the backstop for every other route and for bodies nobody reads, so a client trickling a
@@ -53,12 +58,30 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     let registry: ConnectionRegistry?
     let requestTimeout: TimeAmount
+    let writeTimeout: TimeAmount
     private var admitted: String?
     private var deadline: Scheduled<Void>?
+    private var stalled: Scheduled<Void>?
 
-    init(registry: ConnectionRegistry?, requestTimeout: TimeAmount) {
+    init(registry: ConnectionRegistry?, requestTimeout: TimeAmount, writeTimeout: TimeAmount = .seconds(30)) {
         self.registry = registry
         self.requestTimeout = requestTimeout
+        self.writeTimeout = writeTimeout
+    }
+
+    /// A client that sends requests but never reads the answers leaves them waiting to be written
+    /// (the channel stops being writable), while neither the request deadline nor the idle timer
+    /// runs: closed when nothing has drained for `writeTimeout`.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stalled?.cancel()
+            stalled = nil
+        } else if stalled == nil {
+            stalled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: writeTimeout) {
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -106,6 +129,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private func finish() {
         deadline?.cancel()
         deadline = nil
+        stalled?.cancel()
+        stalled = nil
         if let address = admitted {
             registry?.release(address)
             admitted = nil

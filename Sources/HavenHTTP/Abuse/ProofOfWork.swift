@@ -57,6 +57,7 @@ public final class ProofOfWork: Sendable {
         var refusals: [Double] = []
         var activeUntil: Double = 0
         var used: [String: Double] = [:]
+        var pruneUsedAt = 50_000
     }
 
     /// Seconds since 1970, now (a test moves it on instead of sleeping).
@@ -121,7 +122,12 @@ public final class ProofOfWork: Sendable {
         let waited = age >= settings.waitWithoutScript.inSeconds && constantTimeEquals(tag(client), String(parts[3]))
         guard worked || waited else { return .challenge }
         return state.withLock { state in
-            if state.used.count > 50_000 { state.used = state.used.filter { $0.value > now - lifetime } }
+            // Spent challenges are forgotten once past their lifetime; looked for again only when the
+            // table has doubled, so a table of live ones is not scanned on every post.
+            if state.used.count > state.pruneUsedAt {
+                state.used = state.used.filter { $0.value > now - lifetime }
+                state.pruneUsedAt = max(50_000, state.used.count * 2)
+            }
             guard state.used[challenge] == nil else { return .challenge }
             state.used[challenge] = now
             return .accepted
@@ -147,7 +153,8 @@ public final class ProofOfWork: Sendable {
 
     /// Which client a challenge is for, without its address: 64 bits of a keyed hash of it.
     private func tag(_ client: String) -> String {
-        Self.hex(HMAC<SHA256>.authenticationCode(for: Data("client\u{0}\(client)".utf8), using: key).prefix(8))
+        // By the client's /64 for IPv6 (a phone's address changes within it), as the limits count it.
+        Self.hex(HMAC<SHA256>.authenticationCode(for: Data("client\u{0}\(ClientAddress.key(client))".utf8), using: key).prefix(8))
     }
 
     private static func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -59,7 +59,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard request.method == .post else { return nil }
         switch route {
         case "/api/v1/reports", "/api/v1/concerns": return "api"
-        case "/console/login": return "login"
+        // Enrolment posts check a token and may hash a password: limited with the logins.
+        case "/console/login", "/console/enrol/{token}": return "login"
         default: return webFormPaths.contains(route) ? "web" : nil
         }
     }

@@ -2,6 +2,10 @@ import Crypto
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Token buckets per client and one global bucket, per class of route (web form, JSON intake, each
 /// SMS provider). Clients are keyed by an HMAC of their address under a key made at start-up and
 /// never stored, so the table cannot be read back into addresses; nothing here is written to disk
@@ -27,13 +31,23 @@ public final class RateLimiter: Sendable {
     private let perClient: [String: Rule]
     private let global: Rule
     private let key = SymmetricKey(size: .bits256)
-    private let state = Mutex<(clients: [String: Bucket], global: [String: Bucket])>(([:], [:]))
+    private let state: Mutex<State>
     private let maxClients: Int
+
+    /// Buckets per class of route (each refills by its own rule, so each is pruned by it), the
+    /// global bucket per class, and when to look for buckets to prune next.
+    private struct State {
+        var clients: [String: [String: Bucket]] = [:]
+        var global: [String: Bucket] = [:]
+        var count = 0
+        var pruneAt: Int
+    }
 
     public init(perClient: [String: Rule], global: Rule, maxClients: Int = 100_000) {
         self.perClient = perClient
         self.global = global
         self.maxClients = maxClients
+        state = Mutex(State(pruneAt: maxClients))
     }
 
     public enum Decision: Equatable, Sendable {
@@ -43,21 +57,25 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token for `client` in `routeClass` (and one from the class's global bucket).
     /// With `skipGlobal` only the client's own bucket counts (used while the web form asks for proof of work).
+    /// An IPv6 client is counted by its /64 (`ClientAddress.key`): one household's or phone's
+    /// network, not 2^64 clients.
     public func take(
         routeClass: String, client: String, skipGlobal: Bool = false, now: Double = Date().timeIntervalSince1970
     ) -> Decision {
         guard let rule = perClient[routeClass] else { return .allowed }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(routeClass)\u{0}\(client)".utf8), using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(routeClass)\u{0}\(ClientAddress.key(client))".utf8), using: key)
         let id = Data(mac.prefix(16)).base64EncodedString()
         return state.withLock { state in
-            var bucket = state.clients[id] ?? Bucket(tokens: rule.burst, updated: now)
+            let known = state.clients[routeClass]?[id]
+            var bucket = known ?? Bucket(tokens: rule.burst, updated: now)
             Self.refill(&bucket, rule: rule, now: now)
             var pool = state.global[routeClass] ?? Bucket(tokens: global.burst, updated: now)
             Self.refill(&pool, rule: global, now: now)
             defer {
-                state.clients[id] = bucket
+                state.clients[routeClass, default: [:]][id] = bucket
+                if known == nil { state.count += 1 }
                 state.global[routeClass] = pool
-                if state.clients.count > maxClients { Self.prune(&state.clients, now: now, rule: rule) }
+                if state.count > state.pruneAt { prune(&state, now: now) }
             }
             guard bucket.tokens >= 1 else { return .limited(retryAfter: Self.wait(bucket, rule)) }
             guard skipGlobal || pool.tokens >= 1 else { return .limited(retryAfter: Self.wait(pool, global)) }
@@ -76,9 +94,30 @@ public final class RateLimiter: Sendable {
         max(1, Int(((1 - bucket.tokens) / max(rule.perSecond, 0.001)).rounded(.up)))
     }
 
-    /// Drops buckets that have refilled completely (they hold no information any more).
-    private static func prune(_ clients: inout [String: Bucket], now: Double, rule: Rule) {
-        clients = clients.filter { now - $0.value.updated < rule.burst / max(rule.perSecond, 0.001) }
+    /// Drops the buckets that have refilled completely under their own class's rule (they hold no
+    /// information any more). The next look is when the table has doubled from what is left, so a
+    /// table full of live buckets is not scanned again on every request. Past four times
+    /// `maxClients` live buckets, the least recently used half of each class go: a client dropped
+    /// so early only gets a fresh burst, and memory stays bounded however many addresses send.
+    private func prune(_ state: inout State, now: Double) {
+        var count = 0
+        for (routeClass, buckets) in state.clients {
+            guard let rule = perClient[routeClass] else { continue }
+            let full = rule.burst / max(rule.perSecond, 0.001)
+            let kept = buckets.filter { now - $0.value.updated < full }
+            state.clients[routeClass] = kept
+            count += kept.count
+        }
+        if count > maxClients * 4 {
+            count = 0
+            for (routeClass, buckets) in state.clients {
+                let newest = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(buckets.count / 2)
+                state.clients[routeClass] = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+                count += newest.count
+            }
+        }
+        state.count = count
+        state.pruneAt = max(maxClients, count * 2)
     }
 }
 
@@ -88,6 +127,21 @@ public struct ClientAddress: Sendable {
     public var trustedProxies: Set<String>
 
     public init(trustedProxies: Set<String> = []) { self.trustedProxies = trustedProxies }
+
+    /// What limits count a client by: an IPv4 address as it is, an IPv6 address by its /64 (one
+    /// household's or phone's network holds 2^64 addresses), an IPv4-mapped IPv6 address as the
+    /// IPv4 it maps; anything else (an officer id, "unknown") unchanged.
+    public static func key(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var bytes = in6_addr()
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        let raw = withUnsafeBytes(of: &bytes) { Array($0) }
+        if raw[0..<10].allSatisfy({ $0 == 0 }), raw[10] == 0xFF, raw[11] == 0xFF {
+            return raw[12..<16].map(String.init).joined(separator: ".")
+        }
+        return stride(from: 0, to: 8, by: 2).map { String(UInt16(raw[$0]) << 8 | UInt16(raw[$0 + 1]), radix: 16) }
+            .joined(separator: ":") + "::/64"
+    }
 
     public func resolve(peer: String?, forwardedFor: String?) -> String {
         let peer = peer ?? "unknown"

@@ -18,6 +18,8 @@ struct ConcernRoutes {
             guard let officer = await CaseRoutes(gateway: gateway).authenticatedOfficer(request) else {
                 return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
             }
+            // Administrators read no case, so no case's facts either.
+            guard StaffChanges.readsCases(officer.role) else { return JSONResponse.error(.forbidden, "not_for_administrators") }
             // A flag says a concern was raised about a household: lookups are limited per token and
             // each is audited (who, and whether anything was found; never the reference).
             if case .limited(let retryAfter) = gateway.rateLimiter?.take(routeClass: "lookup", client: "officer:\(officer.id)") {

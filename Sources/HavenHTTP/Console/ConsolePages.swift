@@ -244,6 +244,7 @@ enum ConsolePages {
         "case": """
         {{<layout}}{{$content}}
         <h1>Case {{reference}} <span class="badge {{priority}}">{{priority}}</span></h1>
+        {{#aliasReference}}<p class="stop" id="alias-reference">Opened by {{aliasReference}}: a reference given to someone who sent the same answers again within ten minutes. Whoever quotes it may not be the person who reported. Check who they are before saying anything about the case.</p>{{/aliasReference}}
         <section class="safety" aria-labelledby="safety-h">
         <h2 id="safety-h">How contact is safe</h2>
         {{#noContact}}<p class="stop">DO NOT CONTACT</p>{{/noContact}}

@@ -107,6 +107,9 @@ extension ConsoleRoutes {
             }
             var context = staffContext(staff, csrf: csrf)
             context.merge(view(content, showCodeWord: showCodeWord, now: Date())) { $1 }
+            // Opened by another reference than the case's own: one given to a repeat of an identical
+            // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
+            if reference != summary.reference { context["aliasReference"] = reference.value }
             var assignee = "nobody yet"
             if let id = summary.officerID, let officer = try await gateway.store.officer(id: id) { assignee = officer.name }
             context["assignee"] = assignee

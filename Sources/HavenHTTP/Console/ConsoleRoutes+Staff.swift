@@ -186,14 +186,18 @@ extension ConsoleRoutes {
                 detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
             if StaffChanges.tellsHeads(change), let notices = gateway.staffNotices {
                 await tellHeads(
-                    "\(staff.name) changed \(officer.name) <\(officer.email)> from \(before.role.rawValue)"
-                        + "\(before.active ? "" : " (inactive)") to \(role.rawValue)\(officer.active ? "" : " (inactive)").",
+                    "\(staff.name) changed \(officer.name) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
                     notices: notices)
             }
             return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
         } catch {
             return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
         }
+    }
+
+    /// An account's role, activity and female-officer flag, in words for a notice.
+    static func describe(_ officer: Officer) -> String {
+        officer.role.rawValue + (officer.active ? "" : ", inactive") + (officer.isFemale ? ", female officer" : "")
     }
 
     /// A refused change to someone's account: said, audited and told to the heads of service.

@@ -26,6 +26,14 @@ struct ConsoleRoutes {
             respondHTML(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
         }
         router.post("/console/login") { request, _ in await logIn(request) }
+        router.get(RouterPath(ConsolePostRedirect.busy)) { _, _ in
+            respondHTML(
+                .tooManyRequests, "message",
+                [
+                    "title": "Too many attempts", "text": "Too many attempts from here just now. Wait a minute, then try again.",
+                    "link": "/console/login", "linkText": "Log in",
+                ])
+        }
         // The page a console post led to, once (see `ConsolePostRedirect`).
         router.get("/console/view/:id") { request, context in
             await ConsolePostRedirect.view(context.parameters.get("id") ?? "", request: request, views: gateway.views)

@@ -16,6 +16,8 @@ struct ConsolePostRedirect: RouterMiddleware {
     let views: any ViewStash
 
     static let prefix = "/console/view/"
+    /// Where a post the rate limiter refused is sent.
+    static let busy = "/console/busy"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -25,6 +27,13 @@ struct ConsolePostRedirect: RouterMiddleware {
         }
         let response = try await next(request, context)
         guard !(300..<400).contains(response.status.code) else { return response }
+        // A refusal by the rate limiter says nothing particular: a fixed page, nothing held (so a
+        // flood of refused posts cannot churn the stash other people's views are waiting in).
+        if response.status == .tooManyRequests {
+            var headers: HTTPFields = [.location: Self.busy, .contentSecurityPolicy: ConsoleRoutes.contentSecurityPolicy]
+            if let retryAfter = response.headers[.retryAfter] { headers[.retryAfter] = retryAfter }
+            return Response(status: .seeOther, headers: headers)
+        }
         // The page as it was: status, content type, body.
         var page = ByteBuffer()
         page.writeInteger(UInt16(response.status.code))

@@ -31,17 +31,28 @@ struct OpsRoutes {
         router.get("/livez") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        router.get("/healthz") { _, _ in await health() }
+        // A load balancer needs only whether to send reports here; the counts (alerts waiting,
+        // cases with nobody) are for operators: they rise with each report, so a stranger could
+        // watch reports arrive.
+        router.get("/healthz") { request, _ in await health(detailed: isOperator(request)) }
         router.get("/metrics") { request, _ in
             switch metricsAccess {
-            case .open: return await metrics()
             case .off: return Response(status: .notFound)
-            case .token(let token):
-                guard let offered = CaseRoutes.bearerToken(request), constantTimeEquals(offered, token) else {
-                    return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
-                }
+            case .open, .token:
+                guard isOperator(request) else { return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"]) }
                 return await metrics()
             }
+        }
+    }
+
+    /// Whether the request is an operator's: on the operators' listener, or with the metrics token.
+    func isOperator(_ request: Request) -> Bool {
+        switch metricsAccess {
+        case .open: return true
+        case .off: return false
+        case .token(let token):
+            guard let offered = CaseRoutes.bearerToken(request) else { return false }
+            return constantTimeEquals(offered, token)
         }
     }
 
@@ -66,7 +77,7 @@ struct OpsRoutes {
 
     /// Red (503) when reports cannot be taken: store unreachable or refusing writes.
     /// Degraded (200, listed in `problems`) when alerts are stuck, failed or a case has nobody.
-    func health() async -> Response {
+    func health(detailed: Bool) async -> Response {
         let now = Date()
         var health = Health(status: "ok", store: "ok", writes: "ok", problems: [])
         do {
@@ -93,6 +104,9 @@ struct OpsRoutes {
         let red = health.store != "ok" || health.writes != "ok"
         health.status = red ? "down" : (health.problems.isEmpty ? "ok" : "degraded")
         gateway.metrics.storeAvailable(!red)
+        if !detailed {
+            health = Health(status: health.status, store: health.store, writes: health.writes, problems: [])
+        }
         return JSONResponse.make(red ? .serviceUnavailable : .ok, health)
     }
 

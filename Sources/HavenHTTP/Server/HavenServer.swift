@@ -73,7 +73,10 @@ public struct HavenServer: Sendable {
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
         gateway.connections =
             config.maxConnectionsPerClient > 0
-            ? ConnectionRegistry(maxPerClient: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies) : nil
+            // At most half of all connections, so one address can never hold every one.
+            ? ConnectionRegistry(
+                maxPerClient: min(config.maxConnectionsPerClient, config.maxConnections / 2), trustedProxies: config.trustedProxies)
+            : nil
         gateway.site = site
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention

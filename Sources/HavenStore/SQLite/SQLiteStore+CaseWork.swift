@@ -33,6 +33,7 @@ extension SQLiteStore {
                     arguments: [caseID])
                 try db.execute(
                     sql: "UPDATE cases SET status = 'open', closed_at = NULL, outcome = NULL WHERE id = ?", arguments: [caseID])
+                try Self.keepOneThreadHolder(reopened: caseID, by: event.officerID, at: event.at, db: db)
             default: break
             }
             try Self.auditEvent(event, caseID: caseID, db: db)

@@ -13,14 +13,22 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT thread_hash FROM cases WHERE id = ?", arguments: [caseID]) else {
                 throw StoreError.notFound("case")
             }
+            // Texts join the newest open case holding the number; at most one open case holds it
+            // (linking moves it, reopening does not take it back), but ask the way intake picks.
             let own: String? = row["thread_hash"]
+            let receives =
+                try own.map { hash in
+                    try Int64.fetchOne(
+                        db, sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+                        arguments: [hash]) == caseID
+                } ?? false
             // Every number this case knows of: its reports' (survivor's, reporter's, sender's) and its thread.
             var hashes = Set(
                 try String.fetchAll(
                     db, sql: "SELECT DISTINCT phone_hash FROM reports WHERE case_id = ? AND phone_hash IS NOT NULL",
                     arguments: [caseID]))
             if let own { hashes.insert(own) }
-            guard !hashes.isEmpty else { return TextThread(receivesTexts: own != nil, related: []) }
+            guard !hashes.isEmpty else { return TextThread(receivesTexts: receives, related: []) }
             let list = Array(hashes)
             let marks = databaseQuestionMarks(count: list.count)
             let rows = try Row.fetchAll(
@@ -34,13 +42,28 @@ extension SQLiteStore {
                     """,
                 arguments: StatementArguments(list + [String(caseID)] + list + list))
             return TextThread(
-                receivesTexts: own != nil,
+                receivesTexts: receives,
                 related: rows.map { row in
                     RelatedCase(
                         reference: CaseReference(row["reference"] as String)!, status: row["status"],
                         channel: Channel(rawValue: row["channel"]) ?? .web, receivesTexts: row["holds"])
                 })
         }
+    }
+
+    /// A reopened case takes its number's texts back only if no other open case holds them now
+    /// (they were linked or moved elsewhere meanwhile): reopening must not do what only a
+    /// supervisor's move may. Otherwise its thread is dropped, audited; a link brings it back.
+    static func keepOneThreadHolder(reopened caseID: Int64, by officerID: Int64, at date: Date, db: Database) throws {
+        guard let hash = try String.fetchOne(db, sql: "SELECT thread_hash FROM cases WHERE id = ?", arguments: [caseID]),
+            let holder = try Int64.fetchOne(
+                db, sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' AND id != ? ORDER BY id DESC LIMIT 1",
+                arguments: [hash, caseID])
+        else { return }
+        try db.execute(sql: "UPDATE cases SET thread_hash = NULL WHERE id = ?", arguments: [caseID])
+        try audit(
+            actor: "officer:\(officerID)", action: "case.texts_not_restored", caseID: caseID, detail: "held by case \(holder)",
+            at: date, db: db)
     }
 
     public func linkTexts(caseID: Int64, phone: String, by officerID: Int64, mayMove: Bool, at date: Date) async throws
