@@ -180,4 +180,23 @@ struct StaffAccessTests {
             #expect(byAlias.text.contains("Case \(first.reference.value)"))
         }
     }
+
+    @Test("a staff change is written only if the account is still as it was checked (a head's change meanwhile stands)")
+    func staffChangesAreCompareAndSet() async throws {
+        let f = try ConsoleFixture()
+        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        // An administrator's rota change was checked against Asha active; a head deactivates her meanwhile.
+        var rota = asha
+        rota.onCall = true
+        var deactivated = asha
+        deactivated.active = false
+        try await f.store.updateOfficer(deactivated)
+        #expect(try await f.store.updateOfficer(rota, ifStill: asha) == false)
+        #expect(try await f.store.officer(id: asha.id)?.active == false)
+        // Against the account as it now is, the change goes through.
+        var later = deactivated
+        later.onCall = true
+        #expect(try await f.store.updateOfficer(later, ifStill: deactivated))
+        #expect(try await f.store.officer(id: asha.id)?.onCall == true)
+    }
 }

@@ -38,7 +38,14 @@ public struct StaffNotices: Sendable {
                 subject: "[Haven] Your console login", textBody: body))
     }
 
-    /// Tells every head of service (one e-mail each) what changed; returns how many it reached.
+    /// Tells every active head of service in `directory` what changed: how many it reached, of how
+    /// many (best effort: the change stands whether or not the mail goes).
+    public func tellHeads(in directory: any StaffDirectory, change: String) async -> (told: Int, heads: Int) {
+        guard let heads = try? await directory.officers().filter({ $0.role == .head && $0.active }) else { return (0, 0) }
+        return (await tellHeads(heads, change: change), heads.count)
+    }
+
+    /// Tells each of `heads` (one e-mail each) what changed; returns how many it reached.
     @discardableResult
     public func tellHeads(_ heads: [Officer], change: String) async -> Int {
         var sent = 0

@@ -180,7 +180,13 @@ extension ConsoleRoutes {
             if case .refused(let why) = StaffChanges.check(change, by: staff) {
                 return await refuseStaffChange(why, change: "update officer:\(id)", by: staff, csrf: csrf)
             }
-            try await gateway.store.updateOfficer(officer)
+            // Written only if the account is still as it was checked: a change made meanwhile by
+            // someone else (a head deactivating it, say) is not undone by this one.
+            guard try await gateway.store.updateOfficer(officer, ifStill: before) else {
+                return await staffPage(
+                    staff, csrf: csrf, status: .conflict,
+                    error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
+            }
             try await gateway.store.audit(
                 actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
                 detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
@@ -229,9 +235,8 @@ extension ConsoleRoutes {
     }
 
     private func tellHeads(_ change: String, notices: StaffNotices) async {
-        guard let heads = try? await gateway.store.officers().filter({ $0.role == .head && $0.active }) else { return }
-        let told = await notices.tellHeads(heads, change: change)
-        if told < heads.count { gateway.logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
+        let (told, heads) = await notices.tellHeads(in: gateway.store, change: change)
+        if told < heads { gateway.logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
     }
 
     private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {

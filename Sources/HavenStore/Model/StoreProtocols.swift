@@ -57,6 +57,9 @@ extension AlertOutbox {
 public protocol StaffDirectory: Sendable {
     func addOfficer(_ officer: Officer) async throws -> Officer
     func updateOfficer(_ officer: Officer) async throws
+    /// Updates `officer` only if its address, role, activity and female-officer flag are still as
+    /// in `before` (what a permission check was made against); false, changing nothing, otherwise.
+    func updateOfficer(_ officer: Officer, ifStill before: Officer) async throws -> Bool
     func officers() async throws -> [Officer]
     func officer(id: Int64) async throws -> Officer?
     func officer(tokenHash: String) async throws -> Officer?

@@ -21,17 +21,31 @@ extension SQLiteStore {
     }
 
     public func updateOfficer(_ officer: Officer) async throws {
+        guard try await update(officer, ifStill: nil) else { throw StoreError.notFound("officer \(officer.id)") }
+    }
+
+    public func updateOfficer(_ officer: Officer, ifStill before: Officer) async throws -> Bool {
+        try await update(officer, ifStill: before)
+    }
+
+    /// Writes `officer` (if its address, role, activity and female flag are still as in `before`, when
+    /// given); whether a row changed.
+    private func update(_ officer: Officer, ifStill before: Officer?) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: """
-                    UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
-                        on_call = ? WHERE id = ?
-                    """,
-                arguments: try Self.officerArguments(officer) + [officer.id])
-            guard db.changesCount == 1 else { throw StoreError.notFound("officer \(officer.id)") }
+            var sql = """
+                UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
+                    on_call = ? WHERE id = ?
+                """
+            var arguments = try Self.officerArguments(officer) + [officer.id]
+            if let before {
+                sql += " AND email = ? AND is_female = ? AND role = ? AND active = ?"
+                arguments += [before.email, before.isFemale, before.role.rawValue, before.active]
+            }
+            try db.execute(sql: sql, arguments: arguments)
+            guard db.changesCount == 1 else { return false }
             try Self.audit(
-                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(),
-                db: db)
+                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(), db: db)
+            return true
         }
     }
 

@@ -75,36 +75,32 @@ extension SQLiteStore {
             else { throw StoreError.notFound("case") }
             if row["thread_hash"] as String? == hash { return .alreadyLinked }
             guard row["status"] as String == "open" else { return .closed }
-            // The open case texts from this number join now (the newest, as intake picks it).
-            let holder = try Row.fetchOne(
-                db, sql: "SELECT id, reference FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
-                arguments: [hash])
-            var moved: CaseReference?
-            if let holder {
-                let reference = CaseReference(holder["reference"] as String)!
+            // The open cases holding the number, newest (the one intake picks) first.
+            let holders = try Row.fetchAll(
+                db, sql: "SELECT id, reference FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC",
+                arguments: [hash]
+            ).map { (id: $0["id"] as Int64, reference: CaseReference($0["reference"] as String)!) }
+            if let holder = holders.first {
                 guard mayMove else {
                     try Self.audit(
                         actor: "officer:\(officerID)", action: "case.texts_link_refused", caseID: caseID,
-                        detail: "held by case \(holder["id"] as Int64)", at: date, db: db)
-                    return .heldByAnotherCase(reference)
+                        detail: "held by case \(holder.id)", at: date, db: db)
+                    return .heldByAnotherCase(holder.reference)
                 }
                 // Every open case holding the number gives it up, so the texts have one place to go.
-                let holders = try Int64.fetchAll(
-                    db, sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open'", arguments: [hash])
                 try db.execute(
                     sql: "UPDATE cases SET thread_hash = NULL WHERE thread_hash = ? AND status = 'open'", arguments: [hash])
-                for id in holders {
+                for other in holders {
                     try Self.audit(
-                        actor: "officer:\(officerID)", action: "case.texts_moved_away", caseID: id, detail: "to case \(caseID)",
-                        at: date, db: db)
+                        actor: "officer:\(officerID)", action: "case.texts_moved_away", caseID: other.id,
+                        detail: "to case \(caseID)", at: date, db: db)
                 }
-                moved = reference
             }
             try db.execute(sql: "UPDATE cases SET thread_hash = ? WHERE id = ?", arguments: [hash, caseID])
             try Self.audit(
                 actor: "officer:\(officerID)", action: "case.texts_linked", caseID: caseID,
-                detail: moved.map { _ in "moved from case \(holder!["id"] as Int64)" } ?? "", at: date, db: db)
-            return moved.map { .moved(from: $0) } ?? .linked
+                detail: holders.first.map { "moved from case \($0.id)" } ?? "", at: date, db: db)
+            return holders.first.map { .moved(from: $0.reference) } ?? .linked
         }
     }
 }

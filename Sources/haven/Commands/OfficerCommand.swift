@@ -165,13 +165,11 @@ struct OfficerCommand: AsyncParsableCommand {
 
 /// Tells every head of service of a change to who can log in or read cases made here, as the
 /// console does (best effort: a change is made whether or not the mail goes).
-func tellHeads(_ change: String, config: HavenConfig, store: SQLiteStore) async {
-    guard let (transport, _) = try? HavenServer.emailTransport(config),
-        let heads = try? await store.officers().filter({ $0.role == .head && $0.active }), !heads.isEmpty
-    else { return }
+func tellHeads(_ change: String, config: HavenConfig, store: any StaffDirectory) async {
+    guard let (transport, _) = try? HavenServer.emailTransport(config) else { return }
     let notices = StaffNotices(transport: transport, from: config.smtpFrom, publicURL: config.publicURL)
-    let told = await notices.tellHeads(heads, change: "From the command line (haven officer): \(change).")
-    print("told \(told) of \(heads.count) heads of service")
+    let (told, heads) = await notices.tellHeads(in: store, change: "From the command line (haven officer): \(change).")
+    if heads > 0 { print("told \(told) of \(heads) heads of service") }
 }
 
 /// `--email` read by the one address rule (alerts go there: no line break may ride in it), in lower case.
