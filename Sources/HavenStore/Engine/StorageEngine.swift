@@ -1,0 +1,138 @@
+import Foundation
+
+/// The seam between Haven's rules and a database engine.
+///
+/// Everything above it (the workflows in `Workflows/`, the operations they call in `Operations/`)
+/// is written once, in Swift and in SQL both engines speak. An engine (`HavenSQLite`,
+/// `HavenPostgres`) supplies only what differs: connections and transactions, how values bind,
+/// the few SQL spellings that differ (`SQLDialect`), its migrations, and its own maintenance
+/// (integrity checks, backups).
+///
+/// Transactions are synchronous on purpose. SQLite's group commit runs hundreds of intake
+/// transactions back to back on its writer thread with no hop to the task pool between
+/// statements; PostgreSQL runs each transaction on a thread of its own pool holding one
+/// connection, the JDBC model, so the pool bounds both threads and connections.
+public protocol StorageEngine: Sendable, CustomStringConvertible {
+    var dialect: SQLDialect { get }
+
+    /// Runs `body` in one write transaction: committed when it returns, rolled back when it
+    /// throws. An engine may run `body` more than once (PostgreSQL, after a serialization
+    /// failure), so it must not act outside the transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    /// Runs `body` in a read-only transaction with a consistent view.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    /// Holds a writer connection for `body`, which runs transactions on it back to back (group
+    /// commit: many reports, one commit).
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+
+    /// How many group-commit lanes intake may run at once: 1 on SQLite (one writer), more where
+    /// the engine takes concurrent writers.
+    var intakeLanes: Int { get }
+
+    /// A cheap round trip, for /healthz.
+    func ping() async throws
+
+    /// The engine's own consistency check: "ok" when healthy.
+    func integrityCheck() async throws -> String
+
+    /// After cases were deleted: whatever the engine does so their bytes do not linger (SQLite
+    /// truncates its write-ahead log; PostgreSQL leaves it to VACUUM, see the README).
+    func compactAfterDelete() async
+
+    /// Stops background work and closes connections.
+    func close() async
+}
+
+/// A writer connection outside any transaction.
+public protocol SQLSession: AnyObject {
+    /// Runs `body` in one transaction (see `StorageEngine.write`).
+    func transaction<T>(_ body: (any SQLTransaction) throws -> T) throws -> T
+}
+
+/// A transaction in progress. Statements use `?` placeholders; no SQL text holds a literal `?`.
+public protocol SQLTransaction: AnyObject {
+    var dialect: SQLDialect { get }
+
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int
+
+    /// Runs a query (or a statement with `RETURNING`) and returns every row.
+    func query(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
+
+    /// Runs `body` in a savepoint: undone alone when it throws, the transaction going on.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    /// False once the engine has ended the transaction by itself (SQLite, after some errors).
+    var isInsideTransaction: Bool { get }
+}
+
+extension SQLTransaction {
+    @discardableResult public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+
+    public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
+
+    public func queryOne(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLRow? {
+        try query(sql, arguments).first
+    }
+
+    /// The first column of the first row, or nil (no row, or NULL).
+    public func scalar<T: SQLDecodable>(_ sql: String, _ arguments: SQLArguments = [], as type: T.Type = T.self) throws
+        -> T?
+    {
+        guard let row = try query(sql, arguments).first, let value = row.values.first, value != .null else { return nil }
+        return T.decode(value)
+    }
+
+    /// The first column of every row.
+    public func column<T: SQLDecodable>(_ sql: String, _ arguments: SQLArguments = [], as type: T.Type = T.self) throws
+        -> [T]
+    {
+        try query(sql, arguments).compactMap { $0.values.first.flatMap(T.decode) }
+    }
+}
+
+/// The SQL spellings that differ between engines. Everything else is written once.
+public struct SQLDialect: Sendable {
+    public enum Engine: String, Sendable { case sqlite, postgresql }
+
+    public var engine: Engine
+
+    public init(engine: Engine) { self.engine = engine }
+
+    /// A subquery of the ids in one text argument holding a JSON array (`idList`): a batch of
+    /// rows named by one bound value, for `WHERE id IN (…)`.
+    public var idsFromJSON: String {
+        switch engine {
+        case .sqlite: "SELECT value FROM json_each(?)"
+        case .postgresql: "SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(? AS json))"
+        }
+    }
+
+    /// What a destroyed key's bytes are replaced with. SQLite overwrites them in place
+    /// (`secure_delete` zeroes the freed page); PostgreSQL writes a new row version, so the
+    /// old bytes remain until VACUUM: there the key being gone from every copy relies on
+    /// retention's crypto-shredding, as the README says.
+    public func overwritten(_ column: String) -> String {
+        switch engine {
+        case .sqlite: "zeroblob(length(\(column)))"
+        case .postgresql: "decode(repeat('00', length(\(column))), 'hex')"
+        }
+    }
+
+    /// Appended to a `SELECT` whose rows the transaction is about to change: PostgreSQL locks
+    /// them (another writer waits, or skips them with `skipLocked`); SQLite's single writer has
+    /// nothing to lock.
+    public func forUpdate(skipLocked: Bool = false) -> String {
+        switch engine {
+        case .sqlite: ""
+        case .postgresql: skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE"
+        }
+    }
+}
+
+/// `[1,2,3]`: ids as one argument, for `IN (dialect.idsFromJSON)`.
+public func idList(_ ids: some Sequence<Int64>) -> String {
+    "[" + ids.map(String.init).joined(separator: ",") + "]"
+}
