@@ -28,13 +28,22 @@ let package = Package(
     targets: [
         // Domain: value types and pure functions, Foundation only.
         .target(name: "HavenCore", swiftSettings: swiftSettings),
-        // Persistence behind protocols: SQLite via GRDB, sealing, outbox.
+        // Storage rules over any engine: workflows, their portable SQL, sealing, the engine seam.
         .target(
             name: "HavenStore",
             dependencies: [
                 "HavenCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded engine: one SQLite file through GRDB (connections, migrations, checkpoints).
+        .target(
+            name: "HavenSQLite",
+            dependencies: [
+                "HavenStore", "HavenCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -96,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "haven",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenSite",
+                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -109,13 +118,13 @@ let package = Package(
         .testTarget(
             name: "HavenStoreTests",
             dependencies: [
-                "HavenStore", "HavenCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "HavenStore", "HavenSQLite", "HavenCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenAlertsTests",
-            dependencies: ["HavenAlerts", "HavenStore", "HavenCore", "HavenTestSupport"],
+            dependencies: ["HavenAlerts", "HavenStore", "HavenSQLite", "HavenCore", "HavenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -127,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters", "HavenSite",
+                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters",
+                "HavenSite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),

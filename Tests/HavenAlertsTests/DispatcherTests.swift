@@ -13,14 +13,14 @@ private let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 /// A real store, a real SMTP server, the real dispatcher.
 private struct Rig {
     let directory: URL
-    let store: SQLiteStore
+    let store: StoreService
     let sink: SMTPSink
     let signal = AlertSignal()
 
-    init(sinkOptions: [String] = []) throws {
+    init(sinkOptions: [String] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: directory.appendingPathComponent("haven.sqlite").path, keyRing: .generate())
+        store = try await StoreService.sqlite(path: directory.appendingPathComponent("haven.sqlite").path)
         sink = try SMTPSink(options: sinkOptions)
     }
 
@@ -52,7 +52,7 @@ private struct Rig {
 /// The real outbox, except that claiming the next batch together with a batch's results fails
 /// (as when an officer row cannot be read, or the store is busy): only the fault is injected.
 private struct ClaimAfterResultsFails: AlertOutbox {
-    let store: SQLiteStore
+    let store: StoreService
     struct Injected: Error {}
 
     func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
@@ -77,7 +77,7 @@ private struct ClaimAfterResultsFails: AlertOutbox {
 @Suite("Alert delivery through the outbox", .serialized)
 struct DispatcherTests {
     @Test func alertNamesReferenceAndCarriesNoReportText() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let secret = "he hides the car keys \(UUID().uuidString)"
@@ -101,7 +101,7 @@ struct DispatcherTests {
     }
 
     @Test func smtpDownForAWhileThenUpDeliversEveryAlertExactlyOnce() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var references: Set<String> = []
@@ -141,7 +141,7 @@ struct DispatcherTests {
     }
 
     @Test func alertsDueTogetherForOnePersonShareOneEmailMostUrgentFirst() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var references: [String] = []
@@ -180,7 +180,7 @@ struct DispatcherTests {
 
     @Test func eachPersonGetsTheirOwnEmailAndDigestsCanBeTurnedOff() async throws {
         for combine in [true, false] {
-            let rig = try Rig()
+            let rig = try await Rig()
             defer { rig.cleanUp() }
             _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
             _ = try await rig.store.addOfficer(Officer(id: 0, name: "Ben", email: "BEN@landlord.example"))
@@ -202,7 +202,7 @@ struct DispatcherTests {
     /// A relay that refuses the digest as too large (552) but takes one alert at a time gets each
     /// alert on its own: nothing is failed that could have been delivered.
     @Test func aDigestTooLargeForTheRelayGoesOneByOne() async throws {
-        let rig = try Rig(sinkOptions: ["--max-size", "1000"])  // one alert is about 850 bytes, three over 1,200
+        let rig = try await Rig(sinkOptions: ["--max-size", "1000"])  // one alert is about 850 bytes, three over 1,200
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let references = try await rig.recordReports(3)
@@ -216,7 +216,7 @@ struct DispatcherTests {
     }
 
     @Test func aRefusedDigestFailsEveryAlertInItVisibly() async throws {
-        let rig = try Rig(sinkOptions: ["--reject"])
+        let rig = try await Rig(sinkOptions: ["--reject"])
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         for i in 0..<3 {
@@ -230,7 +230,7 @@ struct DispatcherTests {
     }
 
     @Test func boundedRetriesThenFailedVisibly() async throws {
-        let rig = try Rig(sinkOptions: ["--reject"])
+        let rig = try await Rig(sinkOptions: ["--reject"])
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         _ = try await rig.store.record(
@@ -261,7 +261,7 @@ struct DispatcherTests {
     }
 
     @Test func wakeSignalDeliversWithinASecondWhileRunning() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var policy = DispatchPolicy()
@@ -282,7 +282,7 @@ struct DispatcherTests {
     /// A failed claim must not undo the results recorded with it: a delivered alert stays delivered
     /// (not sent again when its lease runs out).
     @Test func aFailedClaimKeepsTheResultsOfTheBatchBefore() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let receipt = try #require(
@@ -303,7 +303,7 @@ struct DispatcherTests {
     }
 
     @Test func escalationAlertsTheDutyManager() async throws {
-        let rig = try Rig()
+        let rig = try await Rig()
         defer { rig.cleanUp() }
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         _ = try await rig.store.addOfficer(
@@ -359,7 +359,7 @@ struct AddressInjectionTests {
 
     /// A rig whose one officer has the injected address, with one case alerted to them.
     fileprivate static func rig() async throws -> Rig {
-        let rig = try Rig()
+        let rig = try await Rig()
         _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: injected))
         _ = try await rig.recordReports(1)
         return rig

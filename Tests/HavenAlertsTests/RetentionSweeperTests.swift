@@ -17,7 +17,7 @@ struct RetentionSweeperTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("haven.sqlite").path, keyRing: .generate())
+        let store = try await StoreService.sqlite(path: directory.appendingPathComponent("haven.sqlite").path)
         let officer = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
 

@@ -26,7 +26,7 @@ final class ConsoleFixture: Sendable {
     let http: HTTPFixture
     let settings: ConsoleSettings
 
-    init(idleTimeout: TimeInterval = 1800, configure: (inout Gateway) -> Void = { _ in }) throws {
+    init(idleTimeout: TimeInterval = 1800, configure: (inout Gateway) -> Void = { _ in }) async throws {
         var settings = ConsoleSettings()
         settings.bcryptCost = 4  // fast tests; production uses 12
         settings.idleTimeout = idleTimeout
@@ -34,7 +34,7 @@ final class ConsoleFixture: Sendable {
         let mail = FileManager.default.temporaryDirectory.appendingPathComponent("haven-staffmail-\(UUID().uuidString)")
         let transport = try MaildirTransport(directory: mail)
         self.mail = mail
-        http = try HTTPFixture {
+        http = try await HTTPFixture {
             $0.console = settings
             $0.staffNotices = StaffNotices(transport: transport, from: "haven@landlord.example", publicURL: "https://haven.example")
             configure(&$0)
@@ -78,7 +78,7 @@ final class ConsoleFixture: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    var store: SQLiteStore { http.store }
+    var store: StoreService { http.store }
 
     func account(_ name: String, role: StaffRole = .officer, female: Bool = false) async throws -> StaffAccount {
         let officer = try await store.addOfficer(
@@ -146,7 +146,7 @@ extension TestResponse {
 struct ConsoleHTTPTests {
     @Test("enrolment through the link: key shown once, password and a working code required, link single-use")
     func enrolmentOverHTTP() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
         let link = try await StaffLogin(store: f.store, settings: f.settings)
             .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/")
@@ -181,7 +181,7 @@ struct ConsoleHTTPTests {
 
     @Test("a login needs the password and a current TOTP code; a code works once; repeated failures lock")
     func loginNeedsTOTPAndLocks() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let (none1, noCode) = try await client.logIn(asha, code: "")
@@ -210,7 +210,7 @@ struct ConsoleHTTPTests {
 
     @Test("an officer reads only their own cases (403 and audited otherwise); supervisors read all; admins none")
     func roleBoundaries() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let ben = try await f.account("Ben")
         var references: [Int64: CaseReference] = [:]
@@ -266,7 +266,7 @@ struct ConsoleHTTPTests {
 
     @Test("every console form needs the session's CSRF token and a same-site request; the code word is shown on request, audited")
     func csrfAndCodeWord() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try #require(
             try await f.store.record(
@@ -302,7 +302,7 @@ struct ConsoleHTTPTests {
 
     @Test("an idle session ends: the next request goes back to the login page")
     func idleSessionExpires() async throws {
-        let f = try ConsoleFixture(idleTimeout: 5)
+        let f = try await ConsoleFixture(idleTimeout: 5)
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let (login, _) = try await client.logIn(asha)
@@ -317,7 +317,7 @@ struct ConsoleHTTPTests {
 
     @Test("the alert's link survives the login, and only to a console page (no open redirect)")
     func loginReturnsToTheAlertedCase() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let bounced = try await client.get("/console/cases/HV-ABCD-EFGH", cookie: nil)
@@ -350,7 +350,7 @@ struct ConsoleHTTPTests {
 
     @Test("contact attempts and notes are recorded (notes sealed); one against the survivor's preferences is flagged and audited")
     func contactAttemptsAndNotes() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.text], phone: "+447700900123", voicemailAllowed: false))
         let path = "/console/cases/\(receipt.reference.value)"
@@ -380,7 +380,7 @@ struct ConsoleHTTPTests {
 
     @Test("the send-text action is absent unless the survivor allows texts now, and the server refuses a forced one")
     func textingIsGated() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let noTexts = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "one")
         // Safe only on a day that is not today (UK time): now is outside the window.
@@ -418,7 +418,7 @@ struct ConsoleHTTPTests {
 
     @Test("closing takes the case off the queue with its outcome; reopening puts it back; others cannot")
     func closeAndReopen() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences())
         let ben = try await f.account("Ben")
@@ -443,7 +443,7 @@ struct ConsoleHTTPTests {
 
     @Test("a closed case shows when it will be destroyed; only a duty manager places or releases a legal hold, with a reason")
     func legalHold() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences())
         let dee = try await f.account("Dee", role: .dutyManager)
@@ -482,7 +482,7 @@ struct ConsoleHTTPTests {
         "heads add staff (the set-up link goes to their e-mail and works), change roles, areas and rota, and save areas; officers and managers cannot"
     )
     func staffAdministration() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let dee = try await f.account("Dee", role: .dutyManager)
         let ada = try await f.account("Hana", role: .head)
@@ -559,7 +559,7 @@ struct ConsoleHTTPTests {
 
     @Test("the staff form refuses an address that could add a header or a recipient to an alert, and adds nobody")
     func staffFormRefusesInjectedAddresses() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let ada = try await f.account("Ada", role: .admin)
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(ada).0)
@@ -579,7 +579,7 @@ struct ConsoleHTTPTests {
 
     @Test("the monthly report: supervisors get figures, charts and CSV from the real store; officers do not")
     func monthlyReport() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"))
         _ = try await f.store.acknowledge(receipt.reference, by: asha.officer, at: Date().addingTimeInterval(120))
@@ -610,7 +610,7 @@ struct ConsoleHTTPTests {
 
     @Test("reassignment honours a female-officer request unless a supervisor overrides it with a reason; priority changes need one too")
     func reassignAndPriority() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha", female: true)
         let receipt = try #require(
             try await f.store.record(
@@ -666,7 +666,7 @@ struct ConsoleHTTPTests {
 
     @Test("the risk checklist: every answer needed, judgement needs a reason, high risk suggests MARAC, versions kept and sealed")
     func riskChecklist() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences())
         let path = "/console/cases/\(receipt.reference.value)"
@@ -700,7 +700,7 @@ struct ConsoleHTTPTests {
 
     @Test("a referral needs consent for that agency, or an immediate-risk override with a reason that alerts the duty manager")
     func referralsAreGatedByConsent() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "He hit me")
         let dee = try await f.account("Dee", role: .dutyManager)
@@ -743,7 +743,7 @@ struct ConsoleHTTPTests {
 
     @Test("contractor and staff concerns: token-checked API and console form; a flagged noise complaint marks the tenancy")
     func concerns() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let officerToken = OfficerToken.generate()
         try await f.store.setTokenHash(OfficerToken.hash(officerToken), for: asha.officer.id)
@@ -803,7 +803,7 @@ struct ConsoleHTTPTests {
 
     @Test("supervisors filter the queue by officer, status, channel and priority")
     func queueFilters() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let first = try await caseFor(f, safety: SafetyPreferences(), message: "first")
         let ben = try await f.account("Ben")

@@ -9,7 +9,7 @@ import Testing
 @Suite("Intake over HTTP")
 struct IntakeHTTPTests {
     @Test func jsonReportIsCreatedWithReferenceAfterCommit() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let reference = try await f.test { client in
             let response = try await client.postJSON(
@@ -26,7 +26,7 @@ struct IntakeHTTPTests {
     }
 
     @Test func formPostIsAccepted() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let response = try await client.postForm(
                 "/api/v1/reports",
@@ -53,7 +53,7 @@ struct IntakeHTTPTests {
         ("application/x-www-form-urlencoded", "message=%C3%28", 400, "malformed_form"),
     ])
     func malformedBodies(contentType: String, body: String, status: Int, code: String) async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let response = try await client.postJSON("/api/v1/reports", body, headers: [.contentType: contentType])
             #expect(response.status.code == status)
@@ -78,7 +78,7 @@ struct IntakeHTTPTests {
         ),
     ])
     func invalidFieldsAre422WithoutTheValue(body: String, field: String, problem: String) async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let response = try await client.postJSON("/api/v1/reports", body)
             #expect(response.status == .unprocessableContent)
@@ -90,7 +90,7 @@ struct IntakeHTTPTests {
     }
 
     @Test func messageOfExactlyTenThousandCharactersIsAccepted() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let message = String(repeating: "é", count: 10_000)
             let response = try await client.postForm("/api/v1/reports", [("message", message)])
@@ -99,7 +99,7 @@ struct IntakeHTTPTests {
     }
 
     @Test func oversizedBodyIs413AndNothingStored() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let big = "{\"message\":\"" + String(repeating: "a", count: 300_000) + "\"}"
             let response = try await client.postJSON("/api/v1/reports", big)
@@ -109,7 +109,7 @@ struct IntakeHTTPTests {
     }
 
     @Test func idempotencyKeyReplaysFirstAnswer() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             let body = #"{"message":"please call after 6"}"#
             let first = try await client.postJSON("/api/v1/reports", body, headers: [.init("Idempotency-Key")!: "abc-123"])
@@ -125,12 +125,12 @@ struct IntakeHTTPTests {
     }
 
     @Test func fullDiskAnswers503WithRetryAfterAndHealthTurnsRed() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         try await f.test { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             let pages = try await f.store.integrityCheck() == "ok" ? 1 : 1
             _ = pages
-            try await f.store.setMaxPageCount(1)  // below the current size: every write that grows the file fails
+            try await f.sqlite.setMaxPageCount(1)  // below the current size: every write that grows the file fails
             var refused: TestResponse?
             for i in 0..<40 {
                 let response = try await client.postJSON(
@@ -145,7 +145,7 @@ struct IntakeHTTPTests {
             #expect(response.headers[.retryAfter] == "30")
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .serviceUnavailable)
-            try await f.store.setMaxPageCount(nil)
+            try await f.sqlite.setMaxPageCount(nil)
             let again = try await client.postJSON("/api/v1/reports", #"{"message":"space is back"}"#)
             #expect(again.status == .created)
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
@@ -155,7 +155,7 @@ struct IntakeHTTPTests {
 
     /// A canary in every field is found nowhere in the database files or the logs.
     @Test func canaryInEveryFieldLeavesNoTrace() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let canary = "Zq\(UUID().uuidString.prefix(8))"
         let fields: [(String, String)] = [
@@ -189,7 +189,7 @@ struct IntakeHTTPTests {
 
     @Test("a double submit by someone else is stored once and never gets the first sender's reference; a keyed retry does")
     func doubleSubmitRevealsNoReference() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let body = #"{"immediate_danger":true}"#
         try await f.test { client in

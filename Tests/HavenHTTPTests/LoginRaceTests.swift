@@ -23,7 +23,7 @@ struct LoginRaceTests {
     @Test("finding 4: 40 wrong passwords at once lock the account after five; the right one is then refused")
     func concurrentWrongLoginsMeetTheLock() async throws {
         // From many addresses in the real attack; here all come from loopback, so no per-address cap.
-        let f = try ConsoleFixture { $0.connections = nil }
+        let f = try await ConsoleFixture { $0.connections = nil }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let responses = try await sendTogether(40, to: client.port) { i in
@@ -46,7 +46,7 @@ struct LoginRaceTests {
 
     @Test("finding 5: one TOTP code sent at once from 12 connections opens one session")
     func oneCodeOneSession() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let code = asha.code()
@@ -61,7 +61,7 @@ struct LoginRaceTests {
 
     @Test("finding 13: a locked login and an unknown address get the same answer")
     func lockedAndUnknownLookAlike() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             for _ in 0..<6 { _ = try await client.logIn(asha, password: "wrong") }
@@ -81,7 +81,7 @@ struct LoginRaceTests {
 
     @Test("finding 14: a cross-site post to the login (or enrolment) is refused and logs nobody in")
     func loginCSRF() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             for headers: HTTPFields in [
@@ -113,7 +113,7 @@ struct LoginRaceTests {
 
     @Test("finding 13: tenancy-flag lookups are limited per officer token and each is audited, without the reference")
     func tenancyLookupsAreLimitedAndAudited() async throws {
-        let f = try ConsoleFixture { $0.rateLimiter = RateLimits().limiter() }
+        let f = try await ConsoleFixture { $0.rateLimiter = RateLimits().limiter() }
         let asha = try await f.account("Asha")
         let ben = try await f.account("Ben")
         let tokens = [OfficerToken.generate(), OfficerToken.generate()]

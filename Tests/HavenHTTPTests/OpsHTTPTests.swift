@@ -9,7 +9,7 @@ import Testing
 @Suite("Acknowledge, health, metrics")
 struct OpsHTTPTests {
     @Test func officerAcknowledgesWithToken() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let bo = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["ELSEWHERE"]))
         let ashaToken = OfficerToken.generate()
@@ -39,7 +39,7 @@ struct OpsHTTPTests {
     }
 
     @Test func healthReportsBacklogAndMetricsCountReports() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         try await f.test { client in
             _ = try await client.postJSON("/api/v1/reports", #"{"immediate_danger":true}"#)
@@ -61,14 +61,14 @@ struct OpsHTTPTests {
 
     @Test("/metrics is not open to the internet: 404 by default, a bearer token or a listener of its own")
     func metricsAreNotPublic() async throws {
-        let closed = try HTTPFixture { $0.metricsAccess = .off }
+        let closed = try await HTTPFixture { $0.metricsAccess = .off }
         try await closed.test { client in
             let response = try await client.execute(
                 uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(HTTPFixture.metricsToken)"])
             #expect(response.status == .notFound)
             #expect(!response.text.contains("haven_"))
         }
-        let tokened = try HTTPFixture()
+        let tokened = try await HTTPFixture()
         try await tokened.test { client in
             for header in ["", "Bearer wrong-token-of-some-length", "Basic \(HTTPFixture.metricsToken)"] {
                 let headers: HTTPFields = header.isEmpty ? [:] : [.authorization: header]
@@ -100,7 +100,7 @@ struct OpsHTTPTests {
 
     @Test("the public /healthz says only whether reports can be taken; the counts are for operators")
     func publicHealthHasNoCounts() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         try await f.test { client in
             _ = try await client.postJSON("/api/v1/reports", #"{"message":"he has a knife"}"#)

@@ -14,7 +14,7 @@ import Testing
 struct OutageHTTPTests {
     @Test("the backlog and its age show in /healthz and /metrics; everything is delivered, once, when mail returns")
     func smtpDownForAnHour() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         // Three reports taken an hour ago, while the mail server was down: their alerts still wait.
         let hourAgo = Date().addingTimeInterval(-3_700)
@@ -66,7 +66,7 @@ struct ShutdownTests {
     /// Stopping Haven cancels the SLA check in the middle of its work: that is not an error, and the
     /// log a person reads at 2 a.m. says nothing failed.
     @Test func aCheckCancelledByShutdownLogsNoError() async throws {
-        let f = try HTTPFixture()
+        let f = try await HTTPFixture()
         let capture = LogCapture()
         let watcher = EscalationWatcher(
             store: f.store, triage: f.gateway.triage, routing: f.gateway.routing, signal: f.gateway.signal,

@@ -106,7 +106,7 @@ struct ProofOfWorkTests {
         var limits = RateLimits()
         limits.reportsPerMinute = 6
         limits.globalPerSecond = 3
-        let f = try HTTPFixture { gateway in
+        let f = try await HTTPFixture { gateway in
             gateway.site = site
             gateway.rateLimiter = limits.limiter()
             gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
@@ -152,7 +152,7 @@ struct ProofOfWorkTests {
         // The challenge's clock moves only when the test says, so a slow machine cannot make
         // "sent again at once" late.
         let clock = Mutex(Date().timeIntervalSince1970)
-        let f = try HTTPFixture { gateway in
+        let f = try await HTTPFixture { gateway in
             gateway.site = site
             gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
             gateway.proofOfWork = ProofOfWork(settings: settings) { clock.withLock { $0 } }

@@ -11,7 +11,7 @@ struct RateLimitTests {
     static let staticSite = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("StaticSite")
     @Test func floodFromOneClientDoesNotStopAnother() async throws {
-        let f = try HTTPFixture { gateway in
+        let f = try await HTTPFixture { gateway in
             gateway.rateLimiter = RateLimits().limiter()
             gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
         }
@@ -43,7 +43,7 @@ struct RateLimitTests {
     @Test func consoleLoginsAreRateLimitedPerClient() async throws {
         var limits = RateLimits()
         limits.loginsPerMinute = 1
-        let f = try HTTPFixture { $0.rateLimiter = limits.limiter() }
+        let f = try await HTTPFixture { $0.rateLimiter = limits.limiter() }
         try await f.test { client in
             var statuses: [Int] = []
             for i in 0..<8 {
@@ -74,7 +74,7 @@ struct RateLimitTests {
         limits.loginsPerMinute = 1
         limits.smsPerSecond = 0.01  // a burst of one, and next to no refill while a loaded machine runs this
         let site = try await SiteRenderer(directory: Self.staticSite, exitURL: "https://example.org/weather")
-        let f = try HTTPFixture { gateway in
+        let f = try await HTTPFixture { gateway in
             gateway.site = site
             gateway.rateLimiter = limits.limiter()
         }

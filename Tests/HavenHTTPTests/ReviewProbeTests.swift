@@ -19,7 +19,7 @@ struct ReviewProbeTests {
     /// `case.texts_*` audit; and the survivor's own case page still says the texts come to it.
     @Test("an officer reclaims a survivor's texts from their open case by reopening an older link")
     func reopenStealsThread() async throws {
-        let f = try TextThreadTests.fixture()
+        let f = try await TextThreadTests.fixture()
         let officer = try await f.account("Asha")
         try await f.http.test { client in
             #expect(try await TextThreadTests.text(client, "He took my keys", sid: "SM1").status == .ok)
@@ -97,7 +97,7 @@ struct ReviewProbeTests {
     @Test("posts the rate limiter refuses still fill the shared view stash")
     func limitedPostsFillTheStash() async throws {
         let stash = MemoryViewStash()
-        let f = try ConsoleFixture { gateway in
+        let f = try await ConsoleFixture { gateway in
             gateway.rateLimiter = RateLimits().limiter()
             gateway.views = stash
         }

@@ -9,8 +9,8 @@ import Testing
 
 private let publicURL = "https://haven.example-housing.org.uk"
 
-private func smsFixture() throws -> HTTPFixture {
-    try HTTPFixture { gateway in
+private func smsFixture() async throws -> HTTPFixture {
+    try await HTTPFixture { gateway in
         gateway.sms = SMSSettings(
             publicURL: publicURL, secrets: [.twilio: "tw-token", .modem: "modem-secret", .vonage: "vonage-secret"])
     }
@@ -47,7 +47,7 @@ extension TestClientProtocol {
 @Suite("SMS intake over HTTP")
 struct SMSHTTPTests {
     @Test func signedTextOpensCaseSilentlyRetryStoredOnceNextTextThreads() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             let first = try await client.twilio(from: "+447700900123", body: "He locked me in", sid: "SM1")
@@ -65,7 +65,7 @@ struct SMSHTTPTests {
     }
 
     @Test func unsignedBadlySignedOrUnconfiguredAre403AndNothingStored() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         try await f.test { client in
             #expect(try await client.twilio(from: "+447700900123", body: "x", sid: "SM1", sign: false).status == .forbidden)
             #expect(try await client.twilio(from: "+447700900123", body: "x", sid: "SM1", token: "wrong").status == .forbidden)
@@ -83,7 +83,7 @@ struct SMSHTTPTests {
     /// A JSON body under a Twilio signature that covers only the URL (bare, or carrying a
     /// `bodySHA256` of that very body) is refused: Twilio's SMS webhook is always a form.
     @Test func twilioJSONBodyIs403AndNothingStored() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         let body = #"{"MessageSid":"SM1","From":"+447700900123","To":"+441234567890","Body":"forged"}"#
         let hash = "cb4082f1c0b1c25659395a69e2f5a95f7ac16120990e82fda9d4aa4715bbdcc1"  // its SHA-256
@@ -107,7 +107,7 @@ struct SMSHTTPTests {
     /// The gateway signs its body and not the query: a sender's number added to the query of a signed
     /// call never threads the text into that sender's case.
     @Test func modemQueryIsNeverRead() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             #expect(try await client.modem(from: "+447700900123", text: "he took my keys", id: "m1").status == .noContent)
@@ -128,7 +128,7 @@ struct SMSHTTPTests {
     }
 
     @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         let phone = "+447700900456"
         try await f.test { client in
@@ -157,7 +157,7 @@ struct SMSHTTPTests {
     }
 
     @Test func senderNumberIsNeverInTheDatabaseOrLogs() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         try await f.test { client in
             let response = try await client.twilio(from: "+447700900987", body: "canary-text-31337", sid: "SMX")
             #expect(response.status == .ok)
@@ -188,7 +188,7 @@ struct SMSPartsTests {
     }
 
     @Test func partsAreJoinedInOrderBeforeTriageAndRetriesStoredOnce() async throws {
-        let f = try smsFixture()
+        let f = try await smsFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             let second = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(2, " has a knife", id: "B")), method: .get)

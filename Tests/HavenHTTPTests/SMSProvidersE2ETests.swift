@@ -89,7 +89,7 @@ private func providerCall(_ provider: SMSProvider, from: String, text: String, i
 struct SMSProvidersE2ETests {
     @Test(arguments: SMSProvider.allCases)
     func inboundTextToAlertedOfficer(provider: SMSProvider) async throws {
-        let f = try HTTPFixture { $0.sms = SMSSettings(publicURL: base, secrets: secrets) }
+        let f = try await HTTPFixture { $0.sms = SMSSettings(publicURL: base, secrets: secrets) }
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let sink = try SMTPSink()
         let dispatcher = AlertDispatcher(
@@ -129,14 +129,14 @@ struct SMSProvidersE2ETests {
             #expect(!content.profile.safety.methods.contains(.text))
             #expect(content.decisions.contains { $0.contains("survivor asked: do not text") })
             // Store refusing writes: 5xx so the provider retries, and nothing half-written.
-            try await f.store.setMaxPageCount(1)
+            try await f.sqlite.setMaxPageCount(1)
             var refused = false
             for i in 0..<30 where !refused {
                 let response = try await call(String(repeating: "long text ", count: 300) + "\(i)", id: "full-\(i)")
                 refused = response.status.code >= 500
             }
             #expect(refused)
-            try await f.store.setMaxPageCount(nil)
+            try await f.sqlite.setMaxPageCount(nil)
             #expect(try await f.store.integrityCheck() == "ok")
         }
     }

@@ -32,7 +32,7 @@ extension TestClientProtocol {
 struct SiteHTTPTests {
     static func fixture(limits: RateLimits? = nil, views: (any ViewStash)? = nil) async throws -> HTTPFixture {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
-        return try HTTPFixture { gateway in
+        return try await HTTPFixture { gateway in
             gateway.site = site
             if let limits { gateway.rateLimiter = limits.limiter() }
             if let views { gateway.views = views }
@@ -219,7 +219,7 @@ struct SiteHTTPTests {
     @Test("a full store sends the person to a page that says so, not a JSON error; sending again later works")
     func storeFull() async throws {
         let f = try await Self.fixture()
-        try await f.store.setMaxPageCount(1)  // below the current size: every write that grows the file fails
+        try await f.sqlite.setMaxPageCount(1)  // below the current size: every write that grows the file fails
         try await f.test { client in
             var refused: TestResponse?
             for i in 0..<40 {
@@ -234,7 +234,7 @@ struct SiteHTTPTests {
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(response.text.contains("We could not take your message just now"))
-            try await f.store.setMaxPageCount(nil)
+            try await f.sqlite.setMaxPageCount(nil)
             let retried = try await client.sendForm("/contact", [("message", "kept until there is room")])
             #expect(retried.page.text.contains("We have your message"))
         }
@@ -276,7 +276,7 @@ struct SiteHTTPTests {
         var limits = IntakeLimits()
         limits.maxBodyBytes = 4096
         let site = try await SiteRenderer(directory: staticSite)
-        let f = try HTTPFixture { gateway in
+        let f = try await HTTPFixture { gateway in
             gateway.site = site
             gateway.limits = limits
         }

@@ -13,7 +13,7 @@ import Testing
 struct StaffAccessTests {
     @Test("an administrator's attempts are refused, change nothing, show no link, and are told to the heads")
     func administratorCannotGainCaseAccess() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let hana = try await f.account("Hana", role: .head)
         let asha = try await f.account("Asha")
         let ada = try await f.account("Ada", role: .admin)
@@ -67,7 +67,7 @@ struct StaffAccessTests {
 
     @Test("a head re-enrols a duty manager: the link goes to the manager's own address, works once, and the heads are told")
     func headReEnrolsByEmail() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let hana = try await f.account("Hana", role: .head)
         let dee = try await f.account("Dee", role: .dutyManager)
         try await f.http.test { client in
@@ -123,7 +123,7 @@ struct StaffAccessTests {
 
     @Test("finding 15 (console): a post is never answered with a page; its page is one view, once, for its own session")
     func consolePostsRedirectToOneTimeViews() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let dee = try await f.account("Dee", role: .dutyManager)
         let ben = try await f.account("Ben", role: .dutyManager)
         let receipt = try #require(
@@ -165,7 +165,7 @@ struct StaffAccessTests {
 
     @Test("finding 9: a case opened by a double submit's own reference says so, so nobody trusts whoever quotes it")
     func aliasReferenceIsFlagged() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let dee = try await f.account("Dee", role: .dutyManager)
         let report = IncomingReport(channel: .api, submission: ReportSubmission(message: "help"), receivedAt: Date())
         let first = try #require(try await f.store.record(report, triage: Triage(), routing: AlertRouting()).receipt)
@@ -183,7 +183,7 @@ struct StaffAccessTests {
 
     @Test("a staff change is written only if the account is still as it was checked (a head's change meanwhile stands)")
     func staffChangesAreCompareAndSet() async throws {
-        let f = try ConsoleFixture()
+        let f = try await ConsoleFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         // An administrator's rota change was checked against Asha active; a head deactivates her meanwhile.
         var rota = asha

@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenSQLite
 import HavenStore
 import Hummingbird
 import HummingbirdTesting
@@ -42,16 +43,19 @@ final class HTTPFixture: Sendable {
     static let metricsToken = "metrics-token-for-tests"
     let directory: URL
     let keyRing: KeyRing
-    let store: SQLiteStore
+    let store: StoreService
     let logs = LogCapture()
     let gateway: Gateway
+    /// The SQLite engine under the store, for this engine's own checks (a full disk).
+    var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
 
-    init(maxPageCount: Int? = nil, configure: (inout Gateway) -> Void = { _ in }) throws {
+    init(maxPageCount: Int? = nil, configure: (inout Gateway) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
-        store = try SQLiteStore(
-            path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
+        store = try await StoreService(
+            engine: SQLiteEngine(path: directory.appendingPathComponent("haven.sqlite").path, maxPageCount: maxPageCount),
+            keyRing: keyRing)
         var gateway = Gateway(store: store, logger: logs.logger())
         gateway.rateLimiter = nil  // tests that want limits set their own
         gateway.metricsAccess = .token(Self.metricsToken)

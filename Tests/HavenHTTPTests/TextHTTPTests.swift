@@ -22,7 +22,7 @@ struct TextHTTPTests {
         let provider = Application(router: providerRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await provider.test(.live) { providerClient in
             let base = "http://127.0.0.1:\(providerClient.port!)"
-            let f = try HTTPFixture { gateway in
+            let f = try await HTTPFixture { gateway in
                 gateway.sms = SMSSettings(
                     publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
                     outbound: .twilio(accountSID: "AC1", authToken: "tw", from: "+441234000000", baseURL: base))
@@ -99,7 +99,7 @@ struct AcknowledgementTests {
         }
         let provider = Application(router: providerRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await provider.test(.live) { providerClient in
-            let f = try HTTPFixture { gateway in
+            let f = try await HTTPFixture { gateway in
                 gateway.sms = SMSSettings(
                     publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
                     outbound: .twilio(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HavenCore
+import HavenSQLite
 import HavenStore
 import Hummingbird
 import HummingbirdTesting
@@ -17,8 +18,8 @@ struct TextThreadTests {
     static let publicURL = "https://haven.example-housing.org.uk"
     static let survivor = "+447700900123"
 
-    static func fixture() throws -> ConsoleFixture {
-        try ConsoleFixture { gateway in
+    static func fixture() async throws -> ConsoleFixture {
+        try await ConsoleFixture { gateway in
             gateway.sms = SMSSettings(publicURL: publicURL, secrets: [.twilio: "tw-token"])
         }
     }
@@ -41,13 +42,13 @@ struct TextThreadTests {
 
     static func ref(_ text: String) -> CaseReference { CaseReference(text)! }
 
-    static func reportCount(_ store: SQLiteStore, _ reference: String) async throws -> Int {
+    static func reportCount(_ store: StoreService, _ reference: String) async throws -> Int {
         try #require(try await store.caseSummary(Self.ref(reference))).reportCount
     }
 
     @Test("the attack: a survivor texts, anyone posts a report with their number, their next texts (STOP too) stay on their case")
     func formNumberDoesNotCaptureTexts() async throws {
-        let f = try Self.fixture()
+        let f = try await Self.fixture()
         _ = try await f.account("Asha")
         try await f.http.test { client in
             #expect(try await Self.text(client, "He took my keys", sid: "SM1").status == .ok)
@@ -68,7 +69,7 @@ struct TextThreadTests {
 
     @Test("a web report giving the survivor's own number does not thread a later text: that text opens its own case")
     func formNumberIsAHintNotARoute() async throws {
-        let f = try Self.fixture()
+        let f = try await Self.fixture()
         let officer = try await f.account("Asha")
         try await f.http.test { client in
             let webCase = try await Self.reportNaming(client, phone: "07700 900123", message: "please call")
@@ -86,7 +87,7 @@ struct TextThreadTests {
 
     @Test("linking: the case's officer links a free number (audited); moving texts from another open case needs a duty manager")
     func linkingIsAuditedAndMovingNeedsASupervisor() async throws {
-        let f = try Self.fixture()
+        let f = try await Self.fixture()
         let officer = try await f.account("Asha")
         let manager = try await f.account("Dee", role: .dutyManager)
         try await f.http.test { client in
@@ -146,7 +147,7 @@ struct TextThreadTests {
         let ring = KeyRing.generate()
         let hash = ring.lookupHash(Self.survivor, purpose: "phone")
         do {
-            let store = try SQLiteStore(path: path, keyRing: ring)
+            let store = try await StoreService(engine: SQLiteEngine(path: path), keyRing: ring)
             _ = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
             for channel in [Channel.web, .sms] {
                 _ = try await store.record(
@@ -163,7 +164,7 @@ struct TextThreadTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v15-verified-threads'")
         }
         try queue.close()
-        _ = try SQLiteStore(path: path, keyRing: ring)
+        _ = try await StoreService(engine: SQLiteEngine(path: path), keyRing: ring)
         let threads = try await DatabaseQueue(path: path).read { db in
             try Row.fetchAll(db, sql: "SELECT channel, thread_hash FROM cases ORDER BY channel").map {
                 ($0["channel"] as String, $0["thread_hash"] as String?)

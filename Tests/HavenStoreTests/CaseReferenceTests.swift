@@ -4,6 +4,7 @@ import GRDB
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 @Suite("Case references from case ids")
@@ -84,14 +85,14 @@ struct StoredCaseReferenceTests {
     let triage = Triage()
 
     @Test func aNewCaseHasTheReferenceOfItsIdAndIsFoundByIt() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
         #expect(receipt.reference == f.store.sealer.references.reference(for: receipt.caseID))
         #expect(try await f.store.caseSummary(receipt.reference)?.id == receipt.caseID)
         let wrong = f.store.sealer.references.reference(for: receipt.caseID + 1)
         #expect(try await f.store.caseSummary(wrong) == nil)
         // No index is kept on the reference, and none is needed to find a case by it.
-        try await f.store.read { db in
+        try await f.sqlite.database.read { db in
             let indexed = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list('cases')")
             for name in indexed {
                 let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?)", arguments: [name])
@@ -128,11 +129,11 @@ struct StoredCaseReferenceTests {
             }
             try queue.close()
         }
-        let store = try SQLiteStore(path: path, keyRing: keyRing)
+        let store = try await StoreService.sqlite(path: path, keyRing: keyRing)
         #expect(try await store.caseSummary(old)?.id == 1)
         #expect(try await store.caseSummary(clashing)?.id == 2)
         // Every column of a case from before comes through the rebuild.
-        let kept = try await store.read { db in
+        let kept = try await (store.engine as! SQLiteEngine).database.read { db in
             try String.fetchOne(
                 db,
                 sql: """
@@ -150,7 +151,7 @@ struct StoredCaseReferenceTests {
         let fourth = try #require(
             try await store.record(report("another"), triage: triage, routing: AlertRouting()).receipt)
         #expect(fourth.reference == cipher.reference(for: fourth.caseID))
-        let (violations, stored) = try await store.read { db in
+        let (violations, stored) = try await (store.engine as! SQLiteEngine).database.read { db in
             (
                 try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM case_references")
@@ -159,13 +160,13 @@ struct StoredCaseReferenceTests {
         #expect(violations == 0)
         #expect(stored == 3)
         // Foreign keys still hold against the rebuilt table: to a case that is there, and not to one that is not.
-        try await store.write { db in
+        try await (store.engine as! SQLiteEngine).database.write { db in
             try db.execute(
                 sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2223', ?)",
                 arguments: [fourth.caseID])
         }
         await #expect(throws: (any Error).self) {
-            try await store.write { db in
+            try await (store.engine as! SQLiteEngine).database.write { db in
                 try db.execute(sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2224', 99)")
             }
         }
@@ -174,7 +175,7 @@ struct StoredCaseReferenceTests {
     /// Records a case, shreds it (closed long ago) and records the next: the next must not reuse
     /// its id or reference. `ahead` first puts ids well ahead of the clock, as a restore does.
     private func nextAfterAPurge(ahead: Bool) async throws -> (first: IntakeReceipt, next: IntakeReceipt) {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         if ahead { try await f.store.skipCaseIDsAfterRestore() }
         let now = Date()
@@ -197,8 +198,8 @@ struct StoredCaseReferenceTests {
     }
 
     @Test func theFloorNeverGoesDown() async throws {
-        let f = try StoreFixture()
-        let floor = { try await f.store.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM store_settings") } }
+        let f = try await StoreFixture()
+        let floor = { try await f.sqlite.database.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM store_settings") } }
         try await f.store.skipCaseIDsAfterRestore()
         let first = try await floor()
         try await f.store.skipCaseIDsAfterRestore(at: Date() - 365 * 86_400)
@@ -210,7 +211,7 @@ struct StoredCaseReferenceTests {
     private func casesLostAfterABackup(_ f: StoreFixture, count: Int) async throws -> (String, [IntakeReceipt]) {
         _ = try await f.store.record(report("first"), triage: triage, routing: AlertRouting())
         let copy = f.directory.appendingPathComponent("backup.sqlite").path
-        try f.store.backup(to: copy)
+        _ = try await f.sqlite.backup(to: copy)
         var lost: [IntakeReceipt] = []
         for n in 0..<count {
             let outcome = try await f.store.record(report("lost \(n)"), triage: triage, routing: AlertRouting())
@@ -220,21 +221,21 @@ struct StoredCaseReferenceTests {
     }
 
     @Test func aRestoredOlderCopyDoesNotGiveOutTheReferencesOfTheCasesItLost() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let (copy, lost) = try await casesLostAfterABackup(f, count: 20)
         // Twenty cases at once ran ahead of the clock (256 ids a second): a copy put back as files
         // are, once the clock has passed them, goes on from the clock.
         try await Task.sleep(for: .milliseconds(250))
-        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
         let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
         #expect(next.caseID > lost.map(\.caseID).max()!)
         #expect(!lost.map(\.reference).contains(next.reference))
     }
 
     @Test func aRestoreAtOnceSkipsPastWhatABurstCouldHaveReached() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let (copy, lost) = try await casesLostAfterABackup(f, count: 50)
-        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
         try await restored.skipCaseIDsAfterRestore()
         let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
         #expect(next.caseID > lost.map(\.caseID).max()! + (1 << 25))

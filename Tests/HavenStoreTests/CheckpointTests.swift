@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 @Suite("WAL checkpoints")
@@ -10,7 +11,7 @@ struct CheckpointTests {
     /// Committed reports reach the database file itself shortly after, copied from the log by the
     /// checkpointer's own connection; the writer's backstop (10,000 pages) is far from reached.
     @Test func committedWritesReachTheMainFileWithoutTheWriterCheckpointing() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         for i in 0..<200 {
             _ = try await f.store.record(report("report \(i)"), triage: Triage(), routing: AlertRouting())

@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 /// The double-submit check without an index on the content hash: the recent submissions the
@@ -12,11 +13,11 @@ struct DoubleSubmitTests {
     let triage = Triage()
 
     private func contentHash(_ incoming: IncomingReport, _ f: StoreFixture) throws -> String {
-        try SQLiteStore.PreparedReport(incoming, triage: triage, sealer: f.store.sealer).contentHash
+        try StoreService.PreparedReport(incoming, triage: triage, sealer: f.store.sealer).contentHash
     }
 
     @Test func identicalReportsSentTogetherAreStoredOnce() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         // Sent at once, most share a batch: the check must see reports of its own batch too.
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
@@ -35,11 +36,11 @@ struct DoubleSubmitTests {
     }
 
     @Test func aDoubleSubmitIsRecognisedAfterARestart() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         let first = try #require(
             try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()).receipt)
-        let restarted = try SQLiteStore(path: f.databasePath, keyRing: f.keyRing)
+        let restarted = try await StoreService.sqlite(path: f.databasePath, keyRing: f.keyRing)
         #expect(restarted.recentSubmissions.count == 1)
         let again = try await restarted.record(report(at: now + 60), triage: triage, routing: AlertRouting())
         guard case .duplicate(let answer) = again else { Issue.record("expected a double submit, got \(again)"); return }
@@ -48,17 +49,17 @@ struct DoubleSubmitTests {
     }
 
     @Test func onlyTheWindowIsLoadedAtStart() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         _ = try await f.store.record(report("an old one", at: now - 3600), triage: triage, routing: AlertRouting())
         _ = try await f.store.record(report("a text", channel: .sms, at: now), triage: triage, routing: AlertRouting())
         _ = try await f.store.record(report("a new one", at: now), triage: triage, routing: AlertRouting())
-        let restarted = try SQLiteStore(path: f.databasePath, keyRing: f.keyRing)
+        let restarted = try await StoreService.sqlite(path: f.databasePath, keyRing: f.keyRing)
         #expect(restarted.recentSubmissions.count == 1)
     }
 
     @Test func aRememberedReportThatIsNotStoredIsNotADuplicate() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         let other = try #require(
             try await f.store.record(report("something else", at: now), triage: triage, routing: AlertRouting())
@@ -80,7 +81,7 @@ struct DoubleSubmitTests {
     }
 
     @Test func theEarliestStoredWithinTheWindowIsTheAnswer() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let start = Date()
         _ = try await f.store.record(report(at: start), triage: triage, routing: AlertRouting())
         // The same content with an idempotency key is stored (the key decides), then a copy without
@@ -94,16 +95,16 @@ struct DoubleSubmitTests {
     }
 
     @Test func textsAreNotCheckedForDoubleSubmits() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         _ = try await f.store.record(report(channel: .sms, at: now, threadPhone: "+447700900123"), triage: triage, routing: AlertRouting())
         #expect(f.store.recentSubmissions.count == 0)
     }
 
     @Test func noIndexOnTheContentHashAndNoEntriesForMissingPhones() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.record(report(), triage: triage, routing: AlertRouting())
-        try await f.store.read { db in
+        try await f.sqlite.database.read { db in
             let indexes = try String.fetchAll(
                 db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL")
             #expect(!indexes.contains { $0.contains("content_hash") })

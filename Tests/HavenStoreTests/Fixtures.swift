@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenSQLite
 import HavenStore
 import Testing
 
@@ -7,14 +8,16 @@ import Testing
 final class StoreFixture: @unchecked Sendable {
     let directory: URL
     let keyRing: KeyRing
-    let store: SQLiteStore
+    let store: StoreService
     var databasePath: String { directory.appendingPathComponent("haven.sqlite").path }
+    /// The SQLite engine under the store, for this engine's own checks.
+    var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
 
-    init(maxPageCount: Int? = nil) throws {
+    init(maxPageCount: Int? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
-        store = try SQLiteStore(
+        store = try await StoreService.sqlite(
             path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
     }
 
@@ -67,5 +70,12 @@ extension StoreFixture {
         #expect(answer.priority == first.priority && answer.officerID == first.officerID, sourceLocation: sourceLocation)
         #expect(answer.reference != first.reference, sourceLocation: sourceLocation)
         #expect(try await store.caseSummary(answer.reference)?.id == first.caseID, sourceLocation: sourceLocation)
+    }
+}
+
+extension StoreService {
+    /// A store over a SQLite file (created if need be).
+    static func sqlite(path: String, keyRing: KeyRing, maxPageCount: Int? = nil) async throws -> StoreService {
+        try await StoreService(engine: SQLiteEngine(path: path, maxPageCount: maxPageCount), keyRing: keyRing)
     }
 }

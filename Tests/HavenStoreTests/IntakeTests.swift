@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 @Suite("Intake transaction")
@@ -10,7 +11,7 @@ struct IntakeTests {
     let triage = Triage()
 
     @Test func opensCaseWithDecisionAlertAndAudit() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let outcome = try await f.store.record(report(), triage: triage, routing: AlertRouting())
         guard case .created(let receipt) = outcome else { Issue.record("expected created, got \(outcome)"); return }
@@ -26,7 +27,7 @@ struct IntakeTests {
     }
 
     @Test func dangerIsEmergencyWithFifteenMinuteDeadline() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let receipt = try #require(
@@ -36,7 +37,7 @@ struct IntakeTests {
     }
 
     @Test func idempotencyKeyReturnsFirstAnswerAndStoresOnce() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let first = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
         let again = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
         #expect(again == .duplicate(first.receipt!))
@@ -47,7 +48,7 @@ struct IntakeTests {
     }
 
     @Test func providerRetryIsStoredOnce() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let first = try await f.store.record(
             report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
             routing: AlertRouting())
@@ -58,7 +59,7 @@ struct IntakeTests {
     }
 
     @Test func doubleSubmitWithinTenMinutesIsOneReport() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         let first = try await f.store.record(report(at: now), triage: triage, routing: AlertRouting())
         let second = try await f.store.record(report(at: now + 30), triage: triage, routing: AlertRouting())
@@ -74,7 +75,7 @@ struct IntakeTests {
     }
 
     @Test func textFromSameNumberJoinsOpenCaseAndRaisesPriority() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let phone = "+447700900123"
         let first = try #require(
@@ -98,7 +99,7 @@ struct IntakeTests {
     }
 
     @Test func femaleRequestWithNoFemaleOfficerGoesToDutyManagerAndSaysSo() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Bob", email: "bob@example.org"))
         let manager = try await f.store.addOfficer(
             Officer(id: 0, name: "Dee", email: "dee@example.org", isFemale: true, role: .dutyManager))
@@ -111,7 +112,7 @@ struct IntakeTests {
     }
 
     @Test func sealedContentRoundTripsAndNothingIsInTheFileInClear() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let canary = "CANARY-\(UUID().uuidString)"
         let phone = "07700 900456"
         let submission = ReportSubmission(
@@ -139,21 +140,21 @@ struct IntakeTests {
     }
 
     @Test func auditLogIsAppendOnly() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         try await f.store.audit(actor: "a", action: "x", caseID: nil, detail: "", at: Date())
         await #expect(throws: (any Error).self) {
-            try await f.store.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'b'") }
+            try await f.sqlite.database.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'b'") }
         }
         await #expect(throws: (any Error).self) {
-            try await f.store.write { db in try db.execute(sql: "DELETE FROM audit_log") }
+            try await f.sqlite.database.write { db in try db.execute(sql: "DELETE FROM audit_log") }
         }
         #expect(try await f.store.auditEntries(caseID: nil).count == 1)
     }
 
     @Test func fullDiskIsUnavailableNotCorruptAndRecovers() async throws {
-        let f = try StoreFixture()
-        let pages = try await f.store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
-        try await f.store.setMaxPageCount(pages)
+        let f = try await StoreFixture()
+        let pages = try await f.sqlite.database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
+        try await f.sqlite.setMaxPageCount(pages)
         var refused = 0
         for i in 0..<50 {
             do {
@@ -165,7 +166,7 @@ struct IntakeTests {
         }
         #expect(refused > 0)
         #expect(try await f.store.integrityCheck() == "ok")
-        try await f.store.setMaxPageCount(nil)
+        try await f.sqlite.setMaxPageCount(nil)
         let outcome = try await f.store.record(report("after the disk was freed"), triage: triage, routing: AlertRouting())
         guard case .created = outcome else { Issue.record("intake should resume, got \(outcome)"); return }
     }
@@ -174,7 +175,7 @@ struct IntakeTests {
 @Suite("Group commit")
 struct GroupCommitTests {
     @Test func concurrentIntakesAreAllStoredOnceWithDistinctReferences() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "A", email: "a@x.org"))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "B", email: "b@x.org"))
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
@@ -199,12 +200,12 @@ struct GroupCommitTests {
     /// One item failing on its own (not the store) fails alone: the rest of its batch is stored,
     /// exactly once, whether the batch ran straight through or again with savepoints.
     @Test func anItemsOwnFailureLeavesTheRestOfItsBatchStored() async throws {
-        let (pool, directory) = try scratchPool()
+        let (engine, directory) = try scratchEngine()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE items (n INTEGER PRIMARY KEY)") }
+        try await engine.write { tx in try tx.execute("CREATE TABLE items (n INTEGER PRIMARY KEY)") }
         struct Refused: Error {}
-        let commit = GroupCommit<Int, Int>(pool: pool) { n, db, _ in
-            try db.execute(sql: "INSERT INTO items (n) VALUES (?)", arguments: [n])
+        let commit = GroupCommit<Int, Int>(engine: engine) { n, tx, _ in
+            try tx.execute("INSERT INTO items (n) VALUES (?)", [n])
             if n % 7 == 3 { throw Refused() }  // after its insert: that must be undone too
             return n * 2
         }
@@ -213,19 +214,22 @@ struct GroupCommitTests {
             return await group.reduce(into: [Int?](repeating: -1, count: 300)) { $0[$1.0] = $1.1 }
         }
         #expect(results == (0..<300).map { $0 % 7 == 3 ? nil : $0 * 2 })
-        let stored = try await pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM items ORDER BY n") }
+        let stored = try await engine.read { tx in try tx.column("SELECT n FROM items ORDER BY n", as: Int.self) }
         #expect(stored == (0..<300).filter { $0 % 7 != 3 })
     }
 
     /// Intake under constant load still lets other writes (the alert outbox, the console) through
     /// between its runs of batches, rather than holding the writer for as long as reports arrive.
     @Test func otherWritesGetTheirTurnWhileIntakeIsBusy() async throws {
-        let (pool, directory) = try scratchPool()
+        let (engine, directory) = try scratchEngine()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE items (n INTEGER); CREATE TABLE other (n INTEGER)") }
+        try await engine.write { tx in
+            try tx.execute("CREATE TABLE items (n INTEGER)")
+            try tx.execute("CREATE TABLE other (n INTEGER)")
+        }
         // Small batches, more clients than fit in one: reports are always waiting.
-        let commit = GroupCommit<Int, Int>(pool: pool, maxBatch: 4) { n, db, _ in
-            try db.execute(sql: "INSERT INTO items (n) VALUES (?)", arguments: [n])
+        let commit = GroupCommit<Int, Int>(engine: engine, maxBatch: 4) { n, tx, _ in
+            try tx.execute("INSERT INTO items (n) VALUES (?)", [n])
             usleep(1_000)  // a slow report: batches take a while
             return n
         }
@@ -240,7 +244,7 @@ struct GroupCommitTests {
             group.addTask {
                 try await Task.sleep(for: .milliseconds(300))
                 let asked = ContinuousClock.now
-                try await pool.write { db in try db.execute(sql: "INSERT INTO other (n) VALUES (1)") }
+                try await engine.write { tx in try tx.execute("INSERT INTO other (n) VALUES (1)") }
                 return ContinuousClock.now - asked
             }
             return try await group.reduce(into: [Duration]()) { if let d = $1 { $0.append(d) } }
@@ -251,8 +255,8 @@ struct GroupCommitTests {
 }
 
 /// A database of its own in a temporary folder (the caller removes the folder).
-private func scratchPool() throws -> (DatabasePool, URL) {
+private func scratchEngine() throws -> (SQLiteEngine, URL) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return (try DatabasePool(path: directory.appendingPathComponent("gc.sqlite").path), directory)
+    return (try SQLiteEngine(path: directory.appendingPathComponent("gc.sqlite").path), directory)
 }

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 @Suite("Outbox, escalation, keys")
@@ -9,7 +10,7 @@ struct OutboxTests {
     let triage = Triage()
 
     @Test func claimLeasesAndExpiredLeaseReturns() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -28,7 +29,7 @@ struct OutboxTests {
     }
 
     @Test func resultsAndTheNextClaimShareOneTransaction() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("first"), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -47,7 +48,7 @@ struct OutboxTests {
     }
 
     @Test func failedAttemptsRetryThenFailVisibly() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -64,7 +65,7 @@ struct OutboxTests {
     }
 
     @Test func overdueCaseEscalatesToDutyManagerThenHead() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let manager = try await f.store.addOfficer(
             Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
@@ -85,7 +86,7 @@ struct OutboxTests {
     }
 
     @Test func acknowledgedCaseDoesNotEscalate() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let other = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["X"]))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
@@ -101,11 +102,11 @@ struct OutboxTests {
     }
 
     @Test func rotatedKeysRewrapAndOldKeyStillNeededUntilThen() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
         var ring = f.keyRing
         _ = ring.rotate()
-        let rotated = try SQLiteStore(path: f.databasePath, keyRing: ring)
+        let rotated = try await StoreService.sqlite(path: f.databasePath, keyRing: ring)
         #expect(try await rotated.rewrapKeys() == 2)
         #expect(try await rotated.rewrapKeys() == 0)
         let content = try #require(try await rotated.openCase(receipt.reference, actor: "test"))
@@ -114,12 +115,13 @@ struct OutboxTests {
 
     /// Triage reads each officer's open caseload; closing, reopening and reassigning keep it true.
     @Test func caseloadsFollowClosingReopeningAndReassignment() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("one"), triage: triage, routing: AlertRouting()).receipt)
         let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@example.org"))
         func load(_ id: Int64) async throws -> Int {
-            try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT open_cases FROM officers WHERE id = ?", arguments: [id]) ?? -1
+            try await f.sqlite.database.read { db in
+                try Int.fetchOne(db, sql: "SELECT open_cases FROM officers WHERE id = ?", arguments: [id]) ?? -1
             }
         }
         #expect(try await load(asha.id) == 1)
@@ -140,7 +142,7 @@ struct OutboxTests {
 
     /// Every sealed table moves to the new key: cases, reports, texts sent, staff TOTP secrets.
     @Test func rotationRewrapsEverySealedTable() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
         try await f.store.recordOutboundText(
@@ -152,7 +154,7 @@ struct OutboxTests {
         #expect(try await f.store.verifySealedRows() == (4, 0))
         var ring = f.keyRing
         _ = ring.rotate()
-        let rotated = try SQLiteStore(path: f.databasePath, keyRing: ring)
+        let rotated = try await StoreService.sqlite(path: f.databasePath, keyRing: ring)
         #expect(try await rotated.rewrapKeys() == 4)
         #expect(try await rotated.rewrapKeys() == 0)
         #expect(try await rotated.credentials(email: "asha@example.org")?.totpSecret == Data("s".utf8))
@@ -160,11 +162,11 @@ struct OutboxTests {
     }
 
     @Test func backupIsConsistentAndReadable() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let receipt = try #require(try await f.store.record(report("kept safe"), triage: triage, routing: AlertRouting()).receipt)
         let copy = f.directory.appendingPathComponent("backup.sqlite").path
-        try f.store.backup(to: copy)
-        let restored = try SQLiteStore(path: copy, keyRing: f.keyRing)
+        _ = try await f.sqlite.backup(to: copy)
+        let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
         #expect(try await restored.integrityCheck() == "ok")
         #expect(try await restored.openCase(receipt.reference, actor: "test")?.reports.first?.message == "kept safe")
     }

@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 import Testing
 
+@testable import HavenSQLite
 @testable import HavenStore
 
 /// Crypto-shredding on a real SQLite file: keys destroyed, rows gone from every table, the file
@@ -45,12 +46,12 @@ struct RetentionStoreTests {
 
     /// Every sealed blob (wrapped key and ciphertext) of a case, straight from the file.
     private func blobs(_ f: StoreFixture, caseID: Int64) async throws -> [Data] {
-        try await f.store.read { db in
+        try await f.sqlite.database.read { db in
             var all: [Data] = []
             for row in try Row.fetchAll(db, sql: "SELECT wrapped_key, sealed_profile FROM cases WHERE id = ?", arguments: [caseID]) {
                 all += [row[0], row[1]]
             }
-            for table in SQLiteStore.caseSealedTables {
+            for table in StoreService.caseSealedTables {
                 for row in try Row.fetchAll(
                     db, sql: "SELECT wrapped_key, sealed FROM \(table) WHERE case_id = ? AND key_id IS NOT NULL", arguments: [caseID])
                 {
@@ -62,9 +63,9 @@ struct RetentionStoreTests {
     }
 
     private func rowsLeft(_ f: StoreFixture, caseID: Int64) async throws -> [String: Int] {
-        try await f.store.read { db in
+        try await f.sqlite.database.read { db in
             var left: [String: Int] = [:]
-            for table in SQLiteStore.caseTables {
+            for table in StoreService.caseTables {
                 left[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE case_id = ?", arguments: [caseID])
             }
             left["cases"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE id = ?", arguments: [caseID])
@@ -74,7 +75,7 @@ struct RetentionStoreTests {
 
     @Test("an expired case: keys destroyed, every row deleted, none of its bytes left in the file, figures unchanged, audited")
     func shreddingLeavesNothingButCounts() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
         let now = Date()
@@ -116,7 +117,7 @@ struct RetentionStoreTests {
 
     @Test("a crash after the keys are destroyed: nothing opens, nothing is counted twice, the next sweep deletes the rows")
     func interruptedShreddingIsFinished() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
         let now = Date()
@@ -142,7 +143,7 @@ struct RetentionStoreTests {
 
     @Test("a case reopened, held or not yet expired by the time it is shredded is kept")
     func recheckedUnderTheWriteLock() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let reopened = try await fullCase(
@@ -171,7 +172,7 @@ struct RetentionStoreTests {
 
     @Test("parts of a text whose other parts never came are deleted after the cut-off; a complete text is not touched")
     func incompletePartsArePurged() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Date()
         let part = MessagePart(
             group: "vonage:447700900123:ref1", index: 1, total: 2, providerMessageID: "p1", text: "first half", receivedAt: now - 8 * day)
@@ -185,7 +186,7 @@ struct RetentionStoreTests {
     }
 }
 
-extension SQLiteStore {
+extension StoreService {
     /// The audit actions recorded for a case, oldest first.
     fileprivate func audit(caseID: Int64) async throws -> [String] {
         try await auditEntries(caseID: caseID).map(\.action)

@@ -7,11 +7,12 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Haven assembled from its configuration: data folder, keys, store, alert transports, services.
+/// Haven assembled from its configuration and an opened store: alert transports, routes,
+/// services. It names no storage engine: the executable chooses one and opens the store.
 public struct HavenServer: Sendable {
     public let config: HavenConfig
     public let keyRing: KeyRing
-    public let store: SQLiteStore
+    public let store: StoreService
     public let gateway: Gateway
     public let logger: Logger
     /// Where alerts go, in words for the start-up log.
@@ -19,15 +20,10 @@ public struct HavenServer: Sendable {
     let email: any EmailTransport
     let webhook: WebhookTarget?
 
-    /// Opens (creating on first run) the data folder, key file and database, without the website.
-    public init(config: HavenConfig, logger: Logger) throws {
-        try self.init(config: config, site: nil, logger: logger)
-    }
-
-    /// Opens the store and loads the website from the configured StaticSite folder.
-    public init(config: HavenConfig, loadingSiteWith logger: Logger) async throws {
+    /// Over an opened store, loading the website from the configured StaticSite folder.
+    public init(config: HavenConfig, keyRing: KeyRing, store: StoreService, loadingSiteWith logger: Logger) async throws {
         let site = try await Self.loadSite(config: config, logger: logger)
-        try self.init(config: config, site: site, logger: logger)
+        try self.init(config: config, keyRing: keyRing, store: store, site: site, logger: logger)
     }
 
     /// The website, or nil when switched off or (by default) when no StaticSite folder is present.
@@ -52,10 +48,12 @@ public struct HavenServer: Sendable {
         return site
     }
 
-    init(config: HavenConfig, site: SiteRenderer?, logger: Logger) throws {
+    /// Over an opened store; `site` nil serves no website (API, SMS and console only).
+    public init(config: HavenConfig, keyRing: KeyRing, store: StoreService, site: SiteRenderer?, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        (keyRing, store) = try Self.openStore(config: config, logger: logger)
+        self.keyRing = keyRing
+        self.store = store
         (email, alertDestination) = try Self.emailTransport(config)
         if let url = config.webhookURL, let secret = config.webhookSecret {
             webhook = WebhookTarget(url: url, secret: secret, transport: CurlWebhookTransport())
@@ -172,8 +170,8 @@ public struct HavenServer: Sendable {
         return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
     }
 
-    /// The key ring and the database, for commands that need no server (officer, keys, ack…).
-    public static func openStore(config: HavenConfig, logger: Logger) throws -> (KeyRing, SQLiteStore) {
+    /// The key ring: from `HAVEN_MASTER_KEY`, or the key file (created, private, on first run).
+    public static func openKeyRing(config: HavenConfig, logger: Logger) throws -> KeyRing {
         try makePrivateDirectory(config.dataDirectory)
         let keyRing: KeyRing
         if let master = config.masterKey {
@@ -187,10 +185,10 @@ public struct HavenServer: Sendable {
                     metadata: ["key_file": "\(config.keyFile)"])
             }
         }
-        return (keyRing, try SQLiteStore(path: config.databasePath, keyRing: keyRing))
+        return keyRing
     }
 
-    static func makePrivateDirectory(_ path: String) throws {
+    public static func makePrivateDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }

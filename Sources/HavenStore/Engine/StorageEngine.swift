@@ -41,6 +41,10 @@ public protocol StorageEngine: Sendable, CustomStringConvertible {
     /// truncates its write-ahead log; PostgreSQL leaves it to VACUUM, see the README).
     func compactAfterDelete() async
 
+    /// Writes an online, consistent copy to `destination` and returns the copy's integrity check
+    /// ("ok"). An engine whose backups are made by its own tools says which, as an error.
+    func backup(to destination: String) async throws -> String
+
     /// Stops background work and closes connections.
     func close() async
 }
@@ -83,6 +87,14 @@ extension SQLTransaction {
     {
         guard let row = try query(sql, arguments).first, let value = row.values.first, value != .null else { return nil }
         return T.decode(value)
+    }
+
+    /// Runs an `INSERT … RETURNING id` and gives the new row's id.
+    public func insertReturningID(_ sql: String, _ arguments: SQLArguments) throws -> Int64 {
+        guard let id = try scalar(sql, arguments, as: Int64.self) else {
+            throw StoreError.conflict("insert returned no id")
+        }
+        return id
     }
 
     /// The first column of every row.

@@ -18,7 +18,7 @@ struct AreaCommand: AsyncParsableCommand {
         @Option(help: "Officer id who takes this area's cases first.") var namedOfficer: Int64?
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             if let namedOfficer, try await store.officer(id: namedOfficer) == nil {
                 throw ValidationError("--named-officer: no officer \(namedOfficer)")
             }
@@ -32,7 +32,7 @@ struct AreaCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
             for area in try await store.areas() {
                 print(
@@ -47,7 +47,7 @@ struct AreaCommand: AsyncParsableCommand {
         @Argument var code: String
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             try await store.removeArea(code: code)
             print("removed area \(code)")
         }

@@ -20,7 +20,7 @@ struct CaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             guard let content = try await store.openCase(ref, actor: "cli:\(actor)") else {
                 throw ValidationError("no case \(ref.value)")
             }
@@ -64,7 +64,7 @@ struct CaseCommand: AsyncParsableCommand {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw ValidationError("give a reason") }
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             guard let who = try await store.officer(id: officer), who.role == .dutyManager || who.role == .head else {
                 throw ValidationError("officer \(officer) is not a duty manager or head of service")
             }

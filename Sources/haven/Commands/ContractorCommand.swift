@@ -15,7 +15,7 @@ struct ContractorCommand: AsyncParsableCommand {
         @Option(help: "The contractor's name, e.g. \"Acme Repairs Ltd\".") var name: String
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             let token = OfficerToken.generate()
             let id = try await store.addContractor(name: name, tokenHash: OfficerToken.hash(token))
             print("added contractor \(id): \(name)")

@@ -42,7 +42,7 @@ struct KeysCommand: AsyncParsableCommand {
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)
-            let store = try SQLiteStore(path: config.databasePath, keyRing: ring)
+            let (_, store) = try await Assembly.openStore(config: config, logger: Logging.bootstrap(config), keyRing: ring)
             let count = try await store.rewrapKeys()
             print("active key is now \(id); re-wrapped \(count) data keys")
         }

@@ -12,7 +12,7 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "Officer id acknowledging.") var officer: Int64
 
     func run() async throws {
-        let (_, _, store) = try options.openStore()
+        let (_, _, store) = try await options.openStore()
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
         guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
         switch try await store.acknowledge(ref, by: who, at: Date()) {
@@ -30,10 +30,10 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Also open every sealed row with the key file (no content is shown).") var verifySealed = false
 
     func run() async throws {
-        let (config, _, store) = try options.openStore()
+        let (config, _, store) = try await options.openStore()
         let counts = try await store.counts()
         let backlog = try await store.backlog()
-        print("database: \(config.databasePath)")
+        print("database: \(store.engine)")
         print("integrity: \(try await store.integrityCheck())")
         print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
         let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
@@ -54,12 +54,11 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "File to write (must not exist).") var to: String
 
     func run() async throws {
-        let (_, _, store) = try options.openStore()
+        let (_, _, store) = try await options.openStore()
         guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
-        try store.backup(to: to)
+        let integrity = try await store.engine.backup(to: to)
         chmod(to, 0o600)
-        let copy = try SQLiteStore(path: to, keyRing: KeyRing.generate())
-        print("backup written to \(to) (integrity: \(try await copy.integrityCheck()))")
+        print("backup written to \(to) (integrity: \(integrity))")
     }
 }
 
@@ -84,7 +83,7 @@ struct Restore: AsyncParsableCommand {
         try FileManager.default.createDirectory(
             atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
-        let (_, _, store) = try options.openStore()
+        let (_, _, store) = try await options.openStore()
         // The copy has forgotten the cases since it was made: their references must not be given again.
         try await store.skipCaseIDsAfterRestore()
         let integrity = try await store.integrityCheck()

@@ -28,7 +28,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Takes cases out of hours when nobody covering the area is on shift.") var onCall = false
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard let role = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Self.roles)") }
             let email = try workEmail(email)
             let officer = try await store.addOfficer(
@@ -55,7 +55,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             print(["ID", "NAME", "E-MAIL", "ROLE", "FEMALE", "ACTIVE", "AREAS", "SHIFTS", "ON-CALL"].joined(separator: "\t"))
             for o in try await store.officers() {
                 let columns = [
@@ -86,7 +86,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Make an inactive officer active again.") var activate = false
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let before = officer
             if let name { officer.name = name }
@@ -120,7 +120,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             officer.active = false
             try await store.updateOfficer(officer)
@@ -136,7 +136,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
                 .issueEnrolment(officerID: id, publicURL: config.publicURL)
@@ -153,7 +153,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let token = OfficerToken.generate()
             try await store.setTokenHash(OfficerToken.hash(token), for: id)

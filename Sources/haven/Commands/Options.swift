@@ -28,10 +28,10 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// Bootstraps logging once and opens the store for commands that need no server.
-    func openStore(extra: [String: String] = [:]) throws -> (HavenConfig, KeyRing, SQLiteStore) {
+    func openStore(extra: [String: String] = [:]) async throws -> (HavenConfig, KeyRing, StoreService) {
         let config = try resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        let (ring, store) = try HavenServer.openStore(config: config, logger: logger)
+        let (ring, store) = try await Assembly.openStore(config: config, logger: logger)
         return (config, ring, store)
     }
 }

@@ -22,7 +22,7 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let month = self.month ?? MonthlyReport.previousMonth()
             guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
-            let (_, _, store) = try options.openStore()
+            let (_, _, store) = try await options.openStore()
             let report = MonthlyReport(
                 month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
                 escalations: try await store.escalationCount(from: start, to: end),

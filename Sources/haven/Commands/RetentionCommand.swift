@@ -24,7 +24,7 @@ struct RetentionCommand: AsyncParsableCommand {
         @Flag(help: "Only count what would be shredded, by outcome; change nothing.") var dryRun = false
 
         func run() async throws {
-            let (config, _, store) = try options.openStore()
+            let (config, _, store) = try await options.openStore()
             guard let policy = config.retention else {
                 print("HAVEN_RETENTION=off: nothing is shredded")
                 return

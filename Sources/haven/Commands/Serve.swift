@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
         extra["HAVEN_PUBLIC_URL"] = publicURL
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        let server = try await HavenServer(config: config, loadingSiteWith: logger)
+        let server = try await Assembly.server(config: config, logger: logger, loadingSite: true)
         if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
         if try await server.store.officers().filter(\.active).isEmpty {
             logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
@@ -43,14 +43,14 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let (config, _, store) = try options.openStore()
-        print("database ready: \(config.databasePath) (integrity: \(try await store.integrityCheck()))")
+        let (config, _, store) = try await options.openStore()
+        print("database ready: \(store.engine) (integrity: \(try await store.integrityCheck()))")
     }
 }
 
 /// Demo staff for a first run: one officer covering everything, a duty manager, a head of service.
 enum DemoContent {
-    static func seed(_ store: SQLiteStore, config: HavenConfig, logger: Logger) async throws {
+    static func seed(_ store: StoreService, config: HavenConfig, logger: Logger) async throws {
         guard try await store.officers().isEmpty else { return }
         let staff = [
             Officer(id: 0, name: "Sam Okafor (demo officer)", email: "officer@demo.haven.invalid", isFemale: true),

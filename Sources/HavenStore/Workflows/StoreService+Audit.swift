@@ -1,21 +1,20 @@
 import Foundation
-import GRDB
 
 /// The append-only audit log (triggers refuse UPDATE and DELETE).
-extension SQLiteStore {
+extension StoreService {
     public func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws {
-        try await write { db in
-            try Self.audit(actor: actor, action: action, caseID: caseID, detail: detail, at: date, db: db)
+        try await write { tx in
+            try Self.audit(actor: actor, action: action, caseID: caseID, detail: detail, at: date, tx: tx)
         }
     }
 
     public func auditEntries(caseID: Int64?) async throws -> [AuditEntry] {
-        try await read { db in
+        try await read { tx in
             let rows =
                 if let caseID {
-                    try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE case_id = ? ORDER BY id", arguments: [caseID])
+                    try tx.query("SELECT * FROM audit_log WHERE case_id = ? ORDER BY id", [caseID])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id")
+                    try tx.query("SELECT * FROM audit_log ORDER BY id")
                 }
             return rows.map {
                 AuditEntry(

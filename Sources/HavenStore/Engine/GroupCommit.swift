@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// Group commit for intake: reports that arrive while a transaction is being written wait, then
@@ -10,16 +9,20 @@ import Synchronization
 ///
 /// No timer, no added delay: at low load every batch holds one report; under load batches grow
 /// by themselves to what arrived during the previous commit.
+///
+/// It runs over any engine's writer sessions. SQLite has one writer, so one lane; an engine that
+/// takes concurrent writers may run several lanes, each a writer connection of its own.
 final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
-    typealias Work = @Sendable (Input, Database, inout BatchContext) throws -> Output
+    typealias Work = @Sendable (Input, any SQLTransaction, inout BatchContext) throws -> Output
 
     private struct Pending: Sendable {
         let input: Input
         let continuation: CheckedContinuation<Output, any Error>
     }
 
-    private let queue = Mutex<(items: [Pending], flushing: Bool)>(([], false))
-    private let pool: DatabasePool
+    private let queue = Mutex<(items: [Pending], flushers: Int)>(([], 0))
+    private let engine: any StorageEngine
+    private let lanes: Int
     private let work: Work
     private let maxBatch: Int
     private let afterCommit: @Sendable () -> Void
@@ -30,10 +33,11 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     ///   - committed: given the batch's context once its transaction has committed, on the writer,
     ///     before anyone is answered and before the next batch runs (to publish what it staged).
     init(
-        pool: DatabasePool, maxBatch: Int = 256, afterCommit: @escaping @Sendable () -> Void = {},
+        engine: any StorageEngine, maxBatch: Int = 256, afterCommit: @escaping @Sendable () -> Void = {},
         committed: @escaping @Sendable (BatchContext) -> Void = { _ in }, work: @escaping Work
     ) {
-        self.pool = pool
+        self.engine = engine
+        lanes = max(1, engine.intakeLanes)
         self.work = work
         self.maxBatch = maxBatch
         self.afterCommit = afterCommit
@@ -44,8 +48,8 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let startFlush = queue.withLock { state -> Bool in
                 state.items.append(Pending(input: input, continuation: continuation))
-                if state.flushing { return false }
-                state.flushing = true
+                if state.flushers >= lanes || state.flushers * maxBatch >= state.items.count { return false }
+                state.flushers += 1
                 return true
             }
             if startFlush { Task { await self.flushUntilEmpty() } }
@@ -59,10 +63,10 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         while true {
             let more: Bool
             do {
-                more = try await pool.writeWithoutTransaction { db in
+                more = try await engine.withWriter { session in
                     let deadline = ContinuousClock.now + Self.drainBudget
                     while let batch = self.take() {
-                        self.commit(batch, db: db)
+                        self.commit(batch, session: session)
                         if ContinuousClock.now >= deadline { return true }
                     }
                     return false
@@ -79,13 +83,13 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     /// How long intake holds the writer before letting other writes in.
     static var drainBudget: Duration { .milliseconds(20) }
 
-    /// The next batch, or nil (and no longer flushing) when nothing is waiting.
+    /// The next batch, or nil (and this lane no longer flushing) when nothing is waiting.
     private func take() -> [Pending]? {
         queue.withLock { state -> [Pending]? in
             let taken = Array(state.items.prefix(maxBatch))
             state.items.removeFirst(taken.count)
             if taken.isEmpty {
-                state.flushing = false
+                state.flushers -= 1
                 return nil
             }
             return taken
@@ -93,17 +97,13 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     /// One batch, one transaction, then every caller answered.
-    private func commit(_ batch: [Pending], db: Database) {
+    private func commit(_ batch: [Pending], session: any SQLSession) {
         let work = self.work
         let inputs = batch.map(\.input)
         func attempt(isolated: Bool) throws -> [Result<Output, any Error>] {
-            var outcome: (results: [Result<Output, any Error>], context: BatchContext)?
-            try db.inTransaction(.immediate) {
-                outcome = try Self.run(inputs, work: work, db: db, isolated: isolated)
-                return .commit
-            }
-            committed(outcome!.context)
-            return outcome!.results
+            let outcome = try session.transaction { tx in try Self.run(inputs, work: work, tx: tx, isolated: isolated) }
+            committed(outcome.context)
+            return outcome.results
         }
         do {
             let results: [Result<Output, any Error>]
@@ -133,7 +133,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     /// Runs every item in one transaction. Isolated, each runs in a savepoint and a failure becomes
     /// its result; otherwise the first failure throws `ItemFailed`. Store failures (disk full, I/O
     /// error, the transaction gone) always throw: then nothing in the batch can be stored.
-    private static func run(_ inputs: [Input], work: Work, db: Database, isolated: Bool) throws
+    private static func run(_ inputs: [Input], work: Work, tx: any SQLTransaction, isolated: Bool) throws
         -> (results: [Result<Output, any Error>], context: BatchContext)
     {
         var context = BatchContext()
@@ -142,16 +142,12 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         for input in inputs {
             do {
                 if isolated {
-                    var output: Output?
-                    try db.inSavepoint {
-                        output = try work(input, db, &context)
-                        return .commit
-                    }
-                    results.append(.success(output!))
+                    let output = try tx.savepoint { try work(input, tx, &context) }
+                    results.append(.success(output))
                 } else {
-                    results.append(.success(try work(input, db, &context)))
+                    results.append(.success(try work(input, tx, &context)))
                 }
-            } catch let error as DatabaseError where StoreError(error) != nil || !db.isInsideTransaction {
+            } catch let error where error.endsTransaction || !tx.isInsideTransaction {
                 throw error
             } catch {
                 guard isolated else { throw ItemFailed(error: error) }
@@ -173,4 +169,12 @@ struct BatchContext: Sendable {
     /// After an item's failure: what was read may include the rolled-back item. `submissions`
     /// stays: an item stages there only once it has succeeded, as the last thing it does.
     mutating func invalidate() { cache.removeAll() }
+}
+
+extension Error {
+    /// A failure of the store itself, not of one item: nothing in the transaction can be stored.
+    var endsTransaction: Bool {
+        if case .unavailable = self as? StoreError { return true }
+        return false
+    }
 }

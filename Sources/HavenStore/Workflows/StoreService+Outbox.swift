@@ -1,48 +1,39 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// The transactional outbox: alerts written with their case, claimed with a lease, retried, finished.
-extension SQLiteStore {
+extension StoreService {
     public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
-        try await write { db in try Self.claimDueAlerts(now: now, limit: limit, lease: lease, db: db) }
+        try await write { tx in try Self.claimDueAlerts(now: now, limit: limit, lease: lease, tx: tx) }
     }
 
     public func recordResults(
         _ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval
     ) async throws -> [PendingAlert] {
-        try await write { db in
-            try Self.recordResults(results, db: db)
-            return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, db: db)
+        try await write { tx in
+            try Self.recordResults(results, tx: tx)
+            return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, tx: tx)
         }
     }
 
-    static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, db: Database) throws -> [PendingAlert] {
+    static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, tx: any SQLTransaction) throws -> [PendingAlert] {
         let t = Self.time(now)
         // Two index range scans (status, next_attempt_at) rather than one OR that scans every
         // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
         let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
-        var rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
+        var rows = try tx.query("""
                     SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
                     ORDER BY a.next_attempt_at, a.id LIMIT ?
-                    """),
-            arguments: [t, limit])
+                    """, [t, limit])
         if rows.count < limit {
-            rows += try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?"),
-                arguments: [t, limit - rows.count])
+            rows += try tx.query("SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?", [t, limit - rows.count])
         }
         guard !rows.isEmpty else { return [] }
         // One statement leases the whole batch.
-        try db.cachedStatement(
-            sql: """
+        try tx.execute("""
                 UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1
-                WHERE id IN (SELECT value FROM json_each(?))
-                """
-        ).execute(arguments: [t + lease, idList(rows.map { $0["id"] as Int64 })])
+                WHERE id IN (\(tx.dialect.idsFromJSON))
+                """, [t + lease, idList(rows.map { $0["id"] as Int64 })])
         var officers: [Int64: Officer] = [:]
         var claimed: [PendingAlert] = []
         claimed.reserveCapacity(rows.count)
@@ -52,8 +43,7 @@ extension SQLiteStore {
             var recipient: Officer?
             if let officerID {
                 if officers[officerID] == nil {
-                    officers[officerID] = try Row.fetchOne(
-                        db.cachedStatement(sql: "SELECT * FROM officers WHERE id = ?"), arguments: [officerID]
+                    officers[officerID] = try tx.queryOne("SELECT * FROM officers WHERE id = ?", [officerID]
                     ).map(Self.officer(from:))
                 }
                 recipient = officers[officerID]
@@ -76,15 +66,10 @@ extension SQLiteStore {
         return claimed
     }
 
-    /// `[1,2,3]`: a batch of row ids as one argument, for `IN (SELECT value FROM json_each(?))`.
-    static func idList(_ ids: [Int64]) -> String {
-        "[" + ids.map(String.init).joined(separator: ",") + "]"
-    }
-
     public func releaseLeases() async throws -> Int {
-        try await write { db in
-            try db.execute(sql: "UPDATE alerts SET status = 'pending', lease_until = NULL WHERE status = 'sending'")
-            return db.changesCount
+        try await write { tx in
+            let changed = try tx.execute("UPDATE alerts SET status = 'pending', lease_until = NULL WHERE status = 'sending'")
+            return changed
         }
     }
 
@@ -98,52 +83,43 @@ extension SQLiteStore {
 
     public func recordResults(_ results: [DeliveryResult]) async throws {
         guard !results.isEmpty else { return }
-        try await write { db in try Self.recordResults(results, db: db) }
+        try await write { tx in try Self.recordResults(results, tx: tx) }
     }
 
-    static func recordResults(_ results: [DeliveryResult], db: Database) throws {
+    static func recordResults(_ results: [DeliveryResult], tx: any SQLTransaction) throws {
         // Delivered alerts, one statement per delivery time (an e-mail's alerts share theirs).
         var delivered: [Double: [Int64]] = [:]
         for result in results where result.outcome == .delivered {
             delivered[Self.time(result.at), default: []].append(result.alertID)
         }
         for (at, ids) in delivered {
-            try db.cachedStatement(
-                sql: """
+            try tx.execute("""
                     UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
-                    WHERE id IN (SELECT value FROM json_each(?))
-                    """
-            ).execute(arguments: [at, idList(ids)])
+                    WHERE id IN (\(tx.dialect.idsFromJSON))
+                    """, [at, idList(ids)])
         }
         for result in results {
             switch result.outcome {
             case .delivered:
                 continue
             case .failed(let error, let retryAt?):
-                try db.cachedStatement(
-                    sql: """
+                try tx.execute("""
                         UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
                         WHERE id = ?
-                        """
-                ).execute(arguments: [Self.time(retryAt), error, result.alertID])
+                        """, [Self.time(retryAt), error, result.alertID])
             case .failed(let error, nil):
-                try db.execute(
-                    sql: "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
-                    arguments: [error, result.alertID])
-                let caseID = try Int64.fetchOne(
-                    db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [result.alertID])
+                try tx.execute("UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?", [error, result.alertID])
+                let caseID = try tx.scalar("SELECT case_id FROM alerts WHERE id = ?", [result.alertID], as: Int64.self)
                 try Self.audit(
                     actor: "system", action: "alert.failed", caseID: caseID,
-                    detail: "alert \(result.alertID): \(error)", at: result.at, db: db)
+                    detail: "alert \(result.alertID): \(error)", at: result.at, tx: tx)
             }
         }
     }
 
     public func backlog() async throws -> OutboxBacklog {
-        try await read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
+        try await read { tx in
+            let row = try tx.queryOne("""
                     SELECT
                         COALESCE(SUM(status IN ('pending', 'sending')), 0) AS pending,
                         COALESCE(SUM(status = 'failed'), 0) AS failed,
@@ -155,23 +131,20 @@ extension SQLiteStore {
     }
 
     public func nextDueTime() async throws -> Date? {
-        try await read { db in
-            let next = try Double.fetchOne(
-                db,
-                sql: """
+        try await read { tx in
+            let next = try tx.scalar("""
                     SELECT MIN(t) FROM (
                         SELECT MIN(next_attempt_at) AS t FROM alerts WHERE status = 'pending'
                         UNION ALL SELECT MIN(lease_until) FROM alerts WHERE status = 'sending')
-                    """)
+                    """, as: Double.self)
             return Self.date(next)
         }
     }
 
     /// Alerts in every state for one case (tests and the console's timeline).
     public func alertStatuses(caseID: Int64) async throws -> [(kind: String, status: String, attempts: Int)] {
-        try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT kind, status, attempts FROM alerts WHERE case_id = ? ORDER BY id", arguments: [caseID]
+        try await read { tx in
+            try tx.query("SELECT kind, status, attempts FROM alerts WHERE case_id = ? ORDER BY id", [caseID]
             ).map { ($0["kind"], $0["status"], $0["attempts"]) }
         }
     }

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// Case ids and the references derived from them (`CaseReferenceCipher`): choosing the next id,
 /// finding a case by its reference, and keeping ids from ever being given twice (after a restore,
 /// after a purge).
-extension SQLiteStore {
+extension StoreService {
     /// The next case's id and its reference, derived from the id.
     ///
     /// Ids follow the clock: at least 256 a second since 2026 (a burst borrows the next second's),
@@ -18,43 +17,39 @@ extension SQLiteStore {
     ///
     /// Only if a stored reference (a case from before references were derived) already has the
     /// derived value is one drawn at random instead, free of both kinds.
-    static func newCase(_ db: Database, at date: Date, references: CaseReferenceCipher) throws
+    static func newCase(_ tx: any SQLTransaction, at date: Date, references: CaseReferenceCipher) throws
         -> (id: Int64, reference: CaseReference, drawn: Bool)
     {
-        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM cases")) ?? 0
+        let highest = try tx.scalar("SELECT MAX(id) FROM cases", as: Int64.self) ?? 0
         let floor =
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT value FROM store_settings WHERE name = 'case_id_floor'")) ?? 0
+            try tx.scalar("SELECT value FROM store_settings WHERE name = 'case_id_floor'", as: Int64.self) ?? 0
         let id = max(highest + 1, caseIDSlot(at: date), floor)
         guard UInt64(id) < CaseReference.count else {
             throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
         }
         let derived = references.reference(for: id)
-        guard try isStored(derived, db: db) else { return (id, derived, false) }
-        return (id, try freeReference(references: references, db: db), true)
+        guard try isStored(derived, tx: tx) else { return (id, derived, false) }
+        return (id, try freeReference(references: references, tx: tx), true)
     }
 
     /// A random reference that names no case yet: neither stored nor derived from a case's id.
-    private static func freeReference(references: CaseReferenceCipher, db: Database) throws -> CaseReference {
+    private static func freeReference(references: CaseReferenceCipher, tx: any SQLTransaction) throws -> CaseReference {
         while true {
             let candidate = CaseReference.random()
-            if try !isStored(candidate, db: db), try caseID(derivedFrom: candidate, references: references, db: db) == nil {
+            if try !isStored(candidate, tx: tx), try caseID(derivedFrom: candidate, references: references, tx: tx) == nil {
                 return candidate
             }
         }
     }
 
-    private static func isStored(_ reference: CaseReference, db: Database) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)"),
-            arguments: [reference.value]) == true
+    private static func isStored(_ reference: CaseReference, tx: any SQLTransaction) throws -> Bool {
+        try tx.scalar("SELECT EXISTS(SELECT 1 FROM case_references WHERE reference = ?)", [reference.value], as: Bool.self) == true
     }
 
     /// Gives an existing case another reference (stored, drawn at random) and returns it.
-    static func addReference(caseID: Int64, references: CaseReferenceCipher, db: Database) throws -> CaseReference {
-        let reference = try freeReference(references: references, db: db)
-        try db.cachedStatement(sql: "INSERT INTO case_references (reference, case_id) VALUES (?, ?)")
-            .execute(arguments: [reference.value, caseID])
+    static func addReference(caseID: Int64, references: CaseReferenceCipher, tx: any SQLTransaction) throws -> CaseReference {
+        let reference = try freeReference(references: references, tx: tx)
+        try tx.execute("INSERT INTO case_references (reference, case_id) VALUES (?, ?)", [reference.value, caseID])
         return reference
     }
 
@@ -71,39 +66,34 @@ extension SQLiteStore {
     /// (48 days of the clock's ids, or 50 hours of saturated intake ahead of it; the range allows
     /// about 790 restores).
     public func skipCaseIDsAfterRestore(at date: Date = Date()) async throws {
-        try await write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT MAX(id) AS id, MAX(opened_at) AS opened FROM cases")
+        try await write { tx in
+            let row = try tx.queryOne("SELECT MAX(id) AS id, MAX(opened_at) AS opened FROM cases")
             let highest = (row?["id"] as Int64?) ?? 0
             let newest = (row?["opened"] as Double?).map { Self.caseIDSlot(at: Self.date($0)) } ?? 0
-            try Self.raiseCaseIDFloor(to: max(highest + 1, newest, Self.caseIDSlot(at: date)) + 1 << 30, db: db)
+            try Self.raiseCaseIDFloor(to: max(highest + 1, newest, Self.caseIDSlot(at: date)) + 1 << 30, tx: tx)
         }
     }
 
     /// New case ids start at `floor` or above (it never goes down).
-    static func raiseCaseIDFloor(to floor: Int64, db: Database) throws {
-        try db.execute(
-            sql: """
+    static func raiseCaseIDFloor(to floor: Int64, tx: any SQLTransaction) throws {
+        try tx.execute("""
                 INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
-                ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
-                """, arguments: [floor])
+                ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > store_settings.value THEN excluded.value ELSE store_settings.value END
+                """, [floor])
     }
 
     /// The case a reference names: the case whose id it was derived from, or a stored reference's.
-    static func caseID(for reference: CaseReference, references: CaseReferenceCipher, db: Database) throws -> Int64? {
-        if let id = try caseID(derivedFrom: reference, references: references, db: db) { return id }
-        return try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT case_id FROM case_references WHERE reference = ?"),
-            arguments: [reference.value])
+    static func caseID(for reference: CaseReference, references: CaseReferenceCipher, tx: any SQLTransaction) throws -> Int64? {
+        if let id = try caseID(derivedFrom: reference, references: references, tx: tx) { return id }
+        return try tx.scalar("SELECT case_id FROM case_references WHERE reference = ?", [reference.value], as: Int64.self)
     }
 
     /// The case whose id `reference` was derived from, if that case has this reference.
-    private static func caseID(derivedFrom reference: CaseReference, references: CaseReferenceCipher, db: Database)
+    private static func caseID(derivedFrom reference: CaseReference, references: CaseReferenceCipher, tx: any SQLTransaction)
         throws -> Int64?
     {
         let id = references.caseID(for: reference)
-        let holds = try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)"),
-            arguments: [id, reference.value])
+        let holds = try tx.scalar("SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)", [id, reference.value], as: Bool.self)
         return holds == true ? id : nil
     }
 }

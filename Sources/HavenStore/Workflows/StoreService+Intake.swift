@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// Intake: dedupe, threading, triage and the outbox, all inside one write transaction.
-extension SQLiteStore {
+extension StoreService {
     /// Double submits (same content, no idempotency key) within this window are stored once.
     static let doubleSubmitWindow: TimeInterval = 600
 
@@ -11,11 +10,7 @@ extension SQLiteStore {
         // Sealing, hashing and priority need no database: done here, in parallel across requests,
         // so the single writer only runs queries and inserts.
         let prepared = try PreparedReport(report, triage: triage, sealer: sealer)
-        do {
-            return try await intake.submit(IntakeRequest(prepared: prepared, triage: triage, routing: routing))
-        } catch let error as DatabaseError {
-            throw StoreError(error) ?? error
-        }
+        return try await intake.submit(IntakeRequest(prepared: prepared, triage: triage, routing: routing))
     }
 
     struct IntakeRequest: Sendable {
@@ -71,18 +66,18 @@ extension SQLiteStore {
         }
     }
 
-    static func makeIntake(
-        pool: DatabasePool, sealer: Sealer, recent: RecentSubmissions, afterCommit: @escaping @Sendable () -> Void
-    ) -> GroupCommit<IntakeRequest, IntakeOutcome> {
+    static func makeIntake(engine: any StorageEngine, sealer: Sealer, recent: RecentSubmissions)
+        -> GroupCommit<IntakeRequest, IntakeOutcome>
+    {
         GroupCommit(
-            pool: pool, afterCommit: afterCommit,
+            engine: engine,
             committed: { context in
                 recent.add(context.submissions.lazy.flatMap { hash, entries in entries.lazy.map { (hash, $0) } })
             }
-        ) { request, db, context in
+        ) { request, tx, context in
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
-                db: db, context: &context)
+                tx: tx, context: &context)
             // Web and API reports are what a double submit is checked against (staged last, once
             // the item has succeeded).
             let channel = request.prepared.report.channel
@@ -96,95 +91,84 @@ extension SQLiteStore {
 
     static func record(
         _ prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer, recent: RecentSubmissions,
-        db: Database, context: inout BatchContext
+        tx: any SQLTransaction, context: inout BatchContext
     ) throws -> IntakeOutcome {
         let report = prepared.report
         let now = report.receivedAt
 
         // 1. Seen before? A retry gets the first answer; a reused key with other content is a conflict.
         if let idempotencyHash = prepared.idempotencyHash,
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT id, content_hash FROM reports WHERE idempotency_hash = ?"),
-                arguments: [idempotencyHash])
+            let row = try tx.queryOne("SELECT id, content_hash FROM reports WHERE idempotency_hash = ?", [idempotencyHash])
         {
             guard row["content_hash"] as String == prepared.contentHash else { return .conflict }
-            return .duplicate(try receipt(reportID: row["id"], db: db))
+            return .duplicate(try receipt(reportID: row["id"], tx: tx))
         }
         if let providerHash = prepared.providerHash,
-            let id = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM reports WHERE provider_message_hash = ?"),
-                arguments: [providerHash])
+            let id = try tx.scalar("SELECT id FROM reports WHERE provider_message_hash = ?", [providerHash], as: Int64.self)
         {
-            return .duplicate(try receipt(reportID: id, db: db))
+            return .duplicate(try receipt(reportID: id, tx: tx))
         }
         if prepared.idempotencyHash == nil, prepared.providerHash == nil,
             report.channel == .web || report.channel == .api,
             let id = try doubleSubmit(
-                of: prepared.contentHash, since: time(now) - doubleSubmitWindow, recent: recent, context: context, db: db)
+                of: prepared.contentHash, since: time(now) - doubleSubmitWindow, recent: recent, context: context, tx: tx)
         {
             // Whoever sent it may not be whoever sent the first: they get a reference of their own
             // for the case, never the first sender's (nothing of the first report is revealed).
-            var answer = try receipt(reportID: id, db: db)
-            answer.reference = try addReference(caseID: answer.caseID, references: sealer.references, db: db)
+            var answer = try receipt(reportID: id, tx: tx)
+            answer.reference = try addReference(caseID: answer.caseID, references: sealer.references, tx: tx)
             try audit(
                 actor: "intake:\(report.channel.rawValue)", action: "case.double_submit", caseID: answer.caseID,
-                detail: "stored once; a reference of its own given", at: now, db: db)
+                detail: "stored once; a reference of its own given", at: now, tx: tx)
             return .duplicate(answer)
         }
 
         // 2. A text from a number with an open case joins that case.
         if let senderHash = prepared.senderHash,
-            let caseID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1"),
-                arguments: [senderHash])
+            let caseID = try tx.scalar("SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [senderHash], as: Int64.self)
         {
             return .threaded(
-                try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, db: db))
+                try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, tx: tx))
         }
 
         // 3. A new case through triage.
         let submission = report.submission
-        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(db)
+        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(tx)
         let decision = triage.decide(
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
-        let (caseID, reference, drawn) = try newCase(db, at: now, references: sealer.references)
+        let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references)
         let profile = prepared.sealedProfile
-        try db.cachedStatement(
-            sql: """
+        try tx.execute("""
                 INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
                     female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
                     key_id, wrapped_key, sealed_profile)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
+                """, [
             caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
             decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
             submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
             time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
         ])
         if drawn {
-            try db.cachedStatement(sql: "INSERT INTO case_references (reference, case_id) VALUES (?, ?)")
-                .execute(arguments: [reference.value, caseID])
+            try tx.execute("INSERT INTO case_references (reference, case_id) VALUES (?, ?)", [reference.value, caseID])
         }
         if let officerID = decision.officerID {
             roster.openCases[officerID, default: 0] += 1
-            try db.cachedStatement(sql: "UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?")
-                .execute(arguments: [officerID])
+            try tx.execute("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officerID])
         }
         context.cache["roster"] = roster
-        let reportID = try insertReport(prepared, caseID: caseID, db: db)
+        let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "intake", priority: decision.priority,
-            officerID: decision.officerID, reasons: decision.reasons, at: now, db: db)
+            officerID: decision.officerID, reasons: decision.reasons, at: now, tx: tx)
         try queueAlerts(
             caseID: caseID, kind: .newCase, officerIDs: decision.officerID.map { [$0] } ?? [],
-            level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, db: db)
+            level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, tx: tx)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.open", caseID: caseID,
-            detail: "priority \(decision.priority.rawValue)", at: now, db: db)
+            detail: "priority \(decision.priority.rawValue)", at: now, tx: tx)
         return .created(
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
@@ -194,11 +178,10 @@ extension SQLiteStore {
     /// The web or API report with this content stored since `since`: remembered and confirmed
     /// against the stored hash (the row may have been shredded since), or stored by this batch.
     private static func doubleSubmit(
-        of contentHash: String, since: Double, recent: RecentSubmissions, context: BatchContext, db: Database
+        of contentHash: String, since: Double, recent: RecentSubmissions, context: BatchContext, tx: any SQLTransaction
     ) throws -> Int64? {
         if let id = recent.candidate(for: contentHash, notBefore: since),
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT content_hash FROM reports WHERE id = ?"), arguments: [id]) == contentHash
+            try tx.scalar("SELECT content_hash FROM reports WHERE id = ?", [id], as: String.self) == contentHash
         {
             return id
         }
@@ -208,14 +191,12 @@ extension SQLiteStore {
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
     private static func addToCase(
         _ caseID: Int64, prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer,
-        db: Database
+        tx: any SQLTransaction
     ) throws -> IntakeReceipt {
         let report = prepared.report
         let now = report.receivedAt
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT priority, officer_id, acknowledge_by, acknowledged_at FROM cases WHERE id = ?",
-                arguments: [caseID])
+            let row = try tx.queryOne("SELECT priority, officer_id, acknowledge_by, acknowledged_at FROM cases WHERE id = ?", [caseID])
         else { throw StoreError.notFound("case") }
         let current = Priority(rawValue: row["priority"]) ?? .standard
         let (incoming, reason) = (prepared.priority, prepared.priorityReason)
@@ -228,90 +209,83 @@ extension SQLiteStore {
             let acknowledged = (row["acknowledged_at"] as Double?) != nil
             acknowledgeBy = acknowledged ? deadline : min(acknowledgeBy, deadline)
             // A more urgent message needs a fresh acknowledgement, on its own (shorter) clock.
-            try db.execute(
-                sql: """
+            try tx.execute("""
                     UPDATE cases SET priority = ?, acknowledge_by = ?, acknowledged_at = NULL, acknowledged_by = NULL,
                         next_escalation_at = ? WHERE id = ?
-                    """,
-                arguments: [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
+                    """, [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
-        let reportID = try insertReport(prepared, caseID: caseID, db: db)
+        let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
         var reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
         if let change = report.safetyChange {
-            try applySafetyChange(change, caseID: caseID, phone: report.threadPhone, sealer: sealer, db: db)
+            try applySafetyChange(change, caseID: caseID, phone: report.threadPhone, sealer: sealer, at: now, tx: tx)
             reasons.append(change.summary)
         }
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "message", priority: priority, officerID: officerID,
-            reasons: reasons, at: now, db: db)
+            reasons: reasons, at: now, tx: tx)
         try queueAlerts(
             caseID: caseID, kind: .newMessage, officerIDs: officerID.map { [$0] } ?? [], level: 0,
-            reason: "new message on your case", keyBase: prepared.reportUID, routing: routing, at: now, db: db)
+            reason: "new message on your case", keyBase: prepared.reportUID, routing: routing, at: now, tx: tx)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.message", caseID: caseID,
-            detail: "priority \(priority.rawValue)", at: now, db: db)
+            detail: "priority \(priority.rawValue)", at: now, tx: tx)
         return IntakeReceipt(
-            reference: try reference(caseID: caseID, db: db), caseID: caseID, reportID: reportID, priority: priority,
+            reference: try reference(caseID: caseID, tx: tx), caseID: caseID, reportID: reportID, priority: priority,
             officerID: officerID, acknowledgeBy: date(time(acknowledgeBy)))
     }
 
-    private static func insertReport(_ prepared: PreparedReport, caseID: Int64, db: Database) throws -> Int64 {
+    private static func insertReport(_ prepared: PreparedReport, caseID: Int64, tx: any SQLTransaction) throws -> Int64 {
         let report = prepared.report
         let sealed = prepared.sealedReport
-        try db.cachedStatement(
-            sql: """
+        return try tx.insertReturningID(
+            """
                 INSERT INTO reports (uid, case_id, channel, reporter_type, immediate_danger, received_at,
                     idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
                     key_id, wrapped_key, sealed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, [
             prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
             report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
             prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
             sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
         ])
-        return db.lastInsertedRowID
     }
 
     /// Re-seals the case profile with the change, under the case's own data key.
-    static func applySafetyChange(_ change: SafetyChange, caseID: Int64, phone: String?, sealer: Sealer, db: Database)
+    static func applySafetyChange(
+        _ change: SafetyChange, caseID: Int64, phone: String?, sealer: Sealer, at date: Date, tx: any SQLTransaction
+    )
         throws
     {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT uid, key_id, wrapped_key, sealed_profile FROM cases WHERE id = ?", arguments: [caseID])
+            let row = try tx.queryOne("SELECT uid, key_id, wrapped_key, sealed_profile FROM cases WHERE id = ?", [caseID])
         else { throw StoreError.notFound("case") }
         let uid: String = row["uid"]
         let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
         var profile = try sealer.open(CaseProfile.self, from: sealed, rowUID: uid)
         change.apply(to: &profile, phone: phone)
         let resealed = try sealer.reseal(profile, rowUID: uid, existing: sealed)
-        try db.execute(
-            sql: """
+        try tx.execute("""
                 UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, female_requested = female_requested OR ?
                 WHERE id = ?
-                """,
-            arguments: [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
-        try audit(actor: "survivor:sms", action: "case.preferences", caseID: caseID, detail: "\(change)", at: Date(), db: db)
+                """, [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
+        try audit(actor: "survivor:sms", action: "case.preferences", caseID: caseID, detail: "\(change)", at: date, tx: tx)
     }
 
     static func insertDecision(
         caseID: Int64, reportID: Int64?, kind: String, priority: Priority, officerID: Int64?, reasons: [String],
-        at date: Date, db: Database
+        at date: Date, tx: any SQLTransaction
     ) throws {
-        try db.cachedStatement(
-            sql: """
+        try tx.execute("""
                 INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
+                """, [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
     }
 
     /// One e-mail alert per recipient, plus one webhook alert per event when a webhook is configured.
     static func queueAlerts(
         caseID: Int64, kind: AlertKind, officerIDs: [Int64], level: Int, reason: String, keyBase: String,
-        routing: AlertRouting, at date: Date, db: Database
+        routing: AlertRouting, at date: Date, tx: any SQLTransaction
     ) throws {
         var rows: [(AlertChannel, Int64?, String)] = []
         if routing.email {
@@ -321,34 +295,27 @@ extension SQLiteStore {
             rows.append((.webhook, officerIDs.first, "\(keyBase).\(kind.rawValue).\(level).webhook"))
         }
         for (channel, officerID, key) in rows {
-            try db.cachedStatement(
-                sql: """
+            try tx.execute("""
                     INSERT INTO alerts (case_id, kind, channel, officer_id, escalation_level, reason, idempotency_key,
                         created_at, next_attempt_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
+                    """, [
                     caseID, kind.rawValue, channel.rawValue, officerID, level, reason, key, time(date), time(date),
                 ])
         }
     }
 
-    static func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date, db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [time(date), actor, action, caseID, detail])
+    static func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date, tx: any SQLTransaction) throws {
+        try tx.execute("INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)", [time(date), actor, action, caseID, detail])
     }
 
     /// The answer a retried submission gets: the case as it was recorded.
-    static func receipt(reportID: Int64, db: Database) throws -> IntakeReceipt {
+    static func receipt(reportID: Int64, tx: any SQLTransaction) throws -> IntakeReceipt {
         guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
+            let row = try tx.queryOne("""
                     SELECT c.id, c.reference, c.priority, c.officer_id, c.acknowledge_by
                     FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.id = ?
-                    """,
-                arguments: [reportID])
+                    """, [reportID])
         else { throw StoreError.notFound("report") }
         return IntakeReceipt(
             reference: CaseReference(row["reference"] as String)!, caseID: row["id"], reportID: reportID,
@@ -356,17 +323,17 @@ extension SQLiteStore {
             acknowledgeBy: date(row["acknowledge_by"] as Double))
     }
 
-    static func reference(caseID: Int64, db: Database) throws -> CaseReference {
-        guard let text = try String.fetchOne(db, sql: "SELECT reference FROM cases WHERE id = ?", arguments: [caseID]),
+    static func reference(caseID: Int64, tx: any SQLTransaction) throws -> CaseReference {
+        guard let text = try tx.scalar("SELECT reference FROM cases WHERE id = ?", [caseID], as: String.self),
             let reference = CaseReference(text)
         else { throw StoreError.notFound("case") }
         return reference
     }
 
     /// Read once per intake batch (cached statements: they run on the writer).
-    static func loadRoster(_ db: Database) throws -> Roster {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM officers"))
-        let areas = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM areas")).map(area(from:))
+    static func loadRoster(_ tx: any SQLTransaction) throws -> Roster {
+        let rows = try tx.query("SELECT * FROM officers")
+        let areas = try tx.query("SELECT * FROM areas").map(area(from:))
         let load = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["open_cases"] as Int) })
         return Roster(officers: try rows.map(officer(from:)), areas: areas, openCases: load)
     }

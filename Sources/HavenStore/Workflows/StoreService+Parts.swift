@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// One part of a text that arrived in several (Vonage `concat-*`).
@@ -24,7 +23,7 @@ public struct MessagePart: Sendable {
     }
 }
 
-extension SQLiteStore {
+extension StoreService {
     /// Stores a part (sealed). When it completes its message, the parts are joined in order and
     /// the whole is recorded through normal intake in the same transaction; nil means "waiting".
     public func recordPart(
@@ -33,34 +32,28 @@ extension SQLiteStore {
     ) async throws -> IntakeOutcome? {
         let sealer = self.sealer
         let recent = recentSubmissions
-        return try await write { db in
+        return try await write { tx in
             let ring = sealer.keyRing
             let groupHash = ring.lookupHash(part.group, purpose: "sms-part-group")
             let partHash = ring.lookupHash(part.providerMessageID, purpose: "sms-part")
             // A part retried after its message was assembled: the whole is stored already.
             let wholeHash = ring.lookupHash("\(Channel.sms.rawValue):\(part.group)", purpose: "provider-message")
-            if let id = try Int64.fetchOne(
-                db, sql: "SELECT id FROM reports WHERE provider_message_hash = ?", arguments: [wholeHash])
+            if let id = try tx.scalar("SELECT id FROM reports WHERE provider_message_hash = ?", [wholeHash], as: Int64.self)
             {
-                return .duplicate(try Self.receipt(reportID: id, db: db))
+                return .duplicate(try Self.receipt(reportID: id, tx: tx))
             }
             let uid = RowUID.make()
             let sealed = try sealer.seal(part.text, rowUID: uid)
-            try db.execute(
-                sql: """
+            try tx.execute("""
                     INSERT INTO sms_parts (uid, group_hash, part_index, part_total, provider_message_hash, received_at,
                         key_id, wrapped_key, sealed)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT DO NOTHING
-                    """,
-                arguments: [
+                    """, [
                     uid, groupHash, part.index, part.total, partHash, Self.time(part.receivedAt), sealed.keyID,
                     sealed.wrappedKey, sealed.ciphertext,
                 ])
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT uid, part_index, key_id, wrapped_key, sealed FROM sms_parts WHERE group_hash = ? ORDER BY part_index",
-                arguments: [groupHash])
+            let rows = try tx.query("SELECT uid, part_index, key_id, wrapped_key, sealed FROM sms_parts WHERE group_hash = ? ORDER BY part_index", [groupHash])
             guard Set(rows.map { $0["part_index"] as Int }) == Set(1...part.total) else { return nil }
             let text = try rows.map { row in
                 try sealer.open(
@@ -68,12 +61,12 @@ extension SQLiteStore {
                     from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed"]),
                     rowUID: row["uid"])
             }.joined()
-            try db.execute(sql: "DELETE FROM sms_parts WHERE group_hash = ?", arguments: [groupHash])
+            try tx.execute("DELETE FROM sms_parts WHERE group_hash = ?", [groupHash])
             let prepared = try PreparedReport(makeReport(text), triage: triage, sealer: sealer)
             // A text, so not one a double submit is checked against: nothing to publish.
             var context = BatchContext()
             return try Self.record(
-                prepared, triage: triage, routing: routing, sealer: sealer, recent: recent, db: db, context: &context)
+                prepared, triage: triage, routing: routing, sealer: sealer, recent: recent, tx: tx, context: &context)
         }
     }
 }

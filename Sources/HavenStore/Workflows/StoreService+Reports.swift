@@ -1,15 +1,12 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// The monthly report's inputs: columns kept in the clear for exactly this, no sealed content.
 /// Shredded cases still count: their facts were copied to `shredded_cases` before their rows went.
-extension SQLiteStore {
+extension StoreService {
     public func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts] {
-        try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+        try await read { tx in
+            try tx.query("""
                     SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
                         first_contact_at, female_requested, female_unmet, outcome
                     FROM cases WHERE opened_at >= ? AND opened_at < ? AND status != 'shredded'
@@ -18,8 +15,7 @@ extension SQLiteStore {
                         first_contact_at, female_requested, female_unmet, outcome
                     FROM shredded_cases WHERE opened_at >= ? AND opened_at < ?
                     ORDER BY opened_at
-                    """,
-                arguments: [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]
+                    """, [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]
             ).map { row in
                 CaseFacts(
                     priority: Priority(rawValue: row["priority"]) ?? .standard,
@@ -34,16 +30,13 @@ extension SQLiteStore {
     }
 
     public func escalationCount(from start: Date, to end: Date) async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(
-                db,
-                sql: """
+        try await read { tx in
+            try tx.scalar("""
                     SELECT (SELECT COUNT(DISTINCT case_id || ':' || escalation_level) FROM alerts
                             WHERE kind = 'escalation' AND created_at >= ? AND created_at < ?
                                 AND case_id NOT IN (SELECT id FROM cases WHERE status = 'shredded'))
                         + (SELECT COUNT(*) FROM shredded_escalations WHERE at >= ? AND at < ?)
-                    """,
-                arguments: [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]) ?? 0
+                    """, [Self.time(start), Self.time(end), Self.time(start), Self.time(end)], as: Int.self) ?? 0
         }
     }
 }

@@ -1,52 +1,45 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// Acknowledgement, escalation and audited reads of a case.
-extension SQLiteStore {
+extension StoreService {
     public func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws
         -> AcknowledgeOutcome
     {
         let references = sealer.references
-        return try await write { db in
-            guard let id = try Self.caseID(for: reference, references: references, db: db),
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT id, officer_id, acknowledged_at FROM cases WHERE id = ? AND status != 'shredded'",
-                    arguments: [id])
+        let now = clock()
+        return try await write { tx in
+            guard let id = try Self.caseID(for: reference, references: references, tx: tx),
+                let row = try tx.queryOne("SELECT id, officer_id, acknowledged_at FROM cases WHERE id = ? AND status != 'shredded'", [id])
             else { return .notFound }
             let caseID: Int64 = row["id"]
             let supervisor = officer.role == .dutyManager || officer.role == .head
             guard supervisor || (row["officer_id"] as Int64?) == officer.id else {
                 try Self.audit(
                     actor: "officer:\(officer.id)", action: "case.acknowledge.refused", caseID: caseID,
-                    detail: "not assigned", at: date, db: db)
+                    detail: "not assigned", at: date, tx: tx)
                 return .notYourCase
             }
             if let at = row["acknowledged_at"] as Double? { return .alreadyAcknowledged(at: Self.date(at)) }
-            try db.execute(
-                sql: """
+            try tx.execute("""
                     UPDATE cases SET acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?
-                    """,
-                arguments: [Self.time(date), officer.id, caseID])
+                    """, [Self.time(date), officer.id, caseID])
             try Self.audit(
-                actor: "officer:\(officer.id)", action: "case.acknowledge", caseID: caseID, detail: "", at: date, db: db)
+                actor: "officer:\(officer.id)", action: "case.acknowledge", caseID: caseID, detail: "", at: date, tx: tx)
             return .acknowledged(at: date)
         }
     }
 
     public func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord] {
-        let due = try await read { db in
-            try Int64.fetchAll(
-                db,
-                sql: """
+        let due = try await read { tx in
+            try tx.column("""
                     SELECT id FROM cases WHERE status = 'open' AND acknowledged_at IS NULL
                         AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at
-                    """,
-                arguments: [Self.time(now)])
+                    """, [Self.time(now)], as: Int64.self)
         }
         var records: [EscalationRecord] = []
         for caseID in due {
-            if let record = try await write({ db in try Self.escalate(caseID, now: now, triage: triage, routing: routing, db: db) }) {
+            if let record = try await write({ tx in try Self.escalate(caseID, now: now, triage: triage, routing: routing, tx: tx) }) {
                 records.append(record)
             }
         }
@@ -54,35 +47,30 @@ extension SQLiteStore {
     }
 
     /// Raises one case a level: records the decision, queues alerts to that level, sets the next deadline.
-    private static func escalate(_ caseID: Int64, now: Date, triage: Triage, routing: AlertRouting, db: Database) throws
+    private static func escalate(_ caseID: Int64, now: Date, triage: Triage, routing: AlertRouting, tx: any SQLTransaction) throws
         -> EscalationRecord?
     {
         guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
+            let row = try tx.queryOne("""
                     SELECT uid, reference, priority, escalation_level, next_escalation_at FROM cases
                     WHERE id = ? AND status = 'open' AND acknowledged_at IS NULL AND next_escalation_at <= ?
-                    """,
-                arguments: [caseID, time(now)])
+                    """, [caseID, time(now)])
         else { return nil }  // acknowledged meanwhile
         let level = (row["escalation_level"] as Int) + 1
         let priority = Priority(rawValue: row["priority"]) ?? .standard
-        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(db), now: now)
+        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(tx), now: now)
         // Heads of service are the top: after them the case stays visible as overdue, with no further alerts.
         let next: Date? = level >= 2 ? nil : triage.sla.acknowledgeBy(priority: priority, from: now)
-        try db.execute(
-            sql: "UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE id = ?",
-            arguments: [level, next.map(time), caseID])
+        try tx.execute("UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE id = ?", [level, next.map(time), caseID])
         let reason = "not acknowledged in time: escalation level \(level)"
         let ids = recipients.map(\.id)
         try insertDecision(
             caseID: caseID, reportID: nil, kind: "escalation", priority: priority, officerID: ids.first,
-            reasons: [reason] + (ids.isEmpty ? ["nobody to escalate to"] : []), at: now, db: db)
+            reasons: [reason] + (ids.isEmpty ? ["nobody to escalate to"] : []), at: now, tx: tx)
         try queueAlerts(
             caseID: caseID, kind: .escalation, officerIDs: ids, level: level, reason: reason, keyBase: row["uid"],
-            routing: routing, at: now, db: db)
-        try audit(actor: "system", action: "case.escalate", caseID: caseID, detail: "level \(level)", at: now, db: db)
+            routing: routing, at: now, tx: tx)
+        try audit(actor: "system", action: "case.escalate", caseID: caseID, detail: "level \(level)", at: now, tx: tx)
         return EscalationRecord(
             caseID: caseID, reference: CaseReference(row["reference"] as String)!, level: level, recipients: ids,
             nextDeadline: next)
@@ -90,15 +78,12 @@ extension SQLiteStore {
 
     public func caseSummary(_ reference: CaseReference) async throws -> CaseSummary? {
         let references = sealer.references
-        return try await read { db in
-            guard let id = try Self.caseID(for: reference, references: references, db: db) else { return nil }
-            return try Row.fetchOne(
-                db,
-                sql: """
+        return try await read { tx in
+            guard let id = try Self.caseID(for: reference, references: references, tx: tx) else { return nil }
+            return try tx.queryOne("""
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
                     FROM cases c WHERE id = ? AND status != 'shredded'
-                    """,
-                arguments: [id]
+                    """, [id]
             ).map(Self.summary(from:))
         }
     }
@@ -106,42 +91,38 @@ extension SQLiteStore {
     public func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent? {
         let sealer = self.sealer
         let references = sealer.references
-        return try await write { db in
-            guard let id = try Self.caseID(for: reference, references: references, db: db),
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
+        let now = clock()
+        return try await write { tx in
+            guard let id = try Self.caseID(for: reference, references: references, tx: tx),
+                let row = try tx.queryOne("""
                         SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
                         FROM cases c WHERE id = ? AND status != 'shredded'
-                        """,
-                    arguments: [id])
+                        """, [id])
             else { return nil }
             let summary = try Self.summary(from: row)
             // The audit entry is written before anything is decrypted, in the same transaction.
-            try Self.audit(actor: actor, action: "case.read", caseID: summary.id, detail: "", at: Date(), db: db)
+            try Self.audit(actor: actor, action: "case.read", caseID: summary.id, detail: "", at: now, tx: tx)
             let profile = try sealer.open(
                 CaseProfile.self,
                 from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"]),
                 rowUID: row["uid"])
-            let reports = try Row.fetchAll(
-                db, sql: "SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id",
-                arguments: [summary.id]
+            let reports = try tx.query("SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id]
             ).map { report in
                 try sealer.open(
                     ReportSubmission.self,
                     from: Sealed(keyID: report["key_id"], wrappedKey: report["wrapped_key"], ciphertext: report["sealed"]),
                     rowUID: report["uid"])
             }
-            let decisions = try String.fetchAll(
-                db, sql: "SELECT reasons FROM decisions WHERE case_id = ? ORDER BY id", arguments: [summary.id]
+            let decisions = try tx.column(
+                "SELECT reasons FROM decisions WHERE case_id = ? ORDER BY id", [summary.id], as: String.self
             ).map { try Self.decode([String].self, $0) }
             return CaseContent(summary: summary, profile: profile, reports: reports, decisions: decisions)
         }
     }
 
     public func unassignedOpenCases() async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status = 'open' AND officer_id IS NULL") ?? 0
+        try await read { tx in
+            try tx.scalar("SELECT COUNT(*) FROM cases WHERE status = 'open' AND officer_id IS NULL", as: Int.self) ?? 0
         }
     }
 
@@ -161,32 +142,27 @@ extension SQLiteStore {
     /// Content is not re-encrypted: only the small wrapped keys change. Returns rows re-wrapped.
     public func rewrapKeys() async throws -> Int {
         let sealer = self.sealer
-        return try await write { db in
+        return try await write { tx in
             var count = 0
             for c in Self.sealedColumns {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
+                let rows = try tx.query("""
                         SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
                             \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ? AND \(c.keyID) != '\(Self.shreddedKeyID)'
-                        """,
-                    arguments: [sealer.keyRing.activeID])
+                        """, [sealer.keyRing.activeID])
                 for row in rows {
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
                     let rewrapped = try sealer.rewrap(sealed, rowUID: row["uid"])
-                    try db.execute(
-                        sql: "UPDATE \(c.table) SET \(c.keyID) = ?, \(c.wrapped) = ? WHERE \(c.id) = ?",
-                        arguments: [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
+                    try tx.execute("UPDATE \(c.table) SET \(c.keyID) = ?, \(c.wrapped) = ? WHERE \(c.id) = ?", [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
                     count += 1
                 }
             }
             try Self.audit(
-                actor: "admin", action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: Date(), db: db)
+                actor: "admin", action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: Date(), tx: tx)
             return count
         }
     }
 
-    static func summary(from row: Row) throws -> CaseSummary {
+    static func summary(from row: SQLRow) throws -> CaseSummary {
         CaseSummary(
             id: row["id"],
             reference: CaseReference(row["reference"] as String)!,
@@ -204,22 +180,27 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteStore {
+extension StoreService {
     /// Opens every sealed row without returning content (restore checks, key checks).
     /// Returns how many rows opened and how many could not be (wrong or missing key file).
     public func verifySealedRows() async throws -> (opened: Int, failed: Int) {
         let sealer = self.sealer
-        return try await read { db in
+        return try await read { tx in
             var opened = 0
             var failed = 0
             for c in Self.sealedColumns {
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key, \(c.body) AS body
-                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
-                        """)
-                while let row = try rows.next() {
+                // Pages of 500 rows by row id, so a large table is never held in memory at once.
+                var after = Int64.min
+                while true {
+                let rows = try tx.query(
+                    """
+                    SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
+                        \(c.body) AS body
+                    FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
+                        AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
+                    """, [after])
+                for row in rows {
+                    after = row["id"]
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
                     do {
                         // AES-GCM authenticates the whole value; its shape does not matter here.
@@ -228,6 +209,8 @@ extension SQLiteStore {
                     } catch {
                         failed += 1
                     }
+                }
+                if rows.count < 500 { break }
                 }
             }
             return (opened, failed)
@@ -240,48 +223,43 @@ private struct AnySealedValue: Decodable {
     init(from decoder: any Decoder) throws {}
 }
 
-extension SQLiteStore {
+extension StoreService {
     public func caseSummaryByID(_ id: Int64) async throws -> CaseSummary? {
-        try await read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
+        try await read { tx in
+            try tx.queryOne("""
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
                     FROM cases c WHERE id = ? AND status != 'shredded'
-                    """,
-                arguments: [id]
+                    """, [id]
             ).map(Self.summary(from:))
         }
     }
 }
 
-extension SQLiteStore {
+extension StoreService {
     /// Records a text an officer sent to the survivor (sealed), with an audit entry.
     public func recordOutboundText(
         caseID: Int64, officerID: Int64, provider: String, providerMessageID: String?, text: String, at date: Date
     ) async throws {
         let sealer = self.sealer
-        try await write { db in
+        try await write { tx in
             let uid = RowUID.make()
             let sealed = try sealer.seal(text, rowUID: uid)
-            try db.execute(
-                sql: """
+            try tx.execute("""
                     INSERT INTO outbound_texts (uid, case_id, officer_id, provider, provider_message_id, sent_at,
                         key_id, wrapped_key, sealed)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """, [
                     uid, caseID, officerID, provider, providerMessageID, Self.time(date), sealed.keyID, sealed.wrappedKey,
                     sealed.ciphertext,
                 ])
             try Self.audit(
-                actor: "officer:\(officerID)", action: "case.text.sent", caseID: caseID, detail: provider, at: date, db: db)
+                actor: "officer:\(officerID)", action: "case.text.sent", caseID: caseID, detail: provider, at: date, tx: tx)
         }
     }
 
     public func outboundTextCount(caseID: Int64) async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbound_texts WHERE case_id = ?", arguments: [caseID]) ?? 0
+        try await read { tx in
+            try tx.scalar("SELECT COUNT(*) FROM outbound_texts WHERE case_id = ?", [caseID], as: Int.self) ?? 0
         }
     }
 }

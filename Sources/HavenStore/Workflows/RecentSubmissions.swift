@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// The web and API reports of the last ten minutes, by content hash: where the double-submit
@@ -130,18 +129,25 @@ final class RecentSubmissions: Sendable {
 
     /// Fills the map from the newest web and API reports (at start-up), walking back by row id
     /// (the order reports were stored in) until they are older than the window.
-    func load(from db: Database, now: Date) throws {
+    func load(from tx: any SQLTransaction, now: Date) throws {
         let since = now.timeIntervalSince1970 - window
         var found: [(hash: String, entry: Entry)] = []
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT id, channel, content_hash, received_at FROM reports ORDER BY id DESC")
-        // Batches store reports slightly out of time order: go a minute past the window's edge.
-        while let row = try rows.next() {
-            let receivedAt: Double = row["received_at"]
-            if receivedAt < since - 60 || found.count >= capacity { break }
-            let channel: String = row["channel"]
-            guard receivedAt >= since, channel == "web" || channel == "api" else { continue }
-            found.append((row["content_hash"], Entry(reportID: row["id"], receivedAt: receivedAt)))
+        // Pages of 1,000 by row id, newest first. Batches store reports slightly out of time
+        // order: go a minute past the window's edge.
+        var before = Int64.max
+        walk: while true {
+            let rows = try tx.query(
+                "SELECT id, channel, content_hash, received_at FROM reports WHERE id < ? ORDER BY id DESC LIMIT 1000",
+                [before])
+            for row in rows {
+                let receivedAt: Double = row["received_at"]
+                if receivedAt < since - 60 || found.count >= capacity { break walk }
+                before = row["id"]
+                let channel: String = row["channel"]
+                guard receivedAt >= since, channel == "web" || channel == "api" else { continue }
+                found.append((row["content_hash"], Entry(reportID: row["id"], receivedAt: receivedAt)))
+            }
+            if rows.count < 1000 { break }
         }
         add(found.reversed())
     }

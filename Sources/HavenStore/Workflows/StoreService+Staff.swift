@@ -1,21 +1,18 @@
 import Foundation
-import GRDB
 import HavenCore
 
 /// Staff, areas and API tokens. Staff details are work contact details and stay in the clear.
-extension SQLiteStore {
+extension StoreService {
     public func addOfficer(_ officer: Officer) async throws -> Officer {
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO officers (name, email, is_female, role, active, areas, shifts, on_call)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: try Self.officerArguments(officer))
+        try await write { tx in
             var stored = officer
-            stored.id = db.lastInsertedRowID
+            stored.id = try tx.insertReturningID(
+                """
+                INSERT INTO officers (name, email, is_female, role, active, areas, shifts, on_call)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, try Self.officerArguments(officer))
             try Self.audit(
-                actor: "admin", action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: Date(), db: db)
+                actor: "admin", action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: Date(), tx: tx)
             return stored
         }
     }
@@ -31,7 +28,7 @@ extension SQLiteStore {
     /// Writes `officer` (if its address, role, activity and female flag are still as in `before`, when
     /// given); whether a row changed.
     private func update(_ officer: Officer, ifStill before: Officer?) async throws -> Bool {
-        try await write { db in
+        try await write { tx in
             var sql = """
                 UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
                     on_call = ? WHERE id = ?
@@ -41,75 +38,72 @@ extension SQLiteStore {
                 sql += " AND email = ? AND is_female = ? AND role = ? AND active = ?"
                 arguments += [before.email, before.isFemale, before.role.rawValue, before.active]
             }
-            try db.execute(sql: sql, arguments: arguments)
-            guard db.changesCount == 1 else { return false }
+            guard try tx.execute(sql, arguments) == 1 else { return false }
             try Self.audit(
-                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(), db: db)
+                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(), tx: tx)
             return true
         }
     }
 
     public func officers() async throws -> [Officer] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM officers ORDER BY id").map(Self.officer(from:)) }
+        try await read { tx in try tx.query("SELECT * FROM officers ORDER BY id").map(Self.officer(from:)) }
     }
 
     public func officer(id: Int64) async throws -> Officer? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE id = ?", arguments: [id]).map(Self.officer(from:))
+        try await read { tx in
+            try tx.queryOne("SELECT * FROM officers WHERE id = ?", [id]).map(Self.officer(from:))
         }
     }
 
     public func officer(tokenHash: String) async throws -> Officer? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM officers WHERE token_hash = ? AND active = 1", arguments: [tokenHash])
+        try await read { tx in
+            try tx.queryOne("SELECT * FROM officers WHERE token_hash = ? AND active = TRUE", [tokenHash])
                 .map(Self.officer(from:))
         }
     }
 
     public func setTokenHash(_ hash: String, for officerID: Int64) async throws {
-        try await write { db in
-            try db.execute(sql: "UPDATE officers SET token_hash = ? WHERE id = ?", arguments: [hash, officerID])
-            guard db.changesCount == 1 else { throw StoreError.notFound("officer \(officerID)") }
+        try await write { tx in
+            let changed = try tx.execute("UPDATE officers SET token_hash = ? WHERE id = ?", [hash, officerID])
+            guard changed == 1 else { throw StoreError.notFound("officer \(officerID)") }
             try Self.audit(
-                actor: "admin", action: "officer.token", caseID: nil, detail: "officer \(officerID)", at: Date(), db: db)
+                actor: "admin", action: "officer.token", caseID: nil, detail: "officer \(officerID)", at: Date(), tx: tx)
         }
     }
 
     public func saveArea(_ area: Area) async throws {
-        try await write { db in
-            try db.execute(
-                sql: """
+        try await write { tx in
+            try tx.execute("""
                     INSERT INTO areas (code, name, districts, named_officer_id) VALUES (?, ?, ?, ?)
                     ON CONFLICT(code) DO UPDATE SET name = excluded.name, districts = excluded.districts,
                         named_officer_id = excluded.named_officer_id
-                    """,
-                arguments: [
+                    """, [
                     area.code, area.name, try Self.json(area.districts.map { $0.uppercased() }), area.namedOfficerID,
                 ])
-            try Self.audit(actor: "admin", action: "area.save", caseID: nil, detail: area.code, at: Date(), db: db)
+            try Self.audit(actor: "admin", action: "area.save", caseID: nil, detail: area.code, at: Date(), tx: tx)
         }
     }
 
     public func areas() async throws -> [Area] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM areas ORDER BY code").map(Self.area(from:)) }
+        try await read { tx in try tx.query("SELECT * FROM areas ORDER BY code").map(Self.area(from:)) }
     }
 
     public func removeArea(code: String) async throws {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM areas WHERE code = ?", arguments: [code])
-            guard db.changesCount == 1 else { throw StoreError.notFound("area \(code)") }
-            try Self.audit(actor: "admin", action: "area.remove", caseID: nil, detail: code, at: Date(), db: db)
+        try await write { tx in
+            let changed = try tx.execute("DELETE FROM areas WHERE code = ?", [code])
+            guard changed == 1 else { throw StoreError.notFound("area \(code)") }
+            try Self.audit(actor: "admin", action: "area.remove", caseID: nil, detail: code, at: Date(), tx: tx)
         }
     }
 
-    private static func officerArguments(_ officer: Officer) throws -> StatementArguments {
+    private static func officerArguments(_ officer: Officer) throws -> SQLArguments {
         [
             officer.name, officer.email, officer.isFemale, officer.role.rawValue, officer.active,
             try json(officer.areas), try json(officer.shifts), officer.onCall,
         ]
     }
 
-    static func officer(from row: Row) throws -> Officer {
+    static func officer(from row: SQLRow) throws -> Officer {
         Officer(
             id: row["id"], name: row["name"], email: row["email"], isFemale: row["is_female"],
             role: StaffRole(rawValue: row["role"]) ?? .officer, active: row["active"],
@@ -117,7 +111,7 @@ extension SQLiteStore {
             onCall: row["on_call"])
     }
 
-    static func area(from row: Row) throws -> Area {
+    static func area(from row: SQLRow) throws -> Area {
         Area(
             code: row["code"], name: row["name"], districts: try decode([String].self, row["districts"]),
             namedOfficerID: row["named_officer_id"])

@@ -1,0 +1,34 @@
+import Foundation
+import HavenCore
+import HavenHTTP
+import HavenSQLite
+import HavenStore
+import Logging
+
+/// Where Haven is put together: configuration → engine → store → server. The only place that
+/// names a storage engine; every command and the server work through `StoreService`.
+enum Assembly {
+    /// The engine the configuration names: the embedded SQLite file under the data folder.
+    static func openEngine(config: HavenConfig, logger: Logger) async throws -> any StorageEngine {
+        try HavenServer.makePrivateDirectory(config.dataDirectory)
+        return try SQLiteEngine(path: config.databasePath)
+    }
+
+    /// The key ring and the store over the configured engine (migrations run on opening).
+    static func openStore(config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil) async throws
+        -> (KeyRing, StoreService)
+    {
+        let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
+        let engine = try await openEngine(config: config, logger: logger)
+        return (ring, try await StoreService(engine: engine, keyRing: ring))
+    }
+
+    /// The whole server over the configured store; `loadingSite` loads the website as well.
+    static func server(config: HavenConfig, logger: Logger, loadingSite: Bool) async throws -> HavenServer {
+        let (ring, store) = try await openStore(config: config, logger: logger)
+        if loadingSite {
+            return try await HavenServer(config: config, keyRing: ring, store: store, loadingSiteWith: logger)
+        }
+        return try HavenServer(config: config, keyRing: ring, store: store, site: nil, logger: logger)
+    }
+}
