@@ -112,13 +112,14 @@ let package = Package(
         ),
         // Real peers for tests: an SMTP server (aiosmtpd) started and stopped by the tests.
         .target(
-            name: "HavenTestSupport", path: "Tests/HavenTestSupport", exclude: ["smtp_sink.py"],
+            name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite"], path: "Tests/HavenTestSupport",
+            exclude: ["smtp_sink.py"],
             swiftSettings: swiftSettings),
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HavenStoreTests",
             dependencies: [
-                "HavenStore", "HavenSQLite", "HavenCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "HavenStore", "HavenSQLite", "HavenCore", "HavenTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),

@@ -8,6 +8,9 @@ import Logging
 /// Where Haven is put together: configuration → engine → store → server. The only place that
 /// names a storage engine; every command and the server work through `StoreService`.
 enum Assembly {
+    /// Who the audit log names for changes made with the `haven` command on the server.
+    static let commandLine = "admin:cli"
+
     /// The engine the configuration names: the embedded SQLite file under the data folder.
     static func openEngine(config: HavenConfig, logger: Logger) async throws -> any StorageEngine {
         try HavenServer.makePrivateDirectory(config.dataDirectory)

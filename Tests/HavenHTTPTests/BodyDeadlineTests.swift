@@ -1,4 +1,5 @@
 import Foundation
+import HavenTestSupport
 import Hummingbird
 import NIOCore
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenTestSupport
 import SMSAdapters
 import Testing
 

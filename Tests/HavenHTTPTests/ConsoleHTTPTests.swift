@@ -2,6 +2,7 @@ import Foundation
 import HavenAlerts
 import HavenCore
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdOTP
 import HummingbirdTesting
@@ -84,7 +85,7 @@ final class ConsoleFixture: Sendable {
         let officer = try await store.addOfficer(
             Officer(id: 0, name: name, email: "\(name.lowercased())@landlord.example", isFemale: female, role: role))
         let link = try await StaffLogin(store: store, settings: settings)
-            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example")
+            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example", by: "test")
         let token = String(link.split(separator: "/").last!)
         let secret = StaffLogin.newTOTPSecret()
         let account = StaffAccount(officer: officer, password: "correct horse battery \(name)", secret: secret)
@@ -149,7 +150,7 @@ struct ConsoleHTTPTests {
         let f = try await ConsoleFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
         let link = try await StaffLogin(store: f.store, settings: f.settings)
-            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/")
+            .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/", by: "test")
         #expect(link.hasPrefix("https://haven.example/console/enrol/"))
         let path = "/console/enrol/" + link.split(separator: "/").last!
         try await f.http.test { client in

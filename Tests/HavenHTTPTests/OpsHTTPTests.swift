@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenSite
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import SMSAdapters

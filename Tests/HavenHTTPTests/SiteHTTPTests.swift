@@ -3,6 +3,7 @@ import HavenCore
 import HavenHTTP
 import HavenSite
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -191,12 +192,12 @@ struct StaffAccessTests {
         var deactivated = asha
         deactivated.active = false
         try await f.store.updateOfficer(deactivated)
-        #expect(try await f.store.updateOfficer(rota, ifStill: asha) == false)
+        #expect(try await f.store.updateOfficer(rota, ifStill: asha, by: "test") == false)
         #expect(try await f.store.officer(id: asha.id)?.active == false)
         // Against the account as it now is, the change goes through.
         var later = deactivated
         later.onCall = true
-        #expect(try await f.store.updateOfficer(later, ifStill: deactivated))
+        #expect(try await f.store.updateOfficer(later, ifStill: deactivated, by: "test"))
         #expect(try await f.store.officer(id: asha.id)?.onCall == true)
     }
 }

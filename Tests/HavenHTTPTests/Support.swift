@@ -3,6 +3,7 @@ import HavenCore
 import HavenHTTP
 import HavenSQLite
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging

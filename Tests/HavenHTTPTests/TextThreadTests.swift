@@ -3,6 +3,7 @@ import GRDB
 import HavenCore
 import HavenSQLite
 import HavenStore
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import SMSAdapters

@@ -1,5 +1,6 @@
 import Foundation
 import HavenHTTP
+import HavenTestSupport
 import Testing
 
 /// The view stash behind Post/Redirect/Get: one take per view, within its lifetime, in bounded memory.

@@ -1,5 +1,6 @@
 import Foundation
 import HavenAlerts
+import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Synchronization

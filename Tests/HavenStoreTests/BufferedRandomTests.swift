@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HavenCore
+import HavenTestSupport
 import Testing
 
 @testable import HavenStore

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import HavenCore
+import HavenTestSupport
 import Testing
 
 @testable import HavenSQLite

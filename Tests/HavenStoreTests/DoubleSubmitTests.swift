@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HavenCore
+import HavenTestSupport
 import Testing
 
 @testable import HavenSQLite

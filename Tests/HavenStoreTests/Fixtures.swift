@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenSQLite
 import HavenStore
+import HavenTestSupport
 import Testing
 
 /// A fresh data folder with its own key ring and SQLite file, removed at the end of the test.
@@ -70,12 +71,5 @@ extension StoreFixture {
         #expect(answer.priority == first.priority && answer.officerID == first.officerID, sourceLocation: sourceLocation)
         #expect(answer.reference != first.reference, sourceLocation: sourceLocation)
         #expect(try await store.caseSummary(answer.reference)?.id == first.caseID, sourceLocation: sourceLocation)
-    }
-}
-
-extension StoreService {
-    /// A store over a SQLite file (created if need be).
-    static func sqlite(path: String, keyRing: KeyRing, maxPageCount: Int? = nil) async throws -> StoreService {
-        try await StoreService(engine: SQLiteEngine(path: path, maxPageCount: maxPageCount), keyRing: keyRing)
     }
 }

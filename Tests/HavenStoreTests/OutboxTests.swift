@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenTestSupport
 import Testing
 
 @testable import HavenSQLite

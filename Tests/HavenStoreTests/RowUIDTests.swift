@@ -1,4 +1,5 @@
 import Foundation
+import HavenTestSupport
 import Testing
 
 @testable import HavenStore

@@ -127,7 +127,8 @@ extension ConsoleRoutes {
             let added = try await gateway.store.addOfficer(
                 Officer(
                     id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
-                    shifts: shifts, onCall: fields.first("on_call") == "yes"))
+                    shifts: shifts, onCall: fields.first("on_call") == "yes"),
+                by: "officer:\(staff.id)")
             try await gateway.store.audit(
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
             let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
@@ -182,7 +183,7 @@ extension ConsoleRoutes {
             }
             // Written only if the account is still as it was checked: a change made meanwhile by
             // someone else (a head deactivating it, say) is not undone by this one.
-            guard try await gateway.store.updateOfficer(officer, ifStill: before) else {
+            guard try await gateway.store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
                 return await staffPage(
                     staff, csrf: csrf, status: .conflict,
                     error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
@@ -225,7 +226,8 @@ extension ConsoleRoutes {
     /// Issues a set-up link and sends it to the person's own address; it is never shown here.
     private func sendSetUpLink(to officer: Officer, by staff: Officer, notices: StaffNotices) async -> Bool {
         do {
-            let link = try await login.issueEnrolment(officerID: officer.id, publicURL: gateway.sms.publicURL)
+            let link = try await login.issueEnrolment(
+                officerID: officer.id, publicURL: gateway.sms.publicURL, by: "officer:\(staff.id)")
             try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.name)
             return true
         } catch {
@@ -258,7 +260,8 @@ extension ConsoleRoutes {
             if let named, try await gateway.store.officer(id: named) == nil {
                 return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
             }
-            try await gateway.store.saveArea(Area(code: code, name: name, districts: districts, namedOfficerID: named))
+            try await gateway.store.saveArea(
+                Area(code: code, name: name, districts: districts, namedOfficerID: named), by: "officer:\(staff.id)")
             try await gateway.store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
             return await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
         } catch {

@@ -88,10 +88,13 @@ public struct StaffLogin: Sendable {
     // MARK: Enrolment
 
     /// A one-time link for `officerID` to set a password and TOTP; only its hash is stored.
-    public func issueEnrolment(officerID: Int64, publicURL: String, now: Date = Date()) async throws -> String {
+    public func issueEnrolment(officerID: Int64, publicURL: String, by actor: String, now: Date = Date()) async throws
+        -> String
+    {
         let token = OfficerToken.random()
         try await store.createEnrolment(
-            officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(settings.enrolmentLifetime))
+            officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(settings.enrolmentLifetime),
+            by: actor)
         return publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/console/enrol/" + token
     }
 

@@ -55,24 +55,26 @@ extension AlertOutbox {
 
 /// Staff, areas and officer API tokens.
 public protocol StaffDirectory: Sendable {
-    func addOfficer(_ officer: Officer) async throws -> Officer
-    func updateOfficer(_ officer: Officer) async throws
+    /// Each change is audited as done by `actor` ("officer:ID" from the console, "admin:cli" from the
+    /// command line).
+    func addOfficer(_ officer: Officer, by actor: String) async throws -> Officer
+    func updateOfficer(_ officer: Officer, by actor: String) async throws
     /// Updates `officer` only if its address, role, activity and female-officer flag are still as
     /// in `before` (what a permission check was made against); false, changing nothing, otherwise.
-    func updateOfficer(_ officer: Officer, ifStill before: Officer) async throws -> Bool
+    func updateOfficer(_ officer: Officer, ifStill before: Officer, by actor: String) async throws -> Bool
     func officers() async throws -> [Officer]
     func officer(id: Int64) async throws -> Officer?
     func officer(tokenHash: String) async throws -> Officer?
-    func setTokenHash(_ hash: String, for officerID: Int64) async throws
-    func saveArea(_ area: Area) async throws
+    func setTokenHash(_ hash: String, for officerID: Int64, by actor: String) async throws
+    func saveArea(_ area: Area, by actor: String) async throws
     func areas() async throws -> [Area]
-    func removeArea(code: String) async throws
+    func removeArea(code: String, by actor: String) async throws
 }
 
 /// Console logins: enrolment links, bcrypt password hashes, sealed TOTP secrets, sessions.
 public protocol StaffAccounts: Sendable {
     /// Stores a one-time enrolment link's token hash (replacing any earlier unused one).
-    func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date) async throws
+    func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date, by actor: String) async throws
     /// The officer a valid, unused, unexpired enrolment link belongs to.
     func enrolment(tokenHash: String, now: Date) async throws -> Int64?
     /// Sets the password hash and TOTP secret and spends the link; false if it was no longer valid.
@@ -136,7 +138,7 @@ public protocol Reporting: Sendable {
 /// Staff and contractor concerns: contractor API tokens and flags on tenancies.
 public protocol Concerns: Sendable {
     /// Adds a contractor whose token hash is `tokenHash`; returns its id.
-    func addContractor(name: String, tokenHash: String) async throws -> Int64
+    func addContractor(name: String, tokenHash: String, by actor: String) async throws -> Int64
     /// The active contractor holding the token, as (id, name).
     func contractor(tokenHash: String) async throws -> (id: Int64, name: String)?
     /// Marks a tenancy (found again by a keyed hash of its reference); marking it twice is harmless.

@@ -5,22 +5,26 @@ import HavenCore
 /// content (a copied database gives no second factor); sessions and enrolment links are stored
 /// only as hashes of the values the browser holds.
 extension StoreService {
-    public func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date) async throws {
+    public func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date, by actor: String) async throws {
+        let now = clock()
         try await write { tx in
             try tx.execute("DELETE FROM staff_enrolments WHERE officer_id = ? AND used_at IS NULL", [officerID])
-            try tx.execute("INSERT INTO staff_enrolments (token_hash, officer_id, expires_at) VALUES (?, ?, ?)", [tokenHash, officerID, Self.time(expiresAt)])
+            try tx.execute(
+                "INSERT INTO staff_enrolments (token_hash, officer_id, expires_at) VALUES (?, ?, ?)",
+                [tokenHash, officerID, Self.time(expiresAt)])
             try Self.audit(
-                actor: "admin", action: "staff.enrolment_issued", caseID: nil, detail: "officer \(officerID)", at: Date(),
+                actor: actor, action: "staff.enrolment_issued", caseID: nil, detail: "officer \(officerID)", at: now,
                 tx: tx)
         }
     }
 
     public func enrolment(tokenHash: String, now: Date) async throws -> Int64? {
         try await read { tx in
-            try tx.scalar("""
-                    SELECT e.officer_id FROM staff_enrolments e JOIN officers o ON o.id = e.officer_id
-                    WHERE e.token_hash = ? AND e.used_at IS NULL AND e.expires_at > ? AND o.active = TRUE
-                    """, [tokenHash, Self.time(now)], as: Int64.self)
+            try tx.scalar(
+                """
+                SELECT e.officer_id FROM staff_enrolments e JOIN officers o ON o.id = e.officer_id
+                WHERE e.token_hash = ? AND e.used_at IS NULL AND e.expires_at > ? AND o.active = TRUE
+                """, [tokenHash, Self.time(now)], as: Int64.self)
         }
     }
 
@@ -31,19 +35,23 @@ extension StoreService {
         let sealed = try sealer.seal(totpSecret, rowUID: uid)
         return try await write { tx in
             guard
-                let officerID = try tx.scalar("SELECT officer_id FROM staff_enrolments WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", [tokenHash, Self.time(now)], as: Int64.self)
+                let officerID = try tx.scalar(
+                    "SELECT officer_id FROM staff_enrolments WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                    [tokenHash, Self.time(now)], as: Int64.self)
             else { return false }
             try tx.execute("UPDATE staff_enrolments SET used_at = ? WHERE token_hash = ?", [Self.time(now), tokenHash])
             try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officerID])
-            try tx.execute("""
-                    INSERT INTO staff_credentials
-                        (officer_id, password_hash, totp_uid, totp_key_id, totp_wrapped_key, totp_sealed, enrolled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (officer_id) DO UPDATE SET password_hash = excluded.password_hash,
-                        totp_uid = excluded.totp_uid, totp_key_id = excluded.totp_key_id,
-                        totp_wrapped_key = excluded.totp_wrapped_key, totp_sealed = excluded.totp_sealed,
-                        enrolled_at = excluded.enrolled_at, failed_count = 0, locked_until = NULL, last_totp_step = 0
-                    """, [
+            try tx.execute(
+                """
+                INSERT INTO staff_credentials
+                    (officer_id, password_hash, totp_uid, totp_key_id, totp_wrapped_key, totp_sealed, enrolled_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (officer_id) DO UPDATE SET password_hash = excluded.password_hash,
+                    totp_uid = excluded.totp_uid, totp_key_id = excluded.totp_key_id,
+                    totp_wrapped_key = excluded.totp_wrapped_key, totp_sealed = excluded.totp_sealed,
+                    enrolled_at = excluded.enrolled_at, failed_count = 0, locked_until = NULL, last_totp_step = 0
+                """,
+                [
                     officerID, passwordHash, uid, sealed.keyID, sealed.wrappedKey, sealed.ciphertext, Self.time(now),
                 ])
             try Self.audit(
@@ -57,12 +65,13 @@ extension StoreService {
         let sealer = self.sealer
         return try await read { tx in
             guard
-                let row = try tx.queryOne("""
-                        SELECT o.*, s.password_hash, s.totp_uid, s.totp_key_id, s.totp_wrapped_key, s.totp_sealed,
-                            s.failed_count, s.locked_until, s.last_totp_step
-                        FROM officers o JOIN staff_credentials s ON s.officer_id = o.id
-                        WHERE lower(o.email) = lower(?) AND o.active = TRUE
-                        """, [email])
+                let row = try tx.queryOne(
+                    """
+                    SELECT o.*, s.password_hash, s.totp_uid, s.totp_key_id, s.totp_wrapped_key, s.totp_sealed,
+                        s.failed_count, s.locked_until, s.last_totp_step
+                    FROM officers o JOIN staff_credentials s ON s.officer_id = o.id
+                    WHERE lower(o.email) = lower(?) AND o.active = TRUE
+                    """, [email])
             else { return nil }
             let sealed = Sealed(
                 keyID: row["totp_key_id"], wrappedKey: row["totp_wrapped_key"], ciphertext: row["totp_sealed"])
@@ -82,7 +91,9 @@ extension StoreService {
             if let until = Self.date(row["locked_until"] as Double?), until > now { return .locked(until: until) }
             let failures = (row["failed_count"] as Int) + 1
             let lockedUntil = lockout.lockedUntil(failures: failures, now: now)
-            try tx.execute("UPDATE staff_credentials SET failed_count = ?, locked_until = ? WHERE officer_id = ?", [failures, lockedUntil.map(Self.time), officerID])
+            try tx.execute(
+                "UPDATE staff_credentials SET failed_count = ?, locked_until = ? WHERE officer_id = ?",
+                [failures, lockedUntil.map(Self.time), officerID])
             if lockedUntil != nil {
                 try Self.audit(
                     actor: "officer:\(officerID)", action: "staff.login_locked", caseID: nil, detail: "\(failures) attempts",
@@ -100,10 +111,11 @@ extension StoreService {
 
     public func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws -> Bool {
         try await write { tx in
-            let changed = try tx.execute("""
-                    UPDATE staff_credentials SET failed_count = 0, locked_until = NULL, last_totp_step = ?
-                    WHERE officer_id = ? AND last_totp_step < ?
-                    """, [totpStep, officerID, totpStep])
+            let changed = try tx.execute(
+                """
+                UPDATE staff_credentials SET failed_count = 0, locked_until = NULL, last_totp_step = ?
+                WHERE officer_id = ? AND last_totp_step < ?
+                """, [totpStep, officerID, totpStep])
             guard changed == 1 else { return false }
             try Self.audit(actor: "officer:\(officerID)", action: "staff.login", caseID: nil, detail: "", at: now, tx: tx)
             return true
@@ -112,7 +124,9 @@ extension StoreService {
 
     public func createSession(idHash: String, officerID: Int64, csrf: String, now: Date) async throws {
         try await write { tx in
-            try tx.execute("INSERT INTO staff_sessions (id_hash, officer_id, csrf, created_at, last_seen) VALUES (?, ?, ?, ?, ?)", [idHash, officerID, csrf, Self.time(now), Self.time(now)])
+            try tx.execute(
+                "INSERT INTO staff_sessions (id_hash, officer_id, csrf, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+                [idHash, officerID, csrf, Self.time(now), Self.time(now)])
         }
     }
 
@@ -138,11 +152,12 @@ extension StoreService {
 
     public func openCases(officerID: Int64?) async throws -> [CaseSummary] {
         try await read { tx in
-            try tx.query("""
-                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE c.status = 'open' AND (? IS NULL OR c.officer_id = ?)
-                    ORDER BY c.acknowledge_by
-                    """, [officerID, officerID]
+            try tx.query(
+                """
+                SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                FROM cases c WHERE c.status = 'open' AND (? IS NULL OR c.officer_id = ?)
+                ORDER BY c.acknowledge_by
+                """, [officerID, officerID]
             ).map(Self.summary(from:))
         }
     }

@@ -21,9 +21,10 @@ extension StoreService {
                 return .notYourCase
             }
             if let at = row["acknowledged_at"] as Double? { return .alreadyAcknowledged(at: Self.date(at)) }
-            try tx.execute("""
-                    UPDATE cases SET acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?
-                    """, [Self.time(date), officer.id, caseID])
+            try tx.execute(
+                """
+                UPDATE cases SET acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?
+                """, [Self.time(date), officer.id, caseID])
             try Self.audit(
                 actor: "officer:\(officer.id)", action: "case.acknowledge", caseID: caseID, detail: "", at: date, tx: tx)
             return .acknowledged(at: date)
@@ -32,10 +33,11 @@ extension StoreService {
 
     public func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord] {
         let due = try await read { tx in
-            try tx.column("""
-                    SELECT id FROM cases WHERE status = 'open' AND acknowledged_at IS NULL
-                        AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at
-                    """, [Self.time(now)], as: Int64.self)
+            try tx.column(
+                """
+                SELECT id FROM cases WHERE status = 'open' AND acknowledged_at IS NULL
+                    AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at
+                """, [Self.time(now)], as: Int64.self)
         }
         var records: [EscalationRecord] = []
         for caseID in due {
@@ -51,10 +53,11 @@ extension StoreService {
         -> EscalationRecord?
     {
         guard
-            let row = try tx.queryOne("""
-                    SELECT uid, reference, priority, escalation_level, next_escalation_at FROM cases
-                    WHERE id = ? AND status = 'open' AND acknowledged_at IS NULL AND next_escalation_at <= ?
-                    """, [caseID, time(now)])
+            let row = try tx.queryOne(
+                """
+                SELECT uid, reference, priority, escalation_level, next_escalation_at FROM cases
+                WHERE id = ? AND status = 'open' AND acknowledged_at IS NULL AND next_escalation_at <= ?
+                """, [caseID, time(now)])
         else { return nil }  // acknowledged meanwhile
         let level = (row["escalation_level"] as Int) + 1
         let priority = Priority(rawValue: row["priority"]) ?? .standard
@@ -80,10 +83,11 @@ extension StoreService {
         let references = sealer.references
         return try await read { tx in
             guard let id = try Self.caseID(for: reference, references: references, tx: tx) else { return nil }
-            return try tx.queryOne("""
-                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE id = ? AND status != 'shredded'
-                    """, [id]
+            return try tx.queryOne(
+                """
+                SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                FROM cases c WHERE id = ? AND status != 'shredded'
+                """, [id]
             ).map(Self.summary(from:))
         }
     }
@@ -94,10 +98,11 @@ extension StoreService {
         let now = clock()
         return try await write { tx in
             guard let id = try Self.caseID(for: reference, references: references, tx: tx),
-                let row = try tx.queryOne("""
-                        SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                        FROM cases c WHERE id = ? AND status != 'shredded'
-                        """, [id])
+                let row = try tx.queryOne(
+                    """
+                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                    FROM cases c WHERE id = ? AND status != 'shredded'
+                    """, [id])
             else { return nil }
             let summary = try Self.summary(from: row)
             // The audit entry is written before anything is decrypted, in the same transaction.
@@ -106,7 +111,8 @@ extension StoreService {
                 CaseProfile.self,
                 from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"]),
                 rowUID: row["uid"])
-            let reports = try tx.query("SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id]
+            let reports = try tx.query(
+                "SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id]
             ).map { report in
                 try sealer.open(
                     ReportSubmission.self,
@@ -140,24 +146,28 @@ extension StoreService {
 
     /// Re-wraps every data key under the active key-encryption key (after `keys rotate`).
     /// Content is not re-encrypted: only the small wrapped keys change. Returns rows re-wrapped.
-    public func rewrapKeys() async throws -> Int {
+    public func rewrapKeys(by actor: String) async throws -> Int {
+        let now = clock()
         let sealer = self.sealer
         return try await write { tx in
             var count = 0
             for c in Self.sealedColumns {
-                let rows = try tx.query("""
-                        SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                            \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ? AND \(c.keyID) != '\(Self.shreddedKeyID)'
-                        """, [sealer.keyRing.activeID])
+                let rows = try tx.query(
+                    """
+                    SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
+                        \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ? AND \(c.keyID) != '\(Self.shreddedKeyID)'
+                    """, [sealer.keyRing.activeID])
                 for row in rows {
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
                     let rewrapped = try sealer.rewrap(sealed, rowUID: row["uid"])
-                    try tx.execute("UPDATE \(c.table) SET \(c.keyID) = ?, \(c.wrapped) = ? WHERE \(c.id) = ?", [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
+                    try tx.execute(
+                        "UPDATE \(c.table) SET \(c.keyID) = ?, \(c.wrapped) = ? WHERE \(c.id) = ?",
+                        [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
                     count += 1
                 }
             }
             try Self.audit(
-                actor: "admin", action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: Date(), tx: tx)
+                actor: actor, action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: now, tx: tx)
             return count
         }
     }
@@ -192,25 +202,25 @@ extension StoreService {
                 // Pages of 500 rows by row id, so a large table is never held in memory at once.
                 var after = Int64.min
                 while true {
-                let rows = try tx.query(
-                    """
-                    SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                        \(c.body) AS body
-                    FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
-                        AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
-                    """, [after])
-                for row in rows {
-                    after = row["id"]
-                    let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
-                    do {
-                        // AES-GCM authenticates the whole value; its shape does not matter here.
-                        _ = try sealer.open(AnySealedValue.self, from: sealed, rowUID: row["uid"])
-                        opened += 1
-                    } catch {
-                        failed += 1
+                    let rows = try tx.query(
+                        """
+                        SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
+                            \(c.body) AS body
+                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
+                            AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
+                        """, [after])
+                    for row in rows {
+                        after = row["id"]
+                        let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
+                        do {
+                            // AES-GCM authenticates the whole value; its shape does not matter here.
+                            _ = try sealer.open(AnySealedValue.self, from: sealed, rowUID: row["uid"])
+                            opened += 1
+                        } catch {
+                            failed += 1
+                        }
                     }
-                }
-                if rows.count < 500 { break }
+                    if rows.count < 500 { break }
                 }
             }
             return (opened, failed)
@@ -226,10 +236,11 @@ private struct AnySealedValue: Decodable {
 extension StoreService {
     public func caseSummaryByID(_ id: Int64) async throws -> CaseSummary? {
         try await read { tx in
-            try tx.queryOne("""
-                    SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                    FROM cases c WHERE id = ? AND status != 'shredded'
-                    """, [id]
+            try tx.queryOne(
+                """
+                SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
+                FROM cases c WHERE id = ? AND status != 'shredded'
+                """, [id]
             ).map(Self.summary(from:))
         }
     }
@@ -244,11 +255,13 @@ extension StoreService {
         try await write { tx in
             let uid = RowUID.make()
             let sealed = try sealer.seal(text, rowUID: uid)
-            try tx.execute("""
-                    INSERT INTO outbound_texts (uid, case_id, officer_id, provider, provider_message_id, sent_at,
-                        key_id, wrapped_key, sealed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
+            try tx.execute(
+                """
+                INSERT INTO outbound_texts (uid, case_id, officer_id, provider, provider_message_id, sent_at,
+                    key_id, wrapped_key, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     uid, caseID, officerID, provider, providerMessageID, Self.time(date), sealed.keyID, sealed.wrappedKey,
                     sealed.ciphertext,
                 ])

@@ -4,12 +4,13 @@ import HavenCore
 /// Contractors and tenancy flags. A tenancy reference is personal data, so it is kept only as a
 /// keyed hash: enough to answer "is this tenancy flagged?", useless to anyone reading the file.
 extension StoreService {
-    public func addContractor(name: String, tokenHash: String) async throws -> Int64 {
-        try await write { tx in
+    public func addContractor(name: String, tokenHash: String, by actor: String) async throws -> Int64 {
+        let now = clock()
+        return try await write { tx in
             let id = try tx.insertReturningID(
                 "INSERT INTO contractors (name, token_hash, created_at) VALUES (?, ?, ?) RETURNING id",
-                [name, tokenHash, Self.time(Date())])
-            try Self.audit(actor: "admin", action: "contractor.add", caseID: nil, detail: "contractor \(id)", at: Date(), tx: tx)
+                [name, tokenHash, Self.time(now)])
+            try Self.audit(actor: actor, action: "contractor.add", caseID: nil, detail: "contractor \(id)", at: now, tx: tx)
             return id
         }
     }
@@ -28,7 +29,9 @@ extension StoreService {
     public func flagTenancy(reference: String, flag: String, caseID: Int64, at date: Date) async throws {
         let hash = sealer.keyRing.lookupHash(Self.tenancyKey(reference), purpose: "tenancy")
         try await write { tx in
-            let changed = try tx.execute("INSERT INTO tenancy_flags (tenancy_hash, flag, case_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [hash, flag, caseID, Self.time(date)])
+            let changed = try tx.execute(
+                "INSERT INTO tenancy_flags (tenancy_hash, flag, case_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [hash, flag, caseID, Self.time(date)])
             if changed > 0 {
                 try Self.audit(actor: "intake:staff", action: "tenancy.flag", caseID: caseID, detail: flag, at: date, tx: tx)
             }

@@ -3,8 +3,9 @@ import HavenCore
 
 /// Staff, areas and API tokens. Staff details are work contact details and stay in the clear.
 extension StoreService {
-    public func addOfficer(_ officer: Officer) async throws -> Officer {
-        try await write { tx in
+    public func addOfficer(_ officer: Officer, by actor: String) async throws -> Officer {
+        let now = clock()
+        return try await write { tx in
             var stored = officer
             stored.id = try tx.insertReturningID(
                 """
@@ -12,23 +13,24 @@ extension StoreService {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """, try Self.officerArguments(officer))
             try Self.audit(
-                actor: "admin", action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: Date(), tx: tx)
+                actor: actor, action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: now, tx: tx)
             return stored
         }
     }
 
-    public func updateOfficer(_ officer: Officer) async throws {
-        guard try await update(officer, ifStill: nil) else { throw StoreError.notFound("officer \(officer.id)") }
+    public func updateOfficer(_ officer: Officer, by actor: String) async throws {
+        guard try await update(officer, ifStill: nil, by: actor) else { throw StoreError.notFound("officer \(officer.id)") }
     }
 
-    public func updateOfficer(_ officer: Officer, ifStill before: Officer) async throws -> Bool {
-        try await update(officer, ifStill: before)
+    public func updateOfficer(_ officer: Officer, ifStill before: Officer, by actor: String) async throws -> Bool {
+        try await update(officer, ifStill: before, by: actor)
     }
 
     /// Writes `officer` (if its address, role, activity and female flag are still as in `before`, when
     /// given); whether a row changed.
-    private func update(_ officer: Officer, ifStill before: Officer?) async throws -> Bool {
-        try await write { tx in
+    private func update(_ officer: Officer, ifStill before: Officer?, by actor: String) async throws -> Bool {
+        let now = clock()
+        return try await write { tx in
             var sql = """
                 UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
                     on_call = ? WHERE id = ?
@@ -40,7 +42,7 @@ extension StoreService {
             }
             guard try tx.execute(sql, arguments) == 1 else { return false }
             try Self.audit(
-                actor: "admin", action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: Date(), tx: tx)
+                actor: actor, action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: now, tx: tx)
             return true
         }
     }
@@ -62,25 +64,29 @@ extension StoreService {
         }
     }
 
-    public func setTokenHash(_ hash: String, for officerID: Int64) async throws {
+    public func setTokenHash(_ hash: String, for officerID: Int64, by actor: String) async throws {
+        let now = clock()
         try await write { tx in
             let changed = try tx.execute("UPDATE officers SET token_hash = ? WHERE id = ?", [hash, officerID])
             guard changed == 1 else { throw StoreError.notFound("officer \(officerID)") }
             try Self.audit(
-                actor: "admin", action: "officer.token", caseID: nil, detail: "officer \(officerID)", at: Date(), tx: tx)
+                actor: actor, action: "officer.token", caseID: nil, detail: "officer \(officerID)", at: now, tx: tx)
         }
     }
 
-    public func saveArea(_ area: Area) async throws {
+    public func saveArea(_ area: Area, by actor: String) async throws {
+        let now = clock()
         try await write { tx in
-            try tx.execute("""
-                    INSERT INTO areas (code, name, districts, named_officer_id) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(code) DO UPDATE SET name = excluded.name, districts = excluded.districts,
-                        named_officer_id = excluded.named_officer_id
-                    """, [
+            try tx.execute(
+                """
+                INSERT INTO areas (code, name, districts, named_officer_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, districts = excluded.districts,
+                    named_officer_id = excluded.named_officer_id
+                """,
+                [
                     area.code, area.name, try Self.json(area.districts.map { $0.uppercased() }), area.namedOfficerID,
                 ])
-            try Self.audit(actor: "admin", action: "area.save", caseID: nil, detail: area.code, at: Date(), tx: tx)
+            try Self.audit(actor: actor, action: "area.save", caseID: nil, detail: area.code, at: now, tx: tx)
         }
     }
 
@@ -88,11 +94,12 @@ extension StoreService {
         try await read { tx in try tx.query("SELECT * FROM areas ORDER BY code").map(Self.area(from:)) }
     }
 
-    public func removeArea(code: String) async throws {
+    public func removeArea(code: String, by actor: String) async throws {
+        let now = clock()
         try await write { tx in
             let changed = try tx.execute("DELETE FROM areas WHERE code = ?", [code])
             guard changed == 1 else { throw StoreError.notFound("area \(code)") }
-            try Self.audit(actor: "admin", action: "area.remove", caseID: nil, detail: code, at: Date(), tx: tx)
+            try Self.audit(actor: actor, action: "area.remove", caseID: nil, detail: code, at: now, tx: tx)
         }
     }
 

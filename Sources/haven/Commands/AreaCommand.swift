@@ -22,7 +22,8 @@ struct AreaCommand: AsyncParsableCommand {
             if let namedOfficer, try await store.officer(id: namedOfficer) == nil {
                 throw ValidationError("--named-officer: no officer \(namedOfficer)")
             }
-            try await store.saveArea(Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer))
+            try await store.saveArea(
+                Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer), by: Assembly.commandLine)
             print("saved area \(code)")
         }
     }
@@ -48,7 +49,7 @@ struct AreaCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, _, store) = try await options.openStore()
-            try await store.removeArea(code: code)
+            try await store.removeArea(code: code, by: Assembly.commandLine)
             print("removed area \(code)")
         }
     }

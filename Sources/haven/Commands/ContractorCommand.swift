@@ -17,7 +17,8 @@ struct ContractorCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, _, store) = try await options.openStore()
             let token = OfficerToken.generate()
-            let id = try await store.addContractor(name: name, tokenHash: OfficerToken.hash(token))
+            let id = try await store.addContractor(
+                name: name, tokenHash: OfficerToken.hash(token), by: Assembly.commandLine)
             print("added contractor \(id): \(name)")
             print("API token (shown once; give it to them privately): \(token)")
         }

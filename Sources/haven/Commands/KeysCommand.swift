@@ -43,7 +43,7 @@ struct KeysCommand: AsyncParsableCommand {
             let id = ring.rotate()
             try file.save(ring)
             let (_, store) = try await Assembly.openStore(config: config, logger: Logging.bootstrap(config), keyRing: ring)
-            let count = try await store.rewrapKeys()
+            let count = try await store.rewrapKeys(by: Assembly.commandLine)
             print("active key is now \(id); re-wrapped \(count) data keys")
         }
     }

@@ -34,13 +34,14 @@ struct OfficerCommand: AsyncParsableCommand {
             let officer = try await store.addOfficer(
                 Officer(
                     id: 0, name: name, email: email, isFemale: female, role: role, areas: area,
-                    shifts: try parseShifts(shift), onCall: onCall))
+                    shifts: try parseShifts(shift), onCall: onCall),
+                by: Assembly.commandLine)
             let token = OfficerToken.generate()
-            try await store.setTokenHash(OfficerToken.hash(token), for: officer.id)
+            try await store.setTokenHash(OfficerToken.hash(token), for: officer.id, by: Assembly.commandLine)
             print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
             print("API token (shown once; store it safely): \(token)")
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
-                .issueEnrolment(officerID: officer.id, publicURL: config.publicURL)
+                .issueEnrolment(officerID: officer.id, publicURL: config.publicURL, by: Assembly.commandLine)
             print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
             await tellHeads(
                 "\(officer.name) <\(officer.email)> was added as \(role.rawValue), with an API token and a set-up link",
@@ -102,7 +103,7 @@ struct OfficerCommand: AsyncParsableCommand {
             if clearShifts { officer.shifts = [] }
             if let onCall { officer.onCall = onCall }
             if activate { officer.active = true }
-            try await store.updateOfficer(officer)
+            try await store.updateOfficer(officer, by: Assembly.commandLine)
             print("updated officer \(officer.id)")
             if StaffChanges.tellsHeads(.update(before: before, after: officer)) || before.email != officer.email {
                 await tellHeads(
@@ -123,7 +124,7 @@ struct OfficerCommand: AsyncParsableCommand {
             let (config, _, store) = try await options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             officer.active = false
-            try await store.updateOfficer(officer)
+            try await store.updateOfficer(officer, by: Assembly.commandLine)
             print("deactivated officer \(id); their open cases keep their officer until reassigned")
             await tellHeads("\(officer.name) <\(officer.email)> was deactivated", config: config, store: store)
         }
@@ -139,7 +140,7 @@ struct OfficerCommand: AsyncParsableCommand {
             let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
-                .issueEnrolment(officerID: id, publicURL: config.publicURL)
+                .issueEnrolment(officerID: id, publicURL: config.publicURL, by: Assembly.commandLine)
             print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
             await tellHeads(
                 "a new set-up link was issued for \(officer.name) <\(officer.email)> (\(officer.role.rawValue))", config: config,
@@ -156,7 +157,7 @@ struct OfficerCommand: AsyncParsableCommand {
             let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let token = OfficerToken.generate()
-            try await store.setTokenHash(OfficerToken.hash(token), for: id)
+            try await store.setTokenHash(OfficerToken.hash(token), for: id, by: Assembly.commandLine)
             print("API token for officer \(id) (shown once): \(token)")
             await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
         }
