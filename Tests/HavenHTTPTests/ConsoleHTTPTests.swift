@@ -27,7 +27,7 @@ final class ConsoleFixture: Sendable {
     let http: HTTPFixture
     let settings: ConsoleSettings
 
-    init(idleTimeout: TimeInterval = 1800, configure: (inout Gateway) -> Void = { _ in }) async throws {
+    init(idleTimeout: TimeInterval = 1800, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
         var settings = ConsoleSettings()
         settings.bcryptCost = 4  // fast tests; production uses 12
         settings.idleTimeout = idleTimeout
@@ -35,7 +35,7 @@ final class ConsoleFixture: Sendable {
         let mail = FileManager.default.temporaryDirectory.appendingPathComponent("haven-staffmail-\(UUID().uuidString)")
         let transport = try MaildirTransport(directory: mail)
         self.mail = mail
-        http = try await HTTPFixture {
+        http = try await HTTPFixture(faulty: faulty) {
             $0.console = settings
             $0.staffNotices = StaffNotices(transport: transport, from: "haven@landlord.example", publicURL: "https://haven.example")
             configure(&$0)

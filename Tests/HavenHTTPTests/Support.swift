@@ -48,15 +48,17 @@ final class HTTPFixture: Sendable {
     let logs = LogCapture()
     let gateway: Gateway
     /// The SQLite engine under the store, for this engine's own checks (a full disk).
-    var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
+    var sqlite: SQLiteEngine { (faults?.wrapped ?? store.engine) as! SQLiteEngine }
+    /// The fault injector, when made with `faulty: true`.
+    var faults: FaultyEngine? { store.engine as? FaultyEngine }
 
-    init(maxPageCount: Int? = nil, configure: (inout Gateway) -> Void = { _ in }) async throws {
+    /// - Parameter faulty: the SQLite engine inside a `FaultyEngine`, to rehearse outages (`faults`).
+    init(maxPageCount: Int? = nil, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
-        store = try await StoreService(
-            engine: SQLiteEngine(path: directory.appendingPathComponent("haven.sqlite").path, maxPageCount: maxPageCount),
-            keyRing: keyRing)
+        let engine = try SQLiteEngine(path: directory.appendingPathComponent("haven.sqlite").path, maxPageCount: maxPageCount)
+        store = try await StoreService(engine: faulty ? FaultyEngine(engine) : engine, keyRing: keyRing)
         var gateway = Gateway(store: store, logger: logs.logger())
         gateway.rateLimiter = nil  // tests that want limits set their own
         gateway.metricsAccess = .token(Self.metricsToken)

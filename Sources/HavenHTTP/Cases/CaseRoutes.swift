@@ -46,12 +46,10 @@ struct CaseRoutes {
             case .notYourCase:
                 return JSONResponse.error(.forbidden, "not_assigned_to_you")
             }
-        } catch let error as StoreError {
-            gateway.health.writeFailed()
-            gateway.logger.error("acknowledge failed", metadata: ["error": "\(error)"])
-            return JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"])
         } catch {
-            return JSONResponse.error(.internalServerError, "internal_error")
+            if StoreFailure.status(of: error) == .serviceUnavailable { gateway.health.writeFailed() }
+            gateway.logger.error("acknowledge failed", metadata: ["error": "\(error as? StoreError ?? error)"])
+            return StoreFailure.json(error)
         }
     }
 

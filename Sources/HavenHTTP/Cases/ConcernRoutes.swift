@@ -35,7 +35,7 @@ struct ConcernRoutes {
                     detail: flags.isEmpty ? "none" : "flagged", at: Date())
                 return JSONResponse.make(.ok, ["flags": flags])
             } catch {
-                return JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"])
+                return StoreFailure.json(error)
             }
         }
     }
@@ -110,7 +110,7 @@ struct ConcernRoutes {
                 } catch {
                     // The concern is stored; the flag is not. A retry (same key) is a duplicate and sets it.
                     gateway.logger.error("tenancy flag not set", metadata: ["case": "\(receipt.caseID)"])
-                    return .refused(JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"]))
+                    return .refused(StoreFailure.json(error))
                 }
             }
             return .recorded(receipt, flags)

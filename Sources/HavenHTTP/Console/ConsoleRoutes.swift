@@ -256,10 +256,11 @@ struct ConsoleRoutes {
 
     /// Every console page goes out through here: HTML with the console's CSP.
     func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.contentSecurityPolicy],
-            body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
+        var headers = StoreFailure.headers(for: status)
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
     }
 
     /// A short titled message with a way back.

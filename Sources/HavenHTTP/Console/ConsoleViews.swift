@@ -61,10 +61,11 @@ struct ConsolePostRedirect: RouterMiddleware {
         guard let code = page.readInteger(as: UInt16.self), let length = page.readInteger(as: UInt8.self),
             let type = page.readString(length: Int(length))
         else { return nil }
-        return Response(
-            status: HTTPResponse.Status(code: Int(code)),
-            headers: [.contentType: type, .contentSecurityPolicy: ConsoleRoutes.contentSecurityPolicy],
-            body: .init(byteBuffer: page))
+        let status = HTTPResponse.Status(code: Int(code))
+        var headers = StoreFailure.headers(for: status)
+        headers[.contentType] = type
+        headers[.contentSecurityPolicy] = ConsoleRoutes.contentSecurityPolicy
+        return Response(status: status, headers: headers, body: .init(byteBuffer: page))
     }
 
     private static func collect(_ body: ResponseBody) async throws -> ByteBuffer {

@@ -74,15 +74,13 @@ struct IntakeRoutes {
         do {
             outcome = try await gateway.store.record(incoming, triage: gateway.triage, routing: gateway.routing)
             gateway.health.writeSucceeded()
-        } catch let error as StoreError {
-            gateway.health.writeFailed()
-            gateway.metrics.intakeRefused(channel: channel, status: 503)
-            gateway.logger.error("intake refused: store unavailable", metadata: ["error": "\(error)"])
-            return .refused(JSONResponse.error(.serviceUnavailable, "temporarily_unavailable", headers: [.retryAfter: "30"]))
         } catch {
-            gateway.metrics.intakeRefused(channel: channel, status: 500)
-            gateway.logger.error("intake failed", metadata: ["error": "\(type(of: error))"])
-            return .refused(JSONResponse.error(.internalServerError, "internal_error"))
+            let status = StoreFailure.status(of: error)
+            if status == .serviceUnavailable { gateway.health.writeFailed() }
+            gateway.metrics.intakeRefused(channel: channel, status: Int(status.code))
+            gateway.logger.error(
+                "intake refused", metadata: ["status": "\(status.code)", "error": "\(error as? StoreError ?? error)"])
+            return .refused(StoreFailure.json(error))
         }
 
         let label: String

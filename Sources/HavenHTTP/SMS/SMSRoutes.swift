@@ -188,10 +188,14 @@ struct SMSRoutes {
                 ])
             return silent(provider)
         } catch {
-            gateway.health.writeFailed()
-            gateway.metrics.intakeRefused(channel: .sms, status: 503)
-            gateway.logger.error("text refused: store unavailable", metadata: ["provider": "\(provider.rawValue)"])
-            return Response(status: .serviceUnavailable, headers: [.retryAfter: "30"])
+            // Any failure is a 5xx, so the provider sends the text again later: never a silent drop.
+            let status =
+                StoreFailure.status(of: error) == .serviceUnavailable ? HTTPResponse.Status.serviceUnavailable : .internalServerError
+            if status == .serviceUnavailable { gateway.health.writeFailed() }
+            gateway.metrics.intakeRefused(channel: .sms, status: Int(status.code))
+            gateway.logger.error(
+                "text refused", metadata: ["provider": "\(provider.rawValue)", "status": "\(status.code)"])
+            return Response(status: status, headers: StoreFailure.headers(for: status))
         }
     }
 
