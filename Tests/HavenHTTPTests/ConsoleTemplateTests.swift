@@ -131,18 +131,19 @@ struct ConsoleTemplateTests {
         }
     }
 
-    static func render(_ sample: String, _ context: [String: Any]) -> String {
+    static func render(_ pages: ConsolePages, _ sample: String, _ context: [String: Any]) -> String {
         let template = sample.hasSuffix("-empty") ? String(sample.dropLast("-empty".count)) : sample
-        return ConsolePages.render(template, context)
+        return pages.render(template, context)
     }
 
     @Test("every console template renders exactly the golden page")
     func golden() throws {
+        let console = try ConsolePages(directory: consoleTemplates)
         // UPDATE_CONSOLE_GOLDEN=1 writes the pages afresh, after a deliberate change to a template.
         let update = ProcessInfo.processInfo.environment["UPDATE_CONSOLE_GOLDEN"] == "1"
         if update { try FileManager.default.createDirectory(at: consoleGolden, withIntermediateDirectories: true) }
-        let pages = Self.samples().map { ("\($0.name).html", Self.render($0.name, $0.context)) }
-        for (name, html) in pages + [("console.css", ConsolePages.stylesheet)] {
+        let pages = Self.samples().map { ("\($0.name).html", Self.render(console, $0.name, $0.context)) }
+        for (name, html) in pages + [("console.css", console.stylesheet)] {
             #expect(!html.isEmpty, "\(name) rendered nothing")
             let file = consoleGolden.appendingPathComponent(name)
             if update {
@@ -152,5 +153,45 @@ struct ConsoleTemplateTests {
                 #expect(html == golden, "\(name) differs from \(file.path) (UPDATE_CONSOLE_GOLDEN=1 if the change is meant)")
             }
         }
+    }
+
+    @Test("every template the console renders is in the folder, and the folder holds no other")
+    func everyTemplateIsLoaded() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: consoleTemplates.path).sorted()
+        #expect(files == (ConsolePages.names.map { "\($0).mustache" } + ["console.css"]).sorted())
+    }
+
+    @Test("a missing folder, a missing or broken template, or no stylesheet stops start-up, naming the file")
+    func brokenFolderStopsStartUp() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("haven-console-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        func startUp(_ folder: URL) async throws -> String {
+            let config = try HavenConfig.resolve(environment: [
+                "HAVEN_DATA_DIR": work.appendingPathComponent("data").path, "HAVEN_CONSOLE_DIR": folder.path,
+                "HAVEN_SITE_DIR": "off",
+            ])
+            let error = await #expect(throws: ConsolePages.LoadError.self) {
+                try await HavenServer(config: config, loadingSiteWith: LogCapture().logger())
+            }
+            return error?.description ?? ""
+        }
+        let nowhere = work.appendingPathComponent("nowhere")
+        #expect(try await startUp(nowhere).contains("\(nowhere.path): no such folder (set HAVEN_CONSOLE_DIR"))
+
+        let folder = work.appendingPathComponent("ConsoleTemplates")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: consoleTemplates, to: folder)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("case.mustache"))
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("console.css"))
+        let staff = folder.appendingPathComponent("staff.mustache")
+        let text = try String(contentsOf: staff, encoding: .utf8)
+        // A section closed twice, on line 3 of the file.
+        try Data(text.replacingOccurrences(of: "{{/notice}}", with: "{{/notice}}{{/notice}}").utf8).write(to: staff)
+        let problems = try await startUp(folder)
+        #expect(problems.contains("\(folder.path)/case.mustache: cannot be read"))
+        #expect(problems.contains("\(folder.path)/console.css: cannot be read"))
+        #expect(problems.contains("\(folder.path)/staff.mustache: line 3, column"))
+        // Nothing was opened or created for a server that could not start.
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("data").path))
     }
 }

@@ -19,15 +19,18 @@ public struct HavenServer: Sendable {
     let email: any EmailTransport
     let webhook: WebhookTarget?
 
-    /// Opens (creating on first run) the data folder, key file and database, without the website.
+    /// Opens (creating on first run) the data folder, key file and database, without the website
+    /// or the console (for commands that do not serve).
     public init(config: HavenConfig, logger: Logger) throws {
-        try self.init(config: config, site: nil, logger: logger)
+        try self.init(config: config, site: nil, console: nil, logger: logger)
     }
 
-    /// Opens the store and loads the website from the configured StaticSite folder.
+    /// Opens the store and loads the website from the configured StaticSite folder and the
+    /// console's pages from the ConsoleTemplates folder (before the store: a bad page touches no data).
     public init(config: HavenConfig, loadingSiteWith logger: Logger) async throws {
+        let console = try ConsolePages(directory: URL(fileURLWithPath: config.consoleDirectory))
         let site = try await Self.loadSite(config: config, logger: logger)
-        try self.init(config: config, site: site, logger: logger)
+        try self.init(config: config, site: site, console: console, logger: logger)
     }
 
     /// The website, or nil when switched off or (by default) when no StaticSite folder is present.
@@ -52,7 +55,7 @@ public struct HavenServer: Sendable {
         return site
     }
 
-    init(config: HavenConfig, site: SiteRenderer?, logger: Logger) throws {
+    init(config: HavenConfig, site: SiteRenderer?, console: ConsolePages?, logger: Logger) throws {
         self.config = config
         self.logger = logger
         (keyRing, store) = try Self.openStore(config: config, logger: logger)
@@ -78,6 +81,7 @@ public struct HavenServer: Sendable {
                 maxPerClient: min(config.maxConnectionsPerClient, config.maxConnections / 2), trustedProxies: config.trustedProxies)
             : nil
         gateway.site = site
+        gateway.consolePages = console
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention
         gateway.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
