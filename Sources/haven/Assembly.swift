@@ -26,12 +26,12 @@ enum Assembly {
         return (ring, try await StoreService(engine: engine, keyRing: ring))
     }
 
-    /// The whole server over the configured store; `loadingSite` loads the website as well.
-    static func server(config: HavenConfig, logger: Logger, loadingSite: Bool) async throws -> HavenServer {
+    /// The whole server over the configured store. `serving` loads the console's pages and the
+    /// website first (a bad page stops Haven before any data is touched); without it, neither.
+    static func server(config: HavenConfig, logger: Logger, serving: Bool) async throws -> HavenServer {
+        let console = serving ? try HavenServer.loadConsole(config: config) : nil
+        let site = serving ? try await HavenServer.loadSite(config: config, logger: logger) : nil
         let (ring, store) = try await openStore(config: config, logger: logger)
-        if loadingSite {
-            return try await HavenServer(config: config, keyRing: ring, store: store, loadingSiteWith: logger)
-        }
-        return try HavenServer(config: config, keyRing: ring, store: store, site: nil, logger: logger)
+        return try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
     }
 }

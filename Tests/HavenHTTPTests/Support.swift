@@ -39,6 +39,13 @@ final class LogCapture: Sendable {
     }
 }
 
+/// The ConsoleTemplates folder of this checkout.
+let consoleTemplates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("ConsoleTemplates")
+
+/// Its pages, read once for every fixture as the server reads them once at start.
+let checkoutConsolePages = Result { try ConsolePages(directory: consoleTemplates) }
+
 /// A real store in a temp folder behind the real router, served on a loopback port.
 final class HTTPFixture: Sendable {
     static let metricsToken = "metrics-token-for-tests"
@@ -60,6 +67,7 @@ final class HTTPFixture: Sendable {
         let engine = try SQLiteEngine(path: directory.appendingPathComponent("haven.sqlite").path, maxPageCount: maxPageCount)
         store = try await StoreService(engine: faulty ? FaultyEngine(engine) : engine, keyRing: keyRing)
         var gateway = Gateway(store: store, logger: logs.logger())
+        gateway.consolePages = try checkoutConsolePages.get()
         gateway.rateLimiter = nil  // tests that want limits set their own
         gateway.metricsAccess = .token(Self.metricsToken)
         configure(&gateway)

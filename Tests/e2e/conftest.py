@@ -39,8 +39,10 @@ class Haven:
         self.port = free_port()
         # The server refuses HAVEN_* names it does not know, so the tests' own (HAVEN_BIN…) stay out.
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
-        # The tests read /healthz and /metrics as an operator does, with the metrics token.
+        # The tests read /healthz and /metrics as an operator does, with the metrics token; the
+        # console's pages come from this checkout wherever pytest runs.
         self.env = {**inherited, "HAVEN_DATA_DIR": str(data_dir), "HAVEN_PORT": str(self.port),
+                    "HAVEN_CONSOLE_DIR": str(ROOT / "ConsoleTemplates"),
                     "HAVEN_LOG_LEVEL": "warning", "HAVEN_METRICS_TOKEN": METRICS_TOKEN, **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}-server.log", "ab")

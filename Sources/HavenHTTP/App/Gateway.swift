@@ -43,6 +43,8 @@ public struct Gateway: Sendable {
     public var proofOfWork: ProofOfWork? = ProofOfWork()
     /// The officers' console (nil: no console routes).
     public var console: ConsoleSettings? = ConsoleSettings()
+    /// The console's pages, read at start (see `ConsolePages`); without them, no console routes.
+    public var consolePages: ConsolePages?
     /// How long closed cases are kept (nil: for ever); the console shows it on closed cases.
     public var retention: RetentionPolicy? = .default
     /// The risk checklist officers complete (default: the Dash RIC structure).
@@ -119,7 +121,9 @@ public struct Gateway: Sendable {
         SMSRoutes(gateway: self).add(to: router)
         TextRoutes(gateway: self).add(to: router)
         if let site { SiteRoutes(gateway: self, site: site).add(to: router) }
-        if let console { ConsoleRoutes(gateway: self, login: StaffLogin(store: store, settings: console)).add(to: router) }
+        if let console, let consolePages {
+            ConsoleRoutes(gateway: self, pages: consolePages, login: StaffLogin(store: store, settings: console)).add(to: router)
+        }
         return router
     }
 }

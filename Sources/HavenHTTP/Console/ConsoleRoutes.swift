@@ -10,6 +10,7 @@ import SMSAdapters
 /// officer asking for someone else's case gets 403, and that is audited too.
 struct ConsoleRoutes {
     let gateway: Gateway
+    let pages: ConsolePages
     let login: StaffLogin
 
     static let cookieName = "haven_console"
@@ -20,7 +21,7 @@ struct ConsoleRoutes {
         router.get("/console/console.css") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: ConsolePages.stylesheet)))
+                body: .init(byteBuffer: ByteBuffer(string: pages.stylesheet)))
         }
         router.get("/console/login") { request, _ in
             respondHTML(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
@@ -260,7 +261,7 @@ struct ConsoleRoutes {
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePages.render(template, context))))
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.render(template, context))))
     }
 
     /// A short titled message with a way back.

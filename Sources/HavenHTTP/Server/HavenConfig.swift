@@ -32,6 +32,8 @@ public struct HavenConfig: Sendable {
     public var logLevel: String
     public var logFormat: String
     public var siteDirectory: String?
+    /// The ConsoleTemplates folder the console's pages are read from at start.
+    public var consoleDirectory: String
     /// Where the website's exit button goes (overrides the landlord file's exit_url).
     public var exitURL: String?
     public var rateLimits: RateLimits
@@ -139,6 +141,7 @@ public struct HavenConfig: Sendable {
         .plain("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
         .plain("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
         .plain("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
+        .plain("HAVEN_CONSOLE_DIR", "ConsoleTemplates folder the staff console's pages are read from at start; default ./ConsoleTemplates"),
         .url("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
     ]
 
@@ -253,6 +256,7 @@ public struct HavenConfig: Sendable {
         logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
         logFormat = value("HAVEN_LOG_FORMAT") ?? "text"
         siteDirectory = value("HAVEN_SITE_DIR")
+        consoleDirectory = value("HAVEN_CONSOLE_DIR") ?? "ConsoleTemplates"
         exitURL = value("HAVEN_EXIT_URL")
         func rate(_ name: String, _ fallback: Double) throws -> Double {
             guard let text = value(name) else { return fallback }

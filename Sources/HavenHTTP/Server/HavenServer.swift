@@ -20,10 +20,10 @@ public struct HavenServer: Sendable {
     let email: any EmailTransport
     let webhook: WebhookTarget?
 
-    /// Over an opened store, loading the website from the configured StaticSite folder.
-    public init(config: HavenConfig, keyRing: KeyRing, store: StoreService, loadingSiteWith logger: Logger) async throws {
-        let site = try await Self.loadSite(config: config, logger: logger)
-        try self.init(config: config, keyRing: keyRing, store: store, site: site, logger: logger)
+    /// The console's pages from the ConsoleTemplates folder (loaded before the store is opened:
+    /// a bad page touches no data).
+    public static func loadConsole(config: HavenConfig) throws -> ConsolePages {
+        try ConsolePages(directory: URL(fileURLWithPath: config.consoleDirectory))
     }
 
     /// The website, or nil when switched off or (by default) when no StaticSite folder is present.
@@ -48,8 +48,11 @@ public struct HavenServer: Sendable {
         return site
     }
 
-    /// Over an opened store; `site` nil serves no website (API, SMS and console only).
-    public init(config: HavenConfig, keyRing: KeyRing, store: StoreService, site: SiteRenderer?, logger: Logger) throws {
+    /// Over an opened store; `site` nil serves no website, `console` nil no console.
+    public init(
+        config: HavenConfig, keyRing: KeyRing, store: StoreService, site: SiteRenderer?, console: ConsolePages?,
+        logger: Logger
+    ) throws {
         self.config = config
         self.logger = logger
         self.keyRing = keyRing
@@ -76,6 +79,7 @@ public struct HavenServer: Sendable {
                 maxPerClient: min(config.maxConnectionsPerClient, config.maxConnections / 2), trustedProxies: config.trustedProxies)
             : nil
         gateway.site = site
+        gateway.consolePages = console
         gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         gateway.retention = config.retention
         gateway.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)

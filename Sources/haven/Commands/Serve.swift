@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
         extra["HAVEN_PUBLIC_URL"] = publicURL
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        let server = try await Assembly.server(config: config, logger: logger, loadingSite: true)
+        let server = try await Assembly.server(config: config, logger: logger, serving: true)
         if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
         if try await server.store.officers().filter(\.active).isEmpty {
             logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")

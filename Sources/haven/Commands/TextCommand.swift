@@ -22,7 +22,7 @@ struct TextCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
-        let server = try await Assembly.server(config: config, logger: logger, loadingSite: false)
+        let server = try await Assembly.server(config: config, logger: logger, serving: false)
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
         guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
         switch await TextSender(gateway: server.gateway).send(message, to: ref, by: who, now: Date()) {
