@@ -85,6 +85,7 @@ struct CaseReferenceCipherTests {
 struct StoredCaseReferenceTests {
     let triage = Triage()
 
+    // SQLite only: reads SQLite's index list (which columns are indexed).
     @Test func aNewCaseHasTheReferenceOfItsIdAndIsFoundByIt() async throws {
         let f = try await StoreFixture()
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
@@ -104,6 +105,7 @@ struct StoredCaseReferenceTests {
 
     /// A database as it was before references were derived, with two cases on random references;
     /// the second's reference is the one derived for the next id, which must then be drawn instead.
+    // SQLite only: an old SQLite schema migrated forward (PostgreSQL has no such past).
     @Test func casesFromBeforeKeepTheirReferencesAndNoneIsGivenTwice() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-refs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -198,9 +200,10 @@ struct StoredCaseReferenceTests {
         #expect(next.reference != first.reference)
     }
 
+    // SQLite only: restores a SQLite file backup.
     @Test func theFloorNeverGoesDown() async throws {
         let f = try await StoreFixture()
-        let floor = { try await f.sqlite.database.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM store_settings") } }
+        let floor = { try await f.store.engine.read { tx in try tx.scalar("SELECT value FROM store_settings", as: Int64.self) } }
         try await f.store.skipCaseIDsAfterRestore()
         let first = try await floor()
         try await f.store.skipCaseIDsAfterRestore(at: Date() - 365 * 86_400)
@@ -221,6 +224,7 @@ struct StoredCaseReferenceTests {
         return (copy, lost)
     }
 
+    // SQLite only: restores a SQLite file backup (PostgreSQL's are pg_dump's).
     @Test func aRestoredOlderCopyDoesNotGiveOutTheReferencesOfTheCasesItLost() async throws {
         let f = try await StoreFixture()
         let (copy, lost) = try await casesLostAfterABackup(f, count: 20)
@@ -233,6 +237,7 @@ struct StoredCaseReferenceTests {
         #expect(!lost.map(\.reference).contains(next.reference))
     }
 
+    // SQLite only: restores a SQLite file backup.
     @Test func aRestoreAtOnceSkipsPastWhatABurstCouldHaveReached() async throws {
         let f = try await StoreFixture()
         let (copy, lost) = try await casesLostAfterABackup(f, count: 50)

@@ -17,8 +17,8 @@ struct DoubleSubmitTests {
         try StoreService.PreparedReport(incoming, triage: triage, sealer: f.store.sealer).contentHash
     }
 
-    @Test func identicalReportsSentTogetherAreStoredOnce() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func identicalReportsSentTogetherAreStoredOnce(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         // Sent at once, most share a batch: the check must see reports of its own batch too.
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
@@ -36,12 +36,12 @@ struct DoubleSubmitTests {
         #expect(try await f.store.counts().reports == 1)
     }
 
-    @Test func aDoubleSubmitIsRecognisedAfterARestart() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func aDoubleSubmitIsRecognisedAfterARestart(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         let first = try #require(
             try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()).receipt)
-        let restarted = try await StoreService.sqlite(path: f.databasePath, keyRing: f.keyRing)
+        let restarted = try await f.restarted()
         #expect(restarted.recentSubmissions.count == 1)
         let again = try await restarted.record(report(at: now + 60), triage: triage, routing: AlertRouting())
         guard case .duplicate(let answer) = again else { Issue.record("expected a double submit, got \(again)"); return }
@@ -49,18 +49,18 @@ struct DoubleSubmitTests {
         #expect(try await restarted.caseSummary(answer.reference)?.id == first.caseID)
     }
 
-    @Test func onlyTheWindowIsLoadedAtStart() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func onlyTheWindowIsLoadedAtStart(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         _ = try await f.store.record(report("an old one", at: now - 3600), triage: triage, routing: AlertRouting())
         _ = try await f.store.record(report("a text", channel: .sms, at: now), triage: triage, routing: AlertRouting())
         _ = try await f.store.record(report("a new one", at: now), triage: triage, routing: AlertRouting())
-        let restarted = try await StoreService.sqlite(path: f.databasePath, keyRing: f.keyRing)
+        let restarted = try await f.restarted()
         #expect(restarted.recentSubmissions.count == 1)
     }
 
-    @Test func aRememberedReportThatIsNotStoredIsNotADuplicate() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func aRememberedReportThatIsNotStoredIsNotADuplicate(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         let other = try #require(
             try await f.store.record(report("something else", at: now), triage: triage, routing: AlertRouting())
@@ -81,8 +81,8 @@ struct DoubleSubmitTests {
         }
     }
 
-    @Test func theEarliestStoredWithinTheWindowIsTheAnswer() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func theEarliestStoredWithinTheWindowIsTheAnswer(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let start = Date()
         _ = try await f.store.record(report(at: start), triage: triage, routing: AlertRouting())
         // The same content with an idempotency key is stored (the key decides), then a copy without
@@ -95,13 +95,14 @@ struct DoubleSubmitTests {
         guard case .duplicate = copy else { Issue.record("expected a duplicate, got \(copy)"); return }
     }
 
-    @Test func textsAreNotCheckedForDoubleSubmits() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func textsAreNotCheckedForDoubleSubmits(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         _ = try await f.store.record(report(channel: .sms, at: now, threadPhone: "+447700900123"), triage: triage, routing: AlertRouting())
         #expect(f.store.recentSubmissions.count == 0)
     }
 
+    // SQLite only: reads SQLite's index list and query plan.
     @Test func noIndexOnTheContentHashAndNoEntriesForMissingPhones() async throws {
         let f = try await StoreFixture()
         _ = try await f.store.record(report(), triage: triage, routing: AlertRouting())

@@ -5,7 +5,15 @@ import HavenStore
 import HavenTestSupport
 import Testing
 
-/// A fresh data folder with its own key ring and SQLite file, removed at the end of the test.
+/// The engines the store's contract tests run on. A test that runs on one only says why.
+enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+
+    static let all = allCases
+    var testDescription: String { rawValue }
+}
+
+/// A fresh data folder with its own key ring and store on `engine`, removed at the end of the test.
 final class StoreFixture: @unchecked Sendable {
     let directory: URL
     let keyRing: KeyRing
@@ -14,7 +22,10 @@ final class StoreFixture: @unchecked Sendable {
     /// The SQLite engine under the store, for this engine's own checks.
     var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
 
-    init(maxPageCount: Int? = nil) async throws {
+    let engine: TestEngine
+
+    init(_ engine: TestEngine = .sqlite, maxPageCount: Int? = nil) async throws {
+        self.engine = engine
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
@@ -23,6 +34,12 @@ final class StoreFixture: @unchecked Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// The store as a restarted Haven finds it: the engine opened again, the store over it anew
+    /// (with another key ring, after a rotation).
+    func restarted(keyRing: KeyRing? = nil) async throws -> StoreService {
+        try await StoreService(engine: SQLiteEngine(path: databasePath), keyRing: keyRing ?? self.keyRing)
+    }
 
     /// Every byte of the database, its WAL and shared memory file.
     func databaseBytes() throws -> Data {

@@ -11,8 +11,8 @@ import Testing
 struct IntakeTests {
     let triage = Triage()
 
-    @Test func opensCaseWithDecisionAlertAndAudit() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func opensCaseWithDecisionAlertAndAudit(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let outcome = try await f.store.record(report(), triage: triage, routing: AlertRouting())
         guard case .created(let receipt) = outcome else { Issue.record("expected created, got \(outcome)"); return }
@@ -27,8 +27,8 @@ struct IntakeTests {
         #expect(audit.map(\.action) == ["case.open"])
     }
 
-    @Test func dangerIsEmergencyWithFifteenMinuteDeadline() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func dangerIsEmergencyWithFifteenMinuteDeadline(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let receipt = try #require(
@@ -37,8 +37,8 @@ struct IntakeTests {
         #expect(abs(receipt.acknowledgeBy.timeIntervalSince(now) - 900) < 1)
     }
 
-    @Test func idempotencyKeyReturnsFirstAnswerAndStoresOnce() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func idempotencyKeyReturnsFirstAnswerAndStoresOnce(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let first = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
         let again = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
         #expect(again == .duplicate(first.receipt!))
@@ -48,8 +48,8 @@ struct IntakeTests {
         #expect(summary.reportCount == 1)
     }
 
-    @Test func providerRetryIsStoredOnce() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func providerRetryIsStoredOnce(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let first = try await f.store.record(
             report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
             routing: AlertRouting())
@@ -59,8 +59,8 @@ struct IntakeTests {
         #expect(retry == .duplicate(first.receipt!))
     }
 
-    @Test func doubleSubmitWithinTenMinutesIsOneReport() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func doubleSubmitWithinTenMinutesIsOneReport(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let now = Date()
         let first = try await f.store.record(report(at: now), triage: triage, routing: AlertRouting())
         let second = try await f.store.record(report(at: now + 30), triage: triage, routing: AlertRouting())
@@ -75,8 +75,8 @@ struct IntakeTests {
         guard case .created = later else { Issue.record("a later identical report is a new report"); return }
     }
 
-    @Test func textFromSameNumberJoinsOpenCaseAndRaisesPriority() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func textFromSameNumberJoinsOpenCaseAndRaisesPriority(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let phone = "+447700900123"
         let first = try #require(
@@ -99,8 +99,8 @@ struct IntakeTests {
         guard case .created = other else { Issue.record("another number opens its own case"); return }
     }
 
-    @Test func femaleRequestWithNoFemaleOfficerGoesToDutyManagerAndSaysSo() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func femaleRequestWithNoFemaleOfficerGoesToDutyManagerAndSaysSo(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Bob", email: "bob@example.org"))
         let manager = try await f.store.addOfficer(
             Officer(id: 0, name: "Dee", email: "dee@example.org", isFemale: true, role: .dutyManager))
@@ -112,6 +112,7 @@ struct IntakeTests {
         #expect(content.decisions.first?.contains { $0.contains("female officer requested") } == true)
     }
 
+    // SQLite only: reads the database file's bytes.
     @Test func sealedContentRoundTripsAndNothingIsInTheFileInClear() async throws {
         let f = try await StoreFixture()
         let canary = "CANARY-\(UUID().uuidString)"
@@ -140,18 +141,19 @@ struct IntakeTests {
         _ = phone
     }
 
-    @Test func auditLogIsAppendOnly() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func auditLogIsAppendOnly(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         try await f.store.audit(actor: "a", action: "x", caseID: nil, detail: "", at: Date())
         await #expect(throws: (any Error).self) {
-            try await f.sqlite.database.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'b'") }
+            try await f.store.engine.write { tx in try tx.execute("UPDATE audit_log SET actor = 'b'") }
         }
         await #expect(throws: (any Error).self) {
-            try await f.sqlite.database.write { db in try db.execute(sql: "DELETE FROM audit_log") }
+            try await f.store.engine.write { tx in try tx.execute("DELETE FROM audit_log") }
         }
         #expect(try await f.store.auditEntries(caseID: nil).count == 1)
     }
 
+    // SQLite only: a full disk rehearsed with SQLite's max_page_count.
     @Test func fullDiskIsUnavailableNotCorruptAndRecovers() async throws {
         let f = try await StoreFixture()
         let pages = try await f.sqlite.database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
@@ -175,8 +177,8 @@ struct IntakeTests {
 
 @Suite("Group commit")
 struct GroupCommitTests {
-    @Test func concurrentIntakesAreAllStoredOnceWithDistinctReferences() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func concurrentIntakesAreAllStoredOnceWithDistinctReferences(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "A", email: "a@x.org"))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "B", email: "b@x.org"))
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in

@@ -10,8 +10,8 @@ import Testing
 struct OutboxTests {
     let triage = Triage()
 
-    @Test func claimLeasesAndExpiredLeaseReturns() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func claimLeasesAndExpiredLeaseReturns(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -29,8 +29,8 @@ struct OutboxTests {
         #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
-    @Test func resultsAndTheNextClaimShareOneTransaction() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func resultsAndTheNextClaimShareOneTransaction(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("first"), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -48,8 +48,8 @@ struct OutboxTests {
         #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
-    @Test func failedAttemptsRetryThenFailVisibly() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func failedAttemptsRetryThenFailVisibly(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
         let now = Date()
@@ -65,8 +65,8 @@ struct OutboxTests {
         #expect(try await f.store.auditEntries(caseID: receipt.caseID).contains { $0.action == "alert.failed" })
     }
 
-    @Test func overdueCaseEscalatesToDutyManagerThenHead() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func overdueCaseEscalatesToDutyManagerThenHead(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let manager = try await f.store.addOfficer(
             Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
@@ -86,8 +86,8 @@ struct OutboxTests {
         #expect(kinds == ["new_case", "escalation", "escalation"])
     }
 
-    @Test func acknowledgedCaseDoesNotEscalate() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func acknowledgedCaseDoesNotEscalate(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let other = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["X"]))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
@@ -102,12 +102,12 @@ struct OutboxTests {
         #expect(try await f.store.escalateOverdue(now: start + 5000, triage: triage, routing: AlertRouting()).isEmpty)
     }
 
-    @Test func rotatedKeysRewrapAndOldKeyStillNeededUntilThen() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func rotatedKeysRewrapAndOldKeyStillNeededUntilThen(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
         var ring = f.keyRing
         _ = ring.rotate()
-        let rotated = try await StoreService.sqlite(path: f.databasePath, keyRing: ring)
+        let rotated = try await f.restarted(keyRing: ring)
         #expect(try await rotated.rewrapKeys() == 2)
         #expect(try await rotated.rewrapKeys() == 0)
         let content = try #require(try await rotated.openCase(receipt.reference, actor: "test"))
@@ -115,14 +115,14 @@ struct OutboxTests {
     }
 
     /// Triage reads each officer's open caseload; closing, reopening and reassigning keep it true.
-    @Test func caseloadsFollowClosingReopeningAndReassignment() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func caseloadsFollowClosingReopeningAndReassignment(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("one"), triage: triage, routing: AlertRouting()).receipt)
         let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@example.org"))
         func load(_ id: Int64) async throws -> Int {
-            try await f.sqlite.database.read { db in
-                try Int.fetchOne(db, sql: "SELECT open_cases FROM officers WHERE id = ?", arguments: [id]) ?? -1
+            try await f.store.engine.read { tx in
+                try tx.scalar("SELECT open_cases FROM officers WHERE id = ?", [id], as: Int.self) ?? -1
             }
         }
         #expect(try await load(asha.id) == 1)
@@ -142,8 +142,8 @@ struct OutboxTests {
     }
 
     /// Every sealed table moves to the new key: cases, reports, texts sent, staff TOTP secrets.
-    @Test func rotationRewrapsEverySealedTable() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func rotationRewrapsEverySealedTable(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let receipt = try #require(try await f.store.record(report("secret words"), triage: triage, routing: AlertRouting()).receipt)
         try await f.store.recordOutboundText(
@@ -155,13 +155,14 @@ struct OutboxTests {
         #expect(try await f.store.verifySealedRows() == (4, 0))
         var ring = f.keyRing
         _ = ring.rotate()
-        let rotated = try await StoreService.sqlite(path: f.databasePath, keyRing: ring)
+        let rotated = try await f.restarted(keyRing: ring)
         #expect(try await rotated.rewrapKeys() == 4)
         #expect(try await rotated.rewrapKeys() == 0)
         #expect(try await rotated.credentials(email: "asha@example.org")?.totpSecret == Data("s".utf8))
         #expect(try await rotated.verifySealedRows() == (4, 0))
     }
 
+    // SQLite only: SQLite's online backup API.
     @Test func backupIsConsistentAndReadable() async throws {
         let f = try await StoreFixture()
         let receipt = try #require(try await f.store.record(report("kept safe"), triage: triage, routing: AlertRouting()).receipt)

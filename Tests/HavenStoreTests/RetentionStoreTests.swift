@@ -47,16 +47,16 @@ struct RetentionStoreTests {
 
     /// Every sealed blob (wrapped key and ciphertext) of a case, straight from the file.
     private func blobs(_ f: StoreFixture, caseID: Int64) async throws -> [Data] {
-        try await f.sqlite.database.read { db in
+        try await f.store.engine.read { tx in
             var all: [Data] = []
-            for row in try Row.fetchAll(db, sql: "SELECT wrapped_key, sealed_profile FROM cases WHERE id = ?", arguments: [caseID]) {
-                all += [row[0], row[1]]
+            for row in try tx.query("SELECT wrapped_key, sealed_profile FROM cases WHERE id = ?", [caseID]) {
+                all += [row["wrapped_key"], row["sealed_profile"]]
             }
             for table in StoreService.caseSealedTables {
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT wrapped_key, sealed FROM \(table) WHERE case_id = ? AND key_id IS NOT NULL", arguments: [caseID])
+                for row in try tx.query(
+                    "SELECT wrapped_key, sealed FROM \(table) WHERE case_id = ? AND key_id IS NOT NULL", [caseID])
                 {
-                    all += [row[0], row[1]]
+                    all += [row["wrapped_key"], row["sealed"]]
                 }
             }
             return all
@@ -64,16 +64,17 @@ struct RetentionStoreTests {
     }
 
     private func rowsLeft(_ f: StoreFixture, caseID: Int64) async throws -> [String: Int] {
-        try await f.sqlite.database.read { db in
+        try await f.store.engine.read { tx in
             var left: [String: Int] = [:]
             for table in StoreService.caseTables {
-                left[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE case_id = ?", arguments: [caseID])
+                left[table] = try tx.scalar("SELECT COUNT(*) FROM \(table) WHERE case_id = ?", [caseID], as: Int.self)
             }
-            left["cases"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE id = ?", arguments: [caseID])
+            left["cases"] = try tx.scalar("SELECT COUNT(*) FROM cases WHERE id = ?", [caseID], as: Int.self)
             return left
         }
     }
 
+    // SQLite only: reads the database file's bytes after shredding.
     @Test("an expired case: keys destroyed, every row deleted, none of its bytes left in the file, figures unchanged, audited")
     func shreddingLeavesNothingButCounts() async throws {
         let f = try await StoreFixture()
@@ -116,9 +117,11 @@ struct RetentionStoreTests {
         #expect(try await f.store.integrityCheck() == "ok")
     }
 
-    @Test("a crash after the keys are destroyed: nothing opens, nothing is counted twice, the next sweep deletes the rows")
-    func interruptedShreddingIsFinished() async throws {
-        let f = try await StoreFixture()
+    @Test(
+        "a crash after the keys are destroyed: nothing opens, nothing is counted twice, the next sweep deletes the rows",
+        arguments: TestEngine.all)
+    func interruptedShreddingIsFinished(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
         let now = Date()
@@ -142,9 +145,9 @@ struct RetentionStoreTests {
         #expect(try await f.store.caseFacts(openedFrom: range.0, to: range.1) == facts)
     }
 
-    @Test("a case reopened, held or not yet expired by the time it is shredded is kept")
-    func recheckedUnderTheWriteLock() async throws {
-        let f = try await StoreFixture()
+    @Test("a case reopened, held or not yet expired by the time it is shredded is kept", arguments: TestEngine.all)
+    func recheckedUnderTheWriteLock(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let reopened = try await fullCase(
@@ -171,6 +174,7 @@ struct RetentionStoreTests {
         #expect(try await f.store.audit(caseID: held.caseID).contains("case.shredded"))
     }
 
+    // SQLite only: reads the database file.
     @Test("parts of a text whose other parts never came are deleted after the cut-off; a complete text is not touched")
     func incompletePartsArePurged() async throws {
         let f = try await StoreFixture()

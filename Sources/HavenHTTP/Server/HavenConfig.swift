@@ -11,6 +11,9 @@ public struct HavenConfig: Sendable {
     public var port: Int
     public var publicURL: String
     public var databasePath: String
+    /// PostgreSQL instead of the SQLite file, when set.
+    public var databaseURL: String?
+    public var databasePoolSize: Int
     public var keyFile: String
     public var masterKey: String?
     public var smtpURL: String?
@@ -64,6 +67,10 @@ public struct HavenConfig: Sendable {
         .plain("HAVEN_PORT", "port to listen on; default 8080"),
         .url("HAVEN_PUBLIC_URL", "URL people and providers use to reach Haven (console links, SMS signatures)"),
         .plain("HAVEN_DATABASE", "SQLite file; default DATA_DIR/haven.sqlite"),
+        .url(
+            "HAVEN_DATABASE_URL",
+            "postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=disable|require|verify-full&sslrootcert=CA.pem]; unset = SQLite"),
+        .plain("HAVEN_DATABASE_POOL", "PostgreSQL connections (and threads) this instance holds at most; default 8"),
         .plain("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
         .secret("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
         .url("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
@@ -207,6 +214,11 @@ public struct HavenConfig: Sendable {
         }
         let data = URL(fileURLWithPath: dataDirectory)
         databasePath = value("HAVEN_DATABASE") ?? data.appendingPathComponent("haven.sqlite").path
+        databaseURL = value("HAVEN_DATABASE_URL")
+        if let databaseURL, !(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://")) {
+            throw Problem(description: "HAVEN_DATABASE_URL: must start with postgres:// or postgresql://")
+        }
+        databasePoolSize = try integer("HAVEN_DATABASE_POOL", 8, 1...200)
         keyFile = value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
         masterKey = value("HAVEN_MASTER_KEY")
         smtpURL = value("HAVEN_SMTP_URL")

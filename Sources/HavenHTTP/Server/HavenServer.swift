@@ -142,7 +142,7 @@ public struct HavenServer: Sendable {
             "listening": "\(listening)",
             "public_url": "\(HavenConfig.shown("HAVEN_PUBLIC_URL", config.publicURL))",
             "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
-            "database": "\(HavenConfig.shown("HAVEN_DATABASE", config.databasePath))",
+            "database": "\(store.engine)",
             "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : HavenConfig.shown("HAVEN_KEY_FILE", config.keyFile))",
             "alerts": "\(alertDestination)",
             "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
