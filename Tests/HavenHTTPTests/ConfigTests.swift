@@ -101,7 +101,12 @@ struct ConfigSecretsTests {
             case .plain: continue
             case .secret: environment[setting.name] = canary
             case .url:
-                let scheme = setting.name == "HAVEN_SMTP_URL" ? "smtps" : "https"
+                let scheme =
+                    switch setting.name {
+                    case "HAVEN_SMTP_URL": "smtps"
+                    case "HAVEN_DATABASE_URL": "postgres"
+                    default: "https"
+                    }
                 environment[setting.name] = "\(scheme)://haven:\(canary)@relay.example.org:465/p?token=\(canary)q#\(canary)f"
             case .endpoint:
                 environment[setting.name] = "https://hooks.example.org/services/\(canary)/T0/B1?key=\(canary)q"
@@ -123,6 +128,7 @@ struct ConfigSecretsTests {
         #expect(listing.contains("HAVEN_SMTP_URL=smtps://relay.example.org:465/p?(hidden)"))
         #expect(listing.contains("HAVEN_WEBHOOK_URL=https://hooks.example.org/(hidden)"))
         #expect(listing.contains("HAVEN_MASTER_KEY=(set, hidden)"))
+        #expect(listing.contains("HAVEN_DATABASE_URL=postgres://relay.example.org:465/p?(hidden)"))
         #expect(listing.contains("HAVEN_TWILIO_AUTH_TOKN=(set, hidden)"))
         #expect(listing.contains("public URL https://relay.example.org:465/p?(hidden)"))
     }
