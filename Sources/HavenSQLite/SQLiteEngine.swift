@@ -121,6 +121,9 @@ public final class SQLiteEngine: StorageEngine {
         }
     }
 
+    /// Nothing to move: SQLite numbers a new row one past the highest id in its table.
+    public func moveCounters(past tables: [String]) async throws {}
+
     public func close() async {
         try? pool.close()
     }

@@ -47,6 +47,7 @@ public final class FaultyEngine: StorageEngine {
     public func integrityCheck() async throws -> String { try await wrapped.integrityCheck() }
     public func compactAfterDelete() async { await wrapped.compactAfterDelete() }
     public func backup(to destination: String) async throws -> String { try await wrapped.backup(to: destination) }
+    public func moveCounters(past tables: [String]) async throws { try await wrapped.moveCounters(past: tables) }
     public func close() async { await wrapped.close() }
 }
 

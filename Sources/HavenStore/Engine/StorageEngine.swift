@@ -45,6 +45,10 @@ public protocol StorageEngine: Sendable, CustomStringConvertible {
     /// ("ok"). An engine whose backups are made by its own tools says which, as an error.
     func backup(to destination: String) async throws -> String
 
+    /// After rows were copied in with their own ids (`StoreCopy`): the counters that number new
+    /// rows of these tables' `id` move past them.
+    func moveCounters(past tables: [String]) async throws
+
     /// Stops background work and closes connections.
     func close() async
 }
