@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Domain: value types and pure functions, Foundation only.
@@ -36,6 +38,22 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL engine behind the storage seam: postgres-nio's pool, statements run on a
+        // thread pool of its own (synchronous transactions), its own migrations.
+        .target(
+            name: "HavenPostgres",
+            dependencies: [
+                "HavenStore", "HavenCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for `ConnectionPoolError`, which the client throws when the pool gives up.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "SMSAdaptersTests",
             dependencies: ["SMSAdapters", "HavenCore", "HavenTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HavenPostgresTests",
+            dependencies: ["HavenPostgres", "HavenStore", "HavenCore", "HavenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite", "HavenCore"], swiftSettings: swiftSettings),
