@@ -143,7 +143,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HavenPostgresTests",
-            dependencies: ["HavenPostgres", "HavenStore", "HavenCore", "HavenTestSupport"],
+            dependencies: [
+                "HavenPostgres", "HavenStore", "HavenCore", "HavenTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite", "HavenCore"], swiftSettings: swiftSettings),

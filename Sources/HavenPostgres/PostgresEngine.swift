@@ -75,16 +75,16 @@ public final class PostgresEngine: StorageEngine, Service {
         await client.run()
     }
 
-    /// For a short command: runs the pool, applies migrations, runs `body`, then stops.
+    /// For a short command: runs the pool, applies migrations (unless told not to), runs `body`, then stops.
     public static func withRunning<T>(
-        settings: Settings, logger: Logger, _ body: (PostgresEngine) async throws -> T
+        settings: Settings, logger: Logger, migrating: Bool = true, _ body: (PostgresEngine) async throws -> T
     ) async throws -> T {
         let engine = PostgresEngine(settings: settings, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await engine.run() }
             defer { group.cancelAll() }
             do {
-                try await engine.migrate()
+                if migrating { try await engine.migrate() }
                 let result = try await body(engine)
                 await engine.close()
                 return result

@@ -53,9 +53,10 @@ final class PostgresSession: SQLSession {
                 guard let failure = error as? PostgresEngineError, failure.isRetryable,
                     attempt < engine.settings.serializationRetries
                 else { throw error }
-                // 1, 2, 4… ms, capped at 50, with jitter so competing writers spread apart.
-                let pause = min(50.0, pow(2.0, Double(attempt - 1))) * Double.random(in: 0.5...1.5)
-                usleep(UInt32(pause * 1000))
+                // "Full jitter": a random pause up to 2, 4, 8… ms (at most 100), so writers that
+                // collided on one row come back at different times rather than collide again.
+                let ceiling = min(100.0, 2.0 * pow(2.0, Double(attempt - 1)))
+                usleep(UInt32(Double.random(in: 0.5...ceiling) * 1000))
                 attempt += 1
             }
         }

@@ -139,21 +139,23 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The client configuration: host, credentials and TLS (timeouts and pool size are the engine's).
     public func clientConfiguration() -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
+        PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database,
+            tls: tlsConfiguration.map { .require($0) } ?? .disable)
+    }
+
+    /// TLS as `sslmode` asks: none, unverified, or verified against `sslrootcert` or the system's roots.
+    public var tlsConfiguration: TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
         case .disable:
-            tls = .disable
+            return nil
         case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            tls = .require(configuration)
         case .verifyFull:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .fullVerification
             if let sslRootCert { configuration.trustRoots = .file(sslRootCert) }
-            tls = .require(configuration)
         }
-        return PostgresClient.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        return configuration
     }
 }

@@ -123,30 +123,45 @@ public final class PostgresServer: Sendable {
 
     /// Runs a program to its end; throws with its output when it fails. As root, PostgreSQL's
     /// programs run as the `postgres` user (they refuse to run as root).
+    ///
+    /// posix_spawn and waitpid, not Foundation's `Process`: with tests starting programs from
+    /// several threads at once, `Process` on Linux was seen never to notice a child's exit.
     @discardableResult
     private func run(_ program: URL, _ arguments: [String], what: String, asOwner: Bool = true) throws -> String {
-        let process = Process()
-        if asOwner && Self.isRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program.path] + arguments
-        } else {
-            process.executableURL = program
-            process.arguments = arguments
+        let argv =
+            asOwner && Self.isRoot
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", program.path] + arguments : [program.path] + arguments
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Failure(description: "\(what): no pipe") }
+        // Not inherited by programs other threads start meanwhile: they would hold it open.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else {
+            throw Failure(description: "\(what): could not run \(argv[0]): \(String(cString: strerror(spawned)))")
         }
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw Failure(description: "\(what): could not run \(program.path): \(error)")
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count > 0 { output += buffer[0..<count] } else if count == 0 || errno != EINTR { break }
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        // Not waitUntilExit(): on Linux it spins a run loop at full CPU.
-        while process.isRunning { usleep(5_000) }
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(what) failed (exit \(process.terminationStatus)):\n\(text)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = String(decoding: output, as: UTF8.self)
+        // Exited normally with 0 (the wait status's low 7 bits are the signal, the next 8 the code).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw Failure(description: "\(what) failed (wait status \(status)):\n\(text)")
         }
         return text
     }
