@@ -144,7 +144,7 @@ public final class PostgresEngine: StorageEngine, Service {
                         let session = PostgresSession(connection: connection, engine: self.shared)
                         do {
                             return try work(session)
-                        } catch where session.isLost && session.answered == 0 {
+                        } catch  where session.isLost && session.answered == 0 {
                             throw StaleConnection(underlying: error)
                         }
                     }
@@ -164,8 +164,7 @@ public final class PostgresEngine: StorageEngine, Service {
 
     /// `client.withConnection`, but giving up after `acquireTimeout`: while the server is down the
     /// pool keeps trying to connect for a minute before it fails requests itself.
-    private func lease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
-    {
+    private func lease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let claim = LeaseClaim()
         return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
             group.addTask {

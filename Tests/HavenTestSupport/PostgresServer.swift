@@ -86,8 +86,10 @@ public final class PostgresServer: Sendable {
         let bin = try Self.binaries()
         try run(
             bin.appendingPathComponent("psql"),
-            ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
-             "-c", sql],
+            [
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
+                "-c", sql,
+            ],
             what: "psql", asOwner: false)
     }
 
