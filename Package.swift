@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Domain: value types and pure functions, Foundation only.
@@ -45,6 +47,22 @@ let package = Package(
                 "HavenStore", "HavenCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL engine behind the storage seam: postgres-nio's pool, statements run on a
+        // thread pool of its own (synchronous transactions), its own migrations.
+        .target(
+            name: "HavenPostgres",
+            dependencies: [
+                "HavenStore", "HavenCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for `ConnectionPoolError`, which the client throws when the pool gives up.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,14 +123,14 @@ let package = Package(
         .executableTarget(
             name: "haven",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenSite",
+                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenPostgres", "HavenCore", "HavenAlerts", "HavenSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         // Real peers for tests: an SMTP server (aiosmtpd) started and stopped by the tests.
         .target(
-            name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite"], path: "Tests/HavenTestSupport",
+            name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite", "HavenPostgres"], path: "Tests/HavenTestSupport",
             exclude: ["smtp_sink.py"],
             swiftSettings: swiftSettings),
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
@@ -131,6 +149,15 @@ let package = Package(
         .testTarget(
             name: "SMSAdaptersTests",
             dependencies: ["SMSAdapters", "HavenCore", "HavenTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HavenPostgresTests",
+            dependencies: [
+                "HavenPostgres", "HavenStore", "HavenCore", "HavenTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HavenSiteTests", dependencies: ["HavenSite", "HavenCore"], swiftSettings: swiftSettings),

@@ -1,0 +1,173 @@
+import Foundation
+import HavenStore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One leased connection, driven by one thread of the engine's thread pool for as long as the
+/// lease lasts. Each statement blocks that thread until its answer: the thread is ours (not an
+/// event loop, not the Swift task pool), and the pool has a thread for every connection.
+final class PostgresSession: SQLSession {
+    enum Mode {
+        case write, read
+
+        var begin: String {
+            switch self {
+            case .write: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            case .read: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+            }
+        }
+    }
+
+    let connection: PostgresConnection
+    let engine: PostgresEngine.Shared
+    /// The connection failed (closed, reset, timed out): it is closed and nothing more runs on it.
+    private(set) var isLost = false
+    /// How many statements were answered: none, and the connection lost, means a stale pooled
+    /// connection, and the work can safely run again on another one.
+    private(set) var answered = 0
+    /// How long a statement may take before its connection is given up (migrations take longer).
+    var statementTimeout: TimeAmount
+
+    init(connection: PostgresConnection, engine: PostgresEngine.Shared) {
+        self.connection = connection
+        self.engine = engine
+        statementTimeout = engine.statementTimeout
+    }
+
+    func transaction<T>(_ body: (any SQLTransaction) throws -> T) throws -> T { try run(.write, body) }
+
+    /// Runs `body` in one transaction; after a serialization failure or deadlock, rolls back and
+    /// runs it again (the seam's contract: bodies are re-runnable), a few times with a jittered pause.
+    func run<T>(_ mode: Mode, _ body: (any SQLTransaction) throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            let transaction = PostgresTransaction(session: self, dialect: engine.dialect)
+            try transaction.begin(mode.begin)
+            do {
+                let result = try body(transaction)
+                try transaction.commit()
+                return result
+            } catch {
+                transaction.rollbackIfOpen()
+                guard let failure = error as? PostgresEngineError, failure.isRetryable,
+                    attempt < engine.settings.serializationRetries
+                else { throw error }
+                // "Full jitter": a random pause up to 2, 4, 8… ms (at most 100), so writers that
+                // collided on one row come back at different times rather than collide again.
+                let ceiling = min(100.0, 2.0 * pow(2.0, Double(attempt - 1)))
+                usleep(UInt32(Double.random(in: 0.5...ceiling) * 1000))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Sends one statement and blocks this thread until its result, or until the statement
+    /// timeout (then the connection is closed: what it was doing is unknown).
+    func perform(_ sql: String, _ bindings: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
+        guard !isLost else { throw StoreError.unavailable(reason: "connection to the database lost") }
+        let eventLoop = connection.eventLoop
+        let answer = eventLoop.makePromise(of: PostgresQueryResult.self)
+        let timeout = eventLoop.scheduleTask(in: statementTimeout) {
+            answer.fail(StatementTimedOut())
+        }
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: engine.logger).whenComplete { result in
+            timeout.cancel()
+            answer.completeWith(result)
+        }
+        do {
+            let result = try answer.futureResult.wait()
+            answered += 1
+            return result
+        } catch is StatementTimedOut {
+            lose()
+            throw StoreError.unavailable(reason: "the database did not answer in time")
+        } catch {
+            let mapped = PostgresErrorMapping.map(error)
+            if PostgresErrorMapping.isConnectionLost(mapped) { lose() } else { answered += 1 }
+            throw mapped
+        }
+    }
+
+    /// A failed session's connection is closed so the pool replaces it rather than lend it out
+    /// again mid-transaction.
+    func lose() {
+        guard !isLost else { return }
+        isLost = true
+        let _: EventLoopFuture<Void> = connection.close()
+    }
+
+    private struct StatementTimedOut: Error {}
+}
+
+/// A transaction in progress on a session's connection.
+final class PostgresTransaction: SQLTransaction {
+    let dialect: SQLDialect
+    private let session: PostgresSession
+    private var isOpen = false
+    private var savepoints = 0
+
+    init(session: PostgresSession, dialect: SQLDialect) {
+        self.session = session
+        self.dialect = dialect
+    }
+
+    var isInsideTransaction: Bool { isOpen && !session.isLost }
+
+    func begin(_ sql: String) throws {
+        _ = try session.perform(sql)
+        isOpen = true
+    }
+
+    func commit() throws {
+        isOpen = false
+        // A transaction in which a statement failed (and the body went on) ends with ROLLBACK
+        // even when asked to COMMIT: its work is not there, so it must not look committed.
+        let result = try session.perform("COMMIT")
+        if result.metadata.command == "ROLLBACK" { throw PostgresEngineError.server(sqlState: "25P02") }
+    }
+
+    func rollbackIfOpen() {
+        guard isOpen else { return }
+        isOpen = false
+        guard !session.isLost else { return }
+        do { _ = try session.perform("ROLLBACK") } catch { session.lose() }
+    }
+
+    @discardableResult func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    func query(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        let result = try run(sql, arguments)
+        do { return try result.sqlRows() } catch { throw PostgresErrorMapping.map(error) }
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepoints += 1
+        defer { savepoints -= 1 }
+        let name = "haven_savepoint_\(savepoints)"
+        _ = try session.perform("SAVEPOINT \(name)")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            if isInsideTransaction {
+                _ = try? session.perform("ROLLBACK TO SAVEPOINT \(name)")
+                _ = try? session.perform("RELEASE SAVEPOINT \(name)")
+            }
+            throw error
+        }
+        _ = try session.perform("RELEASE SAVEPOINT \(name)")
+        return result
+    }
+
+    private func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        let statement = session.engine.placeholders.rewrite(sql)
+        guard statement.placeholders == arguments.values.count else {
+            throw PostgresEngineError.argumentCount(
+                placeholders: statement.placeholders, arguments: arguments.values.count)
+        }
+        return try session.perform(statement.sql, arguments.postgresBindings)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import HavenPostgres
+import HavenStore
+import HavenTestSupport
+import Testing
+
+@Suite("PostgreSQL outage")
+struct PostgresOutageTests {
+    /// A cluster of its own, stopped and started again: while it is down calls fail soon with
+    /// `.unavailable`; once it is back the same engine works again by itself.
+    @Test func engineComesBackAfterTheServerRestarts() async throws {
+        let server = PostgresServer()
+        let url = try server.createDatabase()
+        try await withEngine(url: url) { engine in
+            try await engine.write { tx in
+                try tx.execute("INSERT INTO store_settings (name, value) VALUES ('before', 1)")
+            }
+            try server.stop()
+            let clock = ContinuousClock()
+            for _ in 0..<2 {
+                let started = clock.now
+                do {
+                    try await engine.write { tx in try tx.execute("INSERT INTO store_settings VALUES ('during', 2)") }
+                    Issue.record("a write succeeded with the server down")
+                } catch {
+                    guard case StoreError.unavailable = error else {
+                        Issue.record("not unavailable: \(error)")
+                        return
+                    }
+                }
+                #expect(clock.now - started < .seconds(8))
+                await #expect(throws: StoreError.self) { try await engine.ping() }
+            }
+            try server.start()
+            let deadline = clock.now + .seconds(30)
+            while (try? await engine.ping()) == nil {
+                #expect(clock.now < deadline)
+                if clock.now > deadline { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await engine.write { tx in try tx.execute("INSERT INTO store_settings VALUES ('after', 3)") }
+            let names = try await engine.read { tx in
+                try tx.column("SELECT name FROM store_settings ORDER BY value", as: String.self)
+            }
+            #expect(names == ["before", "after"])
+        }
+    }
+}
