@@ -1,9 +1,12 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenPostgres
 import HavenSQLite
 import HavenStore
 import Logging
+import ServiceLifecycle
+import Synchronization
 
 /// Where Haven is put together: configuration → engine → store → server. The only place that
 /// names a storage engine; every command and the server work through `StoreService`.
@@ -11,11 +14,29 @@ enum Assembly {
     /// Who the audit log names for changes made with the `haven` command on the server.
     static let commandLine = "admin:cli"
 
-    /// The engine the configuration names: the embedded SQLite file under the data folder.
+    /// The engine the configuration names: PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool
+    /// started and its migrations applied), otherwise the embedded SQLite file under the data folder.
     static func openEngine(config: HavenConfig, logger: Logger) async throws -> any StorageEngine {
         try HavenServer.makePrivateDirectory(config.dataDirectory)
-        return try SQLiteEngine(path: config.databasePath)
+        guard let text = config.databaseURL else { return try SQLiteEngine(path: config.databasePath) }
+        var settings = PostgresEngine.Settings(url: try PostgresURL(text))
+        settings.maxConnections = config.databasePoolSize
+        return try await openPostgres(settings, logger: logger)
     }
+
+    /// Starts the pool (it runs until the process ends, or the server's shutdown closes it) and
+    /// migrates, waiting while another instance holds the migration lock.
+    static func openPostgres(_ settings: PostgresEngine.Settings, logger: Logger) async throws -> PostgresEngine {
+        let engine = PostgresEngine(settings: settings, logger: logger)
+        let pool = Task { _ = try? await engine.run() }
+        running.withLock { $0.append(EngineLifetime(engine: engine, pool: pool)) }
+        let applied = try await engine.migrate()
+        if !applied.isEmpty { logger.notice("database migrated", metadata: ["versions": "\(applied)"]) }
+        return engine
+    }
+
+    /// The pools opened so far, handed to the server to stop last on shutdown.
+    private static let running = Mutex<[EngineLifetime]>([])
 
     /// The key ring and the store over the configured engine (migrations run on opening).
     static func openStore(config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil) async throws
@@ -32,6 +53,21 @@ enum Assembly {
         let console = serving ? try HavenServer.loadConsole(config: config) : nil
         let site = serving ? try await HavenServer.loadSite(config: config, logger: logger) : nil
         let (ring, store) = try await openStore(config: config, logger: logger)
-        return try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
+        var server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
+        server.engineServices = running.withLock { $0 }
+        return server
+    }
+}
+
+/// Keeps a PostgreSQL engine's pool for as long as the server runs; after the graceful shutdown
+/// of everything started after it, closes the pool.
+struct EngineLifetime: Service {
+    let engine: PostgresEngine
+    let pool: Task<Void, Never>
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        pool.cancel()
+        await engine.close()
     }
 }

@@ -20,7 +20,7 @@ private struct Rig {
     init(sinkOptions: [String] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try await StoreService.sqlite(path: directory.appendingPathComponent("haven.sqlite").path)
+        store = try await StoreService.forTest(in: directory)
         sink = try SMTPSink(options: sinkOptions)
     }
 

@@ -18,7 +18,7 @@ struct RetentionSweeperTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await StoreService.sqlite(path: directory.appendingPathComponent("haven.sqlite").path)
+        let store = try await StoreService.forTest(in: directory)
         let officer = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
 

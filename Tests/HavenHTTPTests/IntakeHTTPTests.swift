@@ -131,7 +131,7 @@ struct IntakeHTTPTests {
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             let pages = try await f.store.integrityCheck() == "ok" ? 1 : 1
             _ = pages
-            try await f.sqlite.setMaxPageCount(1)  // below the current size: every write that grows the file fails
+            try await f.refuseWrites(true)  // below the current size: every write that grows the file fails
             var refused: TestResponse?
             for i in 0..<40 {
                 let response = try await client.postJSON(
@@ -146,7 +146,7 @@ struct IntakeHTTPTests {
             #expect(response.headers[.retryAfter] == "30")
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .serviceUnavailable)
-            try await f.sqlite.setMaxPageCount(nil)
+            try await f.refuseWrites(false)
             let again = try await client.postJSON("/api/v1/reports", #"{"message":"space is back"}"#)
             #expect(again.status == .created)
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
@@ -179,7 +179,7 @@ struct IntakeHTTPTests {
             let bad = try await client.postForm("/api/v1/reports", [("message", canary), ("safety.phone", "x\(canary)")])
             #expect(bad.status == .unprocessableContent)
         }
-        let bytes = f.databaseBytes()
+        let bytes = (try await f.databaseBytes())
         let logs = f.logs.text
         #expect(!logs.isEmpty)
         for needle in [canary, canary.lowercased(), "900777", "900888", "OX14 3DB", "OX14"] {

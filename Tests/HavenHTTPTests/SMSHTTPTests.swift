@@ -163,7 +163,7 @@ struct SMSHTTPTests {
             let response = try await client.twilio(from: "+447700900987", body: "canary-text-31337", sid: "SMX")
             #expect(response.status == .ok)
         }
-        let bytes = f.databaseBytes()
+        let bytes = (try await f.databaseBytes())
         for needle in ["900987", "canary-text-31337"] {
             #expect(bytes.range(of: Data(needle.utf8)) == nil)
             #expect(!f.logs.text.contains(needle))

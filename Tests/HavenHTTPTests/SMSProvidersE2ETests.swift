@@ -129,14 +129,14 @@ struct SMSProvidersE2ETests {
             #expect(!content.profile.safety.methods.contains(.text))
             #expect(content.decisions.contains { $0.contains("survivor asked: do not text") })
             // Store refusing writes: 5xx so the provider retries, and nothing half-written.
-            try await f.sqlite.setMaxPageCount(1)
+            try await f.refuseWrites(true)
             var refused = false
             for i in 0..<30 where !refused {
                 let response = try await call(String(repeating: "long text ", count: 300) + "\(i)", id: "full-\(i)")
                 refused = response.status.code >= 500
             }
             #expect(refused)
-            try await f.sqlite.setMaxPageCount(nil)
+            try await f.refuseWrites(false)
             #expect(try await f.store.integrityCheck() == "ok")
         }
     }

@@ -220,7 +220,7 @@ struct SiteHTTPTests {
     @Test("a full store sends the person to a page that says so, not a JSON error; sending again later works")
     func storeFull() async throws {
         let f = try await Self.fixture()
-        try await f.sqlite.setMaxPageCount(1)  // below the current size: every write that grows the file fails
+        try await f.refuseWrites(true)  // below the current size: every write that grows the file fails
         try await f.test { client in
             var refused: TestResponse?
             for i in 0..<40 {
@@ -235,7 +235,7 @@ struct SiteHTTPTests {
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(response.text.contains("We could not take your message just now"))
-            try await f.sqlite.setMaxPageCount(nil)
+            try await f.refuseWrites(false)
             let retried = try await client.sendForm("/contact", [("message", "kept until there is room")])
             #expect(retried.page.text.contains("We have your message"))
         }

@@ -52,6 +52,7 @@ final class HTTPFixture: Sendable {
     let directory: URL
     let keyRing: KeyRing
     let store: StoreService
+    let handle: TestEngineHandle
     let logs = LogCapture()
     let gateway: Gateway
     /// The SQLite engine under the store, for this engine's own checks (a full disk).
@@ -64,8 +65,9 @@ final class HTTPFixture: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
-        let engine = try SQLiteEngine(path: directory.appendingPathComponent("haven.sqlite").path, maxPageCount: maxPageCount)
-        store = try await StoreService(engine: faulty ? FaultyEngine(engine) : engine, keyRing: keyRing)
+        handle = try await TestEngineHandle(TestEngine.current, directory: directory, maxPageCount: maxPageCount)
+        // Always behind the fault injector (it passes everything through until told otherwise).
+        store = try await StoreService(engine: FaultyEngine(handle.engine), keyRing: keyRing)
         var gateway = Gateway(store: store, logger: logs.logger())
         gateway.consolePages = try checkoutConsolePages.get()
         gateway.rateLimiter = nil  // tests that want limits set their own
@@ -80,15 +82,18 @@ final class HTTPFixture: Sendable {
         try await gateway.application(host: "127.0.0.1", port: 0).test(.live, body)
     }
 
-    func databaseBytes() -> Data {
-        var all = Data()
-        for suffix in ["", "-wal", "-shm"] {
-            if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("haven.sqlite").path + suffix) {
-                all.append(data)
-            }
+    /// The store refuses every write, as on a full disk: SQLite's file capped below its size (the
+    /// real SQLITE_FULL), or on PostgreSQL the injected equivalent of its disk-full error (53100).
+    func refuseWrites(_ refusing: Bool) async throws {
+        if TestEngine.current == .sqlite {
+            try await sqlite.setMaxPageCount(refusing ? 1 : nil)
+        } else {
+            faults?.fail(with: refusing ? .unavailable(reason: "disk full") : nil)
         }
-        return all
     }
+
+    /// Every byte the engine keeps on disk for this store (see `TestEngineHandle.storedBytes`).
+    func databaseBytes() async throws -> Data { try await handle.storedBytes() }
 
     func reportCount() async throws -> Int {
         try await store.counts().reports

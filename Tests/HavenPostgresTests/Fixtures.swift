@@ -10,8 +10,9 @@ func withEngine<T>(
     url: String? = nil, migrating: Bool = true, configure: (inout PostgresEngine.Settings) -> Void = { _ in },
     _ body: (PostgresEngine) async throws -> T
 ) async throws -> T {
-    let url = try url ?? PostgresServer.shared.createDatabase()
-    var settings = PostgresEngine.Settings(url: try PostgresURL(url))
+    let database: String
+    if let url { database = url } else { database = try await offThePool { try PostgresServer.shared.createDatabase() } }
+    var settings = PostgresEngine.Settings(url: try PostgresURL(database))
     configure(&settings)
     // Warnings only: the outage test's refused connection attempts are logged at info.
     var logger = Logger(label: "haven.postgres.test")

@@ -22,7 +22,7 @@ struct PostgresMigrationTests {
     }
 
     @Test func freshDatabaseMigratesAndAgainChangesNothing() async throws {
-        let url = try PostgresServer.shared.createDatabase()
+        let url = try await offThePool { try PostgresServer.shared.createDatabase() }
         let before = try await withEngine(url: url, migrating: false) { engine in
             #expect(try await engine.migrate() == [1])
             #expect(try await engine.integrityCheck() == "ok")
@@ -40,7 +40,7 @@ struct PostgresMigrationTests {
     }
 
     @Test func twoEnginesMigratingAtOnceBothSucceed() async throws {
-        let url = try PostgresServer.shared.createDatabase()
+        let url = try await offThePool { try PostgresServer.shared.createDatabase() }
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<2 {
                 group.addTask { try await withEngine(url: url, migrating: false) { engine in try await engine.migrate() } }

@@ -10,12 +10,12 @@ struct PostgresOutageTests {
     /// `.unavailable`; once it is back the same engine works again by itself.
     @Test func engineComesBackAfterTheServerRestarts() async throws {
         let server = PostgresServer()
-        let url = try server.createDatabase()
+        let url = try await offThePool { try server.createDatabase() }
         try await withEngine(url: url) { engine in
             try await engine.write { tx in
                 try tx.execute("INSERT INTO store_settings (name, value) VALUES ('before', 1)")
             }
-            try server.stop()
+            try await offThePool { try server.stop() }
             let clock = ContinuousClock()
             for _ in 0..<2 {
                 let started = clock.now
@@ -31,7 +31,7 @@ struct PostgresOutageTests {
                 #expect(clock.now - started < .seconds(8))
                 await #expect(throws: StoreError.self) { try await engine.ping() }
             }
-            try server.start()
+            try await offThePool { try server.start() }
             let deadline = clock.now + .seconds(30)
             while (try? await engine.ping()) == nil {
                 #expect(clock.now < deadline)

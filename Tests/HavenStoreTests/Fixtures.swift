@@ -3,14 +3,11 @@ import HavenCore
 import HavenSQLite
 import HavenStore
 import HavenTestSupport
+import Synchronization
 import Testing
 
-/// The engines the store's contract tests run on. A test that runs on one only says why.
-enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite
-
-    static let all = allCases
-    var testDescription: String { rawValue }
+extension TestEngine: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
 }
 
 /// A fresh data folder with its own key ring and store on `engine`, removed at the end of the test.
@@ -21,6 +18,7 @@ final class StoreFixture: @unchecked Sendable {
     var databasePath: String { directory.appendingPathComponent("haven.sqlite").path }
     /// The SQLite engine under the store, for this engine's own checks.
     var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
+    let handle: TestEngineHandle
 
     let engine: TestEngine
 
@@ -29,8 +27,8 @@ final class StoreFixture: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
-        store = try await StoreService.sqlite(
-            path: directory.appendingPathComponent("haven.sqlite").path, keyRing: keyRing, maxPageCount: maxPageCount)
+        handle = try await TestEngineHandle(engine, directory: directory, maxPageCount: maxPageCount)
+        store = try await StoreService(engine: handle.engine, keyRing: keyRing)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -38,17 +36,17 @@ final class StoreFixture: @unchecked Sendable {
     /// The store as a restarted Haven finds it: the engine opened again, the store over it anew
     /// (with another key ring, after a rotation).
     func restarted(keyRing: KeyRing? = nil) async throws -> StoreService {
-        try await StoreService(engine: SQLiteEngine(path: databasePath), keyRing: keyRing ?? self.keyRing)
+        let again = try await handle.reopened(directory: directory)
+        reopened.withLock { $0.append(again) }
+        return try await StoreService(engine: again.engine, keyRing: keyRing ?? self.keyRing)
     }
 
+    /// Engines opened again by `restarted`, closed with the fixture.
+    private let reopened = Mutex<[TestEngineHandle]>([])
+
     /// Every byte of the database, its WAL and shared memory file.
-    func databaseBytes() throws -> Data {
-        var all = Data()
-        for suffix in ["", "-wal", "-shm"] {
-            if let data = FileManager.default.contents(atPath: databasePath + suffix) { all.append(data) }
-        }
-        return all
-    }
+    /// Every byte the engine keeps on disk for this store (see `TestEngineHandle.storedBytes`).
+    func databaseBytes() async throws -> Data { try await handle.storedBytes() }
 }
 
 func report(

@@ -112,9 +112,8 @@ struct IntakeTests {
         #expect(content.decisions.first?.contains { $0.contains("female officer requested") } == true)
     }
 
-    // SQLite only: reads the database file's bytes.
-    @Test func sealedContentRoundTripsAndNothingIsInTheFileInClear() async throws {
-        let f = try await StoreFixture()
+    @Test(arguments: TestEngine.all) func sealedContentRoundTripsAndNothingIsInTheFileInClear(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
         let canary = "CANARY-\(UUID().uuidString)"
         let phone = "07700 900456"
         let submission = ReportSubmission(
@@ -132,7 +131,7 @@ struct IntakeTests {
             ).receipt)
         let content = try #require(try await f.store.openCase(receipt.reference, actor: "officer:1"))
         #expect(content.reports == [submission])
-        let bytes = try f.databaseBytes()
+        let bytes = (try await f.databaseBytes())
         for needle in [canary, "447700900456", "900456", "OX14 3DB", "e\(canary)".lowercased()] {
             #expect(!bytes.contains(needle), "found \(needle) in the database files")
         }

@@ -95,6 +95,22 @@ public final class PostgresServer: Sendable {
 
     private var dataPath: String { directory.appendingPathComponent("data").path }
 
+    /// Every byte PostgreSQL keeps for database `oid` after a checkpoint: its table, index and
+    /// TOAST files, the shared catalogues and the whole write-ahead log.
+    public func storedBytes(databaseOID: Int64) throws -> Data {
+        try psql("CHECKPOINT")
+        var all = Data()
+        let data = directory.appendingPathComponent("data")
+        for folder in ["base/\(databaseOID)", "global", "pg_wal"] {
+            let root = data.appendingPathComponent(folder)
+            guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { continue }
+            for case let file as URL in files {
+                if let bytes = FileManager.default.contents(atPath: file.path) { all.append(bytes) }
+            }
+        }
+        return all
+    }
+
     private func initialise(bin: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if Self.isRoot {

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenSQLite
 import HavenStore
+import Synchronization
 
 /// Stores for tests, and the staff changes tests make written as "test" in the audit log.
 extension StoreService {
@@ -11,6 +12,18 @@ extension StoreService {
     {
         try await StoreService(engine: SQLiteEngine(path: path, maxPageCount: maxPageCount), keyRing: keyRing)
     }
+
+    /// A store in `directory` on the engine this test run uses (`TestEngine.current`); the
+    /// engine's pool stays open as long as the store does.
+    public static func forTest(in directory: URL, keyRing: KeyRing = .generate()) async throws -> StoreService {
+        let handle = try await TestEngineHandle(TestEngine.current, directory: directory)
+        let store = try await StoreService(engine: handle.engine, keyRing: keyRing)
+        held.withLock { $0.append(handle) }
+        return store
+    }
+
+    /// Engines opened by `forTest`, kept until the process ends (tests are short).
+    private static let held = Mutex<[TestEngineHandle]>([])
 
     public static let testActor = "test"
 

@@ -15,6 +15,9 @@ public struct HavenServer: Sendable {
     public let store: StoreService
     public let gateway: Gateway
     public let logger: Logger
+    /// Services that keep the storage engine running (its connection pool): started first, so
+    /// they are stopped last, after everything that writes.
+    public var engineServices: [any Service] = []
     /// Where alerts go, in words for the start-up log.
     public let alertDestination: String
     let email: any EmailTransport
@@ -103,15 +106,16 @@ public struct HavenServer: Sendable {
         var policy = DispatchPolicy()
         policy.maxAttempts = config.alertMaxAttempts
         policy.combinePerRecipient = config.alertDigest
-        var services: [any Service] = [
-            AlertDispatcher(
-                outbox: store, email: email, webhook: webhook,
-                composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
-                metrics: gateway.metrics, policy: policy, logger: logger),
-            EscalationWatcher(
-                store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
-                metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
-        ]
+        var services: [any Service] =
+            engineServices + [
+                AlertDispatcher(
+                    outbox: store, email: email, webhook: webhook,
+                    composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
+                    metrics: gateway.metrics, policy: policy, logger: logger),
+                EscalationWatcher(
+                    store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
+                    metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
+            ]
         if let retention = config.retention {
             services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
         }

@@ -152,12 +152,13 @@ extension StoreService {
 
     public func openCases(officerID: Int64?) async throws -> [CaseSummary] {
         try await read { tx in
+            // Two statements rather than `? IS NULL OR …`: PostgreSQL cannot type a NULL parameter.
             try tx.query(
                 """
                 SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
-                FROM cases c WHERE c.status = 'open' AND (? IS NULL OR c.officer_id = ?)
+                FROM cases c WHERE c.status = 'open'\(officerID == nil ? "" : " AND c.officer_id = ?")
                 ORDER BY c.acknowledge_by
-                """, [officerID, officerID]
+                """, officerID.map { [$0] } ?? []
             ).map(Self.summary(from:))
         }
     }

@@ -9,19 +9,24 @@ extension StoreService {
             try Self.insert(event, sealed: sealed, caseID: caseID, tx: tx)
             switch event.kind {
             case .contact where event.outcome == "reached":
-                try tx.execute("UPDATE cases SET first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?", [Self.time(event.at), caseID])
+                try tx.execute(
+                    "UPDATE cases SET first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?", [Self.time(event.at), caseID])
             case .close:
                 // The officer's open caseload (read by triage) drops with the case.
-                try tx.execute("""
-                        UPDATE officers SET open_cases = MAX(open_cases - 1, 0)
-                        WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'open')
-                        """, [caseID])
-                try tx.execute("UPDATE cases SET status = 'closed', closed_at = ?, outcome = ?, next_escalation_at = NULL WHERE id = ?", [Self.time(event.at), event.outcome, caseID])
+                try tx.execute(
+                    """
+                    UPDATE officers SET open_cases = CASE WHEN open_cases > 0 THEN open_cases - 1 ELSE 0 END
+                    WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'open')
+                    """, [caseID])
+                try tx.execute(
+                    "UPDATE cases SET status = 'closed', closed_at = ?, outcome = ?, next_escalation_at = NULL WHERE id = ?",
+                    [Self.time(event.at), event.outcome, caseID])
             case .reopen:
-                try tx.execute("""
-                        UPDATE officers SET open_cases = open_cases + 1
-                        WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'closed')
-                        """, [caseID])
+                try tx.execute(
+                    """
+                    UPDATE officers SET open_cases = open_cases + 1
+                    WHERE id = (SELECT officer_id FROM cases WHERE id = ? AND status = 'closed')
+                    """, [caseID])
                 try tx.execute("UPDATE cases SET status = 'open', closed_at = NULL, outcome = NULL WHERE id = ?", [caseID])
                 try Self.keepOneThreadHolder(reopened: caseID, by: event.officerID, at: event.at, tx: tx)
             default: break
@@ -37,7 +42,9 @@ extension StoreService {
                 throw StoreError.notFound("case \(caseID)")
             }
             if row["status"] as String == "open" {
-                try tx.execute("UPDATE officers SET open_cases = MAX(open_cases - 1, 0) WHERE id = ?", [row["officer_id"] as Int64?])
+                try tx.execute(
+                    "UPDATE officers SET open_cases = CASE WHEN open_cases > 0 THEN open_cases - 1 ELSE 0 END WHERE id = ?",
+                    [row["officer_id"] as Int64?])
                 try tx.execute("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officer.id])
             }
             try tx.execute("UPDATE cases SET officer_id = ?, female_unmet = ? WHERE id = ?", [officer.id, femaleUnmet, caseID])
@@ -51,11 +58,12 @@ extension StoreService {
         try await write { tx in
             try tx.execute("UPDATE cases SET priority = ? WHERE id = ?", [priority.rawValue, caseID])
             if let acknowledgeBy {
-                try tx.execute("""
-                        UPDATE cases SET acknowledge_by = ?,
-                            next_escalation_at = CASE WHEN next_escalation_at IS NULL THEN NULL ELSE ? END
-                        WHERE id = ? AND acknowledged_at IS NULL AND escalation_level = 0
-                        """, [Self.time(acknowledgeBy), Self.time(acknowledgeBy), caseID])
+                try tx.execute(
+                    """
+                    UPDATE cases SET acknowledge_by = ?,
+                        next_escalation_at = CASE WHEN next_escalation_at IS NULL THEN NULL ELSE ? END
+                    WHERE id = ? AND acknowledged_at IS NULL AND escalation_level = 0
+                    """, [Self.time(acknowledgeBy), Self.time(acknowledgeBy), caseID])
             }
             try Self.insert(event, sealed: sealed, caseID: caseID, tx: tx)
             try Self.auditEvent(event, caseID: caseID, tx: tx)
@@ -68,10 +76,12 @@ extension StoreService {
     }
 
     static func insert(_ event: CaseEvent, sealed: (uid: String, sealed: Sealed?), caseID: Int64, tx: any SQLTransaction) throws {
-        try tx.execute("""
-                INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+        try tx.execute(
+            """
+            INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 sealed.uid, caseID, event.officerID, event.kind.rawValue, time(event.at), event.method, event.outcome,
                 event.flags.joined(separator: "; "), sealed.sealed?.keyID, sealed.sealed?.wrappedKey, sealed.sealed?.ciphertext,
             ])
@@ -122,10 +132,12 @@ extension StoreService {
         let uid = RowUID.make()
         let sealed = try sealer.seal(stored.assessment, rowUID: uid)
         try await write { tx in
-            try tx.execute("""
-                    INSERT INTO risk_assessments (uid, case_id, officer_id, at, score, level, key_id, wrapped_key, sealed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
+            try tx.execute(
+                """
+                INSERT INTO risk_assessments (uid, case_id, officer_id, at, score, level, key_id, wrapped_key, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     uid, caseID, stored.officerID, Self.time(stored.at), stored.score, stored.level.rawValue, sealed.keyID,
                     sealed.wrappedKey, sealed.ciphertext,
                 ])
@@ -155,7 +167,9 @@ extension StoreService {
 extension StoreService {
     public func recordConsent(_ consent: ConsentRecord, caseID: Int64) async throws {
         try await write { tx in
-            try tx.execute("INSERT INTO consents (case_id, agency, state, officer_id, at) VALUES (?, ?, ?, ?, ?)", [caseID, consent.agency, consent.state, consent.officerID, Self.time(consent.at)])
+            try tx.execute(
+                "INSERT INTO consents (case_id, agency, state, officer_id, at) VALUES (?, ?, ?, ?, ?)",
+                [caseID, consent.agency, consent.state, consent.officerID, Self.time(consent.at)])
             try Self.audit(
                 actor: "officer:\(consent.officerID)", action: "case.consent", caseID: caseID,
                 detail: "\(consent.agency) \(consent.state)", at: consent.at, tx: tx)
@@ -181,7 +195,8 @@ extension StoreService {
                 """
                 INSERT INTO referrals (uid, case_id, agency, basis, officer_id, at, key_id, wrapped_key, sealed)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [
+                """,
+                [
                     uid, caseID, agency, overrideReason == nil ? "consent" : "immediate_risk", officerID, Self.time(date),
                     sealed?.keyID, sealed?.wrappedKey, sealed?.ciphertext,
                 ])

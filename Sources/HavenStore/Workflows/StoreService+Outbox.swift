@@ -21,19 +21,22 @@ extension StoreService {
         // Two index range scans (status, next_attempt_at) rather than one OR that scans every
         // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
         let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
-        var rows = try tx.query("""
-                    SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
-                    ORDER BY a.next_attempt_at, a.id LIMIT ?
-                    """, [t, limit])
+        var rows = try tx.query(
+            """
+            SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
+            ORDER BY a.next_attempt_at, a.id LIMIT ?
+            """, [t, limit])
         if rows.count < limit {
-            rows += try tx.query("SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?", [t, limit - rows.count])
+            rows += try tx.query(
+                "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?", [t, limit - rows.count])
         }
         guard !rows.isEmpty else { return [] }
         // One statement leases the whole batch.
-        try tx.execute("""
-                UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1
-                WHERE id IN (\(tx.dialect.idsFromJSON))
-                """, [t + lease, idList(rows.map { $0["id"] as Int64 })])
+        try tx.execute(
+            """
+            UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1
+            WHERE id IN (\(tx.dialect.idsFromJSON))
+            """, [t + lease, idList(rows.map { $0["id"] as Int64 })])
         var officers: [Int64: Officer] = [:]
         var claimed: [PendingAlert] = []
         claimed.reserveCapacity(rows.count)
@@ -43,7 +46,8 @@ extension StoreService {
             var recipient: Officer?
             if let officerID {
                 if officers[officerID] == nil {
-                    officers[officerID] = try tx.queryOne("SELECT * FROM officers WHERE id = ?", [officerID]
+                    officers[officerID] = try tx.queryOne(
+                        "SELECT * FROM officers WHERE id = ?", [officerID]
                     ).map(Self.officer(from:))
                 }
                 recipient = officers[officerID]
@@ -93,22 +97,25 @@ extension StoreService {
             delivered[Self.time(result.at), default: []].append(result.alertID)
         }
         for (at, ids) in delivered {
-            try tx.execute("""
-                    UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
-                    WHERE id IN (\(tx.dialect.idsFromJSON))
-                    """, [at, idList(ids)])
+            try tx.execute(
+                """
+                UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
+                WHERE id IN (\(tx.dialect.idsFromJSON))
+                """, [at, idList(ids)])
         }
         for result in results {
             switch result.outcome {
             case .delivered:
                 continue
             case .failed(let error, let retryAt?):
-                try tx.execute("""
-                        UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
-                        WHERE id = ?
-                        """, [Self.time(retryAt), error, result.alertID])
+                try tx.execute(
+                    """
+                    UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
+                    WHERE id = ?
+                    """, [Self.time(retryAt), error, result.alertID])
             case .failed(let error, nil):
-                try tx.execute("UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?", [error, result.alertID])
+                try tx.execute(
+                    "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?", [error, result.alertID])
                 let caseID = try tx.scalar("SELECT case_id FROM alerts WHERE id = ?", [result.alertID], as: Int64.self)
                 try Self.audit(
                     actor: "system", action: "alert.failed", caseID: caseID,
@@ -119,24 +126,26 @@ extension StoreService {
 
     public func backlog() async throws -> OutboxBacklog {
         try await read { tx in
-            let row = try tx.queryOne("""
-                    SELECT
-                        COALESCE(SUM(status IN ('pending', 'sending')), 0) AS pending,
-                        COALESCE(SUM(status = 'failed'), 0) AS failed,
-                        MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) AS oldest
-                    FROM alerts WHERE status IN ('pending', 'sending', 'failed')
-                    """)!
+            let row = try tx.queryOne(
+                """
+                SELECT
+                    COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS pending,
+                    COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
+                    MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) AS oldest
+                FROM alerts WHERE status IN ('pending', 'sending', 'failed')
+                """)!
             return OutboxBacklog(pending: row["pending"], failed: row["failed"], oldestPending: Self.date(row["oldest"]))
         }
     }
 
     public func nextDueTime() async throws -> Date? {
         try await read { tx in
-            let next = try tx.scalar("""
-                    SELECT MIN(t) FROM (
-                        SELECT MIN(next_attempt_at) AS t FROM alerts WHERE status = 'pending'
-                        UNION ALL SELECT MIN(lease_until) FROM alerts WHERE status = 'sending')
-                    """, as: Double.self)
+            let next = try tx.scalar(
+                """
+                SELECT MIN(t) FROM (
+                    SELECT MIN(next_attempt_at) AS t FROM alerts WHERE status = 'pending'
+                    UNION ALL SELECT MIN(lease_until) FROM alerts WHERE status = 'sending') AS due
+                """, as: Double.self)
             return Self.date(next)
         }
     }
@@ -144,7 +153,8 @@ extension StoreService {
     /// Alerts in every state for one case (tests and the console's timeline).
     public func alertStatuses(caseID: Int64) async throws -> [(kind: String, status: String, attempts: Int)] {
         try await read { tx in
-            try tx.query("SELECT kind, status, attempts FROM alerts WHERE case_id = ? ORDER BY id", [caseID]
+            try tx.query(
+                "SELECT kind, status, attempts FROM alerts WHERE case_id = ? ORDER BY id", [caseID]
             ).map { ($0["kind"], $0["status"], $0["attempts"]) }
         }
     }
