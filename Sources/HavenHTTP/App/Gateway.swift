@@ -21,7 +21,9 @@ public struct IntakeLimits: Sendable {
     public init() {}
 }
 
-/// Everything the HTTP layer needs, injected so tests build the real thing around a temp folder.
+/// Everything the HTTP layer is configured with, injected so tests build the real thing around a
+/// temp folder. The router is assembled from it in one place (`router()`): each route collection is
+/// given only the parts it uses.
 public struct Gateway: Sendable {
     public var store: any HavenStore
     public var triage: Triage
@@ -114,17 +116,52 @@ public struct Gateway: Sendable {
                     proofOfWork: proofOfWork
                 ) { metrics.rateLimited(routeClass: $0) })
         }
-        OpsRoutes(gateway: self).add(to: router)
-        IntakeRoutes(gateway: self).add(to: router)
-        CaseRoutes(gateway: self).add(to: router)
-        ConcernRoutes(gateway: self).add(to: router)
-        SMSRoutes(gateway: self).add(to: router)
-        TextRoutes(gateway: self).add(to: router)
-        if let site { SiteRoutes(gateway: self, site: site).add(to: router) }
+        let officers = OfficerTokens(directory: store)
+        let intake = self.intake
+        let concerns = ConcernIntake(intake: intake, store: store, logger: logger)
+        ops(metricsAccess: metricsAccess).add(to: router)
+        intake.add(to: router)
+        CaseRoutes(store: store, officers: officers, health: health, logger: logger).add(to: router)
+        ConcernRoutes(store: store, officers: officers, concerns: concerns, rateLimiter: rateLimiter, metrics: metrics)
+            .add(to: router)
+        SMSRoutes(
+            store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
+            metrics: metrics, logger: logger
+        ).add(to: router)
+        TextRoutes(officers: officers, bodies: bodies, sender: textSender).add(to: router)
+        if let site {
+            SiteRoutes(
+                site: site, intake: intake, views: views, proofOfWork: proofOfWork, clientAddress: clientAddress, metrics: metrics,
+                logger: logger
+            ).add(to: router)
+        }
         if let console, let consolePages {
-            ConsoleRoutes(gateway: self, pages: consolePages, login: StaffLogin(store: store, settings: console)).add(to: router)
+            ConsoleRoutes(
+                store: store, pages: consolePages, login: StaffLogin(store: store, settings: console), views: views,
+                bodies: bodies, texts: textSender, concerns: concerns, sla: triage.sla, routing: routing, signal: signal,
+                retention: retention, riskChecklist: riskChecklist, staffNotices: staffNotices, publicURL: sms.publicURL,
+                smsProviders: sms.secrets.keys.map(\.rawValue).sorted(), logger: logger
+            ).add(to: router)
         }
         return router
+    }
+
+    /// The one path every outbound text takes: the API's, the console's and the command line's.
+    public var textSender: TextSender { TextSender(store: store, outbound: sms.outbound, logger: logger) }
+
+    /// Report intake: the API's route, and the path the website's forms and staff concerns take.
+    var intake: IntakeRoutes {
+        IntakeRoutes(
+            store: store, triage: triage, routing: routing, signal: signal, limits: limits, health: health, metrics: metrics,
+            logger: logger)
+    }
+
+    var bodies: BodyReader { BodyReader(timeout: limits.bodyTimeout) }
+
+    func ops(metricsAccess: MetricsAccess) -> OpsRoutes {
+        OpsRoutes(
+            store: store, writes: health, metrics: metrics, registry: registry, outboxAgeWarning: outboxAgeWarning,
+            metricsAccess: metricsAccess)
     }
 }
 
@@ -134,7 +171,7 @@ extension Gateway {
     public func operatorsApplication(host: String, port: Int) -> some ApplicationProtocol {
         let router = Router(context: HavenRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
-        OpsRoutes(gateway: self, metricsAccess: .open).add(to: router)
+        ops(metricsAccess: .open).add(to: router)
         return Application(
             router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: ApplicationConfiguration(

@@ -2,10 +2,14 @@ import Foundation
 import HavenCore
 import HavenStore
 import Hummingbird
+import Logging
 
 /// `POST /api/v1/cases/{reference}/ack` with `Authorization: Bearer <officer token>`.
 struct CaseRoutes {
-    let gateway: Gateway
+    let store: any CaseStore
+    let officers: OfficerTokens
+    let health: HealthMonitor
+    let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/cases/:reference/ack") { request, context in
@@ -26,16 +30,16 @@ struct CaseRoutes {
     }
 
     private func acknowledge(_ request: Request, context: HavenRequestContext) async -> Response {
-        guard let officer = await authenticatedOfficer(request) else {
+        guard let officer = await officers.officer(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
             return JSONResponse.error(.notFound, "no_such_case")
         }
         do {
-            switch try await gateway.store.acknowledge(reference, by: officer, at: Date()) {
+            switch try await store.acknowledge(reference, by: officer, at: Date()) {
             case .acknowledged(let at):
-                gateway.logger.info("case acknowledged", metadata: ["officer": "\(officer.id)"])
+                logger.info("case acknowledged", metadata: ["officer": "\(officer.id)"])
                 return JSONResponse.make(
                     .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: false))
             case .alreadyAcknowledged(let at):
@@ -47,15 +51,21 @@ struct CaseRoutes {
                 return JSONResponse.error(.forbidden, "not_assigned_to_you")
             }
         } catch {
-            if StoreFailure.status(of: error) == .serviceUnavailable { gateway.health.writeFailed() }
-            gateway.logger.error("acknowledge failed", metadata: ["error": "\(error as? StoreError ?? error)"])
+            if StoreFailure.status(of: error) == .serviceUnavailable { health.writeFailed() }
+            logger.error("acknowledge failed", metadata: ["error": "\(error as? StoreError ?? error)"])
             return StoreFailure.json(error)
         }
     }
+}
 
-    func authenticatedOfficer(_ request: Request) async -> Officer? {
+/// Officers calling the API with `Authorization: Bearer <officer token>`.
+struct OfficerTokens: Sendable {
+    let directory: any StaffDirectory
+
+    /// The officer whose token the request carries, if any.
+    func officer(_ request: Request) async -> Officer? {
         guard let token = Self.bearerToken(request) else { return nil }
-        return try? await gateway.store.officer(tokenHash: OfficerToken.hash(token))
+        return try? await directory.officer(tokenHash: OfficerToken.hash(token))
     }
 
     /// The token of an `Authorization: Bearer …` header, if it is plausibly one.

@@ -46,10 +46,10 @@ extension ConsoleRoutes {
         }
         do {
             let now = Date()
-            let cases = try await gateway.store.openCases(officerID: access.all ? nil : staff.id).filter {
+            let cases = try await store.openCases(officerID: access.all ? nil : staff.id).filter {
                 filter.keeps($0, now: now)
             }
-            let staffList = try await gateway.store.officers()
+            let staffList = try await store.officers()
             let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
             if access.all {
                 context["filterOfficers"] = staffList.filter { $0.role != .admin }.map {
@@ -58,7 +58,7 @@ extension ConsoleRoutes {
                 func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
                     values.map { ["value": $0, "selected": $0 == chosen] }
                 }
-                context["filterAreas"] = options(try await gateway.store.areas().map(\.code), filter.area)
+                context["filterAreas"] = options(try await store.areas().map(\.code), filter.area)
                 context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
                 context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
                 context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
@@ -89,10 +89,10 @@ extension ConsoleRoutes {
     func casePage(_ text: String, staff: Officer, csrf: String, showCodeWord: Bool) async -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
         do {
-            guard let summary = try await gateway.store.caseSummary(reference) else { return notFound() }
+            guard let summary = try await store.caseSummary(reference) else { return notFound() }
             let access = Self.reads(staff.role)
             guard access.all || (access.any && summary.officerID == staff.id) else {
-                try await gateway.store.audit(
+                try await store.audit(
                     actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
                     detail: "role \(staff.role.rawValue)", at: Date())
                 return respondHTML(
@@ -100,9 +100,9 @@ extension ConsoleRoutes {
                     ["title": "Not your case", "text": "This case is assigned to someone else. Ask the duty manager if you need it."]
                         .merging(staffContext(staff, csrf: csrf)) { $1 })
             }
-            guard let content = try await gateway.store.openCase(reference, actor: "officer:\(staff.id)") else { return notFound() }
+            guard let content = try await store.openCase(reference, actor: "officer:\(staff.id)") else { return notFound() }
             if showCodeWord {
-                try await gateway.store.audit(
+                try await store.audit(
                     actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
             }
             var context = staffContext(staff, csrf: csrf)
@@ -111,21 +111,21 @@ extension ConsoleRoutes {
             // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
             if reference != summary.reference { context["aliasReference"] = reference.value }
             var assignee = "nobody yet"
-            if let id = summary.officerID, let officer = try await gateway.store.officer(id: id) { assignee = officer.name }
+            if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.name }
             context["assignee"] = assignee
-            let staffList = try await gateway.store.officers()
+            let staffList = try await store.officers()
             let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
             context["supervisor"] = Self.reads(staff.role).all
             context["staffList"] = staffList.filter { $0.active && $0.role != .admin }.map {
                 ["id": $0.id, "name": $0.name, "female": $0.isFemale] as [String: Any]
             }
-            let events = try await gateway.store.caseEvents(caseID: summary.id)
-            let assessments = try await gateway.store.riskAssessments(caseID: summary.id)
+            let events = try await store.caseEvents(caseID: summary.id)
+            let assessments = try await store.riskAssessments(caseID: summary.id)
             let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
             var tenancyFlags: [String] = []
-            for tenancy in tenancies.sorted() { tenancyFlags += try await gateway.store.tenancyFlags(reference: tenancy) }
+            for tenancy in tenancies.sorted() { tenancyFlags += try await store.tenancyFlags(reference: tenancy) }
             context["noiseReview"] = tenancyFlags.contains(ConcernRoutes.noiseReviewFlag)
-            context["consents"] = Self.consentView(try await gateway.store.consents(caseID: summary.id))
+            context["consents"] = Self.consentView(try await store.consents(caseID: summary.id))
             if let latest = assessments.last {
                 context["risk"] =
                     [
@@ -138,10 +138,10 @@ extension ConsoleRoutes {
                     ] as [String: Any]
             }
             context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
-            context.merge(threadView(try await gateway.store.textThread(caseID: summary.id), content: content, staff: staff)) {
+            context.merge(threadView(try await store.textThread(caseID: summary.id), content: content, staff: staff)) {
                 $1
             }
-            context["timeline"] = try await gateway.store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
+            context["timeline"] = try await store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
                 ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
             }
             return respondHTML(.ok, "case", context)
@@ -239,7 +239,7 @@ extension ConsoleRoutes {
         ]
         if let last = events.last(where: { $0.kind == .close }) {
             context["closedOutcome"] = last.outcome.flatMap { outcomes[$0] } ?? ""
-            if content.summary.status == "closed", let retention = gateway.retention {
+            if content.summary.status == "closed", let retention {
                 let until = retention.expiry(closedAt: last.at, outcome: last.outcome)
                 context["retainUntil"] = until.formatted(Date.FormatStyle(date: .long, time: .omitted, timeZone: LondonCalendar.timeZone))
             }
@@ -247,7 +247,7 @@ extension ConsoleRoutes {
         context["legalHold"] = content.summary.legalHold
         // The page offers a text only when the server would send one now (it checks again on sending).
         switch ContactPolicy.mayText(profile: content.profile, message: "\u{2063}", now: now) {
-        case .allowed where gateway.sms.outbound != nil: context["canText"] = true
+        case .allowed where texts.outbound != nil: context["canText"] = true
         case .allowed: context["noTextReason"] = "no SMS provider is set up for sending"
         case .refused(let why): context["noTextReason"] = why
         }
@@ -275,7 +275,7 @@ extension ConsoleRoutes {
     func acknowledge(_ text: String, staff: Officer) async -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
         do {
-            switch try await gateway.store.acknowledge(reference, by: staff, at: Date()) {
+            switch try await store.acknowledge(reference, by: staff, at: Date()) {
             case .acknowledged, .alreadyAcknowledged:
                 return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
             case .notFound: return notFound()
@@ -294,7 +294,7 @@ extension ConsoleRoutes {
     }
 
     private func unavailable(_ error: any Error) -> Response {
-        gateway.logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
+        logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
         return respondHTML(
             .serviceUnavailable, "message",
             ["title": "Unavailable", "text": "The case store cannot be reached just now. Try again in a minute."])

@@ -17,7 +17,7 @@ extension ConsoleRoutes {
                 for (name, values) in fields.values where name != "csrf" {
                     for value in values { posted.append(value, to: name) }
                 }
-                let outcome = await ConcernRoutes(gateway: gateway).record(
+                let outcome = await concerns.record(
                     posted, headers: [:], reporterName: staff.name, relationship: "professional"
                 ) { _, problems in
                     var context = staffContext(staff, csrf: csrf)

@@ -51,7 +51,7 @@ extension ConsoleRoutes {
                 return respondHTML(
                     .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
             }
-            try await gateway.store.recordConsent(
+            try await store.recordConsent(
                 ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
@@ -70,7 +70,7 @@ extension ConsoleRoutes {
             guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
                 return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
             }
-            let consented = try await gateway.store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
+            let consented = try await store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
             var overrideReason: String?
             if !consented {
                 let reason = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -84,16 +84,16 @@ extension ConsoleRoutes {
                 }
                 overrideReason = reason
             }
-            guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+            guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
                 return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
             }
-            let supervisors = try await gateway.store.officers().filter { $0.active && ($0.role == .dutyManager || $0.role == .head) }
-            try await gateway.store.recordReferral(
+            let supervisors = try await store.officers().filter { $0.active && ($0.role == .dutyManager || $0.role == .head) }
+            try await store.recordReferral(
                 caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
-                supervisors: supervisors.map(\.id), routing: gateway.routing, at: Date())
-            if overrideReason != nil { gateway.signal.wake() }
+                supervisors: supervisors.map(\.id), routing: routing, at: Date())
+            if overrideReason != nil { signal.wake() }
             var context = view(content, showCodeWord: false, now: Date())
-            let risk = try await gateway.store.riskAssessments(caseID: summary.id).last
+            let risk = try await store.riskAssessments(caseID: summary.id).last
             context.merge([
                 "title": "Referral to \(agencyName)", "agencyName": agencyName,
                 "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
@@ -102,7 +102,7 @@ extension ConsoleRoutes {
             ]) { $1 }
             return respondHTML(.ok, "referral", context)
         } catch {
-            gateway.logger.error("console: referral failed", metadata: ["error": "\(type(of: error))"])
+            logger.error("console: referral failed", metadata: ["error": "\(type(of: error))"])
             return respondHTML(
                 .serviceUnavailable, "message", ["title": "Not prepared", "text": "The case store cannot be reached just now."])
         }

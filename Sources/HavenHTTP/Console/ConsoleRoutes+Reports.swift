@@ -27,10 +27,10 @@ extension ConsoleRoutes {
         }
         do {
             let report = MonthlyReport(
-                month: month, facts: try await gateway.store.caseFacts(openedFrom: start, to: end),
-                escalations: try await gateway.store.escalationCount(from: start, to: end),
-                officerNames: Dictionary(uniqueKeysWithValues: try await gateway.store.officers().map { ($0.id, $0.name) }))
-            try await gateway.store.audit(
+                month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
+                escalations: try await store.escalationCount(from: start, to: end),
+                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
+            try await store.audit(
                 actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
             if csv {
                 return Response(
@@ -65,7 +65,7 @@ extension ConsoleRoutes {
             ]) { $1 }
             return respondHTML(.ok, "monthly", context)
         } catch {
-            gateway.logger.error("console: report failed", metadata: ["error": "\(type(of: error))"])
+            logger.error("console: report failed", metadata: ["error": "\(type(of: error))"])
             return respondHTML(.serviceUnavailable, "message", ["title": "Unavailable", "text": "The figures cannot be read just now."])
         }
     }

@@ -21,7 +21,7 @@ extension ConsoleRoutes {
     private func riskPage(_ text: String, staff: Officer, csrf: String, fields: ReportFields?, error: String?) async -> Response {
         do {
             guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
-            let checklist = gateway.riskChecklist
+            let checklist = riskChecklist
             let labels: [RiskAnswer: String] = [.yes: "Yes", .no: "No", .notKnown: "Not known"]
             var context = staffContext(staff, csrf: csrf)
             context["title"] = "Risk checklist"
@@ -53,7 +53,7 @@ extension ConsoleRoutes {
     private func saveRisk(_ text: String, staff: Officer, csrf: String, fields: ReportFields) async -> Response {
         do {
             guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
-            let checklist = gateway.riskChecklist
+            let checklist = riskChecklist
             var answers: [RiskAnswer] = []
             for number in 1...checklist.questions.count {
                 guard let answer = fields.first("q\(number)").flatMap(RiskAnswer.init(rawValue:)) else {
@@ -70,14 +70,14 @@ extension ConsoleRoutes {
                 return await riskPage(
                     text, staff: staff, csrf: csrf, fields: fields, error: "Give the reason for your professional judgement.")
             }
-            try await gateway.store.recordRiskAssessment(
+            try await store.recordRiskAssessment(
                 StoredRiskAssessment(
                     officerID: staff.id, at: Date(), assessment: assessment, score: assessment.score,
                     level: assessment.level(on: checklist)),
                 caseID: summary.id)
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
-            gateway.logger.error("console: risk assessment not saved", metadata: ["error": "\(type(of: error))"])
+            logger.error("console: risk assessment not saved", metadata: ["error": "\(type(of: error))"])
             return respondHTML(
                 .serviceUnavailable, "message",
                 ["title": "Not saved", "text": "The case store cannot be reached just now. Nothing was saved."])

@@ -45,7 +45,7 @@ extension ConsoleRoutes {
         async -> Response
     {
         do {
-            let officers = try await gateway.store.officers()
+            let officers = try await store.officers()
             let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.name) })
             var context = staffContext(staff, csrf: csrf)
             context.merge([
@@ -60,7 +60,7 @@ extension ConsoleRoutes {
                         "role": officer.role.rawValue,
                     ]
                 },
-                "areas": try await gateway.store.areas().map { area -> [String: Any] in
+                "areas": try await store.areas().map { area -> [String: Any] in
                     [
                         "code": area.code, "name": area.name, "districts": area.districts.joined(separator: ", "),
                         "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
@@ -68,9 +68,9 @@ extension ConsoleRoutes {
                 },
                 "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.name] },
                 "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
-                "retention": gateway.retention?.summary ?? "off: closed cases are kept",
-                "smsProviders": gateway.sms.secrets.keys.map(\.rawValue).sorted().joined(separator: ", ").nonEmpty ?? "none",
-                "textsOut": gateway.sms.outbound != nil,
+                "retention": retention?.summary ?? "off: closed cases are kept",
+                "smsProviders": smsProviders.joined(separator: ", ").nonEmpty ?? "none",
+                "textsOut": texts.outbound != nil,
             ]) { $1 }
             if let notice { context["notice"] = notice }
             if let error { context["error"] = error }
@@ -118,18 +118,18 @@ extension ConsoleRoutes {
         if case .refused(let why) = StaffChanges.check(.add(role: role), by: staff) {
             return await refuseStaffChange(why, change: "add \(role.rawValue)", by: staff, csrf: csrf)
         }
-        guard let notices = gateway.staffNotices else { return await noMail(staff, csrf: csrf) }
+        guard let notices = staffNotices else { return await noMail(staff, csrf: csrf) }
         do {
-            if try await gateway.store.officers().contains(where: { $0.email.lowercased() == email }) {
+            if try await store.officers().contains(where: { $0.email.lowercased() == email }) {
                 return await staffPage(
                     staff, csrf: csrf, status: .unprocessableContent, error: "Someone with that e-mail address is already here.")
             }
-            let added = try await gateway.store.addOfficer(
+            let added = try await store.addOfficer(
                 Officer(
                     id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
                     shifts: shifts, onCall: fields.first("on_call") == "yes"),
                 by: "officer:\(staff.id)")
-            try await gateway.store.audit(
+            try await store.audit(
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
             let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
             await tellHeads("\(staff.name) added \(added.name) <\(added.email)> as \(role.rawValue).", notices: notices)
@@ -145,7 +145,7 @@ extension ConsoleRoutes {
 
     private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
         do {
-            guard let id, let before = try await gateway.store.officer(id: id) else {
+            guard let id, let before = try await store.officer(id: id) else {
                 return message(.notFound, "No such person", "There is no member of staff with that number.")
             }
             var officer = before
@@ -153,8 +153,8 @@ extension ConsoleRoutes {
                 if case .refused(let why) = StaffChanges.check(.reEnrol(before), by: staff) {
                     return await refuseStaffChange(why, change: "re-enrol officer:\(id)", by: staff, csrf: csrf)
                 }
-                guard let notices = gateway.staffNotices else { return await noMail(staff, csrf: csrf) }
-                try await gateway.store.audit(
+                guard let notices = staffNotices else { return await noMail(staff, csrf: csrf) }
+                try await store.audit(
                     actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
                 let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
                 await tellHeads(
@@ -183,15 +183,15 @@ extension ConsoleRoutes {
             }
             // Written only if the account is still as it was checked: a change made meanwhile by
             // someone else (a head deactivating it, say) is not undone by this one.
-            guard try await gateway.store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
+            guard try await store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
                 return await staffPage(
                     staff, csrf: csrf, status: .conflict,
                     error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
             }
-            try await gateway.store.audit(
+            try await store.audit(
                 actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
                 detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
-            if StaffChanges.tellsHeads(change), let notices = gateway.staffNotices {
+            if StaffChanges.tellsHeads(change), let notices = staffNotices {
                 await tellHeads(
                     "\(staff.name) changed \(officer.name) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
                     notices: notices)
@@ -209,9 +209,9 @@ extension ConsoleRoutes {
 
     /// A refused change to someone's account: said, audited and told to the heads of service.
     private func refuseStaffChange(_ why: String, change: String, by staff: Officer, csrf: String) async -> Response {
-        try? await gateway.store.audit(
+        try? await store.audit(
             actor: "officer:\(staff.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
-        if let notices = gateway.staffNotices {
+        if let notices = staffNotices {
             await tellHeads("\(staff.name) (\(staff.role.rawValue)) tried to \(change) and was refused: \(why).", notices: notices)
         }
         return await staffPage(staff, csrf: csrf, status: .forbidden, error: "Not allowed: \(why).")
@@ -227,18 +227,18 @@ extension ConsoleRoutes {
     private func sendSetUpLink(to officer: Officer, by staff: Officer, notices: StaffNotices) async -> Bool {
         do {
             let link = try await login.issueEnrolment(
-                officerID: officer.id, publicURL: gateway.sms.publicURL, by: "officer:\(staff.id)")
+                officerID: officer.id, publicURL: publicURL, by: "officer:\(staff.id)")
             try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.name)
             return true
         } catch {
-            gateway.logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(type(of: error))"])
+            logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(type(of: error))"])
             return false
         }
     }
 
     private func tellHeads(_ change: String, notices: StaffNotices) async {
-        let (told, heads) = await notices.tellHeads(in: gateway.store, change: change)
-        if told < heads { gateway.logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
+        let (told, heads) = await notices.tellHeads(in: store, change: change)
+        if told < heads { logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
     }
 
     private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
@@ -257,12 +257,12 @@ extension ConsoleRoutes {
         }
         do {
             let named = fields.first("named_officer").flatMap(Int64.init)
-            if let named, try await gateway.store.officer(id: named) == nil {
+            if let named, try await store.officer(id: named) == nil {
                 return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
             }
-            try await gateway.store.saveArea(
+            try await store.saveArea(
                 Area(code: code, name: name, districts: districts, namedOfficerID: named), by: "officer:\(staff.id)")
-            try await gateway.store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
+            try await store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
             return await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
         } catch {
             return message(.serviceUnavailable, "Not saved", "The store cannot be reached just now. Nothing was changed.")

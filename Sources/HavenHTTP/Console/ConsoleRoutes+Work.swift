@@ -31,12 +31,12 @@ extension ConsoleRoutes {
 
     /// The case if `staff` may work it; otherwise the refusal (audited).
     func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
-        guard let reference = CaseReference(text), let summary = try await gateway.store.caseSummary(reference) else {
+        guard let reference = CaseReference(text), let summary = try await store.caseSummary(reference) else {
             return .failure(.notFound)
         }
         let access = Self.reads(staff.role)
         guard access.all || (access.any && summary.officerID == staff.id) else {
-            try await gateway.store.audit(
+            try await store.audit(
                 actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "role \(staff.role.rawValue)",
                 at: Date())
             return .failure(.notYours)
@@ -65,35 +65,35 @@ extension ConsoleRoutes {
                 guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
                     let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
                 else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
-                guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+                guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
                     return message(.notFound, "No such case", "There is no case with that reference.")
                 }
                 let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
-                try await gateway.store.recordCaseEvent(
+                try await store.recordCaseEvent(
                     CaseEvent(
                         kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
                         flags: flags),
                     caseID: summary.id)
                 if !flags.isEmpty {
-                    gateway.logger.warning(
+                    logger.warning(
                         "contact recorded against preferences", metadata: ["case": "\(summary.id)", "officer": "\(staff.id)"])
                 }
             case "note":
                 guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
-                try await gateway.store.recordCaseEvent(
+                try await store.recordCaseEvent(
                     CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
             case "close":
                 guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
                     return message(.unprocessableContent, "Not closed", "Choose the outcome.")
                 }
-                try await gateway.store.recordCaseEvent(
+                try await store.recordCaseEvent(
                     CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
             case "reopen":
-                try await gateway.store.recordCaseEvent(
+                try await store.recordCaseEvent(
                     CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
             case "text":
                 let body = fields.values["message"]?.first ?? ""
-                switch await TextSender(gateway: gateway).send(body, to: summary.reference, by: staff, now: now) {
+                switch await texts.send(body, to: summary.reference, by: staff, now: now) {
                 case .sent: break
                 case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
                 case .noProvider:
@@ -105,8 +105,8 @@ extension ConsoleRoutes {
                 case .notYourCase: return message(.forbidden, "Not your case", "This case is assigned to someone else.")
                 }
             case "reassign":
-                guard let id = fields.first("officer").flatMap(Int64.init), let target = try await gateway.store.officer(id: id),
-                    let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)")
+                guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
+                    let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)")
                 else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
                 switch Reassignment.check(
                     femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
@@ -114,7 +114,7 @@ extension ConsoleRoutes {
                 {
                 case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
                 case .allowed(let unmet, let flags):
-                    try await gateway.store.reassign(
+                    try await store.reassign(
                         caseID: summary.id, to: target, femaleUnmet: unmet,
                         event: CaseEvent(
                             kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags))
@@ -126,14 +126,14 @@ extension ConsoleRoutes {
                 guard let reason = cleanNote else {
                     return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
                 }
-                try await gateway.store.changePriority(
+                try await store.changePriority(
                     caseID: summary.id, to: priority,
-                    acknowledgeBy: gateway.triage.sla.acknowledgeBy(priority: priority, from: summary.openedAt),
+                    acknowledgeBy: sla.acknowledgeBy(priority: priority, from: summary.openedAt),
                     event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
             case "hold", "release":
                 // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
                 guard Self.reads(staff.role).all else {
-                    try await gateway.store.audit(
+                    try await store.audit(
                         actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
                         detail: "role \(staff.role.rawValue)", at: now)
                     return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
@@ -141,17 +141,17 @@ extension ConsoleRoutes {
                 guard let reason = cleanNote else {
                     return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
                 }
-                try await gateway.store.setLegalHold(
+                try await store.setLegalHold(
                     caseID: summary.id, held: action == "hold",
                     event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
             case "link-texts":
                 // The survivor's number as the case records it (never one typed here), after the
                 // officer has checked with them. Moving texts away from another open case needs
                 // someone who can read that case too.
-                guard let content = try await gateway.store.openCase(summary.reference, actor: "officer:\(staff.id)"),
+                guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)"),
                     let phone = content.profile.safety.phone
                 else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
-                switch try await gateway.store.linkTexts(
+                switch try await store.linkTexts(
                     caseID: summary.id, phone: phone, by: staff.id, mayMove: Self.reads(staff.role).all, at: now)
                 {
                 case .linked, .alreadyLinked, .moved: break
@@ -166,7 +166,7 @@ extension ConsoleRoutes {
             }
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
-            gateway.logger.error("console: case work failed", metadata: ["error": "\(type(of: error))"])
+            logger.error("console: case work failed", metadata: ["error": "\(type(of: error))"])
             return message(.serviceUnavailable, "Not recorded", "The case store cannot be reached just now. Nothing was recorded.")
         }
     }

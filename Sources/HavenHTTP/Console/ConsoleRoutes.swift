@@ -1,7 +1,9 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import Logging
 import NIOCore
 import SMSAdapters
 
@@ -9,9 +11,33 @@ import SMSAdapters
 /// the case page (safety first), acknowledgement. Every read of case content is audited; an
 /// officer asking for someone else's case gets 403, and that is audited too.
 struct ConsoleRoutes {
-    let gateway: Gateway
+    /// What the console's pages read and change: cases and their work, staff and areas, logins,
+    /// tenancy flags, the audit log, the monthly figures and legal holds.
+    typealias Store = CaseStore & CaseWork & StaffDirectory & StaffAccounts & Concerns & AuditTrail & Reporting & Retention
+
+    let store: any Store
     let pages: ConsolePages
     let login: StaffLogin
+    /// The pages console posts lead to (see `ConsolePostRedirect`).
+    let views: any ViewStash
+    let bodies: BodyReader
+    let texts: TextSender
+    let concerns: ConcernIntake
+    /// Deadlines for a changed priority.
+    let sla: SLAPolicy
+    /// Where a referral made without consent alerts the supervisors, woken at once.
+    let routing: AlertRouting
+    let signal: AlertSignal
+    /// How long closed cases are kept (nil: for ever).
+    let retention: RetentionPolicy?
+    let riskChecklist: RiskChecklist
+    /// Set-up links and notices to heads of service (nil: no mail).
+    let staffNotices: StaffNotices?
+    /// `HAVEN_PUBLIC_URL`: where set-up links point, and the only origin forms may come from.
+    let publicURL: String
+    /// The SMS providers that have a secret, named on the staff page.
+    let smsProviders: [String]
+    let logger: Logger
 
     static let cookieName = "haven_console"
     static let contentSecurityPolicy =
@@ -37,7 +63,7 @@ struct ConsoleRoutes {
         }
         // The page a console post led to, once (see `ConsolePostRedirect`).
         router.get("/console/view/:id") { request, context in
-            await ConsolePostRedirect.view(context.parameters.get("id") ?? "", request: request, views: gateway.views)
+            await ConsolePostRedirect.view(context.parameters.get("id") ?? "", request: request, views: views)
                 ?? respondHTML(
                     .notFound, "message",
                     [
@@ -110,7 +136,7 @@ struct ConsoleRoutes {
             guard fromThisSite(request), let read = await formFields(request), let offered = read.values["csrf"]?.first,
                 constantTimeEquals(offered, csrf)
             else {
-                try? await gateway.store.audit(
+                try? await store.audit(
                     actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
                 return crossSiteRefusal()
             }
@@ -126,7 +152,7 @@ struct ConsoleRoutes {
     func fromThisSite(_ request: Request) -> Bool {
         if let site = request.headers[.init("Sec-Fetch-Site")!] { return site == "same-origin" || site == "none" }
         guard let origin = request.headers[.origin] else { return true }
-        return origin == Self.origin(of: gateway.sms.publicURL)
+        return origin == Self.origin(of: publicURL)
     }
 
     /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
@@ -163,7 +189,7 @@ struct ConsoleRoutes {
     }
 
     func formFields(_ request: Request) async -> ReportFields? {
-        guard let buffer = try? await gateway.collectBody(request, upTo: 64 * 1024) else { return nil }
+        guard let buffer = try? await bodies.collect(request, upTo: 64 * 1024) else { return nil }
         return try? BodyDecoding.fields(form: Array(buffer.readableBytesView))
     }
 
@@ -178,7 +204,7 @@ struct ConsoleRoutes {
             outcome = try await login.login(
                 email: email, password: fields.values["password"]?.first ?? "", code: fields.first("code") ?? "")
         } catch {
-            gateway.logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
+            logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
             return respondHTML(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
         }
         switch outcome {
@@ -187,7 +213,7 @@ struct ConsoleRoutes {
                 return respondHTML(
                     .serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
             }
-            gateway.logger.info("console login", metadata: ["officer": "\(officer.id)"])
+            logger.info("console login", metadata: ["officer": "\(officer.id)"])
             var response = redirect(Self.safeNext(fields.first("next")))
             response.headers[.setCookie] = "\(Self.cookieName)=\(cookie); Path=/console; HttpOnly; Secure; SameSite=Strict"
             return response
@@ -205,8 +231,8 @@ struct ConsoleRoutes {
     }
 
     private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async -> Response {
-        guard let officerID = try? await gateway.store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
-            let officer = try? await gateway.store.officer(id: officerID)
+        guard let officerID = try? await store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
+            let officer = try? await store.officer(id: officerID)
         else {
             return respondHTML(
                 .notFound, "message",

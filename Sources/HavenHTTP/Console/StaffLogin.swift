@@ -25,10 +25,11 @@ public struct ConsoleSettings: Sendable {
 
 /// Password (bcrypt) and TOTP checks, lockout with back-off, sessions and enrolment links.
 public struct StaffLogin: Sendable {
-    let store: any HavenStore
+    /// Logins, enrolment links and sessions; officers looked up by id; failed logins audited.
+    let store: any StaffAccounts & StaffDirectory & AuditTrail
     let settings: ConsoleSettings
 
-    public init(store: any HavenStore, settings: ConsoleSettings) {
+    public init(store: any StaffAccounts & StaffDirectory & AuditTrail, settings: ConsoleSettings) {
         self.store = store
         self.settings = settings
     }

@@ -91,11 +91,14 @@ final class BodyDeadlines: Sendable {
     }
 }
 
-extension Gateway {
-    /// A request's whole body, within the body deadline (`HAVEN_BODY_TIMEOUT_SECONDS`): every route
-    /// that reads a body reads it here. Throws `BodyDeadlines.Timeout` when it is late and
-    /// `NIOTooManyBytesError` when it is longer than `limit`.
-    func collectBody(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
-        try await BodyDeadlines.shared.collect(request.body, upTo: limit, within: limits.bodyTimeout)
+/// Reads a request's whole body within the body deadline (`HAVEN_BODY_TIMEOUT_SECONDS`): every
+/// route that reads a body reads it here.
+struct BodyReader: Sendable {
+    let timeout: Duration
+
+    /// Throws `BodyDeadlines.Timeout` when the body is late and `NIOTooManyBytesError` when it is
+    /// longer than `limit`.
+    func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        try await BodyDeadlines.shared.collect(request.body, upTo: limit, within: timeout)
     }
 }

@@ -1,12 +1,23 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import Logging
 import NIOCore
 
 /// `POST /api/v1/reports`: JSON or a form post, validated, sealed and committed before the 201.
-struct IntakeRoutes {
-    let gateway: Gateway
+/// The website's form posts and staff concerns go through it too.
+struct IntakeRoutes: Sendable {
+    let store: any CaseStore
+    let triage: Triage
+    let routing: AlertRouting
+    /// Woken when a report is recorded, so its alerts go out at once.
+    let signal: AlertSignal
+    let limits: IntakeLimits
+    let health: HealthMonitor
+    let metrics: HavenMetrics
+    let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/reports") { request, context in
@@ -40,7 +51,7 @@ struct IntakeRoutes {
                 fields, headers: request.headers, channel: channel, idempotencyPrefix: idempotencyPrefix,
                 problemsResponse: problemsResponse)
         case .failure(let refusal):
-            gateway.metrics.intakeRefused(channel: channel, status: refusal.status.code)
+            metrics.intakeRefused(channel: channel, status: refusal.status.code)
             return .refused(refusal.response)
         }
     }
@@ -54,8 +65,8 @@ struct IntakeRoutes {
         if idempotencyKey == nil, let submissionID = fields.first("submission_id") {
             idempotencyKey = "form:" + submissionID
         }
-        if let key = idempotencyKey, key.count > gateway.limits.maxIdempotencyKeyLength || key.isEmpty {
-            gateway.metrics.intakeRefused(channel: channel, status: 422)
+        if let key = idempotencyKey, key.count > limits.maxIdempotencyKeyLength || key.isEmpty {
+            metrics.intakeRefused(channel: channel, status: 422)
             return .refused(problemsResponse(fields, [FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
         }
 
@@ -63,7 +74,7 @@ struct IntakeRoutes {
         switch ReportValidator().validate(fields) {
         case .success(let valid): submission = valid
         case .failure(let failure):
-            gateway.metrics.intakeRefused(channel: channel, status: 422)
+            metrics.intakeRefused(channel: channel, status: 422)
             return .refused(problemsResponse(fields, failure.problems))
         }
 
@@ -72,13 +83,13 @@ struct IntakeRoutes {
             idempotencyKey: idempotencyKey.map { idempotencyPrefix + $0 })
         let outcome: IntakeOutcome
         do {
-            outcome = try await gateway.store.record(incoming, triage: gateway.triage, routing: gateway.routing)
-            gateway.health.writeSucceeded()
+            outcome = try await store.record(incoming, triage: triage, routing: routing)
+            health.writeSucceeded()
         } catch {
             let status = StoreFailure.status(of: error)
-            if status == .serviceUnavailable { gateway.health.writeFailed() }
-            gateway.metrics.intakeRefused(channel: channel, status: Int(status.code))
-            gateway.logger.error(
+            if status == .serviceUnavailable { health.writeFailed() }
+            metrics.intakeRefused(channel: channel, status: Int(status.code))
+            logger.error(
                 "intake refused", metadata: ["status": "\(status.code)", "error": "\(error as? StoreError ?? error)"])
             return .refused(StoreFailure.json(error))
         }
@@ -86,16 +97,16 @@ struct IntakeRoutes {
         let label: String
         switch outcome {
         case .conflict:
-            gateway.metrics.intakeRefused(channel: channel, status: 409)
+            metrics.intakeRefused(channel: channel, status: 409)
             return .refused(JSONResponse.error(.conflict, "idempotency_key_reused_with_different_report"))
         case .created: label = "created"
         case .threaded: label = "threaded"
         case .duplicate: label = "duplicate"
         }
         let receipt = outcome.receipt!
-        if label != "duplicate" { gateway.signal.wake() }
-        gateway.metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
-        gateway.logger.info(
+        if label != "duplicate" { signal.wake() }
+        metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
+        logger.info(
             "report recorded",
             metadata: [
                 "case": "\(receipt.caseID)", "report": "\(receipt.reportID)", "channel": "\(channel.rawValue)",
@@ -111,13 +122,13 @@ struct IntakeRoutes {
         guard let kind = Self.bodyKind(request.headers[.contentType]) else {
             return .failure(Refusal(.unsupportedMediaType, "unsupported_media_type"))
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > gateway.limits.maxBodyBytes {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
             return .failure(Refusal(.contentTooLarge, "body_too_large"))
         }
         let buffer: ByteBuffer
         do {
             buffer = try await BodyDeadlines.shared.collect(
-                request.body, upTo: gateway.limits.maxBodyBytes, within: gateway.limits.bodyTimeout)
+                request.body, upTo: limits.maxBodyBytes, within: limits.bodyTimeout)
         } catch is NIOTooManyBytesError {
             return .failure(Refusal(.contentTooLarge, "body_too_large"))
         } catch is BodyDeadlines.Timeout {

@@ -1,7 +1,9 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import Prometheus
 import SMSAdapters
 
 /// Who may read `/metrics` on a listener.
@@ -19,13 +21,15 @@ public enum MetricsAccess: Sendable, Equatable {
 /// `/metrics` is not for the internet: it says how many reports came by which channel and what
 /// was refused. It needs a bearer token on the public listener, or a listener of its own.
 struct OpsRoutes {
-    let gateway: Gateway
-    var metricsAccess: MetricsAccess
-
-    init(gateway: Gateway, metricsAccess: MetricsAccess? = nil) {
-        self.gateway = gateway
-        self.metricsAccess = metricsAccess ?? gateway.metricsAccess
-    }
+    /// `ping` (only the whole store has it), the outbox's backlog and the unassigned cases.
+    let store: any HavenStore
+    /// Whether writes have been failing (disk full?).
+    let writes: HealthMonitor
+    let metrics: HavenMetrics
+    let registry: PrometheusCollectorRegistry
+    /// Alerts older than this make /healthz report the outbox as stuck.
+    let outboxAgeWarning: TimeInterval
+    let metricsAccess: MetricsAccess
 
     func add(to router: Router<HavenRequestContext>) {
         router.get("/livez") { _, _ in
@@ -40,7 +44,7 @@ struct OpsRoutes {
             case .off: return Response(status: .notFound)
             case .open, .token:
                 guard isOperator(request) else { return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"]) }
-                return await metrics()
+                return await metricsPage()
             }
         }
     }
@@ -51,7 +55,7 @@ struct OpsRoutes {
         case .open: return true
         case .off: return false
         case .token(let token):
-            guard let offered = CaseRoutes.bearerToken(request) else { return false }
+            guard let offered = OfficerTokens.bearerToken(request) else { return false }
             return constantTimeEquals(offered, token)
         }
     }
@@ -81,39 +85,39 @@ struct OpsRoutes {
         let now = Date()
         var health = Health(status: "ok", store: "ok", writes: "ok", problems: [])
         do {
-            try await gateway.store.ping()
-            let backlog = try await gateway.store.backlog()
-            gateway.metrics.outbox(backlog, now: now)
+            try await store.ping()
+            let backlog = try await store.backlog()
+            metrics.outbox(backlog, now: now)
             health.outboxPending = backlog.pending
             health.outboxFailed = backlog.failed
             let age = backlog.oldestPending.map { Int(max(0, now.timeIntervalSince($0))) } ?? 0
             health.oldestUnsentAlertSeconds = age
-            if Double(age) > gateway.outboxAgeWarning { health.problems.append("alerts are not being delivered") }
+            if Double(age) > outboxAgeWarning { health.problems.append("alerts are not being delivered") }
             if backlog.failed > 0 { health.problems.append("some alerts failed for good: see the audit log") }
-            let unassigned = try await gateway.store.unassignedOpenCases()
+            let unassigned = try await store.unassignedOpenCases()
             health.unassignedOpenCases = unassigned
             if unassigned > 0 { health.problems.append("open cases with no officer: add staff") }
         } catch {
             health.store = "unavailable"
             health.problems.append("store unreachable")
         }
-        if gateway.health.writesFailing(now: now) {
+        if writes.writesFailing(now: now) {
             health.writes = "failing"
             health.problems.append("store refusing writes (disk full?)")
         }
         let red = health.store != "ok" || health.writes != "ok"
         health.status = red ? "down" : (health.problems.isEmpty ? "ok" : "degraded")
-        gateway.metrics.storeAvailable(!red)
+        metrics.storeAvailable(!red)
         if !detailed {
             health = Health(status: health.status, store: health.store, writes: health.writes, problems: [])
         }
         return JSONResponse.make(red ? .serviceUnavailable : .ok, health)
     }
 
-    func metrics() async -> Response {
-        if let backlog = try? await gateway.store.backlog() { gateway.metrics.outbox(backlog, now: Date()) }
+    func metricsPage() async -> Response {
+        if let backlog = try? await store.backlog() { metrics.outbox(backlog, now: Date()) }
         var buffer: [UInt8] = []
-        gateway.registry.emit(into: &buffer)
+        registry.emit(into: &buffer)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: buffer)))

@@ -3,6 +3,7 @@ import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import Logging
 import NIOCore
 import SMSAdapters
 
@@ -103,7 +104,16 @@ public struct SMSSettings: Sendable {
 /// `POST /sms/{provider}` (Vonage also `GET`): verify, read, record, answer silently. The answer
 /// is a success only after the message is committed, so a provider's retry is how nothing is lost.
 struct SMSRoutes {
-    let gateway: Gateway
+    /// Texts and their parts recorded; the acknowledgement's reading of the case and its audit.
+    let store: any CaseStore & AuditTrail
+    let triage: Triage
+    let routing: AlertRouting
+    let signal: AlertSignal
+    let settings: SMSSettings
+    let bodies: BodyReader
+    let health: HealthMonitor
+    let metrics: HavenMetrics
+    let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/sms/:provider") { request, context in await receive(request, context: context) }
@@ -115,10 +125,9 @@ struct SMSRoutes {
             return Response(status: .notFound)
         }
         if request.method == .get, provider != .vonage { return Response(status: .methodNotAllowed) }
-        let settings = gateway.sms
         let body: ByteBuffer
         do {
-            body = try await gateway.collectBody(request, upTo: 64 * 1024)
+            body = try await bodies.collect(request, upTo: 64 * 1024)
         } catch is BodyDeadlines.Timeout {
             return Response(status: .requestTimeout)
         } catch {
@@ -154,19 +163,19 @@ struct SMSRoutes {
                 // Long texts arrive in parts: each is stored (so the 2xx is honest), and the whole
                 // goes through triage once the last part is in.
                 let group = "\(provider.rawValue):\(phone):\(part.reference)"
-                let stored = try await gateway.store.recordPart(
+                let stored = try await store.recordPart(
                     MessagePart(
                         group: group, index: part.index, total: part.total,
                         providerMessageID: "\(provider.rawValue):\(sms.messageID)", text: sms.text, receivedAt: now),
-                    triage: gateway.triage, routing: gateway.routing, makeReport: { makeReport($0, group) })
-                gateway.health.writeSucceeded()
+                    triage: triage, routing: routing, makeReport: { makeReport($0, group) })
+                health.writeSucceeded()
                 guard let stored else { return silent(provider) }
                 outcome = stored
             } else {
-                outcome = try await gateway.store.record(
-                    makeReport(sms.text, "\(provider.rawValue):\(sms.messageID)"), triage: gateway.triage,
-                    routing: gateway.routing)
-                gateway.health.writeSucceeded()
+                outcome = try await store.record(
+                    makeReport(sms.text, "\(provider.rawValue):\(sms.messageID)"), triage: triage,
+                    routing: routing)
+                health.writeSucceeded()
             }
             guard let receipt = outcome.receipt else { return silent(provider) }
             let label: String
@@ -176,11 +185,11 @@ struct SMSRoutes {
             default: label = "duplicate"
             }
             if label != "duplicate" {
-                gateway.signal.wake()
+                signal.wake()
                 await acknowledge(receipt, now: now)
             }
-            gateway.metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
-            gateway.logger.info(
+            metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
+            logger.info(
                 "text recorded",
                 metadata: [
                     "case": "\(receipt.caseID)", "provider": "\(provider.rawValue)", "outcome": "\(label)",
@@ -191,9 +200,9 @@ struct SMSRoutes {
             // Any failure is a 5xx, so the provider sends the text again later: never a silent drop.
             let status =
                 StoreFailure.status(of: error) == .serviceUnavailable ? HTTPResponse.Status.serviceUnavailable : .internalServerError
-            if status == .serviceUnavailable { gateway.health.writeFailed() }
-            gateway.metrics.intakeRefused(channel: .sms, status: Int(status.code))
-            gateway.logger.error(
+            if status == .serviceUnavailable { health.writeFailed() }
+            metrics.intakeRefused(channel: .sms, status: Int(status.code))
+            logger.error(
                 "text refused", metadata: ["provider": "\(provider.rawValue)", "status": "\(status.code)"])
             return Response(status: status, headers: StoreFailure.headers(for: status))
         }
@@ -230,8 +239,8 @@ struct SMSRoutes {
     /// The optional neutral acknowledgement: only if configured, only if texts are allowed and it
     /// is a safe time now. Never says what the text was about or what a keyword did.
     private func acknowledge(_ receipt: IntakeReceipt, now: Date) async {
-        guard let text = gateway.sms.acknowledgement, let outbound = gateway.sms.outbound else { return }
-        guard let content = try? await gateway.store.openCase(receipt.reference, actor: "system:sms-acknowledgement"),
+        guard let text = settings.acknowledgement, let outbound = settings.outbound else { return }
+        guard let content = try? await store.openCase(receipt.reference, actor: "system:sms-acknowledgement"),
             case .allowed = ContactPolicy.mayText(profile: content.profile, message: text, now: now),
             let number = content.profile.safety.phone
         else { return }
@@ -239,7 +248,7 @@ struct SMSRoutes {
         let response = try? await CurlHTTPClient().perform(
             method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
         let sent = response.map { (200..<300).contains($0.status) } ?? false
-        try? await gateway.store.audit(
+        try? await store.audit(
             actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
             caseID: receipt.caseID, detail: outbound.name, at: now)
     }
@@ -254,8 +263,8 @@ struct SMSRoutes {
 
     private func refuse(_ provider: SMSProvider, _ error: any Error, status: HTTPResponse.Status) -> Response {
         let reason = (error as? SMSRejection)?.rawValue ?? "malformed"
-        gateway.metrics.smsRefused(provider: provider.rawValue, reason: reason)
-        gateway.logger.warning("text refused", metadata: ["provider": "\(provider.rawValue)", "reason": "\(reason)"])
+        metrics.smsRefused(provider: provider.rawValue, reason: reason)
+        logger.warning("text refused", metadata: ["provider": "\(provider.rawValue)", "reason": "\(reason)"])
         return Response(status: status)
     }
 }

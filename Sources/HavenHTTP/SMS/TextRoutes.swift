@@ -3,30 +3,33 @@ import HavenAlerts
 import HavenCore
 import HavenStore
 import Hummingbird
+import Logging
 import NIOCore
 import SMSAdapters
 
 /// `POST /api/v1/cases/{reference}/texts` `{"text": "…"}`: an officer texts the survivor, only when
 /// the survivor's preferences allow texts and now is a safe time; otherwise 409 with the reason.
 struct TextRoutes {
-    let gateway: Gateway
+    let officers: OfficerTokens
+    let bodies: BodyReader
+    let sender: TextSender
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/cases/:reference/texts") { request, context in await send(request, context: context) }
     }
 
     private func send(_ request: Request, context: HavenRequestContext) async -> Response {
-        guard let officer = await CaseRoutes(gateway: gateway).authenticatedOfficer(request) else {
+        guard let officer = await officers.officer(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
             return JSONResponse.error(.notFound, "no_such_case")
         }
-        guard let body = try? await gateway.collectBody(request, upTo: 16 * 1024),
+        guard let body = try? await bodies.collect(request, upTo: 16 * 1024),
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let message = object["text"] as? String
         else { return JSONResponse.error(.badRequest, "expected_json_with_text") }
-        let outcome = await TextSender(gateway: gateway).send(message, to: reference, by: officer, now: Date())
+        let outcome = await sender.send(message, to: reference, by: officer, now: Date())
         switch outcome {
         case .sent: return JSONResponse.make(.created, ["sent": "true"])
         case .refused(let why): return JSONResponse.make(.conflict, ["error": "text_refused", "reason": why])
@@ -40,9 +43,17 @@ struct TextRoutes {
 
 /// The one path every outbound text takes (API and CLI): authorise, check the policy, send, record.
 public struct TextSender: Sendable {
-    let gateway: Gateway
+    /// The case and its sealed content, the refusals' audit, and the text sent.
+    let store: any CaseStore & AuditTrail
+    /// How texts leave (nil: none do).
+    let outbound: OutboundSMS?
+    let logger: Logger
 
-    public init(gateway: Gateway) { self.gateway = gateway }
+    public init(store: any CaseStore & AuditTrail, outbound: OutboundSMS?, logger: Logger) {
+        self.store = store
+        self.outbound = outbound
+        self.logger = logger
+    }
 
     public enum Outcome: Equatable, Sendable {
         case sent, notFound, notYourCase, noProvider, providerFailed
@@ -51,34 +62,34 @@ public struct TextSender: Sendable {
 
     public func send(_ message: String, to reference: CaseReference, by officer: Officer, now: Date) async -> Outcome {
         do {
-            guard let summary = try await gateway.store.caseSummary(reference) else { return .notFound }
+            guard let summary = try await store.caseSummary(reference) else { return .notFound }
             let supervisor = officer.role == .dutyManager || officer.role == .head
             guard supervisor || summary.officerID == officer.id else { return .notYourCase }
-            guard let content = try await gateway.store.openCase(reference, actor: "officer:\(officer.id)") else {
+            guard let content = try await store.openCase(reference, actor: "officer:\(officer.id)") else {
                 return .notFound
             }
             if case .refused(let why) = ContactPolicy.mayText(profile: content.profile, message: message, now: now) {
-                try await gateway.store.audit(
+                try await store.audit(
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             }
-            guard let provider = gateway.sms.outbound, let number = content.profile.safety.phone else {
+            guard let provider = outbound, let number = content.profile.safety.phone else {
                 return .noProvider
             }
             let call = provider.request(to: number, text: message, now: now)
             let response = try await CurlHTTPClient().perform(
                 method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
             guard (200..<300).contains(response.status) else {
-                gateway.logger.error("text not sent", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
+                logger.error("text not sent", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
                 return .providerFailed
             }
-            try await gateway.store.recordOutboundText(
+            try await store.recordOutboundText(
                 caseID: summary.id, officerID: officer.id, provider: provider.name, providerMessageID: nil, text: message,
                 at: now)
-            gateway.logger.info("text sent", metadata: ["case": "\(summary.id)", "officer": "\(officer.id)"])
+            logger.info("text sent", metadata: ["case": "\(summary.id)", "officer": "\(officer.id)"])
             return .sent
         } catch {
-            gateway.logger.error("text not sent", metadata: ["error": "\(type(of: error))"])
+            logger.error("text not sent", metadata: ["error": "\(type(of: error))"])
             return .providerFailed
         }
     }

@@ -1,8 +1,10 @@
 import Foundation
+import HavenAlerts
 import HavenCore
 import HavenSite
 import HavenStore
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The public website: its pages from memory, and the two report forms' posts.
@@ -15,8 +17,14 @@ import NIOCore
 /// (`/contact/<id>`), shown once; a post that could not be taken at all goes to `/contact/unavailable`.
 /// Nothing typed ever goes into a URL, a cookie or a log.
 struct SiteRoutes {
-    let gateway: Gateway
     let site: SiteRenderer
+    let intake: IntakeRoutes
+    let views: any ViewStash
+    /// The form's flood defence (nil: never asked).
+    let proofOfWork: ProofOfWork?
+    let clientAddress: ClientAddress
+    let metrics: HavenMetrics
+    let logger: Logger
 
     /// The last segment of the page a post goes to when it could not be taken (store full, body too large…).
     static let unavailable = "unavailable"
@@ -77,21 +85,20 @@ struct SiteRoutes {
 
     func submit(_ request: Request, context: HavenRequestContext, form: FormPage) async -> Response {
         let path = form.path
-        let intake = IntakeRoutes(gateway: gateway)
         let fields: ReportFields
         switch await intake.readFields(request) {
         case .success(let read): fields = read
         case .failure(let refusal):
-            gateway.metrics.intakeRefused(channel: .web, status: refusal.status.code)
+            metrics.intakeRefused(channel: .web, status: refusal.status.code)
             return Self.seeOther(path + "/" + Self.unavailable)
         }
         // Under a flood, the post must carry a solved challenge; otherwise the same form comes back
         // (answers kept) with one, and sends itself again once the browser has done the work.
-        if let pow = gateway.proofOfWork, pow.isRequired() {
-            let client = gateway.clientAddress.resolve(
+        if let pow = proofOfWork, pow.isRequired() {
+            let client = clientAddress.resolve(
                 peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.init("X-Forwarded-For")!])
             if pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce"), client: client) != .accepted {
-                gateway.metrics.intakeRefused(channel: .web, status: 403)
+                metrics.intakeRefused(channel: .web, status: 403)
                 let token = pow.issue(client: client)
                 let challenge = token.map { SiteView.Challenge(token: $0, difficulty: pow.settings.difficulty) }
                 return await show(.form(answers: fields.values, problems: [], challenge: challenge, busy: token == nil), at: path)
@@ -123,10 +130,10 @@ struct SiteRoutes {
     /// already stored), never an error page and never a page answering the post.
     private func show(_ view: SiteView, at path: String) async -> Response {
         do {
-            let id = try await gateway.views.put(JSONEncoder().encode(view), scope: path)
+            let id = try await views.put(JSONEncoder().encode(view), scope: path)
             return Self.seeOther("\(path)/\(id)")
         } catch {
-            gateway.logger.error("site view not held", metadata: ["error": "\(type(of: error))"])
+            logger.error("site view not held", metadata: ["error": "\(type(of: error))"])
             return Self.seeOther("\(path)/\(ViewID.random())")
         }
     }
@@ -136,7 +143,7 @@ struct SiteRoutes {
     func view(_ segment: String, form: FormPage) async throws -> Response {
         if segment == Self.unavailable { return page(.ok, form.unavailable) }
         guard let id = ViewID(segment) else { throw HTTPError(.notFound) }
-        let held = try? await gateway.views.take(id, scope: form.path)
+        let held = try? await views.take(id, scope: form.path)
         guard let held, let view = try? JSONDecoder().decode(SiteView.self, from: held) else { return page(.ok, form.expired) }
         return page(.ok, view.render(site, kind: form.kind, locale: form.locale))
     }

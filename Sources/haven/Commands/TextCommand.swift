@@ -25,7 +25,7 @@ struct TextCommand: AsyncParsableCommand {
         let server = try await Assembly.server(config: config, logger: logger, serving: false)
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
         guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-        switch await TextSender(gateway: server.gateway).send(message, to: ref, by: who, now: Date()) {
+        switch await server.gateway.textSender.send(message, to: ref, by: who, now: Date()) {
         case .sent: print("sent")
         case .refused(let why): throw ValidationError("not sent: \(why)")
         case .notFound: throw ValidationError("no case \(ref)")
