@@ -171,6 +171,36 @@ struct RecentSubmissionsTests {
         #expect(recent.candidate(for: hash(7), notBefore: 1049.985) == 4_999)
     }
 
+    @Test func answersAsAListOfEveryReportWouldThroughGrowthAndPruning() {
+        // The ring and its table against the plainest model: every report in order, pruned from
+        // the front. Few contents, so piles form, and scattered hashes, so probes collide; past
+        // capacity and window.
+        func hash(_ n: Int) -> String {
+            let bits = UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+            return String(repeating: String(UInt64(n) | 1 << 63, radix: 16) + String(bits | 1 << 63, radix: 16), count: 2)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let recent = RecentSubmissions(window: 8, capacity: 1_000)
+        var model: [(content: Int, entry: RecentSubmissions.Entry)] = []
+        var now = 1000.0
+        for id in 0..<20_000 {
+            now += Double.random(in: 0...0.02, using: &generator)
+            let content = Int.random(in: 0..<4_000, using: &generator)
+            let received = now - Double.random(in: 0...1, using: &generator)
+            recent.add([(hash(content), entry(Int64(id), received))])
+            model.append((content, entry(Int64(id), received)))
+            if model.count > 1_000 { model.removeFirst() }
+            while let oldest = model.first, oldest.entry.receivedAt < received - 8 { model.removeFirst() }
+            do {  // half the time a content it holds
+                let asked = Bool.random(using: &generator) ? model.randomElement(using: &generator)!.content : content + 1
+                let since = now - Double.random(in: 0...10, using: &generator)
+                let expected = model.first { $0.content == asked && $0.entry.receivedAt >= since }?.entry.reportID
+                #expect(recent.candidate(for: hash(asked), notBefore: since) == expected)
+            }
+        }
+        #expect(recent.count == model.count)
+    }
+
     @Test func aHashThatIsNotHexIsNeverAHit() {
         let recent = RecentSubmissions(window: 600)
         recent.add([("not a hash", entry(1, 1000))])

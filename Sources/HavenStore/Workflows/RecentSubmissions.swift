@@ -24,6 +24,8 @@ final class RecentSubmissions: Sendable {
         let high: UInt64
         let low: UInt64
 
+        init(high: UInt64, low: UInt64) { (self.high, self.low) = (high, low) }
+
         init?(_ hexHash: String) {
             var high: UInt64 = 0
             var low: UInt64 = 0
@@ -43,36 +45,129 @@ final class RecentSubmissions: Sendable {
         }
     }
 
-    /// One content's reports, oldest first (more than one only when a report with an idempotency
-    /// key repeats a content: it is stored, as the check applies only to reports without one).
-    /// They are pruned from the front, in the order they were added, as `State.order` is.
-    private struct Entries {
-        private var items: [Entry]
-        private var head = 0
-
-        init(_ first: Entry) { items = [first] }
-
-        var live: ArraySlice<Entry> { items[head...] }
-        var isEmpty: Bool { head == items.count }
-
-        mutating func append(_ entry: Entry) { items.append(entry) }
-
-        /// Drops the oldest in O(1) (a pile of one content cannot make pruning quadratic).
-        mutating func dropOldest() {
-            head += 1
-            if head > 32, head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-        }
+    /// One remembered report, 40 bytes, in a ring of them oldest first. A dictionary of arrays
+    /// took about 160 bytes a report (15 MB at the cap); the ring and its table take about 60.
+    private struct Record {
+        var key: Key
+        var entry: Entry
+        /// The ring position of the next newer report with the same content, or -1. More than one
+        /// only when a report with an idempotency key repeats a content: it is stored, as the
+        /// check applies only to reports without one.
+        var newer: Int32
     }
 
+    /// A content's reports in the ring: its oldest and its newest; -1 for an empty slot.
+    private struct Slot {
+        var oldest: Int32
+        var newest: Int32
+        static let empty = Slot(oldest: -1, newest: -1)
+        var isEmpty: Bool { oldest < 0 }
+    }
+
+    /// The ring (oldest at `head`, in the order reports were added) and an open-addressing table
+    /// (linear probing, at most half full) from each content to its reports in the ring. Both
+    /// grow as reports come, up to the capacity, and are rebuilt in order when they do. The keys
+    /// are the start of a keyed hash, so their low bits place them evenly.
     private struct State {
-        var byHash: [Key: Entries] = [:]
-        /// Oldest first; entries before `head` are gone.
-        var order: [(key: Key, entry: Entry)] = []
+        var ring: [Record] = []
         var head = 0
         var count = 0
+        var slots = [Slot](repeating: .empty, count: 16)
+        var contents = 0
+
+        /// The slot holding `key`, or the empty slot where it would go.
+        func slot(of key: Key) -> Int {
+            let mask = slots.count - 1
+            var index = Int(truncatingIfNeeded: key.low) & mask
+            while !slots[index].isEmpty, ring[Int(slots[index].oldest)].key != key { index = (index + 1) & mask }
+            return index
+        }
+
+        /// The earliest report of this content received at or after `notBefore`.
+        func first(_ key: Key, notBefore: Double) -> Int64? {
+            var next = slots[slot(of: key)].oldest
+            while next >= 0 {
+                let record = ring[Int(next)]
+                if record.entry.receivedAt >= notBefore { return record.entry.reportID }
+                next = record.newer
+            }
+            return nil
+        }
+
+        /// Adds at the newest end, making room first: the ring grows up to `capacity`, then the
+        /// oldest report goes.
+        mutating func append(_ key: Key, _ entry: Entry, capacity: Int) {
+            if count == ring.count {
+                if ring.count < capacity {
+                    rebuild(ringSize: min(capacity, max(256, ring.count * 2)), slotCount: slots.count)
+                } else {
+                    dropOldest()
+                }
+            }
+            if (contents + 1) * 2 > slots.count { rebuild(ringSize: ring.count, slotCount: slots.count * 2) }
+            link(key, entry)
+        }
+
+        private mutating func link(_ key: Key, _ entry: Entry) {
+            let position = (head + count) % ring.count
+            ring[position] = Record(key: key, entry: entry, newer: -1)
+            count += 1
+            let index = slot(of: key)
+            if slots[index].isEmpty {
+                slots[index] = Slot(oldest: Int32(position), newest: Int32(position))
+                contents += 1
+            } else {
+                ring[Int(slots[index].newest)].newer = Int32(position)
+                slots[index].newest = Int32(position)
+            }
+        }
+
+        /// Drops the oldest report in O(1) (a pile of one content cannot make pruning quadratic).
+        mutating func dropOldest() {
+            let record = ring[head]
+            let index = slot(of: record.key)
+            assert(slots[index].oldest == head)  // added in this same order, so its content's oldest
+            if record.newer >= 0 {
+                slots[index].oldest = record.newer
+            } else {
+                removeSlot(index)
+                contents -= 1
+            }
+            head = (head + 1) % ring.count
+            count -= 1
+        }
+
+        /// Empties a slot, moving up the slots after it that probing would no longer reach.
+        private mutating func removeSlot(_ index: Int) {
+            let mask = slots.count - 1
+            var hole = index
+            var next = index
+            while true {
+                next = (next + 1) & mask
+                if slots[next].isEmpty { break }
+                let home = Int(truncatingIfNeeded: ring[Int(slots[next].oldest)].key.low) & mask
+                // Stays if its home lies cyclically after the hole, up to where it is.
+                let stays = hole < next ? (home > hole && home <= next) : (home > hole || home <= next)
+                if !stays {
+                    slots[hole] = slots[next]
+                    hole = next
+                }
+            }
+            slots[hole] = .empty
+        }
+
+        private mutating func rebuild(ringSize: Int, slotCount: Int) {
+            let old = self
+            ring = [Record](
+                repeating: Record(key: Key(high: 0, low: 0), entry: Entry(reportID: 0, receivedAt: 0), newer: -1),
+                count: ringSize)
+            slots = [Slot](repeating: .empty, count: slotCount)
+            (head, count, contents) = (0, 0, 0)
+            for offset in 0..<old.count {
+                let record = old.ring[(old.head + offset) % old.ring.count]
+                link(record.key, record.entry)
+            }
+        }
     }
 
     let window: TimeInterval
@@ -80,6 +175,7 @@ final class RecentSubmissions: Sendable {
     private let state = Mutex(State())
 
     init(window: TimeInterval, capacity: Int = 100_000) {
+        precondition(capacity >= 1)
         self.window = window
         self.capacity = capacity
     }
@@ -90,7 +186,7 @@ final class RecentSubmissions: Sendable {
     /// the index query answered: the earliest within the window).
     func candidate(for hash: String, notBefore: Double) -> Int64? {
         guard let key = Key(hash) else { return nil }
-        return state.withLock { state in state.byHash[key]?.live.first { $0.receivedAt >= notBefore }?.reportID }
+        return state.withLock { $0.first(key, notBefore: notBefore) }
     }
 
     /// Reports whose batch has committed.
@@ -99,31 +195,12 @@ final class RecentSubmissions: Sendable {
             var newest = -Double.infinity
             for (hash, entry) in entries {
                 guard let key = Key(hash) else { continue }
-                if state.byHash[key] == nil { state.byHash[key] = Entries(entry) } else { state.byHash[key]!.append(entry) }
-                state.order.append((key, entry))
-                state.count += 1
+                state.append(key, entry, capacity: capacity)
                 newest = max(newest, entry.receivedAt)
             }
-            prune(&state, before: newest - window)
-        }
-    }
-
-    /// Drops what is older than `cutoff` (measured from the batch just added, so a clock that
-    /// jumped ahead and back does not expire what comes after it), and the oldest past `capacity`.
-    private func prune(_ state: inout State, before cutoff: Double) {
-        while state.head < state.order.count {
-            let (key, entry) = state.order[state.head]
-            guard entry.receivedAt < cutoff || state.count > capacity else { break }
-            // Added in this same order, so it is its content's oldest.
-            assert(state.byHash[key]?.live.first == entry)
-            state.byHash[key]!.dropOldest()
-            if state.byHash[key]!.isEmpty { state.byHash[key] = nil }
-            state.count -= 1
-            state.head += 1
-        }
-        if state.head > 4096, state.head * 2 > state.order.count {
-            state.order.removeFirst(state.head)
-            state.head = 0
+            // Measured from the batch just added, so a clock that jumped ahead and back does not
+            // expire what comes after it.
+            while state.count > 0, state.ring[state.head].entry.receivedAt < newest - window { state.dropOldest() }
         }
     }
 
