@@ -18,8 +18,13 @@ enum Assembly {
     /// started and its migrations applied), otherwise the embedded SQLite file under the data folder.
     static func openEngine(config: HavenConfig, logger: Logger) async throws -> any StorageEngine {
         try HavenServer.makePrivateDirectory(config.dataDirectory)
-        guard let text = config.databaseURL else { return try SQLiteEngine(path: config.databasePath) }
-        var settings = PostgresEngine.Settings(url: try PostgresURL(text))
+        guard let url = config.databaseURL else { return try SQLiteEngine(path: config.databasePath) }
+        return try await openPostgres(url: url, config: config, logger: logger)
+    }
+
+    /// A PostgreSQL engine on `url`, pooled as the configuration says.
+    static func openPostgres(url: String, config: HavenConfig, logger: Logger) async throws -> PostgresEngine {
+        var settings = PostgresEngine.Settings(url: try PostgresURL(url))
         settings.maxConnections = config.databasePoolSize
         return try await openPostgres(settings, logger: logger)
     }

@@ -14,7 +14,7 @@ struct Haven: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
             TextCommand.self, CaseCommand.self, ContractorCommand.self, ReportCommand.self, RetentionCommand.self, SiteCommand.self,
-            Status.self, Backup.self,
+            Status.self, Backup.self, StoreCommand.self,
             Restore.self,
             ShowConfig.self,
         ]
