@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import shutil
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -31,6 +32,73 @@ def free_port() -> int:
 METRICS_TOKEN = "e2e-metrics-token-0123456789"
 
 
+class PostgresCluster:
+    """A private PostgreSQL cluster (Debian's binaries) in a temporary folder on loopback, started
+    on first use as the `postgres` user when running as root, stopped when the tests end. Never
+    the system's service. If it cannot start, the tests fail with its output."""
+
+    def __init__(self):
+        self.directory = None
+        self.port = None
+        self.count = 0
+
+    @staticmethod
+    def _bin(name: str) -> str:
+        versions = sorted((p for p in pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+                          key=lambda p: float(p.parent.parent.name))
+        if not versions:
+            pytest.fail("no PostgreSQL server binaries under /usr/lib/postgresql: run scripts/install-test-tools.sh")
+        return str(versions[-1].parent / name)
+
+    def _run(self, *args: str) -> None:
+        command = (["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []) + list(args)
+        result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(args[:2])} failed: {result.stdout}{result.stderr}")
+
+    def start(self) -> None:
+        if self.directory:
+            return
+        import tempfile
+        self.directory = pathlib.Path(tempfile.mkdtemp(prefix="haven-e2e-pg-"))
+        os.chmod(self.directory, 0o777)
+        if os.getuid() == 0:
+            shutil.chown(self.directory, "postgres")
+        self.port = free_port()
+        data = self.directory / "data"
+        self._run(self._bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync")
+        # fsync stays on here: these tests kill Haven, not the machine, but the settings are the real ones.
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.directory}"
+        self._run(self._bin("pg_ctl"), "start", "-D", str(data), "-w", "-t", "60", "-l",
+                  str(self.directory / "log"), "-o", options)
+
+    def create_database(self) -> str:
+        self.start()
+        self.count += 1
+        name = f"haven_e2e_{self.count}"
+        self._run(self._bin("psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                  "-c", f"CREATE DATABASE {name}")
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}?sslmode=disable"
+
+    def stop(self) -> None:
+        if self.directory:
+            self._run(self._bin("pg_ctl"), "stop", "-D", str(self.directory / "data"), "-m", "fast", "-w")
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+
+
+CLUSTER = PostgresCluster()
+# The engine these tests run Haven on: HAVEN_TEST_ENGINE=postgresql gives every Haven a database of
+# its own on the private cluster; scripts/test.sh runs the suite once on each engine.
+ENGINE = os.environ.get("HAVEN_TEST_ENGINE", "sqlite")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_cluster():
+    yield CLUSTER
+    CLUSTER.stop()
+
+
 class Haven:
     """One data folder; start/kill/restart the server on it."""
 
@@ -44,6 +112,8 @@ class Haven:
         self.env = {**inherited, "HAVEN_DATA_DIR": str(data_dir), "HAVEN_PORT": str(self.port),
                     "HAVEN_CONSOLE_DIR": str(ROOT / "ConsoleTemplates"),
                     "HAVEN_LOG_LEVEL": "warning", "HAVEN_METRICS_TOKEN": METRICS_TOKEN, **(env or {})}
+        if ENGINE == "postgresql" and "HAVEN_DATABASE_URL" not in self.env:
+            self.env["HAVEN_DATABASE_URL"] = CLUSTER.create_database()
         self.process: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}-server.log", "ab")
 
