@@ -26,6 +26,12 @@ enum StoreFailure {
         status == .serviceUnavailable ? [.retryAfter: "\(retryAfterSeconds)"] : [:]
     }
 
+    /// What a log line may say of `error`: a store error's own words (fixed reasons, no data), of
+    /// anything else only its type (a decoding error's text can quote what was being decoded).
+    static func logged(_ error: any Error) -> String {
+        (error as? StoreError).map(\.description) ?? "\(type(of: error))"
+    }
+
     /// The JSON API's answer: `{"error": code}` with the status and headers above.
     static func json(_ error: any Error) -> Response {
         let status = status(of: error)

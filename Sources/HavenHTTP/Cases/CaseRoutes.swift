@@ -52,7 +52,7 @@ struct CaseRoutes {
             }
         } catch {
             if StoreFailure.status(of: error) == .serviceUnavailable { health.writeFailed() }
-            logger.error("acknowledge failed", metadata: ["error": "\(error as? StoreError ?? error)"])
+            logger.error("acknowledge failed", metadata: ["error": "\(StoreFailure.logged(error))"])
             return StoreFailure.json(error)
         }
     }

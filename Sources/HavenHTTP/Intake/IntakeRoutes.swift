@@ -90,7 +90,7 @@ struct IntakeRoutes: Sendable {
             if status == .serviceUnavailable { health.writeFailed() }
             metrics.intakeRefused(channel: channel, status: Int(status.code))
             logger.error(
-                "intake refused", metadata: ["status": "\(status.code)", "error": "\(error as? StoreError ?? error)"])
+                "intake refused", metadata: ["status": "\(status.code)", "error": "\(StoreFailure.logged(error))"])
             return .refused(StoreFailure.json(error))
         }
 
