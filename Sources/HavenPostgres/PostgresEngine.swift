@@ -126,11 +126,18 @@ public final class PostgresEngine: StorageEngine, Service {
     /// What keeps a deleted case unreadable meanwhile is retention's crypto-shredding.
     public func compactAfterDelete() async {}
 
-    /// PostgreSQL's backups are its own tools' (`pg_dump`, or the provider's snapshots): they are
-    /// consistent while Haven runs, and restore with `pg_restore` (see the README).
+    /// A consistent snapshot while Haven runs, by PostgreSQL's own `pg_dump` (custom format; see
+    /// `PostgresDump`), checked by reading its table of contents back. `haven restore` loads it.
     public func backup(to destination: String) async throws -> String {
-        throw StoreError.unavailable(
-            reason: "on PostgreSQL, back up with pg_dump --format=custom (see the README), not haven backup")
+        let url = shared.settings.url
+        return try await threads.runIfActive { try PostgresDump.backup(url, to: destination) }
+    }
+
+    /// Whether the database holds no tables yet (what `haven restore` and `store copy` write into).
+    public func isEmpty() async throws -> Bool {
+        try await read { tx in
+            try tx.scalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()", as: Int.self) == 0
+        }
     }
 
     /// Sets each table's identity sequence to its highest id, so the next row is numbered past it.

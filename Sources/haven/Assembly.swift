@@ -40,6 +40,25 @@ enum Assembly {
         return engine
     }
 
+    /// `haven restore` on PostgreSQL: loads a `haven backup` dump into the empty database `url`
+    /// names (refusing one that holds any table), before the store opens it. Returns where it went.
+    static func restorePostgres(url: String, from dump: String, logger: Logger) async throws -> String {
+        let settings = PostgresEngine.Settings(url: try PostgresURL(url))
+        let empty = try await PostgresEngine.withRunning(settings: settings, logger: logger, migrating: false) {
+            try await $0.isEmpty()
+        }
+        guard empty else {
+            throw RestoreRefused(
+                description: "the database in HAVEN_DATABASE_URL is not empty: restore only into a new, empty database")
+        }
+        try PostgresDump.restore(settings.url, from: dump)
+        return "PostgreSQL \(settings.url)"
+    }
+
+    struct RestoreRefused: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// The pools opened so far, handed to the server to stop last on shutdown.
     private static let running = Mutex<[EngineLifetime]>([])
 

@@ -11,11 +11,11 @@ public enum TestEngine: String, CaseIterable, Sendable {
 
     public static let all = allCases
 
-    /// The engine the HTTP, alert and end-to-end suites run on in this process: `HAVEN_TEST_ENGINE`
+    /// The engine the HTTP, alert and end-to-end suites run on in this process: `TEST_ENGINE`
     /// (`sqlite` or `postgresql`); `scripts/test.sh` runs them once on each.
     public static let current: TestEngine = {
-        let name = ProcessInfo.processInfo.environment["HAVEN_TEST_ENGINE"] ?? "sqlite"
-        guard let engine = TestEngine(rawValue: name) else { fatalError("HAVEN_TEST_ENGINE=\(name): sqlite or postgresql") }
+        let name = ProcessInfo.processInfo.environment["TEST_ENGINE"] ?? "sqlite"
+        guard let engine = TestEngine(rawValue: name) else { fatalError("TEST_ENGINE=\(name): sqlite or postgresql") }
         return engine
     }()
 }

@@ -5,6 +5,7 @@ import os
 import pathlib
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -88,9 +89,9 @@ class PostgresCluster:
 
 
 CLUSTER = PostgresCluster()
-# The engine these tests run Haven on: HAVEN_TEST_ENGINE=postgresql gives every Haven a database of
+# The engine these tests run Haven on: TEST_ENGINE=postgresql gives every Haven a database of
 # its own on the private cluster; scripts/test.sh runs the suite once on each engine.
-ENGINE = os.environ.get("HAVEN_TEST_ENGINE", "sqlite")
+ENGINE = os.environ.get("TEST_ENGINE", "sqlite")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,6 +125,18 @@ class Haven:
     def cli(self, *args: str) -> str:
         return subprocess.run([haven_binary(), *args], env=self.env, check=True, capture_output=True,
                               text=True).stdout
+
+    def query(self, sql: str) -> list[tuple[str, ...]]:
+        """A read-only query on this Haven's database, whichever the engine; every value as text."""
+        if "HAVEN_DATABASE_URL" in self.env:
+            out = subprocess.run([CLUSTER._bin("psql"), "-X", "-A", "-t", "-F", "\t", self.env["HAVEN_DATABASE_URL"],
+                                  "-c", sql], check=True, capture_output=True, text=True).stdout
+            return [tuple(line.split("\t")) for line in out.splitlines()]
+        db = sqlite3.connect(self.data_dir / "haven.sqlite")
+        try:
+            return [tuple(str(v) for v in row) for row in db.execute(sql)]
+        finally:
+            db.close()
 
     def start(self, demo: bool = True, timeout: float = 20) -> None:
         args = [haven_binary(), "serve"] + (["--demo"] if demo else [])

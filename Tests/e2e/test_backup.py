@@ -1,4 +1,5 @@
-"""`haven backup` while reports keep arriving; `haven restore` into a fresh folder reads every case."""
+"""`haven backup` while reports keep arriving; `haven restore` into a fresh folder (or, on PostgreSQL,
+an empty database: pg_dump and pg_restore) reads every case."""
 
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ def test_online_backup_and_restore(tmp_path):
         w.start()
     try:
         time.sleep(0.5)
+        before = list(accepted)
         backup = tmp_path / "backup.sqlite"
         out = subprocess.run([haven_binary(), "backup", "--to", str(backup)], env=haven.env, capture_output=True,
                              text=True, check=True).stdout
@@ -43,13 +45,20 @@ def test_online_backup_and_restore(tmp_path):
     (restored / "keys").mkdir(parents=True)
     shutil.copy(tmp_path / "data" / "keys" / "haven.keys", restored / "keys" / "haven.keys")
     (restored / "keys" / "haven.keys").chmod(0o600)
-    result = subprocess.run([haven_binary(), "restore", "--from", str(backup), "--data-dir", str(restored)],
+    after = Haven(restored, env={"HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE": "0"})  # on PostgreSQL, a new database
+    result = subprocess.run([haven_binary(), "restore", "--from", str(backup)], env=after.env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "integrity ok" in result.stdout and "failed 0" in result.stdout
+    # A report made before the backup began opens on the copy, message and all.
+    shown = subprocess.run([haven_binary(), "case", "show", before[0], "--actor", "test@example.org"], env=after.env, capture_output=True, text=True)
+    assert shown.returncode == 0 and "backup test" in shown.stdout, shown.stderr
+    # A second restore over the first is refused: the folder or database is no longer empty.
+    again = subprocess.run([haven_binary(), "restore", "--from", str(backup)], env=after.env,
+                           capture_output=True, text=True)
+    assert again.returncode != 0 and ("exists" in again.stderr or "not empty" in again.stderr), again.stderr
 
     # The copy has forgotten the cases sent after it was made; their references are not given again.
-    after = Haven(restored, env={"HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE": "0"})
     after.start(demo=False)
     try:
         new = []
@@ -62,8 +71,8 @@ def test_online_backup_and_restore(tmp_path):
     assert len(set(new)) == 20 and not set(new) & set(accepted)
 
     # Without the key file the restore refuses rather than pretending.
-    bare = tmp_path / "no-keys"
-    result = subprocess.run([haven_binary(), "restore", "--from", str(backup), "--data-dir", str(bare)],
+    bare = Haven(tmp_path / "no-keys")
+    result = subprocess.run([haven_binary(), "restore", "--from", str(backup)], env=bare.env,
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "key file" in result.stderr

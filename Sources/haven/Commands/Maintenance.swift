@@ -48,7 +48,7 @@ struct Status: AsyncParsableCommand {
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Online, consistent copy of the database (SQLite backup API); intake keeps running.",
+        abstract: "Online, consistent copy of the database (SQLite's backup API, or pg_dump); intake keeps running.",
         discussion: "The copy is sealed: restoring it needs the key file, which is NOT included. Back that up separately.")
     @OptionGroup var options: ConfigOptions
     @Option(help: "File to write (must not exist).") var to: String
@@ -64,7 +64,7 @@ struct Backup: AsyncParsableCommand {
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into a fresh data folder and check every sealed row opens with the key file.",
+        abstract: "Restore a backup into a fresh data folder (or an empty PostgreSQL database) and check every sealed row opens.",
         discussion: """
             New cases on the restored copy get case ids (and so references) well past any the cases \
             made after the backup could have had, so no reference already given out is given again.
@@ -74,21 +74,27 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.resolve()
-        guard !FileManager.default.fileExists(atPath: config.databasePath) else {
-            throw ValidationError("\(config.databasePath) exists: restore into a fresh data folder (--data-dir)")
-        }
         guard config.masterKey != nil || KeyFile(path: config.keyFile).exists else {
             throw ValidationError("no key file at \(config.keyFile): copy the key file backup there first")
         }
-        try FileManager.default.createDirectory(
-            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
+        let target: String
+        if let url = config.databaseURL {
+            target = try await Assembly.restorePostgres(url: url, from: from, logger: Logging.bootstrap(config))
+        } else {
+            guard !FileManager.default.fileExists(atPath: config.databasePath) else {
+                throw ValidationError("\(config.databasePath) exists: restore into a fresh data folder (--data-dir)")
+            }
+            try FileManager.default.createDirectory(
+                atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
+            target = config.databasePath
+        }
         let (_, _, store) = try await options.openStore()
         // The copy has forgotten the cases since it was made: their references must not be given again.
         try await store.skipCaseIDsAfterRestore()
         let integrity = try await store.integrityCheck()
         let (opened, failed) = try await store.verifySealedRows()
-        print("restored to \(config.databasePath): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
+        print("restored to \(target): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
         if integrity != "ok" || failed > 0 { throw ExitCode.failure }
     }
 }
