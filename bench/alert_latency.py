@@ -4,11 +4,13 @@ case's commit (opened_at, when the 201 is sent) to the local SMTP server accepti
 The accepting time is the X-Sink-Received header of Tests/HavenTestSupport/smtp_sink.py, or else
 the file's modification time (Postfix's smtp-sink, bench/smtp-sink.sh, writes one file a message
 and closes it when the message ends). A digest counts once for each case it names. Prints count,
-p50, p99 in milliseconds."""
+p50, p99 in milliseconds. The database is the SQLite file or a postgres:// URL."""
 import email
+import glob
 import pathlib
 import re
 import sqlite3
+import subprocess
 import sys
 
 
@@ -20,9 +22,20 @@ def percentile(values, p):
     return values[k]
 
 
+def opened_cases(database, since, until):
+    """Reference → opened_at, from the SQLite file or (a postgres:// URL) through psql."""
+    if not database.startswith(("postgres://", "postgresql://")):
+        return dict(sqlite3.connect(database).execute(
+            "SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN ? AND ?", (since, until)))
+    psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1:] or ["psql"]
+    out = subprocess.run([psql[0], "-X", "-A", "-t", "-F", " ", database, "-c",
+                          f"SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN {float(since)} AND {float(until)}"],
+                         check=True, capture_output=True, text=True).stdout
+    return {reference: float(at) for reference, at in (line.split() for line in out.splitlines() if line.strip())}
+
+
 def main(db_path, mail_dir, since=0.0, until=1e12):
-    opened = dict(sqlite3.connect(db_path).execute(
-        "SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN ? AND ?", (since, until)))
+    opened = opened_cases(db_path, since, until)
     latencies = []
     for path in pathlib.Path(mail_dir).iterdir():
         if not path.is_file() or path.name.startswith("."):
