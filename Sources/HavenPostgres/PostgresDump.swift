@@ -16,8 +16,16 @@ public enum PostgresDump {
     /// Writes a custom-format dump of the database to `destination` (which must not exist) and
     /// checks it reads back: `pg_restore --list` walks its table of contents.
     public static func backup(_ url: PostgresURL, to destination: String) throws -> String {
-        try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", destination], url)
-        try run("pg_restore", ["--list", destination], url, output: false)
+        // Made 0600 before pg_dump writes into it: never readable by others, not even for a moment.
+        guard FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
+        else { throw Failure(description: "cannot create \(destination)") }
+        do {
+            try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", destination], url)
+            try run("pg_restore", ["--list", destination], url)
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)  // a partial dump is not a backup
+            throw error
+        }
         return "ok"
     }
 
@@ -43,7 +51,7 @@ public enum PostgresDump {
         return environment
     }
 
-    private static func run(_ tool: String, _ arguments: [String], _ url: PostgresURL, output: Bool = true) throws {
+    private static func run(_ tool: String, _ arguments: [String], _ url: PostgresURL) throws {
         guard let path = locate(tool) else {
             throw Failure(description: "\(tool) was not found: install PostgreSQL's client tools (Debian: postgresql-client)")
         }

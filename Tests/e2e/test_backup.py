@@ -32,6 +32,7 @@ def test_online_backup_and_restore(tmp_path):
         out = subprocess.run([haven_binary(), "backup", "--to", str(backup)], env=haven.env, capture_output=True,
                              text=True, check=True).stdout
         assert "integrity: ok" in out
+        assert backup.stat().st_mode & 0o077 == 0  # sealed, but still only the owner's to read
         during = len(accepted)
         time.sleep(0.5)
     finally:
