@@ -37,14 +37,17 @@ struct OutboxTests {
         let first = try await f.store.claimDueAlerts(now: now, limit: 10, lease: 60)
         #expect(first.count == 1)
         _ = try await f.store.record(report("second"), triage: triage, routing: AlertRouting())
-        let delivered = DeliveryResult(alertID: first[0].id, outcome: .delivered, at: now + 1)
-        let next = try await f.store.recordResults([delivered], thenClaimDueAt: now + 1, limit: 10, lease: 60)
+        // Claimed as due from a second after the second report, however long it took to store.
+        let later = Date() + 1
+        let delivered = DeliveryResult(alertID: first[0].id, outcome: .delivered, at: later)
+        let next = try await f.store.recordResults([delivered], thenClaimDueAt: later, limit: 10, lease: 60)
         #expect(next.count == 1)
-        #expect(next.first?.id != first[0].id)
+        let second = try #require(next.first)  // not next[0]: a failed expectation must not crash the run
+        #expect(second.id != first[0].id)
         #expect(try await f.store.alertStatuses(caseID: receipt.caseID).map(\.status) == ["sent"])
         // Nothing due: the results are still recorded.
-        let done = DeliveryResult(alertID: next[0].id, outcome: .delivered, at: now + 2)
-        #expect(try await f.store.recordResults([done], thenClaimDueAt: now + 2, limit: 10, lease: 60).isEmpty)
+        let done = DeliveryResult(alertID: second.id, outcome: .delivered, at: later + 1)
+        #expect(try await f.store.recordResults([done], thenClaimDueAt: later + 1, limit: 10, lease: 60).isEmpty)
         #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
