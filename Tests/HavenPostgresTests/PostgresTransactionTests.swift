@@ -95,7 +95,9 @@ struct PostgresTransactionTests {
     @Test func concurrentIncrementsAllLand() async throws {
         let increments = 40
         let runs = RunCount()
-        try await withEngine { engine in
+        // 40 writers on 8 connections, each retried: on a machine busy with the whole suite the
+        // queue for a connection outlasts the 5 s default. This test is about retries, not that.
+        try await withEngine(configure: { $0.acquireTimeout = .seconds(60) }) { engine in
             try await engine.write { tx in
                 try tx.execute("CREATE TABLE counter (id bigint PRIMARY KEY, n bigint NOT NULL)")
                 try tx.execute("INSERT INTO counter VALUES (1, 0)")
