@@ -43,7 +43,13 @@ struct PostgresMigrationTests {
         let url = try await offThePool { try PostgresServer.shared.createDatabase() }
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<2 {
-                group.addTask { try await withEngine(url: url, migrating: false) { engine in try await engine.migrate() } }
+                // The second waits on the first's advisory lock: under the whole suite's load, longer than
+                // the 5 s default wait for a connection.
+                group.addTask {
+                    try await withEngine(url: url, migrating: false, configure: { $0.acquireTimeout = .seconds(60) }) {
+                        engine in try await engine.migrate()
+                    }
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }

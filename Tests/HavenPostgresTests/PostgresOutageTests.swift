@@ -28,7 +28,8 @@ struct PostgresOutageTests {
                         return
                     }
                 }
-                #expect(clock.now - started < .seconds(8))
+                // Seconds (3 s connect + 5 s acquire), not the pool's minute; slack for a loaded machine.
+                #expect(clock.now - started < .seconds(20))
                 await #expect(throws: StoreError.self) { try await engine.ping() }
             }
             try await offThePool { try server.start() }
