@@ -27,7 +27,7 @@ def opened_cases(database, since, until):
     if not database.startswith(("postgres://", "postgresql://")):
         return dict(sqlite3.connect(database).execute(
             "SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN ? AND ?", (since, until)))
-    psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1:] or ["psql"]
+    psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), key=lambda p: int(p.split("/")[4]))[-1:] or ["psql"]
     out = subprocess.run([psql[0], "-X", "-A", "-t", "-F", " ", database, "-c",
                           f"SELECT reference, opened_at FROM cases WHERE opened_at BETWEEN {float(since)} AND {float(until)}"],
                          check=True, capture_output=True, text=True).stdout

@@ -16,9 +16,11 @@ public enum PostgresDump {
     /// Writes a custom-format dump of the database to `destination` (which must not exist) and
     /// checks it reads back: `pg_restore --list` walks its table of contents.
     public static func backup(_ url: PostgresURL, to destination: String) throws -> String {
-        // Made 0600 before pg_dump writes into it: never readable by others, not even for a moment.
-        guard FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
-        else { throw Failure(description: "cannot create \(destination)") }
+        // Made 0600 before pg_dump writes into it (never readable by others, not even for a moment),
+        // and only if nothing is there: an existing file is never overwritten.
+        let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(destination) (it may exist already)") }
+        close(descriptor)
         do {
             try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", destination], url)
             try run("pg_restore", ["--list", destination], url)
@@ -70,8 +72,8 @@ public enum PostgresDump {
         }
     }
 
-    /// `PATH` first, then Debian's versioned folders (newest first): a dump must be made by a
-    /// pg_dump at least as new as the server.
+    /// Debian's versioned folders first, newest first (a dump must be made by a pg_dump at least as
+    /// new as the server), then `PATH`.
     static func locate(_ tool: String) -> String? {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
         let debian = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])

@@ -133,7 +133,7 @@ public final class PostgresEngine: StorageEngine, Service {
         return try await threads.runIfActive { try PostgresDump.backup(url, to: destination) }
     }
 
-    /// Whether the database holds no tables yet (what `haven restore` and `store copy` write into).
+    /// Whether the database holds no tables yet (the only kind `haven restore` loads a dump into).
     public func isEmpty() async throws -> Bool {
         try await read { tx in
             try tx.scalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()", as: Int.self) == 0

@@ -26,8 +26,12 @@ def test_online_backup_and_restore(tmp_path):
     for w in workers:
         w.start()
     try:
+        deadline = time.time() + 30  # some reports stored before the backup begins, however slow the machine
+        while len(accepted) < 3 and time.time() < deadline:
+            time.sleep(0.1)
         time.sleep(0.5)
         before = list(accepted)
+        assert before, "no report was accepted before the backup"
         backup = tmp_path / "backup.sqlite"
         out = subprocess.run([haven_binary(), "backup", "--to", str(backup)], env=haven.env, capture_output=True,
                              text=True, check=True).stdout
