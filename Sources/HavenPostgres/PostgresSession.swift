@@ -45,6 +45,10 @@ final class PostgresSession: SQLSession {
             let transaction = PostgresTransaction(session: self, dialect: engine.dialect)
             try transaction.begin(mode.begin)
             do {
+                // A write that collided once runs again holding the retry lock: optimistic first,
+                // then one at a time, so a crowd on one row (40 logins for one account) drains
+                // in turn instead of colliding until its retries run out.
+                if attempt > 1, mode == .write { _ = try perform("SELECT pg_advisory_xact_lock(\(Self.retryLock))") }
                 let result = try body(transaction)
                 try transaction.commit()
                 return result
@@ -62,9 +66,20 @@ final class PostgresSession: SQLSession {
         }
     }
 
+    /// The transaction-scoped advisory lock that retried writes take (not the migrations' lock).
+    static let retryLock: Int64 = 0x4861_7665_6E00_0001
+
     /// Sends one statement and blocks this thread until its result, or until the statement
     /// timeout (then the connection is closed: what it was doing is unknown).
     func perform(_ sql: String, _ bindings: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
+        try wait(for: send(sql, bindings))
+    }
+
+    /// Sends one statement without waiting: postgres-nio queues it behind the connection's
+    /// statements before it and sends it as soon as the one before is answered, on its event loop.
+    func send(_ sql: String, _ bindings: PostgresBindings = PostgresBindings()) throws
+        -> EventLoopFuture<PostgresQueryResult>
+    {
         guard !isLost else { throw StoreError.unavailable(reason: "connection to the database lost") }
         let eventLoop = connection.eventLoop
         let answer = eventLoop.makePromise(of: PostgresQueryResult.self)
@@ -75,8 +90,13 @@ final class PostgresSession: SQLSession {
             timeout.cancel()
             answer.completeWith(result)
         }
+        return answer.futureResult
+    }
+
+    /// Blocks this thread until a sent statement's answer.
+    func wait(for future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
         do {
-            let result = try answer.futureResult.wait()
+            let result = try future.wait()
             answered += 1
             return result
         } catch is StatementTimedOut {
@@ -106,6 +126,8 @@ final class PostgresTransaction: SQLTransaction {
     private let session: PostgresSession
     private var isOpen = false
     private var savepoints = 0
+    /// Enqueued statements not yet waited for, oldest first.
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
 
     init(session: PostgresSession, dialect: SQLDialect) {
         self.session = session
@@ -120,6 +142,7 @@ final class PostgresTransaction: SQLTransaction {
     }
 
     func commit() throws {
+        try flush()
         isOpen = false
         // A transaction in which a statement failed (and the body went on) ends with ROLLBACK
         // even when asked to COMMIT: its work is not there, so it must not look committed.
@@ -128,6 +151,8 @@ final class PostgresTransaction: SQLTransaction {
     }
 
     func rollbackIfOpen() {
+        // Their answers no longer matter: the rollback is queued behind them on the connection.
+        pending.removeAll()
         guard isOpen else { return }
         isOpen = false
         guard !session.isLost else { return }
@@ -147,11 +172,14 @@ final class PostgresTransaction: SQLTransaction {
         savepoints += 1
         defer { savepoints -= 1 }
         let name = "haven_savepoint_\(savepoints)"
+        try flush()
         _ = try session.perform("SAVEPOINT \(name)")
         let result: T
         do {
             result = try body()
+            try flush()
         } catch {
+            pending.removeAll()  // undone with the rest of the savepoint: their answers no longer matter
             if isInsideTransaction {
                 _ = try? session.perform("ROLLBACK TO SAVEPOINT \(name)")
                 _ = try? session.perform("RELEASE SAVEPOINT \(name)")
@@ -162,12 +190,33 @@ final class PostgresTransaction: SQLTransaction {
         return result
     }
 
+    func enqueue(_ sql: String, _ arguments: SQLArguments) throws {
+        pending.append(try session.send(try rewrite(sql, arguments), arguments.postgresBindings))
+    }
+
+    /// Waits for every enqueued statement in order. After the first failure the rest are
+    /// answered with "transaction aborted" (25P02); the first one's error is what is thrown.
+    func flush() throws {
+        var failure: (any Error)?
+        while !pending.isEmpty {
+            let future = pending.removeFirst()
+            do { _ = try session.wait(for: future) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
     private func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        let statement = try rewrite(sql, arguments)
+        try flush()
+        return try session.perform(statement, arguments.postgresBindings)
+    }
+
+    private func rewrite(_ sql: String, _ arguments: SQLArguments) throws -> String {
         let statement = session.engine.placeholders.rewrite(sql)
         guard statement.placeholders == arguments.values.count else {
             throw PostgresEngineError.argumentCount(
                 placeholders: statement.placeholders, arguments: arguments.values.count)
         }
-        return try session.perform(statement.sql, arguments.postgresBindings)
+        return statement.sql
     }
 }

@@ -126,7 +126,7 @@ public final class PostgresServer: Sendable {
         // fsync off: a test cluster's data need not survive a crash of the machine.
         let options = [
             "-c listen_addresses=127.0.0.1", "-c port=\(port)", "-c unix_socket_directories='\(directory.path)'",
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
+            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=1000",
         ].joined(separator: " ")
         let log = directory.appendingPathComponent("server.log").path
         do {

@@ -145,7 +145,9 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
                     let output = try tx.savepoint { try work(input, tx, &context) }
                     results.append(.success(output))
                 } else {
-                    results.append(.success(try work(input, tx, &context)))
+                    let output = try work(input, tx, &context)
+                    try tx.flush()  // its enqueued writes answered now: a failure is its own, not the next item's
+                    results.append(.success(output))
                 }
             } catch let error where error.endsTransaction || !tx.isInsideTransaction {
                 throw error

@@ -69,14 +69,29 @@ public protocol SQLTransaction: AnyObject {
     /// Runs a query (or a statement with `RETURNING`) and returns every row.
     func query(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
 
-    /// Runs `body` in a savepoint: undone alone when it throws, the transaction going on.
+    /// Runs `body` in a savepoint: undone alone when it throws, the transaction going on. Every
+    /// statement `body` enqueued is answered before the savepoint ends, so its failure is `body`'s.
     func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    /// A write whose answer the caller does not need now (an insert, a counter): an engine on a
+    /// network may send it without waiting, behind the statements before it. Its failure is
+    /// thrown by the next statement that waits (`execute`, `query`), by `flush`, at the end of
+    /// the savepoint it is in, or by the commit, at the latest.
+    func enqueue(_ sql: String, _ arguments: SQLArguments) throws
+
+    /// Waits until every enqueued statement has been answered; throws the first one's failure.
+    func flush() throws
 
     /// False once the engine has ended the transaction by itself (SQLite, after some errors).
     var isInsideTransaction: Bool { get }
 }
 
 extension SQLTransaction {
+    /// An engine on the same machine runs it at once: there is no round trip to save.
+    public func enqueue(_ sql: String, _ arguments: SQLArguments) throws { try execute(sql, arguments) }
+
+    public func flush() throws {}
+
     @discardableResult public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }

@@ -20,15 +20,22 @@ extension StoreService {
     static func newCase(_ tx: any SQLTransaction, at date: Date, references: CaseReferenceCipher) throws
         -> (id: Int64, reference: CaseReference, drawn: Bool)
     {
-        let highest = try tx.scalar("SELECT MAX(id) FROM cases", as: Int64.self) ?? 0
-        let floor =
-            try tx.scalar("SELECT value FROM store_settings WHERE name = 'case_id_floor'", as: Int64.self) ?? 0
+        // One round trip: the highest id, the floor, and whether any reference is stored at all
+        // (usually none: then a derived reference cannot meet one, and is not looked up).
+        let row = try tx.queryOne(
+            """
+            SELECT (SELECT MAX(id) FROM cases) AS highest,
+                (SELECT value FROM store_settings WHERE name = 'case_id_floor') AS floor,
+                EXISTS(SELECT 1 FROM case_references) AS any_stored
+            """)
+        let highest = (row?["highest"] as Int64?) ?? 0
+        let floor = (row?["floor"] as Int64?) ?? 0
         let id = max(highest + 1, caseIDSlot(at: date), floor)
         guard UInt64(id) < CaseReference.count else {
             throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
         }
         let derived = references.reference(for: id)
-        guard try isStored(derived, tx: tx) else { return (id, derived, false) }
+        guard (row?["any_stored"] as Bool?) == true, try isStored(derived, tx: tx) else { return (id, derived, false) }
         return (id, try freeReference(references: references, tx: tx), true)
     }
 
@@ -76,10 +83,11 @@ extension StoreService {
 
     /// New case ids start at `floor` or above (it never goes down).
     static func raiseCaseIDFloor(to floor: Int64, tx: any SQLTransaction) throws {
-        try tx.execute("""
-                INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
-                ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > store_settings.value THEN excluded.value ELSE store_settings.value END
-                """, [floor])
+        try tx.execute(
+            """
+            INSERT INTO store_settings (name, value) VALUES ('case_id_floor', ?)
+            ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > store_settings.value THEN excluded.value ELSE store_settings.value END
+            """, [floor])
     }
 
     /// The case a reference names: the case whose id it was derived from, or a stored reference's.
@@ -93,7 +101,8 @@ extension StoreService {
         throws -> Int64?
     {
         let id = references.caseID(for: reference)
-        let holds = try tx.scalar("SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)", [id, reference.value], as: Bool.self)
+        let holds = try tx.scalar(
+            "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)", [id, reference.value], as: Bool.self)
         return holds == true ? id : nil
     }
 }

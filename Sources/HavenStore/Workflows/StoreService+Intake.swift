@@ -78,6 +78,7 @@ extension StoreService {
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
+            try tx.flush()  // every write of this report answered before it counts as stored
             // Web and API reports are what a double submit is checked against (staged last, once
             // the item has succeeded).
             let channel = request.prepared.report.channel
@@ -125,7 +126,8 @@ extension StoreService {
 
         // 2. A text from a number with an open case joins that case.
         if let senderHash = prepared.senderHash,
-            let caseID = try tx.scalar("SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [senderHash], as: Int64.self)
+            let caseID = try tx.scalar(
+                "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [senderHash], as: Int64.self)
         {
             return .threaded(
                 try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, tx: tx))
@@ -140,23 +142,27 @@ extension StoreService {
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
         let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references)
         let profile = prepared.sealedProfile
-        try tx.execute("""
-                INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
-                    female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
-                    key_id, wrapped_key, sealed_profile)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-            caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
-            decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
-            submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
-            time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
-        ])
+        // Enqueued: on a networked engine the writes of a report go out back to back, and only
+        // the ones whose answer is needed (the report's id) are waited for.
+        try tx.enqueue(
+            """
+            INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
+                female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
+                key_id, wrapped_key, sealed_profile)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
+                decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
+                submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
+                time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
+            ])
         if drawn {
-            try tx.execute("INSERT INTO case_references (reference, case_id) VALUES (?, ?)", [reference.value, caseID])
+            try tx.enqueue("INSERT INTO case_references (reference, case_id) VALUES (?, ?)", [reference.value, caseID])
         }
         if let officerID = decision.officerID {
             roster.openCases[officerID, default: 0] += 1
-            try tx.execute("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officerID])
+            try tx.enqueue("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officerID])
         }
         context.cache["roster"] = roster
         let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
@@ -209,10 +215,11 @@ extension StoreService {
             let acknowledged = (row["acknowledged_at"] as Double?) != nil
             acknowledgeBy = acknowledged ? deadline : min(acknowledgeBy, deadline)
             // A more urgent message needs a fresh acknowledgement, on its own (shorter) clock.
-            try tx.execute("""
-                    UPDATE cases SET priority = ?, acknowledge_by = ?, acknowledged_at = NULL, acknowledged_by = NULL,
-                        next_escalation_at = ? WHERE id = ?
-                    """, [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
+            try tx.execute(
+                """
+                UPDATE cases SET priority = ?, acknowledge_by = ?, acknowledged_at = NULL, acknowledged_by = NULL,
+                    next_escalation_at = ? WHERE id = ?
+                """, [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
         let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
         var reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
@@ -239,16 +246,17 @@ extension StoreService {
         let sealed = prepared.sealedReport
         return try tx.insertReturningID(
             """
-                INSERT INTO reports (uid, case_id, channel, reporter_type, immediate_danger, received_at,
-                    idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
-                    key_id, wrapped_key, sealed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [
-            prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
-            report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
-            prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
-            sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
-        ])
+            INSERT INTO reports (uid, case_id, channel, reporter_type, immediate_danger, received_at,
+                idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
+                key_id, wrapped_key, sealed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [
+                prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
+                report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
+                prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
+                sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
+            ])
     }
 
     /// Re-seals the case profile with the change, under the case's own data key.
@@ -265,10 +273,11 @@ extension StoreService {
         var profile = try sealer.open(CaseProfile.self, from: sealed, rowUID: uid)
         change.apply(to: &profile, phone: phone)
         let resealed = try sealer.reseal(profile, rowUID: uid, existing: sealed)
-        try tx.execute("""
-                UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, female_requested = female_requested OR ?
-                WHERE id = ?
-                """, [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
+        try tx.execute(
+            """
+            UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, female_requested = female_requested OR ?
+            WHERE id = ?
+            """, [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
         try audit(actor: "survivor:sms", action: "case.preferences", caseID: caseID, detail: "\(change)", at: date, tx: tx)
     }
 
@@ -276,10 +285,11 @@ extension StoreService {
         caseID: Int64, reportID: Int64?, kind: String, priority: Priority, officerID: Int64?, reasons: [String],
         at date: Date, tx: any SQLTransaction
     ) throws {
-        try tx.execute("""
-                INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
+        try tx.enqueue(
+            """
+            INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
     }
 
     /// One e-mail alert per recipient, plus one webhook alert per event when a webhook is configured.
@@ -295,27 +305,32 @@ extension StoreService {
             rows.append((.webhook, officerIDs.first, "\(keyBase).\(kind.rawValue).\(level).webhook"))
         }
         for (channel, officerID, key) in rows {
-            try tx.execute("""
-                    INSERT INTO alerts (case_id, kind, channel, officer_id, escalation_level, reason, idempotency_key,
-                        created_at, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
+            try tx.enqueue(
+                """
+                INSERT INTO alerts (case_id, kind, channel, officer_id, escalation_level, reason, idempotency_key,
+                    created_at, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     caseID, kind.rawValue, channel.rawValue, officerID, level, reason, key, time(date), time(date),
                 ])
         }
     }
 
     static func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date, tx: any SQLTransaction) throws {
-        try tx.execute("INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)", [time(date), actor, action, caseID, detail])
+        try tx.enqueue(
+            "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
+            [time(date), actor, action, caseID, detail])
     }
 
     /// The answer a retried submission gets: the case as it was recorded.
     static func receipt(reportID: Int64, tx: any SQLTransaction) throws -> IntakeReceipt {
         guard
-            let row = try tx.queryOne("""
-                    SELECT c.id, c.reference, c.priority, c.officer_id, c.acknowledge_by
-                    FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.id = ?
-                    """, [reportID])
+            let row = try tx.queryOne(
+                """
+                SELECT c.id, c.reference, c.priority, c.officer_id, c.acknowledge_by
+                FROM reports r JOIN cases c ON c.id = r.case_id WHERE r.id = ?
+                """, [reportID])
         else { throw StoreError.notFound("report") }
         return IntakeReceipt(
             reference: CaseReference(row["reference"] as String)!, caseID: row["id"], reportID: reportID,
