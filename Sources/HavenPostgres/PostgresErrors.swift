@@ -7,7 +7,7 @@ import _ConnectionPoolModule
 /// A PostgreSQL failure that is neither an outage nor a broken constraint: only its SQLSTATE, or
 /// what the engine found wrong. Never the server's message or detail: a unique violation's
 /// DETAIL holds the key's value, and a value may be personal data.
-public enum PostgresEngineError: Error, Equatable, CustomStringConvertible {
+public enum PostgresEngineError: TransactionFailure, Equatable, CustomStringConvertible {
     /// The server refused a statement (`42P01`: no such table, `25P02`: the transaction had already failed…).
     case server(sqlState: String)
     /// A statement's `?` count and its arguments disagree: a programming error in the query.
@@ -26,6 +26,10 @@ public enum PostgresEngineError: Error, Equatable, CustomStringConvertible {
 
     /// A serialization failure or deadlock: the transaction may succeed when run again.
     var isRetryable: Bool { self == .server(sqlState: "40001") || self == .server(sqlState: "40P01") }
+
+    /// A retryable failure ends the whole transaction (group commit must not keep it to one item):
+    /// `PostgresSession.run` then runs the transaction again.
+    public var abortsTransaction: Bool { isRetryable }
 }
 
 /// Turns what postgres-nio and NIO throw into Haven's neutral errors, with fixed words only.

@@ -345,8 +345,11 @@ struct AlertWordingTests {
         var rng = SystemRandomNumberGenerator()
         let from = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
         let dates = (0..<500).map { _ in from.addingTimeInterval(Double.random(in: 0...(3 * 365 * 86_400), using: &rng)) }
-        for date in dates + dates.shuffled() + dates.map({ $0.addingTimeInterval(30) }) {
-            #expect(AlertComposer.londonTime(date) == formatter.string(from: date), "\(date)")
+        // And the last instant of a minute reads as that minute (a formatter rounds it to the next).
+        let edges = dates.map { Date(timeIntervalSince1970: (($0.timeIntervalSince1970 / 60).rounded(.down) + 1) * 60 - 0.0001) }
+        for date in dates + dates.shuffled() + dates.map({ $0.addingTimeInterval(30) }) + edges {
+            let minuteStart = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60)
+            #expect(AlertComposer.londonTime(date) == formatter.string(from: minuteStart), "\(date)")
         }
     }
 }

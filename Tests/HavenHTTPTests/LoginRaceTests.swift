@@ -41,7 +41,9 @@ struct LoginRaceTests {
             #expect(cookie == nil && right.status == .unauthorized)
         }
         let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
-        #expect(audit.filter { $0 == "staff.login_failed" }.count == 41)  // the 40, then the right one
+        #expect(
+            audit.filter { $0 == "staff.login_failed" }.count == 41,  // the 40, then the right one
+            "\(f.http.logs.text.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("warning") }.prefix(5))")
         #expect(audit.contains("staff.login_locked"))
     }
 

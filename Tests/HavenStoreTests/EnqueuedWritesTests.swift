@@ -102,4 +102,35 @@ struct EnqueuedWritesTests {
         for n in 1000..<1200 { #expect((results[n] ?? nil) == (taken.contains(n) ? nil : n), "item \(n)") }
         #expect(try await stored(handle.engine) == Array(1000..<1200))
     }
+
+    /// A batch's append-only rows go in as multi-row inserts at its end: every row arrives with
+    /// its own values whatever the batch's size (chunks of 256, 32, 8, 4…), and a row that
+    /// cannot be stored fails its own item only, found by the isolated run.
+    @Test(arguments: TestEngine.all) func batchRowsArriveWholeAndFailAlone(_ kind: TestEngine) async throws {
+        let (handle, directory) = try await scratch(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await handle.engine.write { tx in
+            try tx.execute("CREATE TABLE pairs (n INTEGER PRIMARY KEY, label TEXT NOT NULL)")
+            try tx.execute("INSERT INTO pairs (n, label) VALUES (?, ?)", [5_013, "taken"])
+        }
+        let commit = GroupCommit<Int, Int>(engine: handle.engine, maxBatch: 512) { n, tx, context in
+            let insert = "INSERT INTO pairs (n, label)"
+            if let rows = context.rows {
+                rows.add(insert, [n, "label \(n)"])
+            } else {
+                try tx.enqueue(insert + " VALUES (?, ?)", [n, "label \(n)"])
+            }
+            return n
+        }
+        let results = await withTaskGroup(of: (Int, Int?).self) { group in
+            for n in 5_000..<5_300 { group.addTask { (n, try? await commit.submit(n)) } }
+            return await group.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
+        }
+        for n in 5_000..<5_300 { #expect((results[n] ?? nil) == (n == 5_013 ? nil : n), "item \(n)") }
+        let rows = try await handle.engine.read { tx in
+            try tx.query("SELECT n, label FROM pairs ORDER BY n").map { ($0["n"] as Int, $0["label"] as String) }
+        }
+        #expect(rows.map(\.0) == Array(5_000..<5_300))
+        #expect(rows.allSatisfy { $0.1 == ($0.0 == 5_013 ? "taken" : "label \($0.0)") })
+    }
 }

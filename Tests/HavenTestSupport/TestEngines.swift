@@ -82,6 +82,9 @@ public final class TestEngineHandle: Sendable {
     private static func postgres(url: String, poolSize: Int) throws -> PostgresEngine {
         var settings = PostgresEngine.Settings(url: try PostgresURL(url))
         settings.maxConnections = poolSize
+        // The whole suite shares two cores with the server: a burst (40 logins at once) may wait
+        // longer than the 5 s a production pool allows. The outage tests use engines of their own.
+        settings.acquireTimeout = .seconds(30)
         var logger = Logger(label: "haven.test.postgres")
         logger.logLevel = .warning
         return PostgresEngine(settings: settings, logger: logger)

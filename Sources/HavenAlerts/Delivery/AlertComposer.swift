@@ -139,7 +139,10 @@ public struct AlertComposer: Sendable {
     static func londonTime(_ date: Date) -> String {
         let minute = Int((date.timeIntervalSince1970 / 60).rounded(.down))
         if let known = formattedMinutes.withLock({ $0[minute] }) { return known }
-        let text = londonFormatter.string(from: date)
+        // The minute's start, not the date: the formatter rounds to the millisecond, so a date in
+        // the last half millisecond of a minute would read as the next one, and the cache would
+        // hold whichever came first.
+        let text = londonFormatter.string(from: Date(timeIntervalSince1970: Double(minute) * 60))
         formattedMinutes.withLock { cache in
             if cache.count >= 1_024 { cache.removeAll(keepingCapacity: true) }
             cache[minute] = text

@@ -137,25 +137,42 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         -> (results: [Result<Output, any Error>], context: BatchContext)
     {
         var context = BatchContext()
+        // Straight through, append-only rows wait for the batch's end: one insert per kind.
+        if !isolated { context.rows = BatchRows() }
         var results: [Result<Output, any Error>] = []
         results.reserveCapacity(inputs.count)
         for input in inputs {
+            // What an item staged for after the commit goes with it when it fails (kept only when
+            // isolated: a copy taken per item would be copied again by each item that stages).
+            let staged = isolated ? context.submissions : [:]
             do {
                 if isolated {
+                    // The savepoint's end waits for the item's enqueued writes: their failure is its own.
                     let output = try tx.savepoint { try work(input, tx, &context) }
                     results.append(.success(output))
                 } else {
-                    let output = try work(input, tx, &context)
-                    try tx.flush()  // its enqueued writes answered now: a failure is its own, not the next item's
-                    results.append(.success(output))
+                    results.append(.success(try work(input, tx, &context)))
                 }
             } catch let error where error.endsTransaction || !tx.isInsideTransaction {
                 throw error
             } catch {
+                // Run straight through, an enqueued write's failure may show during a later item:
+                // which item it was is found by the isolated run.
                 guard isolated else { throw ItemFailed(error: error) }
                 context.invalidate()  // cached state may include the rolled-back item
+                context.submissions = staged
                 results.append(.failure(error))
             }
+        }
+        if !isolated {
+            // The last items' enqueued writes answered before the commit, so that their failure is
+            // an item's (run again isolated), not the whole batch's.
+            do {
+                try context.rows?.write(to: tx)
+                try tx.flush()
+            } catch let error where error.endsTransaction || !tx.isInsideTransaction {
+                throw error
+            } catch { throw ItemFailed(error: error) }
         }
         return (results, context)
     }
@@ -164,19 +181,64 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
 /// State shared by the items of one batch (the roster is read once per batch, not per report).
 struct BatchContext: Sendable {
     var cache: [String: any Sendable] = [:]
+    /// Where the batch's append-only rows go when it runs straight through (nil: into the
+    /// transaction at once, as in an isolated run, where each item's rows are its own).
+    var rows: BatchRows?
     /// Web and API reports stored by this batch, by content hash, oldest first: published once it
     /// commits.
     var submissions: [String: [RecentSubmissions.Entry]] = [:]
 
-    /// After an item's failure: what was read may include the rolled-back item. `submissions`
-    /// stays: an item stages there only once it has succeeded, as the last thing it does.
+    /// After an item's failure: what was read may include the rolled-back item. (What the item
+    /// staged in `submissions` is put back by group commit.)
     mutating func invalidate() { cache.removeAll() }
 }
 
 extension Error {
-    /// A failure of the store itself, not of one item: nothing in the transaction can be stored.
+    /// A failure of the store itself, not of one item: nothing in the transaction can be stored
+    /// (or, for an engine's `TransactionFailure`, the engine runs the whole transaction again).
     var endsTransaction: Bool {
         if case .unavailable = self as? StoreError { return true }
-        return false
+        return (self as? any TransactionFailure)?.abortsTransaction == true
+    }
+}
+
+/// An engine's failure that belongs to the whole transaction, whichever statement met it: a
+/// serialization failure or deadlock, after which the engine runs the transaction again.
+public protocol TransactionFailure: Error {
+    var abortsTransaction: Bool { get }
+}
+
+/// Append-only rows (decisions, alerts, audit lines) that a batch run straight through writes at
+/// its end with one multi-row INSERT per kind, rather than one statement each. Nothing in the
+/// batch reads them back. Used by one batch, on its writer, only.
+final class BatchRows: @unchecked Sendable {
+    private var groups: [(insert: String, width: Int, values: [SQLValue])] = []
+
+    /// `insert` is `INSERT INTO table (columns)`; `arguments` one row's values.
+    func add(_ insert: String, _ arguments: SQLArguments) {
+        if let index = groups.firstIndex(where: { $0.insert == insert }) {
+            groups[index].values += arguments.values
+        } else {
+            groups.append((insert, arguments.values.count, arguments.values))
+        }
+    }
+
+    /// Enqueues the inserts, kinds in the order they first came. Row counts are powers of two (at
+    /// most 256), so an engine caching statements by their text keeps a few per kind.
+    func write(to tx: any SQLTransaction) throws {
+        for group in groups where group.width > 0 {
+            let rows = group.values.count / group.width
+            var start = 0
+            while start < rows {
+                var count = 1
+                while count * 2 <= min(rows - start, 256) { count *= 2 }
+                let tuple = "(" + Array(repeating: "?", count: group.width).joined(separator: ", ") + ")"
+                let sql = group.insert + " VALUES " + Array(repeating: tuple, count: count).joined(separator: ", ")
+                let values = group.values[(start * group.width)..<((start + count) * group.width)]
+                try tx.enqueue(sql, SQLArguments(Array(values)))
+                start += count
+            }
+        }
+        groups.removeAll()
     }
 }

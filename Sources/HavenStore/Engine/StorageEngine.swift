@@ -132,6 +132,22 @@ public struct SQLDialect: Sendable {
 
     public init(engine: Engine) { self.engine = engine }
 
+    /// `count` rows of one column: ids for new rows of `table` that no other row has or will be
+    /// given. PostgreSQL takes them from the table's identity sequence (other writers, other
+    /// instances, take theirs from it too); SQLite, whose one writer holds the transaction,
+    /// counts on from the highest id.
+    public func newIDs(of table: String, count: Int) -> String {
+        switch engine {
+        case .sqlite:
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(count))
+            SELECT (SELECT COALESCE(MAX(id), 0) FROM \(table)) + i FROM n
+            """
+        case .postgresql:
+            "SELECT nextval(pg_get_serial_sequence('\(table)', 'id')) FROM generate_series(1, \(count))"
+        }
+    }
+
     /// A subquery of the ids in one text argument holding a JSON array (`idList`): a batch of
     /// rows named by one bound value, for `WHERE id IN (…)`.
     public var idsFromJSON: String {

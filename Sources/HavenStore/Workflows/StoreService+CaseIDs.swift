@@ -17,26 +17,48 @@ extension StoreService {
     ///
     /// Only if a stored reference (a case from before references were derived) already has the
     /// derived value is one drawn at random instead, free of both kinds.
-    static func newCase(_ tx: any SQLTransaction, at date: Date, references: CaseReferenceCipher) throws
-        -> (id: Int64, reference: CaseReference, drawn: Bool)
-    {
-        // One round trip: the highest id, the floor, and whether any reference is stored at all
-        // (usually none: then a derived reference cannot meet one, and is not looked up).
-        let row = try tx.queryOne(
-            """
-            SELECT (SELECT MAX(id) FROM cases) AS highest,
-                (SELECT value FROM store_settings WHERE name = 'case_id_floor') AS floor,
-                EXISTS(SELECT 1 FROM case_references) AS any_stored
-            """)
-        let highest = (row?["highest"] as Int64?) ?? 0
-        let floor = (row?["floor"] as Int64?) ?? 0
-        let id = max(highest + 1, caseIDSlot(at: date), floor)
+    static func newCase(
+        _ tx: any SQLTransaction, at date: Date, references: CaseReferenceCipher, context: inout BatchContext
+    ) throws -> (id: Int64, reference: CaseReference, drawn: Bool) {
+        // Read once per batch, in one round trip: the highest id, the floor, and whether any
+        // reference is stored at all (usually none: then a derived reference cannot meet one and is
+        // not looked up). The batch's own cases move `highest` on; its own stored references set
+        // `anyStored`; a failed item clears the cache (`BatchContext.invalidate`).
+        var ids: CaseIDState
+        if let cached = context.cache[CaseIDState.key] as? CaseIDState {
+            ids = cached
+        } else {
+            let row = try tx.queryOne(
+                """
+                SELECT (SELECT MAX(id) FROM cases) AS highest,
+                    (SELECT value FROM store_settings WHERE name = 'case_id_floor') AS floor,
+                    EXISTS(SELECT 1 FROM case_references) AS any_stored
+                """)
+            ids = CaseIDState(
+                highest: (row?["highest"] as Int64?) ?? 0, floor: (row?["floor"] as Int64?) ?? 0,
+                anyStored: (row?["any_stored"] as Bool?) == true)
+        }
+        let id = max(ids.highest + 1, caseIDSlot(at: date), ids.floor)
         guard UInt64(id) < CaseReference.count else {
             throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
         }
+        ids.highest = id
         let derived = references.reference(for: id)
-        guard (row?["any_stored"] as Bool?) == true, try isStored(derived, tx: tx) else { return (id, derived, false) }
-        return (id, try freeReference(references: references, tx: tx), true)
+        var result = (id, derived, false)
+        if ids.anyStored, try isStored(derived, tx: tx) {
+            result = (id, try freeReference(references: references, tx: tx), true)
+        }
+        ids.anyStored = ids.anyStored || result.2
+        context.cache[CaseIDState.key] = ids
+        return result
+    }
+
+    /// What `newCase` knows for the rest of its batch.
+    struct CaseIDState: Sendable {
+        static let key = "case-ids"
+        var highest: Int64
+        var floor: Int64
+        var anyStored: Bool
     }
 
     /// A random reference that names no case yet: neither stored nor derived from a case's id.

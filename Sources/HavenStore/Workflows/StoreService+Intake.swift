@@ -78,7 +78,6 @@ extension StoreService {
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
-            try tx.flush()  // every write of this report answered before it counts as stored
             // Web and API reports are what a double submit is checked against (staged last, once
             // the item has succeeded).
             let channel = request.prepared.report.channel
@@ -120,7 +119,7 @@ extension StoreService {
             answer.reference = try addReference(caseID: answer.caseID, references: sealer.references, tx: tx)
             try audit(
                 actor: "intake:\(report.channel.rawValue)", action: "case.double_submit", caseID: answer.caseID,
-                detail: "stored once; a reference of its own given", at: now, tx: tx)
+                detail: "stored once; a reference of its own given", at: now, tx: tx, rows: context.rows)
             return .duplicate(answer)
         }
 
@@ -130,7 +129,9 @@ extension StoreService {
                 "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [senderHash], as: Int64.self)
         {
             return .threaded(
-                try addToCase(caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, tx: tx))
+                try addToCase(
+                    caseID, prepared: prepared, triage: triage, routing: routing, sealer: sealer, tx: tx,
+                    context: &context))
         }
 
         // 3. A new case through triage.
@@ -140,7 +141,7 @@ extension StoreService {
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
-        let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references)
+        let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references, context: &context)
         let profile = prepared.sealedProfile
         // Enqueued: on a networked engine the writes of a report go out back to back, and only
         // the ones whose answer is needed (the report's id) are waited for.
@@ -165,16 +166,17 @@ extension StoreService {
             try tx.enqueue("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officerID])
         }
         context.cache["roster"] = roster
-        let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
+        let reportID = try insertReport(prepared, caseID: caseID, tx: tx, context: &context)
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "intake", priority: decision.priority,
-            officerID: decision.officerID, reasons: decision.reasons, at: now, tx: tx)
+            officerID: decision.officerID, reasons: decision.reasons, at: now, tx: tx, rows: context.rows)
         try queueAlerts(
             caseID: caseID, kind: .newCase, officerIDs: decision.officerID.map { [$0] } ?? [],
-            level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, tx: tx)
+            level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, tx: tx,
+            rows: context.rows)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.open", caseID: caseID,
-            detail: "priority \(decision.priority.rawValue)", at: now, tx: tx)
+            detail: "priority \(decision.priority.rawValue)", at: now, tx: tx, rows: context.rows)
         return .created(
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
@@ -197,7 +199,7 @@ extension StoreService {
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
     private static func addToCase(
         _ caseID: Int64, prepared: PreparedReport, triage: Triage, routing: AlertRouting, sealer: Sealer,
-        tx: any SQLTransaction
+        tx: any SQLTransaction, context: inout BatchContext
     ) throws -> IntakeReceipt {
         let report = prepared.report
         let now = report.receivedAt
@@ -221,7 +223,7 @@ extension StoreService {
                     next_escalation_at = ? WHERE id = ?
                 """, [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
-        let reportID = try insertReport(prepared, caseID: caseID, tx: tx)
+        let reportID = try insertReport(prepared, caseID: caseID, tx: tx, context: &context)
         var reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
         if let change = report.safetyChange {
             try applySafetyChange(change, caseID: caseID, phone: report.threadPhone, sealer: sealer, at: now, tx: tx)
@@ -229,34 +231,44 @@ extension StoreService {
         }
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "message", priority: priority, officerID: officerID,
-            reasons: reasons, at: now, tx: tx)
+            reasons: reasons, at: now, tx: tx, rows: context.rows)
         try queueAlerts(
             caseID: caseID, kind: .newMessage, officerIDs: officerID.map { [$0] } ?? [], level: 0,
-            reason: "new message on your case", keyBase: prepared.reportUID, routing: routing, at: now, tx: tx)
+            reason: "new message on your case", keyBase: prepared.reportUID, routing: routing, at: now, tx: tx,
+            rows: context.rows)
         try audit(
             actor: "intake:\(report.channel.rawValue)", action: "case.message", caseID: caseID,
-            detail: "priority \(priority.rawValue)", at: now, tx: tx)
+            detail: "priority \(priority.rawValue)", at: now, tx: tx, rows: context.rows)
         return IntakeReceipt(
             reference: try reference(caseID: caseID, tx: tx), caseID: caseID, reportID: reportID, priority: priority,
             officerID: officerID, acknowledgeBy: date(time(acknowledgeBy)))
     }
 
-    private static func insertReport(_ prepared: PreparedReport, caseID: Int64, tx: any SQLTransaction) throws -> Int64 {
+    /// Stores the report under an id taken in advance (a few at a time per batch), so that its
+    /// insert is enqueued like the rest: nothing of a report waits for an answer.
+    private static func insertReport(
+        _ prepared: PreparedReport, caseID: Int64, tx: any SQLTransaction, context: inout BatchContext
+    ) throws -> Int64 {
+        var ids = (context.cache["report-ids"] as? [Int64]) ?? []
+        if ids.isEmpty { ids = try tx.column(tx.dialect.newIDs(of: "reports", count: 32), as: Int64.self).reversed() }
+        guard let id = ids.popLast() else { throw StoreError.conflict("no report id") }
+        context.cache["report-ids"] = ids
         let report = prepared.report
         let sealed = prepared.sealedReport
-        return try tx.insertReturningID(
+        try tx.enqueue(
             """
-            INSERT INTO reports (uid, case_id, channel, reporter_type, immediate_danger, received_at,
+            INSERT INTO reports (id, uid, case_id, channel, reporter_type, immediate_danger, received_at,
                 idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
                 key_id, wrapped_key, sealed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
+                id, prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
                 report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
                 prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
                 sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
             ])
+        return id
     }
 
     /// Re-seals the case profile with the change, under the case's own data key.
@@ -283,44 +295,56 @@ extension StoreService {
 
     static func insertDecision(
         caseID: Int64, reportID: Int64?, kind: String, priority: Priority, officerID: Int64?, reasons: [String],
-        at date: Date, tx: any SQLTransaction
+        at date: Date, tx: any SQLTransaction, rows: BatchRows? = nil
     ) throws {
-        try tx.enqueue(
-            """
-            INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)])
+        try insertRow(
+            "INSERT INTO decisions (case_id, report_id, kind, at, priority, officer_id, reasons)",
+            [caseID, reportID, kind, time(date), priority.rawValue, officerID, JSONText.array(reasons)], tx: tx, rows: rows)
     }
 
     /// One e-mail alert per recipient, plus one webhook alert per event when a webhook is configured.
     static func queueAlerts(
         caseID: Int64, kind: AlertKind, officerIDs: [Int64], level: Int, reason: String, keyBase: String,
-        routing: AlertRouting, at date: Date, tx: any SQLTransaction
+        routing: AlertRouting, at date: Date, tx: any SQLTransaction, rows: BatchRows? = nil
     ) throws {
-        var rows: [(AlertChannel, Int64?, String)] = []
+        var alerts: [(AlertChannel, Int64?, String)] = []
         if routing.email {
-            rows += officerIDs.map { (.email, $0, "\(keyBase).\(kind.rawValue).\(level).\($0)") }
+            alerts += officerIDs.map { (.email, $0, "\(keyBase).\(kind.rawValue).\(level).\($0)") }
         }
         if routing.webhook {
-            rows.append((.webhook, officerIDs.first, "\(keyBase).\(kind.rawValue).\(level).webhook"))
+            alerts.append((.webhook, officerIDs.first, "\(keyBase).\(kind.rawValue).\(level).webhook"))
         }
-        for (channel, officerID, key) in rows {
-            try tx.enqueue(
+        for (channel, officerID, key) in alerts {
+            try insertRow(
                 """
                 INSERT INTO alerts (case_id, kind, channel, officer_id, escalation_level, reason, idempotency_key,
                     created_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [
-                    caseID, kind.rawValue, channel.rawValue, officerID, level, reason, key, time(date), time(date),
-                ])
+                [caseID, kind.rawValue, channel.rawValue, officerID, level, reason, key, time(date), time(date)],
+                tx: tx, rows: rows)
         }
     }
 
-    static func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date, tx: any SQLTransaction) throws {
-        try tx.enqueue(
-            "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
-            [time(date), actor, action, caseID, detail])
+    static func audit(
+        actor: String, action: String, caseID: Int64?, detail: String, at date: Date, tx: any SQLTransaction,
+        rows: BatchRows? = nil
+    ) throws {
+        try insertRow(
+            "INSERT INTO audit_log (at, actor, action, case_id, detail)", [time(date), actor, action, caseID, detail],
+            tx: tx, rows: rows)
+    }
+
+    /// One append-only row (`insert` is `INSERT INTO table (columns)`): into the batch's multi-row
+    /// insert when there is one, otherwise enqueued now.
+    private static func insertRow(_ insert: String, _ arguments: SQLArguments, tx: any SQLTransaction, rows: BatchRows?)
+        throws
+    {
+        if let rows {
+            rows.add(insert, arguments)
+        } else {
+            let placeholders = Array(repeating: "?", count: arguments.values.count).joined(separator: ", ")
+            try tx.enqueue(insert + " VALUES (" + placeholders + ")", arguments)
+        }
     }
 
     /// The answer a retried submission gets: the case as it was recorded.
