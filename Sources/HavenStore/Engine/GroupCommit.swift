@@ -21,6 +21,8 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     private let queue = Mutex<(items: [Pending], flushers: Int)>(([], 0))
+    /// Batches run again with a savepoint per item after one item failed.
+    let isolatedRuns = Atomic<Int>(0)
     private let engine: any StorageEngine
     private let lanes: Int
     private let work: Work
@@ -115,6 +117,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
             } catch is ItemFailed {
                 // One failed, and that attempt was rolled back: again, each item in a savepoint of
                 // its own, so the failure stays with its item and the others are stored.
+                isolatedRuns.add(1, ordering: .relaxed)
                 results = try attempt(isolated: true)
             }
             for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
@@ -137,8 +140,9 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         -> (results: [Result<Output, any Error>], context: BatchContext)
     {
         var context = BatchContext()
-        // Straight through, append-only rows wait for the batch's end: one insert per kind.
-        if !isolated { context.rows = BatchRows() }
+        // Straight through, rows are held back and written together (see `BatchRows`).
+        let tx = isolated ? tx : DeferringTransaction(tx, rows: BatchRows())
+        if let deferring = tx as? DeferringTransaction { context.rows = deferring.rows }
         var results: [Result<Output, any Error>] = []
         results.reserveCapacity(inputs.count)
         for input in inputs {
@@ -168,8 +172,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
             // The last items' enqueued writes answered before the commit, so that their failure is
             // an item's (run again isolated), not the whole batch's.
             do {
-                try context.rows?.write(to: tx)
-                try tx.flush()
+                try tx.flush()  // the held-back rows written, then every answer awaited
             } catch let error where error.endsTransaction || !tx.isInsideTransaction {
                 throw error
             } catch { throw ItemFailed(error: error) }
@@ -208,25 +211,45 @@ public protocol TransactionFailure: Error {
     var abortsTransaction: Bool { get }
 }
 
-/// Append-only rows (decisions, alerts, audit lines) that a batch run straight through writes at
-/// its end with one multi-row INSERT per kind, rather than one statement each. Nothing in the
-/// batch reads them back. Used by one batch, on its writer, only.
+/// Rows that a batch run straight through writes together, one multi-row INSERT per kind (and
+/// one UPDATE per counter and row), rather than one statement each. They are written before any
+/// other statement of the batch runs (`DeferringTransaction`), so every read sees them, and at
+/// the batch's end. Used by one batch, on its writer, only.
 final class BatchRows: @unchecked Sendable {
-    private var groups: [(insert: String, width: Int, values: [SQLValue])] = []
+    private var groups: [(insert: String, rank: Int, width: Int, values: [SQLValue])] = []
+    private var increments: [(update: String, id: Int64, by: Int)] = []
 
-    /// `insert` is `INSERT INTO table (columns)`; `arguments` one row's values.
-    func add(_ insert: String, _ arguments: SQLArguments) {
+    var isEmpty: Bool { groups.isEmpty && increments.isEmpty }
+
+    /// `insert` is `INSERT INTO table (columns)`; `arguments` one row's values. Kinds are written
+    /// by `rank` (a table before those that refer to it), then in the order they first came.
+    func add(_ insert: String, rank: Int, _ arguments: SQLArguments) {
         if let index = groups.firstIndex(where: { $0.insert == insert }) {
             groups[index].values += arguments.values
         } else {
-            groups.append((insert, arguments.values.count, arguments.values))
+            groups.append((insert, rank, arguments.values.count, arguments.values))
         }
     }
 
-    /// Enqueues the inserts, kinds in the order they first came. Row counts are powers of two (at
-    /// most 256), so an engine caching statements by their text keeps a few per kind.
+    /// A counter to raise by one: `update` is `UPDATE … SET c = c + ? WHERE id = ?`. Written once
+    /// per row with the sum, after the inserts.
+    func increment(_ update: String, id: Int64) {
+        if let index = increments.firstIndex(where: { $0.update == update && $0.id == id }) {
+            increments[index].by += 1
+        } else {
+            increments.append((update, id, 1))
+        }
+    }
+
+    /// Enqueues everything held. Row counts are powers of two (at most 256), so an engine caching
+    /// statements by their text keeps a few per kind.
     func write(to tx: any SQLTransaction) throws {
-        for group in groups where group.width > 0 {
+        guard !isEmpty else { return }
+        let ordered = groups.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
+        let pendingIncrements = increments
+        groups.removeAll(keepingCapacity: true)
+        increments.removeAll(keepingCapacity: true)
+        for group in ordered.map(\.element) where group.width > 0 {
             let rows = group.values.count / group.width
             var start = 0
             while start < rows {
@@ -239,6 +262,47 @@ final class BatchRows: @unchecked Sendable {
                 start += count
             }
         }
-        groups.removeAll()
+        for increment in pendingIncrements { try tx.enqueue(increment.update, [increment.by, increment.id]) }
+    }
+}
+
+/// The transaction a batch run straight through gives its items: any statement first writes the
+/// rows the batch holds back (`BatchRows`), so that nothing reads or changes the database
+/// without them.
+final class DeferringTransaction: SQLTransaction {
+    let base: any SQLTransaction
+    let rows: BatchRows
+
+    init(_ base: any SQLTransaction, rows: BatchRows) {
+        self.base = base
+        self.rows = rows
+    }
+
+    var dialect: SQLDialect { base.dialect }
+    var isInsideTransaction: Bool { base.isInsideTransaction }
+
+    @discardableResult func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
+        try rows.write(to: base)
+        return try base.execute(sql, arguments)
+    }
+
+    func query(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        try rows.write(to: base)
+        return try base.query(sql, arguments)
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try rows.write(to: base)
+        return try base.savepoint(body)
+    }
+
+    func enqueue(_ sql: String, _ arguments: SQLArguments) throws {
+        try rows.write(to: base)
+        try base.enqueue(sql, arguments)
+    }
+
+    func flush() throws {
+        try rows.write(to: base)
+        try base.flush()
     }
 }

@@ -145,25 +145,27 @@ extension StoreService {
         let profile = prepared.sealedProfile
         // Enqueued: on a networked engine the writes of a report go out back to back, and only
         // the ones whose answer is needed (the report's id) are waited for.
-        try tx.enqueue(
+        try insertRow(
             """
             INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
                 female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
                 key_id, wrapped_key, sealed_profile)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
                 decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
                 submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
                 time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
-            ])
+            ], rank: 0, tx: tx, rows: context.rows)
         if drawn {
-            try tx.enqueue("INSERT INTO case_references (reference, case_id) VALUES (?, ?)", [reference.value, caseID])
+            try insertRow(
+                "INSERT INTO case_references (reference, case_id)", [reference.value, caseID], rank: 1, tx: tx,
+                rows: context.rows)
         }
         if let officerID = decision.officerID {
             roster.openCases[officerID, default: 0] += 1
-            try tx.enqueue("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officerID])
+            let update = "UPDATE officers SET open_cases = open_cases + ? WHERE id = ?"
+            if let rows = context.rows { rows.increment(update, id: officerID) } else { try tx.enqueue(update, [1, officerID]) }
         }
         context.cache["roster"] = roster
         let reportID = try insertReport(prepared, caseID: caseID, tx: tx, context: &context)
@@ -255,19 +257,18 @@ extension StoreService {
         context.cache["report-ids"] = ids
         let report = prepared.report
         let sealed = prepared.sealedReport
-        try tx.enqueue(
+        try insertRow(
             """
             INSERT INTO reports (id, uid, case_id, channel, reporter_type, immediate_danger, received_at,
                 idempotency_hash, provider_message_hash, content_hash, phone_hash, email_hash,
                 key_id, wrapped_key, sealed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 id, prepared.reportUID, caseID, report.channel.rawValue, report.submission.reporterType.rawValue,
                 report.submission.immediateDanger, time(report.receivedAt), prepared.idempotencyHash,
                 prepared.providerHash, prepared.contentHash, prepared.phoneHash, prepared.emailHash,
                 sealed.keyID, sealed.wrappedKey, sealed.ciphertext,
-            ])
+            ], rank: 2, tx: tx, rows: context.rows)
         return id
     }
 
@@ -336,11 +337,11 @@ extension StoreService {
 
     /// One append-only row (`insert` is `INSERT INTO table (columns)`): into the batch's multi-row
     /// insert when there is one, otherwise enqueued now.
-    private static func insertRow(_ insert: String, _ arguments: SQLArguments, tx: any SQLTransaction, rows: BatchRows?)
-        throws
-    {
+    private static func insertRow(
+        _ insert: String, _ arguments: SQLArguments, rank: Int = 3, tx: any SQLTransaction, rows: BatchRows?
+    ) throws {
         if let rows {
-            rows.add(insert, arguments)
+            rows.add(insert, rank: rank, arguments)
         } else {
             let placeholders = Array(repeating: "?", count: arguments.values.count).joined(separator: ", ")
             try tx.enqueue(insert + " VALUES (" + placeholders + ")", arguments)
