@@ -41,14 +41,21 @@ final class PostgresSession: SQLSession {
     /// runs it again (the seam's contract: bodies are re-runnable), a few times with a jittered pause.
     func run<T>(_ mode: Mode, _ body: (any SQLTransaction) throws -> T) throws -> T {
         var attempt = 1
+        var holdsRetryLock = false
+        defer { if holdsRetryLock { releaseRetryLock() } }
         while true {
+            // A write that collided once runs again holding the retry lock: optimistic first, then
+            // one at a time, so a crowd on one row (40 logins for one account) drains in turn
+            // instead of colliding until its retries run out. Taken before BEGIN: inside, the
+            // lock's own SELECT would fix the snapshot before the wait, and the holder's changes
+            // would be invisible to it, so it would collide again.
+            if attempt > 1, mode == .write, !holdsRetryLock {
+                _ = try perform("SELECT pg_advisory_lock(\(Self.retryLock))")
+                holdsRetryLock = true
+            }
             let transaction = PostgresTransaction(session: self, dialect: engine.dialect)
             try transaction.begin(mode.begin)
             do {
-                // A write that collided once runs again holding the retry lock: optimistic first,
-                // then one at a time, so a crowd on one row (40 logins for one account) drains
-                // in turn instead of colliding until its retries run out.
-                if attempt > 1, mode == .write { _ = try perform("SELECT pg_advisory_xact_lock(\(Self.retryLock))") }
                 let result = try body(transaction)
                 try transaction.commit()
                 return result
@@ -66,7 +73,14 @@ final class PostgresSession: SQLSession {
         }
     }
 
-    /// The transaction-scoped advisory lock that retried writes take (not the migrations' lock).
+    /// A pooled connection must never keep the retry lock: if it cannot be released, the
+    /// connection is closed (the server releases a session's locks when it ends).
+    private func releaseRetryLock() {
+        guard !isLost else { return }
+        do { _ = try perform("SELECT pg_advisory_unlock(\(Self.retryLock))") } catch { lose() }
+    }
+
+    /// The session advisory lock that retried writes take (not the migrations' lock).
     static let retryLock: Int64 = 0x4861_7665_6E00_0001
 
     /// Sends one statement and blocks this thread until its result, or until the statement

@@ -117,6 +117,7 @@ extension StoreService {
             // for the case, never the first sender's (nothing of the first report is revealed).
             var answer = try receipt(reportID: id, tx: tx)
             answer.reference = try addReference(caseID: answer.caseID, references: sealer.references, tx: tx)
+            context.cache[CaseIDState.key] = nil  // a reference is stored now: new cases check theirs against it
             try audit(
                 actor: "intake:\(report.channel.rawValue)", action: "case.double_submit", caseID: answer.caseID,
                 detail: "stored once; a reference of its own given", at: now, tx: tx, rows: context.rows)
