@@ -193,7 +193,11 @@ final class PostgresTransaction: SQLTransaction {
             result = try body()
             try flush()
         } catch {
-            pending.removeAll()  // undone with the rest of the savepoint: their answers no longer matter
+            // Undone with the rest of the savepoint, unless one met a serialization failure: that
+            // belongs to the whole transaction, which runs again.
+            do { try flush() } catch let queued as any TransactionFailure where queued.abortsTransaction {
+                throw queued
+            } catch {}
             if isInsideTransaction {
                 _ = try? session.perform("ROLLBACK TO SAVEPOINT \(name)")
                 _ = try? session.perform("RELEASE SAVEPOINT \(name)")

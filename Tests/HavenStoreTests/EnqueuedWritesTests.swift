@@ -148,4 +148,22 @@ struct EnqueuedWritesTests {
         let notes = try await handle.engine.read { tx in try tx.column("SELECT n FROM notes ORDER BY n", as: Int.self) }
         #expect(notes == Array(5_000..<5_300))
     }
+
+    /// Rows held back inside a savepoint that is undone are dropped with it, never written later.
+    @Test(arguments: TestEngine.all) func heldRowsOfAnUndoneSavepointAreDropped(_ kind: TestEngine) async throws {
+        let (handle, directory) = try await scratch(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        struct Undo: Error {}
+        let commit = GroupCommit<Int, Int>(engine: handle.engine) { n, tx, context in
+            let rows = try #require(context.rows)  // one item alone: its batch runs straight through
+            _ = try? tx.savepoint { () throws -> Void in
+                rows.add("INSERT INTO items (n)", rank: 0, [n + 1])
+                throw Undo()
+            }
+            rows.add("INSERT INTO items (n)", rank: 0, [n])
+            return n
+        }
+        #expect(try await commit.submit(10) == 10)
+        #expect(try await stored(handle.engine) == [10])
+    }
 }

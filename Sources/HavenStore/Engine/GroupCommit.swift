@@ -141,8 +141,8 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     {
         var context = BatchContext()
         // Straight through, rows are held back and written together (see `BatchRows`).
-        let tx = isolated ? tx : DeferringTransaction(tx, rows: BatchRows())
-        if let deferring = tx as? DeferringTransaction { context.rows = deferring.rows }
+        context.rows = isolated ? nil : BatchRows()
+        let tx: any SQLTransaction = context.rows.map { DeferringTransaction(tx, rows: $0) } ?? tx
         var results: [Result<Output, any Error>] = []
         results.reserveCapacity(inputs.count)
         for input in inputs {
@@ -221,6 +221,12 @@ final class BatchRows: @unchecked Sendable {
 
     var isEmpty: Bool { groups.isEmpty && increments.isEmpty }
 
+    /// Forgets everything held (what a rolled-back savepoint had added).
+    func removeAll() {
+        groups.removeAll(keepingCapacity: true)
+        increments.removeAll(keepingCapacity: true)
+    }
+
     /// `insert` is `INSERT INTO table (columns)`; `arguments` one row's values. Kinds are written
     /// by `rank` (a table before those that refer to it), then in the order they first came.
     func add(_ insert: String, rank: Int, _ arguments: SQLArguments) {
@@ -247,8 +253,7 @@ final class BatchRows: @unchecked Sendable {
         guard !isEmpty else { return }
         let ordered = groups.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
         let pendingIncrements = increments
-        groups.removeAll(keepingCapacity: true)
-        increments.removeAll(keepingCapacity: true)
+        removeAll()
         for group in ordered.map(\.element) where group.width > 0 {
             let rows = group.values.count / group.width
             var start = 0
@@ -291,9 +296,19 @@ final class DeferringTransaction: SQLTransaction {
         return try base.query(sql, arguments)
     }
 
+    /// What `body` holds back is written inside the savepoint, or dropped with it when it throws.
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         try rows.write(to: base)
-        return try base.savepoint(body)
+        return try base.savepoint {
+            do {
+                let result = try body()
+                try rows.write(to: base)
+                return result
+            } catch {
+                rows.removeAll()
+                throw error
+            }
+        }
     }
 
     func enqueue(_ sql: String, _ arguments: SQLArguments) throws {

@@ -144,8 +144,8 @@ extension StoreService {
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
         let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references, context: &context)
         let profile = prepared.sealedProfile
-        // Enqueued: on a networked engine the writes of a report go out back to back, and only
-        // the ones whose answer is needed (the report's id) are waited for.
+        // Held back to the batch's multi-row inserts (or enqueued, in an isolated run): nothing of
+        // a new case waits for an answer from the database.
         try insertRow(
             """
             INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
