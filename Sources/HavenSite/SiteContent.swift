@@ -58,7 +58,7 @@ public struct SiteContent: Sendable, Decodable {
         var problems: [String] = []
         if !Self.isWebAddress(exitURL) { problems.append("exit_url must be an http:// or https:// address of a neutral site") }
         for (label, colour) in [("colours.brand", colours.brand), ("colours.exit", colours.exit)]
-        where colour.range(of: "^#[0-9a-fA-F]{6}$", options: .regularExpression) == nil {
+        where !Self.isHexColour(colour) {
             problems.append("\(label) must be a colour like #1d4f91")
         }
         for key in paths.keys.sorted() where SitePage(rawValue: key) == nil {
@@ -69,7 +69,10 @@ public struct SiteContent: Sendable, Decodable {
         if path(.home) != "/" { problems.append("paths.home must be /") }
         for page in SitePage.allCases where page != .home {
             let p = path(page)
-            if p.range(of: "^/[a-z0-9-]+$", options: .regularExpression) == nil {
+            let segment = p.utf8.dropFirst()
+            if !p.hasPrefix("/") || segment.isEmpty
+                || !segment.allSatisfy({ Self.isLowerASCIILetter($0) || Self.isASCIIDigit($0) || $0 == UInt8(ascii: "-") })
+            {
                 problems.append("paths.\(page.rawValue) must be one segment of lower-case letters, digits and dashes, e.g. /contact")
             } else if Self.reserved.contains(String(p.dropFirst())) {
                 problems.append("paths.\(page.rawValue) \(p) is used by Haven itself")
@@ -81,6 +84,17 @@ public struct SiteContent: Sendable, Decodable {
             }
         }
         return problems
+    }
+
+    // Checked byte by byte: a regular expression on Linux runs ICU, whose pages then stay mapped.
+    static func isLowerASCIILetter(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) }
+    static func isASCIIDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+
+    /// `#` and six hex digits, e.g. `#1d4f91`.
+    static func isHexColour(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 7 && bytes[0] == UInt8(ascii: "#")
+            && bytes.dropFirst().allSatisfy { isASCIIDigit($0) || (0x61...0x66).contains($0 | 0x20) }
     }
 
     /// First path segments Haven's own routes use, plus language prefixes.

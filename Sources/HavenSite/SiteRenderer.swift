@@ -73,7 +73,7 @@ public struct SiteRenderer: Sendable {
         var loaded: [String: SiteText] = [:]
         for file in files.sorted() where file.hasSuffix(".json") {
             let code = String(file.dropLast(5))
-            guard code.range(of: "^[a-z]{2,3}$", options: .regularExpression) != nil else {
+            guard (2...3).contains(code.utf8.count), code.utf8.allSatisfy(SiteContent.isLowerASCIILetter) else {
                 problems.append("locales/\(file): name it after its language code, e.g. cy.json")
                 continue
             }

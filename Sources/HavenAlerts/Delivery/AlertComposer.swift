@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import HavenCore
 import HavenStore
-import Synchronization
 
 /// Turns a claimed alert into words. An alert says only: the reference, the priority, the SLA
 /// deadline, why it came to this person and a console link (safety rule 3). Never report content,
@@ -106,12 +105,11 @@ public struct AlertComposer: Sendable {
 
     /// The webhook body: the same facts as the e-mail, as JSON.
     public func webhookBody(for alert: PendingAlert) -> [UInt8] {
-        let formatter = ISO8601DateFormatter()
         let object: [String: Any] = [
             "event": alert.kind.rawValue,
             "reference": alert.reference.value,
             "priority": alert.priority.rawValue,
-            "acknowledge_by": formatter.string(from: alert.acknowledgeBy),
+            "acknowledge_by": CivilTime.iso8601(alert.acknowledgeBy),
             "reason": alert.reason,
             "escalation_level": alert.escalationLevel,
             "officer": alert.recipient?.name ?? "",
@@ -122,31 +120,6 @@ public struct AlertComposer: Sendable {
         return Array(data)
     }
 
-    nonisolated(unsafe) private static let londonFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "Europe/London")
-        formatter.dateFormat = "EEE d MMM HH:mm"
-        return formatter
-    }()
-
-    /// Formatted minutes already seen: a burst's deadlines share a handful of minutes, and each
-    /// DateFormatter call was a measurable part of a digest.
-    private static let formattedMinutes = Mutex<[Int: String]>([:])
-
-    /// `Tue 1 Dec 15:04`, London time. DateFormatter is thread-safe; creating one per alert was a
-    /// measurable cost.
-    static func londonTime(_ date: Date) -> String {
-        let minute = Int((date.timeIntervalSince1970 / 60).rounded(.down))
-        if let known = formattedMinutes.withLock({ $0[minute] }) { return known }
-        // The minute's start, not the date: the formatter rounds to the millisecond, so a date in
-        // the last half millisecond of a minute would read as the next one, and the cache would
-        // hold whichever came first.
-        let text = londonFormatter.string(from: Date(timeIntervalSince1970: Double(minute) * 60))
-        formattedMinutes.withLock { cache in
-            if cache.count >= 1_024 { cache.removeAll(keepingCapacity: true) }
-            cache[minute] = text
-        }
-        return text
-    }
+    /// `Tue 1 Dec 15:04`, London time.
+    static func londonTime(_ date: Date) -> String { CivilTime.londonShort(date) }
 }

@@ -64,16 +64,7 @@ public enum RFC5322 {
 
     private static let crlf: [UInt8] = [13, 10]
 
-    /// DateFormatter is thread-safe and costly to create: one, shared.
-    nonisolated(unsafe) private static let dateFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter
-    }()
-
-    static func rfc2822Date(_ date: Date) -> String { dateFormatter.string(from: date) }
+    static func rfc2822Date(_ date: Date) -> String { CivilTime.rfc5322(date) }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 

@@ -34,8 +34,7 @@ public struct RetentionPolicy: Sendable, Equatable {
 
         /// `date` moved on by this period on the London calendar (29 February + 1y is 28 February).
         public func after(_ date: Date) -> Date {
-            LondonCalendar.calendar.date(byAdding: DateComponents(year: years, month: months, day: days), to: date)
-                ?? date.addingTimeInterval(Double(years) * 366 * 86_400 + Double(months) * 31 * 86_400 + Double(days) * 86_400)
+            CivilTime.London.adding(years: years, months: months, days: days, to: date)
         }
     }
 
@@ -94,8 +93,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     public func keepsEverythingClosedAfter(_ now: Date) -> Date {
         let periods = [standard] + Array(byOutcome.values)
         return periods.map { period in
-            LondonCalendar.calendar.date(
-                byAdding: DateComponents(year: -period.years, month: -period.months, day: -period.days + 7), to: now) ?? now
+            CivilTime.London.adding(years: -period.years, months: -period.months, days: -period.days + 7, to: now)
         }.max() ?? now
     }
 

@@ -13,12 +13,9 @@ public struct LondonTime: Sendable, Equatable {
 
     /// The London wall-clock reading of `date` (handles GMT/BST changes).
     public init(_ date: Date) {
-        let calendar = LondonCalendar.calendar
-        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
-        // Calendar weekday: 1 = Sunday … 7 = Saturday.
-        let gregorian = parts.weekday ?? 2
-        self.weekday = Weekday(rawValue: gregorian == 1 ? 7 : gregorian - 1) ?? .monday
-        self.minuteOfDay = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        let reading = CivilTime.London.reading(date)
+        self.weekday = reading.weekday
+        self.minuteOfDay = reading.hour * 60 + reading.minute
     }
 }
 
@@ -58,12 +55,12 @@ public enum Weekday: Int, Codable, Sendable, CaseIterable, Comparable {
     public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// The one calendar Haven reasons in: Gregorian, Europe/London.
+/// The one calendar Haven reasons in: Gregorian, Europe/London. Intake, alerts and retention read
+/// it through `CivilTime`; Foundation's zone and calendar are for the console's and the monthly
+/// report's formatting, and for instants before 1996.
 public enum LondonCalendar {
     public static let timeZone = TimeZone(identifier: "Europe/London") ?? TimeZone(secondsFromGMT: 0)!
 
-    /// Made once: a new Calendar (and its ICU calendar) per use was a measurable part of every
-    /// intake, which reads London time for the SLA, the rota and the safe times.
     public static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -97,14 +94,13 @@ public enum LondonCalendar {
     }
 
     static func computeDay(containing date: Date) -> Day {
-        let start = calendar.startOfDay(for: date)
-        let end = calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(86_400)
-        return Day(start: start, end: end, weekday: LondonTime(start).weekday, name: day(start))
+        let reading = CivilTime.London.reading(date)
+        let number = CivilTime.dayNumber(year: reading.year, month: reading.month, day: reading.day)
+        return Day(
+            start: CivilTime.London.instant(dayNumber: number), end: CivilTime.London.instant(dayNumber: number + 1),
+            weekday: reading.weekday, name: CivilTime.londonDay(date))
     }
 
     /// The London calendar day of `date` as `yyyy-MM-dd` (bank holiday lists, audit lines).
-    public static func day(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    public static func day(_ date: Date) -> String { CivilTime.londonDay(date) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 import Logging
 
 /// One JSON object per line on standard error: time, level, label, message and metadata.
@@ -16,7 +17,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "label": label,
+            "time": CivilTime.iso8601(Date()), "level": event.level.rawValue, "label": label,
             "message": event.message.description,
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) where object[key] == nil {

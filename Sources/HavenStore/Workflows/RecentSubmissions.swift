@@ -171,10 +171,14 @@ final class RecentSubmissions: Sendable {
     }
 
     let window: TimeInterval
+    /// 25,000 reports: ten minutes at 40 a second, far past any landlord's busiest hour. Only a
+    /// flood fills it (the default rate limits let through at most 1,000 reports a
+    /// second in all), and then its reports are the ones remembered. It was 100,000, 6 MB at the
+    /// cap, a tenth of Haven's memory for a check that only a flood stretches (README, memory).
     let capacity: Int
     private let state = Mutex(State())
 
-    init(window: TimeInterval, capacity: Int = 100_000) {
+    init(window: TimeInterval, capacity: Int = 25_000) {
         precondition(capacity >= 1)
         self.window = window
         self.capacity = capacity
