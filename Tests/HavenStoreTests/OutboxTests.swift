@@ -29,6 +29,23 @@ struct OutboxTests {
         #expect(try await f.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
+    @Test(arguments: TestEngine.all) func expiredLeasesComeBackOldestLeaseFirst(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.store.record(report("first"), triage: triage, routing: AlertRouting())
+        _ = try await f.store.record(report("second"), triage: triage, routing: AlertRouting())
+        let now = Date()
+        let first = try #require(try await f.store.claimDueAlerts(now: now, limit: 1, lease: 60).first)
+        let second = try #require(try await f.store.claimDueAlerts(now: now + 30, limit: 1, lease: 60).first)
+        #expect(first.id < second.id)
+        // The first fails and is leased again after the second: its lease now runs out last.
+        try await f.store.markAttemptFailed(first.id, error: "smtp 451", retryAt: now + 31, at: now + 30)
+        #expect(try await f.store.claimDueAlerts(now: now + 31, limit: 1, lease: 60).map(\.id) == [first.id])
+        // Both leases have run out: the one that ran out first comes back first, whatever its id.
+        #expect(try await f.store.claimDueAlerts(now: now + 200, limit: 1, lease: 60).map(\.id) == [second.id])
+        #expect(try await f.store.claimDueAlerts(now: now + 200, limit: 1, lease: 60).map(\.id) == [first.id])
+    }
+
     @Test(arguments: TestEngine.all) func resultsAndTheNextClaimShareOneTransaction(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))

@@ -18,8 +18,9 @@ extension StoreService {
 
     static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, tx: any SQLTransaction) throws -> [PendingAlert] {
         let t = Self.time(now)
-        // Two index range scans (status, next_attempt_at) rather than one OR that scans every
-        // alert ever sent: due retries and new alerts, then leases a dead worker left behind.
+        // Two index range scans rather than one OR that scans every alert ever sent: due retries
+        // and new alerts (status, next_attempt_at), then leases a dead worker left behind, oldest
+        // lease first (alerts_leased).
         let columns = "a.*, c.reference, c.priority, c.acknowledge_by FROM alerts a JOIN cases c ON c.id = a.case_id"
         var rows = try tx.query(
             """
@@ -28,7 +29,8 @@ extension StoreService {
             """, [t, limit])
         if rows.count < limit {
             rows += try tx.query(
-                "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.id LIMIT ?", [t, limit - rows.count])
+                "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.lease_until, a.id LIMIT ?",
+                [t, limit - rows.count])
         }
         guard !rows.isEmpty else { return [] }
         // One statement leases the whole batch.
