@@ -87,12 +87,32 @@ struct CivilTimeTests {
             dates += [date, date.addingTimeInterval(3600), date.addingTimeInterval(0.25)]
         }
         let periods = [(6, 0, 0), (1, 0, 0), (0, 1, 0), (0, 18, 0), (0, 0, 30), (0, 0, 1), (-6, 0, 7), (0, -1, 7), (0, 0, -30), (2, 0, 0)]
-        for date in dates {
-            for (years, months, days) in periods {
-                let expected = calendar.date(byAdding: DateComponents(year: years, month: months, day: days), to: date)!
-                let moved = CivilTime.London.adding(years: years, months: months, days: days, to: date)
-                #expect(abs(moved.timeIntervalSince(expected)) < 0.001, "\(date) + \(years)y \(months)m \(days)d")
+        // And, for each period, starts from which one step lands in a skipped or repeated hour.
+        var starts: [(Date, Int, Int, Int)] = []
+        for year in 2024...2028 {
+            for month in [3, 10] {
+                let lastDay = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!)!
+                    .count
+                let sunday = (lastDay - 6...lastDay).first { day in
+                    calendar.component(.weekday, from: calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!)
+                        == 1
+                }!
+                for (years, months, days) in periods {
+                    for step in [(years, 0, 0), (0, months, 0), (0, 0, days)] where step != (0, 0, 0) {
+                        for minute in stride(from: 5, to: 180, by: 10) {
+                            let landing = DateComponents(
+                                year: year - step.0, month: month - step.1, day: sunday - step.2, hour: minute / 60, minute: minute % 60)
+                            starts.append((calendar.date(from: landing)!, years, months, days))
+                        }
+                    }
+                }
             }
+        }
+        let random = dates.flatMap { date in periods.map { (date, $0.0, $0.1, $0.2) } }
+        for (date, years, months, days) in random + starts {
+            let expected = calendar.date(byAdding: DateComponents(year: years, month: months, day: days), to: date)!
+            let moved = CivilTime.London.adding(years: years, months: months, days: days, to: date)
+            #expect(abs(moved.timeIntervalSince(expected)) < 0.001, "\(date) + \(years)y \(months)m \(days)d: \(moved) not \(expected)")
         }
     }
 

@@ -85,7 +85,7 @@ public enum CivilTime {
         public static func offset(at date: Date) -> Int {
             let seconds = date.timeIntervalSince1970
             guard seconds >= firstRuleInstant else { return LondonCalendar.timeZone.secondsFromGMT(for: date) }
-            let year = CivilTime.reading(seconds, offset: 0).year
+            let year = CivilTime.date(ofDayNumber: Int((seconds / 86_400).rounded(.down))).year
             let starts = Double(lastSunday(year: year, month: 3)) * 86_400 + 3600
             let ends = Double(lastSunday(year: year, month: 10)) * 86_400 + 3600
             return seconds >= starts && seconds < ends ? 3600 : 0
@@ -102,26 +102,35 @@ public enum CivilTime {
 
         /// The instant a London wall clock shows `second` seconds into day `number`. A time the
         /// clocks skip (01:00–02:00 on the last Sunday in March) is read as GMT, an hour on; a time
-        /// they show twice (01:00–02:00 on the last Sunday in October), as its first, BST.
-        public static func instant(dayNumber number: Int, second: Int = 0) -> Date {
+        /// they show twice (01:00–02:00 on the last Sunday in October) as the one with offset
+        /// `preferred` (BST, the first, unless told otherwise).
+        public static func instant(dayNumber number: Int, second: Int = 0, preferring preferred: Int = 3600) -> Date {
             let local = Double(number) * 86_400 + Double(second)
-            for offset in [3600, 0] where Self.offset(at: Date(timeIntervalSince1970: local - Double(offset))) == offset {
+            for offset in [preferred, 3600 - preferred] where Self.offset(at: Date(timeIntervalSince1970: local - Double(offset))) == offset
+            {
                 return Date(timeIntervalSince1970: local - Double(offset))
             }
             return Date(timeIntervalSince1970: local)
         }
 
         /// `date` moved on by years, then months (the day kept, or the month's last), then days,
-        /// at the same London wall-clock time, as Foundation's Gregorian calendar does.
+        /// each step at the same London wall-clock time, as Foundation's Gregorian calendar does:
+        /// a step that lands in the skipped hour moves on an hour, and the next step starts from
+        /// there; in the repeated hour, years and months land on its first (BST), days keep the
+        /// offset they had. The tests hold this against Foundation's calendar.
         public static func adding(years: Int = 0, months: Int = 0, days: Int = 0, to date: Date) -> Date {
-            let now = reading(date)
             let fraction = date.timeIntervalSince1970 - date.timeIntervalSince1970.rounded(.down)
-            let monthIndex = (now.year + years) * 12 + (now.month - 1) + months
-            let year = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
-            let month = monthIndex - year * 12 + 1
-            let day = min(now.day, daysIn(year: year, month: month))
-            let number = dayNumber(year: year, month: month, day: day) + days
-            let moved = instant(dayNumber: number, second: now.hour * 3600 + now.minute * 60 + now.second)
+            var moved = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+            for (byMonths, byDays) in [(years * 12, 0), (months, 0), (0, days)] where byMonths != 0 || byDays != 0 {
+                let now = reading(moved)
+                let monthIndex = now.year * 12 + (now.month - 1) + byMonths
+                let year = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
+                let month = monthIndex - year * 12 + 1
+                let number = dayNumber(year: year, month: month, day: min(now.day, daysIn(year: year, month: month))) + byDays
+                moved = instant(
+                    dayNumber: number, second: now.hour * 3600 + now.minute * 60 + now.second,
+                    preferring: byDays != 0 ? offset(at: moved) : 3600)
+            }
             return moved.addingTimeInterval(fraction)
         }
     }

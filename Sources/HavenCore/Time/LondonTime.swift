@@ -76,8 +76,8 @@ public enum LondonCalendar {
         public let name: String
     }
 
-    /// The last few days asked for: every standard-priority deadline walks the days from now,
-    /// and working them out with the calendar each time was a measurable part of an intake.
+    /// The last few days asked for: every standard-priority deadline walks the days from now, and
+    /// a lookup here is cheaper than working a day out again (its start, end and name).
     private static let recentDays = Mutex<[Day]>([])
 
     /// The London day that `date` falls in.
