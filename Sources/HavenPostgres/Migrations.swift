@@ -21,6 +21,20 @@ enum PostgresMigrations {
         Migration(
             version: 2, name: "lease-index",
             statements: ["CREATE INDEX alerts_leased ON alerts(lease_until, id) WHERE status = 'sending'"]),
+        // Several instances on one database (issue 17): each lease names the instance holding it
+        // (one that restarts releases only its own); a double submit is looked for among every
+        // instance's reports, by content; spent proof-of-work challenges and the views a form's
+        // redirect fetches are held here, not in one process's memory.
+        Migration(
+            version: 3, name: "instances",
+            statements: [
+                "ALTER TABLE alerts ADD COLUMN lease_owner text",
+                "CREATE INDEX reports_content ON reports(content_hash, received_at)",
+                "CREATE TABLE spent_challenges (challenge text PRIMARY KEY, expires_at double precision NOT NULL)",
+                "CREATE INDEX spent_challenges_expiry ON spent_challenges(expires_at)",
+                "CREATE TABLE stashed_views (handle text PRIMARY KEY, sealed bytea NOT NULL, expires_at double precision NOT NULL)",
+                "CREATE INDEX stashed_views_expiry ON stashed_views(expires_at)",
+            ]),
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

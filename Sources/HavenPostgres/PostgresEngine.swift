@@ -50,8 +50,10 @@ public final class PostgresEngine: StorageEngine, Service {
     }
 
     let shared: Shared
-    private let client: PostgresClient
+    let client: PostgresClient
     private let threads: NIOThreadPool
+    /// The task holding this instance's name (`holdInstanceName`), ended by `close()`.
+    let nameLock = Mutex<Task<Void, Never>?>(nil)
 
     public var dialect: SQLDialect { shared.dialect }
     public var intakeLanes: Int { shared.settings.intakeLanes }
@@ -60,7 +62,8 @@ public final class PostgresEngine: StorageEngine, Service {
     public init(settings: Settings, logger: Logger) {
         var configuration = settings.url.clientConfiguration()
         configuration.options.connectTimeout = settings.connectTimeout
-        configuration.options.maximumConnections = settings.maxConnections
+        // One more than the threads: the connection that holds the instance's name runs no transaction.
+        configuration.options.maximumConnections = settings.maxConnections + 1
         shared = Shared(settings: settings, logger: logger)
         // postgres-nio logs failed connection attempts at info; its debug output is not wanted.
         var background = logger
@@ -103,6 +106,13 @@ public final class PostgresEngine: StorageEngine, Service {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         try await session(rerunOnStaleConnection: true) { session in try session.run(.write, body) }
     }
+
+    public func claim<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await session(rerunOnStaleConnection: true) { session in try session.run(.claim, body) }
+    }
+
+    /// Every instance of a deployment uses the one database.
+    public var sharedByInstances: Bool { true }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         try await session(rerunOnStaleConnection: true) { session in try session.run(.read, body) }
@@ -152,6 +162,7 @@ public final class PostgresEngine: StorageEngine, Service {
 
     /// Stops the threads; the pool's connections close when `run()` is cancelled.
     public func close() async {
+        nameLock.withLock { $0?.cancel() }
         try? await threads.shutdownGracefully()
     }
 

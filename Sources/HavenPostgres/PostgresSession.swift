@@ -10,10 +10,13 @@ import PostgresNIO
 final class PostgresSession: SQLSession {
     enum Mode {
         case write, read
+        /// A claim of rows by `FOR UPDATE SKIP LOCKED` (see `StorageEngine.claim`).
+        case claim
 
         var begin: String {
             switch self {
             case .write: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            case .claim: "BEGIN ISOLATION LEVEL READ COMMITTED"
             case .read: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
             }
         }

@@ -362,6 +362,19 @@ enum Schema {
         migrator.registerMigration("v17-lease-index") { db in
             try db.execute(sql: "CREATE INDEX alerts_leased ON alerts(lease_until, id) WHERE status = 'sending'")
         }
+        // The tables several instances share on PostgreSQL (its migration 3), so both engines
+        // hold one schema. One SQLite file has one instance: its double-submit check stays in
+        // memory (no index by content), and so do its views and spent challenges by default.
+        migrator.registerMigration("v18-instances") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts ADD COLUMN lease_owner TEXT;
+                    CREATE TABLE spent_challenges (challenge TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX spent_challenges_expiry ON spent_challenges(expires_at);
+                    CREATE TABLE stashed_views (handle TEXT PRIMARY KEY, sealed BLOB NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX stashed_views_expiry ON stashed_views(expires_at);
+                    """)
+        }
         return migrator
     }
 

@@ -68,7 +68,10 @@ enum Assembly {
     {
         let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
         let engine = try await openEngine(config: config, logger: logger)
-        return (ring, try await StoreService(engine: engine, keyRing: ring))
+        // A ring from the key file is read again when the file changes (another instance's
+        // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
+        let origin = config.masterKey == nil ? KeyRingOrigin.file(config.keyFile) : nil
+        return (ring, try await StoreService(engine: engine, keyRing: ring, keyOrigin: origin, instance: config.instance))
     }
 
     /// The whole server over the configured store. `serving` loads the console's pages and the
@@ -77,6 +80,10 @@ enum Assembly {
         let console = serving ? try HavenServer.loadConsole(config: config) : nil
         let site = serving ? try await HavenServer.loadSite(config: config, logger: logger) : nil
         let (ring, store) = try await openStore(config: config, logger: logger)
+        if serving, let postgres = store.engine as? PostgresEngine {
+            // Before the outbox worker releases this name's leases: no other live process has it.
+            try await postgres.holdInstanceName(config.instance)
+        }
         var server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
         server.engineServices = running.withLock { $0 }
         return server

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenSite
+import HavenStore
 import HavenTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -29,31 +30,67 @@ struct ProofOfWorkTests {
     }
 
     @Test("a challenge is accepted once, with enough work at once, or without work after the wait; forged or stale ones are not")
-    func verification() throws {
+    func verification() async throws {
         let pow = ProofOfWork(settings: Self.settings(.on, difficulty: 10))
         let now = 1_800_000_000.0
         let challenge = try #require(pow.issue(client: "192.0.2.1", now: now))
-        #expect(pow.verify(challenge: challenge, nonce: nil, client: "192.0.2.1", now: now + 1) == .challenge)  // too soon
+        #expect(await pow.verify(challenge: challenge, nonce: nil, client: "192.0.2.1", now: now + 1) == .challenge)  // too soon
         var weak = 0
         while ProofOfWork.leadingZeroBits(challenge + ":" + String(weak)) >= 10 { weak += 1 }
-        #expect(pow.verify(challenge: challenge, nonce: String(weak), client: "192.0.2.1", now: now + 1) == .challenge)
+        #expect(await pow.verify(challenge: challenge, nonce: String(weak), client: "192.0.2.1", now: now + 1) == .challenge)
         let nonce = solve(challenge, difficulty: 10)
-        #expect(pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 1) == .accepted)
-        #expect(pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 2) == .challenge)  // spent
+        #expect(await pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 1) == .accepted)
+        #expect(await pow.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 2) == .challenge)  // spent
 
         let waited = try #require(pow.issue(client: "192.0.2.1", now: now))
-        #expect(pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 9) == .accepted)  // without JavaScript
-        #expect(pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 10) == .challenge)  // spent
+        #expect(await pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 9) == .accepted)  // without JavaScript
+        #expect(await pow.verify(challenge: waited, nonce: nil, client: "192.0.2.1", now: now + 10) == .challenge)  // spent
 
         let stale = try #require(pow.issue(client: "192.0.2.1", now: now))
-        #expect(pow.verify(challenge: stale, nonce: solve(stale, difficulty: 10), client: "192.0.2.1", now: now + 601) == .challenge)
+        #expect(await pow.verify(challenge: stale, nonce: solve(stale, difficulty: 10), client: "192.0.2.1", now: now + 601) == .challenge)
         var forged = try #require(pow.issue(client: "192.0.2.1", now: now + 100))
         forged = forged.replacingOccurrences(of: "v2.\(Int(now) + 100)", with: "v2.\(Int(now))")
-        #expect(pow.verify(challenge: forged, nonce: nil, client: "192.0.2.1", now: now + 101) == .challenge)
+        #expect(await pow.verify(challenge: forged, nonce: nil, client: "192.0.2.1", now: now + 101) == .challenge)
         let other = try #require(ProofOfWork(settings: Self.settings(.on, difficulty: 10)).issue(client: "192.0.2.1", now: now))
-        #expect(pow.verify(challenge: other, nonce: solve(other, difficulty: 10), client: "192.0.2.1", now: now + 1) == .challenge)
-        #expect(pow.verify(challenge: nil, nonce: "1", client: "192.0.2.1", now: now) == .challenge)
-        #expect(pow.verify(challenge: "v2.x.y.z.w", nonce: "1", client: "192.0.2.1", now: now) == .challenge)
+        #expect(await pow.verify(challenge: other, nonce: solve(other, difficulty: 10), client: "192.0.2.1", now: now + 1) == .challenge)
+        #expect(await pow.verify(challenge: nil, nonce: "1", client: "192.0.2.1", now: now) == .challenge)
+        #expect(await pow.verify(challenge: "v2.x.y.z.w", nonce: "1", client: "192.0.2.1", now: now) == .challenge)
+    }
+
+    @Test("instances sharing a database: a challenge issued by one is good once, on any of them")
+    func sharedAcrossInstances() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-pow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await TestEngineHandle(TestEngine.current, directory: directory)
+        let second = try await first.reopened(directory: directory)
+        defer {
+            second.close()
+            first.close()
+        }
+        let ring = KeyRing.generate()
+        let key = ring.derivedKey(purpose: "proof-of-work v1")
+        let a = ProofOfWork(
+            settings: Self.settings(.on), key: key,
+            spent: try await StoreService(engine: first.engine, keyRing: ring, instance: "a"))
+        let b = ProofOfWork(
+            settings: Self.settings(.on), key: key,
+            spent: try await StoreService(engine: second.engine, keyRing: ring, instance: "b"))
+        let now = Date().timeIntervalSince1970
+        let challenge = try #require(a.issue(client: "192.0.2.1", now: now))
+        let nonce = solve(challenge, difficulty: 8)
+        #expect(await b.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 1) == .accepted)
+        #expect(await a.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 2) == .challenge)
+        #expect(await b.verify(challenge: challenge, nonce: nonce, client: "192.0.2.1", now: now + 2) == .challenge)
+        // Without work, after the wait, from its own client: also once across instances.
+        let waited = try #require(b.issue(client: "192.0.2.7", now: now))
+        #expect(await a.verify(challenge: waited, nonce: nil, client: "192.0.2.7", now: now + 9) == .accepted)
+        #expect(await b.verify(challenge: waited, nonce: nil, client: "192.0.2.7", now: now + 10) == .challenge)
+        // An instance with a key of its own (not derived from this key ring) accepts none of them.
+        let stranger = ProofOfWork(settings: Self.settings(.on))
+        let fresh = try #require(a.issue(client: "192.0.2.8", now: now))
+        #expect(
+            await stranger.verify(challenge: fresh, nonce: solve(fresh, difficulty: 8), client: "192.0.2.8", now: now + 1) == .challenge)
     }
 
     @Test("one client harvesting challenges is refused past its share; another client is not held back")
@@ -69,21 +106,21 @@ struct ProofOfWorkTests {
     }
 
     @Test("without work a challenge is good only from the client it was issued to, and only after its wait")
-    func waitedChallengeStaysWithItsClient() throws {
+    func waitedChallengeStaysWithItsClient() async throws {
         let pow = ProofOfWork(settings: Self.settings(.on, difficulty: 10))
         let now = 1_800_000_000.0
         let forA = try #require(pow.issue(client: "192.0.2.10", now: now))
-        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.11", now: now + 30) == .challenge)
-        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 7) == .challenge)
-        #expect(pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 8) == .accepted)
+        #expect(await pow.verify(challenge: forA, nonce: nil, client: "192.0.2.11", now: now + 30) == .challenge)
+        #expect(await pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 7) == .challenge)
+        #expect(await pow.verify(challenge: forA, nonce: nil, client: "192.0.2.10", now: now + 8) == .accepted)
         // With the work done it is good at once, from any address (a phone that changed network).
         let paid = try #require(pow.issue(client: "192.0.2.10", now: now))
-        #expect(pow.verify(challenge: paid, nonce: solve(paid, difficulty: 10), client: "192.0.2.99", now: now) == .accepted)
+        #expect(await pow.verify(challenge: paid, nonce: solve(paid, difficulty: 10), client: "192.0.2.99", now: now) == .accepted)
         // The client tag cannot be swapped: the signature covers it.
         let forB = try #require(pow.issue(client: "192.0.2.11", now: now))
         let parts = forA.split(separator: ".")
         let spliced = forB.split(separator: ".").enumerated().map { $0.offset == 3 ? parts[3] : $0.element }.joined(separator: ".")
-        #expect(pow.verify(challenge: spliced, nonce: nil, client: "192.0.2.10", now: now + 30) == .challenge)
+        #expect(await pow.verify(challenge: spliced, nonce: nil, client: "192.0.2.10", now: now + 30) == .challenge)
     }
 
     @Test("auto mode switches on after a minute's flood of refusals and off after the cool-down")

@@ -41,6 +41,17 @@ final class StoreFixture: @unchecked Sendable {
         return try await StoreService(engine: again.engine, keyRing: keyRing ?? self.keyRing)
     }
 
+    /// Another instance on the same database: an engine of its own (on PostgreSQL, its own pool
+    /// of connections, as another `haven serve` has) and a store named `name` over it.
+    func instance(
+        _ name: String, keyRing: KeyRing? = nil, keyOrigin: KeyRingOrigin? = nil
+    ) async throws -> StoreService {
+        let again = try await handle.reopened(directory: directory)
+        reopened.withLock { $0.append(again) }
+        return try await StoreService(
+            engine: again.engine, keyRing: keyRing ?? self.keyRing, keyOrigin: keyOrigin, instance: name)
+    }
+
     /// Engines opened again by `restarted`, closed with the fixture.
     private let reopened = Mutex<[TestEngineHandle]>([])
 
@@ -75,9 +86,12 @@ extension Data {
 extension StoreFixture {
     /// `outcome` is a double submit of `first`: nothing new stored, the same case, and a reference
     /// of its own that names that case (never the first sender's reference).
-    func expectDoubleSubmit(_ outcome: IntakeOutcome, of first: IntakeReceipt, sourceLocation: SourceLocation = #_sourceLocation)
-        async throws
-    {
+    /// `on` is the store (an instance of another) that answered, when not the fixture's own.
+    func expectDoubleSubmit(
+        _ outcome: IntakeOutcome, of first: IntakeReceipt, on other: StoreService? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let store = other ?? self.store
         guard case .duplicate(let answer) = outcome else {
             Issue.record("expected a double submit, got \(outcome)", sourceLocation: sourceLocation)
             return

@@ -29,6 +29,13 @@ public final class FaultyEngine: StorageEngine {
         return try await wrapped.write { tx in try body(FaultyTransaction(tx, faults: self, write: true)) }
     }
 
+    public func claim<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try check(write: true)
+        return try await wrapped.claim { tx in try body(FaultyTransaction(tx, faults: self, write: true)) }
+    }
+
+    public var sharedByInstances: Bool { wrapped.sharedByInstances }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         try check(write: false)
         return try await wrapped.read { tx in try body(FaultyTransaction(tx, faults: self, write: false)) }

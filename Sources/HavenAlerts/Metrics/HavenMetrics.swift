@@ -73,6 +73,13 @@ public struct HavenMetrics: Sendable {
         Gauge(label: "haven_retention_last_sweep_ok", factory: factory).record(failed ? 0 : 1)
     }
 
+    /// `haven_instance_info{haven_instance="…",database="…"} 1`: which instance this is, named
+    /// in a label of its own (Prometheus sets `instance` itself, to the address it scraped).
+    public func instance(_ name: String, database: String) {
+        Gauge(label: "haven_instance_info", dimensions: [("haven_instance", name), ("database", database)], factory: factory)
+            .record(1)
+    }
+
     public func storeAvailable(_ available: Bool) {
         Gauge(label: "haven_store_up", factory: factory).record(available ? 1 : 0)
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenStore
 import SMSAdapters
 import Synchronization
 
@@ -48,7 +49,12 @@ public final class ProofOfWork: Sendable {
     }
 
     public let settings: Settings
-    private let key = SymmetricKey(size: .bits256)
+    /// Signs challenges and tags clients. Instances sharing a database share it (derived from the
+    /// key ring), so a challenge issued by one is good on another.
+    private let key: SymmetricKey
+    /// Where spent challenges are remembered when several instances share a database (nil: in
+    /// this process's memory).
+    private let spent: (any SharedState)?
     private let state = Mutex<State>(State())
     /// Challenges issued per client: token buckets keyed by an HMAC of the address, as the rate limiter's.
     private let issued: RateLimiter
@@ -63,8 +69,13 @@ public final class ProofOfWork: Sendable {
     /// Seconds since 1970, now (a test moves it on instead of sleeping).
     let clock: @Sendable () -> Double
 
-    public init(settings: Settings = Settings(), clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        settings: Settings = Settings(), key: SymmetricKey = SymmetricKey(size: .bits256), spent: (any SharedState)? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.settings = settings
+        self.key = key
+        self.spent = spent
         self.clock = clock
         let rule = RateLimiter.Rule(
             burst: Double(max(settings.issueBurst, 1)), perSecond: 1 / max(settings.issueInterval.inSeconds, 0.001))
@@ -105,7 +116,7 @@ public final class ProofOfWork: Sendable {
     }
 
     /// Checks a challenge and nonce posted by the client at address `client`; a good one is spent.
-    public func verify(challenge: String?, nonce: String?, client: String, now: Double? = nil)
+    public func verify(challenge: String?, nonce: String?, client: String, now: Double? = nil) async
         -> Verdict
     {
         let now = now ?? clock()
@@ -121,6 +132,13 @@ public final class ProofOfWork: Sendable {
         // Without work: only from the client it was issued to, and only once it has waited.
         let waited = age >= settings.waitWithoutScript.inSeconds && constantTimeEquals(tag(client), String(parts[3]))
         guard worked || waited else { return .challenge }
+        if let spent {
+            // Spent once across every instance. A database that cannot answer asks again: the post
+            // could not be stored now anyway.
+            let first = try? await spent.spendChallenge(
+                challenge, expiresAt: Date(timeIntervalSince1970: issued + lifetime + 5), now: Date(timeIntervalSince1970: now))
+            return first == true ? .accepted : .challenge
+        }
         return state.withLock { state in
             // Spent challenges are forgotten once past their lifetime; looked for again only when the
             // table has doubled, so a table of live ones is not scanned on every post.

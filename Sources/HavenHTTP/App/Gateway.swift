@@ -26,6 +26,10 @@ public struct IntakeLimits: Sendable {
 /// given only the parts it uses.
 public struct Gateway: Sendable {
     public var store: any HavenStore
+    /// This instance's name among those sharing the database (`HAVEN_INSTANCE`), and the
+    /// database's kind ("sqlite", "postgresql"): shown to operators by /healthz and /metrics.
+    public var instance = "haven"
+    public var database = "sqlite"
     public var triage: Triage
     public var routing: AlertRouting
     public var signal: AlertSignal
@@ -161,7 +165,7 @@ public struct Gateway: Sendable {
     func ops(metricsAccess: MetricsAccess) -> OpsRoutes {
         OpsRoutes(
             store: store, writes: health, metrics: metrics, registry: registry, outboxAgeWarning: outboxAgeWarning,
-            metricsAccess: metricsAccess)
+            metricsAccess: metricsAccess, instance: instance, database: database)
     }
 }
 

@@ -30,6 +30,9 @@ struct OpsRoutes {
     /// Alerts older than this make /healthz report the outbox as stuck.
     let outboxAgeWarning: TimeInterval
     let metricsAccess: MetricsAccess
+    /// This instance's name (`HAVEN_INSTANCE`) and its database's kind, for operators.
+    let instance: String
+    let database: String
 
     func add(to router: Router<HavenRequestContext>) {
         router.get("/livez") { _, _ in
@@ -62,6 +65,10 @@ struct OpsRoutes {
 
     struct Health: Encodable {
         var status: String
+        /// Operators only: which instance answered, and on what database. Every instance reads
+        /// the same outbox, so the counts below are the deployment's, as this instance sees them.
+        var instance: String?
+        var database: String?
         var store: String
         var writes: String
         var outboxPending: Int?
@@ -71,7 +78,7 @@ struct OpsRoutes {
         var problems: [String]
 
         enum CodingKeys: String, CodingKey {
-            case status, store, writes, problems
+            case status, instance, database, store, writes, problems
             case outboxPending = "outbox_pending"
             case outboxFailed = "outbox_failed"
             case oldestUnsentAlertSeconds = "oldest_unsent_alert_seconds"
@@ -83,7 +90,7 @@ struct OpsRoutes {
     /// Degraded (200, listed in `problems`) when alerts are stuck, failed or a case has nobody.
     func health(detailed: Bool) async -> Response {
         let now = Date()
-        var health = Health(status: "ok", store: "ok", writes: "ok", problems: [])
+        var health = Health(status: "ok", instance: instance, database: database, store: "ok", writes: "ok", problems: [])
         do {
             try await store.ping()
             let backlog = try await store.backlog()
@@ -115,6 +122,7 @@ struct OpsRoutes {
     }
 
     func metricsPage() async -> Response {
+        metrics.instance(instance, database: database)
         if let backlog = try? await store.backlog() { metrics.outbox(backlog, now: Date()) }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -14,6 +14,8 @@ public struct HavenConfig: Sendable {
     /// PostgreSQL instead of the SQLite file, when set.
     public var databaseURL: String?
     public var databasePoolSize: Int
+    /// This instance's name among those sharing one database (leases, /healthz, /metrics, logs).
+    public var instance: String
     public var keyFile: String
     public var masterKey: String?
     public var smtpURL: String?
@@ -71,6 +73,9 @@ public struct HavenConfig: Sendable {
             "HAVEN_DATABASE_URL",
             "postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=disable|require|verify-full&sslrootcert=CA.pem]; unset = SQLite"),
         .plain("HAVEN_DATABASE_POOL", "PostgreSQL connections (and threads) this instance holds at most; default 8"),
+        .plain(
+            "HAVEN_INSTANCE",
+            "this instance's name, unique among those sharing one database (letters, digits, . _ : -); default HOSTNAME:PORT"),
         .plain("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
         .secret("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
         .url("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
@@ -219,6 +224,10 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_DATABASE_URL: must start with postgres:// or postgresql://")
         }
         databasePoolSize = try integer("HAVEN_DATABASE_POOL", 8, 1...200)
+        instance = value("HAVEN_INSTANCE") ?? "\(Self.hostName()):\(port)"
+        guard Self.isInstanceName(instance) else {
+            throw Problem(description: "HAVEN_INSTANCE: 1 to 64 letters, digits, '.', '_', ':' or '-'")
+        }
         keyFile = value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
         masterKey = value("HAVEN_MASTER_KEY")
         smtpURL = value("HAVEN_SMTP_URL")
@@ -323,6 +332,29 @@ public struct HavenConfig: Sendable {
     }
 
     /// `HAVEN_NAME=value` lines; `#` comments, blank lines, optional quotes around the value.
+    /// Names that fit a log line, a Prometheus label and a database column without escaping.
+    static func isInstanceName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                    UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+    }
+
+    /// The machine's name as the kernel has it (no DNS lookup), cut to what an instance name allows.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "haven" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let kept = String(name.filter { isInstanceName(String($0)) }.prefix(50))
+        return kept.isEmpty ? "haven" : kept
+    }
+
     static func parseFile(at path: String) throws -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw Problem(description: "HAVEN_CONFIG: cannot read \(path)")

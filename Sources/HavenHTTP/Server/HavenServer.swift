@@ -83,7 +83,20 @@ public struct HavenServer: Sendable {
             : nil
         gateway.site = site
         gateway.consolePages = console
-        gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
+        gateway.instance = config.instance
+        gateway.database = store.engine.dialect.engine.rawValue
+        if store.engine.sharedByInstances {
+            // Other instances take posts and their redirects too: challenges are signed with a key
+            // every instance derives from the key ring (one issued by one instance is good on
+            // another) and spent, like the views, where every instance finds them.
+            gateway.proofOfWork = ProofOfWork(
+                settings: config.proofOfWork, key: keyRing.derivedKey(purpose: "proof-of-work v1"), spent: store)
+            gateway.views = SharedViewStash(state: store, key: keyRing.derivedKey(purpose: "view id v1"))
+        } else {
+            // One instance: a key made at start-up and spent challenges in memory (a restart
+            // forgets both, so a challenge spent before it is not good after it).
+            gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
+        }
         gateway.retention = config.retention
         gateway.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
         gateway.metricsAccess = config.metricsToken.map { .token($0) } ?? .off

@@ -97,7 +97,7 @@ struct SiteRoutes {
         if let pow = proofOfWork, pow.isRequired() {
             let client = clientAddress.resolve(
                 peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.init("X-Forwarded-For")!])
-            if pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce"), client: client) != .accepted {
+            if await pow.verify(challenge: fields.first("pow_challenge"), nonce: fields.first("pow_nonce"), client: client) != .accepted {
                 metrics.intakeRefused(channel: .web, status: 403)
                 let token = pow.issue(client: client)
                 let challenge = token.map { SiteView.Challenge(token: $0, difficulty: pow.settings.difficulty) }

@@ -218,13 +218,25 @@ public protocol TransactionFailure: Error {
 final class BatchRows: @unchecked Sendable {
     private var groups: [(insert: String, rank: Int, width: Int, values: [SQLValue])] = []
     private var increments: [(update: String, id: Int64, by: Int)] = []
+    private var raises: [(statement: String, value: Int64)] = []
 
-    var isEmpty: Bool { groups.isEmpty && increments.isEmpty }
+    var isEmpty: Bool { groups.isEmpty && increments.isEmpty && raises.isEmpty }
 
     /// Forgets everything held (what a rolled-back savepoint had added).
     func removeAll() {
         groups.removeAll(keepingCapacity: true)
         increments.removeAll(keepingCapacity: true)
+        raises.removeAll(keepingCapacity: true)
+    }
+
+    /// A value that only goes up (`statement` takes it as its one argument and keeps the larger):
+    /// written once, with the highest given, before the inserts.
+    func raise(_ statement: String, to value: Int64) {
+        if let index = raises.firstIndex(where: { $0.statement == statement }) {
+            raises[index].value = max(raises[index].value, value)
+        } else {
+            raises.append((statement, value))
+        }
     }
 
     /// `insert` is `INSERT INTO table (columns)`; `arguments` one row's values. Kinds are written
@@ -253,7 +265,11 @@ final class BatchRows: @unchecked Sendable {
         guard !isEmpty else { return }
         let ordered = groups.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
         let pendingIncrements = increments
+        let pendingRaises = raises
         removeAll()
+        // Raised values first: a counter's row lock, not a key another writer also chose, is what
+        // a concurrent writer meets.
+        for raise in pendingRaises { try tx.enqueue(raise.statement, [raise.value]) }
         for group in ordered.map(\.element) where group.width > 0 {
             let rows = group.values.count / group.width
             var start = 0

@@ -20,6 +20,18 @@ public protocol StorageEngine: Sendable, CustomStringConvertible {
     /// failure), so it must not act outside the transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
+    /// Runs `body` as a write that takes its rows with `dialect.forUpdate(of:skipLocked:)` (the
+    /// outbox's claims): workers on other instances skip the rows each other holds instead of
+    /// colliding. PostgreSQL runs it at READ COMMITTED, where a locked row is re-read as it is now
+    /// (a lease another instance has just taken no longer matches); SQLite, with one writer, as
+    /// any write.
+    func claim<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    /// Whether other Haven instances may be writing to this database at the same time
+    /// (PostgreSQL): what one instance keeps in memory as a shortcut must then be looked up in
+    /// the database instead (the double-submit check, spent challenges, views).
+    var sharedByInstances: Bool { get }
+
     /// Runs `body` in a read-only transaction with a consistent view.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
@@ -51,6 +63,14 @@ public protocol StorageEngine: Sendable, CustomStringConvertible {
 
     /// Stops background work and closes connections.
     func close() async
+}
+
+extension StorageEngine {
+    public func claim<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
+    public var sharedByInstances: Bool { false }
 }
 
 /// A writer connection outside any transaction.
@@ -171,10 +191,11 @@ public struct SQLDialect: Sendable {
     /// Appended to a `SELECT` whose rows the transaction is about to change: PostgreSQL locks
     /// them (another writer waits, or skips them with `skipLocked`); SQLite's single writer has
     /// nothing to lock.
-    public func forUpdate(skipLocked: Bool = false) -> String {
+    /// `of` names the table (or its alias) whose rows are locked when the query joins others.
+    public func forUpdate(of table: String? = nil, skipLocked: Bool = false) -> String {
         switch engine {
         case .sqlite: ""
-        case .postgresql: skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE"
+        case .postgresql: " FOR UPDATE" + (table.map { " OF " + $0 } ?? "") + (skipLocked ? " SKIP LOCKED" : "")
         }
     }
 }

@@ -35,7 +35,8 @@ public enum StoreCopy {
             }
         }
         var copied: [String: Int] = [:]
-        for table in StoreTables.all {
+        let moved = StoreTables.all.filter { !$0.transient }
+        for table in moved {
             copied[table.name] = try await copyTable(table, from: source, to: destination, pageSize: pageSize)
             progress(table.name, copied[table.name]!)
         }
@@ -47,11 +48,11 @@ public enum StoreCopy {
         }
         let counts = { (engine: any StorageEngine) in
             try await engine.read { tx in
-                try StoreTables.all.map { try tx.scalar("SELECT COUNT(*) FROM \($0.name)", as: Int.self) ?? 0 }
+                try moved.map { try tx.scalar("SELECT COUNT(*) FROM \($0.name)", as: Int.self) ?? 0 }
             }
         }
         let (before, after) = (try await counts(source), try await counts(destination))
-        for (index, table) in StoreTables.all.enumerated() where before[index] != after[index] {
+        for (index, table) in moved.enumerated() where before[index] != after[index] {
             // The floor row is the one the destination may add by itself.
             if table.name == "store_settings", after[index] >= before[index] { continue }
             throw Failure.countsDiffer(table: table.name, source: before[index], copied: after[index])

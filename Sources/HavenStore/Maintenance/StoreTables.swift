@@ -14,6 +14,9 @@ public enum StoreTables {
         public let columns: [(name: String, kind: Kind)]
         /// Whether the engine numbers new rows itself (its counter must move past copied rows).
         public var numbered: Bool { key == ["id"] && name != "cases" }
+        /// Rows that live minutes (spent challenges, the pages after a form's post): not moved by
+        /// `StoreCopy`, which runs with Haven stopped, when they no longer matter.
+        public var transient: Bool { name == "spent_challenges" || name == "stashed_views" }
     }
 
     private static func table(_ name: String, key: [String] = ["id"], _ columns: String) -> Table {
@@ -57,7 +60,7 @@ public enum StoreTables {
             "alerts",
             "id int,case_id int,kind text,channel text,officer_id int,escalation_level int,reason text,"
                 + "idempotency_key text,status text,attempts int,created_at real,next_attempt_at real,lease_until real,"
-                + "sent_at real,last_error text"),
+                + "sent_at real,last_error text,lease_owner text"),
         table("audit_log", "id int,at real,actor text,action text,case_id int,detail text"),
         table(
             "sms_parts",
@@ -94,5 +97,7 @@ public enum StoreTables {
                 + "acknowledged_at real,first_contact_at real,female_requested bool,female_unmet bool,outcome text,"
                 + "shredded_at real"),
         table("shredded_escalations", "id int,at real"),
+        table("spent_challenges", key: ["challenge"], "challenge text,expires_at real"),
+        table("stashed_views", key: ["handle"], "handle text,sealed blob,expires_at real"),
     ]
 }

@@ -28,8 +28,9 @@ public protocol CaseStore: Sendable {
 public protocol AlertOutbox: Sendable {
     /// Claims up to `limit` due alerts, leasing them so a crashed worker's claims return later.
     func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert]
-    /// Returns every leased alert to the queue. Called when the only worker starts: whatever a
-    /// crashed predecessor was sending is sent again at once instead of after its lease runs out.
+    /// Returns this instance's leased alerts to the queue. Called when its worker starts: whatever
+    /// it was sending when it died is sent again at once instead of after its lease runs out.
+    /// Other instances' leases are left alone.
     func releaseLeases() async throws -> Int
     func markDelivered(_ id: Int64, at date: Date) async throws
     /// Records a batch of delivery results in one transaction (one fsync for the lot).

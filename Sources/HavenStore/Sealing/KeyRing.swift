@@ -40,6 +40,14 @@ public struct KeyRing: Sendable {
 
     public var keyIDs: [String] { keks.keys.sorted() }
 
+    /// This ring (its active key and lookup key) with the keys of `older` it lacks added: a key
+    /// file read again never makes a key held before unusable.
+    func keeping(_ older: KeyRing) -> KeyRing {
+        var merged = self
+        for (id, key) in older.keks where merged.keks[id] == nil { merged.keks[id] = key }
+        return merged
+    }
+
     /// Adds a new KEK and makes it active; existing wrapped keys stay readable until re-wrapped.
     public mutating func rotate() -> String {
         var n = keks.count + 1
@@ -80,8 +88,9 @@ public struct KeyRing: Sendable {
         return Hex.encode(mac.finalize())
     }
 
-    /// A key for one purpose, derived from the lookup key (so as stable as it is).
-    func derivedKey(purpose: String) -> SymmetricKey {
+    /// A key for one purpose, derived from the lookup key (so as stable as it is, and the same on
+    /// every instance that reads the key file). Each purpose names its own.
+    public func derivedKey(purpose: String) -> SymmetricKey {
         SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("haven derived key\u{0}\(purpose)".utf8), using: lookupKey))
     }
 

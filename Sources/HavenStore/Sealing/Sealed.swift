@@ -16,14 +16,19 @@ public struct Sealed: Sendable, Equatable {
 
 /// Seals and opens Codable values for one row, identified by a random uid used as associated data.
 public struct Sealer: Sendable {
-    public let keyRing: KeyRing
+    let ring: KeyRingSource
     /// Case references from case ids, keyed from the same ring.
     let references: CaseReferenceCipher
 
-    public init(keyRing: KeyRing) {
-        self.keyRing = keyRing
+    /// `origin` is where the ring can be read again (the key file): a key added there by `haven
+    /// keys rotate` on another instance is used here too, without a restart (see `KeyRingSource`).
+    public init(keyRing: KeyRing, origin: KeyRingOrigin? = nil) {
+        ring = KeyRingSource(keyRing, origin: origin)
         references = CaseReferenceCipher(key: keyRing.derivedKey(purpose: "case-reference v1"))
     }
+
+    /// The ring as it is now (a reload may have added keys and changed the active one).
+    public var keyRing: KeyRing { ring.current }
 
     /// Seals `value` under a fresh data key bound to `rowUID`.
     public func seal<T: Encodable>(_ value: T, rowUID: String) throws -> Sealed {
@@ -47,12 +52,12 @@ public struct Sealer: Sendable {
 
     /// Seals `value` again under an existing row's data key (used when a case's preferences change).
     public func reseal<T: Encodable>(_ value: T, rowUID: String, existing: Sealed) throws -> Sealed {
-        let dataKey = try keyRing.unwrap(existing.wrappedKey, keyID: existing.keyID, boundTo: rowUID)
+        let dataKey = try ring.unwrap(existing.wrappedKey, keyID: existing.keyID, boundTo: rowUID)
         return try seal(value, rowUID: rowUID, dataKey: dataKey)
     }
 
     public func open<T: Decodable>(_ type: T.Type, from sealed: Sealed, rowUID: String) throws -> T {
-        let dataKey = try keyRing.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+        let dataKey = try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
         let box = try AES.GCM.SealedBox(combined: sealed.ciphertext)
         let plain = try AES.GCM.open(box, using: dataKey, authenticating: Data(rowUID.utf8))
         return try JSONDecoder().decode(T.self, from: plain)
@@ -60,7 +65,7 @@ public struct Sealer: Sendable {
 
     /// The same data key wrapped under the ring's active KEK (for `keys rotate`).
     public func rewrap(_ sealed: Sealed, rowUID: String) throws -> Sealed {
-        let dataKey = try keyRing.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+        let dataKey = try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
         let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
         return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: sealed.ciphertext)
     }

@@ -171,6 +171,9 @@ final class RecentSubmissions: Sendable {
     }
 
     let window: TimeInterval
+    /// Whether other instances store reports too (`StorageEngine.sharedByInstances`): then what
+    /// this map does not hold is looked for in the database (`reports_content`) as well.
+    let consultsDatabase: Bool
     /// 25,000 reports: ten minutes at 40 a second, far past any landlord's busiest hour. Only a
     /// flood fills it (the default rate limits let through at most 1,000 reports a
     /// second in all), and then its reports are the ones remembered. It was 100,000, 6 MB at the
@@ -178,9 +181,10 @@ final class RecentSubmissions: Sendable {
     let capacity: Int
     private let state = Mutex(State())
 
-    init(window: TimeInterval, capacity: Int = 25_000) {
+    init(window: TimeInterval, capacity: Int = 25_000, consultsDatabase: Bool = false) {
         precondition(capacity >= 1)
         self.window = window
+        self.consultsDatabase = consultsDatabase
         self.capacity = capacity
     }
 

@@ -28,6 +28,12 @@ extension StoreService {
         if let cached = context.cache[CaseIDState.key] as? CaseIDState {
             ids = cached
         } else {
+            // The last id given, locked until this transaction ends: an intake on another
+            // instance waits here, then (its snapshot being older than the change) runs again
+            // and reads the new value. `MAX(id)` alone would let two transactions that cannot
+            // see each other's cases choose the same id.
+            let last = try tx.scalar(
+                "SELECT value FROM store_settings WHERE name = 'case_id_last'\(tx.dialect.forUpdate())", as: Int64.self)
             let row = try tx.queryOne(
                 """
                 SELECT (SELECT MAX(id) FROM cases) AS highest,
@@ -35,7 +41,7 @@ extension StoreService {
                     EXISTS(SELECT 1 FROM case_references) AS any_stored
                 """)
             ids = CaseIDState(
-                highest: (row?["highest"] as Int64?) ?? 0, floor: (row?["floor"] as Int64?) ?? 0,
+                highest: max((row?["highest"] as Int64?) ?? 0, last ?? 0), floor: (row?["floor"] as Int64?) ?? 0,
                 anyStored: (row?["any_stored"] as Bool?) == true)
         }
         let id = max(ids.highest + 1, caseIDSlot(at: date), ids.floor)
@@ -43,6 +49,7 @@ extension StoreService {
             throw StoreError.unavailable(reason: "case ids exhausted (is the system clock far in the future?)")
         }
         ids.highest = id
+        if let rows = context.rows { rows.raise(Self.recordLastCaseID, to: id) } else { try tx.enqueue(Self.recordLastCaseID, [id]) }
         let derived = references.reference(for: id)
         var result = (id, derived, false)
         if ids.anyStored, try isStored(derived, tx: tx) {
@@ -52,6 +59,12 @@ extension StoreService {
         context.cache[CaseIDState.key] = ids
         return result
     }
+
+    /// Records the highest case id given (it never goes down, whatever order a batch writes in).
+    static let recordLastCaseID = """
+        INSERT INTO store_settings (name, value) VALUES ('case_id_last', ?)
+        ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > store_settings.value THEN excluded.value ELSE store_settings.value END
+        """
 
     /// What `newCase` knows for the rest of its batch.
     struct CaseIDState: Sendable {

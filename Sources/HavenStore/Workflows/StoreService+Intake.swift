@@ -196,7 +196,19 @@ extension StoreService {
         {
             return id
         }
-        return context.submissions[contentHash]?.first { $0.receivedAt >= since }?.reportID
+        if let id = context.submissions[contentHash]?.first(where: { $0.receivedAt >= since })?.reportID { return id }
+        guard recent.consultsDatabase else { return nil }
+        // Another instance may have stored it. Two instances storing the same content at once
+        // both read this range and both write into it: a serializable engine lets one commit, and
+        // the other runs again and finds it. Asked of the transaction beneath the batch's held
+        // rows: this batch's own reports are in `context.submissions`, and writing the held rows
+        // first for every report would undo the batch's multi-row inserts.
+        let beneath = (tx as? DeferringTransaction)?.base ?? tx
+        return try beneath.scalar(
+            """
+            SELECT id FROM reports WHERE content_hash = ? AND received_at >= ? AND channel IN ('web', 'api')
+            ORDER BY received_at, id LIMIT 1
+            """, [contentHash, since], as: Int64.self)
     }
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.

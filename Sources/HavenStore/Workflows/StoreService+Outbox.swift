@@ -4,20 +4,30 @@ import HavenCore
 /// The transactional outbox: alerts written with their case, claimed with a lease, retried, finished.
 extension StoreService {
     public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
-        try await write { tx in try Self.claimDueAlerts(now: now, limit: limit, lease: lease, tx: tx) }
+        let owner = instance
+        return try await engine.claim { tx in
+            try Self.claimDueAlerts(now: now, limit: limit, lease: lease, owner: owner, tx: tx)
+        }
     }
 
     public func recordResults(
         _ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval
     ) async throws -> [PendingAlert] {
-        try await write { tx in
-            try Self.recordResults(results, tx: tx)
-            return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, tx: tx)
+        let owner = instance
+        return try await engine.claim { tx in
+            try Self.recordResults(results, owner: owner, tx: tx)
+            return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, owner: owner, tx: tx)
         }
     }
 
-    static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, tx: any SQLTransaction) throws -> [PendingAlert] {
+    /// Leases up to `limit` due alerts to `owner`. Rows another instance is claiming at this
+    /// moment are skipped, not waited for (`FOR UPDATE … SKIP LOCKED`), and read again as they
+    /// now are once locked: an alert is leased to one instance at a time.
+    static func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval, owner: String, tx: any SQLTransaction) throws
+        -> [PendingAlert]
+    {
         let t = Self.time(now)
+        let lock = tx.dialect.forUpdate(of: "a", skipLocked: true)
         // Two index range scans rather than one OR that scans every alert ever sent: due retries
         // and new alerts (status, next_attempt_at), then leases a dead worker left behind, oldest
         // lease first (alerts_leased).
@@ -25,20 +35,20 @@ extension StoreService {
         var rows = try tx.query(
             """
             SELECT \(columns) WHERE a.status = 'pending' AND a.next_attempt_at <= ?
-            ORDER BY a.next_attempt_at, a.id LIMIT ?
+            ORDER BY a.next_attempt_at, a.id LIMIT ?\(lock)
             """, [t, limit])
         if rows.count < limit {
             rows += try tx.query(
-                "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.lease_until, a.id LIMIT ?",
+                "SELECT \(columns) WHERE a.status = 'sending' AND a.lease_until <= ? ORDER BY a.lease_until, a.id LIMIT ?\(lock)",
                 [t, limit - rows.count])
         }
         guard !rows.isEmpty else { return [] }
         // One statement leases the whole batch.
         try tx.execute(
             """
-            UPDATE alerts SET status = 'sending', lease_until = ?, attempts = attempts + 1
+            UPDATE alerts SET status = 'sending', lease_until = ?, lease_owner = ?, attempts = attempts + 1
             WHERE id IN (\(tx.dialect.idsFromJSON))
-            """, [t + lease, idList(rows.map { $0["id"] as Int64 })])
+            """, [t + lease, owner, idList(rows.map { $0["id"] as Int64 })])
         var officers: [Int64: Officer] = [:]
         var claimed: [PendingAlert] = []
         claimed.reserveCapacity(rows.count)
@@ -72,10 +82,17 @@ extension StoreService {
         return claimed
     }
 
+    /// Gives back this instance's leases (those of an earlier run of it, when it starts): other
+    /// instances' leases are theirs until they run out. Leases that name nobody are from before
+    /// instances were named, when one instance was all there was.
     public func releaseLeases() async throws -> Int {
-        try await write { tx in
-            let changed = try tx.execute("UPDATE alerts SET status = 'pending', lease_until = NULL WHERE status = 'sending'")
-            return changed
+        let owner = instance
+        return try await engine.claim { tx in
+            try tx.execute(
+                """
+                UPDATE alerts SET status = 'pending', lease_until = NULL, lease_owner = NULL
+                WHERE status = 'sending' AND (lease_owner = ? OR lease_owner IS NULL)
+                """, [owner])
         }
     }
 
@@ -89,10 +106,15 @@ extension StoreService {
 
     public func recordResults(_ results: [DeliveryResult]) async throws {
         guard !results.isEmpty else { return }
-        try await write { tx in try Self.recordResults(results, tx: tx) }
+        let owner = instance
+        try await engine.claim { tx in try Self.recordResults(results, owner: owner, tx: tx) }
     }
 
-    static func recordResults(_ results: [DeliveryResult], tx: any SQLTransaction) throws {
+    /// Records what `owner` did with alerts it leased. A delivery counts whoever holds the lease
+    /// now (the alert did reach its officer); a failure only while `owner` still holds it: a
+    /// result that comes after the lease ran out and another instance took the alert must not
+    /// put that instance's send back in the queue, or mark it failed while it is being delivered.
+    static func recordResults(_ results: [DeliveryResult], owner: String, tx: any SQLTransaction) throws {
         // Delivered alerts, one statement per delivery time (an e-mail's alerts share theirs).
         var delivered: [Double: [Int64]] = [:]
         for result in results where result.outcome == .delivered {
@@ -101,8 +123,8 @@ extension StoreService {
         for (at, ids) in delivered {
             try tx.execute(
                 """
-                UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL
-                WHERE id IN (\(tx.dialect.idsFromJSON))
+                UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, lease_owner = NULL, last_error = NULL
+                WHERE status = 'sending' AND id IN (\(tx.dialect.idsFromJSON))
                 """, [at, idList(ids)])
         }
         for result in results {
@@ -112,12 +134,16 @@ extension StoreService {
             case .failed(let error, let retryAt?):
                 try tx.execute(
                     """
-                    UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
-                    WHERE id = ?
-                    """, [Self.time(retryAt), error, result.alertID])
+                    UPDATE alerts SET status = 'pending', next_attempt_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ?
+                    WHERE id = ? AND status = 'sending' AND lease_owner = ?
+                    """, [Self.time(retryAt), error, result.alertID, owner])
             case .failed(let error, nil):
-                try tx.execute(
-                    "UPDATE alerts SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?", [error, result.alertID])
+                let changed = try tx.execute(
+                    """
+                    UPDATE alerts SET status = 'failed', lease_until = NULL, lease_owner = NULL, last_error = ?
+                    WHERE id = ? AND status = 'sending' AND lease_owner = ?
+                    """, [error, result.alertID, owner])
+                guard changed == 1 else { continue }
                 let caseID = try tx.scalar("SELECT case_id FROM alerts WHERE id = ?", [result.alertID], as: Int64.self)
                 try Self.audit(
                     actor: "system", action: "alert.failed", caseID: caseID,

@@ -13,16 +13,26 @@ public final class StoreService: HavenStore {
     let sealer: Sealer
     let intake: GroupCommit<IntakeRequest, IntakeOutcome>
     /// The last ten minutes' web and API reports, for the double-submit check.
-    let recentSubmissions = RecentSubmissions(window: StoreService.doubleSubmitWindow)
+    let recentSubmissions: RecentSubmissions
     let clock: @Sendable () -> Date
+    /// This instance's name among those sharing the database: the outbox's leases carry it, so an
+    /// instance that restarts gives back only what it was sending (`releaseLeases`). Each
+    /// instance must have its own.
+    public let instance: String
 
     /// Wraps an engine whose migrations have run; fills the double-submit memory from it.
-    public init(engine: any StorageEngine, keyRing: KeyRing, clock: @escaping @Sendable () -> Date = Date.init)
-        async throws
-    {
+    /// `keyOrigin` is where the ring is read again (the key file, see `KeyRingSource`); nil for a
+    /// ring from elsewhere (`HAVEN_MASTER_KEY`, tests).
+    public init(
+        engine: any StorageEngine, keyRing: KeyRing, keyOrigin: KeyRingOrigin? = nil,
+        instance: String = "haven", clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws {
         self.engine = engine
         self.clock = clock
-        sealer = Sealer(keyRing: keyRing)
+        self.instance = instance
+        sealer = Sealer(keyRing: keyRing, origin: keyOrigin)
+        // Other instances' reports are in the database only: there a miss is looked up too.
+        recentSubmissions = RecentSubmissions(window: Self.doubleSubmitWindow, consultsDatabase: engine.sharedByInstances)
         let recent = recentSubmissions
         let now = clock()
         try await engine.read { tx in try recent.load(from: tx, now: now) }

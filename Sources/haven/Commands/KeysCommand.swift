@@ -29,7 +29,7 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a new key-encryption key, make it active and re-wrap every data key under it.",
             discussion:
-                "Old keys stay in the file so older backups can still be opened. Stop Haven first, or restart it straight after: a running server holds the keys it started with and cannot open rows re-wrapped under the new one."
+                "Old keys stay in the file so older backups can still be opened. Instances may keep running: each reads the key file again when it meets a row under the new key, and from then on seals under it too. Every instance must read the same key file (a copy on each machine must be updated before running this)."
         )
         @OptionGroup var options: ConfigOptions
 
