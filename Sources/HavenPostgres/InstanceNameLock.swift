@@ -1,59 +1,84 @@
 import Foundation
 import HavenStore
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
 /// Two running instances must not share a name: each releases, when it starts, the leases its name
 /// holds, so a second one would free the first one's alerts in flight and they would go twice.
 ///
-/// A server holds a session advisory lock keyed by its name, on a connection of its own, for as
-/// long as it runs. PostgreSQL drops the lock when that connection ends, so an instance killed with
-/// -9 frees its name at once (its restart waits a moment for the server to notice). A second
-/// process with the same name finds the lock taken and refuses to start. If the connection is lost
-/// (a database restart), the lock is taken again when the database is back; should another process
-/// have taken the name meanwhile, that is logged as critical, every few seconds, until it is fixed.
+/// A server holds a session advisory lock keyed by its name, on a connection of its own (outside
+/// the pool), for as long as it runs. PostgreSQL drops the lock when that connection ends, so an
+/// instance killed with -9 frees its name at once (its restart waits a moment for the server to
+/// notice), and one whose machine died frees it within about 25 s (the session's TCP keepalives).
+/// A second process with the same name finds the lock taken and refuses to start. When the
+/// connection ends (a database restart), the lock is taken again as soon as the database is back;
+/// should another process have taken the name meanwhile, that is logged as critical until fixed.
 extension PostgresEngine {
     /// Takes the lock for `name` (waiting up to `patience` for a killed predecessor's to go) and
-    /// keeps it in the background until `close()`.
+    /// keeps it in the background until `close()`. Throws `NameTaken`, or why it could not ask.
     public func holdInstanceName(_ name: String, patience: Duration = .seconds(5)) async throws {
         let key = Self.instanceLockKey(name)
+        let configuration = try shared.settings.url.connectionConfiguration()
         let (first, announce) = AsyncThrowingStream<Void, any Error>.makeStream()
         let logger = shared.logger
-        let client = self.client
         let task = Task {
             var held = false
             while !Task.isCancelled {
+                var open: PostgresConnection?
+                var failure: (any Error)?
                 do {
-                    try await client.withConnection { connection in
-                        let deadline = ContinuousClock.now + (held ? .zero : patience)
-                        while try await !Self.tryLock(key, on: connection, logger: logger) {
-                            guard ContinuousClock.now < deadline else { throw NameTaken(name: name) }
-                            try await Task.sleep(for: .milliseconds(200))
-                        }
-                        if !held {
-                            held = true
-                            announce.finish()
-                        }
-                        // Hold it: a cheap statement now and then notices a lost connection.
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .seconds(5))
-                            _ = try await connection.query("SELECT 1", logger: logger)
-                        }
+                    let connection = try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+                    open = connection
+                    // A machine that dies without closing its connection would keep the name for
+                    // hours of TCP timeouts: the server drops this session after about 25 s of silence.
+                    for setting in ["tcp_keepalives_idle = 10", "tcp_keepalives_interval = 5", "tcp_keepalives_count = 3"] {
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: "SET " + setting), logger: logger)
                     }
-                } catch let taken as NameTaken {
+                    let deadline = ContinuousClock.now + (held ? .zero : patience)
+                    while try await !Self.tryLock(key, on: connection, logger: logger) {
+                        guard ContinuousClock.now < deadline else { throw NameTaken(name: name) }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    if held {
+                        logger.notice("holding this instance's name again", metadata: ["instance": "\(name)"])
+                    } else {
+                        held = true
+                        announce.finish()
+                    }
+                    // Held until the connection ends (the database restarted) or the server stops.
+                    try await withTaskCancellationHandler {
+                        try await connection.closeFuture.get()
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                    if !Task.isCancelled {
+                        logger.warning(
+                            "the connection holding this instance's name ended; taking it again",
+                            metadata: ["instance": "\(name)"])
+                    }
+                } catch {
+                    failure = error
+                }
+                try? await open?.close()
+                if let failure {
                     guard held else {
-                        announce.finish(throwing: taken)
+                        // Before the name is held, any failure stops the start-up, with its cause.
+                        announce.finish(throwing: failure)
                         return
                     }
-                    logger.critical(
-                        "another process holds this instance's name on the database: give each instance its own HAVEN_INSTANCE",
-                        metadata: ["instance": "\(name)"])
-                } catch {
-                    if Task.isCancelled { break }
+                    if failure is NameTaken {
+                        logger.critical(
+                            "another process holds this instance's name on the database: give each instance its own HAVEN_INSTANCE",
+                            metadata: ["instance": "\(name)"])
+                    }
                 }
-                try? await Task.sleep(for: .seconds(2))
+                if !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
             }
+            announce.finish(throwing: CancellationError())  // a no-op once the name was held
         }
         nameLock.withLock { $0 = task }
         for try await _ in first {}

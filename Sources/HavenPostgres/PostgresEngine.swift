@@ -50,7 +50,7 @@ public final class PostgresEngine: StorageEngine, Service {
     }
 
     let shared: Shared
-    let client: PostgresClient
+    private let client: PostgresClient
     private let threads: NIOThreadPool
     /// The task holding this instance's name (`holdInstanceName`), ended by `close()`.
     let nameLock = Mutex<Task<Void, Never>?>(nil)
@@ -62,8 +62,7 @@ public final class PostgresEngine: StorageEngine, Service {
     public init(settings: Settings, logger: Logger) {
         var configuration = settings.url.clientConfiguration()
         configuration.options.connectTimeout = settings.connectTimeout
-        // One more than the threads: the connection that holds the instance's name runs no transaction.
-        configuration.options.maximumConnections = settings.maxConnections + 1
+        configuration.options.maximumConnections = settings.maxConnections
         shared = Shared(settings: settings, logger: logger)
         // postgres-nio logs failed connection attempts at info; its debug output is not wanted.
         var background = logger

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// Where the PostgreSQL server is: `HAVEN_DATABASE_URL`, as
@@ -142,6 +143,13 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database,
             tls: tlsConfiguration.map { .require($0) } ?? .disable)
+    }
+
+    /// The same, for one connection outside the pool (the instance name's lock).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database,
+            tls: try tlsConfiguration.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable)
     }
 
     /// TLS as `sslmode` asks: none, unverified, or verified against `sslrootcert` or the system's roots.

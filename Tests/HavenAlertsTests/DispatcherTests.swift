@@ -4,6 +4,7 @@ import HavenStore
 import HavenTestSupport
 import Logging
 import Metrics
+import Synchronization
 import Testing
 
 @testable import HavenAlerts
@@ -74,8 +75,62 @@ private struct ClaimAfterResultsFails: AlertOutbox {
     }
 }
 
+/// The real outbox, except that the first claim's answer is lost after it committed (the database
+/// went away between the commit and the reply): the alerts are leased, and the worker does not know.
+private final class FirstClaimAnswerLost: AlertOutbox, @unchecked Sendable {
+    let store: StoreService
+    private let lost = Mutex(false)
+    struct Injected: Error {}
+
+    init(store: StoreService) { self.store = store }
+
+    func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
+        try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
+    }
+    func releaseLeases() async throws -> Int { try await store.releaseLeases() }
+    func markDelivered(_ id: Int64, at date: Date) async throws { try await store.markDelivered(id, at: date) }
+    func recordResults(_ results: [DeliveryResult]) async throws { try await store.recordResults(results) }
+    func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
+        try await store.markAttemptFailed(id, error: error, retryAt: retryAt, at: date)
+    }
+    func backlog() async throws -> OutboxBacklog { try await store.backlog() }
+    func nextDueTime() async throws -> Date? { try await store.nextDueTime() }
+    func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
+        async throws -> [PendingAlert]
+    {
+        let claimed = try await store.recordResults(results, thenClaimDueAt: now, limit: limit, lease: lease)
+        let loseIt =
+            !claimed.isEmpty
+            && lost.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        if loseIt { throw Injected() }
+        return claimed
+    }
+}
+
 @Suite("Alert delivery through the outbox", .serialized)
 struct DispatcherTests {
+    /// A claim that committed but whose answer never came leaves leases nobody is sending: the
+    /// worker gives its own back once the store answers again, instead of waiting out the lease.
+    @Test func aClaimWhoseAnswerWasLostIsSentWithoutWaitingForItsLease() async throws {
+        let rig = try await Rig()
+        defer { rig.cleanUp() }
+        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        let references = try await rig.recordReports(3)
+        let dispatcher = rig.dispatcher(outbox: FirstClaimAnswerLost(store: rig.store))  // leases of 120 s
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        var named: Set<String> = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while named != references, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            named = Set(rig.sink.messages().flatMap { message in references.filter { message.raw.contains($0) } })
+        }
+        #expect(named == references)
+    }
+
     @Test func alertNamesReferenceAndCarriesNoReportText() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HavenCore
 import HavenTestSupport
@@ -107,10 +108,15 @@ struct InstancesTests {
         #expect(reading.keyRing.activeID == newKey)
         // Without a key file to read again, the row stays closed (and says why).
         await #expect(throws: KeyRingError.self) { try await stuck.openCase(receipt.reference, actor: "officer:1") }
-        // A file with another installation's lookup key is not taken: its hashes would match nothing.
-        try file.save(KeyRing.generate())
+        // A file with another installation's lookup key is not taken, though it holds the key a
+        // row names: every keyed hash and reference here would match nothing.
         var other = rotated
         _ = other.rotate()
+        let foreign = try KeyRing(
+            activeID: other.activeID,
+            keks: Dictionary(uniqueKeysWithValues: other.keyIDs.map { ($0, SymmetricKey(data: other.keyData($0))) }),
+            lookupKey: SymmetricKey(size: .bits256))
+        try file.save(foreign)
         let third = try await f.instance("third", keyRing: other)
         let later = try #require(
             try await third.record(report("under a third key"), triage: triage, routing: AlertRouting()).receipt)

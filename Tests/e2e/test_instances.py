@@ -83,7 +83,8 @@ def test_two_instances_lose_nothing_through_kills_and_a_database_restart(tmp_pat
     def client():
         while not stop.is_set():
             try:
-                status, body, retry_after = post(pair.proxy.url, {"message": f"report {uuid.uuid4()}"}, timeout=5)
+                # While the database is down an answer takes up to its connection wait (5 s).
+                status, body, retry_after = post(pair.proxy.url, {"message": f"report {uuid.uuid4()}"}, timeout=15)
             except OSError:
                 time.sleep(0.01)  # the proxy found no instance for a moment
                 continue
@@ -124,14 +125,25 @@ def test_two_instances_lose_nothing_through_kills_and_a_database_restart(tmp_pat
 
         # PostgreSQL itself goes away under load and comes back: 503 with Retry-After meanwhile.
         pg_ctl("stop", "-m", "fast")
-        time.sleep(1.5)
-        status, health = pair.b.get_json("/healthz")
+        deadline = time.time() + 15
+        status, health = None, {}
+        while time.time() < deadline:
+            try:
+                status, health = pair.b.get_json("/healthz")
+            except OSError:
+                continue  # it waits up to 5 s for a connection that cannot come
+            if status == 503:
+                break
+            time.sleep(0.2)
         assert status == 503 and health["store"] == "unavailable"
+        time.sleep(5)  # longer than intake's wait for a connection: every client meets a 503
         pg_ctl("start", "-l", str(CLUSTER.directory / "log"), "-o",
                f"-c listen_addresses=127.0.0.1 -c port={CLUSTER.port} -c unix_socket_directories={CLUSTER.directory}")
         before = len(acknowledged)
-        time.sleep(3)
-        assert len(acknowledged) > before, "intake did not resume by itself after the database restart"
+        deadline = time.time() + 30
+        while time.time() < deadline and len(acknowledged) <= before + 20:
+            time.sleep(0.2)
+        assert len(acknowledged) > before + 20, "intake did not resume by itself after the database restart"
     finally:
         stop.set()
         for w in workers:
@@ -139,6 +151,8 @@ def test_two_instances_lose_nothing_through_kills_and_a_database_restart(tmp_pat
 
     try:
         pair.wait_for_outbox()
+        # After the database restart each instance holds its name again: a second "b" is refused.
+        assert_name_taken(pair.b, tmp_path)
         time.sleep(1.5)  # a last escalation sweep on each instance finds nothing more to do
         _, health = pair.a.get_json("/healthz")
         assert health["instance"] == "a" and health["database"] == "postgresql"
@@ -151,7 +165,6 @@ def test_two_instances_lose_nothing_through_kills_and_a_database_restart(tmp_pat
         unsent = pair.a.query("SELECT COUNT(*) FROM alerts WHERE status != 'sent'")[0][0]
         escalations = pair.a.query(
             "SELECT c.reference, d.reasons FROM decisions d JOIN cases c ON c.id = d.case_id WHERE d.kind = 'escalation'")
-        counts = pair.a.query("SELECT COUNT(*), COUNT(DISTINCT lease_owner) FROM alerts")
     finally:
         pair.stop()
         sink.kill()
@@ -199,11 +212,7 @@ def test_a_retry_on_the_other_instance_is_stored_once_and_a_form_redirect_finds_
         assert pair.a.query("SELECT COUNT(*) FROM cases") == [("2",)]
 
         # A second process under a name already running refuses to start, and says why.
-        import subprocess
-        clash = {**pair.a.env, "HAVEN_DATA_DIR": str(tmp_path / "clash"), "HAVEN_PORT": str(free_port())}
-        refused = subprocess.run([haven_binary(), "serve"], env=clash, capture_output=True, text=True, timeout=60)
-        assert refused.returncode != 0
-        assert "another running instance is named a" in refused.stdout + refused.stderr
+        assert_name_taken(pair.a, tmp_path)
 
         # The website's Post/Redirect/Get: the post on one instance, the page on the other.
         form = urllib.parse.urlencode({"message": "a form through two instances", "immediate_danger": "no"}).encode()
@@ -229,6 +238,15 @@ def test_a_retry_on_the_other_instance_is_stored_once_and_a_form_redirect_finds_
     finally:
         pair.stop()
         sink.kill()
+
+
+def assert_name_taken(running: Haven, tmp_path) -> None:
+    import subprocess
+    clash = {**running.env, "HAVEN_DATA_DIR": str(tmp_path / "clash"), "HAVEN_PORT": str(free_port())}
+    refused = subprocess.run([haven_binary(), "serve"], env=clash, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    name = running.env["HAVEN_INSTANCE"]
+    assert f"another running instance is named {name}" in refused.stdout + refused.stderr
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

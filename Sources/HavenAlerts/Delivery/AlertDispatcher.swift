@@ -76,6 +76,7 @@ public struct AlertDispatcher: Service {
         }
         try await cancelWhenGracefulShutdown {
             var claimed: [PendingAlert] = []
+            var orphans = false
             while true {
                 let results = await deliver(claimed)
                 if Task.isCancelled {
@@ -84,8 +85,20 @@ public struct AlertDispatcher: Service {
                     await Task { await record(results) }.value
                     return
                 }
+                // A claim that failed may have committed all the same (the database went away
+                // between its commit and the answer): its leases are this instance's and nobody
+                // is sending them, so they are given back once the store answers again, rather
+                // than left to run out.
+                if orphans, let released = try? await outbox.releaseLeases() {
+                    orphans = false
+                    if released > 0 {
+                        logger.notice("resending alerts claimed as the store failed", metadata: ["count": "\(released)"])
+                    }
+                }
                 // The batch's results and the next claim share one transaction (one commit, not two).
-                claimed = await settle(results, now: Date())
+                let settled = await settle(results, now: Date())
+                claimed = settled ?? []
+                orphans = orphans || settled == nil
                 if claimed.isEmpty { await signal.wait(timeout: await idleWait()) }
             }
         }
@@ -95,15 +108,15 @@ public struct AlertDispatcher: Service {
     /// returns how many it handled.
     @discardableResult
     public func drainOnce(now: Date) async -> Int {
-        let claimed = await settle([], now: now)
+        let claimed = await settle([], now: now) ?? []
         await record(await deliver(claimed))
         return claimed.count
     }
 
     /// Records `results` and claims the next due batch. If that fails (the claim fails, the store
     /// is unavailable), the results are recorded on their own: a failed claim must not undo them,
-    /// or delivered alerts would be sent again when their leases ran out.
-    private func settle(_ results: [DeliveryResult], now: Date) async -> [PendingAlert] {
+    /// or delivered alerts would be sent again when their leases ran out. Nil when it failed.
+    private func settle(_ results: [DeliveryResult], now: Date) async -> [PendingAlert]? {
         do {
             return try await outbox.recordResults(
                 results, thenClaimDueAt: now, limit: policy.batchSize, lease: policy.lease)
@@ -111,7 +124,7 @@ public struct AlertDispatcher: Service {
             logger.error("outbox unavailable", metadata: ["results": "\(results.count)", "error": "\(error)"])
             await record(results)
             try? await Task.sleep(for: .seconds(1))
-            return []
+            return nil
         }
     }
 

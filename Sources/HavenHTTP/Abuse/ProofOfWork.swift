@@ -135,8 +135,9 @@ public final class ProofOfWork: Sendable {
         if let spent {
             // Spent once across every instance. A database that cannot answer asks again: the post
             // could not be stored now anyway.
+            // Kept five minutes past its lifetime: an instance whose clock is behind still finds it.
             let first = try? await spent.spendChallenge(
-                challenge, expiresAt: Date(timeIntervalSince1970: issued + lifetime + 5), now: Date(timeIntervalSince1970: now))
+                challenge, expiresAt: Date(timeIntervalSince1970: issued + lifetime + 300), now: Date(timeIntervalSince1970: now))
             return first == true ? .accepted : .challenge
         }
         return state.withLock { state in

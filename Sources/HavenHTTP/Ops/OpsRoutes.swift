@@ -92,7 +92,7 @@ struct OpsRoutes {
         let now = Date()
         var health = Health(status: "ok", instance: instance, database: database, store: "ok", writes: "ok", problems: [])
         do {
-            try await store.ping()
+            try await reachStore(within: .seconds(2))
             let backlog = try await store.backlog()
             metrics.outbox(backlog, now: now)
             health.outboxPending = backlog.pending
@@ -119,6 +119,24 @@ struct OpsRoutes {
             health = Health(status: health.status, store: health.store, writes: health.writes, problems: [])
         }
         return JSONResponse.make(red ? .serviceUnavailable : .ok, health)
+    }
+
+    /// A round trip to the store, given up after `limit`: a load balancer asking is answered red
+    /// in time while the database cannot be reached, not after the pool's own wait.
+    func reachStore(within limit: Duration) async throws {
+        let store = self.store
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await store.ping()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw StoreError.unavailable(reason: "no answer in time") }
+        }
     }
 
     func metricsPage() async -> Response {

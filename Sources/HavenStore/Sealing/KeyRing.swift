@@ -40,6 +40,9 @@ public struct KeyRing: Sendable {
 
     public var keyIDs: [String] { keks.keys.sorted() }
 
+    /// Whether the ring holds the key `id`.
+    public func holds(_ id: String) -> Bool { keks[id] != nil }
+
     /// This ring (its active key and lookup key) with the keys of `older` it lacks added: a key
     /// file read again never makes a key held before unusable.
     func keeping(_ older: KeyRing) -> KeyRing {

@@ -70,13 +70,13 @@ final class KeyRingSource: Sendable {
 
     func unwrap(_ wrapped: Data, keyID: String, boundTo rowUID: String) throws -> SymmetricKey {
         let ring = current
-        guard !ring.keyIDs.contains(keyID), let origin else {
+        guard !ring.holds(keyID), let origin else {
             return try ring.unwrap(wrapped, keyID: keyID, boundTo: rowUID)
         }
         // Read again under the lock: callers meeting the same new key wait for one read, then use it.
         let fresh = state.withLock { state -> KeyRing in
             let now = ContinuousClock.now
-            guard !state.ring.keyIDs.contains(keyID) else { return state.ring }
+            guard !state.ring.holds(keyID) else { return state.ring }
             if let last = state.lastForcedReload, now - last < .seconds(1) { return state.ring }
             state.lastForcedReload = now
             state.lastLook = now
@@ -87,9 +87,11 @@ final class KeyRingSource: Sendable {
     }
 
     /// Takes the origin's ring if it is this installation's (same lookup key), keeping older keys.
+    /// A file that cannot be read or is refused is not read again until it changes: its stamp is
+    /// kept too (the rows it would open stay closed, and say so: "a key that is not in the key file").
     private static func reload(_ state: inout State, from origin: KeyRingOrigin, stamp: String?) {
+        state.stamp = stamp
         guard let fresh = try? origin.load(), fresh.exportedLookupKey() == state.ring.exportedLookupKey() else { return }
         state.ring = fresh.keeping(state.ring)
-        state.stamp = stamp
     }
 }

@@ -110,8 +110,9 @@ extension StoreService {
         try await engine.claim { tx in try Self.recordResults(results, owner: owner, tx: tx) }
     }
 
-    /// Records what `owner` did with alerts it leased. A delivery counts whoever holds the lease
-    /// now (the alert did reach its officer); a failure only while `owner` still holds it: a
+    /// Records what `owner` did with alerts it leased. A delivery counts whatever the alert's state
+    /// now (it did reach its officer: not sent again, even if another instance's retry queued it or
+    /// gave it up); a failure only while `owner` still holds the lease: a
     /// result that comes after the lease ran out and another instance took the alert must not
     /// put that instance's send back in the queue, or mark it failed while it is being delivered.
     static func recordResults(_ results: [DeliveryResult], owner: String, tx: any SQLTransaction) throws {
@@ -124,7 +125,7 @@ extension StoreService {
             try tx.execute(
                 """
                 UPDATE alerts SET status = 'sent', sent_at = ?, lease_until = NULL, lease_owner = NULL, last_error = NULL
-                WHERE status = 'sending' AND id IN (\(tx.dialect.idsFromJSON))
+                WHERE status <> 'sent' AND id IN (\(tx.dialect.idsFromJSON))
                 """, [at, idList(ids)])
         }
         for result in results {
