@@ -119,7 +119,13 @@ public final class PostgresEngine: StorageEngine, Service {
 
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         // Not run again on a stale connection: a writer's body may act between its transactions.
-        try await session(rerunOnStaleConnection: false) { session in try body(session) }
+        try await session(rerunOnStaleConnection: false) { session in
+            // Intake's batches, on every instance, one at a time (see `PostgresSession.writerLock`).
+            session.serializesWriters = true
+            let result = try body(session)
+            try session.finishWriting()
+            return result
+        }
     }
 
     public func ping() async throws {

@@ -38,7 +38,62 @@ final class PostgresSession: SQLSession {
         statementTimeout = engine.statementTimeout
     }
 
-    func transaction<T>(_ body: (any SQLTransaction) throws -> T) throws -> T { try run(.write, body) }
+    /// Set on intake's writer sessions (`withWriter`): each transaction holds `writerLock`.
+    var serializesWriters = false
+
+    /// A writer session's transaction (intake's group commit). With several instances, their
+    /// batches would all read and raise the same rows (the case id counter, officers' caseloads):
+    /// under SERIALIZABLE one commits and the others fail and run again, and a batch that lost
+    /// once could lose again and again to the other instances' first attempts until its retries ran
+    /// out. So each batch first waits its turn on a session advisory lock that every instance's
+    /// writer takes, before BEGIN (inside, the lock's own SELECT would fix the snapshot before the
+    /// wait): the batches run one after another, in the order they asked, and do not collide.
+    ///
+    /// The lock and unlock cost no round trip of their own: the lock is sent straight ahead of
+    /// BEGIN (whose answer comes after it), and the unlock is sent behind COMMIT and its answer
+    /// collected before the next batch's lock, or when the writer session ends (`finishWriting`).
+    func transaction<T>(_ body: (any SQLTransaction) throws -> T) throws -> T {
+        guard serializesWriters else { return try run(.write, body) }
+        try finishWriting()
+        let locked = try send("SELECT pg_advisory_lock(\(Self.writerLock))")
+        pendingLock = locked
+        defer {
+            if pendingLock != nil {
+                // BEGIN never ran (the lock failed): its answer is the failure, already thrown.
+                pendingLock = nil
+            }
+            if !isLost {
+                do { pendingUnlock = try send("SELECT pg_advisory_unlock(\(Self.writerLock))") } catch { lose() }
+            }
+        }
+        return try run(.write, body)
+    }
+
+    /// The writer lock's answer, collected by the transaction's BEGIN (`takePendingLock`).
+    private var pendingLock: EventLoopFuture<PostgresQueryResult>?
+    /// The last batch's unlock, sent without waiting.
+    private var pendingUnlock: EventLoopFuture<PostgresQueryResult>?
+
+    /// Waits for the lock sent ahead of BEGIN, once BEGIN has been sent behind it.
+    func takePendingLock() throws {
+        guard let locked = pendingLock else { return }
+        pendingLock = nil
+        _ = try wait(for: locked)
+    }
+
+    /// Collects the last unlock's answer; a connection that cannot say it let go is closed (the
+    /// server then releases every lock it held), so a pooled connection never keeps the lock.
+    func finishWriting() throws {
+        guard let unlock = pendingUnlock else { return }
+        pendingUnlock = nil
+        do { _ = try wait(for: unlock) } catch {
+            lose()
+            throw error
+        }
+    }
+
+    /// The session advisory lock intake's writers take for each batch ("HavenW" and 1).
+    static let writerLock: Int64 = 0x4861_7665_6E57_0001
 
     /// Runs `body` in one transaction; after a serialization failure or deadlock, rolls back and
     /// runs it again (the seam's contract: bodies are re-runnable), a few times with a jittered pause.
@@ -64,9 +119,12 @@ final class PostgresSession: SQLSession {
                 return result
             } catch {
                 transaction.rollbackIfOpen()
-                guard let failure = error as? PostgresEngineError, failure.isRetryable,
-                    attempt < engine.settings.serializationRetries
-                else { throw error }
+                guard let failure = error as? PostgresEngineError, failure.isRetryable else { throw error }
+                guard attempt < engine.settings.serializationRetries else {
+                    // Still colliding after every retry: busy, not broken. Answered 503 with
+                    // Retry-After, so the sender tries again rather than treating it as a fault.
+                    throw StoreError.unavailable(reason: "writes kept colliding with other writers; try again")
+                }
                 // "Full jitter": a random pause up to 2, 4, 8… ms (at most 100), so writers that
                 // collided on one row come back at different times rather than collide again.
                 let ceiling = min(100.0, 2.0 * pow(2.0, Double(attempt - 1)))
@@ -154,7 +212,10 @@ final class PostgresTransaction: SQLTransaction {
     var isInsideTransaction: Bool { isOpen && !session.isLost }
 
     func begin(_ sql: String) throws {
-        _ = try session.perform(sql)
+        let begun = try session.send(sql)
+        // A writer lock sent ahead of BEGIN is answered first (see `PostgresSession.transaction`).
+        try session.takePendingLock()
+        _ = try session.wait(for: begun)
         isOpen = true
     }
 

@@ -50,12 +50,12 @@ private struct Rig {
     }
 }
 
-/// The real outbox, except that claiming the next batch together with a batch's results fails
-/// (as when an officer row cannot be read, or the store is busy): only the fault is injected.
-private struct ClaimAfterResultsFails: AlertOutbox {
-    let store: StoreService
-    struct Injected: Error {}
+/// The real outbox, every call passed on but the one a test wrapper injects its fault into.
+private protocol ForwardingOutbox: AlertOutbox {
+    var store: StoreService { get }
+}
 
+extension ForwardingOutbox {
     func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
         try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
     }
@@ -67,6 +67,14 @@ private struct ClaimAfterResultsFails: AlertOutbox {
     }
     func backlog() async throws -> OutboxBacklog { try await store.backlog() }
     func nextDueTime() async throws -> Date? { try await store.nextDueTime() }
+}
+
+/// The real outbox, except that claiming the next batch together with a batch's results fails
+/// (as when an officer row cannot be read, or the store is busy): only the fault is injected.
+private struct ClaimAfterResultsFails: ForwardingOutbox {
+    let store: StoreService
+    struct Injected: Error {}
+
     func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
         async throws -> [PendingAlert]
     {
@@ -77,24 +85,13 @@ private struct ClaimAfterResultsFails: AlertOutbox {
 
 /// The real outbox, except that the first claim's answer is lost after it committed (the database
 /// went away between the commit and the reply): the alerts are leased, and the worker does not know.
-private final class FirstClaimAnswerLost: AlertOutbox, @unchecked Sendable {
+private final class FirstClaimAnswerLost: ForwardingOutbox, @unchecked Sendable {
     let store: StoreService
     private let lost = Mutex(false)
     struct Injected: Error {}
 
     init(store: StoreService) { self.store = store }
 
-    func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
-        try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
-    }
-    func releaseLeases() async throws -> Int { try await store.releaseLeases() }
-    func markDelivered(_ id: Int64, at date: Date) async throws { try await store.markDelivered(id, at: date) }
-    func recordResults(_ results: [DeliveryResult]) async throws { try await store.recordResults(results) }
-    func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
-        try await store.markAttemptFailed(id, error: error, retryAt: retryAt, at: date)
-    }
-    func backlog() async throws -> OutboxBacklog { try await store.backlog() }
-    func nextDueTime() async throws -> Date? { try await store.nextDueTime() }
     func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
         async throws -> [PendingAlert]
     {

@@ -98,10 +98,7 @@ struct PostgresTransactionTests {
         // 40 writers on 8 connections, each retried: on a machine busy with the whole suite the
         // queue for a connection outlasts the 5 s default. This test is about retries, not that.
         try await withEngine(configure: { $0.acquireTimeout = .seconds(60) }) { engine in
-            try await engine.write { tx in
-                try tx.execute("CREATE TABLE counter (id bigint PRIMARY KEY, n bigint NOT NULL)")
-                try tx.execute("INSERT INTO counter VALUES (1, 0)")
-            }
+            try await makeCounter(engine)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<increments {
                     group.addTask {
@@ -118,6 +115,75 @@ struct PostgresTransactionTests {
         }
         // Bodies ran again after serialization failures (else this test did not test retrying).
         #expect(runs.value.load(ordering: .relaxed) > increments)
+    }
+
+    /// Intake's writer sessions (every instance's) take turns on one advisory lock before BEGIN,
+    /// so their read-then-raise batches never collide and never run twice.
+    @Test func writerSessionsTakeTurnsAndNeverRunABatchTwice() async throws {
+        let runs = RunCount()
+        try await withEngine(configure: { $0.acquireTimeout = .seconds(60) }) { engine in
+            try await makeCounter(engine)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await engine.withWriter { session in
+                            for _ in 0..<5 {
+                                try session.transaction { tx in
+                                    runs.value.add(1, ordering: .relaxed)
+                                    let n = try #require(try tx.scalar("SELECT n FROM counter WHERE id = 1", as: Int.self))
+                                    _ = try tx.query("SELECT pg_sleep(0.02)")
+                                    try tx.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
+                                }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await engine.read { tx in try tx.scalar("SELECT n FROM counter", as: Int.self) } == 20)
+        }
+        #expect(runs.value.load(ordering: .relaxed) == 20)
+    }
+
+    /// Writes that still collide after every retry are "busy, try again" (503), not a fault (500).
+    @Test func writesStillCollidingAfterTheirRetriesAreUnavailable() async throws {
+        try await withEngine(configure: { $0.serializationRetries = 1 }) { engine in
+            try await makeCounter(engine)
+            // Both have read before either writes (each body blocks its own pool thread till then).
+            let bothRead = DispatchGroup()
+            bothRead.enter()
+            bothRead.enter()
+            let outcomes = await withTaskGroup(of: (any Error)?.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        do {
+                            try await engine.write { tx in
+                                let n = try #require(try tx.scalar("SELECT n FROM counter WHERE id = 1", as: Int.self))
+                                bothRead.leave()
+                                _ = bothRead.wait(timeout: .now() + 20)
+                                try tx.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
+                            }
+                            return nil
+                        } catch { return error }
+                    }
+                }
+                return await group.reduce(into: [(any Error)?]()) { $0.append($1) }
+            }
+            let failures = outcomes.compactMap { $0 }
+            #expect(failures.count == 1)
+            guard case .unavailable? = failures.first as? StoreError else {
+                Issue.record("expected unavailable, got \(failures)")
+                return
+            }
+        }
+    }
+
+    /// A one-row table `counter` (id 1, n 0) for the collision tests.
+    private func makeCounter(_ engine: PostgresEngine) async throws {
+        try await engine.write { tx in
+            try tx.execute("CREATE TABLE counter (id bigint PRIMARY KEY, n bigint NOT NULL)")
+            try tx.execute("INSERT INTO counter VALUES (1, 0)")
+        }
     }
 
     @Test func roundTripTimings() async throws {

@@ -14,6 +14,9 @@ import Synchronization
 /// takes concurrent writers may run several lanes, each a writer connection of its own.
 final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     typealias Work = @Sendable (Input, any SQLTransaction, inout BatchContext) throws -> Output
+    /// Run once per batch attempt before its items, with all of them: reads a batch can make in
+    /// one round trip instead of one per item.
+    typealias Prepare = @Sendable ([Input], any SQLTransaction, inout BatchContext) throws -> Void
 
     private struct Pending: Sendable {
         let input: Input
@@ -26,6 +29,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     private let engine: any StorageEngine
     private let lanes: Int
     private let work: Work
+    private let prepare: Prepare?
     private let maxBatch: Int
     private let afterCommit: @Sendable () -> Void
     private let committed: @Sendable (BatchContext) -> Void
@@ -36,11 +40,13 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     ///     before anyone is answered and before the next batch runs (to publish what it staged).
     init(
         engine: any StorageEngine, maxBatch: Int = 256, afterCommit: @escaping @Sendable () -> Void = {},
-        committed: @escaping @Sendable (BatchContext) -> Void = { _ in }, work: @escaping Work
+        committed: @escaping @Sendable (BatchContext) -> Void = { _ in }, prepare: Prepare? = nil,
+        work: @escaping Work
     ) {
         self.engine = engine
         lanes = max(1, engine.intakeLanes)
         self.work = work
+        self.prepare = prepare
         self.maxBatch = maxBatch
         self.afterCommit = afterCommit
         self.committed = committed
@@ -101,9 +107,12 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     /// One batch, one transaction, then every caller answered.
     private func commit(_ batch: [Pending], session: any SQLSession) {
         let work = self.work
+        let prepare = self.prepare
         let inputs = batch.map(\.input)
         func attempt(isolated: Bool) throws -> [Result<Output, any Error>] {
-            let outcome = try session.transaction { tx in try Self.run(inputs, work: work, tx: tx, isolated: isolated) }
+            let outcome = try session.transaction { tx in
+                try Self.run(inputs, work: work, prepare: prepare, tx: tx, isolated: isolated)
+            }
             committed(outcome.context)
             return outcome.results
         }
@@ -136,10 +145,12 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
     /// Runs every item in one transaction. Isolated, each runs in a savepoint and a failure becomes
     /// its result; otherwise the first failure throws `ItemFailed`. Store failures (disk full, I/O
     /// error, the transaction gone) always throw: then nothing in the batch can be stored.
-    private static func run(_ inputs: [Input], work: Work, tx: any SQLTransaction, isolated: Bool) throws
-        -> (results: [Result<Output, any Error>], context: BatchContext)
+    private static func run(_ inputs: [Input], work: Work, prepare: Prepare?, tx: any SQLTransaction, isolated: Bool)
+        throws -> (results: [Result<Output, any Error>], context: BatchContext)
     {
         var context = BatchContext()
+        // A failure here is the batch's, not an item's: nothing of it is stored.
+        try prepare?(inputs, tx, &context)
         // Straight through, rows are held back and written together (see `BatchRows`).
         context.rows = isolated ? nil : BatchRows()
         let tx: any SQLTransaction = context.rows.map { DeferringTransaction(tx, rows: $0) } ?? tx
@@ -190,6 +201,10 @@ struct BatchContext: Sendable {
     /// Web and API reports stored by this batch, by content hash, oldest first: published once it
     /// commits.
     var submissions: [String: [RecentSubmissions.Entry]] = [:]
+    /// What `prepare` found in the database before the batch's items ran (other instances' web
+    /// and API reports by content hash, oldest first): kept when an item fails, since a rolled-back
+    /// item cannot have changed it.
+    var storedBefore: [String: [RecentSubmissions.Entry]] = [:]
 
     /// After an item's failure: what was read may include the rolled-back item. (What the item
     /// staged in `submissions` is put back by group commit.)

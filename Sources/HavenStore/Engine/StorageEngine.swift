@@ -177,6 +177,14 @@ public struct SQLDialect: Sendable {
         }
     }
 
+    /// The same for text values (`textList`), for `WHERE column IN (…)`.
+    public var textsFromJSON: String {
+        switch engine {
+        case .sqlite: "SELECT value FROM json_each(?)"
+        case .postgresql: "SELECT value FROM json_array_elements_text(CAST(? AS json))"
+        }
+    }
+
     /// What a destroyed key's bytes are replaced with. SQLite overwrites them in place
     /// (`secure_delete` zeroes the freed page); PostgreSQL writes a new row version, so the
     /// old bytes remain until VACUUM: there the key being gone from every copy relies on
@@ -198,6 +206,12 @@ public struct SQLDialect: Sendable {
         case .postgresql: " FOR UPDATE" + (table.map { " OF " + $0 } ?? "") + (skipLocked ? " SKIP LOCKED" : "")
         }
     }
+}
+
+/// `["a","b"]`: texts as one argument, for `IN (dialect.textsFromJSON)`; only hex and other
+/// characters JSON needs no escape for (keyed hashes).
+public func textList(_ texts: some Sequence<String>) -> String {
+    "[" + texts.map { "\"" + $0 + "\"" }.joined(separator: ",") + "]"
 }
 
 /// `[1,2,3]`: ids as one argument, for `IN (dialect.idsFromJSON)`.

@@ -32,16 +32,15 @@ extension StoreService {
             // instance waits here, then (its snapshot being older than the change) runs again
             // and reads the new value. `MAX(id)` alone would let two transactions that cannot
             // see each other's cases choose the same id.
-            let last = try tx.scalar(
-                "SELECT value FROM store_settings WHERE name = 'case_id_last'\(tx.dialect.forUpdate())", as: Int64.self)
             let row = try tx.queryOne(
                 """
-                SELECT (SELECT MAX(id) FROM cases) AS highest,
+                SELECT (SELECT value FROM store_settings WHERE name = 'case_id_last'\(tx.dialect.forUpdate())) AS last,
+                    (SELECT MAX(id) FROM cases) AS highest,
                     (SELECT value FROM store_settings WHERE name = 'case_id_floor') AS floor,
                     EXISTS(SELECT 1 FROM case_references) AS any_stored
                 """)
             ids = CaseIDState(
-                highest: max((row?["highest"] as Int64?) ?? 0, last ?? 0), floor: (row?["floor"] as Int64?) ?? 0,
+                highest: max((row?["highest"] as Int64?) ?? 0, (row?["last"] as Int64?) ?? 0), floor: (row?["floor"] as Int64?) ?? 0,
                 anyStored: (row?["any_stored"] as Bool?) == true)
         }
         let id = max(ids.highest + 1, caseIDSlot(at: date), ids.floor)

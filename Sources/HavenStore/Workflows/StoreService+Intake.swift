@@ -73,6 +73,10 @@ extension StoreService {
             engine: engine,
             committed: { context in
                 recent.add(context.submissions.lazy.flatMap { hash, entries in entries.lazy.map { (hash, $0) } })
+            },
+            prepare: { requests, tx, context in
+                guard recent.consultsDatabase else { return }
+                try findStoredBefore(requests.map(\.prepared), tx: tx, context: &context)
             }
         ) { request, tx, context in
             let outcome = try record(
@@ -197,18 +201,31 @@ extension StoreService {
             return id
         }
         if let id = context.submissions[contentHash]?.first(where: { $0.receivedAt >= since })?.reportID { return id }
-        guard recent.consultsDatabase else { return nil }
-        // Another instance may have stored it. Two instances storing the same content at once
-        // both read this range and both write into it: a serializable engine lets one commit, and
-        // the other runs again and finds it. Asked of the transaction beneath the batch's held
-        // rows: this batch's own reports are in `context.submissions`, and writing the held rows
-        // first for every report would undo the batch's multi-row inserts.
-        let beneath = (tx as? DeferringTransaction)?.base ?? tx
-        return try beneath.scalar(
+        // Another instance's, found for the whole batch before it ran (`findStoredBefore`).
+        return context.storedBefore[contentHash]?.first { $0.receivedAt >= since }?.reportID
+    }
+
+    /// Where other instances store reports too: the web and API reports of the window with any of
+    /// the batch's contents, in one query for the batch. Two instances storing the same content at
+    /// once both read this range and both write into it: a serializable engine lets one commit, and
+    /// the other runs again and finds it.
+    private static func findStoredBefore(_ reports: [PreparedReport], tx: any SQLTransaction, context: inout BatchContext)
+        throws
+    {
+        let checked = reports.filter {
+            $0.idempotencyHash == nil && $0.providerHash == nil && ($0.report.channel == .web || $0.report.channel == .api)
+        }
+        guard let earliest = checked.map(\.report.receivedAt).min() else { return }
+        let rows = try tx.query(
             """
-            SELECT id FROM reports WHERE content_hash = ? AND received_at >= ? AND channel IN ('web', 'api')
-            ORDER BY received_at, id LIMIT 1
-            """, [contentHash, since], as: Int64.self)
+            SELECT id, content_hash, received_at FROM reports
+            WHERE content_hash IN (\(tx.dialect.textsFromJSON)) AND received_at >= ? AND channel IN ('web', 'api')
+            ORDER BY received_at, id
+            """, [textList(Set(checked.map(\.contentHash))), time(earliest) - doubleSubmitWindow])
+        for row in rows {
+            context.storedBefore[row["content_hash"], default: []].append(
+                RecentSubmissions.Entry(reportID: row["id"], receivedAt: row["received_at"]))
+        }
     }
 
     /// Adds a report to an open case; danger raises the priority and restarts the SLA clock.
