@@ -33,11 +33,8 @@ extension PostgresEngine {
                     let connection = try await PostgresConnection.connect(
                         on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
                     open = connection
-                    // A machine that dies without closing its connection would keep the name for
-                    // hours of TCP timeouts: the server drops this session after about 25 s of silence.
-                    for setting in ["tcp_keepalives_idle = 10", "tcp_keepalives_interval = 5", "tcp_keepalives_count = 3"] {
-                        _ = try await connection.query(PostgresQuery(unsafeSQL: "SET " + setting), logger: logger)
-                    }
+                    // Its session drops after about 25 s of silence (`PostgresURL.sessionSettings`),
+                    // so a machine that dies without closing it frees the name then, not in hours.
                     let deadline = ContinuousClock.now + (held ? .zero : patience)
                     while try await !Self.tryLock(key, on: connection, logger: logger) {
                         guard ContinuousClock.now < deadline else { throw NameTaken(name: name) }

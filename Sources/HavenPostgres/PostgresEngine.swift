@@ -122,9 +122,10 @@ public final class PostgresEngine: StorageEngine, Service {
         try await session(rerunOnStaleConnection: false) { session in
             // Intake's batches, on every instance, one at a time (see `PostgresSession.writerLock`).
             session.serializesWriters = true
-            let result = try body(session)
-            try session.finishWriting()
-            return result
+            // The last unlock's answer, however the body ends; one that fails has closed the
+            // connection (the lock goes with it), which is no failure of the body's reports.
+            defer { try? session.finishWriting() }
+            return try body(session)
         }
     }
 

@@ -49,9 +49,11 @@ final class PostgresSession: SQLSession {
     /// writer takes, before BEGIN (inside, the lock's own SELECT would fix the snapshot before the
     /// wait): the batches run one after another, in the order they asked, and do not collide.
     ///
-    /// The lock and unlock cost no round trip of their own: the lock is sent straight ahead of
+    /// The lock and unlock are not waited for on their own: the lock is sent straight ahead of
     /// BEGIN (whose answer comes after it), and the unlock is sent behind COMMIT and its answer
     /// collected before the next batch's lock, or when the writer session ends (`finishWriting`).
+    /// (postgres-nio still sends each after the one before is answered: this saves the writer
+    /// thread's wake-ups, not the network's turns.)
     func transaction<T>(_ body: (any SQLTransaction) throws -> T) throws -> T {
         guard serializesWriters else { return try run(.write, body) }
         try finishWriting()
@@ -59,7 +61,7 @@ final class PostgresSession: SQLSession {
         pendingLock = locked
         defer {
             if pendingLock != nil {
-                // BEGIN never ran (the lock failed): its answer is the failure, already thrown.
+                // BEGIN was never sent (the session was lost first): nothing else to collect.
                 pendingLock = nil
             }
             if !isLost {
@@ -214,7 +216,12 @@ final class PostgresTransaction: SQLTransaction {
     func begin(_ sql: String) throws {
         let begun = try session.send(sql)
         // A writer lock sent ahead of BEGIN is answered first (see `PostgresSession.transaction`).
-        try session.takePendingLock()
+        // If it failed, BEGIN has run all the same: the connection is closed rather than left
+        // inside a transaction nobody will end.
+        do { try session.takePendingLock() } catch {
+            session.lose()
+            throw error
+        }
         _ = try session.wait(for: begun)
         isOpen = true
     }

@@ -140,16 +140,29 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The client configuration: host, credentials and TLS (timeouts and pool size are the engine's).
     public func clientConfiguration() -> PostgresClient.Configuration {
-        PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database,
             tls: tlsConfiguration.map { .require($0) } ?? .disable)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
+        return configuration
     }
+
+    /// Set on every session: an instance cut off mid-transaction (its machine dead, its network
+    /// gone) would otherwise hold its row locks, and intake's writer lock that every instance
+    /// waits for, until the server's TCP timeouts notice, often two hours. The server drops such a
+    /// session after about 25 s without an answer, and ends a transaction left idle for a minute.
+    static let sessionSettings: [(String, String)] = [
+        ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"),
+        ("idle_in_transaction_session_timeout", "60000"),
+    ]
 
     /// The same, for one connection outside the pool (the instance name's lock).
     public func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database,
             tls: try tlsConfiguration.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
+        return configuration
     }
 
     /// TLS as `sslmode` asks: none, unverified, or verified against `sslrootcert` or the system's roots.

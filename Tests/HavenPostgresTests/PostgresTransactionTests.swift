@@ -178,6 +178,19 @@ struct PostgresTransactionTests {
         }
     }
 
+    /// A session whose instance went silent (a dead machine mid-batch) must not hold its locks for
+    /// the hours of TCP's own timeouts: every session asks the server to drop it sooner.
+    @Test func sessionsAreDroppedSoonAfterTheirInstanceGoesSilent() async throws {
+        try await withEngine { engine in
+            let settings = try await engine.read { tx in
+                try ["tcp_keepalives_idle", "tcp_keepalives_count", "idle_in_transaction_session_timeout"].map {
+                    try tx.scalar("SELECT current_setting('\($0)')", as: String.self) ?? ""
+                }
+            }
+            #expect(settings == ["10", "3", "1min"])
+        }
+    }
+
     /// A one-row table `counter` (id 1, n 0) for the collision tests.
     private func makeCounter(_ engine: PostgresEngine) async throws {
         try await engine.write { tx in
