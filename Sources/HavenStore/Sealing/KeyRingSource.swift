@@ -35,8 +35,8 @@ public struct KeyRingOrigin: Sendable {
 /// under the lock, when a row names a key it does not hold (at most once a second, so rows under a
 /// key that is truly missing do not reread it per request); a changed file is read again and from
 /// then on its active key seals. Keys held before are kept (a file that lost one does not make its
-/// rows unreadable here). A file whose lookup key differs is refused and logged by the caller's
-/// error: every keyed hash (texting numbers, double submits) and every reference depends on that
+/// rows unreadable here). A file whose lookup key differs is refused (the rows it would open
+/// stay closed, and say so: "a key that is not in the key file"): every keyed hash (texting numbers, double submits) and every reference depends on that
 /// key, so it is another installation's file, not a rotation of this one's.
 final class KeyRingSource: Sendable {
     private struct State {

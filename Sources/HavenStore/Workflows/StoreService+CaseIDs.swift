@@ -28,10 +28,10 @@ extension StoreService {
         if let cached = context.cache[CaseIDState.key] as? CaseIDState {
             ids = cached
         } else {
-            // The last id given, locked until this transaction ends: an intake on another
-            // instance waits here, then (its snapshot being older than the change) runs again
-            // and reads the new value. `MAX(id)` alone would let two transactions that cannot
-            // see each other's cases choose the same id.
+            // The last id given, locked until this transaction ends. Intake's batches already take
+            // turns across instances (PostgreSQL's writer lock); any other writer that opened
+            // cases would wait here, then run again and read the new value, rather than choose
+            // the id a transaction it cannot see has chosen and meet it only at the insert.
             let row = try tx.queryOne(
                 """
                 SELECT (SELECT value FROM store_settings WHERE name = 'case_id_last'\(tx.dialect.forUpdate())) AS last,

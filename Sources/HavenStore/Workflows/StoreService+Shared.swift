@@ -18,8 +18,8 @@ public protocol SharedState: Sendable {
 
 extension StoreService: SharedState {
     public func spendChallenge(_ challenge: String, expiresAt: Date, now: Date) async throws -> Bool {
-        // A one-statement change each: run as claims (READ COMMITTED on PostgreSQL), where two
-        // instances spending the same challenge meet on its key, one inserting and one not.
+        // Expired rows go, then the insert: run as a claim (READ COMMITTED on PostgreSQL), where
+        // two instances spending the same challenge meet on its key, one inserting and one not.
         return try await engine.claim { tx in
             try tx.execute("DELETE FROM spent_challenges WHERE expires_at < ?", [Self.time(now)])
             let inserted = try tx.execute(
