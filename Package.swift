@@ -36,6 +36,8 @@ let package = Package(
             dependencies: [
                 "HavenCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt, for the key each member of staff's private key is sealed under.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -130,7 +132,8 @@ let package = Package(
         ),
         // Real peers for tests: an SMTP server (aiosmtpd) started and stopped by the tests.
         .target(
-            name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite", "HavenPostgres"], path: "Tests/HavenTestSupport",
+            name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite", "HavenPostgres"],
+            path: "Tests/HavenTestSupport",
             exclude: ["smtp_sink.py"],
             swiftSettings: swiftSettings),
         .testTarget(name: "HavenCoreTests", dependencies: ["HavenCore"], swiftSettings: swiftSettings),

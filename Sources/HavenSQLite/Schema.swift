@@ -375,6 +375,45 @@ enum Schema {
                     CREATE INDEX stashed_views_expiry ON stashed_views(expires_at);
                     """)
         }
+        // Sealing to staff keys (PostgreSQL's migration 4): staff key pairs, the recovery key's
+        // public half, each case's public key and its readers' sealed copies of its private key,
+        // the safety changes texts make (in the clear, applied to the sealed profile when a reader
+        // opens it), and whether Haven may send its own neutral reply to a case's texts.
+        migrator.registerMigration("v19-staff-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE staff_keys (
+                        officer_id INTEGER PRIMARY KEY REFERENCES officers(id),
+                        public_key BLOB NOT NULL,
+                        password_kdf TEXT,
+                        password_salt BLOB,
+                        password_sealed BLOB,
+                        token_sealed BLOB,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE recovery_keys (key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, created_at REAL NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE case_readers (
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        reader TEXT NOT NULL,
+                        sealed BLOB NOT NULL,
+                        granted_by TEXT NOT NULL,
+                        granted_at REAL NOT NULL,
+                        PRIMARY KEY (case_id, reader)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX case_readers_reader ON case_readers(reader);
+                    CREATE TABLE safety_changes (
+                        id INTEGER PRIMARY KEY,
+                        case_id INTEGER NOT NULL REFERENCES cases(id),
+                        report_id INTEGER REFERENCES reports(id),
+                        change TEXT NOT NULL,
+                        at REAL NOT NULL
+                    );
+                    CREATE INDEX safety_changes_case ON safety_changes(case_id);
+                    ALTER TABLE cases ADD COLUMN case_key BLOB;
+                    ALTER TABLE cases ADD COLUMN auto_reply INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE staff_sessions ADD COLUMN sealed_key BLOB;
+                    """)
+        }
         return migrator
     }
 

@@ -30,6 +30,7 @@ final class ConsoleFixture: Sendable {
     init(idleTimeout: TimeInterval = 1800, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
         var settings = ConsoleSettings()
         settings.bcryptCost = 4  // fast tests; production uses 12
+        settings.passwordKDF = .testing
         settings.idleTimeout = idleTimeout
         self.settings = settings
         let mail = FileManager.default.temporaryDirectory.appendingPathComponent("haven-staffmail-\(UUID().uuidString)")
@@ -373,7 +374,7 @@ struct ConsoleHTTPTests {
             #expect(page.contains("against preferences: call is not one of the agreed ways; voicemail was not allowed"))
         }
         #expect((try await f.http.databaseBytes()).range(of: Data(note.utf8)) == nil)
-        let events = try await f.store.caseEvents(caseID: receipt.caseID)
+        let events = try await f.store.caseEvents(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(events.map(\.kind) == [.contact, .contact])
         let audit = try await f.store.auditEntries(caseID: receipt.caseID)
         #expect(audit.contains { $0.action == "case.contact" && $0.detail.contains("voicemail was not allowed") })
@@ -695,7 +696,7 @@ struct ConsoleHTTPTests {
             page = try await client.get(path, cookie: cookie).text
             #expect(page.contains("(2 yes of 24), professional judgement") && page.contains("2 version(s) kept"))
         }
-        let versions = try await f.store.riskAssessments(caseID: receipt.caseID)
+        let versions = try await f.store.riskAssessments(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(versions.map(\.level) == [.high, .high] && versions.map(\.score) == [15, 2])
         #expect(versions.last?.assessment.reason == "he has a gun licence")
         #expect((try await f.http.databaseBytes()).range(of: Data("he has a gun licence".utf8)) == nil)
@@ -769,7 +770,7 @@ struct ConsoleHTTPTests {
             #expect(answer["tenancy_flags"] as? [String] == ["noise_enforcement_review"])
             let text = try #require(answer["reference"] as? String)
             let reference = try #require(CaseReference(text))
-            let content = try #require(try await f.store.openCase(reference, actor: "test"))
+            let content = try #require(try await f.store.openCase(reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.summary.channel == .staff)
             #expect(content.reports.first?.reporterType == .staff)
             #expect(content.reports.first?.reporterContact?.name == "Acme Repairs")

@@ -47,7 +47,7 @@ struct ReviewProbeTests {
             #expect(try await TextThreadTests.reportCount(f.store, own) == 3, "the survivor's STOP went to the other case")
             #expect(try await TextThreadTests.reportCount(f.store, other) == 1)
             // The keyword re-wrote the preferences of the case the attacker's report made, not the survivor's.
-            let otherContent = try #require(try await f.store.openCase(TextThreadTests.ref(other), actor: "test"))
+            let otherContent = try #require(try await f.store.openCase(TextThreadTests.ref(other), reader: .keyFileOnly(actor: "test")))
             #expect(otherContent.profile.safety.textAllowed, "STOP changed the other case's preferences")
             // And the survivor's case page must not claim the texts come to it when they do not.
             let page = try await client.get("/console/cases/\(own)", cookie: cookie).text

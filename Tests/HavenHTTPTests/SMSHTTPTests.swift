@@ -120,7 +120,7 @@ struct SMSHTTPTests {
         for entry in try await f.store.auditEntries(caseID: nil) where entry.action == "case.open" {
             let caseID = try #require(entry.caseID)
             let summary = try #require(try await f.store.caseSummaryByID(caseID))
-            let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+            let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.reports.count == 1)
             if content.reports.first?.message == "he took my keys" {
                 #expect(!content.decisions.contains { $0.contains("survivor asked: do not text") })
@@ -148,7 +148,7 @@ struct SMSHTTPTests {
         let caseID = try #require(audit.first { $0.action == "case.open" }?.caseID)
         let reference = try #require(try await f.store.caseSummaryByID(caseID))
         #expect(reference.priority == .emergency)
-        let content = try #require(try await f.store.openCase(reference.reference, actor: "test"))
+        let content = try #require(try await f.store.openCase(reference.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.profile.femaleOfficerRequested)
         #expect(!content.profile.safety.methods.contains(.text))
         #expect(content.profile.safety.methods.contains(.call))
@@ -207,7 +207,7 @@ struct SMSPartsTests {
         let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
         let summary = try #require(try await f.store.caseSummaryByID(caseID))
         #expect(summary.priority == .high)  // "knife" only appears when the parts are joined
-        let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+        let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.reports.first?.message == "my partner has a knife")
     }
 }

@@ -125,7 +125,7 @@ struct SMSProvidersE2ETests {
             #expect(counts.reports == 2)
             let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
             let summary = try #require(try await f.store.caseSummaryByID(caseID))
-            let content = try #require(try await f.store.openCase(summary.reference, actor: "test"))
+            let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
             #expect(!content.profile.safety.methods.contains(.text))
             #expect(content.decisions.contains { $0.contains("survivor asked: do not text") })
             // Store refusing writes: 5xx so the provider retries, and nothing half-written.

@@ -96,7 +96,7 @@ struct SiteHTTPTests {
         #expect(html.contains("only in the ways you said are safe"))
         let reference = try #require(html.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/)).output
         let ref = try #require(CaseReference(String(reference)))
-        let content = try #require(try await f.store.openCase(ref, actor: "test"))
+        let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
         let report = try #require(content.reports.first)
         #expect(content.summary.channel == .web)
         #expect(report.reporterType == .survivor)
@@ -207,7 +207,7 @@ struct SiteHTTPTests {
         #expect(html.contains("Silent Solution"))
         let reference = try #require(html.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/)).output
         let ref = try #require(CaseReference(String(reference)))
-        let content = try #require(try await f.store.openCase(ref, actor: "test"))
+        let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
         let report = try #require(content.reports.first)
         #expect(report.reporterType == .staff)
         #expect(report.immediateDanger)

@@ -61,9 +61,9 @@ struct TextThreadTests {
             #expect(try await Self.reportCount(f.store, ownCase) == 3)
             #expect(try await Self.reportCount(f.store, attackerCase) == 1)
             // The keyword changed the survivor's own case, not the one the attacker wrote.
-            let own = try #require(try await f.store.openCase(Self.ref(ownCase), actor: "test"))
+            let own = try #require(try await f.store.openCase(Self.ref(ownCase), reader: .keyFileOnly(actor: "test")))
             #expect(!own.profile.safety.textAllowed)
-            let other = try #require(try await f.store.openCase(Self.ref(attackerCase), actor: "test"))
+            let other = try #require(try await f.store.openCase(Self.ref(attackerCase), reader: .keyFileOnly(actor: "test")))
             #expect(other.profile.safety.textAllowed)
         }
     }

@@ -103,11 +103,11 @@ struct InstancesTests {
         let sealing = try await f.instance("rotated", keyRing: rotated)
         let receipt = try #require(
             try await sealing.record(report("sealed under the new key"), triage: triage, routing: AlertRouting()).receipt)
-        let opened = try #require(try await reading.openCase(receipt.reference, actor: "officer:1"))
+        let opened = try #require(try await reading.openCase(receipt.reference, reader: .keyFileOnly(actor: "officer:1")))
         #expect(opened.reports.first?.message == "sealed under the new key")
         #expect(reading.keyRing.activeID == newKey)
         // Without a key file to read again, the row stays closed (and says why).
-        await #expect(throws: KeyRingError.self) { try await stuck.openCase(receipt.reference, actor: "officer:1") }
+        await #expect(throws: KeyRingError.self) { try await stuck.openCase(receipt.reference, reader: .keyFileOnly(actor: "officer:1")) }
         // A file with another installation's lookup key is not taken, though it holds the key a
         // row names: every keyed hash and reference here would match nothing.
         var other = rotated
@@ -121,7 +121,7 @@ struct InstancesTests {
         let later = try #require(
             try await third.record(report("under a third key"), triage: triage, routing: AlertRouting()).receipt)
         try await Task.sleep(for: .milliseconds(1100))
-        await #expect(throws: KeyRingError.self) { try await reading.openCase(later.reference, actor: "officer:1") }
+        await #expect(throws: KeyRingError.self) { try await reading.openCase(later.reference, reader: .keyFileOnly(actor: "officer:1")) }
         #expect(reading.keyRing.activeID == newKey)
     }
 

@@ -107,7 +107,7 @@ struct IntakeTests {
         let receipt = try #require(
             try await f.store.record(report(female: true), triage: triage, routing: AlertRouting()).receipt)
         #expect(receipt.officerID == manager.id)
-        let content = try #require(try await f.store.openCase(receipt.reference, actor: "test"))
+        let content = try #require(try await f.store.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.profile.femaleOfficerRequested)
         #expect(content.decisions.first?.contains { $0.contains("female officer requested") } == true)
     }
@@ -129,7 +129,7 @@ struct IntakeTests {
                 IncomingReport(channel: .api, submission: submission, receivedAt: Date(), idempotencyKey: "idem-\(canary)"),
                 triage: triage, routing: AlertRouting()
             ).receipt)
-        let content = try #require(try await f.store.openCase(receipt.reference, actor: "officer:1"))
+        let content = try #require(try await f.store.openCase(receipt.reference, reader: .keyFileOnly(actor: "officer:1")))
         #expect(content.reports == [submission])
         let bytes = (try await f.databaseBytes())
         for needle in [canary, "447700900456", "900456", "OX14 3DB", "e\(canary)".lowercased()] {

@@ -130,7 +130,7 @@ struct OutboxTests {
         let rotated = try await f.restarted(keyRing: ring)
         #expect(try await rotated.rewrapKeys() == 2)
         #expect(try await rotated.rewrapKeys() == 0)
-        let content = try #require(try await rotated.openCase(receipt.reference, actor: "test"))
+        let content = try #require(try await rotated.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.reports.first?.message == "secret words")
     }
 
@@ -155,10 +155,11 @@ struct OutboxTests {
         #expect(try await load(asha.id) == 1)
         try await f.store.reassign(
             caseID: receipt.caseID, to: ben, femaleUnmet: false,
-            event: CaseEvent(kind: .reassign, officerID: asha.id, at: Date(), outcome: "\(ben.id)", note: "leave"))
+            event: CaseEvent(kind: .reassign, officerID: asha.id, at: Date(), outcome: "\(ben.id)", note: "leave"),
+            by: .keyFileOnly(actor: "test"))
         #expect(try await load(asha.id) == 0)
         #expect(try await load(ben.id) == 1)
-        #expect(try await f.store.caseEvents(caseID: receipt.caseID).last?.note == "leave")
+        #expect(try await f.store.caseEvents(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test")).last?.note == "leave")
     }
 
     /// Every sealed table moves to the new key: cases, reports, texts sent, staff TOTP secrets.
@@ -171,7 +172,8 @@ struct OutboxTests {
             at: Date())
         try await f.store.createEnrolment(officerID: officer.id, tokenHash: "t", expiresAt: Date() + 60)
         #expect(
-            try await f.store.completeEnrolment(tokenHash: "t", passwordHash: "$2b$", totpSecret: Data("s".utf8), now: Date()))
+            try await f.store.completeEnrolment(
+                tokenHash: "t", passwordHash: "$2b$", totpSecret: Data("s".utf8), staffKey: nil, publicKey: nil, now: Date()))
         #expect(try await f.store.verifySealedRows() == (4, 0))
         var ring = f.keyRing
         _ = ring.rotate()
@@ -190,6 +192,6 @@ struct OutboxTests {
         _ = try await f.sqlite.backup(to: copy)
         let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
         #expect(try await restored.integrityCheck() == "ok")
-        #expect(try await restored.openCase(receipt.reference, actor: "test")?.reports.first?.message == "kept safe")
+        #expect(try await restored.openCase(receipt.reference, reader: .keyFileOnly(actor: "test"))?.reports.first?.message == "kept safe")
     }
 }

@@ -138,7 +138,7 @@ struct RetentionStoreTests {
         let escalations = try await f.store.escalationCount(from: range.0, to: range.1)
 
         #expect(try await f.store.destroyKeys([gone.caseID], policy: .default, at: now) == 1)
-        #expect(try await f.store.openCase(gone.reference, actor: "test") == nil)
+        #expect(try await f.store.openCase(gone.reference, reader: .keyFileOnly(actor: "test")) == nil)
         #expect(try await f.store.caseSummary(gone.reference) == nil)
         #expect(try await f.store.caseFacts(openedFrom: range.0, to: range.1) == facts)
         #expect(try await f.store.escalationCount(from: range.0, to: range.1) == escalations)
@@ -171,7 +171,7 @@ struct RetentionStoreTests {
         #expect(try await f.store.shredCases(listed, policy: .default, at: now) == 0)
         #expect(try await f.store.closedCases(closedBefore: now).map(\.id) == [recent.caseID])
         #expect(try await f.store.caseSummary(held.reference)?.legalHold == true)
-        let events = try await f.store.caseEvents(caseID: held.caseID)
+        let events = try await f.store.caseEvents(caseID: held.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(events.last?.kind == .hold && events.last?.note == "court order")
 
         try await f.store.setLegalHold(

@@ -17,7 +17,8 @@ struct StoreCopyTests {
         try await f.store.setTokenHash("token-hash", for: asha.id)
         _ = try await f.store.addContractor(name: "Fixit", tokenHash: "contractor-hash")
         try await f.store.createEnrolment(officerID: asha.id, tokenHash: "enrol", expiresAt: Date() + 3600)
-        _ = try await f.store.completeEnrolment(tokenHash: "enrol", passwordHash: "bcrypt", totpSecret: Data([1, 2, 3]), now: Date())
+        _ = try await f.store.completeEnrolment(
+            tokenHash: "enrol", passwordHash: "bcrypt", totpSecret: Data([1, 2, 3]), staffKey: nil, publicKey: nil, now: Date())
         var receipts: [IntakeReceipt] = []
         for i in 0..<7 {
             receipts.append(
@@ -55,8 +56,8 @@ struct StoreCopyTests {
         #expect(try await moved.counts() == (try await source.store.counts()))
         #expect(try await moved.auditEntries(caseID: nil).count == (try await source.store.auditEntries(caseID: nil).count))
         for receipt in receipts {
-            let before = try #require(try await source.store.openCase(receipt.reference, actor: "test"))
-            let after = try #require(try await moved.openCase(receipt.reference, actor: "test"))
+            let before = try #require(try await source.store.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
+            let after = try #require(try await moved.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
             #expect(after.reports.map(\.message) == before.reports.map(\.message))
             #expect(after.summary.officerID == before.summary.officerID && after.summary.priority == before.summary.priority)
         }

@@ -25,3 +25,36 @@ public enum ContactPolicy {
         return .allowed
     }
 }
+
+/// Whether Haven may send its own neutral reply to a case's texts. The server decides this
+/// without reading the case (its profile is sealed to the case's readers), so it is worked out
+/// from the profile while the report is in memory at intake, kept in the clear, and changed only
+/// by the keywords a text carries. It errs towards silence: a case with safe times or a code
+/// word never gets an automatic reply, since neither can be checked without reading it.
+public enum AutomaticReply: Int, Sendable, Equatable {
+    case no = 0
+    case yes = 1
+    case never = 2
+
+    public init(profile: CaseProfile) {
+        let safety = profile.safety
+        if !safety.safeTimes.isEmpty || !(safety.codeWord ?? "").isEmpty {
+            self = .never
+        } else if !safety.doNotContact, safety.methods.contains(.text), safety.phone != nil {
+            self = .yes
+        } else {
+            self = .no
+        }
+    }
+
+    /// After a text's keyword changed the survivor's preferences (see `SafetyChange.apply`).
+    public func after(_ change: SafetyChange) -> AutomaticReply {
+        guard self != .never else { return .never }
+        switch change {
+        case .doNotText: return .no
+        case .textOK: return .yes
+        case .callOK(.some, .some): return .never  // safe times are set now
+        case .callOK, .femaleOfficer: return self
+        }
+    }
+}

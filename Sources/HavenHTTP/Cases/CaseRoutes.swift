@@ -68,6 +68,21 @@ struct OfficerTokens: Sendable {
         return try? await directory.officer(tokenHash: OfficerToken.hash(token))
     }
 
+    /// The officer, and the reader their token makes them: with their private key, opened from
+    /// its copy sealed under the token, when the token was issued with it (`haven officer token`).
+    func caller(_ request: Request) async -> (Officer, CaseReader)? {
+        guard let token = Self.bearerToken(request),
+            let officer = try? await directory.officer(tokenHash: OfficerToken.hash(token))
+        else { return nil }
+        var key: StaffKey?
+        if let record = try? await directory.staffKey(officerID: officer.id), let sealed = record.tokenSealed {
+            key = try? StaffKey.open(
+                sealed, secret: token, purpose: StaffKey.apiTokenPurpose, owner: CaseReader.readerName(officerID: officer.id),
+                publicKey: record.publicKey)
+        }
+        return (officer, .officer(officer.id, key: key))
+    }
+
     /// The token of an `Authorization: Bearer …` header, if it is plausibly one.
     static func bearerToken(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }

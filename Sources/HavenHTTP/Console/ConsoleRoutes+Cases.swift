@@ -86,7 +86,7 @@ extension ConsoleRoutes {
     }
 
     /// The case, safety preferences first. Officers see only their own cases; reads are audited.
-    func casePage(_ text: String, staff: Officer, csrf: String, showCodeWord: Bool) async -> Response {
+    func casePage(_ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool) async -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
         do {
             guard let summary = try await store.caseSummary(reference) else { return notFound() }
@@ -100,7 +100,7 @@ extension ConsoleRoutes {
                     ["title": "Not your case", "text": "This case is assigned to someone else. Ask the duty manager if you need it."]
                         .merging(staffContext(staff, csrf: csrf)) { $1 })
             }
-            guard let content = try await store.openCase(reference, actor: "officer:\(staff.id)") else { return notFound() }
+            guard let content = try await store.openCase(reference, reader: reader) else { return notFound() }
             if showCodeWord {
                 try await store.audit(
                     actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
@@ -119,8 +119,8 @@ extension ConsoleRoutes {
             context["staffList"] = staffList.filter { $0.active && $0.role != .admin }.map {
                 ["id": $0.id, "name": $0.name, "female": $0.isFemale] as [String: Any]
             }
-            let events = try await store.caseEvents(caseID: summary.id)
-            let assessments = try await store.riskAssessments(caseID: summary.id)
+            let events = try await store.caseEvents(caseID: summary.id, reader: reader)
+            let assessments = try await store.riskAssessments(caseID: summary.id, reader: reader)
             let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
             var tenancyFlags: [String] = []
             for tenancy in tenancies.sorted() { tenancyFlags += try await store.tenancyFlags(reference: tenancy) }
@@ -293,7 +293,22 @@ extension ConsoleRoutes {
         respondHTML(.notFound, "message", ["title": "No such case", "text": "There is no case with that reference."])
     }
 
+    /// The page for a case sealed to readers the officer is not one of, or when no key of theirs
+    /// is open; nil for any other error.
+    func sealedRefusal(_ error: any Error) -> Response? {
+        guard let refusal = error as? CaseSealError else { return nil }
+        let text =
+            switch refusal {
+            case .notAReader, .needsCaseKey:
+                "This case is sealed to the people who can read it, and you are not one of them yet. A duty manager or head of service can give you access from the staff page."
+            case .noReaderKey:
+                "Your key is not open in this session. Log out and log in again with your password."
+            }
+        return message(.forbidden, "Sealed case", text)
+    }
+
     private func unavailable(_ error: any Error) -> Response {
+        if let refusal = sealedRefusal(error) { return refusal }
         logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
         return respondHTML(
             .serviceUnavailable, "message",

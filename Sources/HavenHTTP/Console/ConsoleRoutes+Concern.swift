@@ -7,12 +7,12 @@ import Hummingbird
 extension ConsoleRoutes {
     func addConcern(to router: Router<HavenRequestContext>) {
         router.get("/console/concern") { request, _ in
-            await withStaff(request) { staff, csrf, _ in
+            await withStaff(request) { staff, csrf, _, reader in
                 respondHTML(.ok, "concern", staffContext(staff, csrf: csrf).merging(["title": "Raise a concern"]) { $1 })
             }
         }
         router.post("/console/concern") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 var posted = ReportFields()
                 for (name, values) in fields.values where name != "csrf" {
                     for value in values { posted.append(value, to: name) }

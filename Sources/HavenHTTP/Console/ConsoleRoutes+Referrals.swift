@@ -14,15 +14,15 @@ extension ConsoleRoutes {
 
     func addReferrals(to router: Router<HavenRequestContext>) {
         router.post("/console/cases/:reference/consent") { request, context in
-            await withStaff(request, form: true) { staff, _, fields in
+            await withStaff(request, form: true) { staff, _, fields, reader in
                 await consent(context.parameters.get("reference") ?? "", staff: staff, fields: fields)
             }
         }
         router.post("/console/cases/:reference/referral/:agency") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 await referral(
                     context.parameters.get("reference") ?? "", agency: context.parameters.get("agency") ?? "", staff: staff,
-                    csrf: csrf, fields: fields)
+                    reader: reader, csrf: csrf, fields: fields)
             }
         }
     }
@@ -55,12 +55,15 @@ extension ConsoleRoutes {
                 ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
+            if let refusal = sealedRefusal(error) { return refusal }
             return respondHTML(
                 .serviceUnavailable, "message", ["title": "Not recorded", "text": "The case store cannot be reached just now."])
         }
     }
 
-    private func referral(_ text: String, agency: String, staff: Officer, csrf: String, fields: ReportFields) async -> Response {
+    private func referral(
+        _ text: String, agency: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
+    ) async -> Response {
         do {
             guard case .success(let summary) = try await workable(text, staff: staff) else {
                 return respondHTML(
@@ -84,7 +87,7 @@ extension ConsoleRoutes {
                 }
                 overrideReason = reason
             }
-            guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+            guard let content = try await store.openCase(summary.reference, reader: reader) else {
                 return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
             }
             let supervisors = try await store.officers().filter { $0.active && ($0.role == .dutyManager || $0.role == .head) }
@@ -93,7 +96,7 @@ extension ConsoleRoutes {
                 supervisors: supervisors.map(\.id), routing: routing, at: Date())
             if overrideReason != nil { signal.wake() }
             var context = view(content, showCodeWord: false, now: Date())
-            let risk = try await store.riskAssessments(caseID: summary.id).last
+            let risk = try await store.riskAssessments(caseID: summary.id, reader: reader).last
             context.merge([
                 "title": "Referral to \(agencyName)", "agencyName": agencyName,
                 "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
@@ -102,6 +105,7 @@ extension ConsoleRoutes {
             ]) { $1 }
             return respondHTML(.ok, "referral", context)
         } catch {
+            if let refusal = sealedRefusal(error) { return refusal }
             logger.error("console: referral failed", metadata: ["error": "\(type(of: error))"])
             return respondHTML(
                 .serviceUnavailable, "message", ["title": "Not prepared", "text": "The case store cannot be reached just now."])

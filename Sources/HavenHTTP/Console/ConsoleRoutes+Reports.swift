@@ -8,10 +8,10 @@ import Hummingbird
 extension ConsoleRoutes {
     func addReports(to router: Router<HavenRequestContext>) {
         router.get("/console/reports/monthly") { request, _ in
-            await withStaff(request) { staff, csrf, _ in await monthly(request, staff: staff, csrf: csrf, csv: false) }
+            await withStaff(request) { staff, csrf, _, reader in await monthly(request, staff: staff, csrf: csrf, csv: false) }
         }
         router.get("/console/reports/monthly.csv") { request, _ in
-            await withStaff(request) { staff, csrf, _ in await monthly(request, staff: staff, csrf: csrf, csv: true) }
+            await withStaff(request) { staff, csrf, _, reader in await monthly(request, staff: staff, csrf: csrf, csv: true) }
         }
     }
 

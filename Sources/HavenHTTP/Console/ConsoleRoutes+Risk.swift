@@ -7,12 +7,12 @@ import Hummingbird
 extension ConsoleRoutes {
     func addRisk(to router: Router<HavenRequestContext>) {
         router.get("/console/cases/:reference/risk") { request, context in
-            await withStaff(request) { staff, csrf, _ in
+            await withStaff(request) { staff, csrf, _, reader in
                 await riskPage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: nil, error: nil)
             }
         }
         router.post("/console/cases/:reference/risk") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 await saveRisk(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
             }
         }
@@ -39,6 +39,7 @@ extension ConsoleRoutes {
             if let error { context["error"] = error }
             return respondHTML(error == nil ? .ok : .unprocessableContent, "risk", context)
         } catch {
+            if let refusal = sealedRefusal(error) { return refusal }
             return respondHTML(
                 .serviceUnavailable, "message", ["title": "Unavailable", "text": "The case store cannot be reached just now."])
         }
@@ -77,6 +78,7 @@ extension ConsoleRoutes {
                 caseID: summary.id)
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
+            if let refusal = sealedRefusal(error) { return refusal }
             logger.error("console: risk assessment not saved", metadata: ["error": "\(type(of: error))"])
             return respondHTML(
                 .serviceUnavailable, "message",

@@ -10,25 +10,25 @@ import Hummingbird
 extension ConsoleRoutes {
     func addStaff(to router: Router<HavenRequestContext>) {
         router.get("/console/staff") { request, _ in
-            await withStaff(request) { staff, csrf, _ in
+            await withStaff(request) { staff, csrf, _, reader in
                 guard Self.administers(staff.role) else { return notAdministrator() }
                 return await staffPage(staff, csrf: csrf)
             }
         }
         router.post("/console/staff") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 guard Self.administers(staff.role) else { return notAdministrator() }
                 return await addStaffMember(fields, by: staff, csrf: csrf)
             }
         }
         router.post("/console/staff/:id") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 guard Self.administers(staff.role) else { return notAdministrator() }
                 return await updateStaffMember(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, csrf: csrf)
             }
         }
         router.post("/console/areas") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
                 guard Self.administers(staff.role) else { return notAdministrator() }
                 return await saveArea(fields, by: staff, csrf: csrf)
             }

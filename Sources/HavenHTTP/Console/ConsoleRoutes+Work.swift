@@ -22,8 +22,10 @@ extension ConsoleRoutes {
     func addWork(to router: Router<HavenRequestContext>) {
         for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release", "link-texts"] {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
-                await withStaff(request, form: true) { staff, csrf, fields in
-                    await work(action, reference: context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: fields)
+                await withStaff(request, form: true) { staff, csrf, fields, reader in
+                    await work(
+                        action, reference: context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf,
+                        fields: fields)
                 }
             }
         }
@@ -46,7 +48,9 @@ extension ConsoleRoutes {
 
     enum Refused: Error { case notFound, notYours }
 
-    private func work(_ action: String, reference text: String, staff: Officer, csrf: String, fields: ReportFields) async
+    private func work(
+        _ action: String, reference text: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
+    ) async
         -> Response
     {
         do {
@@ -65,7 +69,7 @@ extension ConsoleRoutes {
                 guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
                     let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
                 else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
-                guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)") else {
+                guard let content = try await store.openCase(summary.reference, reader: reader) else {
                     return message(.notFound, "No such case", "There is no case with that reference.")
                 }
                 let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
@@ -93,7 +97,7 @@ extension ConsoleRoutes {
                     CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
             case "text":
                 let body = fields.values["message"]?.first ?? ""
-                switch await texts.send(body, to: summary.reference, by: staff, now: now) {
+                switch await texts.send(body, to: summary.reference, by: staff, reader: reader, now: now) {
                 case .sent: break
                 case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
                 case .noProvider:
@@ -103,10 +107,11 @@ extension ConsoleRoutes {
                     return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
                 case .notFound: return message(.notFound, "No such case", "There is no case with that reference.")
                 case .notYourCase: return message(.forbidden, "Not your case", "This case is assigned to someone else.")
+                case .sealed: return sealedRefusal(CaseSealError.notAReader)!
                 }
             case "reassign":
                 guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
-                    let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)")
+                    let content = try await store.openCase(summary.reference, reader: reader)
                 else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
                 switch Reassignment.check(
                     femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
@@ -117,7 +122,8 @@ extension ConsoleRoutes {
                     try await store.reassign(
                         caseID: summary.id, to: target, femaleUnmet: unmet,
                         event: CaseEvent(
-                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags))
+                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
+                        by: reader)
                 }
             case "priority":
                 guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {
@@ -148,7 +154,7 @@ extension ConsoleRoutes {
                 // The survivor's number as the case records it (never one typed here), after the
                 // officer has checked with them. Moving texts away from another open case needs
                 // someone who can read that case too.
-                guard let content = try await store.openCase(summary.reference, actor: "officer:\(staff.id)"),
+                guard let content = try await store.openCase(summary.reference, reader: reader),
                     let phone = content.profile.safety.phone
                 else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
                 switch try await store.linkTexts(
@@ -166,6 +172,7 @@ extension ConsoleRoutes {
             }
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
         } catch {
+            if let refusal = sealedRefusal(error) { return refusal }
             logger.error("console: case work failed", metadata: ["error": "\(type(of: error))"])
             return message(.serviceUnavailable, "Not recorded", "The case store cannot be reached just now. Nothing was recorded.")
         }

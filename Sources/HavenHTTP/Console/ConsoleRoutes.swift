@@ -76,7 +76,7 @@ struct ConsoleRoutes {
             await enrol(request, token: context.parameters.get("token") ?? "")
         }
         router.post("/console/logout") { request, _ in
-            await withStaff(request, form: true) { _, _, _ in
+            await withStaff(request, form: true) { _, _, _, reader in
                 if let cookie = Self.cookie(request) { try? await login.close(cookie: cookie) }
                 var response = redirect("/console/login")
                 response.headers[.setCookie] = "\(Self.cookieName)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
@@ -84,7 +84,7 @@ struct ConsoleRoutes {
             }
         }
         router.get("/console") { request, _ in
-            await withStaff(request) { staff, csrf, _ in
+            await withStaff(request) { staff, csrf, _, reader in
                 let query = request.uri.queryParameters
                 var filter = QueueFilter()
                 if let text = query.get("officer") { filter.officer = Int64(text) }
@@ -96,13 +96,15 @@ struct ConsoleRoutes {
             }
         }
         router.get("/console/cases/:reference") { request, context in
-            await withStaff(request) { staff, csrf, _ in
-                await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: false)
+            await withStaff(request) { staff, csrf, _, reader in
+                await casePage(
+                    context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: false)
             }
         }
         router.post("/console/cases/:reference/code-word") { request, context in
-            await withStaff(request, form: true) { staff, csrf, _ in
-                await casePage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, showCodeWord: true)
+            await withStaff(request, form: true) { staff, csrf, _, reader in
+                await casePage(
+                    context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: true)
             }
         }
         addWork(to: router)
@@ -112,7 +114,7 @@ struct ConsoleRoutes {
         addReferrals(to: router)
         addConcern(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
-            await withStaff(request, form: true) { staff, _, _ in
+            await withStaff(request, form: true) { staff, _, _, reader in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
             }
         }
@@ -124,9 +126,9 @@ struct ConsoleRoutes {
     /// the CSRF token must match the session's and the request must come from this site.
     func withStaff(
         _ request: Request, form: Bool = false,
-        _ body: (Officer, String, ReportFields) async -> Response
+        _ body: (Officer, String, ReportFields, CaseReader) async -> Response
     ) async -> Response {
-        guard let cookie = Self.cookie(request), let (staff, csrf) = try? await login.resume(cookie: cookie) else {
+        guard let cookie = Self.cookie(request), let (staff, csrf, key) = try? await login.resume(cookie: cookie) else {
             // After logging in, the officer lands where the alert's link pointed.
             let back = request.method == .get && request.uri.path != "/console" ? "?next=" + request.uri.path : ""
             return redirect("/console/login" + back)
@@ -142,7 +144,7 @@ struct ConsoleRoutes {
             }
             fields = read
         }
-        return await body(staff, csrf, fields)
+        return await body(staff, csrf, fields, .officer(staff.id, key: key))
     }
 
     /// Whether a form post comes from a page of this site: the browser's `Sec-Fetch-Site`, or
@@ -208,8 +210,8 @@ struct ConsoleRoutes {
             return respondHTML(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
         }
         switch outcome {
-        case .success(let officer):
-            guard let (cookie, _) = try? await login.openSession(for: officer) else {
+        case .success(let officer, let key):
+            guard let (cookie, _) = try? await login.openSession(for: officer, key: key) else {
                 return respondHTML(
                     .serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
             }

@@ -19,6 +19,8 @@ public struct ConsoleSettings: Sendable {
     public var enrolmentLifetime: TimeInterval = 72 * 3600
     /// Minimum password length (a passphrase; no composition rules).
     public var minimumPasswordLength: Int = 12
+    /// scrypt's cost for the key each member of staff's private key is sealed under (tests lower it).
+    public var passwordKDF: PasswordKDF = .standard
 
     public init() {}
 }
@@ -35,7 +37,9 @@ public struct StaffLogin: Sendable {
     }
 
     public enum Outcome: Equatable, Sendable {
-        case success(Officer)
+        /// Logged in; the officer's private key, opened by the password (made now, if they had
+        /// none sealed under a password yet).
+        case success(Officer, StaffKey)
         /// Wrong email, password or code, or a locked login: one answer for all, in the same
         /// time, so nothing is learnt from it (not even whether the address has a login).
         case refused
@@ -67,10 +71,28 @@ public struct StaffLogin: Sendable {
             step > credentials.lastTOTPStep,
             try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now)
         {
-            return .success(credentials.officer)
+            return .success(credentials.officer, try await staffKey(for: credentials.officer, password: password))
         }
         try await store.recordLoginFailure(officerID: officerID, now: now)
         return .refused
+    }
+
+    /// The officer's private key, opened by their password. An officer with no key pair sealed
+    /// under a password (enrolled before staff sealing, or holding only a token's key) gets a new
+    /// one now: cases sealed to an older key pair are no longer theirs until granted again.
+    func staffKey(for officer: Officer, password: String) async throws -> StaffKey {
+        let owner = CaseReader.readerName(officerID: officer.id)
+        if let record = try await store.staffKey(officerID: officer.id), let sealed = record.password {
+            let publicKey = record.publicKey
+            let opened = await Self.offload { try? StaffKey.open(sealed, password: password, owner: owner, publicKey: publicKey) }
+            if let opened { return opened }
+        }
+        let fresh = StaffKey.generate()
+        let kdf = settings.passwordKDF
+        let sealed = try await Self.offloadThrowing { try fresh.sealed(password: password, kdf: kdf, owner: owner) }
+        try await store.setStaffKey(
+            StaffKeyRecord(officerID: officer.id, publicKey: fresh.publicKey, password: sealed, tokenSealed: nil), by: owner)
+        return fresh
     }
 
     /// The TOTP time step `code` belongs to, allowing one step of clock drift either way.
@@ -111,7 +133,9 @@ public struct StaffLogin: Sendable {
     public func enrol(
         token: String, password: String, confirmation: String, secret: String, code: String, now: Date = Date()
     ) async throws -> EnrolmentOutcome {
-        guard try await store.enrolment(tokenHash: OfficerToken.hash(token), now: now) != nil else { return .invalidLink }
+        guard let officerID = try await store.enrolment(tokenHash: OfficerToken.hash(token), now: now) else {
+            return .invalidLink
+        }
         guard password.count >= settings.minimumPasswordLength else { return .passwordTooShort }
         guard password == confirmation else { return .passwordsDiffer }
         guard secret.count == 20, Self.matchingStep(code: code, secret: Data(secret.utf8), now: now) != nil else {
@@ -119,8 +143,16 @@ public struct StaffLogin: Sendable {
         }
         let cost = settings.bcryptCost
         let hash = await Self.offload { Bcrypt.hash(password, cost: cost) }
+        // A new key pair, its private half sealed under the password. Should the link be spent by
+        // another request meanwhile, `completeEnrolment` refuses and this key is thrown away.
+        let key = StaffKey.generate()
+        let kdf = settings.passwordKDF
+        let sealed = try await Self.offloadThrowing {
+            try key.sealed(password: password, kdf: kdf, owner: CaseReader.readerName(officerID: officerID))
+        }
         let done = try await store.completeEnrolment(
-            tokenHash: OfficerToken.hash(token), passwordHash: hash, totpSecret: Data(secret.utf8), now: now)
+            tokenHash: OfficerToken.hash(token), passwordHash: hash, totpSecret: Data(secret.utf8), staffKey: sealed,
+            publicKey: key.publicKey, now: now)
         return done ? .enrolled : .invalidLink
     }
 
@@ -140,16 +172,25 @@ public struct StaffLogin: Sendable {
 
     // MARK: Sessions
 
-    /// Opens a session: the cookie value (only its hash is stored) and its CSRF token.
-    public func openSession(for officer: Officer, now: Date = Date()) async throws -> (cookie: String, csrf: String) {
+    /// Opens a session: the cookie value (only its hash is stored) and its CSRF token. The
+    /// officer's private key is stored with the session sealed under a key derived from the
+    /// cookie, which only the browser holds: the sessions table alone opens nothing, and every
+    /// instance can serve the session.
+    public func openSession(for officer: Officer, key: StaffKey?, now: Date = Date()) async throws
+        -> (cookie: String, csrf: String)
+    {
         let cookie = OfficerToken.random()
         let csrf = OfficerToken.random()
-        try await store.createSession(idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, now: now)
+        let sealed = try key?.sealed(
+            secret: cookie, purpose: StaffKey.sessionPurpose, owner: CaseReader.readerName(officerID: officer.id))
+        try await store.createSession(
+            idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, sealedKey: sealed, now: now)
         return (cookie, csrf)
     }
 
-    /// The officer and CSRF token of a live session; an idle or unknown one is ended.
-    public func resume(cookie: String, now: Date = Date()) async throws -> (officer: Officer, csrf: String)? {
+    /// The officer, CSRF token and open private key (nil: none was sealed to the session) of a
+    /// live session; an idle or unknown one is ended.
+    public func resume(cookie: String, now: Date = Date()) async throws -> (officer: Officer, csrf: String, key: StaffKey?)? {
         let hash = OfficerToken.hash(cookie)
         guard let session = try await store.session(idHash: hash) else { return nil }
         guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
@@ -159,7 +200,14 @@ public struct StaffLogin: Sendable {
             return nil
         }
         try await store.touchSession(idHash: hash, now: now)
-        return (officer, session.csrf)
+        var key: StaffKey?
+        if let sealed = session.sealedKey, let record = try await store.staffKey(officerID: officer.id) {
+            // Fails once the officer has a new key pair (re-enrolled): the session opens nothing.
+            key = try? StaffKey.open(
+                sealed, secret: cookie, purpose: StaffKey.sessionPurpose, owner: CaseReader.readerName(officerID: officer.id),
+                publicKey: record.publicKey)
+        }
+        return (officer, session.csrf, key)
     }
 
     public func close(cookie: String) async throws {
@@ -178,6 +226,11 @@ public struct StaffLogin: Sendable {
         }
     }
     private static let decoys = Mutex<[UInt8: String]>([:])
+
+    /// The same for work that throws (scrypt).
+    static func offloadThrowing<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
 
     /// Runs blocking work (bcrypt) on NIO's thread pool, off the server's threads.
     static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

@@ -186,7 +186,7 @@ struct SMSRoutes {
             }
             if label != "duplicate" {
                 signal.wake()
-                await acknowledge(receipt, now: now)
+                await acknowledge(receipt, to: phone, now: now)
             }
             metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
             logger.info(
@@ -236,14 +236,12 @@ struct SMSRoutes {
             safetyChange: change)
     }
 
-    /// The optional neutral acknowledgement: only if configured, only if texts are allowed and it
-    /// is a safe time now. Never says what the text was about or what a keyword did.
-    private func acknowledge(_ receipt: IntakeReceipt, now: Date) async {
-        guard let text = settings.acknowledgement, let outbound = settings.outbound else { return }
-        guard let content = try? await store.openCase(receipt.reference, actor: "system:sms-acknowledgement"),
-            case .allowed = ContactPolicy.mayText(profile: content.profile, message: text, now: now),
-            let number = content.profile.safety.phone
-        else { return }
+    /// The optional neutral acknowledgement, to the number the text came from: only if
+    /// configured, and only if the case allows Haven's own reply (texts agreed to, no safe times or
+    /// code word, no STOP since: see `AutomaticReply`; the case itself is sealed to its readers and
+    /// not opened here). Never says what the text was about or what a keyword did.
+    private func acknowledge(_ receipt: IntakeReceipt, to number: String, now: Date) async {
+        guard let text = settings.acknowledgement, let outbound = settings.outbound, receipt.autoReply == .yes else { return }
         let call = outbound.request(to: number, text: text, now: now)
         let response = try? await CurlHTTPClient().perform(
             method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)

@@ -19,7 +19,7 @@ struct TextRoutes {
     }
 
     private func send(_ request: Request, context: HavenRequestContext) async -> Response {
-        guard let officer = await officers.officer(request) else {
+        guard let (officer, reader) = await officers.caller(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
@@ -29,12 +29,13 @@ struct TextRoutes {
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let message = object["text"] as? String
         else { return JSONResponse.error(.badRequest, "expected_json_with_text") }
-        let outcome = await sender.send(message, to: reference, by: officer, now: Date())
+        let outcome = await sender.send(message, to: reference, by: officer, reader: reader, now: Date())
         switch outcome {
         case .sent: return JSONResponse.make(.created, ["sent": "true"])
         case .refused(let why): return JSONResponse.make(.conflict, ["error": "text_refused", "reason": why])
         case .notFound: return JSONResponse.error(.notFound, "no_such_case")
         case .notYourCase: return JSONResponse.error(.forbidden, "not_assigned_to_you")
+        case .sealed: return JSONResponse.error(.forbidden, "case_not_sealed_to_this_token")
         case .noProvider: return JSONResponse.error(.serviceUnavailable, "no_outbound_sms_provider_configured")
         case .providerFailed: return JSONResponse.error(.badGateway, "sms_provider_failed")
         }
@@ -57,15 +58,21 @@ public struct TextSender: Sendable {
 
     public enum Outcome: Equatable, Sendable {
         case sent, notFound, notYourCase, noProvider, providerFailed
+        /// The case is sealed to readers this one is not (or their key is not open).
+        case sealed
         case refused(String)
     }
 
-    public func send(_ message: String, to reference: CaseReference, by officer: Officer, now: Date) async -> Outcome {
+    /// `reader` opens the case (the officer, with their key open) to check the survivor's
+    /// preferences: a case they cannot open gets no text.
+    public func send(_ message: String, to reference: CaseReference, by officer: Officer, reader: CaseReader, now: Date)
+        async -> Outcome
+    {
         do {
             guard let summary = try await store.caseSummary(reference) else { return .notFound }
             let supervisor = officer.role == .dutyManager || officer.role == .head
             guard supervisor || summary.officerID == officer.id else { return .notYourCase }
-            guard let content = try await store.openCase(reference, actor: "officer:\(officer.id)") else {
+            guard let content = try await store.openCase(reference, reader: reader) else {
                 return .notFound
             }
             if case .refused(let why) = ContactPolicy.mayText(profile: content.profile, message: message, now: now) {
@@ -88,6 +95,8 @@ public struct TextSender: Sendable {
                 at: now)
             logger.info("text sent", metadata: ["case": "\(summary.id)", "officer": "\(officer.id)"])
             return .sent
+        } catch is CaseSealError {
+            return .sealed
         } catch {
             logger.error("text not sent", metadata: ["error": "\(type(of: error))"])
             return .providerFailed

@@ -41,6 +41,11 @@ public enum StoreTables {
             "id int,name text,email text,is_female bool,role text,active bool,areas text,shifts text,on_call bool,"
                 + "token_hash text,open_cases int"),
         table("areas", key: ["code"], "code text,name text,districts text,named_officer_id int"),
+        table(
+            "staff_keys", key: ["officer_id"],
+            "officer_id int,public_key blob,password_kdf text,password_salt blob,password_sealed blob,token_sealed blob,"
+                + "created_at real"),
+        table("recovery_keys", key: ["key_id"], "key_id text,public_key blob,created_at real"),
         table("contractors", "id int,name text,token_hash text,active bool,created_at real"),
         table(
             "cases",
@@ -48,13 +53,15 @@ public enum StoreTables {
                 + "reporter_type text,female_requested bool,female_unmet bool,opened_at real,acknowledge_by real,"
                 + "acknowledged_at real,acknowledged_by int,escalation_level int,next_escalation_at real,thread_hash text,"
                 + "key_id text,wrapped_key blob,sealed_profile blob,first_contact_at real,closed_at real,outcome text,"
-                + "legal_hold bool"),
+                + "legal_hold bool,case_key blob,auto_reply int"),
         table("case_references", key: ["reference"], "reference text,case_id int"),
         table(
             "reports",
             "id int,uid text,case_id int,channel text,reporter_type text,immediate_danger bool,received_at real,"
                 + "idempotency_hash text,provider_message_hash text,content_hash text,phone_hash text,email_hash text,"
                 + "key_id text,wrapped_key blob,sealed blob"),
+        table("case_readers", key: ["case_id", "reader"], "case_id int,reader text,sealed blob,granted_by text,granted_at real"),
+        table("safety_changes", "id int,case_id int,report_id int,change text,at real"),
         table("decisions", "id int,case_id int,report_id int,kind text,at real,priority text,officer_id int,reasons text"),
         table(
             "alerts",
@@ -89,7 +96,7 @@ public enum StoreTables {
             "officer_id int,password_hash text,totp_uid text,totp_key_id text,totp_wrapped_key blob,totp_sealed blob,"
                 + "failed_count int,locked_until real,last_totp_step int,enrolled_at real"),
         table("staff_enrolments", key: ["token_hash"], "token_hash text,officer_id int,expires_at real,used_at real"),
-        table("staff_sessions", key: ["id_hash"], "id_hash text,officer_id int,csrf text,created_at real,last_seen real"),
+        table("staff_sessions", key: ["id_hash"], "id_hash text,officer_id int,csrf text,created_at real,last_seen real,sealed_key blob"),
         table("store_settings", key: ["name"], "name text,value int"),
         table(
             "shredded_cases",

@@ -9,8 +9,9 @@ public protocol CaseStore: Sendable {
     /// Escalates every open, unacknowledged case past its deadline; each in its own transaction.
     func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord]
     func caseSummary(_ reference: CaseReference) async throws -> CaseSummary?
-    /// Opens a case's sealed content for `actor`, writing an audit entry first.
-    func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent?
+    /// Opens a case's sealed content for `reader`, writing an audit entry first (or the refusal,
+    /// throwing `CaseSealError`, when the case is sealed to readers they are not one of).
+    func openCase(_ reference: CaseReference, reader: CaseReader) async throws -> CaseContent?
     /// Stores one part of a multi-part text; records the whole message once the last part is in.
     func recordPart(
         _ part: MessagePart, triage: Triage, routing: AlertRouting,
@@ -67,6 +68,17 @@ public protocol StaffDirectory: Sendable {
     func officer(id: Int64) async throws -> Officer?
     func officer(tokenHash: String) async throws -> Officer?
     func setTokenHash(_ hash: String, for officerID: Int64, by actor: String) async throws
+    /// The token's hash and the officer's private key sealed under the token (nil: it opens no case).
+    func setToken(hash: String, sealedKey: Data?, for officerID: Int64, by actor: String) async throws
+    func staffKey(officerID: Int64) async throws -> StaffKeyRecord?
+    func setStaffKey(_ record: StaffKeyRecord, by actor: String) async throws
+    /// Open cases (in `areas`, all when nil) `reader` can open and `officerID` cannot yet.
+    func casesToGrant(to officerID: Int64, areas: [String]?, by reader: CaseReader) async throws -> [Int64]
+    /// Seals these cases' keys to `officerID` too, opened with `reader`'s copies; returns how many.
+    func grantCases(_ caseIDs: [Int64], to officerID: Int64, by reader: CaseReader) async throws -> Int
+    /// Whether `reader` can open the case (always, for a case sealed under the key file).
+    func canOpen(caseID: Int64, reader: CaseReader) async throws -> Bool
+    func recoveryKeyIDs() async throws -> [String]
     func saveArea(_ area: Area, by actor: String) async throws
     func areas() async throws -> [Area]
     func removeArea(code: String, by actor: String) async throws
@@ -79,7 +91,11 @@ public protocol StaffAccounts: Sendable {
     /// The officer a valid, unused, unexpired enrolment link belongs to.
     func enrolment(tokenHash: String, now: Date) async throws -> Int64?
     /// Sets the password hash and TOTP secret and spends the link; false if it was no longer valid.
-    func completeEnrolment(tokenHash: String, passwordHash: String, totpSecret: Data, now: Date) async throws -> Bool
+    /// `staffKey` is a new key pair's private half sealed under the password (`publicKey` its
+    /// public half): it replaces any key pair held before.
+    func completeEnrolment(
+        tokenHash: String, passwordHash: String, totpSecret: Data, staffKey: PasswordSealedKey?, publicKey: Data?, now: Date
+    ) async throws -> Bool
     func credentials(email: String) async throws -> StaffCredentials?
     /// Counts a login attempt before its password is checked, in one step with the lock check:
     /// `.locked` if the account is locked now (nothing counted), otherwise `.counted` (and the lock
@@ -90,7 +106,8 @@ public protocol StaffAccounts: Sendable {
     /// Spends the TOTP time step (compare-and-set: only a step later than any used before) and
     /// resets the failure count; false, changing nothing, when that step or a later one was used.
     func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws -> Bool
-    func createSession(idHash: String, officerID: Int64, csrf: String, now: Date) async throws
+    /// `sealedKey` is the officer's private key sealed under the session's cookie.
+    func createSession(idHash: String, officerID: Int64, csrf: String, sealedKey: Data?, now: Date) async throws
     func session(idHash: String) async throws -> StaffSession?
     func touchSession(idHash: String, now: Date) async throws
     func deleteSession(idHash: String) async throws
@@ -103,13 +120,14 @@ public protocol CaseWork: Sendable {
     /// Records a contact attempt, note, closing or reopening; closing and reopening change the case.
     func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws
     /// The case's events and the texts sent to the survivor, oldest first, notes opened.
-    func caseEvents(caseID: Int64) async throws -> [CaseEvent]
+    func caseEvents(caseID: Int64, reader: CaseReader) async throws -> [CaseEvent]
     /// Gives the case to `officer` (caseloads follow); `femaleUnmet` is what the case then records.
-    func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent) async throws
+    /// `reader` (the one reassigning) opens the case's key to seal a copy to the new officer.
+    func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent, by reader: CaseReader) async throws
     /// Stores one completed risk checklist (a new version; earlier ones are kept).
     func recordRiskAssessment(_ assessment: StoredRiskAssessment, caseID: Int64) async throws
     /// Every version, oldest first, answers opened.
-    func riskAssessments(caseID: Int64) async throws -> [StoredRiskAssessment]
+    func riskAssessments(caseID: Int64, reader: CaseReader) async throws -> [StoredRiskAssessment]
     /// Records the survivor's consent (or refusal, or withdrawal) to share with one agency.
     func recordConsent(_ consent: ConsentRecord, caseID: Int64) async throws
     /// Every consent record, oldest first (the last per agency is the one in force).

@@ -42,6 +42,8 @@ public struct IntakeReceipt: Sendable, Equatable {
     public var priority: Priority
     public var officerID: Int64?
     public var acknowledgeBy: Date
+    /// Whether Haven may send its own neutral reply to this case's texts (`AutomaticReply`).
+    public var autoReply: AutomaticReply = .no
 }
 
 /// How a report was taken in.
@@ -258,6 +260,24 @@ public struct StaffSession: Sendable {
     public var csrf: String
     public var createdAt: Date
     public var lastSeen: Date
+    /// The officer's private key sealed under the session's cookie (nil: none was opened at login).
+    public var sealedKey: Data?
+}
+
+/// A member of staff's key pair as stored: the public half, and the private half sealed under
+/// their password and under their API token. Never the private key itself.
+public struct StaffKeyRecord: Sendable, Equatable {
+    public var officerID: Int64
+    public var publicKey: Data
+    public var password: PasswordSealedKey?
+    public var tokenSealed: Data?
+
+    public init(officerID: Int64, publicKey: Data, password: PasswordSealedKey?, tokenSealed: Data?) {
+        self.officerID = officerID
+        self.publicKey = publicKey
+        self.password = password
+        self.tokenSealed = tokenSealed
+    }
 }
 
 /// A case's sealed content, opened for someone entitled to it (and audited).

@@ -1,8 +1,14 @@
 import Crypto
 import Foundation
 
-/// A value sealed with its own data key, the key wrapped by the key ring (envelope encryption).
+/// A value sealed with its own data key (envelope encryption). The data key is wrapped either by
+/// the key ring (`keyID` names the key-file key) or, for a case's content once staff sealing is
+/// on, sealed by HPKE to the case's public key (`keyID` is `Sealed.toCase`): then only a reader of
+/// the case, who can open the case's private key, can open it.
 public struct Sealed: Sendable, Equatable {
+    /// The key id of a row whose data key is sealed to its case's key.
+    public static let toCase = "case"
+
     public var keyID: String
     public var wrappedKey: Data
     public var ciphertext: Data
@@ -50,20 +56,62 @@ public struct Sealer: Sendable {
             wrapNonce: AES.GCM.Nonce(data: random.bytes(12)))
     }
 
-    /// Seals `value` again under an existing row's data key (used when a case's preferences change).
-    public func reseal<T: Encodable>(_ value: T, rowUID: String, existing: Sealed) throws -> Sealed {
-        let dataKey = try ring.unwrap(existing.wrappedKey, keyID: existing.keyID, boundTo: rowUID)
-        return try seal(value, rowUID: rowUID, dataKey: dataKey)
-    }
-
-    public func open<T: Decodable>(_ type: T.Type, from sealed: Sealed, rowUID: String) throws -> T {
-        let dataKey = try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+    /// Opens a row: one sealed to its case needs the case's key (`CaseSealError.needsCaseKey`
+    /// without it); one wrapped by the key ring opens with the key file.
+    public func open<T: Decodable>(_ type: T.Type, from sealed: Sealed, rowUID: String, caseKey: CaseKey? = nil) throws -> T {
+        let dataKey = try dataKey(of: sealed, rowUID: rowUID, caseKey: caseKey)
         let box = try AES.GCM.SealedBox(combined: sealed.ciphertext)
         let plain = try AES.GCM.open(box, using: dataKey, authenticating: Data(rowUID.utf8))
         return try JSONDecoder().decode(T.self, from: plain)
     }
 
-    /// The same data key wrapped under the ring's active KEK (for `keys rotate`).
+    /// Seals `value` for a row of a case: to the case's public key when it has one, otherwise
+    /// (a case from before staff sealing) under the key ring.
+    public func seal<T: Encodable>(_ value: T, rowUID: String, toCase casePublicKey: Data?) throws -> Sealed {
+        guard let casePublicKey else { return try seal(value, rowUID: rowUID) }
+        var random = BufferedRandom(capacity: 56)
+        return try seal(data: JSONEncoder().encode(value), rowUID: rowUID, toCase: casePublicKey, random: &random)
+    }
+
+    /// Already-encoded JSON sealed to a case's public key: a fresh data key (from `random`, with the
+    /// content's nonce), the content under it, and the data key sealed by HPKE to the case.
+    func seal(data plain: Data, rowUID: String, toCase casePublicKey: Data, random: inout BufferedRandom) throws -> Sealed {
+        let dataKey = SymmetricKey(data: random.bytes(32))
+        let box = try AES.GCM.seal(
+            plain, using: dataKey, nonce: AES.GCM.Nonce(data: random.bytes(12)), authenticating: Data(rowUID.utf8))
+        return Sealed(
+            keyID: Sealed.toCase, wrappedKey: try CaseKey.sealDataKey(dataKey, rowUID: rowUID, to: casePublicKey),
+            ciphertext: box.combined!)
+    }
+
+    /// The row's data key sealed to a case's public key instead, or wrapped under the key ring
+    /// when `casePublicKey` is nil (`keys seal-to-staff`; a report joining an existing case). The
+    /// content is not encrypted again. `caseKey` opens a row now sealed to a case.
+    public func reseal(_ sealed: Sealed, rowUID: String, caseKey: CaseKey? = nil, toCase casePublicKey: Data?) throws
+        -> Sealed
+    {
+        if casePublicKey == nil, sealed.keyID == keyRing.activeID { return sealed }
+        if let casePublicKey, sealed.keyID == Sealed.toCase, caseKey?.publicKey == casePublicKey { return sealed }
+        let dataKey = try dataKey(of: sealed, rowUID: rowUID, caseKey: caseKey)
+        guard let casePublicKey else {
+            let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)
+            return Sealed(keyID: keyID, wrappedKey: wrapped, ciphertext: sealed.ciphertext)
+        }
+        return Sealed(
+            keyID: Sealed.toCase, wrappedKey: try CaseKey.sealDataKey(dataKey, rowUID: rowUID, to: casePublicKey),
+            ciphertext: sealed.ciphertext)
+    }
+
+    private func dataKey(of sealed: Sealed, rowUID: String, caseKey: CaseKey?) throws -> SymmetricKey {
+        guard sealed.keyID == Sealed.toCase else {
+            return try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
+        }
+        guard let caseKey else { throw CaseSealError.needsCaseKey }
+        return try caseKey.openDataKey(sealed.wrappedKey, rowUID: rowUID)
+    }
+
+    /// The same data key wrapped under the ring's active KEK (for `keys rotate`; rows sealed to
+    /// their case are not the key ring's and are left alone by the caller).
     public func rewrap(_ sealed: Sealed, rowUID: String) throws -> Sealed {
         let dataKey = try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)
         let (keyID, wrapped) = try keyRing.wrap(dataKey, boundTo: rowUID)

@@ -28,9 +28,9 @@ extension StoreService {
         }
     }
 
-    public func completeEnrolment(tokenHash: String, passwordHash: String, totpSecret: Data, now: Date) async throws
-        -> Bool
-    {
+    public func completeEnrolment(
+        tokenHash: String, passwordHash: String, totpSecret: Data, staffKey: PasswordSealedKey?, publicKey: Data?, now: Date
+    ) async throws -> Bool {
         let uid = RowUID.make()
         let sealed = try sealer.seal(totpSecret, rowUID: uid)
         return try await write { tx in
@@ -54,9 +54,15 @@ extension StoreService {
                 [
                     officerID, passwordHash, uid, sealed.keyID, sealed.wrappedKey, sealed.ciphertext, Self.time(now),
                 ])
+            if let staffKey, let publicKey {
+                // A new key pair with every enrolment: a forgotten password cannot open the old one.
+                try Self.storeStaffKey(
+                    StaffKeyRecord(officerID: officerID, publicKey: publicKey, password: staffKey, tokenSealed: nil),
+                    by: "officer:\(officerID)", at: now, tx: tx)
+            }
             try Self.audit(
-                actor: "officer:\(officerID)", action: "staff.enrolled", caseID: nil, detail: "password and TOTP set",
-                at: now, tx: tx)
+                actor: "officer:\(officerID)", action: "staff.enrolled", caseID: nil,
+                detail: staffKey == nil ? "password and TOTP set" : "password, TOTP and key pair set", at: now, tx: tx)
             return true
         }
     }
@@ -122,11 +128,14 @@ extension StoreService {
         }
     }
 
-    public func createSession(idHash: String, officerID: Int64, csrf: String, now: Date) async throws {
+    public func createSession(idHash: String, officerID: Int64, csrf: String, sealedKey: Data?, now: Date) async throws {
         try await write { tx in
             try tx.execute(
-                "INSERT INTO staff_sessions (id_hash, officer_id, csrf, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-                [idHash, officerID, csrf, Self.time(now), Self.time(now)])
+                """
+                INSERT INTO staff_sessions (id_hash, officer_id, csrf, created_at, last_seen, sealed_key)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [idHash, officerID, csrf, Self.time(now), Self.time(now), sealedKey])
         }
     }
 
@@ -135,7 +144,7 @@ extension StoreService {
             try tx.queryOne("SELECT * FROM staff_sessions WHERE id_hash = ?", [idHash]).map { row in
                 StaffSession(
                     officerID: row["officer_id"], csrf: row["csrf"], createdAt: Self.date(row["created_at"] as Double),
-                    lastSeen: Self.date(row["last_seen"] as Double))
+                    lastSeen: Self.date(row["last_seen"] as Double), sealedKey: row["sealed_key"])
             }
         }
     }

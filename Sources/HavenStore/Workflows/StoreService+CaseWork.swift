@@ -4,9 +4,9 @@ import HavenCore
 /// Contact attempts, notes, closing and reopening, with the texts sent listed alongside.
 extension StoreService {
     public func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws {
-        let sealed = try sealedEvent(event)
+        let sealer = self.sealer
         try await write { tx in
-            try Self.insert(event, sealed: sealed, caseID: caseID, tx: tx)
+            try Self.insert(event, caseID: caseID, sealer: sealer, tx: tx)
             switch event.kind {
             case .contact where event.outcome == "reached":
                 try tx.execute(
@@ -35,11 +35,28 @@ extension StoreService {
         }
     }
 
-    public func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent) async throws {
-        let sealed = try sealedEvent(event)
+    public func reassign(caseID: Int64, to officer: Officer, femaleUnmet: Bool, event: CaseEvent, by reader: CaseReader)
+        async throws
+    {
+        let sealer = self.sealer
         try await write { tx in
-            guard let row = try tx.queryOne("SELECT officer_id, status FROM cases WHERE id = ?", [caseID]) else {
+            guard let row = try tx.queryOne("SELECT uid, officer_id, status FROM cases WHERE id = ?", [caseID]) else {
                 throw StoreError.notFound("case \(caseID)")
+            }
+            // Access goes with the case: the one reassigning it opens its key and seals a copy to
+            // the new officer; the officer it leaves loses theirs (duty managers and heads keep
+            // theirs, as they read every case).
+            if let key = try Self.caseKey(caseID: caseID, reader: reader, tx: tx) {
+                if let target = try Self.officerKey(officer.id, tx: tx) {
+                    try Self.grant(key, caseID: caseID, caseUID: row["uid"], to: [target], by: reader.actor, at: event.at, tx: tx)
+                }
+                if let previous = row["officer_id"] as Int64?, previous != officer.id,
+                    try tx.scalar("SELECT role FROM officers WHERE id = ?", [previous], as: String.self) == StaffRole.officer.rawValue
+                {
+                    try tx.execute(
+                        "DELETE FROM case_readers WHERE case_id = ? AND reader = ?",
+                        [caseID, CaseReader.readerName(officerID: previous)])
+                }
             }
             if row["status"] as String == "open" {
                 try tx.execute(
@@ -48,13 +65,13 @@ extension StoreService {
                 try tx.execute("UPDATE officers SET open_cases = open_cases + 1 WHERE id = ?", [officer.id])
             }
             try tx.execute("UPDATE cases SET officer_id = ?, female_unmet = ? WHERE id = ?", [officer.id, femaleUnmet, caseID])
-            try Self.insert(event, sealed: sealed, caseID: caseID, tx: tx)
+            try Self.insert(event, caseID: caseID, sealer: sealer, tx: tx)
             try Self.auditEvent(event, caseID: caseID, tx: tx)
         }
     }
 
     public func changePriority(caseID: Int64, to priority: Priority, acknowledgeBy: Date?, event: CaseEvent) async throws {
-        let sealed = try sealedEvent(event)
+        let sealer = self.sealer
         try await write { tx in
             try tx.execute("UPDATE cases SET priority = ? WHERE id = ?", [priority.rawValue, caseID])
             if let acknowledgeBy {
@@ -65,25 +82,24 @@ extension StoreService {
                     WHERE id = ? AND acknowledged_at IS NULL AND escalation_level = 0
                     """, [Self.time(acknowledgeBy), Self.time(acknowledgeBy), caseID])
             }
-            try Self.insert(event, sealed: sealed, caseID: caseID, tx: tx)
+            try Self.insert(event, caseID: caseID, sealer: sealer, tx: tx)
             try Self.auditEvent(event, caseID: caseID, tx: tx)
         }
     }
 
-    func sealedEvent(_ event: CaseEvent) throws -> (uid: String, sealed: Sealed?) {
+    /// Stores an event; its note sealed to the case (or under the key file, for a case from before
+    /// staff sealing).
+    static func insert(_ event: CaseEvent, caseID: Int64, sealer: Sealer, tx: any SQLTransaction) throws {
         let uid = RowUID.make()
-        return (uid, try event.note.map { try sealer.seal($0, rowUID: uid) })
-    }
-
-    static func insert(_ event: CaseEvent, sealed: (uid: String, sealed: Sealed?), caseID: Int64, tx: any SQLTransaction) throws {
+        let sealed = try event.note.map { try sealForCase($0, caseID: caseID, rowUID: uid, sealer: sealer, tx: tx) }
         try tx.execute(
             """
             INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                sealed.uid, caseID, event.officerID, event.kind.rawValue, time(event.at), event.method, event.outcome,
-                event.flags.joined(separator: "; "), sealed.sealed?.keyID, sealed.sealed?.wrappedKey, sealed.sealed?.ciphertext,
+                uid, caseID, event.officerID, event.kind.rawValue, time(event.at), event.method, event.outcome,
+                event.flags.joined(separator: "; "), sealed?.keyID, sealed?.wrappedKey, sealed?.ciphertext,
             ])
     }
 
@@ -97,15 +113,16 @@ extension StoreService {
             at: event.at, tx: tx)
     }
 
-    public func caseEvents(caseID: Int64) async throws -> [CaseEvent] {
+    public func caseEvents(caseID: Int64, reader: CaseReader) async throws -> [CaseEvent] {
         let sealer = self.sealer
         return try await read { tx in
+            let caseKey = try Self.caseKey(caseID: caseID, reader: reader, tx: tx)
             var events: [CaseEvent] = []
             for row in try tx.query("SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", [caseID]) {
                 var note: String?
                 if let keyID = row["key_id"] as String? {
                     let sealed = Sealed(keyID: keyID, wrappedKey: row["wrapped_key"], ciphertext: row["sealed"])
-                    note = try sealer.open(String.self, from: sealed, rowUID: row["uid"])
+                    note = try sealer.open(String.self, from: sealed, rowUID: row["uid"], caseKey: caseKey)
                 }
                 let flags = (row["flags"] as String).split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                 events.append(
@@ -119,7 +136,7 @@ extension StoreService {
                 events.append(
                     CaseEvent(
                         kind: .text, officerID: row["officer_id"], at: Self.date(row["sent_at"] as Double), method: "text",
-                        outcome: "sent", note: try sealer.open(String.self, from: sealed, rowUID: row["uid"])))
+                        outcome: "sent", note: try sealer.open(String.self, from: sealed, rowUID: row["uid"], caseKey: caseKey)))
             }
             return events.sorted { $0.at < $1.at }
         }
@@ -129,9 +146,10 @@ extension StoreService {
 /// Risk checklists: insert-only, so every version stays.
 extension StoreService {
     public func recordRiskAssessment(_ stored: StoredRiskAssessment, caseID: Int64) async throws {
-        let uid = RowUID.make()
-        let sealed = try sealer.seal(stored.assessment, rowUID: uid)
+        let sealer = self.sealer
         try await write { tx in
+            let uid = RowUID.make()
+            let sealed = try Self.sealForCase(stored.assessment, caseID: caseID, rowUID: uid, sealer: sealer, tx: tx)
             try tx.execute(
                 """
                 INSERT INTO risk_assessments (uid, case_id, officer_id, at, score, level, key_id, wrapped_key, sealed)
@@ -149,14 +167,16 @@ extension StoreService {
         }
     }
 
-    public func riskAssessments(caseID: Int64) async throws -> [StoredRiskAssessment] {
+    public func riskAssessments(caseID: Int64, reader: CaseReader) async throws -> [StoredRiskAssessment] {
         let sealer = self.sealer
         return try await read { tx in
-            try tx.query("SELECT * FROM risk_assessments WHERE case_id = ? ORDER BY at, id", [caseID]).map { row in
+            let caseKey = try Self.caseKey(caseID: caseID, reader: reader, tx: tx)
+            return try tx.query("SELECT * FROM risk_assessments WHERE case_id = ? ORDER BY at, id", [caseID]).map { row in
                 let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed"])
                 return StoredRiskAssessment(
                     officerID: row["officer_id"], at: Self.date(row["at"] as Double),
-                    assessment: try sealer.open(RiskAssessment.self, from: sealed, rowUID: row["uid"]), score: row["score"],
+                    assessment: try sealer.open(RiskAssessment.self, from: sealed, rowUID: row["uid"], caseKey: caseKey),
+                    score: row["score"],
                     level: RiskLevel(rawValue: row["level"]) ?? .standard)
             }
         }
@@ -188,9 +208,10 @@ extension StoreService {
         caseID: Int64, agency: String, officerID: Int64, overrideReason: String?, supervisors: [Int64], routing: AlertRouting,
         at date: Date
     ) async throws {
-        let uid = RowUID.make()
-        let sealed = try overrideReason.map { try sealer.seal($0, rowUID: uid) }
+        let sealer = self.sealer
         try await write { tx in
+            let uid = RowUID.make()
+            let sealed = try overrideReason.map { try Self.sealForCase($0, caseID: caseID, rowUID: uid, sealer: sealer, tx: tx) }
             let referralID = try tx.insertReturningID(
                 """
                 INSERT INTO referrals (uid, case_id, agency, basis, officer_id, at, key_id, wrapped_key, sealed)

@@ -92,37 +92,68 @@ extension StoreService {
         }
     }
 
-    public func openCase(_ reference: CaseReference, actor: String) async throws -> CaseContent? {
+    public func openCase(_ reference: CaseReference, reader: CaseReader) async throws -> CaseContent? {
         let sealer = self.sealer
         let references = sealer.references
         let now = clock()
-        return try await write { tx in
+        let opened = try await write { tx -> Result<CaseContent?, CaseSealError> in
             guard let id = try Self.caseID(for: reference, references: references, tx: tx),
                 let row = try tx.queryOne(
                     """
                     SELECT c.*, (SELECT COUNT(*) FROM reports r WHERE r.case_id = c.id) AS report_count
                     FROM cases c WHERE id = ? AND status != 'shredded'
                     """, [id])
-            else { return nil }
+            else { return .success(nil) }
             let summary = try Self.summary(from: row)
+            let caseKey: CaseKey?
+            do {
+                caseKey = try Self.caseKey(caseID: summary.id, reader: reader, tx: tx)
+            } catch let refused as CaseSealError {
+                try Self.audit(
+                    actor: reader.actor, action: "case.read.refused", caseID: summary.id, detail: "\(refused)", at: now,
+                    tx: tx)
+                return .failure(refused)
+            }
             // The audit entry is written before anything is decrypted, in the same transaction.
-            try Self.audit(actor: actor, action: "case.read", caseID: summary.id, detail: "", at: now, tx: tx)
-            let profile = try sealer.open(
+            try Self.audit(actor: reader.actor, action: "case.read", caseID: summary.id, detail: "", at: now, tx: tx)
+            var profile = try sealer.open(
                 CaseProfile.self,
                 from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"]),
-                rowUID: row["uid"])
-            let reports = try tx.query(
-                "SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id]
-            ).map { report in
-                try sealer.open(
-                    ReportSubmission.self,
-                    from: Sealed(keyID: report["key_id"], wrappedKey: report["wrapped_key"], ciphertext: report["sealed"]),
-                    rowUID: report["uid"])
+                rowUID: row["uid"], caseKey: caseKey)
+            var reports: [(id: Int64, submission: ReportSubmission)] = []
+            for report in try tx.query(
+                "SELECT id, uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id])
+            {
+                reports.append(
+                    (
+                        report["id"],
+                        try sealer.open(
+                            ReportSubmission.self,
+                            from: Sealed(keyID: report["key_id"], wrappedKey: report["wrapped_key"], ciphertext: report["sealed"]),
+                            rowUID: report["uid"], caseKey: caseKey)
+                    ))
             }
+            try Self.applySafetyChanges(to: &profile, caseID: summary.id, reports: reports, tx: tx)
             let decisions = try tx.column(
                 "SELECT reasons FROM decisions WHERE case_id = ? ORDER BY id", [summary.id], as: String.self
             ).map { try Self.decode([String].self, $0) }
-            return CaseContent(summary: summary, profile: profile, reports: reports, decisions: decisions)
+            return .success(
+                CaseContent(summary: summary, profile: profile, reports: reports.map(\.submission), decisions: decisions))
+        }
+        return try opened.get()
+    }
+
+    /// The survivor's preferences as they stand: the sealed profile from intake with each change
+    /// a text's keyword made since, in order (the number is the one that text came from).
+    static func applySafetyChanges(
+        to profile: inout CaseProfile, caseID: Int64, reports: [(id: Int64, submission: ReportSubmission)],
+        tx: any SQLTransaction
+    ) throws {
+        let phones = Dictionary(reports.map { ($0.id, $0.submission.safety.phone) }, uniquingKeysWith: { first, _ in first })
+        for row in try tx.query("SELECT report_id, change FROM safety_changes WHERE case_id = ? ORDER BY id", [caseID]) {
+            let change = try decode(SafetyChange.self, row["change"])
+            let reportID: Int64? = row["report_id"]
+            change.apply(to: &profile, phone: reportID.flatMap { phones[$0] ?? nil })
         }
     }
 
@@ -155,7 +186,8 @@ extension StoreService {
                 let rows = try tx.query(
                     """
                     SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                        \(c.body) AS body FROM \(c.table) WHERE \(c.keyID) != ? AND \(c.keyID) != '\(Self.shreddedKeyID)'
+                        \(c.body) AS body FROM \(c.table)
+                    WHERE \(c.keyID) NOT IN (?, '\(Self.shreddedKeyID)', '\(Sealed.toCase)')
                     """, [sealer.keyRing.activeID])
                 for row in rows {
                     let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
@@ -206,7 +238,8 @@ extension StoreService {
                         """
                         SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
                             \(c.body) AS body
-                        FROM \(c.table) WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) != '\(Self.shreddedKeyID)'
+                        FROM \(c.table)
+                        WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) NOT IN ('\(Self.shreddedKeyID)', '\(Sealed.toCase)')
                             AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
                         """, [after])
                     for row in rows {
@@ -254,7 +287,7 @@ extension StoreService {
         let sealer = self.sealer
         try await write { tx in
             let uid = RowUID.make()
-            let sealed = try sealer.seal(text, rowUID: uid)
+            let sealed = try Self.sealForCase(text, caseID: caseID, rowUID: uid, sealer: sealer, tx: tx)
             try tx.execute(
                 """
                 INSERT INTO outbound_texts (uid, case_id, officer_id, provider, provider_message_id, sent_at,

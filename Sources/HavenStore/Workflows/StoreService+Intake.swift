@@ -9,7 +9,7 @@ extension StoreService {
     public func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome {
         // Sealing, hashing and priority need no database: done here, in parallel across requests,
         // so the single writer only runs queries and inserts.
-        let prepared = try PreparedReport(report, triage: triage, sealer: sealer)
+        let prepared = try PreparedReport(report, triage: triage, sealer: sealer, staffSealing: sealingHint.staffSealing)
         return try await intake.submit(IntakeRequest(prepared: prepared, triage: triage, routing: routing))
     }
 
@@ -31,14 +31,20 @@ extension StoreService {
         let phoneHash: String?
         let emailHash: String?
         let reportUID: String
-        let sealedReport: Sealed
         let caseUID: String
+        /// The key of the case this report would open, when staff sealing was on as far as this
+        /// instance last saw (the batch checks, and seals again if that changed).
+        let caseKey: CaseKey?
+        /// The report and the profile of the case it would open, sealed to `caseKey` (or under
+        /// the key file when it is nil).
+        let sealedReport: Sealed
         let sealedProfile: Sealed
+        let autoReply: AutomaticReply
         let priority: Priority
         let priorityReason: String
         let acknowledgeBy: Date
 
-        init(_ report: IncomingReport, triage: Triage, sealer: Sealer) throws {
+        init(_ report: IncomingReport, triage: Triage, sealer: Sealer, staffSealing: Bool) throws {
             let ring = sealer.keyRing
             let submission = report.submission
             self.report = report
@@ -56,17 +62,47 @@ extension StoreService {
             // Keys, nonces and uids from one read of the kernel's generator (2 x 32 + 4 x 12 + 2 x 16 bytes).
             var random = BufferedRandom(capacity: 144)
             reportUID = RowUID.make(at: report.receivedAt, using: &random)
-            sealedReport = try sealer.seal(data: plain, rowUID: reportUID, random: &random)
             caseUID = RowUID.make(at: report.receivedAt, using: &random)
-            sealedProfile = try sealer.seal(
-                data: SortedJSONEncoder.encode(CaseProfile(from: submission)), rowUID: caseUID, random: &random)
+            let profile = CaseProfile(from: submission)
+            autoReply = AutomaticReply(profile: profile)
+            (caseKey, sealedReport, sealedProfile) = try Self.seal(
+                plain, profile: SortedJSONEncoder.encode(profile), reportUID: reportUID, caseUID: caseUID, sealer: sealer,
+                staffSealing: staffSealing, random: &random)
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
         }
+
+        /// Staff sealing on: a new case key, the report and profile sealed to it. Off: both
+        /// under the key file.
+        private static func seal(
+            _ plain: Data, profile: Data, reportUID: String, caseUID: String, sealer: Sealer, staffSealing: Bool,
+            random: inout BufferedRandom
+        ) throws -> (CaseKey?, Sealed, Sealed) {
+            guard staffSealing else {
+                return (
+                    nil, try sealer.seal(data: plain, rowUID: reportUID, random: &random),
+                    try sealer.seal(data: profile, rowUID: caseUID, random: &random)
+                )
+            }
+            let key = CaseKey.generate()
+            return (
+                key, try sealer.seal(data: plain, rowUID: reportUID, toCase: key.publicKey, random: &random),
+                try sealer.seal(data: profile, rowUID: caseUID, toCase: key.publicKey, random: &random)
+            )
+        }
+
+        /// Sealed again when the batch found staff sealing switched since this was prepared.
+        func sealed(staffSealing: Bool, sealer: Sealer) throws -> (CaseKey?, Sealed, Sealed) {
+            var random = BufferedRandom(capacity: 144)
+            return try Self.seal(
+                SortedJSONEncoder.encode(report.submission),
+                profile: SortedJSONEncoder.encode(CaseProfile(from: report.submission)), reportUID: reportUID,
+                caseUID: caseUID, sealer: sealer, staffSealing: staffSealing, random: &random)
+        }
     }
 
-    static func makeIntake(engine: any StorageEngine, sealer: Sealer, recent: RecentSubmissions)
+    static func makeIntake(engine: any StorageEngine, sealer: Sealer, recent: RecentSubmissions, hint: SealingHint)
         -> GroupCommit<IntakeRequest, IntakeOutcome>
     {
         GroupCommit(
@@ -79,6 +115,7 @@ extension StoreService {
                 try findStoredBefore(requests.map(\.prepared), tx: tx, context: &context)
             }
         ) { request, tx, context in
+            hint.staffSealing = try standingReaders(tx, context: &context) != nil
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
@@ -147,21 +184,32 @@ extension StoreService {
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
         let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references, context: &context)
-        let profile = prepared.sealedProfile
+        let standing = try standingReaders(tx, context: &context)
+        var (caseKey, sealedReport, profile) = (prepared.caseKey, prepared.sealedReport, prepared.sealedProfile)
+        if (standing != nil) != (caseKey != nil) {
+            (caseKey, sealedReport, profile) = try prepared.sealed(staffSealing: standing != nil, sealer: sealer)
+        }
         // Held back to the batch's multi-row inserts (or enqueued, in an isolated run): nothing of
         // a new case waits for an answer from the database.
         try insertRow(
             """
             INSERT INTO cases (id, uid, reference, priority, area_code, officer_id, channel, reporter_type,
                 female_requested, female_unmet, opened_at, acknowledge_by, next_escalation_at, thread_hash,
-                key_id, wrapped_key, sealed_profile)
+                key_id, wrapped_key, sealed_profile, case_key, auto_reply)
             """,
             [
                 caseID, prepared.caseUID, reference.value, decision.priority.rawValue, decision.areaCode,
                 decision.officerID, report.channel.rawValue, submission.reporterType.rawValue,
                 submission.femaleOfficerRequested, decision.femaleRequestUnmet, time(now), time(decision.acknowledgeBy),
                 time(decision.acknowledgeBy), prepared.senderHash, profile.keyID, profile.wrappedKey, profile.ciphertext,
+                caseKey?.publicKey, prepared.autoReply.rawValue,
             ], rank: 0, tx: tx, rows: context.rows)
+        if let caseKey, let standing {
+            try grant(
+                caseKey, caseID: caseID, caseUID: prepared.caseUID,
+                to: readers(officerID: decision.officerID, standing: standing, context: &context, tx: tx),
+                by: "intake:\(report.channel.rawValue)", at: now, tx: tx, rows: context.rows)
+        }
         if drawn {
             try insertRow(
                 "INSERT INTO case_references (reference, case_id)", [reference.value, caseID], rank: 1, tx: tx,
@@ -173,7 +221,7 @@ extension StoreService {
             if let rows = context.rows { rows.increment(update, id: officerID) } else { try tx.enqueue(update, [1, officerID]) }
         }
         context.cache["roster"] = roster
-        let reportID = try insertReport(prepared, caseID: caseID, tx: tx, context: &context)
+        let reportID = try insertReport(prepared, sealed: sealedReport, caseID: caseID, tx: tx, context: &context)
         try insertDecision(
             caseID: caseID, reportID: reportID, kind: "intake", priority: decision.priority,
             officerID: decision.officerID, reasons: decision.reasons, at: now, tx: tx, rows: context.rows)
@@ -187,7 +235,7 @@ extension StoreService {
         return .created(
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
-                officerID: decision.officerID, acknowledgeBy: date(time(decision.acknowledgeBy))))
+                officerID: decision.officerID, acknowledgeBy: date(time(decision.acknowledgeBy)), autoReply: prepared.autoReply))
     }
 
     /// The web or API report with this content stored since `since`: remembered and confirmed
@@ -236,7 +284,9 @@ extension StoreService {
         let report = prepared.report
         let now = report.receivedAt
         guard
-            let row = try tx.queryOne("SELECT priority, officer_id, acknowledge_by, acknowledged_at FROM cases WHERE id = ?", [caseID])
+            let row = try tx.queryOne(
+                "SELECT priority, officer_id, acknowledge_by, acknowledged_at, case_key, auto_reply FROM cases WHERE id = ?",
+                [caseID])
         else { throw StoreError.notFound("case") }
         let current = Priority(rawValue: row["priority"]) ?? .standard
         let (incoming, reason) = (prepared.priority, prepared.priorityReason)
@@ -255,10 +305,16 @@ extension StoreService {
                     next_escalation_at = ? WHERE id = ?
                 """, [priority.rawValue, time(acknowledgeBy), time(acknowledgeBy), caseID])
         }
-        let reportID = try insertReport(prepared, caseID: caseID, tx: tx, context: &context)
+        // Sealed to the case it joins (or under the key file, for a case from before staff sealing).
+        let sealed = try sealer.reseal(
+            prepared.sealedReport, rowUID: prepared.reportUID, caseKey: prepared.caseKey, toCase: row["case_key"])
+        let reportID = try insertReport(prepared, sealed: sealed, caseID: caseID, tx: tx, context: &context)
         var reasons = ["new message on open case", reason] + (incoming < current ? ["priority raised"] : [])
+        var autoReply = AutomaticReply(rawValue: row["auto_reply"]) ?? .no
         if let change = report.safetyChange {
-            try applySafetyChange(change, caseID: caseID, phone: report.threadPhone, sealer: sealer, at: now, tx: tx)
+            autoReply = autoReply.after(change)
+            try recordSafetyChange(
+                change, caseID: caseID, reportID: reportID, autoReply: autoReply, at: now, tx: tx, rows: context.rows)
             reasons.append(change.summary)
         }
         try insertDecision(
@@ -273,20 +329,19 @@ extension StoreService {
             detail: "priority \(priority.rawValue)", at: now, tx: tx, rows: context.rows)
         return IntakeReceipt(
             reference: try reference(caseID: caseID, tx: tx), caseID: caseID, reportID: reportID, priority: priority,
-            officerID: officerID, acknowledgeBy: date(time(acknowledgeBy)))
+            officerID: officerID, acknowledgeBy: date(time(acknowledgeBy)), autoReply: autoReply)
     }
 
     /// Stores the report under an id taken in advance (a few at a time per batch), so that its
     /// insert is enqueued like the rest: nothing of a report waits for an answer.
     private static func insertReport(
-        _ prepared: PreparedReport, caseID: Int64, tx: any SQLTransaction, context: inout BatchContext
+        _ prepared: PreparedReport, sealed: Sealed, caseID: Int64, tx: any SQLTransaction, context: inout BatchContext
     ) throws -> Int64 {
         var ids = (context.cache["report-ids"] as? [Int64]) ?? []
         if ids.isEmpty { ids = try tx.column(tx.dialect.newIDs(of: "reports", count: 32), as: Int64.self).reversed() }
         guard let id = ids.popLast() else { throw StoreError.conflict("no report id") }
         context.cache["report-ids"] = ids
         let report = prepared.report
-        let sealed = prepared.sealedReport
         try insertRow(
             """
             INSERT INTO reports (id, uid, case_id, channel, reporter_type, immediate_danger, received_at,
@@ -302,25 +357,20 @@ extension StoreService {
         return id
     }
 
-    /// Re-seals the case profile with the change, under the case's own data key.
-    static func applySafetyChange(
-        _ change: SafetyChange, caseID: Int64, phone: String?, sealer: Sealer, at date: Date, tx: any SQLTransaction
-    )
-        throws
-    {
-        guard
-            let row = try tx.queryOne("SELECT uid, key_id, wrapped_key, sealed_profile FROM cases WHERE id = ?", [caseID])
-        else { throw StoreError.notFound("case") }
-        let uid: String = row["uid"]
-        let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
-        var profile = try sealer.open(CaseProfile.self, from: sealed, rowUID: uid)
-        change.apply(to: &profile, phone: phone)
-        let resealed = try sealer.reseal(profile, rowUID: uid, existing: sealed)
+    /// Records a keyword's change to the survivor's preferences, in the clear: the sealed profile
+    /// is not the server's to open, so a reader's view of it applies these in order
+    /// (`effectiveProfile`). What a text changes is said in the case's timeline anyway.
+    static func recordSafetyChange(
+        _ change: SafetyChange, caseID: Int64, reportID: Int64, autoReply: AutomaticReply, at date: Date,
+        tx: any SQLTransaction, rows: BatchRows?
+    ) throws {
+        // After the report it belongs to (held back with the batch's inserts, when there are any).
+        try insertRow(
+            "INSERT INTO safety_changes (case_id, report_id, change, at)", [caseID, reportID, try json(change), time(date)],
+            tx: tx, rows: rows)
         try tx.execute(
-            """
-            UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, female_requested = female_requested OR ?
-            WHERE id = ?
-            """, [resealed.keyID, resealed.wrappedKey, resealed.ciphertext, change == .femaleOfficer, caseID])
+            "UPDATE cases SET auto_reply = ?, female_requested = female_requested OR ? WHERE id = ?",
+            [autoReply.rawValue, change == .femaleOfficer, caseID])
         try audit(actor: "survivor:sms", action: "case.preferences", caseID: caseID, detail: "\(change)", at: date, tx: tx)
     }
 

@@ -38,22 +38,24 @@ extension StoreService {
             let partHash = ring.lookupHash(part.providerMessageID, purpose: "sms-part")
             // A part retried after its message was assembled: the whole is stored already.
             let wholeHash = ring.lookupHash("\(Channel.sms.rawValue):\(part.group)", purpose: "provider-message")
-            if let id = try tx.scalar("SELECT id FROM reports WHERE provider_message_hash = ?", [wholeHash], as: Int64.self)
-            {
+            if let id = try tx.scalar("SELECT id FROM reports WHERE provider_message_hash = ?", [wholeHash], as: Int64.self) {
                 return .duplicate(try Self.receipt(reportID: id, tx: tx))
             }
             let uid = RowUID.make()
             let sealed = try sealer.seal(part.text, rowUID: uid)
-            try tx.execute("""
-                    INSERT INTO sms_parts (uid, group_hash, part_index, part_total, provider_message_hash, received_at,
-                        key_id, wrapped_key, sealed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """, [
+            try tx.execute(
+                """
+                INSERT INTO sms_parts (uid, group_hash, part_index, part_total, provider_message_hash, received_at,
+                    key_id, wrapped_key, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+                [
                     uid, groupHash, part.index, part.total, partHash, Self.time(part.receivedAt), sealed.keyID,
                     sealed.wrappedKey, sealed.ciphertext,
                 ])
-            let rows = try tx.query("SELECT uid, part_index, key_id, wrapped_key, sealed FROM sms_parts WHERE group_hash = ? ORDER BY part_index", [groupHash])
+            let rows = try tx.query(
+                "SELECT uid, part_index, key_id, wrapped_key, sealed FROM sms_parts WHERE group_hash = ? ORDER BY part_index", [groupHash])
             guard Set(rows.map { $0["part_index"] as Int }) == Set(1...part.total) else { return nil }
             let text = try rows.map { row in
                 try sealer.open(
@@ -62,9 +64,11 @@ extension StoreService {
                     rowUID: row["uid"])
             }.joined()
             try tx.execute("DELETE FROM sms_parts WHERE group_hash = ?", [groupHash])
-            let prepared = try PreparedReport(makeReport(text), triage: triage, sealer: sealer)
             // A text, so not one a double submit is checked against: nothing to publish.
             var context = BatchContext()
+            let prepared = try PreparedReport(
+                makeReport(text), triage: triage, sealer: sealer,
+                staffSealing: try Self.standingReaders(tx, context: &context) != nil)
             return try Self.record(
                 prepared, triage: triage, routing: routing, sealer: sealer, recent: recent, tx: tx, context: &context)
         }

@@ -40,7 +40,22 @@ extension StoreService {
                 sql += " AND email = ? AND is_female = ? AND role = ? AND active = ?"
                 arguments += [before.email, before.isFemale, before.role.rawValue, before.active]
             }
+            let before = try tx.queryOne("SELECT role, active FROM officers WHERE id = ?", [officer.id])
             guard try tx.execute(sql, arguments) == 1 else { return false }
+            // Access follows the role: nobody keeps a copy of a case key they are no longer entitled to.
+            let readsAll: (String) -> Bool = { $0 == StaffRole.dutyManager.rawValue || $0 == StaffRole.head.rawValue }
+            if let before, before["active"] as Bool, !officer.active {
+                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
+                try Self.audit(
+                    actor: actor, action: "case.access_revoked", caseID: nil,
+                    detail: "officer \(officer.id) deactivated; \(dropped) case keys deleted", at: now, tx: tx)
+            } else if let before, readsAll(before["role"]), !readsAll(officer.role.rawValue) {
+                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: true, tx: tx)
+                try Self.audit(
+                    actor: actor, action: "case.access_revoked", caseID: nil,
+                    detail: "officer \(officer.id) no longer reads every case; \(dropped) case keys deleted", at: now, tx: tx)
+            }
             try Self.audit(
                 actor: actor, action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: now, tx: tx)
             return true

@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import Synchronization
 
 /// Haven's storage rules, written once over any `StorageEngine`.
 ///
@@ -19,6 +20,9 @@ public final class StoreService: HavenStore {
     /// instance that restarts gives back only what it was sending (`releaseLeases`). Each
     /// instance must have its own.
     public let instance: String
+    /// Whether staff sealing was on at the last intake batch (reports are sealed before their
+    /// batch runs; the batch checks).
+    let sealingHint = SealingHint()
 
     /// Wraps an engine whose migrations have run; fills the double-submit memory from it.
     /// `keyOrigin` is where the ring is read again (the key file, see `KeyRingSource`); nil for a
@@ -36,7 +40,9 @@ public final class StoreService: HavenStore {
         let recent = recentSubmissions
         let now = clock()
         try await engine.read { tx in try recent.load(from: tx, now: now) }
-        intake = Self.makeIntake(engine: engine, sealer: sealer, recent: recent)
+        let hint = sealingHint
+        hint.staffSealing = try await engine.read { tx in try Self.standingReaders(tx) != nil }
+        intake = Self.makeIntake(engine: engine, sealer: sealer, recent: recent, hint: hint)
     }
 
     public var keyRing: KeyRing { sealer.keyRing }
@@ -88,5 +94,15 @@ extension StoreService {
                 """)!
             return StoreCounts(cases: row["cases"], reports: row["reports"], alerts: row["alerts"], alertsSent: row["sent"])
         }
+    }
+}
+
+/// Whether staff sealing is on, as the last intake batch found it.
+final class SealingHint: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var staffSealing: Bool {
+        get { value.load(ordering: .relaxed) }
+        set { value.store(newValue, ordering: .relaxed) }
     }
 }

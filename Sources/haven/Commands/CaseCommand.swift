@@ -13,17 +13,35 @@ struct CaseCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a case's safety preferences and reports as JSON. Personal data: the read is audited.",
-            discussion: "Prints to this terminal only. Do not redirect it into files that are not protected.")
+            discussion: """
+                Prints to this terminal only. Do not redirect it into files that are not protected. A case \
+                sealed to its readers opens only with --officer (their console password is read from \
+                standard input) or --recovery-key; the server's key file alone does not open it.
+                """)
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The case reference, e.g. HV-ABCD-EFGH.") var reference: String
         @Option(help: "Who is reading, for the audit log (e.g. your staff e-mail).") var actor: String
+        @Option(help: "Read as this officer (e-mail); their password is read from standard input.") var officer: String?
+        @Option(help: "Read with the recovery key in this file (from `haven keys recovery init`).") var recoveryKey: String?
 
         func run() async throws {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
             let (_, _, store) = try await options.openStore()
-            guard let content = try await store.openCase(ref, actor: "cli:\(actor)") else {
-                throw ValidationError("no case \(ref.value)")
+            let reader = try await commandLineReader(
+                officerEmail: officer, recoveryKeyFile: recoveryKey, actor: actor, store: store)
+            let opened: CaseContent?
+            do {
+                opened = try await store.openCase(ref, reader: reader)
+            } catch let sealed as CaseSealError {
+                switch sealed {
+                case .notAReader: throw ValidationError("\(ref.value) is not sealed to this reader; nothing of it was shown")
+                case .noReaderKey, .needsCaseKey:
+                    throw ValidationError(
+                        "\(ref.value) is sealed to its readers, and the key file does not open it: give --officer EMAIL (password on standard input) or --recovery-key FILE"
+                    )
+                }
             }
+            guard let content = opened else { throw ValidationError("no case \(ref.value)") }
             struct Output: Encodable {
                 let reference: String
                 let status: String

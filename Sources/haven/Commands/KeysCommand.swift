@@ -7,7 +7,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "The key file that seals every report. Back it up separately from the database.",
-        subcommands: [Init.self, Rotate.self])
+        subcommands: [Init.self, Rotate.self, Recovery.self, SealToStaff.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,6 +45,76 @@ struct KeysCommand: AsyncParsableCommand {
             let (_, store) = try await Assembly.openStore(config: config, logger: Logging.bootstrap(config), keyRing: ring)
             let count = try await store.rewrapKeys(by: Assembly.commandLine)
             print("active key is now \(id); re-wrapped \(count) data keys")
+        }
+    }
+
+    struct Recovery: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The landlord's recovery key, which every case is sealed to.",
+            subcommands: [RecoveryInit.self])
+    }
+
+    struct RecoveryInit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Make the recovery key and turn on sealing to staff keys; prints its private half once.",
+            discussion: """
+                From then on every new case is sealed to its officer, the duty managers and heads of service, \
+                and this recovery key, and not to the server's key file: a copy of the server opens none of \
+                them. Write the printed line on paper, or keep it on a device that is never online, in a \
+                safe: it opens every case, and Haven keeps only its public half. Existing cases are sealed to \
+                staff by `haven keys seal-to-staff`.
+                """)
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "Add a recovery key when there is one already (both then open every new case).") var another = false
+
+        func run() async throws {
+            let (_, _, store) = try await options.openStore()
+            let existing = try await store.recoveryKeyIDs()
+            guard existing.isEmpty || another else {
+                throw ValidationError(
+                    "there is a recovery key already (\(existing.joined(separator: ", "))); use --another to add a second")
+            }
+            let key = RecoveryKey.generate()
+            let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
+            print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
+            print(key.exported)
+        }
+    }
+
+    struct SealToStaff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seal-to-staff",
+            abstract: "Seal every existing case to its readers and the recovery key, and not to the key file.",
+            discussion: """
+                Run it once staff have enrolled (or logged in once since the upgrade), after `haven keys \
+                recovery init`. Each case gets a key of its own, sealed to its officer, every duty manager \
+                and head of service with a key, and the recovery key; the key file's wraps of its data are \
+                overwritten. Haven may keep running meanwhile; the command can be run again to finish an \
+                interrupted run. Backups taken before it still open with the key file: destroy them, or \
+                keep them as safely as the recovery key.
+                """)
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "Seal cases even when only the recovery key would be able to read them.") var allowRecoveryOnly = false
+
+        func run() async throws {
+            let (_, _, store) = try await options.openStore()
+            let outcome: SealToStaffOutcome
+            do {
+                outcome = try await store.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)
+            } catch StoreError.conflict(let why) {
+                throw ValidationError(why)
+            }
+            if outcome.sealed == 0 && !outcome.recoveryOnly.isEmpty {
+                throw ValidationError(
+                    """
+                    nothing changed: \(outcome.recoveryOnly.count) cases would be readable by the recovery key alone \
+                    (\(outcome.recoveryOnly.prefix(10).map(\.value).joined(separator: ", "))\(outcome.recoveryOnly.count > 10 ? ", …" : "")). \
+                    Have their officers and a duty manager or head of service log in to the console first, or run \
+                    again with --allow-recovery-only.
+                    """)
+            }
+            print("sealed \(outcome.sealed) cases to their readers and the recovery key")
         }
     }
 }

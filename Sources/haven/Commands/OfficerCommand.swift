@@ -36,8 +36,7 @@ struct OfficerCommand: AsyncParsableCommand {
                     id: 0, name: name, email: email, isFemale: female, role: role, areas: area,
                     shifts: try parseShifts(shift), onCall: onCall),
                 by: Assembly.commandLine)
-            let token = OfficerToken.generate()
-            try await store.setTokenHash(OfficerToken.hash(token), for: officer.id, by: Assembly.commandLine)
+            let (token, _) = try await store.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
             print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
             print("API token (shown once; store it safely): \(token)")
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
@@ -152,13 +151,23 @@ struct OfficerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a new API token (the old one stops working).")
         @OptionGroup var options: ConfigOptions
         @Argument var id: Int64
+        @Flag(
+            help: """
+                Read the officer's console password from standard input, so the token opens the cases \
+                sealed to them (without it, a token of someone with a key pair opens no case).
+                """)
+        var passwordStdin = false
 
         func run() async throws {
             let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
-            let token = OfficerToken.generate()
-            try await store.setTokenHash(OfficerToken.hash(token), for: id, by: Assembly.commandLine)
+            var key: StaffKey?
+            if passwordStdin {
+                key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), store: store)
+            }
+            let (token, opens) = try await store.issueToken(officerID: id, key: key, by: Assembly.commandLine)
             print("API token for officer \(id) (shown once): \(token)")
+            if !opens { print("this token opens no case content: issue it with --password-stdin to let it") }
             await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
         }
     }

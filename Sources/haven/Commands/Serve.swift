@@ -60,8 +60,7 @@ enum DemoContent {
         var lines = ["# Demo officer API tokens (POST /api/v1/cases/{ref}/ack with Authorization: Bearer TOKEN)"]
         for person in staff {
             let added = try await store.addOfficer(person, by: "demo")
-            let token = OfficerToken.generate()
-            try await store.setTokenHash(OfficerToken.hash(token), for: added.id, by: "demo")
+            let (token, _) = try await store.issueToken(officerID: added.id, key: nil, by: "demo")
             lines.append("\(added.id)\t\(added.role.rawValue)\t\(token)")
         }
         try await store.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")

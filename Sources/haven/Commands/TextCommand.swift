@@ -25,11 +25,18 @@ struct TextCommand: AsyncParsableCommand {
         let server = try await Assembly.server(config: config, logger: logger, serving: false)
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
         guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-        switch await server.gateway.textSender.send(message, to: ref, by: who, now: Date()) {
+        // Their console password (from standard input) opens a case sealed to them.
+        var key: StaffKey?
+        if try await server.store.staffKey(officerID: who.id)?.password != nil {
+            key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: server.store)
+        }
+        let reader = CaseReader.officer(who.id, key: key)
+        switch await server.gateway.textSender.send(message, to: ref, by: who, reader: reader, now: Date()) {
         case .sent: print("sent")
         case .refused(let why): throw ValidationError("not sent: \(why)")
         case .notFound: throw ValidationError("no case \(ref)")
         case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+        case .sealed: throw ValidationError("\(ref) is not sealed to officer \(officer)")
         case .noProvider: throw ValidationError("no outbound SMS provider configured (HAVEN_SMS_OUTBOUND_PROVIDER)")
         case .providerFailed: throw ValidationError("the SMS provider did not accept the text; try again")
         }

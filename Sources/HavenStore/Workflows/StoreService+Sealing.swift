@@ -1,0 +1,125 @@
+import Foundation
+import HavenCore
+
+/// Sealing cases to their readers: whose copies of a case's key a case gets, opening it for a
+/// reader, and sealing rows added to it. Staff sealing is on once a recovery key exists (`haven
+/// keys recovery init`): from then on every new case has a key pair of its own, and the key file
+/// opens none of its content.
+extension StoreService {
+    /// A reader a case's key is sealed to: how `case_readers` names them, and their public key.
+    struct ReaderKey: Sendable, Equatable {
+        var name: String
+        var publicKey: Data
+    }
+
+    /// The readers every case is sealed to whoever it is assigned to: the recovery keys and each
+    /// active duty manager and head of service with a key pair. Nil while there is no recovery
+    /// key: staff sealing is off, and cases are sealed under the key file as before.
+    static func standingReaders(_ tx: any SQLTransaction) throws -> [ReaderKey]? {
+        let recovery = try tx.query("SELECT key_id, public_key FROM recovery_keys ORDER BY key_id")
+        guard !recovery.isEmpty else { return nil }
+        let staff = try tx.query(
+            """
+            SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
+            WHERE o.active = TRUE AND o.role IN ('duty_manager', 'head') ORDER BY k.officer_id
+            """)
+        return recovery.map { ReaderKey(name: CaseReader.readerName(recoveryID: $0["key_id"]), publicKey: $0["public_key"]) }
+            + staff.map { ReaderKey(name: CaseReader.readerName(officerID: $0["officer_id"]), publicKey: $0["public_key"]) }
+    }
+
+    /// The same, read once per intake batch.
+    static func standingReaders(_ tx: any SQLTransaction, context: inout BatchContext) throws -> [ReaderKey]? {
+        if let cached = context.cache[Standing.key] as? Standing { return cached.readers }
+        let readers = try standingReaders(tx)
+        context.cache[Standing.key] = Standing(readers: readers)
+        return readers
+    }
+
+    private struct Standing: Sendable {
+        static let key = "standing-readers"
+        let readers: [ReaderKey]?
+    }
+
+    /// An active officer's public key, when they have a key pair.
+    static func officerKey(_ officerID: Int64, tx: any SQLTransaction) throws -> ReaderKey? {
+        try tx.scalar(
+            """
+            SELECT k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
+            WHERE k.officer_id = ? AND o.active = TRUE
+            """, [officerID], as: Data.self
+        ).map { ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: $0) }
+    }
+
+    /// The readers a case assigned to `officerID` is sealed to.
+    static func readers(officerID: Int64?, standing: [ReaderKey], tx: any SQLTransaction) throws -> [ReaderKey] {
+        guard let officerID, let own = try officerKey(officerID, tx: tx) else { return standing }
+        return standing.contains { $0.name == own.name } ? standing : standing + [own]
+    }
+
+    /// The same in an intake batch, with every active officer's public key read once a batch.
+    static func readers(
+        officerID: Int64?, standing: [ReaderKey], context: inout BatchContext, tx: any SQLTransaction
+    ) throws -> [ReaderKey] {
+        guard let officerID else { return standing }
+        var keys = context.cache[OfficerKeys.key] as? OfficerKeys
+        if keys == nil {
+            let rows = try tx.query(
+                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id WHERE o.active = TRUE")
+            keys = OfficerKeys(keys: Dictionary(uniqueKeysWithValues: rows.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) }))
+            context.cache[OfficerKeys.key] = keys
+        }
+        guard let publicKey = keys?.keys[officerID] else { return standing }
+        let own = ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: publicKey)
+        return standing.contains { $0.name == own.name } ? standing : standing + [own]
+    }
+
+    private struct OfficerKeys: Sendable {
+        static let key = "officer-keys"
+        let keys: [Int64: Data]
+    }
+
+    /// Seals a copy of `key` to each reader (replacing an older copy a reader held).
+    static func grant(
+        _ key: CaseKey, caseID: Int64, caseUID: String, to readers: [ReaderKey], by actor: String, at date: Date,
+        tx: any SQLTransaction, rows: BatchRows? = nil
+    ) throws {
+        for reader in readers {
+            let sealed = try key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name)
+            let arguments: SQLArguments = [caseID, reader.name, sealed, actor, time(date)]
+            if let rows {
+                rows.add("INSERT INTO case_readers (case_id, reader, sealed, granted_by, granted_at)", rank: 3, arguments)
+            } else {
+                try tx.execute(
+                    """
+                    INSERT INTO case_readers (case_id, reader, sealed, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (case_id, reader) DO UPDATE SET sealed = excluded.sealed,
+                        granted_by = excluded.granted_by, granted_at = excluded.granted_at
+                    """, arguments)
+            }
+        }
+    }
+
+    /// A case's key as `reader` opens it: nil for a case from before staff sealing (its rows open
+    /// with the key file). Throws `CaseSealError` when the reader holds no copy, or no key.
+    static func caseKey(caseID: Int64, reader: CaseReader, tx: any SQLTransaction) throws -> CaseKey? {
+        guard let row = try tx.queryOne("SELECT uid, case_key FROM cases WHERE id = ?", [caseID]) else {
+            throw StoreError.notFound("case \(caseID)")
+        }
+        guard let publicKey = row["case_key"] as Data? else { return nil }
+        guard reader.key != nil, let name = reader.name else { throw CaseSealError.noReaderKey }
+        guard
+            let sealed = try tx.scalar(
+                "SELECT sealed FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, name], as: Data.self)
+        else { throw CaseSealError.notAReader }
+        return try reader.open(sealed, caseUID: row["uid"], publicKey: publicKey)
+    }
+
+    /// Seals a value for a new row of a case: to the case's key, or under the key file for a case
+    /// from before staff sealing. Needs no reader: anyone working a case can add to it.
+    static func sealForCase<T: Encodable>(_ value: T, caseID: Int64, rowUID: String, sealer: Sealer, tx: any SQLTransaction)
+        throws -> Sealed
+    {
+        let publicKey = try tx.scalar("SELECT case_key FROM cases WHERE id = ?", [caseID], as: Data.self)
+        return try sealer.seal(value, rowUID: rowUID, toCase: publicKey)
+    }
+}

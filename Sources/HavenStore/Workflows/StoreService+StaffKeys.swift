@@ -1,0 +1,264 @@
+import Foundation
+import HavenCore
+
+/// Staff key pairs, the recovery key, and granting and taking away access to cases.
+extension StoreService {
+    public func staffKey(officerID: Int64) async throws -> StaffKeyRecord? {
+        try await read { tx in try Self.staffKeyRecord(officerID: officerID, tx: tx) }
+    }
+
+    static func staffKeyRecord(officerID: Int64, tx: any SQLTransaction) throws -> StaffKeyRecord? {
+        try tx.queryOne("SELECT * FROM staff_keys WHERE officer_id = ?", [officerID]).map { row in
+            let kdf: String? = row["password_kdf"]
+            let salt: Data? = row["password_salt"]
+            let sealed: Data? = row["password_sealed"]
+            var password: PasswordSealedKey?
+            if let kdf, let salt, let sealed { password = PasswordSealedKey(kdf: kdf, salt: salt, sealed: sealed) }
+            return StaffKeyRecord(
+                officerID: officerID, publicKey: row["public_key"], password: password, tokenSealed: row["token_sealed"])
+        }
+    }
+
+    /// Stores `record` as the officer's key pair. A different key pair than the one held before
+    /// (re-enrolment after a forgotten password) makes every copy of a case key sealed to the old
+    /// one useless: they are deleted, and whoever can read those cases grants them again.
+    static func storeStaffKey(_ record: StaffKeyRecord, by actor: String, at date: Date, tx: any SQLTransaction) throws {
+        let before = try tx.scalar("SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
+        try tx.execute(
+            """
+            INSERT INTO staff_keys (officer_id, public_key, password_kdf, password_salt, password_sealed, token_sealed, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (officer_id) DO UPDATE SET public_key = excluded.public_key, password_kdf = excluded.password_kdf,
+                password_salt = excluded.password_salt, password_sealed = excluded.password_sealed,
+                token_sealed = excluded.token_sealed, created_at = excluded.created_at
+            """,
+            [
+                record.officerID, record.publicKey, record.password?.kdf, record.password?.salt, record.password?.sealed,
+                record.tokenSealed, time(date),
+            ])
+        guard let before, before != record.publicKey else { return }
+        let dropped = try tx.execute(
+            "DELETE FROM case_readers WHERE reader = ?", [CaseReader.readerName(officerID: record.officerID)])
+        try audit(
+            actor: actor, action: "staff.key_replaced", caseID: nil,
+            detail: "officer \(record.officerID); \(dropped) case keys no longer theirs", at: date, tx: tx)
+    }
+
+    /// Sets the officer's key pair (a first login after staff sealing came in, a token issued to
+    /// someone with no key pair yet).
+    public func setStaffKey(_ record: StaffKeyRecord, by actor: String) async throws {
+        let now = clock()
+        try await write { tx in
+            try Self.storeStaffKey(record, by: actor, at: now, tx: tx)
+            try Self.audit(actor: actor, action: "staff.key", caseID: nil, detail: "officer \(record.officerID)", at: now, tx: tx)
+        }
+    }
+
+    /// Sets the token's hash, and the officer's private key sealed under that token (nil: the
+    /// token opens no case: it was issued without the officer's key open).
+    public func setToken(hash: String, sealedKey: Data?, for officerID: Int64, by actor: String) async throws {
+        let now = clock()
+        try await write { tx in
+            guard try tx.execute("UPDATE officers SET token_hash = ? WHERE id = ?", [hash, officerID]) == 1 else {
+                throw StoreError.notFound("officer \(officerID)")
+            }
+            try tx.execute("UPDATE staff_keys SET token_sealed = ? WHERE officer_id = ?", [sealedKey, officerID])
+            try Self.audit(
+                actor: actor, action: "officer.token", caseID: nil,
+                detail: "officer \(officerID)\(sealedKey == nil ? "; opens no case" : "")", at: now, tx: tx)
+        }
+    }
+
+    // MARK: The recovery key
+
+    /// Stores the public half of a recovery key: from now on every new case is sealed to it, to
+    /// its officer, and to every duty manager and head of service with a key (staff sealing).
+    public func addRecoveryKey(publicKey: Data, by actor: String) async throws -> String {
+        let now = clock()
+        let id = RecoveryKey.id(publicKey: publicKey)
+        try await write { tx in
+            try tx.execute(
+                "INSERT INTO recovery_keys (key_id, public_key, created_at) VALUES (?, ?, ?)", [id, publicKey, Self.time(now)])
+            try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
+        }
+        return id
+    }
+
+    /// The recovery keys' ids (empty: staff sealing is off).
+    public func recoveryKeyIDs() async throws -> [String] {
+        try await read { tx in try tx.column("SELECT key_id FROM recovery_keys ORDER BY key_id", as: String.self) }
+    }
+
+    // MARK: Access
+
+    /// Whether `reader` holds a copy of the case's key (always true for a case from before staff
+    /// sealing, which the key file opens).
+    public func canOpen(caseID: Int64, reader: CaseReader) async throws -> Bool {
+        try await read { tx in
+            guard try tx.scalar("SELECT case_key FROM cases WHERE id = ?", [caseID], as: Data.self) != nil else { return true }
+            guard let name = reader.name else { return false }
+            return try tx.scalar(
+                "SELECT 1 FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, name], as: Int.self) != nil
+        }
+    }
+
+    /// Seals each of these cases' keys to `officer` too, opening each with `reader`'s copy; cases
+    /// the reader cannot open, or that the officer holds already, are skipped. Audited per case.
+    /// Returns how many were granted.
+    public func grantCases(_ caseIDs: [Int64], to officerID: Int64, by reader: CaseReader) async throws -> Int {
+        let now = clock()
+        return try await write { tx in
+            guard let target = try Self.officerKey(officerID, tx: tx) else { return 0 }
+            var granted = 0
+            for caseID in caseIDs {
+                guard let uid = try tx.scalar("SELECT uid FROM cases WHERE id = ? AND status != 'shredded'", [caseID], as: String.self),
+                    try tx.scalar(
+                        "SELECT 1 FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, target.name], as: Int.self) == nil,
+                    let key = try? Self.caseKey(caseID: caseID, reader: reader, tx: tx)
+                else { continue }
+                try Self.grant(key, caseID: caseID, caseUID: uid, to: [target], by: reader.actor, at: now, tx: tx)
+                try Self.audit(
+                    actor: reader.actor, action: "case.access_granted", caseID: caseID, detail: "officer \(officerID)", at: now,
+                    tx: tx)
+                granted += 1
+            }
+            return granted
+        }
+    }
+
+    /// Open cases (in `areas`, or all when nil) whose key `reader` holds and `officerID` does not.
+    public func casesToGrant(to officerID: Int64, areas: [String]?, by reader: CaseReader) async throws -> [Int64] {
+        guard let name = reader.name else { return [] }
+        return try await read { tx in
+            let target = CaseReader.readerName(officerID: officerID)
+            var sql = """
+                SELECT c.id FROM cases c JOIN case_readers r ON r.case_id = c.id AND r.reader = ?
+                WHERE c.status = 'open' AND NOT EXISTS
+                    (SELECT 1 FROM case_readers t WHERE t.case_id = c.id AND t.reader = ?)
+                """
+            var arguments: SQLArguments = [name, target]
+            if let areas {
+                sql += " AND c.area_code IN (\(tx.dialect.textsFromJSON))"
+                arguments = arguments + [try Self.json(areas)]
+            }
+            return try tx.column(sql + " ORDER BY c.id", arguments, as: Int64.self)
+        }
+    }
+
+    /// Takes away every copy of a case key sealed to the officer (deactivation), or those of the
+    /// cases they are no longer entitled to (`keepAssigned`: a duty manager or head who becomes an
+    /// officer keeps their own cases only). Returns how many copies were deleted.
+    static func revokeAccess(officerID: Int64, keepAssigned: Bool, tx: any SQLTransaction) throws -> Int {
+        let name = CaseReader.readerName(officerID: officerID)
+        guard keepAssigned else { return try tx.execute("DELETE FROM case_readers WHERE reader = ?", [name]) }
+        return try tx.execute(
+            """
+            DELETE FROM case_readers WHERE reader = ?
+                AND case_id NOT IN (SELECT id FROM cases WHERE officer_id = ?)
+            """, [name, officerID])
+    }
+}
+
+extension StaffDirectory {
+    /// Issues a new API token for the officer (the old one stops working) and returns it. The
+    /// token opens the cases sealed to the officer when their private key is given (opened by
+    /// their password), or when they have no key pair yet: one is made now, held by the token
+    /// alone. Otherwise the token works for what needs no case content (acknowledging, intake).
+    public func issueToken(officerID: Int64, key: StaffKey?, by actor: String) async throws -> (token: String, opensCases: Bool) {
+        let token = OfficerToken.generate()
+        var key = key
+        if key == nil, try await staffKey(officerID: officerID) == nil {
+            let fresh = StaffKey.generate()
+            try await setStaffKey(
+                StaffKeyRecord(officerID: officerID, publicKey: fresh.publicKey, password: nil, tokenSealed: nil), by: actor)
+            key = fresh
+        }
+        let sealed = try key?.sealed(
+            secret: token, purpose: StaffKey.apiTokenPurpose, owner: CaseReader.readerName(officerID: officerID))
+        try await setToken(hash: OfficerToken.hash(token), sealedKey: sealed, for: officerID, by: actor)
+        return (token, sealed != nil)
+    }
+}
+
+/// What `keys seal-to-staff` did, or would leave behind.
+public struct SealToStaffOutcome: Sendable, Equatable {
+    /// Cases sealed to their readers by this run.
+    public var sealed: Int
+    /// Cases that would have no reader but the recovery key (nobody assigned with a key pair, no
+    /// duty manager or head with one): left as they were, unless allowed.
+    public var recoveryOnly: [CaseReference]
+}
+
+extension StoreService {
+    /// Seals every case still under the key file to its readers and the recovery key: a new case
+    /// key, each row's data key sealed to it (the content is not encrypted again), a copy of the
+    /// case key for each reader. The key file's wraps are overwritten in the same transaction, one
+    /// case at a time, so an interrupted run is finished by running it again. Refuses (changing
+    /// nothing) while any case would be readable by the recovery key alone, unless allowed.
+    public func sealToStaff(allowRecoveryOnly: Bool, by actor: String) async throws -> SealToStaffOutcome {
+        let sealer = self.sealer
+        let pending = try await read { tx -> [(id: Int64, reference: String, officerID: Int64?)] in
+            try tx.query("SELECT id, reference, officer_id FROM cases WHERE case_key IS NULL AND status != 'shredded' ORDER BY id")
+                .map { ($0["id"], $0["reference"], $0["officer_id"]) }
+        }
+        let (standing, officerKeys) = try await read { tx -> ([ReaderKey]?, [Int64: Data]) in
+            let keys = try tx.query(
+                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id WHERE o.active = TRUE")
+            return (
+                try Self.standingReaders(tx),
+                Dictionary(uniqueKeysWithValues: keys.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) })
+            )
+        }
+        guard let standing else { throw StoreError.conflict("no recovery key: run `haven keys recovery init` first") }
+        let staffReaders = standing.filter { $0.name.hasPrefix("officer:") }
+        let lonely = pending.filter { item in staffReaders.isEmpty && (item.officerID.flatMap { officerKeys[$0] } == nil) }
+        if !lonely.isEmpty && !allowRecoveryOnly {
+            return SealToStaffOutcome(sealed: 0, recoveryOnly: lonely.compactMap { CaseReference($0.reference) })
+        }
+        var sealed = 0
+        for item in pending {
+            let done = try await write { tx -> Bool in
+                guard let row = try tx.queryOne("SELECT * FROM cases WHERE id = ? AND case_key IS NULL", [item.id]) else {
+                    return false  // sealed meanwhile (another run), or shredded
+                }
+                let key = CaseKey.generate()
+                let readers = try Self.readers(officerID: row["officer_id"], standing: standing, tx: tx)
+                let profileSealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
+                var profile = try sealer.open(CaseProfile.self, from: profileSealed, rowUID: row["uid"])
+                let resealed = try sealer.reseal(profileSealed, rowUID: row["uid"], toCase: key.publicKey)
+                var reports: [(id: Int64, submission: ReportSubmission)] = []
+                for table in Self.caseSealedTables {
+                    for sealedRow in try tx.query(
+                        "SELECT id, uid, key_id, wrapped_key, sealed FROM \(table) WHERE case_id = ? AND key_id IS NOT NULL",
+                        [item.id])
+                    {
+                        let value = Sealed(
+                            keyID: sealedRow["key_id"], wrappedKey: sealedRow["wrapped_key"], ciphertext: sealedRow["sealed"])
+                        if table == "reports" {
+                            reports.append(
+                                (sealedRow["id"], try sealer.open(ReportSubmission.self, from: value, rowUID: sealedRow["uid"])))
+                        }
+                        let moved = try sealer.reseal(value, rowUID: sealedRow["uid"], toCase: key.publicKey)
+                        try tx.execute(
+                            "UPDATE \(table) SET key_id = ?, wrapped_key = ? WHERE id = ?",
+                            [moved.keyID, moved.wrappedKey, sealedRow["id"] as Int64])
+                    }
+                }
+                try Self.applySafetyChanges(to: &profile, caseID: item.id, reports: reports, tx: tx)
+                try tx.execute(
+                    "UPDATE cases SET key_id = ?, wrapped_key = ?, case_key = ?, auto_reply = ? WHERE id = ?",
+                    [resealed.keyID, resealed.wrappedKey, key.publicKey, AutomaticReply(profile: profile).rawValue, item.id])
+                try Self.grant(key, caseID: item.id, caseUID: row["uid"], to: readers, by: actor, at: self.clock(), tx: tx)
+                try Self.audit(
+                    actor: actor, action: "case.sealed_to_staff", caseID: item.id,
+                    detail: "\(readers.count) readers: \(readers.map(\.name).sorted().joined(separator: ", "))", at: self.clock(),
+                    tx: tx)
+                return true
+            }
+            if done { sealed += 1 }
+        }
+        // The key file's wraps overwritten above linger in free pages until they are reused.
+        await engine.compactAfterDelete()
+        return SealToStaffOutcome(sealed: sealed, recoveryOnly: allowRecoveryOnly ? [] : lonely.compactMap { CaseReference($0.reference) })
+    }
+}

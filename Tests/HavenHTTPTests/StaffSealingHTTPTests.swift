@@ -1,0 +1,142 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import HavenTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HavenHTTP
+
+/// Sealing to staff keys through the console and the officer API (issue 18), with several officers.
+@Suite("Sealed cases in the console and the API")
+struct StaffSealingHTTPTests {
+    let canary = "CANARY-5150 he watches my phone"
+
+    func sealedCase(_ f: ConsoleFixture) async throws -> (RecoveryKey, IntakeReceipt) {
+        let recovery = RecoveryKey.generate()
+        _ = try await f.store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        let receipt = try #require(
+            try await f.store.record(
+                IncomingReport(
+                    channel: .web,
+                    submission: ReportSubmission(message: canary, safety: SafetyPreferences(methods: [.text], phone: "07700900123")),
+                    receivedAt: Date()),
+                triage: Triage(), routing: AlertRouting()
+            ).receipt)
+        return (recovery, receipt)
+    }
+
+    @Test("an officer reads only cases sealed to them; reassignment hands access over; a new manager needs a grant")
+    func consoleAccessFollowsTheSeal() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let (recovery, receipt) = try await sealedCase(f)
+        #expect(receipt.officerID == asha.officer.id)
+        let ben = try await f.account("Ben")
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let ashaCookie = try #require(try await client.logIn(asha).0)
+            let own = try await client.get(path, cookie: ashaCookie)
+            #expect(own.status == .ok && own.text.contains(canary))
+            // The duty manager on the rota when it came in reads it, as an escalation's recipient must.
+            let deeCookie = try #require(try await client.logIn(dee).0)
+            let managed = try await client.get(path, cookie: deeCookie)
+            #expect(managed.status == .ok && managed.text.contains(canary))
+            // Dee hands it to Ben: her session opens the case key and seals a copy to him.
+            let csrf = try #require(managed.csrf)
+            let moved = try await client.post(
+                path + "/reassign", cookie: deeCookie, [("csrf", csrf), ("officer", "\(ben.officer.id)"), ("note", "leave")])
+            #expect(moved.status == .seeOther)
+            let benCookie = try #require(try await client.logIn(ben).0)
+            let his = try await client.get(path, cookie: benCookie)
+            #expect(his.status == .ok && his.text.contains(canary))
+            #expect(try await client.get(path, cookie: ashaCookie).status == .forbidden)
+
+            // A duty manager who joins later reads every case by role, but this one is not sealed to
+            // her: the page says so and shows nothing of it, until someone who reads it grants it.
+            let eve = try await f.account("Eve", role: .dutyManager)
+            let eveCookie = try #require(try await client.logIn(eve).0)
+            let refused = try await client.get(path, cookie: eveCookie)
+            #expect(refused.status == .forbidden && refused.text.contains("Sealed case") && !refused.text.contains(canary))
+            let reader = CaseReader.recovery(recovery, actor: "test:recovery")
+            #expect(try await f.store.grantCases([receipt.caseID], to: eve.officer.id, by: reader) == 1)
+            let granted = try await client.get(path, cookie: eveCookie)
+            #expect(granted.status == .ok && granted.text.contains(canary))
+        }
+        // What the sessions table holds opens nothing without the cookies.
+        let sessions = try await f.store.engine.read { tx in
+            try tx.column("SELECT sealed_key FROM staff_sessions", as: Data.self)
+        }
+        #expect(sessions.count == 4 && sessions.allSatisfy { $0.count == 32 + 12 + 16 })
+    }
+
+    @Test("a session from before the officer's key was replaced opens nothing")
+    func aReplacedKeyEndsWhatOldSessionsCanOpen() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let (_, receipt) = try await sealedCase(f)
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(asha).0)
+            #expect(try await client.get(path, cookie: cookie).status == .ok)
+            // Re-enrolment (a forgotten password) gives her a new key pair.
+            _ = try await enrolStaffKey(asha.officer, in: f.store, password: "a new passphrase")
+            let stale = try await client.get(path, cookie: cookie)
+            #expect(stale.status == .forbidden && !stale.text.contains(canary))
+        }
+    }
+
+    @Test("an API token opens a case only when issued with the officer's key; a deactivated officer's token opens nothing")
+    func tokensOpenWhatTheirKeyOpens() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let (_, receipt) = try await sealedCase(f)
+        let textPath = "/api/v1/cases/\(receipt.reference.value)/texts"
+        // Issued from the command line without her password: it cannot open the case.
+        let (blind, blindOpens) = try await f.store.issueToken(officerID: asha.officer.id, key: nil, by: "test")
+        #expect(!blindOpens)
+        let key = try await StaffLogin(store: f.store, settings: f.settings).staffKey(for: asha.officer, password: asha.password)
+        let (token, opens) = try await f.store.issueToken(officerID: asha.officer.id, key: key, by: "test")
+        #expect(opens)
+        try await f.http.test { client in
+            func text(_ bearer: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: textPath, method: .post,
+                    headers: [.authorization: "Bearer \(bearer)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"text": "Please call when you can"}"#))
+            }
+            // The first token was replaced by the second; the second opens the case and reaches the
+            // survivor's preferences (no provider is set up here, so nothing is sent).
+            #expect(try await text(blind).status == .unauthorized)
+            let allowed = try await text(token)
+            #expect(allowed.status == .serviceUnavailable && allowed.text.contains("no_outbound_sms_provider"))
+            var gone = asha.officer
+            gone.active = false
+            try await f.store.updateOfficer(gone, by: "test")
+            #expect(try await text(token).status == .unauthorized)
+        }
+        let copies = try await f.store.engine.read { tx in
+            try tx.scalar("SELECT COUNT(*) FROM case_readers WHERE reader = ?", ["officer:\(asha.officer.id)"], as: Int.self)
+        }
+        #expect(copies == 0)
+    }
+
+    @Test("a token issued without the key gets a refusal naming why, not the case")
+    func aBlindTokenIsRefused() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let (_, receipt) = try await sealedCase(f)
+        let (blind, _) = try await f.store.issueToken(officerID: asha.officer.id, key: nil, by: "test")
+        try await f.http.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/cases/\(receipt.reference.value)/texts", method: .post,
+                headers: [.authorization: "Bearer \(blind)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"text": "hello"}"#))
+            #expect(response.status == .forbidden && response.text.contains("case_not_sealed_to_this_token"))
+            #expect(!response.text.contains(canary))
+        }
+    }
+}

@@ -1,0 +1,345 @@
+import Crypto
+import Foundation
+import HavenCore
+import HavenTestSupport
+import Testing
+
+@testable import HavenStore
+
+/// Sealing to staff keys (issue 18): once a recovery key exists, a case opens only for its
+/// readers, never with the key file alone, on both engines.
+@Suite("Sealing cases to staff keys")
+struct StaffSealingTests {
+    let triage = Triage()
+
+    /// Four staff with key pairs (two officers, a duty manager, a head) and a recovery key.
+    struct Staffed {
+        let f: StoreFixture
+        let asha: Officer, ben: Officer, dana: Officer, hari: Officer
+        let keys: [Int64: StaffKey]
+        let recovery: RecoveryKey
+
+        func reader(_ officer: Officer) -> CaseReader { .officer(officer.id, key: keys[officer.id]) }
+        var recoveryReader: CaseReader { .recovery(recovery, actor: "test:recovery") }
+    }
+
+    func staffed(_ engine: TestEngine) async throws -> Staffed {
+        let f = try await StoreFixture(engine)
+        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@example.org"))
+        let dana = try await f.store.addOfficer(Officer(id: 0, name: "Dana", email: "dana@example.org", role: .dutyManager))
+        let hari = try await f.store.addOfficer(Officer(id: 0, name: "Hari", email: "hari@example.org", role: .head))
+        var keys: [Int64: StaffKey] = [:]
+        for officer in [asha, ben, dana, hari] { keys[officer.id] = try await Self.enrol(officer, in: f.store) }
+        let recovery = RecoveryKey.generate()
+        _ = try await f.store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        return Staffed(f: f, asha: asha, ben: ben, dana: dana, hari: hari, keys: keys, recovery: recovery)
+    }
+
+    static func enrol(_ officer: Officer, in store: StoreService) async throws -> StaffKey {
+        try await enrolStaffKey(officer, in: store, password: "a long passphrase \(officer.id)")
+    }
+
+    @Test(arguments: TestEngine.all) func aCaseOpensForItsReadersOnly(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(
+            try await store.record(report("CANARY-7731 he took my keys"), triage: triage, routing: AlertRouting()).receipt)
+        let assigned = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
+        let other = assigned.id == s.asha.id ? s.ben : s.asha
+        for reader in [s.reader(assigned), s.reader(s.dana), s.reader(s.hari), s.recoveryReader] {
+            let content = try #require(try await store.openCase(receipt.reference, reader: reader))
+            #expect(content.reports.first?.message == "CANARY-7731 he took my keys")
+        }
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(receipt.reference, reader: s.reader(other)) }
+        await #expect(throws: CaseSealError.noReaderKey) {
+            try await store.openCase(receipt.reference, reader: .keyFileOnly(actor: "test"))
+        }
+        // An officer whose key is not open (a token from before their key pair) opens nothing either.
+        await #expect(throws: CaseSealError.noReaderKey) {
+            try await store.openCase(receipt.reference, reader: .officer(assigned.id, key: nil))
+        }
+        // The refusals are audited; nothing was decrypted for them.
+        let actions = try await store.auditEntries(caseID: receipt.caseID).map(\.action)
+        #expect(actions.filter { $0 == "case.read.refused" }.count == 3)
+        #expect(actions.filter { $0 == "case.read" }.count == 4)
+        // The key file opens no row of the case: every one is sealed to the case's key.
+        let keyIDs = try await store.engine.read { tx in
+            try tx.column("SELECT key_id FROM reports UNION ALL SELECT key_id FROM cases", as: String.self)
+        }
+        #expect(keyIDs == [Sealed.toCase, Sealed.toCase])
+        #expect(try await store.verifySealedRows().failed == 0)
+    }
+
+    @Test(arguments: TestEngine.all) func notesRisksAndTextsAreSealedToTheCase(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let assigned = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
+        let other = assigned.id == s.asha.id ? s.ben : s.asha
+        try await store.recordCaseEvent(
+            CaseEvent(kind: .note, officerID: assigned.id, at: Date(), note: "NOTE-CANARY spoke to her at work"),
+            caseID: receipt.caseID)
+        try await store.recordOutboundText(
+            caseID: receipt.caseID, officerID: assigned.id, provider: "twilio", providerMessageID: nil,
+            text: "TEXT-CANARY call us back", at: Date())
+        let notes = try await store.caseEvents(caseID: receipt.caseID, reader: s.reader(assigned)).compactMap(\.note)
+        #expect(notes.contains("NOTE-CANARY spoke to her at work") && notes.contains("TEXT-CANARY call us back"))
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.caseEvents(caseID: receipt.caseID, reader: s.reader(other))
+        }
+        await #expect(throws: CaseSealError.noReaderKey) {
+            try await store.caseEvents(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
+        }
+        let rows = try await store.engine.read { tx in
+            try tx.column(
+                "SELECT key_id FROM case_events WHERE key_id IS NOT NULL UNION ALL SELECT key_id FROM outbound_texts",
+                as: String.self)
+        }
+        #expect(rows == [Sealed.toCase, Sealed.toCase])
+    }
+
+    @Test(arguments: TestEngine.all) func reassignmentHandsAccessOver(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let assigned = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
+        let other = assigned.id == s.asha.id ? s.ben : s.asha
+        // Someone who cannot open the case cannot hand it over either.
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.reassign(
+                caseID: receipt.caseID, to: other, femaleUnmet: false,
+                event: CaseEvent(kind: .reassign, officerID: other.id, at: Date(), outcome: "\(other.id)"), by: s.reader(other))
+        }
+        try await store.reassign(
+            caseID: receipt.caseID, to: other, femaleUnmet: false,
+            event: CaseEvent(kind: .reassign, officerID: s.dana.id, at: Date(), outcome: "\(other.id)"), by: s.reader(s.dana))
+        #expect(try await store.openCase(receipt.reference, reader: s.reader(other)) != nil)
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.openCase(receipt.reference, reader: s.reader(assigned))
+        }
+        // The duty manager who did it still reads it, as every duty manager does.
+        #expect(try await store.openCase(receipt.reference, reader: s.reader(s.dana)) != nil)
+    }
+
+    @Test(arguments: TestEngine.all) func textsJoinTheCaseSealedToItsReadersAndStopIsEnforced(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        var first = report("TEXT OK", channel: .sms, providerID: "m1", threadPhone: "+447700900123")
+        first.submission.safety = SafetyPreferences(methods: [.text], phone: "+447700900123")
+        let opened = try #require(try await store.record(first, triage: triage, routing: AlertRouting()).receipt)
+        #expect(opened.autoReply == .yes)
+        var stop = report("STOP", channel: .sms, providerID: "m2", threadPhone: "+447700900123")
+        stop.safetyChange = .doNotText
+        stop.submission.safety = SafetyPreferences(phone: "+447700900123")
+        guard case .threaded(let threaded) = try await store.record(stop, triage: triage, routing: AlertRouting()) else {
+            Issue.record("the second text should join the case")
+            return
+        }
+        #expect(threaded.caseID == opened.caseID && threaded.autoReply == .no)
+        let content = try #require(try await store.openCase(opened.reference, reader: s.recoveryReader))
+        #expect(content.reports.map(\.message) == ["TEXT OK", "STOP"])
+        // The STOP text's change, kept in the clear, applies to the sealed profile when it is opened.
+        #expect(!content.profile.safety.methods.contains(.text))
+        #expect(ContactPolicy.mayText(profile: content.profile, message: "hello", now: Date()) != .allowed)
+        let keyIDs = try await store.engine.read { tx in try tx.column("SELECT key_id FROM reports", as: String.self) }
+        #expect(keyIDs == [Sealed.toCase, Sealed.toCase])
+    }
+
+    @Test(arguments: TestEngine.all) func accessFollowsRolesAndKeys(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        // A duty manager deactivated loses every copy; one demoted keeps only their own cases.
+        var dana = s.dana
+        dana.active = false
+        try await store.updateOfficer(dana, by: "test")
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(receipt.reference, reader: s.reader(s.dana)) }
+        var hari = s.hari
+        hari.role = .officer
+        try await store.updateOfficer(hari, by: "test")
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(receipt.reference, reader: s.reader(s.hari)) }
+        // A new head gets existing cases only when someone who reads them grants it, audited.
+        let nadia = try await store.addOfficer(Officer(id: 0, name: "Nadia", email: "nadia@example.org", role: .head))
+        let nadiaKey = try await Self.enrol(nadia, in: store)
+        let nadiaReader = CaseReader.officer(nadia.id, key: nadiaKey)
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(receipt.reference, reader: nadiaReader) }
+        let pending = try await store.casesToGrant(to: nadia.id, areas: nil, by: s.recoveryReader)
+        #expect(pending == [receipt.caseID])
+        #expect(try await store.grantCases(pending, to: nadia.id, by: s.recoveryReader) == 1)
+        #expect(try await store.openCase(receipt.reference, reader: nadiaReader) != nil)
+        #expect(try await store.auditEntries(caseID: receipt.caseID).contains { $0.action == "case.access_granted" })
+        // New cases reach her at once.
+        let next = try #require(try await store.record(report("another"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await store.openCase(next.reference, reader: nadiaReader) != nil)
+        // Re-enrolling (a forgotten password) makes a new key pair: the old copies are gone.
+        let fresh = try await Self.enrol(nadia, in: store)
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.openCase(receipt.reference, reader: .officer(nadia.id, key: fresh))
+        }
+    }
+
+    @Test(arguments: TestEngine.all) func shreddingDeletesEveryReadersCopy(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let assigned = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
+        let closed = Date().addingTimeInterval(-800 * 86_400)
+        try await store.recordCaseEvent(
+            CaseEvent(kind: .close, officerID: assigned.id, at: closed, outcome: "no_further_contact"), caseID: receipt.caseID)
+        #expect(try await store.shredCases([receipt.caseID], policy: .default, at: Date()) == 1)
+        let copies = try await store.engine.read { tx in
+            try tx.scalar("SELECT COUNT(*) FROM case_readers", as: Int.self) ?? -1
+        }
+        #expect(copies == 0)
+    }
+}
+
+extension StaffSealingTests {
+    @Test(arguments: TestEngine.all) func sealToStaffMovesExistingCasesOffTheKeyFile(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
+        let store = f.store
+        let asha = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let dana = try await store.addOfficer(Officer(id: 0, name: "Dana", email: "dana@example.org", role: .dutyManager))
+        // Before staff sealing: cases under the key file, with a note and a STOP text.
+        let web = try #require(try await store.record(report("OLD-CANARY web"), triage: triage, routing: AlertRouting()).receipt)
+        try await store.recordCaseEvent(
+            CaseEvent(kind: .note, officerID: asha.id, at: Date(), note: "OLD-NOTE"), caseID: web.caseID)
+        var first = report("TEXT OK", channel: .sms, providerID: "m1", threadPhone: "+447700900123")
+        first.submission.safety = SafetyPreferences(methods: [.text], phone: "+447700900123")
+        let sms = try #require(try await store.record(first, triage: triage, routing: AlertRouting()).receipt)
+        var stop = report("STOP", channel: .sms, providerID: "m2", threadPhone: "+447700900123")
+        stop.safetyChange = .doNotText
+        _ = try await store.record(stop, triage: triage, routing: AlertRouting())
+        #expect(try await store.openCase(web.reference, reader: .keyFileOnly(actor: "test")) != nil)
+
+        // No recovery key yet: refused.
+        await #expect(throws: StoreError.self) { try await store.sealToStaff(allowRecoveryOnly: false, by: "test") }
+        let recovery = RecoveryKey.generate()
+        _ = try await store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        // Nobody has a key pair yet: every case would be the recovery key's alone, so nothing changes.
+        let refused = try await store.sealToStaff(allowRecoveryOnly: false, by: "test")
+        #expect(refused.sealed == 0 && Set(refused.recoveryOnly) == [web.reference, sms.reference])
+        #expect(try await store.openCase(web.reference, reader: .keyFileOnly(actor: "test")) != nil)
+
+        let ashaKey = try await Self.enrol(asha, in: store)
+        let danaKey = try await Self.enrol(dana, in: store)
+        let outcome = try await store.sealToStaff(allowRecoveryOnly: false, by: "test")
+        #expect(outcome == SealToStaffOutcome(sealed: 2, recoveryOnly: []))
+        #expect(try await store.sealToStaff(allowRecoveryOnly: false, by: "test").sealed == 0)  // done already
+
+        let keyIDs = try await store.engine.read { tx in
+            try tx.column(
+                """
+                SELECT key_id FROM cases UNION ALL SELECT key_id FROM reports
+                UNION ALL SELECT key_id FROM case_events WHERE key_id IS NOT NULL
+                """, as: String.self)
+        }
+        #expect(keyIDs.count == 6 && keyIDs.allSatisfy { $0 == Sealed.toCase })
+        await #expect(throws: CaseSealError.noReaderKey) {
+            try await store.openCase(web.reference, reader: .keyFileOnly(actor: "test"))
+        }
+        let byDana = try #require(try await store.openCase(web.reference, reader: .officer(dana.id, key: danaKey)))
+        #expect(byDana.reports.first?.message == "OLD-CANARY web")
+        let notes = try await store.caseEvents(caseID: web.caseID, reader: .officer(asha.id, key: ashaKey)).compactMap(\.note)
+        #expect(notes == ["OLD-NOTE"])
+        let texts = try #require(try await store.openCase(sms.reference, reader: .recovery(recovery, actor: "test")))
+        #expect(texts.reports.count == 2 && !texts.profile.safety.methods.contains(.text))
+        let autoReply = try await store.engine.read { tx in
+            try tx.scalar("SELECT auto_reply FROM cases WHERE id = ?", [sms.caseID], as: Int.self)
+        }
+        #expect(autoReply == AutomaticReply.no.rawValue)
+    }
+
+    @Test func sealToStaffCanLeaveCasesToTheRecoveryKeyWhenTold() async throws {
+        let f = try await StoreFixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let web = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let recovery = RecoveryKey.generate()
+        _ = try await f.store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        #expect(try await f.store.sealToStaff(allowRecoveryOnly: true, by: "test").sealed == 1)
+        #expect(try await f.store.openCase(web.reference, reader: .recovery(recovery, actor: "test")) != nil)
+    }
+}
+
+@Suite("Staff, case and recovery keys")
+struct StaffKeyTests {
+    @Test func aPasswordOpensTheKeyAndAWrongOneDoesNot() throws {
+        let key = StaffKey.generate()
+        let sealed = try key.sealed(password: "correct horse battery", kdf: .testing, owner: "officer:7")
+        #expect(try StaffKey.open(sealed, password: "correct horse battery", owner: "officer:7", publicKey: key.publicKey) == key)
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try StaffKey.open(sealed, password: "correct horse battery!", owner: "officer:7", publicKey: key.publicKey)
+        }
+        // Bound to its owner: the same sealed key moved to another officer's row does not open.
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try StaffKey.open(sealed, password: "correct horse battery", owner: "officer:8", publicKey: key.publicKey)
+        }
+        #expect(sealed.kdf == "scrypt:10:8:1" && !sealed.sealed.contains(key.privateKey.rawRepresentation))
+    }
+
+    @Test func aTokensCopyOpensOnlyWithThatTokenForThatPurpose() throws {
+        let key = StaffKey.generate()
+        let token = OfficerToken.generate()
+        let sealed = try key.sealed(secret: token, purpose: StaffKey.apiTokenPurpose, owner: "officer:1")
+        #expect(
+            try StaffKey.open(sealed, secret: token, purpose: StaffKey.apiTokenPurpose, owner: "officer:1", publicKey: key.publicKey)
+                == key)
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try StaffKey.open(
+                sealed, secret: OfficerToken.generate(), purpose: StaffKey.apiTokenPurpose, owner: "officer:1",
+                publicKey: key.publicKey)
+        }
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try StaffKey.open(sealed, secret: token, purpose: StaffKey.sessionPurpose, owner: "officer:1", publicKey: key.publicKey)
+        }
+    }
+
+    @Test func theRecoveryKeyReadsBackFromItsPrintedLine() throws {
+        let key = RecoveryKey.generate()
+        let line = key.exported
+        #expect(line.hasPrefix("haven-recovery-v1:") && !line.contains("=") && !line.contains("+") && !line.contains("/"))
+        let read = try RecoveryKey(exported: "# Haven recovery key\n\n  \(line)  \n")
+        #expect(read.publicKey == key.publicKey && read.id == key.id && key.id.count == 16)
+        #expect(throws: StaffKeyError.malformed) { try RecoveryKey(exported: "haven-recovery-v1:nonsense") }
+        #expect(throws: StaffKeyError.malformed) { try RecoveryKey(exported: "") }
+    }
+
+    @Test func aCaseKeyCopyOpensOnlyForTheReaderAndCaseItWasSealedFor() throws {
+        let caseKey = CaseKey.generate()
+        let reader = StaffKey.generate()
+        let copy = try caseKey.sealed(to: reader.publicKey, caseUID: "case-1", reader: "officer:1")
+        let opened = try CaseKey.open(
+            copy, caseUID: "case-1", reader: "officer:1", with: reader.privateKey, publicKey: caseKey.publicKey)
+        #expect(opened.publicKey == caseKey.publicKey)
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try CaseKey.open(copy, caseUID: "case-2", reader: "officer:1", with: reader.privateKey, publicKey: caseKey.publicKey)
+        }
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try CaseKey.open(copy, caseUID: "case-1", reader: "officer:2", with: reader.privateKey, publicKey: caseKey.publicKey)
+        }
+        #expect(throws: StaffKeyError.wrongSecret) {
+            try CaseKey.open(
+                copy, caseUID: "case-1", reader: "officer:1", with: StaffKey.generate().privateKey, publicKey: caseKey.publicKey)
+        }
+    }
+
+    @Test func aRowSealedToACaseOpensWithItsKeyOnly() throws {
+        let sealer = Sealer(keyRing: KeyRing.generate())
+        let caseKey = CaseKey.generate()
+        let sealed = try sealer.seal("ROW-CANARY", rowUID: "row-1", toCase: caseKey.publicKey)
+        #expect(sealed.keyID == Sealed.toCase && !sealed.ciphertext.contains("ROW-CANARY"))
+        #expect(try sealer.open(String.self, from: sealed, rowUID: "row-1", caseKey: caseKey) == "ROW-CANARY")
+        #expect(throws: CaseSealError.needsCaseKey) { try sealer.open(String.self, from: sealed, rowUID: "row-1") }
+        #expect(throws: (any Error).self) {
+            try sealer.open(String.self, from: sealed, rowUID: "row-2", caseKey: caseKey)
+        }
+        #expect(throws: (any Error).self) {
+            try sealer.open(String.self, from: sealed, rowUID: "row-1", caseKey: CaseKey.generate())
+        }
+        // Moved under the key file and back, the content opens the same, and is not encrypted again.
+        let ring = try sealer.reseal(sealed, rowUID: "row-1", caseKey: caseKey, toCase: nil)
+        #expect(ring.keyID == sealer.keyRing.activeID && ring.ciphertext == sealed.ciphertext)
+        #expect(try sealer.open(String.self, from: ring, rowUID: "row-1") == "ROW-CANARY")
+    }
+}
