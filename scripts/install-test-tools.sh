@@ -34,4 +34,6 @@ fi
 pip() { python3 -m pip install -q --disable-pip-version-check "$@"; }
 python3 -c "import aiosmtpd, pytest" 2>/dev/null || pip aiosmtpd pytest
 python3 -c "import selenium" 2>/dev/null || pip selenium
+# The stolen-server test tries the key file on every sealed row itself, with AES-GCM from here.
+python3 -c "import cryptography" 2>/dev/null || pip cryptography
 python3 -c "import axe_playwright_python" 2>/dev/null || pip --no-deps axe-playwright-python

@@ -110,7 +110,16 @@ struct ConsoleTemplateTests {
                         "id": 4, "name": "Dana", "email": "dana@landlord.example", "role": "officer", "active": false,
                         "roles": [["value": "officer", "selected": true], ["value": "head"]], "areas": "NORTH, SOUTH",
                         "shifts": "mon-fri 09:00-17:00", "female": true, "onCall": true,
-                    ]
+                    ],
+                    [
+                        "id": 5, "name": "Eve <new>", "email": "eve@landlord.example", "role": "duty_manager", "active": true,
+                        "roles": [["value": "duty_manager", "selected": true]], "areas": "NORTH", "shifts": "",
+                        "grantable": true, "grantAreas": "",
+                    ],
+                    [
+                        "id": 6, "name": "Cal", "email": "cal@landlord.example", "role": "officer", "active": true,
+                        "roles": [["value": "officer", "selected": true]], "areas": "", "shifts": "", "keyless": true,
+                    ],
                 ],
                 "roleChoices": [["value": "officer"], ["value": "duty_manager"]],
                 "areas": [["code": "NORTH", "name": "North & East", "districts": "OX14, OX13", "named": "Dana"]],

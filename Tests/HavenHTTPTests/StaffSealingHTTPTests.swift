@@ -98,7 +98,9 @@ struct StaffSealingHTTPTests {
         // Issued from the command line without her password: it cannot open the case.
         let (blind, blindOpens) = try await f.store.issueToken(officerID: asha.officer.id, key: nil, by: "test")
         #expect(!blindOpens)
-        let key = try await StaffLogin(store: f.store, settings: f.settings).staffKey(for: asha.officer, password: asha.password)
+        let record = try #require(try await f.store.staffKey(officerID: asha.officer.id))
+        let key = try StaffKey.open(
+            try #require(record.password), password: asha.password, owner: asha.officer.readerName, publicKey: record.publicKey)
         let (token, opens) = try await f.store.issueToken(officerID: asha.officer.id, key: key, by: "test")
         #expect(opens)
         try await f.http.test { client in
@@ -138,5 +140,86 @@ struct StaffSealingHTTPTests {
             #expect(response.status == .forbidden && response.text.contains("case_not_sealed_to_this_token"))
             #expect(!response.text.contains(canary))
         }
+    }
+
+    @Test("a head gives a newcomer the open cases from the staff page; nobody else can; a key-less officer cannot be handed one")
+    func aHeadGrantsFromTheStaffPage() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let hari = try await f.account("Hari", role: .head)
+        let dee = try await f.account("Dee", role: .dutyManager)
+        let (_, receipt) = try await sealedCase(f)
+        let eve = try await f.account("Eve", role: .dutyManager)
+        let cal = try await f.store.addOfficer(Officer(id: 0, name: "Cal", email: "cal@landlord.example"))
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let eveCookie = try #require(try await client.logIn(eve).0)
+            #expect(try await client.get(path, cookie: eveCookie).status == .forbidden)
+            // Nor can she work it: nobody changes a case they cannot read.
+            let eveCSRF = try #require(try await client.get("/console", cookie: eveCookie).csrf)
+            let blindNote = try await client.post(path + "/note", cookie: eveCookie, [("csrf", eveCSRF), ("note", "closing this")])
+            #expect(blindNote.status == .forbidden && blindNote.text.contains("Sealed case"))
+            // Eve cannot give herself the case; a duty manager cannot grant either.
+            let deeCookie = try #require(try await client.logIn(dee).0)
+            let deePage = try await client.get(path, cookie: deeCookie)
+            let deeCSRF = try #require(deePage.csrf)
+            let notHers = try await client.post(
+                "/console/staff/\(eve.officer.id)/grant", cookie: deeCookie, [("csrf", deeCSRF), ("areas", "")])
+            #expect(notHers.status == .forbidden)
+            #expect(try await client.get(path, cookie: eveCookie).status == .forbidden)
+            // Cal has never logged in: the staff page says he has no key, and the case cannot go to him.
+            let hariCookie = try #require(try await client.logIn(hari).0)
+            let staffPage = try await client.get("/console/staff", cookie: hariCookie)
+            #expect(staffPage.text.contains("Cal has no key yet"))
+            #expect(staffPage.text.contains("/console/staff/\(eve.officer.id)/grant"))
+            let hariCSRF = try #require(staffPage.csrf)
+            let keyless = try await client.post("/console/staff/\(cal.id)/grant", cookie: hariCookie, [("csrf", hariCSRF), ("areas", "")])
+            #expect(keyless.status == .conflict)
+            let toCal = try await client.post(
+                path + "/reassign", cookie: deeCookie, [("csrf", deeCSRF), ("officer", "\(cal.id)"), ("note", "cover")])
+            #expect(toCal.status == .conflict && toCal.text.contains("no key"))
+            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == asha.officer.id)
+            // The head grants Eve the open cases: one, audited, and she reads it.
+            let granted = try await client.post(
+                "/console/staff/\(eve.officer.id)/grant", cookie: hariCookie, [("csrf", hariCSRF), ("areas", "")])
+            #expect(granted.status == .ok && granted.text.contains("can now open 1 more open cases"))
+            let page = try await client.get(path, cookie: eveCookie)
+            #expect(page.status == .ok && page.text.contains(canary))
+        }
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        #expect(audit.contains { $0.action == "case.access_granted" && $0.actor == "officer:\(hari.officer.id)" })
+    }
+
+    @Test("a password bcrypt accepts that does not open the key is refused and counted; over 72 bytes is refused at enrolment")
+    func theKeyHasTheLastWordOnThePassword() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        // Her key sealed under another password (as a password past bcrypt's 72 bytes typed
+        // differently at the end would be, or a damaged key).
+        let record = try #require(try await f.store.staffKey(officerID: asha.officer.id))
+        let key = try StaffKey.open(
+            try #require(record.password), password: asha.password, owner: asha.officer.readerName, publicKey: record.publicKey)
+        var other = record
+        other.password = try key.sealed(password: "something else entirely", kdf: .testing, owner: asha.officer.readerName)
+        #expect(try await f.store.setStaffKey(other, replacing: record.publicKey, by: "test"))
+        try await f.http.test { client in
+            let (cookie, _) = try await client.logIn(asha)
+            #expect(cookie == nil)
+        }
+        let failures = try await f.store.engine.read { tx in
+            try tx.scalar("SELECT failed_count FROM staff_credentials WHERE officer_id = ?", [asha.officer.id], as: Int.self)
+        }
+        #expect(failures == 1)
+        #expect(try await f.store.auditEntries(caseID: nil).contains { $0.action == "staff.key_not_opened" })
+        // Enrolment refuses a password bcrypt would read only the start of.
+        let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@landlord.example"))
+        let login = StaffLogin(store: f.store, settings: f.settings)
+        let link = try await login.issueEnrolment(officerID: ben.id, publicURL: "https://haven.example", by: "test")
+        let secret = StaffLogin.newTOTPSecret()
+        let long = String(repeating: "é", count: 40)  // 40 letters, 80 bytes
+        let outcome = try await login.enrol(
+            token: String(link.split(separator: "/").last!), password: long, confirmation: long, secret: secret,
+            code: StaffAccount(officer: ben, password: long, secret: secret).code())
+        #expect(outcome == .passwordTooLong)
     }
 }

@@ -224,6 +224,12 @@ extension StaffSealingTests {
 
         let ashaKey = try await Self.enrol(asha, in: store)
         let danaKey = try await Self.enrol(dana, in: store)
+        // A copy of the report's row as the key file sealed it (a backup, a row version PostgreSQL
+        // has not vacuumed yet).
+        let before = try #require(
+            try await store.engine.read { tx in
+                try tx.queryOne("SELECT uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ?", [web.caseID])
+            })
         let outcome = try await store.sealToStaff(allowRecoveryOnly: false, by: "test")
         #expect(outcome == SealToStaffOutcome(sealed: 2, recoveryOnly: []))
         #expect(try await store.sealToStaff(allowRecoveryOnly: false, by: "test").sealed == 0)  // done already
@@ -236,6 +242,16 @@ extension StaffSealingTests {
                 """, as: String.self)
         }
         #expect(keyIDs.count == 6 && keyIDs.allSatisfy { $0 == Sealed.toCase })
+        // The content was sealed again under a fresh data key: the old wrap's key opens the old
+        // copy only, not the row as it is now.
+        let after = try #require(
+            try await store.engine.read { tx in try tx.scalar("SELECT sealed FROM reports WHERE case_id = ?", [web.caseID], as: Data.self) }
+        )
+        #expect(after != before["sealed"] as Data)
+        let oldKey = try store.sealer.keyRing.unwrap(before["wrapped_key"], keyID: before["key_id"], boundTo: before["uid"])
+        #expect(throws: (any Error).self) {
+            try AES.GCM.open(AES.GCM.SealedBox(combined: after), using: oldKey, authenticating: Data((before["uid"] as String).utf8))
+        }
         await #expect(throws: CaseSealError.noReaderKey) {
             try await store.openCase(web.reference, reader: .keyFileOnly(actor: "test"))
         }
@@ -341,5 +357,79 @@ struct StaffKeyTests {
         let ring = try sealer.reseal(sealed, rowUID: "row-1", caseKey: caseKey, toCase: nil)
         #expect(ring.keyID == sealer.keyRing.activeID && ring.ciphertext == sealed.ciphertext)
         #expect(try sealer.open(String.self, from: ring, rowUID: "row-1") == "ROW-CANARY")
+    }
+}
+
+extension StaffSealingTests {
+    @Test(arguments: TestEngine.all) func aSealedCaseGoesOnlyToSomeoneWhoCanOpenIt(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        let newcomer = try await store.addOfficer(Officer(id: 0, name: "Cal", email: "cal@example.org"))
+        // Cal has never logged in: no key pair, so the case would be his in name only.
+        await #expect(throws: StoreError.self) {
+            try await store.reassign(
+                caseID: receipt.caseID, to: newcomer, femaleUnmet: false,
+                event: CaseEvent(kind: .reassign, officerID: s.dana.id, at: Date(), outcome: "\(newcomer.id)"), by: s.reader(s.dana))
+        }
+        #expect(try await store.caseSummary(receipt.reference)?.officerID == receipt.officerID)
+        await #expect(throws: StoreError.self) {
+            try await store.grantCases([receipt.caseID], to: newcomer.id, by: s.reader(s.hari))
+        }
+        // Once he has a key pair, a head's grant gives him the open cases, audited.
+        let calKey = try await Self.enrol(newcomer, in: store)
+        let pending = try await store.casesToGrant(to: newcomer.id, areas: nil, by: s.reader(s.hari))
+        #expect(pending == [receipt.caseID])
+        #expect(try await store.grantCases(pending, to: newcomer.id, by: s.reader(s.hari)) == 1)
+        #expect(try await store.openCase(receipt.reference, reader: .officer(newcomer.id, key: calKey)) != nil)
+        #expect(try await store.auditEntries(caseID: receipt.caseID).contains { $0.action == "case.access_granted" })
+        // Areas narrow the grant: no open case is in an area called ELSEWHERE.
+        #expect(try await store.casesToGrant(to: s.ben.id, areas: ["ELSEWHERE"], by: s.reader(s.hari)).isEmpty)
+    }
+
+    @Test(arguments: TestEngine.all) func anAdministratorNeverReadsACase(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let receipt = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        // A head made administrator loses every copy, even of a case assigned to them.
+        var hari = s.hari
+        hari.role = .admin
+        try await store.updateOfficer(hari, by: "test")
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(receipt.reference, reader: s.reader(hari)) }
+        await #expect(throws: StoreError.self) { try await store.grantCases([receipt.caseID], to: hari.id, by: s.reader(s.dana)) }
+        // New cases are not sealed to them either.
+        let next = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        await #expect(throws: CaseSealError.notAReader) { try await store.openCase(next.reference, reader: s.reader(hari)) }
+    }
+
+    @Test func aKeyPairIsSetOnlyOverTheOneExpected() async throws {
+        let f = try await StoreFixture()
+        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let first = StaffKey.generate(), second = StaffKey.generate()
+        func record(_ key: StaffKey) -> StaffKeyRecord {
+            StaffKeyRecord(officerID: asha.id, publicKey: key.publicKey, password: nil, tokenSealed: nil)
+        }
+        // Two first logins at once: the second finds a key pair there already and sets nothing.
+        #expect(try await f.store.setStaffKey(record(first), replacing: nil, by: "test"))
+        #expect(try await !f.store.setStaffKey(record(second), replacing: nil, by: "test"))
+        #expect(try await f.store.staffKey(officerID: asha.id)?.publicKey == first.publicKey)
+        #expect(try await f.store.setStaffKey(record(second), replacing: first.publicKey, by: "test"))
+    }
+
+    @Test(arguments: TestEngine.all) func onlyAnAPIOnlyOfficersTokenHoldsAKeyPairOfItsOwn(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        // Managers and heads read every case: their tokens never get a key pair the server made.
+        let manager = try await store.addOfficer(Officer(id: 0, name: "Eve", email: "eve@example.org", role: .dutyManager))
+        await #expect(throws: StoreError.self) { try await store.issueToken(officerID: manager.id, key: nil, apiOnly: true, by: "test") }
+        #expect(try await store.staffKey(officerID: manager.id) == nil)
+        // Nor does anyone who has a key pair already.
+        await #expect(throws: StoreError.self) { try await store.issueToken(officerID: s.asha.id, key: nil, apiOnly: true, by: "test") }
+        // Without --api-only a token of someone with no key pair opens nothing, and makes none.
+        let plain = try await store.addOfficer(Officer(id: 0, name: "Gus", email: "gus@example.org"))
+        #expect(try await !store.issueToken(officerID: plain.id, key: nil, by: "test").opensCases)
+        #expect(try await store.staffKey(officerID: plain.id) == nil)
+        #expect(try await store.issueToken(officerID: plain.id, key: nil, apiOnly: true, by: "test").opensCases)
+        #expect(try await store.staffKey(officerID: plain.id)?.tokenSealed != nil)
     }
 }

@@ -9,7 +9,9 @@ public func enrolStaffKey(
 ) async throws -> StaffKey {
     let key = StaffKey.generate()
     let sealed = try key.sealed(password: password, kdf: .testing, owner: CaseReader.readerName(officerID: officer.id))
-    try await store.setStaffKey(
-        StaffKeyRecord(officerID: officer.id, publicKey: key.publicKey, password: sealed, tokenSealed: nil), by: "test")
+    let held = try await store.staffKey(officerID: officer.id)?.publicKey
+    _ = try await store.setStaffKey(
+        StaffKeyRecord(officerID: officer.id, publicKey: key.publicKey, password: sealed, tokenSealed: nil), replacing: held,
+        by: "test")
     return key
 }

@@ -300,7 +300,7 @@ extension ConsoleRoutes {
         let text =
             switch refusal {
             case .notAReader, .needsCaseKey:
-                "This case is sealed to the people who can read it, and you are not one of them yet. A duty manager or head of service can give you access from the staff page."
+                "This case is sealed to the people who can read it, and you are not one of them yet. A duty manager can reassign it to you, or a head of service can give you access from the staff page."
             case .noReaderKey:
                 "Your key is not open in this session. Log out and log in again with your password."
             }

@@ -27,6 +27,14 @@ extension ConsoleRoutes {
                 return await updateStaffMember(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, csrf: csrf)
             }
         }
+        router.post("/console/staff/:id/grant") { request, context in
+            await withStaff(request, form: true) { staff, csrf, fields, reader in
+                guard staff.role == .head else {
+                    return message(.forbidden, "Not available", "Access to existing cases is given by heads of service.")
+                }
+                return await grantAccess(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, reader: reader, csrf: csrf)
+            }
+        }
         router.post("/console/areas") { request, _ in
             await withStaff(request, form: true) { staff, csrf, fields, reader in
                 guard Self.administers(staff.role) else { return notAdministrator() }
@@ -47,6 +55,15 @@ extension ConsoleRoutes {
         do {
             let officers = try await store.officers()
             let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.name) })
+            // A head gives existing cases to staff who can hold them (staff sealing on only).
+            var keyHolders: Set<Int64> = []
+            let sealing = try await !store.recoveryKeyIDs().isEmpty
+            let grants = staff.role == .head && sealing
+            if grants {
+                for officer in officers where officer.active && officer.role != .admin && officer.id != staff.id {
+                    if try await store.staffKey(officerID: officer.id) != nil { keyHolders.insert(officer.id) }
+                }
+            }
             var context = staffContext(staff, csrf: csrf)
             context.merge([
                 "title": "Staff and areas",
@@ -58,6 +75,11 @@ extension ConsoleRoutes {
                         "shiftsText": officer.shifts.isEmpty ? "always" : officer.shifts.map(\.description).joined(separator: "; "),
                         "roles": StaffRole.allCases.map { ["value": $0.rawValue, "selected": $0 == officer.role] },
                         "role": officer.role.rawValue,
+                        "grantable": keyHolders.contains(officer.id),
+                        // An officer takes the cases of their areas; a manager or head reads every case.
+                        "grantAreas": officer.role == .officer ? officer.areas.joined(separator: ", ") : "",
+                        "keyless": grants && officer.active && officer.role != .admin && officer.id != staff.id
+                            && !keyHolders.contains(officer.id),
                     ]
                 },
                 "areas": try await store.areas().map { area -> [String: Any] in
@@ -197,6 +219,46 @@ extension ConsoleRoutes {
                     notices: notices)
             }
             return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
+        } catch {
+            return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
+        }
+    }
+
+    /// A head gives someone the open cases the head can open (in the areas named, or all), each
+    /// sealed to them with the head's own copy of its key: audited per case, told to the heads.
+    private func grantAccess(_ id: Int64?, _ fields: ReportFields, by staff: Officer, reader: CaseReader, csrf: String) async
+        -> Response
+    {
+        let areas = (fields.first("areas") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            .filter { !$0.isEmpty }
+        guard areas.allSatisfy({ $0.wholeMatch(of: /[A-Z0-9_-]{1,20}/) != nil }) else {
+            return await staffPage(
+                staff, csrf: csrf, status: .unprocessableContent, error: "Areas are codes like NORTH, separated by commas.")
+        }
+        do {
+            guard let id, let target = try await store.officer(id: id), target.active, target.role != .admin else {
+                return await staffPage(
+                    staff, csrf: csrf, status: .unprocessableContent,
+                    error: "Cases can be given to active officers, duty managers and heads.")
+            }
+            guard try await store.staffKey(officerID: id) != nil else {
+                return await staffPage(
+                    staff, csrf: csrf, status: .conflict,
+                    error: "\(target.name) has no key yet: they can be given cases once they have logged in to the console.")
+            }
+            let pending = try await store.casesToGrant(to: id, areas: areas.isEmpty ? nil : areas, by: reader)
+            let granted = try await store.grantCases(pending, to: id, by: reader)
+            let scope = areas.isEmpty ? "every area" : areas.joined(separator: ", ")
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "staff.grant", caseID: nil, detail: "officer:\(id) \(granted) cases; \(scope)",
+                at: Date())
+            if granted > 0, let notices = staffNotices {
+                await tellHeads(
+                    "\(staff.name) gave \(target.name) <\(target.email)> access to \(granted) open cases (\(scope)).", notices: notices)
+            }
+            return await staffPage(staff, csrf: csrf, notice: "\(target.name) can now open \(granted) more open cases (\(scope)).")
+        } catch StoreError.conflict(let why) {
+            return await staffPage(staff, csrf: csrf, status: .conflict, error: "Not given: \(why).")
         } catch {
             return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
         }

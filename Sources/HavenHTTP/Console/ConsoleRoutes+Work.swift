@@ -61,6 +61,12 @@ extension ConsoleRoutes {
             case .failure(.notYours):
                 return message(.forbidden, "Not your case", "This case is assigned to someone else. Ask the duty manager.")
             }
+            // Working a sealed case needs being able to read it: nobody changes what they cannot see.
+            guard try await store.canOpen(caseID: summary.id, reader: reader) else {
+                try await store.audit(
+                    actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "not a reader", at: Date())
+                return sealedRefusal(!reader.holdsKey ? CaseSealError.noReaderKey : CaseSealError.notAReader)!
+            }
             let now = Date()
             let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)
             let cleanNote = (note?.isEmpty ?? true) ? nil : String(note!.prefix(5_000))
@@ -119,11 +125,15 @@ extension ConsoleRoutes {
                 {
                 case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
                 case .allowed(let unmet, let flags):
-                    try await store.reassign(
-                        caseID: summary.id, to: target, femaleUnmet: unmet,
-                        event: CaseEvent(
-                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
-                        by: reader)
+                    do {
+                        try await store.reassign(
+                            caseID: summary.id, to: target, femaleUnmet: unmet,
+                            event: CaseEvent(
+                                kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
+                            by: reader)
+                    } catch StoreError.conflict(let why) {
+                        return message(.conflict, "Not reassigned", "Refused: \(why).")
+                    }
                 }
             case "priority":
                 guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {

@@ -273,6 +273,10 @@ struct ConsoleRoutes {
         case .passwordTooShort:
             return await enrolForm(
                 token: token, error: "Choose a password of at least \(login.settings.minimumPasswordLength) characters.", secret: secret)
+        case .passwordTooLong:
+            return await enrolForm(
+                token: token, error: "Choose a password of at most \(StaffLogin.maximumPasswordBytes) letters (fewer with accents).",
+                secret: secret)
         case .passwordsDiffer: return await enrolForm(token: token, error: "The two passwords are not the same.", secret: secret)
         case .wrongCode:
             return await enrolForm(

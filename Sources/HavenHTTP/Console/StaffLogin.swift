@@ -68,31 +68,55 @@ public struct StaffLogin: Sendable {
         }
         let passwordOK = await Self.offload { Bcrypt.verify(password, hash: credentials.passwordHash) }
         if passwordOK, let step = Self.matchingStep(code: code, secret: credentials.totpSecret, now: now),
-            step > credentials.lastTOTPStep,
-            try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now)
+            step > credentials.lastTOTPStep
         {
-            return .success(credentials.officer, try await staffKey(for: credentials.officer, password: password))
+            let officer = credentials.officer
+            let record = try await store.staffKey(officerID: officerID)
+            var opened: StaffKey?
+            if let record, let sealed = record.password {
+                opened = await Self.offload {
+                    try? StaffKey.open(sealed, password: password, owner: officer.readerName, publicKey: record.publicKey)
+                }
+                if opened == nil {
+                    // bcrypt compares only a password's first 72 bytes; scrypt takes all of it. A
+                    // key it does not open is a wrong password all the same (or a damaged key,
+                    // which the audit line shows): refused, and counted towards the lock.
+                    try await store.audit(
+                        actor: officer.readerName, action: "staff.key_not_opened", caseID: nil, detail: "", at: now)
+                    try await store.recordLoginFailure(officerID: officerID, now: now)
+                    return .refused
+                }
+            }
+            if try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now) {
+                if let opened { return .success(officer, opened) }
+                return .success(officer, try await newStaffKey(for: officer, password: password, replacing: record?.publicKey))
+            }
         }
         try await store.recordLoginFailure(officerID: officerID, now: now)
         return .refused
     }
 
-    /// The officer's private key, opened by their password. An officer with no key pair sealed
-    /// under a password (enrolled before staff sealing, or holding only a token's key) gets a new
-    /// one now: cases sealed to an older key pair are no longer theirs until granted again.
-    func staffKey(for officer: Officer, password: String) async throws -> StaffKey {
-        let owner = CaseReader.readerName(officerID: officer.id)
-        if let record = try await store.staffKey(officerID: officer.id), let sealed = record.password {
-            let publicKey = record.publicKey
-            let opened = await Self.offload { try? StaffKey.open(sealed, password: password, owner: owner, publicKey: publicKey) }
-            if let opened { return opened }
-        }
+    /// A key pair for an officer with none sealed under a password yet (enrolled before staff
+    /// sealing, or holding only an API-only token's key: cases sealed to that one are no longer
+    /// theirs until granted again), its private half sealed under the password. Should another
+    /// login have made one first, that one is opened instead.
+    func newStaffKey(for officer: Officer, password: String, replacing: Data?) async throws -> StaffKey {
         let fresh = StaffKey.generate()
         let kdf = settings.passwordKDF
+        let owner = officer.readerName
         let sealed = try await Self.offloadThrowing { try fresh.sealed(password: password, kdf: kdf, owner: owner) }
-        try await store.setStaffKey(
-            StaffKeyRecord(officerID: officer.id, publicKey: fresh.publicKey, password: sealed, tokenSealed: nil), by: owner)
-        return fresh
+        if try await store.setStaffKey(
+            StaffKeyRecord(officerID: officer.id, publicKey: fresh.publicKey, password: sealed, tokenSealed: nil),
+            replacing: replacing, by: owner)
+        {
+            return fresh
+        }
+        guard let record = try await store.staffKey(officerID: officer.id), let held = record.password else {
+            throw StaffKeyError.wrongSecret
+        }
+        return try await Self.offloadThrowing {
+            try StaffKey.open(held, password: password, owner: owner, publicKey: record.publicKey)
+        }
     }
 
     /// The TOTP time step `code` belongs to, allowing one step of clock drift either way.
@@ -110,6 +134,9 @@ public struct StaffLogin: Sendable {
 
     // MARK: Enrolment
 
+    /// bcrypt reads no further than this: a longer password would be checked by its start alone.
+    public static let maximumPasswordBytes = 72
+
     /// A one-time link for `officerID` to set a password and TOTP; only its hash is stored.
     public func issueEnrolment(officerID: Int64, publicURL: String, by actor: String, now: Date = Date()) async throws
         -> String
@@ -125,6 +152,8 @@ public struct StaffLogin: Sendable {
         case enrolled
         case invalidLink
         case passwordTooShort
+        /// Longer than bcrypt reads (`maximumPasswordBytes`).
+        case passwordTooLong
         case passwordsDiffer
         case wrongCode
     }
@@ -137,6 +166,7 @@ public struct StaffLogin: Sendable {
             return .invalidLink
         }
         guard password.count >= settings.minimumPasswordLength else { return .passwordTooShort }
+        guard password.utf8.count <= Self.maximumPasswordBytes else { return .passwordTooLong }
         guard password == confirmation else { return .passwordsDiffer }
         guard secret.count == 20, Self.matchingStep(code: code, secret: Data(secret.utf8), now: now) != nil else {
             return .wrongCode

@@ -75,10 +75,14 @@ struct OpsRoutes {
         var outboxFailed: Int?
         var oldestUnsentAlertSeconds: Int?
         var unassignedOpenCases: Int?
+        /// Operators only: "staff keys" (a copy of the server opens no new case) or "key file".
+        var sealing: String?
+        var casesUnderKeyFile: Int?
         var problems: [String]
 
         enum CodingKeys: String, CodingKey {
-            case status, instance, database, store, writes, problems
+            case status, instance, database, store, writes, sealing, problems
+            case casesUnderKeyFile = "cases_under_key_file"
             case outboxPending = "outbox_pending"
             case outboxFailed = "outbox_failed"
             case oldestUnsentAlertSeconds = "oldest_unsent_alert_seconds"
@@ -104,6 +108,12 @@ struct OpsRoutes {
             let unassigned = try await store.unassignedOpenCases()
             health.unassignedOpenCases = unassigned
             if unassigned > 0 { health.problems.append("open cases with no officer: add staff") }
+            let sealing = try await store.sealingStatus()
+            health.sealing = sealing.toStaff ? "staff keys" : "key file"
+            health.casesUnderKeyFile = sealing.casesUnderKeyFile
+            if sealing.toStaff, sealing.casesUnderKeyFile > 0 {
+                health.problems.append("cases the key file still opens: run `haven keys seal-to-staff`")
+            }
         } catch {
             health.store = "unavailable"
             health.problems.append("store unreachable")

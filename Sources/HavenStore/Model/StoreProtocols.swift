@@ -23,6 +23,21 @@ public protocol CaseStore: Sendable {
     ) async throws
     /// Counts of unassigned open cases, for /healthz.
     func unassignedOpenCases() async throws -> Int
+    /// Whether cases are sealed to staff keys, and how many cases the key file still opens.
+    func sealingStatus() async throws -> SealingStatus
+}
+
+/// How cases are sealed here, for /healthz and the log at start-up.
+public struct SealingStatus: Sendable, Equatable {
+    /// A recovery key exists: new cases are sealed to their readers, not to the key file.
+    public var toStaff: Bool
+    /// Cases (not shredded) whose content the key file still opens.
+    public var casesUnderKeyFile: Int
+
+    public init(toStaff: Bool, casesUnderKeyFile: Int) {
+        self.toStaff = toStaff
+        self.casesUnderKeyFile = casesUnderKeyFile
+    }
 }
 
 /// The transactional outbox of alerts.
@@ -71,7 +86,8 @@ public protocol StaffDirectory: Sendable {
     /// The token's hash and the officer's private key sealed under the token (nil: it opens no case).
     func setToken(hash: String, sealedKey: Data?, for officerID: Int64, by actor: String) async throws
     func staffKey(officerID: Int64) async throws -> StaffKeyRecord?
-    func setStaffKey(_ record: StaffKeyRecord, by actor: String) async throws
+    /// Sets the key pair if the one held is still `replacing` (nil: none); whether it was set.
+    func setStaffKey(_ record: StaffKeyRecord, replacing: Data?, by actor: String) async throws -> Bool
     /// Open cases (in `areas`, all when nil) `reader` can open and `officerID` cannot yet.
     func casesToGrant(to officerID: Int64, areas: [String]?, by reader: CaseReader) async throws -> [Int64]
     /// Seals these cases' keys to `officerID` too, opened with `reader`'s copies; returns how many.

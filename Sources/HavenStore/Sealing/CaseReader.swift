@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenCore
 
 /// Who is opening a case, and the private key they hold (if any) to open it with.
 ///
@@ -13,6 +14,10 @@ public struct CaseReader: Sendable {
     /// How `case_readers` names this reader; nil for one who is no reader of any case.
     public let name: String?
     let key: Curve25519.KeyAgreement.PrivateKey?
+
+    /// Whether a private key is open for this reader (a session from before their key pair, or a
+    /// token issued without it, has none).
+    public var holdsKey: Bool { key != nil }
 
     init(actor: String, name: String?, key: Curve25519.KeyAgreement.PrivateKey?) {
         self.actor = actor
@@ -48,4 +53,9 @@ public struct CaseReader: Sendable {
         guard let name, let key else { throw CaseSealError.noReaderKey }
         return try CaseKey.open(sealed, caseUID: caseUID, reader: name, with: key, publicKey: publicKey)
     }
+}
+
+extension Officer {
+    /// How `case_readers` names this member of staff, and the owner their key pair is bound to.
+    public var readerName: String { CaseReader.readerName(officerID: id) }
 }

@@ -102,6 +102,17 @@ public struct Sealer: Sendable {
             ciphertext: sealed.ciphertext)
     }
 
+    /// A row under the key file moved to its case (`keys seal-to-staff`): the content opened and
+    /// sealed again under a fresh data key, sealed to the case. Only re-wrapping the old data key
+    /// would leave it opening the row's content for anyone holding the key file and the old wrap
+    /// (a PostgreSQL row version not yet vacuumed, a backup, a replica).
+    public func reencrypt(_ sealed: Sealed, rowUID: String, toCase casePublicKey: Data) throws -> Sealed {
+        let dataKey = try dataKey(of: sealed, rowUID: rowUID, caseKey: nil)
+        let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed.ciphertext), using: dataKey, authenticating: Data(rowUID.utf8))
+        var random = BufferedRandom(capacity: 44)
+        return try seal(data: plain, rowUID: rowUID, toCase: casePublicKey, random: &random)
+    }
+
     private func dataKey(of sealed: Sealed, rowUID: String, caseKey: CaseKey?) throws -> SymmetricKey {
         guard sealed.keyID == Sealed.toCase else {
             return try ring.unwrap(sealed.wrappedKey, keyID: sealed.keyID, boundTo: rowUID)

@@ -115,6 +115,14 @@ extension StoreService {
         }
     }
 
+    /// The failed-attempt count cleared after the password opened the officer's key on the
+    /// command line (which asks no code, so the code's time step is left as it is).
+    public func clearLoginFailures(officerID: Int64) async throws {
+        try await write { tx in
+            try tx.execute("UPDATE staff_credentials SET failed_count = 0, locked_until = NULL WHERE officer_id = ?", [officerID])
+        }
+    }
+
     public func recordLoginSuccess(officerID: Int64, totpStep: Int64, now: Date) async throws -> Bool {
         try await write { tx in
             let changed = try tx.execute(

@@ -47,9 +47,15 @@ extension StoreService {
             // the new officer; the officer it leaves loses theirs (duty managers and heads keep
             // theirs, as they read every case).
             if let key = try Self.caseKey(caseID: caseID, reader: reader, tx: tx) {
-                if let target = try Self.officerKey(officer.id, tx: tx) {
-                    try Self.grant(key, caseID: caseID, caseUID: row["uid"], to: [target], by: reader.actor, at: event.at, tx: tx)
+                // Handed to someone who could not open it, the case would be theirs in name only.
+                guard let target = try Self.officerKey(officer.id, tx: tx) else {
+                    throw StoreError.conflict(
+                        "\(officer.name) has no key to open sealed cases with yet: they must log in to the console once first")
                 }
+                try Self.grant(key, caseID: caseID, caseUID: row["uid"], to: [target], by: reader.actor, at: event.at, tx: tx)
+                try Self.audit(
+                    actor: reader.actor, action: "case.access_granted", caseID: caseID, detail: "officer \(officer.id) (reassigned)",
+                    at: event.at, tx: tx)
                 if let previous = row["officer_id"] as Int64?, previous != officer.id,
                     try tx.scalar("SELECT role FROM officers WHERE id = ?", [previous], as: String.self) == StaffRole.officer.rawValue
                 {

@@ -40,15 +40,19 @@ extension StoreService {
         let readers: [ReaderKey]?
     }
 
-    /// An active officer's public key, when they have a key pair.
+    /// An active member of staff's public key, when they have a key pair and may read cases (an
+    /// administrator never does).
     static func officerKey(_ officerID: Int64, tx: any SQLTransaction) throws -> ReaderKey? {
         try tx.scalar(
             """
             SELECT k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
-            WHERE k.officer_id = ? AND o.active = TRUE
+            WHERE k.officer_id = ? AND o.active = TRUE AND o.role != 'admin'
             """, [officerID], as: Data.self
         ).map { ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: $0) }
     }
+
+    /// Which members of staff may hold a case's key (joined as `o`).
+    static let mayRead = "WHERE o.active = TRUE AND o.role != 'admin'"
 
     /// The readers a case assigned to `officerID` is sealed to.
     static func readers(officerID: Int64?, standing: [ReaderKey], tx: any SQLTransaction) throws -> [ReaderKey] {
@@ -64,7 +68,7 @@ extension StoreService {
         var keys = context.cache[OfficerKeys.key] as? OfficerKeys
         if keys == nil {
             let rows = try tx.query(
-                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id WHERE o.active = TRUE")
+                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)")
             keys = OfficerKeys(keys: Dictionary(uniqueKeysWithValues: rows.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) }))
             context.cache[OfficerKeys.key] = keys
         }

@@ -50,6 +50,13 @@ extension StoreService {
                 try Self.audit(
                     actor: actor, action: "case.access_revoked", caseID: nil,
                     detail: "officer \(officer.id) deactivated; \(dropped) case keys deleted", at: now, tx: tx)
+            } else if let before, officer.role == .admin, before["role"] != StaffRole.admin.rawValue {
+                // An administrator runs the service and reads no case, not even one still assigned.
+                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
+                try Self.audit(
+                    actor: actor, action: "case.access_revoked", caseID: nil,
+                    detail: "officer \(officer.id) became an administrator; \(dropped) case keys deleted", at: now, tx: tx)
             } else if let before, readsAll(before["role"]), !readsAll(officer.role.rawValue) {
                 let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: true, tx: tx)
                 try Self.audit(

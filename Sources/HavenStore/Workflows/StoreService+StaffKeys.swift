@@ -44,13 +44,19 @@ extension StoreService {
             detail: "officer \(record.officerID); \(dropped) case keys no longer theirs", at: date, tx: tx)
     }
 
-    /// Sets the officer's key pair (a first login after staff sealing came in, a token issued to
-    /// someone with no key pair yet).
-    public func setStaffKey(_ record: StaffKeyRecord, by actor: String) async throws {
+    /// Sets the officer's key pair (a first login after staff sealing came in, an API-only
+    /// officer's token) if the key pair they hold is still `replacing` (its public key; nil: none),
+    /// so two first logins at once cannot each make one and leave the other's session opening
+    /// nothing. Returns whether it was set.
+    public func setStaffKey(_ record: StaffKeyRecord, replacing: Data?, by actor: String) async throws -> Bool {
         let now = clock()
-        try await write { tx in
+        return try await write { tx in
+            let held = try tx.scalar(
+                "SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
+            guard held == replacing else { return false }
             try Self.storeStaffKey(record, by: actor, at: now, tx: tx)
             try Self.audit(actor: actor, action: "staff.key", caseID: nil, detail: "officer \(record.officerID)", at: now, tx: tx)
+            return true
         }
     }
 
@@ -84,6 +90,15 @@ extension StoreService {
         return id
     }
 
+    public func sealingStatus() async throws -> SealingStatus {
+        try await read { tx in
+            SealingStatus(
+                toStaff: try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
+                casesUnderKeyFile: try tx.scalar(
+                    "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0)
+        }
+    }
+
     /// The recovery keys' ids (empty: staff sealing is off).
     public func recoveryKeyIDs() async throws -> [String] {
         try await read { tx in try tx.column("SELECT key_id FROM recovery_keys ORDER BY key_id", as: String.self) }
@@ -91,12 +106,12 @@ extension StoreService {
 
     // MARK: Access
 
-    /// Whether `reader` holds a copy of the case's key (always true for a case from before staff
-    /// sealing, which the key file opens).
+    /// Whether `reader` holds a copy of the case's key and has their own key open to use it
+    /// (always true for a case from before staff sealing, which the key file opens).
     public func canOpen(caseID: Int64, reader: CaseReader) async throws -> Bool {
         try await read { tx in
             guard try tx.scalar("SELECT case_key FROM cases WHERE id = ?", [caseID], as: Data.self) != nil else { return true }
-            guard let name = reader.name else { return false }
+            guard reader.key != nil, let name = reader.name else { return false }
             return try tx.scalar(
                 "SELECT 1 FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, name], as: Int.self) != nil
         }
@@ -104,11 +119,14 @@ extension StoreService {
 
     /// Seals each of these cases' keys to `officer` too, opening each with `reader`'s copy; cases
     /// the reader cannot open, or that the officer holds already, are skipped. Audited per case.
-    /// Returns how many were granted.
+    /// Only an active officer, duty manager or head of service with a key pair receives cases (an
+    /// administrator never reads one). Returns how many were granted.
     public func grantCases(_ caseIDs: [Int64], to officerID: Int64, by reader: CaseReader) async throws -> Int {
         let now = clock()
         return try await write { tx in
-            guard let target = try Self.officerKey(officerID, tx: tx) else { return 0 }
+            guard let target = try Self.officerKey(officerID, tx: tx) else {
+                throw StoreError.conflict("officer \(officerID) cannot receive cases: inactive, an administrator or without a key pair")
+            }
             var granted = 0
             for caseID in caseIDs {
                 guard let uid = try tx.scalar("SELECT uid FROM cases WHERE id = ? AND status != 'shredded'", [caseID], as: String.self),
@@ -160,17 +178,28 @@ extension StoreService {
 }
 
 extension StaffDirectory {
-    /// Issues a new API token for the officer (the old one stops working) and returns it. The
-    /// token opens the cases sealed to the officer when their private key is given (opened by
-    /// their password), or when they have no key pair yet: one is made now, held by the token
-    /// alone. Otherwise the token works for what needs no case content (acknowledging, intake).
-    public func issueToken(officerID: Int64, key: StaffKey?, by actor: String) async throws -> (token: String, opensCases: Bool) {
+    /// Issues a new API token for the officer (the old one stops working) and returns it, with
+    /// whether it opens the cases sealed to them: it does when their private key is given (opened
+    /// by their password), or when `apiOnly` makes them a key pair held by the token alone (an
+    /// officer who only ever works through the API, such as a telephony account; never a duty
+    /// manager, head or administrator, and never over a key pair they hold already). Otherwise the
+    /// token works for what needs no case content: acknowledging, intake, the case list.
+    public func issueToken(officerID: Int64, key: StaffKey?, apiOnly: Bool = false, by actor: String) async throws
+        -> (token: String, opensCases: Bool)
+    {
         let token = OfficerToken.generate()
         var key = key
-        if key == nil, try await staffKey(officerID: officerID) == nil {
+        if key == nil, apiOnly {
+            guard let officer = try await officer(id: officerID) else { throw StoreError.notFound("officer \(officerID)") }
+            guard officer.role == .officer else {
+                throw StoreError.conflict("only an officer's token holds a key pair of its own; a \(officer.role.rawValue) logs in")
+            }
             let fresh = StaffKey.generate()
-            try await setStaffKey(
-                StaffKeyRecord(officerID: officerID, publicKey: fresh.publicKey, password: nil, tokenSealed: nil), by: actor)
+            guard
+                try await setStaffKey(
+                    StaffKeyRecord(officerID: officerID, publicKey: fresh.publicKey, password: nil, tokenSealed: nil),
+                    replacing: nil, by: actor)
+            else { throw StoreError.conflict("officer \(officerID) has a key pair already: give their password instead") }
             key = fresh
         }
         let sealed = try key?.sealed(
@@ -191,21 +220,22 @@ public struct SealToStaffOutcome: Sendable, Equatable {
 
 extension StoreService {
     /// Seals every case still under the key file to its readers and the recovery key: a new case
-    /// key, each row's data key sealed to it (the content is not encrypted again), a copy of the
-    /// case key for each reader. The key file's wraps are overwritten in the same transaction, one
-    /// case at a time, so an interrupted run is finished by running it again. Refuses (changing
-    /// nothing) while any case would be readable by the recovery key alone, unless allowed.
+    /// key, each row's content sealed again under a fresh data key sealed to it, a copy of the case
+    /// key for each reader (read in each case's own transaction, so a change of staff meanwhile is
+    /// seen). The key file's sealed rows are overwritten in the same transaction, one case at a
+    /// time, so an interrupted run is finished by running it again. Refuses (changing nothing)
+    /// while any case would be readable by the recovery key alone, unless allowed.
     public func sealToStaff(allowRecoveryOnly: Bool, by actor: String) async throws -> SealToStaffOutcome {
         let sealer = self.sealer
-        let pending = try await read { tx -> [(id: Int64, reference: String, officerID: Int64?)] in
-            try tx.query("SELECT id, reference, officer_id FROM cases WHERE case_key IS NULL AND status != 'shredded' ORDER BY id")
-                .map { ($0["id"], $0["reference"], $0["officer_id"]) }
-        }
-        let (standing, officerKeys) = try await read { tx -> ([ReaderKey]?, [Int64: Data]) in
+        let (pending, standing, officerKeys) = try await read {
+            tx -> ([(id: Int64, reference: String, officerID: Int64?)], [ReaderKey]?, [Int64: Data]) in
+            let pending: [(id: Int64, reference: String, officerID: Int64?)] = try tx.query(
+                "SELECT id, reference, officer_id FROM cases WHERE case_key IS NULL AND status != 'shredded' ORDER BY id"
+            ).map { ($0["id"], $0["reference"], $0["officer_id"]) }
             let keys = try tx.query(
-                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id WHERE o.active = TRUE")
+                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)")
             return (
-                try Self.standingReaders(tx),
+                pending, try Self.standingReaders(tx),
                 Dictionary(uniqueKeysWithValues: keys.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) })
             )
         }
@@ -218,14 +248,15 @@ extension StoreService {
         var sealed = 0
         for item in pending {
             let done = try await write { tx -> Bool in
-                guard let row = try tx.queryOne("SELECT * FROM cases WHERE id = ? AND case_key IS NULL", [item.id]) else {
+                guard let row = try tx.queryOne("SELECT * FROM cases WHERE id = ? AND case_key IS NULL", [item.id]),
+                    let standing = try Self.standingReaders(tx)
+                else {
                     return false  // sealed meanwhile (another run), or shredded
                 }
                 let key = CaseKey.generate()
                 let readers = try Self.readers(officerID: row["officer_id"], standing: standing, tx: tx)
                 let profileSealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
                 var profile = try sealer.open(CaseProfile.self, from: profileSealed, rowUID: row["uid"])
-                let resealed = try sealer.reseal(profileSealed, rowUID: row["uid"], toCase: key.publicKey)
                 var reports: [(id: Int64, submission: ReportSubmission)] = []
                 for table in Self.caseSealedTables {
                     for sealedRow in try tx.query(
@@ -234,20 +265,25 @@ extension StoreService {
                     {
                         let value = Sealed(
                             keyID: sealedRow["key_id"], wrappedKey: sealedRow["wrapped_key"], ciphertext: sealedRow["sealed"])
+                        if value.keyID == Sealed.toCase { continue }  // added since this run began: sealed already
                         if table == "reports" {
                             reports.append(
                                 (sealedRow["id"], try sealer.open(ReportSubmission.self, from: value, rowUID: sealedRow["uid"])))
                         }
-                        let moved = try sealer.reseal(value, rowUID: sealedRow["uid"], toCase: key.publicKey)
+                        let moved = try sealer.reencrypt(value, rowUID: sealedRow["uid"], toCase: key.publicKey)
                         try tx.execute(
-                            "UPDATE \(table) SET key_id = ?, wrapped_key = ? WHERE id = ?",
-                            [moved.keyID, moved.wrappedKey, sealedRow["id"] as Int64])
+                            "UPDATE \(table) SET key_id = ?, wrapped_key = ?, sealed = ? WHERE id = ?",
+                            [moved.keyID, moved.wrappedKey, moved.ciphertext, sealedRow["id"] as Int64])
                     }
                 }
                 try Self.applySafetyChanges(to: &profile, caseID: item.id, reports: reports, tx: tx)
+                let resealed = try sealer.reencrypt(profileSealed, rowUID: row["uid"], toCase: key.publicKey)
                 try tx.execute(
-                    "UPDATE cases SET key_id = ?, wrapped_key = ?, case_key = ?, auto_reply = ? WHERE id = ?",
-                    [resealed.keyID, resealed.wrappedKey, key.publicKey, AutomaticReply(profile: profile).rawValue, item.id])
+                    "UPDATE cases SET key_id = ?, wrapped_key = ?, sealed_profile = ?, case_key = ?, auto_reply = ? WHERE id = ?",
+                    [
+                        resealed.keyID, resealed.wrappedKey, resealed.ciphertext, key.publicKey,
+                        AutomaticReply(profile: profile).rawValue, item.id,
+                    ])
                 try Self.grant(key, caseID: item.id, caseUID: row["uid"], to: readers, by: actor, at: self.clock(), tx: tx)
                 try Self.audit(
                     actor: actor, action: "case.sealed_to_staff", caseID: item.id,
@@ -257,7 +293,8 @@ extension StoreService {
             }
             if done { sealed += 1 }
         }
-        // The key file's wraps overwritten above linger in free pages until they are reused.
+        // SQLite zeroes the rows overwritten above (`secure_delete`) and truncates its log here;
+        // PostgreSQL keeps the old row versions until VACUUM (see `keys seal-to-staff`'s advice).
         await engine.compactAfterDelete()
         return SealToStaffOutcome(sealed: sealed, recoveryOnly: allowRecoveryOnly ? [] : lonely.compactMap { CaseReference($0.reference) })
     }

@@ -67,18 +67,32 @@ struct KeysCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Add a recovery key when there is one already (both then open every new case).") var another = false
+        @Option(
+            help: """
+                With --another: the file holding a recovery key this installation has now. Only someone                 who can already open every case may add a key that does.
+                """)
+        var recoveryKey: String?
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
+            let (config, _, store) = try await options.openStore()
             let existing = try await store.recoveryKeyIDs()
-            guard existing.isEmpty || another else {
-                throw ValidationError(
-                    "there is a recovery key already (\(existing.joined(separator: ", "))); use --another to add a second")
+            if !existing.isEmpty {
+                guard another else {
+                    throw ValidationError(
+                        "there is a recovery key already (\(existing.joined(separator: ", "))); use --another to add a second")
+                }
+                guard let recoveryKey else {
+                    throw ValidationError("--another needs --recovery-key FILE: one of the recovery keys there is now")
+                }
+                _ = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "keys", store: store)
             }
             let key = RecoveryKey.generate()
             let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
             print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
             print(key.exported)
+            await tellHeads(
+                "recovery key \(id) was added: every new case is sealed to it, and whoever holds it can open them",
+                config: config, store: store)
         }
     }
 
@@ -115,6 +129,14 @@ struct KeysCommand: AsyncParsableCommand {
                     """)
             }
             print("sealed \(outcome.sealed) cases to their readers and the recovery key")
+            if store.engine.sharedByInstances {
+                print(
+                    """
+                    PostgreSQL keeps the rows' old versions (opened by the key file) until they are vacuumed: \
+                    run VACUUM FULL on the database in a quiet hour (it locks each table while it rewrites it).
+                    """)
+            }
+            print("Backups taken before this still open with the key file: destroy them, or keep them as safely as the recovery key.")
         }
     }
 }

@@ -39,6 +39,11 @@ struct OfficerCommand: AsyncParsableCommand {
             let (token, _) = try await store.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
             print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
             print("API token (shown once; store it safely): \(token)")
+            if try await !store.recoveryKeyIDs().isEmpty {
+                print(
+                    "cases are sealed to staff keys here: this token opens no case content until it is issued again with "
+                        + "`haven officer token \(officer.id) --password-stdin` once they have set up their console login")
+            }
             let link = try await StaffLogin(store: store, settings: ConsoleSettings())
                 .issueEnrolment(officerID: officer.id, publicURL: config.publicURL, by: Assembly.commandLine)
             print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
@@ -157,17 +162,25 @@ struct OfficerCommand: AsyncParsableCommand {
                 sealed to them (without it, a token of someone with a key pair opens no case).
                 """)
         var passwordStdin = false
+        @Flag(
+            help: """
+                For an officer who only works through the API (no console login): make them a key pair                 held by this token alone, so it opens the cases sealed to them. Refused for duty managers,                 heads and administrators, and for anyone who has a key pair already.
+                """)
+        var apiOnly = false
 
         func run() async throws {
             let (config, _, store) = try await options.openStore()
             guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            if passwordStdin && apiOnly { throw ValidationError("--password-stdin or --api-only, not both") }
             var key: StaffKey?
             if passwordStdin {
                 key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), store: store)
             }
-            let (token, opens) = try await store.issueToken(officerID: id, key: key, by: Assembly.commandLine)
+            let (token, opens) = try await store.issueToken(officerID: id, key: key, apiOnly: apiOnly, by: Assembly.commandLine)
             print("API token for officer \(id) (shown once): \(token)")
-            if !opens { print("this token opens no case content: issue it with --password-stdin to let it") }
+            if !opens, try await !store.recoveryKeyIDs().isEmpty {
+                print("this token opens no case content: issue it with --password-stdin (or --api-only) to let it")
+            }
             await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
         }
     }

@@ -32,6 +32,18 @@ struct Serve: AsyncParsableCommand {
         if try await server.store.officers().filter(\.active).isEmpty {
             logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
         }
+        let sealing = try await server.store.sealingStatus()
+        if !sealing.toStaff {
+            logger.warning(
+                "cases are sealed under the key file: a copy of the data folder with it opens every report. Seal them to staff keys with `haven keys recovery init`, then `haven keys seal-to-staff`."
+            )
+        } else if sealing.casesUnderKeyFile > 0 {
+            logger.warning(
+                "some cases are still sealed under the key file: run `haven keys seal-to-staff`",
+                metadata: ["cases": "\(sealing.casesUnderKeyFile)"])
+        } else {
+            logger.notice("cases are sealed to staff keys: the key file opens none of them")
+        }
         try await server.run()
     }
 }

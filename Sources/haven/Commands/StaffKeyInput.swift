@@ -24,12 +24,17 @@ func officerKey(_ officer: Officer, password: String, store: StoreService) async
     }
     let lockout = LoginLockout(failuresBeforeLock: ConsoleSettingsDefaults.failuresBeforeLock)
     let owner = CaseReader.readerName(officerID: officer.id)
+    // Counted and checked against the lock first, as a console login is, so guesses here meet the
+    // same lock; a key that opens clears the count again.
+    if case .locked = try await store.beginLoginAttempt(officerID: officer.id, lockout: lockout, now: Date()) {
+        try await store.recordLoginFailure(officerID: officer.id, now: Date())
+        throw ValidationError("officer \(officer.id)'s login is locked for now")
+    }
     do {
-        return try StaffKey.open(sealed, password: password, owner: owner, publicKey: record.publicKey)
+        let key = try StaffKey.open(sealed, password: password, owner: owner, publicKey: record.publicKey)
+        try await store.clearLoginFailures(officerID: officer.id)
+        return key
     } catch {
-        if case .locked = try await store.beginLoginAttempt(officerID: officer.id, lockout: lockout, now: Date()) {
-            throw ValidationError("officer \(officer.id)'s login is locked for now")
-        }
         try await store.recordLoginFailure(officerID: officer.id, now: Date())
         throw ValidationError("that password does not open officer \(officer.id)'s key")
     }
