@@ -213,3 +213,64 @@ def test_a_copied_server_opens_no_report(tmp_path):
         recovered = show(thief, reference, "--recovery-key", str(offline / "recovery.txt"))
         assert recovered.returncode == 0, recovered.stderr
         assert CANARY + canary in recovered.stdout
+
+
+def test_seal_to_staff_rotation_backup_and_restore_keep_sealed_cases(tmp_path):
+    """An installation from before staff sealing: `keys seal-to-staff` moves its case off the key
+    file; `keys rotate`, `backup` and `restore` then keep every sealed case to its readers."""
+    data = tmp_path / "data"
+    haven = Haven(data, env={"HAVEN_SITE_DIR": str(ROOT / "StaticSite")})
+    haven.env["HAVEN_PUBLIC_URL"] = haven.url
+    out = haven.cli("officer", "add", "--name", "Olu Officer", "--email", "olu@landlord.example")
+    link = re.search(r"set-up link .*?: (\S+)", out).group(1)
+    haven.start(demo=False)
+    try:
+        enrol_and_log_in(haven, link)
+        status, body = haven.post_report({"message": f"{CANARY}-BEFORE he took my phone"})
+        assert status == 201, body
+        before = body["reference"]
+    finally:
+        haven.stop()
+    # Before the recovery key the key file opens the case, as it always did.
+    assert f"{CANARY}-BEFORE" in show(haven, before).stdout
+
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    (offline / "recovery.txt").write_text(haven.cli("keys", "recovery", "init"))
+    # A second recovery key needs the first.
+    refused = subprocess.run([haven_binary(), "keys", "recovery", "init", "--another"], env=haven.env,
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "--recovery-key" in refused.stderr
+    sealed = haven.cli("keys", "seal-to-staff")
+    assert "sealed 1 cases" in sealed, sealed
+    refused = show(haven, before)
+    assert refused.returncode != 0 and CANARY not in refused.stdout + refused.stderr
+
+    haven.start(demo=False)
+    try:
+        status, body = haven.post_report({"message": f"{CANARY}-AFTER he is outside"})
+        assert status == 201, body
+        after = body["reference"]
+    finally:
+        haven.stop()
+    rotated = haven.cli("keys", "rotate")
+    assert "re-wrapped" in rotated, rotated
+
+    backup = tmp_path / "backup.sqlite"
+    subprocess.run([haven_binary(), "backup", "--to", str(backup)], env=haven.env, capture_output=True, text=True,
+                   check=True)
+    restored = tmp_path / "restored"
+    (restored / "keys").mkdir(parents=True)
+    shutil.copy(data / "keys" / "haven.keys", restored / "keys" / "haven.keys")
+    (restored / "keys" / "haven.keys").chmod(0o600)
+    copy = Haven(restored)  # on PostgreSQL, a new database
+    result = subprocess.run([haven_binary(), "restore", "--from", str(backup)], env=copy.env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    # On the copy, as on the original: the key file opens neither case, their readers both.
+    for reference, canary in ((before, "-BEFORE"), (after, "-AFTER")):
+        assert CANARY not in show(copy, reference).stdout
+        recovered = show(copy, reference, "--recovery-key", str(offline / "recovery.txt"))
+        assert recovered.returncode == 0 and CANARY + canary in recovered.stdout, recovered.stderr
+        theirs = show(copy, reference, "--officer", "olu@landlord.example", stdin=PASSWORD + "\n")
+        assert theirs.returncode == 0 and CANARY + canary in theirs.stdout, theirs.stderr
