@@ -14,7 +14,7 @@ struct DoubleSubmitTests {
     let triage = Triage()
 
     private func contentHash(_ incoming: IncomingReport, _ f: StoreFixture) throws -> String {
-        try StoreService.PreparedReport(incoming, triage: triage, sealer: f.store.sealer, staffSealing: false).contentHash
+        try StoreService.PreparedReport(incoming, triage: triage, sealer: f.store.sealer, standing: nil).contentHash
     }
 
     @Test(arguments: TestEngine.all) func identicalReportsSentTogetherAreStoredOnce(_ engine: TestEngine) async throws {

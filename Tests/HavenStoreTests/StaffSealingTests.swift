@@ -402,6 +402,26 @@ extension StaffSealingTests {
         await #expect(throws: CaseSealError.notAReader) { try await store.openCase(next.reference, reader: s.reader(hari)) }
     }
 
+    @Test(arguments: TestEngine.all) func copiesSealedBeforeTheWritersTurnFollowAKeyChangedMeanwhile(_ engine: TestEngine)
+        async throws
+    {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        // The first case leaves this instance's hint holding Dana's key as it was.
+        _ = try await store.record(report(), triage: triage, routing: AlertRouting())
+        let renewed = try await Self.enrol(s.dana, in: store)  // re-enrolled: a new key pair
+        // Prepared against the stale hint: the copy for Dana's old key must not be the one stored.
+        let next = try #require(try await store.record(report("AFTER-RENEWAL"), triage: triage, routing: AlertRouting()).receipt)
+        let opened = try #require(try await store.openCase(next.reference, reader: .officer(s.dana.id, key: renewed)))
+        #expect(opened.reports.first?.message == "AFTER-RENEWAL")
+        await #expect(throws: (any Error).self) { try await store.openCase(next.reference, reader: s.reader(s.dana)) }
+        // A head added meanwhile gets a copy too, sealed at the writer's turn.
+        let ivy = try await store.addOfficer(Officer(id: 0, name: "Ivy", email: "ivy@example.org", role: .head))
+        let ivyKey = try await Self.enrol(ivy, in: store)
+        let third = try #require(try await store.record(report("FOR-IVY"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await store.openCase(third.reference, reader: .officer(ivy.id, key: ivyKey))?.reports.first?.message == "FOR-IVY")
+    }
+
     @Test func aKeyPairIsSetOnlyOverTheOneExpected() async throws {
         let f = try await StoreFixture()
         let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))

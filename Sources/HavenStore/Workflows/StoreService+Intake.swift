@@ -9,7 +9,7 @@ extension StoreService {
     public func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome {
         // Sealing, hashing and priority need no database: done here, in parallel across requests,
         // so the single writer only runs queries and inserts.
-        let prepared = try PreparedReport(report, triage: triage, sealer: sealer, staffSealing: sealingHint.staffSealing)
+        let prepared = try PreparedReport(report, triage: triage, sealer: sealer, standing: sealingHint.standing)
         return try await intake.submit(IntakeRequest(prepared: prepared, triage: triage, routing: routing))
     }
 
@@ -35,6 +35,8 @@ extension StoreService {
         /// The key of the case this report would open, when staff sealing was on as far as this
         /// instance last saw (the batch checks, and seals again if that changed).
         let caseKey: CaseKey?
+        /// Copies of `caseKey` sealed to the standing readers this instance last saw, by reader.
+        let copies: [String: SealedCopy]
         /// The report and the profile of the case it would open, sealed to `caseKey` (or under
         /// the key file when it is nil).
         let sealedReport: Sealed
@@ -44,7 +46,7 @@ extension StoreService {
         let priorityReason: String
         let acknowledgeBy: Date
 
-        init(_ report: IncomingReport, triage: Triage, sealer: Sealer, staffSealing: Bool) throws {
+        init(_ report: IncomingReport, triage: Triage, sealer: Sealer, standing: [ReaderKey]?) throws {
             let ring = sealer.keyRing
             let submission = report.submission
             self.report = report
@@ -67,7 +69,12 @@ extension StoreService {
             autoReply = AutomaticReply(profile: profile)
             (caseKey, sealedReport, sealedProfile) = try Self.seal(
                 plain, profile: SortedJSONEncoder.encode(profile), reportUID: reportUID, caseUID: caseUID, sealer: sealer,
-                staffSealing: staffSealing, random: &random)
+                staffSealing: standing != nil, random: &random)
+            if let caseKey, let standing {
+                copies = try SealedCopy.seal(caseKey, caseUID: caseUID, to: standing)
+            } else {
+                copies = [:]
+            }
             (priority, priorityReason) = triage.priority(
                 immediateDanger: submission.immediateDanger, message: submission.message)
             acknowledgeBy = triage.sla.acknowledgeBy(priority: priority, from: report.receivedAt)
@@ -115,7 +122,7 @@ extension StoreService {
                 try findStoredBefore(requests.map(\.prepared), tx: tx, context: &context)
             }
         ) { request, tx, context in
-            hint.staffSealing = try standingReaders(tx, context: &context) != nil
+            hint.standing = try standingReaders(tx, context: &context)
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
@@ -186,8 +193,10 @@ extension StoreService {
         let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references, context: &context)
         let standing = try standingReaders(tx, context: &context)
         var (caseKey, sealedReport, profile) = (prepared.caseKey, prepared.sealedReport, prepared.sealedProfile)
+        var copies = prepared.copies
         if (standing != nil) != (caseKey != nil) {
             (caseKey, sealedReport, profile) = try prepared.sealed(staffSealing: standing != nil, sealer: sealer)
+            copies = [:]
         }
         // Held back to the batch's multi-row inserts (or enqueued, in an isolated run): nothing of
         // a new case waits for an answer from the database.
@@ -208,7 +217,7 @@ extension StoreService {
             try grant(
                 caseKey, caseID: caseID, caseUID: prepared.caseUID,
                 to: readers(officerID: decision.officerID, standing: standing, context: &context, tx: tx),
-                by: "intake:\(report.channel.rawValue)", at: now, tx: tx, rows: context.rows)
+                by: "intake:\(report.channel.rawValue)", at: now, tx: tx, rows: context.rows, presealed: copies)
         }
         if drawn {
             try insertRow(

@@ -82,13 +82,30 @@ extension StoreService {
         let keys: [Int64: Data]
     }
 
-    /// Seals a copy of `key` to each reader (replacing an older copy a reader held).
+    /// A copy of a case's key sealed to one reader, made before the writer's turn (intake).
+    struct SealedCopy: Sendable {
+        var publicKey: Data
+        var sealed: Data
+
+        static func seal(_ key: CaseKey, caseUID: String, to readers: [ReaderKey]) throws -> [String: SealedCopy] {
+            var copies: [String: SealedCopy] = [:]
+            for reader in readers {
+                copies[reader.name] = SealedCopy(
+                    publicKey: reader.publicKey, sealed: try key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name))
+            }
+            return copies
+        }
+    }
+
+    /// Seals a copy of `key` to each reader (replacing an older copy a reader held). A copy in
+    /// `presealed` is used when it was sealed to the reader's public key as it is now.
     static func grant(
         _ key: CaseKey, caseID: Int64, caseUID: String, to readers: [ReaderKey], by actor: String, at date: Date,
-        tx: any SQLTransaction, rows: BatchRows? = nil
+        tx: any SQLTransaction, rows: BatchRows? = nil, presealed: [String: SealedCopy] = [:]
     ) throws {
         for reader in readers {
-            let sealed = try key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name)
+            let ready = presealed[reader.name].flatMap { $0.publicKey == reader.publicKey ? $0.sealed : nil }
+            let sealed = try ready ?? key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name)
             let arguments: SQLArguments = [caseID, reader.name, sealed, actor, time(date)]
             if let rows {
                 rows.add("INSERT INTO case_readers (case_id, reader, sealed, granted_by, granted_at)", rank: 3, arguments)

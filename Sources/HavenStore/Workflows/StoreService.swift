@@ -41,7 +41,7 @@ public final class StoreService: HavenStore {
         let now = clock()
         try await engine.read { tx in try recent.load(from: tx, now: now) }
         let hint = sealingHint
-        hint.staffSealing = try await engine.read { tx in try Self.standingReaders(tx) != nil }
+        hint.standing = try await engine.read { tx in try Self.standingReaders(tx) }
         intake = Self.makeIntake(engine: engine, sealer: sealer, recent: recent, hint: hint)
     }
 
@@ -97,12 +97,14 @@ extension StoreService {
     }
 }
 
-/// Whether staff sealing is on, as the last intake batch found it.
+/// The readers every new case is sealed to (nil: staff sealing is off), as the last intake batch
+/// found them: a report seals its case key's copies to them before it reaches the writer, which
+/// seals only for a reader that changed meanwhile (and the assigned officer).
 final class SealingHint: Sendable {
-    private let value = Atomic<Bool>(false)
+    private let value = Mutex<[StoreService.ReaderKey]?>(nil)
 
-    var staffSealing: Bool {
-        get { value.load(ordering: .relaxed) }
-        set { value.store(newValue, ordering: .relaxed) }
+    var standing: [StoreService.ReaderKey]? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
