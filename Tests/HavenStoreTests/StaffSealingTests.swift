@@ -69,6 +69,10 @@ struct StaffSealingTests {
         }
         #expect(keyIDs == [Sealed.toCase, Sealed.toCase])
         #expect(try await store.verifySealedRows().failed == 0)
+        // The recovery key checks those rows (a restore's check); nobody else's copy does.
+        #expect(try await store.verifyCaseSealedRows(reader: nil) == (0, 0, 2))
+        #expect(try await store.verifyCaseSealedRows(reader: s.recoveryReader) == (2, 0, 0))
+        #expect(try await store.verifyCaseSealedRows(reader: s.reader(other)) == (0, 2, 0))
     }
 
     @Test(arguments: TestEngine.all) func notesRisksAndTextsAreSealedToTheCase(_ engine: TestEngine) async throws {

@@ -267,6 +267,11 @@ def test_seal_to_staff_rotation_backup_and_restore_keep_sealed_cases(tmp_path):
     result = subprocess.run([haven_binary(), "restore", "--from", str(backup)], env=copy.env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    assert "which the key file does not open" in result.stdout, result.stdout
+    checked = subprocess.run([haven_binary(), "status", "--verify-sealed", "--recovery-key", str(offline / "recovery.txt")],
+                             env=copy.env, capture_output=True, text=True)
+    assert checked.returncode == 0 and "opened" in checked.stdout and "with the recovery key, failed 0" in checked.stdout, \
+        checked.stdout + checked.stderr
     # On the copy, as on the original: the key file opens neither case, their readers both.
     for reference, canary in ((before, "-BEFORE"), (after, "-AFTER")):
         assert CANARY not in show(copy, reference).stdout

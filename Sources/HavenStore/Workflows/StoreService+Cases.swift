@@ -261,6 +261,54 @@ extension StoreService {
     }
 }
 
+extension StoreService {
+    /// Opens every row sealed to its case with `reader`'s copies of the case keys (the recovery
+    /// key opens all of them), without returning content: after a restore or a copy, the key file
+    /// alone checks none of these. With no reader (or one that is no case's), they are counted as
+    /// unchecked.
+    public func verifyCaseSealedRows(reader: CaseReader?) async throws -> (opened: Int, failed: Int, unchecked: Int) {
+        let sealer = self.sealer
+        return try await read { tx in
+            var (opened, failed, unchecked) = (0, 0, 0)
+            var keys: [Int64: CaseKey?] = [:]
+            for c in Self.sealedColumns where c.table != "sms_parts" && c.table != "staff_credentials" {
+                let caseColumn = c.table == "cases" ? "id" : "case_id"
+                var after = Int64.min
+                while true {
+                    let rows = try tx.query(
+                        """
+                        SELECT \(c.id) AS id, \(caseColumn) AS case_id, \(c.uid) AS uid, \(c.wrapped) AS wrapped_key,
+                            \(c.body) AS body
+                        FROM \(c.table) WHERE \(c.keyID) = '\(Sealed.toCase)' AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
+                        """, [after])
+                    for row in rows {
+                        after = row["id"]
+                        guard let reader else {
+                            unchecked += 1
+                            continue
+                        }
+                        let caseID: Int64 = row["case_id"]
+                        if keys.count > 10_000 { keys.removeAll() }
+                        if keys[caseID] == nil { keys[caseID] = .some(try? Self.caseKey(caseID: caseID, reader: reader, tx: tx)) }
+                        guard let key = keys[caseID] ?? nil else {
+                            failed += 1
+                            continue
+                        }
+                        let sealed = Sealed(keyID: Sealed.toCase, wrappedKey: row["wrapped_key"], ciphertext: row["body"])
+                        if (try? sealer.open(AnySealedValue.self, from: sealed, rowUID: row["uid"], caseKey: key)) != nil {
+                            opened += 1
+                        } else {
+                            failed += 1
+                        }
+                    }
+                    if rows.count < 500 { break }
+                }
+            }
+            return (opened, failed, unchecked)
+        }
+    }
+}
+
 /// Any JSON value, read and thrown away (for checking that a sealed row opens).
 private struct AnySealedValue: Decodable {
     init(from decoder: any Decoder) throws {}
