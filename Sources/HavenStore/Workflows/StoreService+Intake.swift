@@ -70,7 +70,9 @@ extension StoreService {
             (caseKey, sealedReport, sealedProfile) = try Self.seal(
                 plain, profile: SortedJSONEncoder.encode(profile), reportUID: reportUID, caseUID: caseUID, sealer: sealer,
                 staffSealing: standing != nil, random: &random)
-            if let caseKey, let standing {
+            // A text mostly joins its sender's open case, whose readers have their copies already:
+            // its copies are sealed in the batch, only if it opens a case.
+            if let caseKey, let standing, report.threadPhone == nil {
                 copies = try SealedCopy.seal(caseKey, caseUID: caseUID, to: standing)
             } else {
                 copies = [:]
