@@ -43,9 +43,14 @@ struct SMTPTransportTests {
         #expect(await tls.waitForMessages(count: 1).count == 1)
 
         let plain = try SMTPSink()
-        await #expect(throws: DeliveryError.self) {
+        // Refused, and the error says why and which setting allows a plain loopback relay.
+        let refused = await #expect(throws: DeliveryError.self) {
             try await CurlSMTPTransport(url: plain.url, startTLS: .required).send(email())
         }
+        guard case .transient(let why) = refused else { Issue.record("expected a transient error"); return }
+        #expect(why.contains("does not offer STARTTLS"))
+        #expect(why.contains("HAVEN_SMTP_STARTTLS=off"))
+        #expect(!why.contains("Requested SSL level failed"))
         #expect(plain.messages().isEmpty)
     }
 

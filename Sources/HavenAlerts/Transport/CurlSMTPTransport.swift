@@ -68,7 +68,18 @@ public struct CurlSMTPTransport: EmailTransport {
         request.attachUpload(post: false)
         let result = await request.perform()
         guard result != CURLE_OK else { return }
+        if result == CURLE_USE_SSL_FAILED, startTLS == .required { throw Self.noStartTLS(url) }
         throw Self.classify(result, reply: request.responseCode)
+    }
+
+    /// The relay did not offer STARTTLS, and the default refuses to send alerts in the clear. Says
+    /// so, and names the setting that allows a plain relay on this machine. Transient: the alert
+    /// stays queued and goes once the relay offers TLS or the setting is changed and Haven restarted.
+    static func noStartTLS(_ url: String) -> DeliveryError {
+        .transient(
+            "the SMTP server at \(LoggableURL.withoutCredentials(url)) does not offer STARTTLS, and HAVEN_SMTP_STARTTLS=required "
+                + "refuses to send alerts in the clear (curl 64); use smtps:// or a relay that offers STARTTLS, or, for a "
+                + "relay on this machine (127.0.0.1 or ::1), set HAVEN_SMTP_STARTTLS=off")
     }
 
     /// 5xx replies are final (the server refused this mail); everything else may pass with time.

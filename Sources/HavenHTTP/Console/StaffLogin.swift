@@ -162,14 +162,42 @@ public struct StaffLogin: Sendable {
     public func enrol(
         token: String, password: String, confirmation: String, secret: String, code: String, now: Date = Date()
     ) async throws -> EnrolmentOutcome {
+        try await enrolling(token: token, password: password, confirmation: confirmation, secret: secret, code: code, now: now)
+            .outcome
+    }
+
+    /// Enrols `officerID` at once, through a link made and spent here, with the same checks and the
+    /// same key sealing as any enrolment: `serve --demo`'s ready console logins. Returns the new
+    /// private key (nil: refused, with the reason).
+    public func enrolNow(officerID: Int64, password: String, secret: String, by actor: String, now: Date = Date())
+        async throws -> (outcome: EnrolmentOutcome, key: StaffKey?)
+    {
+        let token = OfficerToken.random()
+        try await store.createEnrolment(
+            officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(60), by: actor)
+        return try await enrolling(
+            token: token, password: password, confirmation: password, secret: secret,
+            code: Self.currentCode(secret: secret, now: now), now: now)
+    }
+
+    /// The six-digit code an authenticator app shows for `secret` at `now`.
+    public static func currentCode(secret: String, now: Date = Date()) -> String {
+        let value = TOTP(secret: secret).compute(date: now)
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    func enrolling(
+        token: String, password: String, confirmation: String, secret: String, code: String, now: Date
+    ) async throws -> (outcome: EnrolmentOutcome, key: StaffKey?) {
         guard let officerID = try await store.enrolment(tokenHash: OfficerToken.hash(token), now: now) else {
-            return .invalidLink
+            return (.invalidLink, nil)
         }
-        guard password.count >= settings.minimumPasswordLength else { return .passwordTooShort }
-        guard password.utf8.count <= Self.maximumPasswordBytes else { return .passwordTooLong }
-        guard password == confirmation else { return .passwordsDiffer }
+        guard password.count >= settings.minimumPasswordLength else { return (.passwordTooShort, nil) }
+        guard password.utf8.count <= Self.maximumPasswordBytes else { return (.passwordTooLong, nil) }
+        guard password == confirmation else { return (.passwordsDiffer, nil) }
         guard secret.count == 20, Self.matchingStep(code: code, secret: Data(secret.utf8), now: now) != nil else {
-            return .wrongCode
+            return (.wrongCode, nil)
         }
         let cost = settings.bcryptCost
         let hash = await Self.offload { Bcrypt.hash(password, cost: cost) }
@@ -183,7 +211,7 @@ public struct StaffLogin: Sendable {
         let done = try await store.completeEnrolment(
             tokenHash: OfficerToken.hash(token), passwordHash: hash, totpSecret: Data(secret.utf8), staffKey: sealed,
             publicKey: key.publicKey, now: now)
-        return done ? .enrolled : .invalidLink
+        return done ? (.enrolled, key) : (.invalidLink, nil)
     }
 
     /// A fresh TOTP secret: 20 random letters and digits (its UTF-8 bytes are the HMAC key).
