@@ -456,4 +456,57 @@ extension StaffSealingTests {
         #expect(try await store.issueToken(officerID: plain.id, key: nil, apiOnly: true, by: "test").opensCases)
         #expect(try await store.staffKey(officerID: plain.id)?.tokenSealed != nil)
     }
+
+    /// The attack review's findings: a token's own key pair never survives a promotion to a role
+    /// that reads every case, and a set-up link never outlives the account it was issued for.
+    @Test(arguments: TestEngine.all) func aPromotionDropsAnAPIOnlyKeyPairAndRoleChangesEndSetUpLinks(_ engine: TestEngine)
+        async throws
+    {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        var gus = try await store.addOfficer(Officer(id: 0, name: "Gus", email: "gus@example.org"))
+        let (token, opens) = try await store.issueToken(officerID: gus.id, key: nil, apiOnly: true, by: "test")
+        #expect(opens)
+        let record = try #require(try await store.staffKey(officerID: gus.id))
+        let tokenKey = try StaffKey.open(
+            try #require(record.tokenSealed), secret: token, purpose: StaffKey.apiTokenPurpose,
+            owner: CaseReader.readerName(officerID: gus.id), publicKey: record.publicKey)
+        gus.role = .head
+        try await store.updateOfficer(gus, by: "test")
+        #expect(try await store.staffKey(officerID: gus.id) == nil)
+        // A new case is not sealed to the token's key, nor can it be granted to a key-less head.
+        let next = try #require(try await store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.openCase(next.reference, reader: .officer(gus.id, key: tokenKey))
+        }
+        await #expect(throws: StoreError.self) { try await store.grantCases([next.caseID], to: gus.id, by: s.reader(s.dana)) }
+        // A key pair no password seals is refused for a head, whatever the caller.
+        let stray = StaffKey.generate()
+        await #expect(throws: StoreError.self) {
+            try await store.setStaffKey(
+                StaffKeyRecord(officerID: gus.id, publicKey: stray.publicKey, password: nil, tokenSealed: nil), replacing: nil,
+                by: "test")
+        }
+
+        // An administrator may issue a link for an administrator; once a head makes that account a
+        // duty manager, the unused link is dead.
+        var eve = try await store.addOfficer(Officer(id: 0, name: "Eve", email: "eve@example.org", role: .admin))
+        try await store.createEnrolment(officerID: eve.id, tokenHash: "link-eve", expiresAt: Date().addingTimeInterval(3600), by: "test")
+        #expect(try await store.enrolment(tokenHash: "link-eve", now: Date()) == eve.id)
+        eve.role = .dutyManager
+        try await store.updateOfficer(eve, by: "test")
+        #expect(try await store.enrolment(tokenHash: "link-eve", now: Date()) == nil)
+        #expect(
+            try await !store.completeEnrolment(
+                tokenHash: "link-eve", passwordHash: "x", totpSecret: Data("s".utf8), staffKey: nil, publicKey: nil, now: Date()))
+
+        // Deactivation ends the link and every session at once.
+        var ben = s.ben
+        try await store.createEnrolment(officerID: ben.id, tokenHash: "link-ben", expiresAt: Date().addingTimeInterval(3600), by: "test")
+        try await store.createSession(idHash: "session-ben", officerID: ben.id, csrf: "c", sealedKey: nil, now: Date())
+        ben.active = false
+        try await store.updateOfficer(ben, by: "test")
+        #expect(try await store.session(idHash: "session-ben") == nil)
+        #expect(try await store.enrolment(tokenHash: "link-ben", now: Date()) == nil)
+    }
 }

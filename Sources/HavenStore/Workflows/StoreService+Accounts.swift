@@ -36,7 +36,10 @@ extension StoreService {
         return try await write { tx in
             guard
                 let officerID = try tx.scalar(
-                    "SELECT officer_id FROM staff_enrolments WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                    """
+                    SELECT e.officer_id FROM staff_enrolments e JOIN officers o ON o.id = e.officer_id
+                    WHERE e.token_hash = ? AND e.used_at IS NULL AND e.expires_at > ? AND o.active = TRUE
+                    """,
                     [tokenHash, Self.time(now)], as: Int64.self)
             else { return false }
             try tx.execute("UPDATE staff_enrolments SET used_at = ? WHERE token_hash = ?", [Self.time(now), tokenHash])

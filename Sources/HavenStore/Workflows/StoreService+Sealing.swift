@@ -21,7 +21,8 @@ extension StoreService {
         let staff = try tx.query(
             """
             SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
-            WHERE o.active = TRUE AND o.role IN ('duty_manager', 'head') ORDER BY k.officer_id
+            WHERE o.active = TRUE AND o.role IN ('duty_manager', 'head') AND k.password_sealed IS NOT NULL
+            ORDER BY k.officer_id
             """)
         return recovery.map { ReaderKey(name: CaseReader.readerName(recoveryID: $0["key_id"]), publicKey: $0["public_key"]) }
             + staff.map { ReaderKey(name: CaseReader.readerName(officerID: $0["officer_id"]), publicKey: $0["public_key"]) }
@@ -46,13 +47,16 @@ extension StoreService {
         try tx.scalar(
             """
             SELECT k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
-            WHERE k.officer_id = ? AND o.active = TRUE AND o.role != 'admin'
+            \(Self.mayRead) AND k.officer_id = ?
             """, [officerID], as: Data.self
         ).map { ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: $0) }
     }
 
-    /// Which members of staff may hold a case's key (joined as `o`).
-    static let mayRead = "WHERE o.active = TRUE AND o.role != 'admin'"
+    /// Which members of staff may hold a case's key (`o` their officer row, `k` their key pair):
+    /// active, never an administrator, and a duty manager or head of service only by a key pair
+    /// their password seals (never one held by a token alone, which opens without TOTP).
+    static let mayRead =
+        "WHERE o.active = TRUE AND o.role != 'admin' AND (o.role = 'officer' OR k.password_sealed IS NOT NULL)"
 
     /// The readers a case assigned to `officerID` is sealed to.
     static func readers(officerID: Int64?, standing: [ReaderKey], tx: any SQLTransaction) throws -> [ReaderKey] {

@@ -42,6 +42,26 @@ extension StoreService {
             }
             let before = try tx.queryOne("SELECT role, active FROM officers WHERE id = ?", [officer.id])
             guard try tx.execute(sql, arguments) == 1 else { return false }
+            if let before, before["role"] != officer.role.rawValue || before["active"] != officer.active {
+                // A set-up link was issued for the account as it was (an administrator may issue
+                // one for an administrator, never for someone who reads cases): unused links end.
+                try tx.execute("DELETE FROM staff_enrolments WHERE officer_id = ? AND used_at IS NULL", [officer.id])
+            }
+            if let before, before["active"] as Bool, !officer.active {
+                // Their sessions end now, not at the idle timeout (a reactivation would revive them).
+                try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officer.id])
+            }
+            if let before, before["role"] == StaffRole.officer.rawValue, officer.role == .dutyManager || officer.role == .head,
+                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ? AND password_sealed IS NULL", [officer.id]) == 1
+            {
+                // An API-only token's key pair opens without TOTP: a duty manager or head never
+                // holds one. They log in, which makes them a key pair under their password.
+                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+                try Self.audit(
+                    actor: actor, action: "case.access_revoked", caseID: nil,
+                    detail: "officer \(officer.id) promoted; their token's key pair and \(dropped) case keys deleted", at: now,
+                    tx: tx)
+            }
             // Access follows the role: nobody keeps a copy of a case key they are no longer entitled to.
             let readsAll: (String) -> Bool = { $0 == StaffRole.dutyManager.rawValue || $0 == StaffRole.head.rawValue }
             if let before, before["active"] as Bool, !officer.active {

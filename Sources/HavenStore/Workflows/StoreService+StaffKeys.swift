@@ -54,6 +54,15 @@ extension StoreService {
             let held = try tx.scalar(
                 "SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
             guard held == replacing else { return false }
+            // A key pair no password seals (an API-only token's) is for an active officer only,
+            // checked here with the write: a promotion meanwhile cannot give a manager one.
+            if record.password == nil {
+                guard
+                    try tx.scalar(
+                        "SELECT role FROM officers WHERE id = ? AND active = TRUE", [record.officerID], as: String.self)
+                        == StaffRole.officer.rawValue
+                else { throw StoreError.conflict("only an active officer's token holds a key pair of its own") }
+            }
             try Self.storeStaffKey(record, by: actor, at: now, tx: tx)
             try Self.audit(actor: actor, action: "staff.key", caseID: nil, detail: "officer \(record.officerID)", at: now, tx: tx)
             return true
