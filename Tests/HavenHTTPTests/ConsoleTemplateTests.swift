@@ -1,4 +1,5 @@
 import Foundation
+import HavenCore
 import Testing
 
 @testable import HavenHTTP
@@ -77,6 +78,7 @@ struct ConsoleTemplateTests {
                     [
                         "number": 1, "danger": true, "triggers": "noise complaint", "message": "He shouts & throws things.",
                         "survivor": "Flat 2, OX14 1AA", "reporterContact": "Jo, neighbour",
+                        "takenBy": "Ana <contact centre>, on the phone (phone line)",
                     ]
                 ],
                 "assignee": "Sam", "decisions": ["area NORTH", "female officer requested"],
@@ -103,6 +105,17 @@ struct ConsoleTemplateTests {
                 "reports": [["message": "What happened <here>.", "survivor": "Flat 2"]],
             ],
             "concern": ["title": "Raise a concern", "error": "Say what you noticed.", "csrf": "c5rf&token"],
+            "record": [
+                "title": "Record a report", "error": "Some answers need another look.", "csrf": "c5rf&token",
+                "submissionID": "sub-1",
+                "sections": TakenReportForm.context(
+                    posted: ReportFields(pairs: [
+                        ("channel", "phone"), ("taken_place", "phone_line"), ("message", "He said \"<stay>\" & left"),
+                        ("safety.methods", "call"), ("safety.methods", "text"), ("safety.safe_days", "mon"),
+                        ("female_officer", "yes"), ("safety.phone", "not a number"),
+                    ]),
+                    problems: [FieldProblem(field: "safety.phone", problem: .invalidPhone)]),
+            ],
             "staff": [
                 "notice": "Saved.", "error": "That e-mail is taken.", "csrf": "c5rf&token",
                 "staff": [

@@ -15,6 +15,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public var consentToShare: Bool
     /// Set on staff and contractor concerns: what they noticed (nil on other reports).
     public var triggers: [ConcernTrigger]?
+    /// Set when a member of staff took the report by phone or face to face (nil on other reports).
+    public var takenBy: TakenReport?
 
     public init(
         reporterType: ReporterType = .survivor,
@@ -28,7 +30,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         accessNeeds: [AccessNeed] = [],
         accessOther: String? = nil,
         consentToShare: Bool = false,
-        triggers: [ConcernTrigger]? = nil
+        triggers: [ConcernTrigger]? = nil,
+        takenBy: TakenReport? = nil
     ) {
         self.reporterType = reporterType
         self.immediateDanger = immediateDanger
@@ -42,6 +45,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         self.accessOther = accessOther
         self.consentToShare = consentToShare
         self.triggers = triggers
+        self.takenBy = takenBy
     }
 }
 

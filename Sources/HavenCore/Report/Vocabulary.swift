@@ -11,7 +11,21 @@ public enum Channel: String, Codable, Sendable, CaseIterable {
     case web
     case api
     case sms
+    /// A concern raised by staff or a contractor (what they noticed).
     case staff
+    /// A survivor's or third party's report taken by a member of staff on the phone.
+    case phone
+    /// Taken face to face: in an office, on a home visit, in the community.
+    case inPerson = "in_person"
+    /// Taken by a member of staff some other way (a letter, a note handed over).
+    case otherTaken = "other"
+
+    /// Whether a member of staff took this report from the person making it (`TakenReport`).
+    public var isTakenByStaff: Bool { self == .phone || self == .inPerson || self == .otherTaken }
+
+    /// Whether the same words sent again within minutes are one report sent twice (a double
+    /// click, a call handler pressing Send twice), stored once. Texts have provider ids instead.
+    public var checksDoubleSubmits: Bool { self == .web || self == .api || isTakenByStaff }
 }
 
 /// How urgent a case is; each priority has its own SLA for acknowledgement.

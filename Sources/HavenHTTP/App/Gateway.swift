@@ -156,8 +156,8 @@ public struct Gateway: Sendable {
     /// Report intake: the API's route, and the path the website's forms and staff concerns take.
     var intake: IntakeRoutes {
         IntakeRoutes(
-            store: store, triage: triage, routing: routing, signal: signal, limits: limits, health: health, metrics: metrics,
-            logger: logger)
+            store: store, staff: OfficerTokens(directory: store), triage: triage, routing: routing, signal: signal,
+            limits: limits, health: health, metrics: metrics, logger: logger)
     }
 
     var bodies: BodyReader { BodyReader(timeout: limits.bodyTimeout) }

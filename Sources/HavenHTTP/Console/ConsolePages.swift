@@ -8,7 +8,7 @@ public struct ConsolePages: Sendable {
     /// Every template the console renders; each must be in the folder.
     static let names = [
         "layout", "login", "enrol", "message", "queue", "case", "risk", "referral", "referral-blocked", "concern", "staff",
-        "monthly",
+        "monthly", "record",
     ]
 
     /// Why the folder could not be loaded; each line names the file and what is wrong.

@@ -192,6 +192,11 @@ extension ConsoleRoutes {
                 item["triggers"] = triggers.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
             }
             if !survivor.isEmpty { item["survivor"] = survivor.joined(separator: ", ") }
+            if let taken = report.takenBy {
+                let how = ["phone": "on the phone", "in_person": "in person", "other": "another way"][taken.route.rawValue] ?? ""
+                let place = taken.place.map { " (" + $0.rawValue.replacingOccurrences(of: "_", with: " ") + ")" } ?? ""
+                item["takenBy"] = "\(taken.takenBy), \(how)\(place)"
+            }
             if let contact = report.reporterContact {
                 item["reporterContact"] = [contact.name, contact.relationship?.rawValue, contact.phone, contact.email]
                     .compactMap { $0 }.joined(separator: ", ")

@@ -113,6 +113,7 @@ struct ConsoleRoutes {
         addRisk(to: router)
         addReferrals(to: router)
         addConcern(to: router)
+        addTakenReports(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
             await withStaff(request, form: true) { staff, _, _, reader in
                 await acknowledge(context.parameters.get("reference") ?? "", staff: staff)

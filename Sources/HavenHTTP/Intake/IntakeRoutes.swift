@@ -10,6 +10,8 @@ import NIOCore
 /// The website's form posts and staff concerns go through it too.
 struct IntakeRoutes: Sendable {
     let store: any CaseStore
+    /// Officers' tokens: a report taken by phone or in person (`"channel"`) needs one.
+    let staff: OfficerTokens
     let triage: Triage
     let routing: AlertRouting
     /// Woken when a report is recorded, so its alerts go out at once.
@@ -20,8 +22,45 @@ struct IntakeRoutes: Sendable {
     let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
-        router.post("/api/v1/reports") { request, context in
-            await intake(request, context: context, channel: .api)
+        router.post("/api/v1/reports") { request, _ in
+            switch await readFields(request) {
+            case .failure(let refusal):
+                metrics.intakeRefused(channel: .api, status: refusal.status.code)
+                return refusal.response
+            case .success(let fields):
+                let acceptance: Acceptance
+                if fields.values[TakenReport.channelField] != nil || fields.values[TakenReport.placeField] != nil {
+                    acceptance = await takenByStaff(fields, request: request)
+                } else {
+                    acceptance = await accept(
+                        fields, headers: request.headers, channel: .api, idempotencyPrefix: "",
+                        problemsResponse: { JSONResponse.problems($1) })
+                }
+                return Self.respond(acceptance)
+            }
+        }
+    }
+
+    /// A report a landlord's telephony or CRM system hands over (`"channel": "phone"` or
+    /// `"in_person"`, with `"taken_place"`): only with an officer's token, whose holder is recorded as
+    /// having taken it. The website, anonymous callers and contractors' tokens cannot set a channel.
+    /// Idempotency keys are the officer's own (two systems' keys never meet).
+    func takenByStaff(_ fields: ReportFields, request: Request) async -> Acceptance {
+        guard let officer = await staff.officer(request) else {
+            metrics.intakeRefused(channel: .api, status: 401)
+            return .refused(
+                JSONResponse.error(.unauthorized, "officer_token_required_for_channel", headers: [.wwwAuthenticate: "Bearer"]))
+        }
+        let (taken, rest) = TakenReport.read(fields, officerID: officer.id, takenBy: officer.name)
+        return await accept(
+            rest, headers: request.headers, channel: taken?.route.channel ?? .api,
+            idempotencyPrefix: "taken:officer:\(officer.id):", taken: taken, problemsResponse: { JSONResponse.problems($1) })
+    }
+
+    static func respond(_ acceptance: Acceptance) -> Response {
+        switch acceptance {
+        case .recorded(let receipt, _, _): JSONResponse.make(.created, ["reference": receipt.reference.value])
+        case .refused(let response): response
         }
     }
 
@@ -57,10 +96,12 @@ struct IntakeRoutes: Sendable {
     }
 
     /// Validates and records fields already read from a body.
+    /// A report a member of staff took (`taken`) is recorded on its own channel, with who took it.
     func accept(
         _ fields: ReportFields, headers: HTTPFields, channel: HavenCore.Channel, idempotencyPrefix: String,
-        problemsResponse: (ReportFields, [FieldProblem]) -> Response
+        taken: TakenReport? = nil, problemsResponse: (ReportFields, [FieldProblem]) -> Response
     ) async -> Acceptance {
+        let channel = taken?.route.channel ?? channel
         var idempotencyKey = headers[.init("Idempotency-Key")!]
         if idempotencyKey == nil, let submissionID = fields.first("submission_id") {
             idempotencyKey = "form:" + submissionID
@@ -70,9 +111,11 @@ struct IntakeRoutes: Sendable {
             return .refused(problemsResponse(fields, [FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
         }
 
-        let submission: ReportSubmission
+        var submission: ReportSubmission
         switch ReportValidator().validate(fields) {
-        case .success(let valid): submission = valid
+        case .success(let valid):
+            submission = valid
+            submission.takenBy = taken
         case .failure(let failure):
             metrics.intakeRefused(channel: channel, status: 422)
             return .refused(problemsResponse(fields, failure.problems))

@@ -5,6 +5,9 @@ import HavenCore
 extension StoreService {
     /// Double submits (same content, no idempotency key) within this window are stored once.
     static let doubleSubmitWindow: TimeInterval = 600
+    /// The channels a double submit is looked for in, as SQL literals (fixed names, no input).
+    static let doubleSubmitChannels = Channel.allCases.filter(\.checksDoubleSubmits).map { "'\($0.rawValue)'" }
+        .joined(separator: ", ")
 
     public func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome {
         // Sealing, hashing and priority need no database: done here, in parallel across requests,
@@ -128,10 +131,9 @@ extension StoreService {
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
-            // Web and API reports are what a double submit is checked against (staged last, once
-            // the item has succeeded).
-            let channel = request.prepared.report.channel
-            if channel == .web || channel == .api, let stored = outcome.storedReportID {
+            // Web, API and staff-taken reports are what a double submit is checked against (staged
+            // last, once the item has succeeded).
+            if request.prepared.report.channel.checksDoubleSubmits, let stored = outcome.storedReportID {
                 context.submissions[request.prepared.contentHash, default: []].append(
                     RecentSubmissions.Entry(reportID: stored, receivedAt: time(request.prepared.report.receivedAt)))
             }
@@ -159,7 +161,7 @@ extension StoreService {
             return .duplicate(try receipt(reportID: id, tx: tx))
         }
         if prepared.idempotencyHash == nil, prepared.providerHash == nil,
-            report.channel == .web || report.channel == .api,
+            report.channel.checksDoubleSubmits,
             let id = try doubleSubmit(
                 of: prepared.contentHash, since: time(now) - doubleSubmitWindow, recent: recent, context: context, tx: tx)
         {
@@ -240,9 +242,12 @@ extension StoreService {
             caseID: caseID, kind: .newCase, officerIDs: decision.officerID.map { [$0] } ?? [],
             level: 0, reason: decision.assignmentReason, keyBase: prepared.reportUID, routing: routing, at: now, tx: tx,
             rows: context.rows)
+        // A report taken by a member of staff opens its case in their name: who took it is kept.
+        let taken = submission.takenBy
         try audit(
-            actor: "intake:\(report.channel.rawValue)", action: "case.open", caseID: caseID,
-            detail: "priority \(decision.priority.rawValue)", at: now, tx: tx, rows: context.rows)
+            actor: taken.map { "officer:\($0.officerID)" } ?? "intake:\(report.channel.rawValue)", action: "case.open",
+            caseID: caseID, detail: "priority \(decision.priority.rawValue)" + (taken.map { "; \($0.summary)" } ?? ""),
+            at: now, tx: tx, rows: context.rows)
         return .created(
             IntakeReceipt(
                 reference: reference, caseID: caseID, reportID: reportID, priority: decision.priority,
@@ -264,7 +269,7 @@ extension StoreService {
         return context.storedBefore[contentHash]?.first { $0.receivedAt >= since }?.reportID
     }
 
-    /// Where other instances store reports too: the web and API reports of the window with any of
+    /// Where other instances store reports too: the web, API and staff-taken reports of the window with any of
     /// the batch's contents, in one query for the batch. Two instances storing the same content at
     /// once both read this range and both write into it: a serializable engine lets one commit, and
     /// the other runs again and finds it.
@@ -272,13 +277,13 @@ extension StoreService {
         throws
     {
         let checked = reports.filter {
-            $0.idempotencyHash == nil && $0.providerHash == nil && ($0.report.channel == .web || $0.report.channel == .api)
+            $0.idempotencyHash == nil && $0.providerHash == nil && $0.report.channel.checksDoubleSubmits
         }
         guard let earliest = checked.map(\.report.receivedAt).min() else { return }
         let rows = try tx.query(
             """
             SELECT id, content_hash, received_at FROM reports
-            WHERE content_hash IN (\(tx.dialect.textsFromJSON)) AND received_at >= ? AND channel IN ('web', 'api')
+            WHERE content_hash IN (\(tx.dialect.textsFromJSON)) AND received_at >= ? AND channel IN (\(doubleSubmitChannels))
             ORDER BY received_at, id
             """, [textList(Set(checked.map(\.contentHash))), time(earliest) - doubleSubmitWindow])
         for row in rows {
