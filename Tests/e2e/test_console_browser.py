@@ -274,3 +274,43 @@ def test_nothing_typed_in_the_console_stays_in_the_browser_profile(tmp_path):
     # The check can see what it looks for: the case's address is in the session files.
     assert profile_traces(profile / "Default" / "Sessions", {"case": reference})
     assert profile_traces(profile, typed) == {}
+
+
+def test_call_handler_records_a_phone_report_and_a_refused_form_keeps_every_answer(console, browser):
+    """Issue 19: "Record a report" in Chromium, axe on the form, its refusal and its answer."""
+    from selenium.webdriver.support.ui import Select
+    password, secret = enrol_in_browser(console, browser, "Cal Handler", "cal@landlord.example", "officer")
+    log_in_at(console, browser, "/console/record", "cal@landlord.example", password, secret)
+    wait_for(browser, lambda d: "Record a report" in d.page_source and d.find_elements(By.ID, "r-message"))
+    assert axe_violations(browser) == []
+    browser.find_element(By.ID, "r-channel-0").click()  # on the phone
+    Select(browser.find_element(By.ID, "r-place")).select_by_value("phone_line")
+    browser.find_element(By.ID, "r-danger-1").click()  # no danger now
+    browser.find_element(By.ID, "r-reporter-0").click()  # the survivor
+    browser.find_element(By.ID, "r-message").send_keys("He follows me to work and checks my phone")
+    Select(browser.find_element(By.ID, "r-method1")).select_by_value("call")
+    browser.find_element(By.ID, "r-phone").send_keys("not a number")
+    browser.find_element(By.ID, "r-days-2").click()  # Wednesday
+    browser.find_element(By.ID, "r-female").click()
+    browser.find_element(By.CSS_SELECTOR, "form[action='/console/record'] button[type=submit]").click()
+    wait_for(browser, lambda d: "Enter a UK phone number" in d.page_source)
+    assert axe_violations(browser) == []
+    # Every answer is still there.
+    assert browser.find_element(By.ID, "r-channel-0").is_selected()
+    assert Select(browser.find_element(By.ID, "r-place")).first_selected_option.get_attribute("value") == "phone_line"
+    assert browser.find_element(By.ID, "r-message").get_attribute("value") == "He follows me to work and checks my phone"
+    assert Select(browser.find_element(By.ID, "r-method1")).first_selected_option.get_attribute("value") == "call"
+    assert browser.find_element(By.ID, "r-days-2").is_selected() and browser.find_element(By.ID, "r-female").is_selected()
+    phone = browser.find_element(By.ID, "r-phone")
+    phone.clear()
+    phone.send_keys("07700 900654")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/console/record'] button[type=submit]").click()
+    wait_for(browser, lambda d: "Report recorded" in d.page_source)
+    assert axe_violations(browser) == []
+    reference = re.search(r"Case (HV-[A-Z0-9]{4}-[A-Z0-9]{4})", browser.page_source).group(1)
+    rows = console.query(f"SELECT channel FROM cases WHERE reference = '{reference}'")
+    assert rows == [("phone",)]
+    opened = console.query(
+        "SELECT a.actor, a.detail FROM audit_log a JOIN cases c ON c.id = a.case_id "
+        f"WHERE c.reference = '{reference}' AND a.action = 'case.open'")
+    assert len(opened) == 1 and opened[0][0].startswith("officer:") and "taken by phone (phone_line)" in opened[0][1]
