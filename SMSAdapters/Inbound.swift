@@ -10,6 +10,9 @@ public struct InboundSMS: Sendable, Equatable {
     public var text: String
     /// Set when the text is one part of a longer message (Vonage `concat-*`).
     public var part: Part?
+    /// What kind of media came instead of (or with) words, when the provider says (Twilio's
+    /// `NumMedia`/`MediaContentType0`, on WhatsApp): Haven keeps none of it, only that it came.
+    public var mediaType: String? = nil
 
     public struct Part: Sendable, Equatable {
         public var reference: String
@@ -59,9 +62,14 @@ public enum SMSProvider: String, Sendable, CaseIterable {
         let fields = signedFields(request)
         switch self {
         case .twilio:
+            var media: String?
+            if let count = try fields.optional("NumMedia").flatMap(Int.init), count > 0 {
+                let type = try fields.optional("MediaContentType0") ?? ""
+                media = ["image", "audio", "video"].first { type.hasPrefix($0 + "/") } ?? "document"
+            }
             return InboundSMS(
                 provider: rawValue, messageID: try fields.required("MessageSid"), from: try fields.required("From"),
-                to: try fields.optional("To") ?? "", text: try fields.optional("Body") ?? "", part: nil)
+                to: try fields.optional("To") ?? "", text: try fields.optional("Body") ?? "", part: nil, mediaType: media)
         case .vonage:
             var part: InboundSMS.Part?
             if let reference = try fields.optional("concat-ref"), let total = try fields.optional("concat-total").flatMap(Int.init),

@@ -93,3 +93,41 @@ public enum OutboundSMS: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }
+
+/// How an officer's reply to a WhatsApp case leaves: the Cloud API's messages endpoint or a Twilio
+/// WhatsApp sender. Free text only inside WhatsApp's customer-service window (24 hours from the
+/// survivor's last message); outside it WhatsApp takes approved templates only, and Haven sends none.
+public enum OutboundWhatsApp: Sendable {
+    case cloud(phoneNumberID: String, accessToken: String, baseURL: String = "https://graph.facebook.com/v21.0")
+    case twilio(accountSID: String, authToken: String, from: String, baseURL: String = "https://api.twilio.com")
+
+    /// WhatsApp's customer-service window.
+    public static let serviceWindow: TimeInterval = 24 * 3600
+
+    public var name: String {
+        switch self {
+        case .cloud: "whatsapp-cloud"
+        case .twilio: "twilio-whatsapp"
+        }
+    }
+
+    public func request(to number: String, text: String) -> OutboundHTTPRequest {
+        switch self {
+        case .cloud(let id, let token, let base):
+            return OutboundHTTPRequest(
+                method: "POST", url: "\(base)/\(OutboundSMS.encode(id))/messages",
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
+                body: OutboundSMS.json([
+                    "messaging_product": "whatsapp", "recipient_type": "individual", "to": OutboundSMS.digits(number),
+                    "type": "text", "text": ["preview_url": false, "body": text],
+                ]), basicAuth: nil)
+        case .twilio(let sid, let token, let from, let base):
+            let sender = from.hasPrefix("whatsapp:") ? from : "whatsapp:" + from
+            return OutboundHTTPRequest(
+                method: "POST", url: "\(base)/2010-04-01/Accounts/\(OutboundSMS.encode(sid))/Messages.json",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: Array(OutboundSMS.form([("To", "whatsapp:" + number), ("From", sender), ("Body", text)]).utf8),
+                basicAuth: (sid, token))
+        }
+    }
+}

@@ -51,6 +51,11 @@ public struct HavenMetrics: Sendable {
         Counter(label: "haven_escalations_total", dimensions: [("level", "\(level)")], factory: factory).increment()
     }
 
+    /// WhatsApp posts that carried no message Haven stores: delivery statuses for what it sent.
+    public func whatsappStatuses(_ count: Int) {
+        Counter(label: "haven_whatsapp_statuses_total", factory: factory).increment(by: count)
+    }
+
     public func smsRefused(provider: String, reason: String) {
         Counter(
             label: "haven_sms_refused_total", dimensions: [("provider", provider), ("reason", reason)], factory: factory

@@ -11,6 +11,10 @@ public enum Channel: String, Codable, Sendable, CaseIterable {
     case web
     case api
     case sms
+    /// A WhatsApp message (Meta's Cloud API, or a Twilio WhatsApp number): a text in every way that
+    /// matters (the sender's number threads it, keywords apply, replies only as texts are allowed),
+    /// with WhatsApp's 24-hour window for replies.
+    case whatsapp
     /// A concern raised by staff or a contractor (what they noticed).
     case staff
     /// A survivor's or third party's report taken by a member of staff on the phone.

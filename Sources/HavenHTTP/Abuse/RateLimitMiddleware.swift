@@ -56,6 +56,7 @@ struct RateLimitMiddleware: RouterMiddleware {
             let provider = context.parameters.get("provider").flatMap(SMSProvider.init(rawValue:))
             return "sms:" + (provider?.rawValue ?? "unknown")
         }
+        if route == "/whatsapp" { return "sms:whatsapp" }
         guard request.method == .post else { return nil }
         switch route {
         case "/api/v1/reports", "/api/v1/concerns": return "api"

@@ -132,6 +132,10 @@ public struct Gateway: Sendable {
             store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
             metrics: metrics, logger: logger
         ).add(to: router)
+        WhatsAppRoutes(
+            store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
+            metrics: metrics, logger: logger
+        ).add(to: router)
         TextRoutes(officers: officers, bodies: bodies, sender: textSender).add(to: router)
         if let site {
             SiteRoutes(
@@ -151,7 +155,7 @@ public struct Gateway: Sendable {
     }
 
     /// The one path every outbound text takes: the API's, the console's and the command line's.
-    public var textSender: TextSender { TextSender(store: store, outbound: sms.outbound, logger: logger) }
+    public var textSender: TextSender { TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger) }
 
     /// Report intake: the API's route, and the path the website's forms and staff concerns take.
     var intake: IntakeRoutes {

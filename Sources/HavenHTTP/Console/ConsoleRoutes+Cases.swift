@@ -137,7 +137,10 @@ extension ConsoleRoutes {
                         "versions": assessments.count,
                     ] as [String: Any]
             }
-            context.merge(workView(events, names: names, content: content, now: Date())) { $1 }
+            let now = Date()
+            context.merge(
+                workView(events, names: names, content: content, route: try await texts.route(caseID: summary.id, now: now), now: now)
+            ) { $1 }
             context.merge(threadView(try await store.textThread(caseID: summary.id), content: content, staff: staff)) {
                 $1
             }
@@ -206,7 +209,9 @@ extension ConsoleRoutes {
         return context
     }
 
-    func workView(_ events: [CaseEvent], names: [Int64: String], content: CaseContent, now: Date) -> [String: Any] {
+    func workView(
+        _ events: [CaseEvent], names: [Int64: String], content: CaseContent, route: TextSender.Route = .sms, now: Date
+    ) -> [String: Any] {
         let outcomes = Dictionary(uniqueKeysWithValues: Self.contactOutcomes + Self.closingOutcomes)
         var context: [String: Any] = [
             "hasEvents": !events.isEmpty,
@@ -251,10 +256,15 @@ extension ConsoleRoutes {
         }
         context["legalHold"] = content.summary.legalHold
         // The page offers a text only when the server would send one now (it checks again on sending).
-        switch ContactPolicy.mayText(profile: content.profile, message: "\u{2063}", now: now) {
-        case .allowed where texts.outbound != nil: context["canText"] = true
-        case .allowed: context["noTextReason"] = "no SMS provider is set up for sending"
-        case .refused(let why): context["noTextReason"] = why
+        // A survivor whose latest message came by WhatsApp is answered there, inside its 24-hour window.
+        switch (ContactPolicy.mayText(profile: content.profile, message: "\u{2063}", now: now), route) {
+        case (.refused(let why), _), (.allowed, .refused(let why)): context["noTextReason"] = why
+        case (.allowed, .whatsapp) where texts.whatsapp != nil:
+            context["canText"] = true
+            context["byWhatsApp"] = true
+        case (.allowed, .whatsapp): context["noTextReason"] = "no WhatsApp sender is set up (HAVEN_WHATSAPP_*)"
+        case (.allowed, .sms) where texts.outbound != nil: context["canText"] = true
+        case (.allowed, .sms): context["noTextReason"] = "no SMS provider is set up for sending"
         }
         return context
     }

@@ -19,6 +19,8 @@ public struct SMSSettings: Sendable {
     /// One short neutral acknowledgement, sent only when the survivor's preferences allow texts
     /// (nil, the default: silent).
     public var acknowledgement: String?
+    /// WhatsApp: the Cloud API's webhook secrets, and how replies to WhatsApp cases leave.
+    public var whatsapp = WhatsAppSettings()
 
     public init(
         publicURL: String, secrets: [SMSProvider: String] = [:], vonageMethod: VonageSignature.Method = .sha256,
@@ -98,6 +100,37 @@ public struct SMSSettings: Sendable {
         self.init(
             publicURL: config.publicURL, secrets: secrets, vonageMethod: method, keywords: keywords, outbound: outbound)
         acknowledgement = raw["HAVEN_SMS_ACKNOWLEDGEMENT"].flatMap { $0.isEmpty ? nil : $0 }
+        whatsapp = WhatsAppSettings(raw: raw)
+    }
+}
+
+/// `HAVEN_WHATSAPP_*`: Meta's app secret and verify token for `/whatsapp`, and the sender of
+/// officers' replies (the Cloud API, else a Twilio WhatsApp number, else none: refused).
+public struct WhatsAppSettings: Sendable {
+    public var appSecret: String
+    public var verifyToken: String
+    public var outbound: OutboundWhatsApp?
+
+    public init(appSecret: String = "", verifyToken: String = "", outbound: OutboundWhatsApp? = nil) {
+        self.appSecret = appSecret
+        self.verifyToken = verifyToken
+        self.outbound = outbound
+    }
+
+    init(raw: [String: String]) {
+        var outbound: OutboundWhatsApp?
+        if let id = raw["HAVEN_WHATSAPP_PHONE_NUMBER_ID"], let token = raw["HAVEN_WHATSAPP_ACCESS_TOKEN"], !id.isEmpty, !token.isEmpty {
+            outbound = .cloud(
+                phoneNumberID: id, accessToken: token, baseURL: raw["HAVEN_WHATSAPP_API_BASE_URL"] ?? "https://graph.facebook.com/v21.0")
+        } else if let from = raw["HAVEN_TWILIO_WHATSAPP_FROM"], let sid = raw["HAVEN_TWILIO_ACCOUNT_SID"],
+            let token = raw["HAVEN_TWILIO_AUTH_TOKEN"], !from.isEmpty
+        {
+            outbound = .twilio(
+                accountSID: sid, authToken: token, from: from, baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://api.twilio.com")
+        }
+        self.init(
+            appSecret: raw["HAVEN_WHATSAPP_APP_SECRET"] ?? "", verifyToken: raw["HAVEN_WHATSAPP_VERIFY_TOKEN"] ?? "",
+            outbound: outbound)
     }
 }
 
@@ -152,10 +185,16 @@ struct SMSRoutes {
             return refuse(provider, error, status: .badRequest)
         }
 
-        let phone = ContactAddress.normalizedPhone(sms.from) ?? sms.from
+        // Twilio's WhatsApp numbers post the same form, from `whatsapp:+44…`.
+        let whatsapp = provider == .twilio && sms.from.hasPrefix("whatsapp:")
+        let channel: HavenCore.Channel = whatsapp ? .whatsapp : .sms
+        let sender = whatsapp ? String(sms.from.dropFirst("whatsapp:".count)) : sms.from
+        let phone = ContactAddress.normalizedPhone(sender) ?? sender
         let keywords = settings.keywords
+        // Media is never kept: a photo or voice note without words is noted on the case as having come.
+        let words = sms.text.isEmpty ? sms.mediaType.map(WhatsAppMedia.notice(type:)) ?? "" : sms.text
         let makeReport: @Sendable (String, String) -> IncomingReport = { text, messageID in
-            Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, at: now)
+            Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, channel: channel, at: now)
         }
         do {
             let outcome: IntakeOutcome
@@ -173,8 +212,7 @@ struct SMSRoutes {
                 outcome = stored
             } else {
                 outcome = try await store.record(
-                    makeReport(sms.text, "\(provider.rawValue):\(sms.messageID)"), triage: triage,
-                    routing: routing)
+                    makeReport(words, "\(provider.rawValue):\(sms.messageID)"), triage: triage, routing: routing)
                 health.writeSucceeded()
             }
             guard let receipt = outcome.receipt else { return silent(provider) }
@@ -186,9 +224,9 @@ struct SMSRoutes {
             }
             if label != "duplicate" {
                 signal.wake()
-                await acknowledge(receipt, to: phone, now: now)
+                if channel == .sms { await acknowledge(receipt, to: phone, now: now) }
             }
-            metrics.reportRecorded(channel: .sms, priority: receipt.priority, outcome: label)
+            metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
             logger.info(
                 "text recorded",
                 metadata: [
@@ -209,9 +247,9 @@ struct SMSRoutes {
     }
 
     /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.
-    static func incoming(text: String, phone: String, messageID: String, keywords: SMSKeywords, at now: Date)
-        -> IncomingReport
-    {
+    static func incoming(
+        text: String, phone: String, messageID: String, keywords: SMSKeywords, channel: HavenCore.Channel = .sms, at now: Date
+    ) -> IncomingReport {
         let (action, content) = keywords.classify(text)
         var change: SafetyChange?
         switch action {
@@ -232,7 +270,7 @@ struct SMSRoutes {
             submission.femaleOfficerRequested = profile.femaleOfficerRequested
         }
         return IncomingReport(
-            channel: .sms, submission: submission, receivedAt: now, providerMessageID: messageID, threadPhone: phone,
+            channel: channel, submission: submission, receivedAt: now, providerMessageID: messageID, threadPhone: phone,
             safetyChange: change)
     }
 

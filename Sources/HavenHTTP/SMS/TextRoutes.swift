@@ -48,12 +48,35 @@ public struct TextSender: Sendable {
     let store: any CaseStore & AuditTrail
     /// How texts leave (nil: none do).
     let outbound: OutboundSMS?
+    /// How replies to a survivor whose latest message came by WhatsApp leave (nil: refused).
+    let whatsapp: OutboundWhatsApp?
     let logger: Logger
 
-    public init(store: any CaseStore & AuditTrail, outbound: OutboundSMS?, logger: Logger) {
+    public init(store: any CaseStore & AuditTrail, outbound: OutboundSMS?, whatsapp: OutboundWhatsApp? = nil, logger: Logger) {
         self.store = store
         self.outbound = outbound
+        self.whatsapp = whatsapp
         self.logger = logger
+    }
+
+    /// How a message to this case would leave now: by WhatsApp when the survivor's latest message
+    /// came that way (refused outside WhatsApp's 24-hour window, when only an approved template
+    /// may be sent and Haven sends none), otherwise by SMS.
+    public enum Route: Equatable, Sendable {
+        case sms
+        case whatsapp
+        case refused(String)
+    }
+
+    public static let outsideWhatsAppWindow =
+        "their last WhatsApp message was more than 24 hours ago: WhatsApp allows only an approved template now, and Haven sends none (wait for them to message, or use another way they allow)"
+
+    public func route(caseID: Int64, now: Date) async throws -> Route {
+        guard let latest = try await store.latestMessage(caseID: caseID), latest.channel == .whatsapp else { return .sms }
+        guard now.timeIntervalSince(latest.at) <= OutboundWhatsApp.serviceWindow else {
+            return .refused(Self.outsideWhatsAppWindow)
+        }
+        return .whatsapp
     }
 
     public enum Outcome: Equatable, Sendable {
@@ -80,18 +103,31 @@ public struct TextSender: Sendable {
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             }
-            guard let provider = outbound, let number = content.profile.safety.phone else {
-                return .noProvider
+            guard let number = content.profile.safety.phone else { return .noProvider }
+            let call: OutboundHTTPRequest
+            let providerName: String
+            switch try await route(caseID: summary.id, now: now) {
+            case .refused(let why):
+                try await store.audit(
+                    actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
+                return .refused(why)
+            case .whatsapp:
+                guard let whatsapp else { return .noProvider }
+                call = whatsapp.request(to: number, text: message)
+                providerName = whatsapp.name
+            case .sms:
+                guard let outbound else { return .noProvider }
+                call = outbound.request(to: number, text: message, now: now)
+                providerName = outbound.name
             }
-            let call = provider.request(to: number, text: message, now: now)
             let response = try await CurlHTTPClient().perform(
                 method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
             guard (200..<300).contains(response.status) else {
-                logger.error("text not sent", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
+                logger.error("text not sent", metadata: ["provider": "\(providerName)", "status": "\(response.status)"])
                 return .providerFailed
             }
             try await store.recordOutboundText(
-                caseID: summary.id, officerID: officer.id, provider: provider.name, providerMessageID: nil, text: message,
+                caseID: summary.id, officerID: officer.id, provider: providerName, providerMessageID: nil, text: message,
                 at: now)
             logger.info("text sent", metadata: ["case": "\(summary.id)", "officer": "\(officer.id)"])
             return .sent

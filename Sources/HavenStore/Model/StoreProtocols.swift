@@ -21,6 +21,9 @@ public protocol CaseStore: Sendable {
     func recordOutboundText(
         caseID: Int64, officerID: Int64, provider: String, providerMessageID: String?, text: String, at date: Date
     ) async throws
+    /// The channel and time of the survivor's latest message to the case by text or WhatsApp (nil:
+    /// none came that way): where a reply goes, and WhatsApp's 24-hour window.
+    func latestMessage(caseID: Int64) async throws -> (channel: Channel, at: Date)?
     /// Counts of unassigned open cases, for /healthz.
     func unassignedOpenCases() async throws -> Int
     /// Whether cases are sealed to staff keys, and how many cases the key file still opens.

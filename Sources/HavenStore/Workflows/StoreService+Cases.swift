@@ -79,6 +79,19 @@ extension StoreService {
             nextDeadline: next)
     }
 
+    public func latestMessage(caseID: Int64) async throws -> (channel: Channel, at: Date)? {
+        try await read { tx in
+            try tx.queryOne(
+                """
+                SELECT channel, received_at FROM reports WHERE case_id = ? AND channel IN ('sms', 'whatsapp')
+                ORDER BY received_at DESC, id DESC LIMIT 1
+                """, [caseID]
+            ).flatMap { row in
+                Channel(rawValue: row["channel"]).map { ($0, Self.date(row["received_at"])) }
+            }
+        }
+    }
+
     public func caseSummary(_ reference: CaseReference) async throws -> CaseSummary? {
         let references = sealer.references
         return try await read { tx in

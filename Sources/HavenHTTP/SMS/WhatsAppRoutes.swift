@@ -1,0 +1,112 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import Hummingbird
+import Logging
+import NIOCore
+import SMSAdapters
+
+/// `/whatsapp`: Meta's WhatsApp Business Cloud API. `GET` is the subscription handshake; each
+/// `POST` is signed (`X-Hub-Signature-256`) and may carry several messages and statuses. Text
+/// messages become reports exactly as texts do (the sender's number sealed and matched by keyed
+/// hash, de-duplicated on the message id, threaded into the sender's open case, keywords applied).
+/// Anything else is noted on the case as having come, never kept. The answer is a 200 only after
+/// every message in the post is committed; otherwise a 5xx, and Meta sends the post again.
+struct WhatsAppRoutes {
+    let store: any CaseStore
+    let triage: Triage
+    let routing: AlertRouting
+    let signal: AlertSignal
+    let settings: SMSSettings
+    let bodies: BodyReader
+    let health: HealthMonitor
+    let metrics: HavenMetrics
+    let logger: Logger
+
+    func add(to router: Router<HavenRequestContext>) {
+        router.get("/whatsapp") { request, _ in
+            let query = FormEncoding.pairs(request.uri.query ?? "")
+            guard let challenge = WhatsAppCloud.handshake(query: query, verifyToken: settings.whatsapp.verifyToken) else {
+                metrics.smsRefused(provider: "whatsapp", reason: "bad_verify_token")
+                logger.warning("WhatsApp webhook handshake refused")
+                return Response(status: .forbidden)
+            }
+            logger.notice("WhatsApp webhook handshake accepted")
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        router.post("/whatsapp") { request, _ in await receive(request) }
+    }
+
+    private func receive(_ request: Request) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await bodies.collect(request, upTo: 256 * 1024)
+        } catch is BodyDeadlines.Timeout {
+            return Response(status: .requestTimeout)
+        } catch {
+            return Response(status: .contentTooLarge)
+        }
+        let webhook = SMSWebhookRequest(
+            method: "POST", publicURL: settings.publicURL + "/whatsapp",
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: Array(body.readableBytesView))
+        if case .failure(let why) = WhatsAppCloud.verify(webhook, appSecret: settings.whatsapp.appSecret) {
+            return refuse(why, status: .forbidden)
+        }
+        let events: WhatsAppCloud.Events
+        do {
+            events = try WhatsAppCloud.parse(webhook.body)
+        } catch {
+            return refuse(error, status: .badRequest)
+        }
+        if events.statuses > 0 { metrics.whatsappStatuses(events.statuses) }
+        let now = Date()
+        for message in events.messages {
+            let sender = message.from.hasPrefix("+") ? message.from : "+" + message.from
+            let phone = ContactAddress.normalizedPhone(sender) ?? sender
+            let words = message.text ?? WhatsAppMedia.notice(type: message.type)
+            let report = SMSRoutes.incoming(
+                text: words, phone: phone, messageID: "cloud:\(message.id)", keywords: settings.keywords, channel: .whatsapp,
+                at: now)
+            do {
+                let outcome = try await store.record(report, triage: triage, routing: routing)
+                health.writeSucceeded()
+                guard let receipt = outcome.receipt else { continue }
+                let label: String
+                switch outcome {
+                case .created: label = "created"
+                case .threaded: label = "threaded"
+                default: label = "duplicate"
+                }
+                if label != "duplicate" { signal.wake() }
+                metrics.reportRecorded(channel: .whatsapp, priority: receipt.priority, outcome: label)
+                logger.info(
+                    "WhatsApp message recorded",
+                    metadata: [
+                        "case": "\(receipt.caseID)", "outcome": "\(label)", "kind": "\(message.text == nil ? "media" : "text")",
+                        "priority": "\(receipt.priority.rawValue)",
+                    ])
+            } catch {
+                // The messages before this one are stored; Meta's retry brings them again as
+                // duplicates (the message id), and this one as new: nothing is lost or doubled.
+                let status =
+                    StoreFailure.status(of: error) == .serviceUnavailable
+                    ? HTTPResponse.Status.serviceUnavailable : .internalServerError
+                if status == .serviceUnavailable { health.writeFailed() }
+                metrics.intakeRefused(channel: .whatsapp, status: Int(status.code))
+                logger.error("WhatsApp message refused", metadata: ["status": "\(status.code)"])
+                return Response(status: status, headers: StoreFailure.headers(for: status))
+            }
+        }
+        return Response(status: .ok)
+    }
+
+    private func refuse(_ error: any Error, status: HTTPResponse.Status) -> Response {
+        let reason = (error as? SMSRejection)?.rawValue ?? "malformed"
+        metrics.smsRefused(provider: "whatsapp", reason: reason)
+        logger.warning("WhatsApp post refused", metadata: ["reason": "\(reason)"])
+        return Response(status: status)
+    }
+}
