@@ -216,12 +216,7 @@ struct SMSRoutes {
                 health.writeSucceeded()
             }
             guard let receipt = outcome.receipt else { return silent(provider) }
-            let label: String
-            switch outcome {
-            case .created: label = "created"
-            case .threaded: label = "threaded"
-            default: label = "duplicate"
-            }
+            let label = outcome.label ?? "duplicate"
             if label != "duplicate" {
                 signal.wake()
                 if channel == .sms { await acknowledge(receipt, to: phone, now: now) }

@@ -74,12 +74,7 @@ struct WhatsAppRoutes {
                 let outcome = try await store.record(report, triage: triage, routing: routing)
                 health.writeSucceeded()
                 guard let receipt = outcome.receipt else { continue }
-                let label: String
-                switch outcome {
-                case .created: label = "created"
-                case .threaded: label = "threaded"
-                default: label = "duplicate"
-                }
+                let label = outcome.label ?? "duplicate"
                 if label != "duplicate" { signal.wake() }
                 metrics.reportRecorded(channel: .whatsapp, priority: receipt.priority, outcome: label)
                 logger.info(

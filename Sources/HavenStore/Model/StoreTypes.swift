@@ -57,6 +57,16 @@ public enum IntakeOutcome: Sendable, Equatable {
     /// The idempotency key was used before for a different report.
     case conflict
 
+    /// The outcome as metrics and logs name it (nil: a conflict).
+    public var label: String? {
+        switch self {
+        case .created: "created"
+        case .threaded: "threaded"
+        case .duplicate: "duplicate"
+        case .conflict: nil
+        }
+    }
+
     public var receipt: IntakeReceipt? {
         switch self {
         case .created(let r), .threaded(let r), .duplicate(let r): r
