@@ -95,6 +95,11 @@ struct WhatsAppHTTPTests {
             #expect(try await send(tampered).status == .forbidden)
             #expect(try await send(cloudPost(from: "447700900666", id: "wamid.B3", text: "x", secret: "other")).status == .forbidden)
             #expect(try await f.reportCount() == 3)
+            let metrics = try await client.metrics()
+            #expect(metrics.contains(#"haven_whatsapp_media_total{type="audio"} 1"#))
+            #expect(metrics.contains("haven_whatsapp_statuses_total 1"))
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="whatsapp",reason="missing_signature"} 1"#))
+            #expect(metrics.contains(#"haven_sms_refused_total{provider="whatsapp",reason="bad_signature"} 2"#))
         }
         let bytes = try await f.databaseBytes()
         for needle in [canary, "447700900555", "Profile Name", "media-1"] {
@@ -184,6 +189,30 @@ struct WhatsAppHTTPTests {
                 #expect(refused.status == .conflict)
                 #expect(sent.withLock { $0.count } == 1)
             }
+        }
+    }
+
+    @Test func theConsoleOffersAWhatsAppReplyOnlyWhenTheServerWouldSendOne() async throws {
+        let outbound = OutboundWhatsApp.cloud(phoneNumberID: "1", accessToken: "t", baseURL: "http://127.0.0.1:9/v21.0")
+        let f = try await ConsoleFixture { gateway in
+            var sms = SMSSettings(publicURL: "https://haven.example")
+            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, outbound: outbound)
+            gateway.sms = sms
+        }
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            let post = cloudPost(from: "447700900999", id: "wamid.D1", text: "TEXT OK")
+            #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status == .ok)
+            let summary = try #require(try await f.store.openCases(officerID: nil).first)
+            let cookie = try #require(try await client.logIn(asha).0)
+            let page = try await client.get("/console/cases/\(summary.reference.value)", cookie: cookie)
+            #expect(page.text.contains("Send by WhatsApp") && page.text.contains("latest message came by WhatsApp"))
+            // The same case more than a day later: the page says why nothing can be sent.
+            let sender = TextSender(store: f.store, outbound: nil, whatsapp: outbound, logger: f.http.logs.logger())
+            #expect(
+                try await sender.route(caseID: summary.id, now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 1))
+                    == .refused(TextSender.outsideWhatsAppWindow))
+            #expect(try await sender.route(caseID: summary.id, now: Date()) == .whatsapp)
         }
     }
 }

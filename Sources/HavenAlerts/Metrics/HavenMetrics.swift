@@ -51,6 +51,13 @@ public struct HavenMetrics: Sendable {
         Counter(label: "haven_escalations_total", dimensions: [("level", "\(level)")], factory: factory).increment()
     }
 
+    /// WhatsApp messages that were not text (a photo, a voice note…): noted on the case, never kept.
+    public func whatsappMedia(type: String) {
+        let known = ["image", "audio", "voice", "video", "document", "sticker", "location", "contacts"]
+        Counter(label: "haven_whatsapp_media_total", dimensions: [("type", known.contains(type) ? type : "other")], factory: factory)
+            .increment()
+    }
+
     /// WhatsApp posts that carried no message Haven stores: delivery statuses for what it sent.
     public func whatsappStatuses(_ count: Int) {
         Counter(label: "haven_whatsapp_statuses_total", factory: factory).increment(by: count)

@@ -67,6 +67,7 @@ struct WhatsAppRoutes {
             let sender = message.from.hasPrefix("+") ? message.from : "+" + message.from
             let phone = ContactAddress.normalizedPhone(sender) ?? sender
             let words = message.text ?? WhatsAppMedia.notice(type: message.type)
+            if message.text == nil { metrics.whatsappMedia(type: message.type) }
             let report = SMSRoutes.incoming(
                 text: words, phone: phone, messageID: "cloud:\(message.id)", keywords: settings.keywords, channel: .whatsapp,
                 at: now)
