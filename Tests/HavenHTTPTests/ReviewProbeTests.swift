@@ -98,8 +98,12 @@ struct ReviewProbeTests {
     @Test("posts the rate limiter refuses still fill the shared view stash")
     func limitedPostsFillTheStash() async throws {
         let stash = MemoryViewStash()
+        // A slow refill (one a minute after the burst of 5), so a run slowed by a loaded machine
+        // (75 s seen under CI) cannot earn the client new attempts and views.
+        var limits = RateLimits()
+        limits.loginsPerMinute = 1
         let f = try await ConsoleFixture { gateway in
-            gateway.rateLimiter = RateLimits().limiter()
+            gateway.rateLimiter = limits.limiter()
             gateway.views = stash
         }
         try await f.http.test { client in

@@ -215,4 +215,24 @@ struct WhatsAppHTTPTests {
             #expect(try await sender.route(caseID: summary.id, now: Date()) == .whatsapp)
         }
     }
+
+    @Test func theWebhookIsRateLimitedLikeAnSMSProvider() async throws {
+        var limits = RateLimits()
+        limits.smsPerSecond = 1  // bursts of four
+        let f = try await HTTPFixture { gateway in
+            var sms = SMSSettings(publicURL: "https://haven.example")
+            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken)
+            gateway.sms = sms
+            gateway.rateLimiter = limits.limiter()
+        }
+        try await f.test { client in
+            var statuses: [HTTPResponse.Status] = []
+            for i in 0..<8 {
+                let post = cloudPost(from: "447700900321", id: "wamid.R\(i)", statuses: true)
+                statuses.append(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status)
+            }
+            #expect(statuses.prefix(4).allSatisfy { $0 == .ok })
+            #expect(statuses.contains(.tooManyRequests))
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SMSAdapters
 import Synchronization
 
 #if canImport(Glibc)
@@ -181,7 +182,8 @@ public struct RateLimits: Sendable {
             rules["lookup"] = RateLimiter.Rule(burst: 10, perSecond: lookupsPerMinute / 60)
         }
         if smsPerSecond > 0 {
-            for provider in ["twilio", "vonage", "messagebird", "plivo", "sinch", "modem"] {
+            // Meta's WhatsApp webhook (`/whatsapp`) is limited like an SMS provider's.
+            for provider in SMSProvider.allCases.map(\.rawValue) + ["whatsapp"] {
                 rules["sms:\(provider)"] = RateLimiter.Rule(burst: max(1, smsPerSecond * 4), perSecond: smsPerSecond)
             }
         }

@@ -25,9 +25,10 @@ struct TextCommand: AsyncParsableCommand {
         let server = try await Assembly.server(config: config, logger: logger, serving: false)
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
         guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-        // Their console password (from standard input) opens a case sealed to them.
+        // Their console password (from standard input) opens a case sealed to them; while cases are
+        // sealed under the key file (no recovery key yet), none is asked for.
         var key: StaffKey?
-        if try await server.store.staffKey(officerID: who.id)?.password != nil {
+        if try await server.store.sealingStatus().toStaff, try await server.store.staffKey(officerID: who.id)?.password != nil {
             key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: server.store)
         }
         let reader = CaseReader.officer(who.id, key: key)
