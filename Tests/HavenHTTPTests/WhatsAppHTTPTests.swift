@@ -218,7 +218,7 @@ struct WhatsAppHTTPTests {
 
     @Test func theWebhookIsRateLimitedLikeAnSMSProvider() async throws {
         var limits = RateLimits()
-        limits.smsPerSecond = 1  // bursts of four
+        limits.smsPerSecond = 0.01  // a burst of one, then one per 100 s: no loaded machine is that slow
         let f = try await HTTPFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
             sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken)
@@ -231,8 +231,8 @@ struct WhatsAppHTTPTests {
                 let post = cloudPost(from: "447700900321", id: "wamid.R\(i)", statuses: true)
                 statuses.append(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status)
             }
-            #expect(statuses.prefix(4).allSatisfy { $0 == .ok })
-            #expect(statuses.contains(.tooManyRequests))
+            #expect(statuses.first == .ok)
+            #expect(statuses.dropFirst().allSatisfy { $0 == .tooManyRequests }, "\(statuses)")
         }
     }
 }
