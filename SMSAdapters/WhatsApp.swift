@@ -53,6 +53,8 @@ public enum WhatsAppCloud {
         public var from: String
         public var type: String
         public var text: String?
+        /// The business number it was sent to (`value.metadata.phone_number_id`).
+        public var phoneNumberID: String? = nil
     }
 
     public struct Events: Sendable, Equatable {
@@ -79,6 +81,7 @@ public enum WhatsAppCloud {
                     events.statuses += list.count
                 }
                 guard let messages = value["messages"] else { continue }
+                let phoneNumberID = (value["metadata"] as? [String: Any])?["phone_number_id"] as? String
                 guard let list = messages as? [Any] else { throw .malformed }
                 for item in list {
                     guard let message = item as? [String: Any], let id = message["id"] as? String, !id.isEmpty, id.utf8.count <= 256,
@@ -90,7 +93,7 @@ public enum WhatsAppCloud {
                         guard let body = (message["text"] as? [String: Any])?["body"] as? String else { throw .malformed }
                         text = body
                     }
-                    events.messages.append(Message(id: id, from: from, type: type, text: text))
+                    events.messages.append(Message(id: id, from: from, type: type, text: text, phoneNumberID: phoneNumberID))
                 }
             }
         }
@@ -101,7 +104,7 @@ public enum WhatsAppCloud {
 /// How a message that is not text is noted on the case: what arrived, never its content (Haven
 /// fetches no media), so the officer can ask about it.
 public enum WhatsAppMedia {
-    public static func notice(type: String) -> String {
+    public static func notice(type: String, by route: String = "WhatsApp") -> String {
         let kind: String =
             switch type {
             case "image": "A photo"
@@ -113,6 +116,6 @@ public enum WhatsAppMedia {
             case "contacts": "A contact card"
             default: "A message Haven cannot read"
             }
-        return "[\(kind) was sent by WhatsApp. Haven does not keep media: ask them about it when it is safe.]"
+        return "[\(kind) was sent by \(route). Haven does not keep media: ask them about it when it is safe.]"
     }
 }

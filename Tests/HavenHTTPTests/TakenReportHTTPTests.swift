@@ -148,6 +148,11 @@ struct TakenReportHTTPTests {
             let bad = try await client.postJSON(
                 "/api/v1/reports", #"{"channel":"fax","message":"x"}"#, headers: [.authorization: "Bearer \(officerToken)"])
             #expect(bad.status == .unprocessableContent && bad.text.contains(#""field":"channel""#))
+            // An anonymous caller naming the officer's key space claims nothing of it (the attack review).
+            let squat = try await client.postJSON(
+                "/api/v1/reports", #"{"message":"junk"}"#,
+                headers: [.init("Idempotency-Key")!: "taken:officer:\(sam.officer.id):crm-call-77"])
+            #expect(squat.status == .created)
             let headers: HTTPFields = [.authorization: "Bearer \(officerToken)", .init("Idempotency-Key")!: "crm-call-77"]
             let created = try await client.postJSON("/api/v1/reports", body, headers: headers)
             #expect(created.status == .created)

@@ -14,9 +14,10 @@ private let verifyToken = "verify-me-123"
 
 /// A Cloud API post as Meta sends it: one message (text, or a media type), signed or not.
 private func cloudPost(
-    from: String, id: String, text: String? = nil, type: String = "text", statuses: Bool = false, secret: String = appSecret
+    from: String, id: String, text: String? = nil, type: String = "text", statuses: Bool = false, secret: String = appSecret,
+    to phoneNumberID: String = "106540352242922"
 ) -> (headers: HTTPFields, body: ByteBuffer) {
-    var value: [String: Any] = ["messaging_product": "whatsapp", "metadata": ["phone_number_id": "106540352242922"]]
+    var value: [String: Any] = ["messaging_product": "whatsapp", "metadata": ["phone_number_id": phoneNumberID]]
     if statuses {
         value["statuses"] = [["id": "wamid.OUT", "status": "delivered", "timestamp": "1749416400", "recipient_id": from]]
     } else {
@@ -164,6 +165,12 @@ struct WhatsAppHTTPTests {
                 // The survivor says texts are fine: an officer's reply goes by WhatsApp, to that number.
                 let post = cloudPost(from: "447700900111", id: "wamid.C1", text: "TEXT OK")
                 #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status == .ok)
+                // A message to another business number under the same Meta app is not Haven's: not stored.
+                let elsewhere = cloudPost(from: "447700900112", id: "wamid.X1", text: "my boiler is broken", to: "999000")
+                #expect(
+                    try await client.execute(uri: "/whatsapp", method: .post, headers: elsewhere.headers, body: elsewhere.body).status
+                        == .ok)
+                #expect(try await f.store.openCases(officerID: nil).count == 1)
                 let summary = try #require(try await f.store.openCases(officerID: nil).first)
                 let reply = try await client.postJSON(
                     "/api/v1/cases/\(summary.reference.value)/texts", #"{"text":"This is Asha from tenant services."}"#,
@@ -193,7 +200,8 @@ struct WhatsAppHTTPTests {
     }
 
     @Test func theConsoleOffersAWhatsAppReplyOnlyWhenTheServerWouldSendOne() async throws {
-        let outbound = OutboundWhatsApp.cloud(phoneNumberID: "1", accessToken: "t", baseURL: "http://127.0.0.1:9/v21.0")
+        let outbound = OutboundWhatsApp.cloud(
+            phoneNumberID: "106540352242922", accessToken: "t", baseURL: "http://127.0.0.1:9/v21.0")
         let f = try await ConsoleFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
             sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, outbound: outbound)

@@ -123,7 +123,9 @@ struct IntakeRoutes: Sendable {
 
         let incoming = IncomingReport(
             channel: channel, submission: submission, receivedAt: Date(),
-            idempotencyKey: idempotencyKey.map { idempotencyPrefix + $0 })
+            // Each caller's keys live apart: an anonymous `Idempotency-Key: taken:officer:5:…` is the
+            // open API's own key, never an officer's (nor a concern's, nor the website's).
+            idempotencyKey: idempotencyKey.map { (idempotencyPrefix.isEmpty ? "\(channel.rawValue):" : idempotencyPrefix) + $0 })
         let outcome: IntakeOutcome
         do {
             outcome = try await store.record(incoming, triage: triage, routing: routing)

@@ -192,7 +192,8 @@ struct SMSRoutes {
         let phone = ContactAddress.normalizedPhone(sender) ?? sender
         let keywords = settings.keywords
         // Media is never kept: a photo or voice note without words is noted on the case as having come.
-        let words = sms.text.isEmpty ? sms.mediaType.map(WhatsAppMedia.notice(type:)) ?? "" : sms.text
+        let words =
+            sms.text.isEmpty ? sms.mediaType.map { WhatsAppMedia.notice(type: $0, by: whatsapp ? "WhatsApp" : "MMS") } ?? "" : sms.text
         if whatsapp, let media = sms.mediaType { metrics.whatsappMedia(type: media) }
         let makeReport: @Sendable (String, String) -> IncomingReport = { text, messageID in
             Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, channel: channel, at: now)

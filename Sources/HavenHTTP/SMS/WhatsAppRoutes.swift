@@ -63,7 +63,15 @@ struct WhatsAppRoutes {
         }
         if events.statuses > 0 { metrics.whatsappStatuses(events.statuses) }
         let now = Date()
+        // Only the number Haven answers from is Haven's: a post for another number under the same
+        // Meta app (a general customer-service line) is acknowledged, counted and not stored.
+        var expected: String?
+        if case .cloud(let id, _, _) = settings.whatsapp.outbound { expected = id }
         for message in events.messages {
+            if let expected, message.phoneNumberID != expected {
+                metrics.smsRefused(provider: "whatsapp", reason: "other_business_number")
+                continue
+            }
             let sender = message.from.hasPrefix("+") ? message.from : "+" + message.from
             let phone = ContactAddress.normalizedPhone(sender) ?? sender
             let words = message.text ?? WhatsAppMedia.notice(type: message.type)
