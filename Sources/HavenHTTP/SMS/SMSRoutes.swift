@@ -232,15 +232,23 @@ struct SMSRoutes {
                 ])
             return silent(provider)
         } catch {
-            // Any failure is a 5xx, so the provider sends the text again later: never a silent drop.
-            let status =
-                StoreFailure.status(of: error) == .serviceUnavailable ? HTTPResponse.Status.serviceUnavailable : .internalServerError
-            if status == .serviceUnavailable { health.writeFailed() }
-            metrics.intakeRefused(channel: .sms, status: Int(status.code))
+            let response = Self.retryLater(error, channel: channel, health: health, metrics: metrics)
             logger.error(
-                "text refused", metadata: ["provider": "\(provider.rawValue)", "status": "\(status.code)"])
-            return Response(status: status, headers: StoreFailure.headers(for: status))
+                "text refused", metadata: ["provider": "\(provider.rawValue)", "status": "\(response.status.code)"])
+            return response
         }
+    }
+
+    /// A text or WhatsApp message the store could not take: a 5xx (503 with `Retry-After` while the
+    /// store is unavailable), so the provider sends it again later; never a silent drop.
+    static func retryLater(_ error: any Error, channel: HavenCore.Channel, health: HealthMonitor, metrics: HavenMetrics)
+        -> Response
+    {
+        let status =
+            StoreFailure.status(of: error) == .serviceUnavailable ? HTTPResponse.Status.serviceUnavailable : .internalServerError
+        if status == .serviceUnavailable { health.writeFailed() }
+        metrics.intakeRefused(channel: channel, status: Int(status.code))
+        return Response(status: status, headers: StoreFailure.headers(for: status))
     }
 
     /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.

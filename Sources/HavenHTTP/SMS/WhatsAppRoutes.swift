@@ -95,13 +95,9 @@ struct WhatsAppRoutes {
             } catch {
                 // The messages before this one are stored; Meta's retry brings them again as
                 // duplicates (the message id), and this one as new: nothing is lost or doubled.
-                let status =
-                    StoreFailure.status(of: error) == .serviceUnavailable
-                    ? HTTPResponse.Status.serviceUnavailable : .internalServerError
-                if status == .serviceUnavailable { health.writeFailed() }
-                metrics.intakeRefused(channel: .whatsapp, status: Int(status.code))
-                logger.error("WhatsApp message refused", metadata: ["status": "\(status.code)"])
-                return Response(status: status, headers: StoreFailure.headers(for: status))
+                let response = SMSRoutes.retryLater(error, channel: .whatsapp, health: health, metrics: metrics)
+                logger.error("WhatsApp message refused", metadata: ["status": "\(response.status.code)"])
+                return response
             }
         }
         return Response(status: .ok)
