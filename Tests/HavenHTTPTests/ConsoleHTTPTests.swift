@@ -27,10 +27,14 @@ final class ConsoleFixture: Sendable {
     let http: HTTPFixture
     let settings: ConsoleSettings
 
-    init(idleTimeout: TimeInterval = 1800, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
+    init(
+        idleTimeout: TimeInterval = 1800, faulty: Bool = false, bcryptCost: UInt8 = 4,
+        work: PasswordWork = PasswordWork(slots: 2, maxWaiting: 64), configure: (inout Gateway) -> Void = { _ in }
+    ) async throws {
         var settings = ConsoleSettings()
-        settings.bcryptCost = 4  // fast tests; production uses 12
+        settings.bcryptCost = bcryptCost  // fast tests; production uses 12
         settings.passwordKDF = .testing
+        settings.passwordWork = work
         settings.idleTimeout = idleTimeout
         self.settings = settings
         let mail = FileManager.default.temporaryDirectory.appendingPathComponent("haven-staffmail-\(UUID().uuidString)")

@@ -153,3 +153,96 @@ struct LoginRaceTests {
         #expect(checks.allSatisfy { !$0.detail.contains("T-") && ($0.detail == "none" || $0.detail == "flagged") })
     }
 }
+
+/// Issue 30, finding 5: a login flood must not keep staff out.
+@Suite("Console login under a flood")
+struct LoginFloodTests {
+    @Test("200 logins for unknown addresses at once run no password check, and a real login goes through among them")
+    func unknownAddressesCostNoPasswordWork() async throws {
+        let work = PasswordWork(slots: 2, maxWaiting: 64)
+        // Production's bcrypt cost, so a flood that did run checks would be plain in the counts.
+        let f = try await ConsoleFixture(bcryptCost: 10, work: work) { $0.connections = nil }
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            // One login first, so the server has timed a real check.
+            let (first, _) = try await client.logIn(asha)
+            #expect(first != nil)
+            let before = work.counts.checksRun
+            let next = asha.code(at: Date().addingTimeInterval(30))  // the first login spent this step's code
+            let responses = try await sendTogether(201, to: client.port) { i in
+                i == 100
+                    ? LoginRaceTests.loginRequest(asha, password: asha.password, code: next)
+                    : .init(
+                        "/console/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                        body: formBody([("email", "nobody\(i)@landlord.example"), ("password", "guess \(i)"), ("code", "123456")]))
+            }
+            #expect(responses.filter { $0.headers[.location] == "/console" }.count == 1, "\(responses.map(\.status.code))")
+            #expect(responses.filter { $0.headers[.location]?.hasPrefix("/console/view/") == true }.count == 200)
+            // Asha's password and her key: two checks. None for the 200 unknown addresses.
+            #expect(work.counts.checksRun - before == 2)
+            #expect(work.counts.peakRunning <= work.slots)
+        }
+        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(audit.filter { $0 == "staff.login_failed" }.count == 200)
+    }
+
+    @Test("password checks beyond the queue are refused at once as busy (503, Retry-After), never as a wrong password")
+    func aFullQueueSaysBusy() async throws {
+        let work = PasswordWork(slots: 1, maxWaiting: 1)
+        let f = try await ConsoleFixture(work: work) { $0.connections = nil }
+        let asha = try await f.account("Asha")
+        // Hold the one slot, and fill the queue, until the test lets go.
+        let release = DispatchSemaphore(value: 0)
+        let (started, running) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await work.run {
+                running.yield(); release.wait()
+            }
+        }
+        var iterator = started.makeAsyncIterator()
+        _ = await iterator.next()
+        let queued = Task { try await work.run { 1 } }
+        while work.waiting == 0 { await Task.yield() }
+        try await f.http.test { client in
+            let (cookie, response) = try await client.logIn(asha)
+            #expect(cookie == nil)
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter].flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect(response.text.contains("Too many logins are being checked just now"))
+        }
+        release.signal()
+        try await holder.value
+        #expect(try await queued.value == 1)
+        // Nothing was counted against Asha: she logs in at once afterwards.
+        let credentials = try #require(try await f.store.credentials(email: asha.officer.email))
+        #expect(credentials.failedCount == 0)
+        #expect(work.counts.peakRunning == 1)
+    }
+
+    @Test("login attempts are limited across all clients too, and a refused one says when to try again")
+    func loginsAreLimitedGlobally() async throws {
+        var limits = RateLimits()
+        limits.loginsPerMinute = 600  // no client meets its own limit here
+        limits.loginsGlobalPerMinute = 6  // a burst of 5, next to no refill while this runs
+        let f = try await HTTPFixture {
+            $0.rateLimiter = limits.limiter()
+            $0.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+        }
+        try await f.test { client in
+            var statuses: [Int] = []
+            var retryAfter: String?
+            for i in 0..<8 {
+                let posted = try await client.postForm(
+                    "/console/login", [("email", "user\(i)@landlord.example"), ("password", "guess"), ("code", "123456")],
+                    headers: [.init("X-Forwarded-For")!: "203.0.113.\(i + 1)"])
+                // A refusal is sent to the fixed "too many attempts" page, saying when to come back.
+                if posted.headers[.location] == "/console/busy" { retryAfter = posted.headers[.retryAfter] }
+                let response = try await client.followView(posted, cookie: nil)
+                statuses.append(response.status.code)
+            }
+            #expect(statuses.prefix(5).allSatisfy { $0 == 401 }, "\(statuses)")
+            #expect(statuses.suffix(3).allSatisfy { $0 == 429 }, "\(statuses)")
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+        }
+    }
+}

@@ -31,6 +31,8 @@ public final class RateLimiter: Sendable {
 
     private let perClient: [String: Rule]
     private let global: Rule
+    /// A class's own global rule, where it has one (console logins), instead of `global`.
+    private let globalPerClass: [String: Rule]
     private let key = SymmetricKey(size: .bits256)
     private let state: Mutex<State>
     private let maxClients: Int
@@ -44,9 +46,10 @@ public final class RateLimiter: Sendable {
         var pruneAt: Int
     }
 
-    public init(perClient: [String: Rule], global: Rule, maxClients: Int = 100_000) {
+    public init(perClient: [String: Rule], global: Rule, globalPerClass: [String: Rule] = [:], maxClients: Int = 100_000) {
         self.perClient = perClient
         self.global = global
+        self.globalPerClass = globalPerClass
         self.maxClients = maxClients
         state = Mutex(State(pruneAt: maxClients))
     }
@@ -70,6 +73,7 @@ public final class RateLimiter: Sendable {
             let known = state.clients[routeClass]?[id]
             var bucket = known ?? Bucket(tokens: rule.burst, updated: now)
             Self.refill(&bucket, rule: rule, now: now)
+            let global = globalPerClass[routeClass] ?? global
             var pool = state.global[routeClass] ?? Bucket(tokens: global.burst, updated: now)
             Self.refill(&pool, rule: global, now: now)
             defer {
@@ -162,6 +166,9 @@ public struct RateLimits: Sendable {
     public var globalPerSecond: Double = 1000
     /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
     public var loginsPerMinute: Double = 10
+    /// Console login attempts from all clients together per minute (bursts of a fifth of it): a
+    /// flood from many addresses meets this, and staff are told to try again in a few seconds.
+    public var loginsGlobalPerMinute: Double = 300
     /// Tenancy-flag lookups per officer token per minute (bursts of 10): a lookup says whether a
     /// concern was raised about a household, so nobody may walk through tenancy references.
     public var lookupsPerMinute: Double = 30
@@ -175,8 +182,13 @@ public struct RateLimits: Sendable {
             rules["api"] = rule
             rules["web"] = rule
         }
+        var globalPerClass: [String: RateLimiter.Rule] = [:]
         if loginsPerMinute > 0 {
             rules["login"] = RateLimiter.Rule(burst: 5, perSecond: loginsPerMinute / 60)
+            if loginsGlobalPerMinute > 0 {
+                globalPerClass["login"] = RateLimiter.Rule(
+                    burst: max(5, loginsGlobalPerMinute / 5), perSecond: loginsGlobalPerMinute / 60)
+            }
         }
         if lookupsPerMinute > 0 {
             rules["lookup"] = RateLimiter.Rule(burst: 10, perSecond: lookupsPerMinute / 60)
@@ -197,6 +209,6 @@ public struct RateLimits: Sendable {
                 rules[routeClass] = .init(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)
             }
         }
-        return RateLimiter(perClient: rules, global: global)
+        return RateLimiter(perClient: rules, global: global, globalPerClass: globalPerClass)
     }
 }

@@ -206,6 +206,12 @@ struct ConsoleRoutes {
         do {
             outcome = try await login.login(
                 email: email, password: fields.values["password"]?.first ?? "", code: fields.first("code") ?? "")
+        } catch is PasswordWork.Busy {
+            // As many password checks as the queue holds are waiting already (a flood): say so.
+            logger.warning("console login refused: password checks saturated")
+            return respondHTML(
+                .serviceUnavailable, "login",
+                ["title": "Log in", "email": email, "error": "Too many logins are being checked just now. Try again in a few seconds."])
         } catch {
             logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
             return respondHTML(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])

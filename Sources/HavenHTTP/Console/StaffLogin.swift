@@ -21,6 +21,8 @@ public struct ConsoleSettings: Sendable {
     public var minimumPasswordLength: Int = 12
     /// scrypt's cost for the key each member of staff's private key is sealed under (tests lower it).
     public var passwordKDF: PasswordKDF = .standard
+    /// Where bcrypt and scrypt run: bounded, shared by every console route and command.
+    public var passwordWork: PasswordWork = .shared
 
     public init() {}
 }
@@ -53,20 +55,34 @@ public struct StaffLogin: Sendable {
     /// (`beginLoginAttempt`); the code's time step is spent by compare-and-set. So guesses sent at
     /// once meet the lock after `failuresBeforeLock` of them, and one code opens one session.
     public func login(email: String, password: String, code: String, now: Date = Date()) async throws -> Outcome {
-        let decoy = decoyHash
         guard let credentials = try await store.credentials(email: email) else {
-            // Spend the same time as a real check, and leave a trace, so an unknown address is not told apart.
-            _ = await Self.offload { Bcrypt.verify(password, hash: decoy) }
+            // Take as long as a real check, and leave a trace, so an unknown address is not told
+            // apart; but spend no CPU on it and never queue ahead of staff.
+            try await waitAsLongAsACheck()
             try await store.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
             return .refused
         }
         let officerID = credentials.officer.id
-        if case .locked = try await store.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) {
-            _ = await Self.offload { Bcrypt.verify(password, hash: decoy) }
-            try await store.recordLoginFailure(officerID: officerID, now: now)
-            return .refused
+        // The attempt is counted only once it has a slot to be checked in: a flood that fills the
+        // queue gets "busy" and costs nobody a failure.
+        let checked: Outcome? = try await work.withSlot { slot in
+            if case .locked = try await store.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) { return nil }
+            return try await check(credentials, password: password, code: code, slot: slot, now: now)
         }
-        let passwordOK = await Self.offload { Bcrypt.verify(password, hash: credentials.passwordHash) }
+        if let checked { return checked }
+        // Locked: no check at all, in the time one takes.
+        try await waitAsLongAsACheck()
+        try await store.recordLoginFailure(officerID: officerID, now: now)
+        return .refused
+    }
+
+    /// The password, the code and the officer's key, for an attempt already counted.
+    private func check(
+        _ credentials: StaffCredentials, password: String, code: String, slot: PasswordWork.Slot, now: Date
+    ) async throws -> Outcome {
+        let officerID = credentials.officer.id
+        let hash = credentials.passwordHash
+        let passwordOK = try await slot.run(timed: true) { Bcrypt.verify(password, hash: hash) }
         if passwordOK, let step = Self.matchingStep(code: code, secret: credentials.totpSecret, now: now),
             step > credentials.lastTOTPStep
         {
@@ -74,8 +90,9 @@ public struct StaffLogin: Sendable {
             let record = try await store.staffKey(officerID: officerID)
             var opened: StaffKey?
             if let record, let sealed = record.password {
-                opened = await Self.offload {
-                    try? StaffKey.open(sealed, password: password, owner: officer.readerName, publicKey: record.publicKey)
+                let publicKey = record.publicKey
+                opened = try await slot.run {
+                    try? StaffKey.open(sealed, password: password, owner: officer.readerName, publicKey: publicKey)
                 }
                 if opened == nil {
                     // bcrypt compares only a password's first 72 bytes; scrypt takes all of it. A
@@ -89,7 +106,8 @@ public struct StaffLogin: Sendable {
             }
             if try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now) {
                 if let opened { return .success(officer, opened) }
-                return .success(officer, try await newStaffKey(for: officer, password: password, replacing: record?.publicKey))
+                return .success(
+                    officer, try await newStaffKey(for: officer, password: password, replacing: record?.publicKey, slot: slot))
             }
         }
         try await store.recordLoginFailure(officerID: officerID, now: now)
@@ -100,11 +118,11 @@ public struct StaffLogin: Sendable {
     /// sealing, or holding only an API-only token's key: cases sealed to that one are no longer
     /// theirs until granted again), its private half sealed under the password. Should another
     /// login have made one first, that one is opened instead.
-    func newStaffKey(for officer: Officer, password: String, replacing: Data?) async throws -> StaffKey {
+    func newStaffKey(for officer: Officer, password: String, replacing: Data?, slot: PasswordWork.Slot) async throws -> StaffKey {
         let fresh = StaffKey.generate()
         let kdf = settings.passwordKDF
         let owner = officer.readerName
-        let sealed = try await Self.offloadThrowing { try fresh.sealed(password: password, kdf: kdf, owner: owner) }
+        let sealed = try await slot.run { try fresh.sealed(password: password, kdf: kdf, owner: owner) }
         if try await store.setStaffKey(
             StaffKeyRecord(officerID: officer.id, publicKey: fresh.publicKey, password: sealed, tokenSealed: nil),
             replacing: replacing, by: owner)
@@ -114,9 +132,8 @@ public struct StaffLogin: Sendable {
         guard let record = try await store.staffKey(officerID: officer.id), let held = record.password else {
             throw StaffKeyError.wrongSecret
         }
-        return try await Self.offloadThrowing {
-            try StaffKey.open(held, password: password, owner: owner, publicKey: record.publicKey)
-        }
+        let publicKey = record.publicKey
+        return try await slot.run { try StaffKey.open(held, password: password, owner: owner, publicKey: publicKey) }
     }
 
     /// The TOTP time step `code` belongs to, allowing one step of clock drift either way.
@@ -200,12 +217,12 @@ public struct StaffLogin: Sendable {
             return (.wrongCode, nil)
         }
         let cost = settings.bcryptCost
-        let hash = await Self.offload { Bcrypt.hash(password, cost: cost) }
+        let hash = try await work.run(timed: false) { Bcrypt.hash(password, cost: cost) }
         // A new key pair, its private half sealed under the password. Should the link be spent by
         // another request meanwhile, `completeEnrolment` refuses and this key is thrown away.
         let key = StaffKey.generate()
         let kdf = settings.passwordKDF
-        let sealed = try await Self.offloadThrowing {
+        let sealed = try await work.run(timed: false) {
             try key.sealed(password: password, kdf: kdf, owner: CaseReader.readerName(officerID: officerID))
         }
         let done = try await store.completeEnrolment(
@@ -272,11 +289,24 @@ public struct StaffLogin: Sendable {
         try await store.deleteSession(idHash: OfficerToken.hash(cookie))
     }
 
-    /// A bcrypt hash of nothing anyone knows, at the cost real hashes have, to spend equal time on
-    /// unknown addresses and locked logins.
-    var decoyHash: String {
+    var work: PasswordWork { settings.passwordWork }
+
+    /// Waits as long as real checks have been taking lately, using no CPU. Until one has run, one
+    /// check of a password against a hash of nothing anyone knows is made (through the same
+    /// bounded queue) to learn how long it takes.
+    func waitAsLongAsACheck() async throws {
+        if let typical = work.typicalCheck {
+            try await Task.sleep(for: typical)
+            return
+        }
         let cost = settings.bcryptCost
-        return Self.decoys.withLock { decoys in
+        let decoy = try await work.run(timed: false) { Self.decoyHash(cost: cost) }
+        _ = try await work.run { Bcrypt.verify("no password", hash: decoy) }
+    }
+
+    /// A bcrypt hash of nothing anyone knows, at the cost real hashes have (made once per cost).
+    static func decoyHash(cost: UInt8) -> String {
+        decoys.withLock { decoys in
             if let hash = decoys[cost] { return hash }
             let hash = Bcrypt.hash(OfficerToken.random(), cost: cost)
             decoys[cost] = hash
@@ -284,14 +314,4 @@ public struct StaffLogin: Sendable {
         }
     }
     private static let decoys = Mutex<[UInt8: String]>([:])
-
-    /// The same for work that throws (scrypt).
-    static func offloadThrowing<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
-    }
-
-    /// Runs blocking work (bcrypt) on NIO's thread pool, off the server's threads.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        (try? await NIOThreadPool.singleton.runIfActive(work)) ?? work()
-    }
 }

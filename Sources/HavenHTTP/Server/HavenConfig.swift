@@ -139,6 +139,9 @@ public struct HavenConfig: Sendable {
         .plain("HAVEN_SMS_KEYWORDS_DANGER", "extra words meaning immediate danger"),
         .plain("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", "reports per client per minute, JSON and web form (burst 10); 0 = off; default 30"),
         .plain("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", "console login attempts per client per minute (burst 5); 0 = off; default 10"),
+        .plain(
+            "HAVEN_RATE_LIMIT_LOGINS_GLOBAL_PER_MINUTE",
+            "console login attempts from all clients together per minute (burst a fifth); 0 = off; default 300"),
         .plain("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
         .plain("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
         .plain("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
@@ -297,6 +300,7 @@ public struct HavenConfig: Sendable {
         var limits = RateLimits()
         limits.reportsPerMinute = try rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)
         limits.loginsPerMinute = try rate("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", 10)
+        limits.loginsGlobalPerMinute = try rate("HAVEN_RATE_LIMIT_LOGINS_GLOBAL_PER_MINUTE", 300)
         limits.smsPerSecond = try rate("HAVEN_RATE_LIMIT_SMS_PER_SECOND", 50)
         limits.globalPerSecond = try rate("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", 1000)
         rateLimits = limits
