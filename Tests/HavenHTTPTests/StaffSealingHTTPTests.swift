@@ -14,14 +14,15 @@ import Testing
 struct StaffSealingHTTPTests {
     let canary = "CANARY-5150 he watches my phone"
 
-    func sealedCase(_ f: ConsoleFixture) async throws -> (RecoveryKey, IntakeReceipt) {
+    func sealedCase(_ f: ConsoleFixture, message: String? = nil) async throws -> (RecoveryKey, IntakeReceipt) {
         let recovery = RecoveryKey.generate()
         _ = try await f.store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
         let receipt = try #require(
             try await f.store.record(
                 IncomingReport(
                     channel: .web,
-                    submission: ReportSubmission(message: canary, safety: SafetyPreferences(methods: [.text], phone: "07700900123")),
+                    submission: ReportSubmission(
+                        message: message ?? canary, safety: SafetyPreferences(methods: [.text], phone: "07700900123")),
                     receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting()
             ).receipt)
@@ -126,6 +127,45 @@ struct StaffSealingHTTPTests {
         #expect(copies == 0)
     }
 
+    @Test("issue 30, finding 6: acknowledging, consent, risk and texts from staff who cannot read the case are refused")
+    func nobodyWorksACaseTheyCannotRead() async throws {
+        let f = try await ConsoleFixture()
+        _ = try await f.account("Asha")
+        let (_, receipt) = try await sealedCase(f)
+        // A duty manager who enrolled after the case was sealed: no copy of its key.
+        let eve = try await f.account("Eve", role: .dutyManager)
+        let path = "/console/cases/\(receipt.reference.value)"
+        let record = try #require(try await f.store.staffKey(officerID: eve.officer.id))
+        let key = try StaffKey.open(
+            try #require(record.password), password: eve.password, owner: eve.officer.readerName, publicKey: record.publicKey)
+        let (token, _) = try await f.store.issueToken(officerID: eve.officer.id, key: key, by: "test")
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(eve).0)
+            let csrf = try #require(try await client.get("/console", cookie: cookie).csrf)
+            let ack = try await client.post(path + "/ack", cookie: cookie, [("csrf", csrf)])
+            #expect(ack.status == .forbidden && ack.text.contains("Sealed case"))
+            let consent = try await client.post(
+                path + "/consent", cookie: cookie, [("csrf", csrf), ("agency", "police"), ("state", "given")])
+            #expect(consent.status == .forbidden && consent.text.contains("Sealed case"))
+            #expect(try await client.get(path + "/risk", cookie: cookie).status == .forbidden)
+            let apiAck = try await client.execute(
+                uri: "/api/v1/cases/\(receipt.reference.value)/ack", method: .post, headers: [.authorization: "Bearer \(token)"])
+            #expect(apiAck.status == .forbidden)
+            let text = try await client.execute(
+                uri: path.replacingOccurrences(of: "/console/cases", with: "/api/v1/cases") + "/texts", method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"text": "hello"}"#))
+            #expect(text.status == .forbidden && text.text.contains("case_not_sealed_to_this_token"))
+        }
+        // Nothing changed: still unacknowledged, so the escalation goes on; each refusal audited.
+        let summary = try #require(try await f.store.caseSummary(receipt.reference))
+        #expect(summary.acknowledgedAt == nil)
+        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        #expect(audit.contains { $0.action == "case.acknowledge.refused" && $0.detail == "not a reader" })
+        #expect(audit.filter { $0.action == "case.work_refused" && $0.detail == "not a reader" }.count >= 2)
+        #expect(!audit.contains { $0.action == "case.acknowledge" || $0.action == "case.consent" })
+    }
+
     @Test("a token issued without the key gets a refusal naming why, not the case")
     func aBlindTokenIsRefused() async throws {
         let f = try await ConsoleFixture()
@@ -188,6 +228,47 @@ struct StaffSealingHTTPTests {
         }
         let audit = try await f.store.auditEntries(caseID: receipt.caseID)
         #expect(audit.contains { $0.action == "case.access_granted" && $0.actor == "officer:\(hari.officer.id)" })
+    }
+
+    @Test("issue 30, finding 1: a head's grant gives a re-enrolled officer back their own cases, never anyone else's")
+    func aGrantToAnOfficerCoversOnlyTheirOwnCases() async throws {
+        let f = try await ConsoleFixture()
+        let asha = try await f.account("Asha")
+        let hari = try await f.account("Hari", role: .head)
+        let (_, ashas) = try await sealedCase(f)
+        #expect(ashas.officerID == asha.officer.id)
+        let first = try await f.account("Ben")
+        let (_, bens) = try await sealedCase(f, message: "Ben's case")  // Ben has none yet: the least loaded
+        #expect(bens.officerID == first.officer.id)
+        // Ben is enrolled again (a new key pair): the copies sealed to his old key go.
+        let login = StaffLogin(store: f.store, settings: f.settings)
+        let link = try await login.issueEnrolment(officerID: first.officer.id, publicURL: "https://haven.example", by: "test")
+        let ben = StaffAccount(officer: first.officer, password: "a new passphrase for Ben", secret: StaffLogin.newTOTPSecret())
+        #expect(
+            try await login.enrol(
+                token: String(link.split(separator: "/").last!), password: ben.password, confirmation: ben.password,
+                secret: ben.secret, code: ben.code()) == .enrolled)
+        try await f.http.test { client in
+            let benCookie = try #require(try await client.logIn(ben).0)
+            #expect(try await client.get("/console/cases/\(bens.reference.value)", cookie: benCookie).status == .forbidden)
+            // The head submits the grant form as the staff page fills it (Ben covers every area).
+            let hariCookie = try #require(try await client.logIn(hari).0)
+            let staffPage = try await client.get("/console/staff", cookie: hariCookie)
+            #expect(staffPage.text.contains("Give Ben back the open cases assigned to them"))
+            let granted = try await client.post(
+                "/console/staff/\(ben.officer.id)/grant", cookie: hariCookie, [("csrf", try #require(staffPage.csrf)), ("areas", "")])
+            #expect(granted.status == .ok && granted.text.contains("can now open 1 more open cases"), "\(granted.text)")
+            #expect(try await client.get("/console/cases/\(bens.reference.value)", cookie: benCookie).status == .ok)
+            #expect(try await client.get("/console/cases/\(ashas.reference.value)", cookie: benCookie).status == .forbidden)
+        }
+        // Nor does naming Asha's case to the store give it to him.
+        let hariLogin = try await login.login(
+            email: hari.officer.email, password: hari.password, code: hari.code(at: Date().addingTimeInterval(30)))
+        guard case .success(_, let key) = hariLogin else {
+            Issue.record("Hari could not log in")
+            return
+        }
+        #expect(try await f.store.grantCases([ashas.caseID], to: ben.officer.id, by: .officer(hari.officer.id, key: key)) == 0)
     }
 
     @Test("a password bcrypt accepts that does not open the key is refused and counted; over 72 bytes is refused at enrolment")

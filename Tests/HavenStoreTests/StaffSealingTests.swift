@@ -75,6 +75,34 @@ struct StaffSealingTests {
         #expect(try await store.verifyCaseSealedRows(reader: s.reader(other)) == (0, 2, 0))
     }
 
+    /// Issue 30, finding 2: an officer added but not yet enrolled was the least loaded, so every
+    /// new case and alert went to someone who could not open them.
+    @Test(arguments: TestEngine.all) func triageAndEscalationPickOnlyStaffWhoCanOpenTheCase(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let cal = try await store.addOfficer(Officer(id: 0, name: "Cal", email: "cal@example.org"))
+        let dora = try await store.addOfficer(Officer(id: 0, name: "Dora", email: "dora@example.org", role: .dutyManager))
+        let start = Date()
+        for i in 0..<4 {
+            let receipt = try #require(
+                try await store.record(report("case \(i)", danger: true, at: start), triage: triage, routing: AlertRouting()).receipt)
+            #expect(receipt.officerID != cal.id)
+            #expect([s.asha.id, s.ben.id].contains(receipt.officerID ?? -1))
+            // Its officer opens it.
+            let officer = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
+            #expect(try await store.openCase(receipt.reference, reader: s.reader(officer)) != nil)
+        }
+        // Escalation goes to the duty manager who can read the case, not to the one with no key.
+        let escalated = try await store.escalateOverdue(now: start + 901, triage: triage, routing: AlertRouting())
+        #expect(escalated.allSatisfy { $0.recipients == [s.dana.id] }, "\(escalated.map(\.recipients))")
+        #expect(!escalated.contains { $0.recipients.contains(dora.id) })
+        // Once Cal has a key pair, he is on the roster like anyone else.
+        _ = try await Self.enrol(cal, in: store)
+        let next = try #require(
+            try await store.record(report("case for Cal", at: start), triage: triage, routing: AlertRouting()).receipt)
+        #expect(next.officerID == cal.id)
+    }
+
     @Test(arguments: TestEngine.all) func notesRisksAndTextsAreSealedToTheCase(_ engine: TestEngine) async throws {
         let s = try await staffed(engine)
         let store = s.f.store
@@ -380,13 +408,23 @@ extension StaffSealingTests {
         await #expect(throws: StoreError.self) {
             try await store.grantCases([receipt.caseID], to: newcomer.id, by: s.reader(s.hari))
         }
-        // Once he has a key pair, a head's grant gives him the open cases, audited.
+        // Once he has a key pair, a head's grant still gives him no case that is not his (issue
+        // 30, finding 1); reassigning it to him does, audited.
         let calKey = try await Self.enrol(newcomer, in: store)
-        let pending = try await store.casesToGrant(to: newcomer.id, areas: nil, by: s.reader(s.hari))
-        #expect(pending == [receipt.caseID])
-        #expect(try await store.grantCases(pending, to: newcomer.id, by: s.reader(s.hari)) == 1)
+        #expect(try await store.casesToGrant(to: newcomer.id, areas: nil, by: s.reader(s.hari)).isEmpty)
+        #expect(try await store.grantCases([receipt.caseID], to: newcomer.id, by: s.reader(s.hari)) == 0)
+        try await store.reassign(
+            caseID: receipt.caseID, to: newcomer, femaleUnmet: false,
+            event: CaseEvent(kind: .reassign, officerID: s.dana.id, at: Date(), outcome: "\(newcomer.id)"), by: s.reader(s.dana))
         #expect(try await store.openCase(receipt.reference, reader: .officer(newcomer.id, key: calKey)) != nil)
         #expect(try await store.auditEntries(caseID: receipt.caseID).contains { $0.action == "case.access_granted" })
+        // A duty manager enrolled later is given every open case by a head's grant.
+        let dora = try await store.addOfficer(Officer(id: 0, name: "Dora", email: "dora@example.org", role: .dutyManager))
+        let doraKey = try await Self.enrol(dora, in: store)
+        let pending = try await store.casesToGrant(to: dora.id, areas: nil, by: s.reader(s.hari))
+        #expect(pending == [receipt.caseID])
+        #expect(try await store.grantCases(pending, to: dora.id, by: s.reader(s.hari)) == 1)
+        #expect(try await store.openCase(receipt.reference, reader: .officer(dora.id, key: doraKey)) != nil)
         // Areas narrow the grant: no open case is in an area called ELSEWHERE.
         #expect(try await store.casesToGrant(to: s.ben.id, areas: ["ELSEWHERE"], by: s.reader(s.hari)).isEmpty)
     }

@@ -47,7 +47,7 @@ struct CaseRoutes {
                     .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: true))
             case .notFound:
                 return JSONResponse.error(.notFound, "no_such_case")
-            case .notYourCase:
+            case .notYourCase, .cannotRead:
                 return JSONResponse.error(.forbidden, "not_assigned_to_you")
             }
         } catch {

@@ -298,6 +298,7 @@ extension ConsoleRoutes {
                 return respondHTML(
                     .forbidden, "message",
                     ["title": "Not your case", "text": "Only the assigned officer or a duty manager can acknowledge this case."])
+            case .cannotRead: return sealedRefusal(CaseSealError.notAReader)!
             }
         } catch {
             return unavailable(error)

@@ -78,6 +78,7 @@ extension ConsoleRoutes {
                         "grantable": keyHolders.contains(officer.id),
                         // An officer takes the cases of their areas; a manager or head reads every case.
                         "grantAreas": officer.role == .officer ? officer.areas.joined(separator: ", ") : "",
+                        "grantsOwnCases": officer.role == .officer,
                         "keyless": grants && officer.active && officer.role != .admin && officer.id != staff.id
                             && !keyHolders.contains(officer.id),
                     ]

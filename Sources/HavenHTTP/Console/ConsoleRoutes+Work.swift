@@ -31,19 +31,26 @@ extension ConsoleRoutes {
         }
     }
 
-    /// The case if `staff` may work it; otherwise the refusal (audited).
+    /// The case if `staff` may work it (`CaseAccess`, the one rule for every action on a case);
+    /// otherwise the refusal, audited. A sealed case they hold no copy of throws
+    /// `CaseSealError.notAReader` (`sealedRefusal` shows it).
     func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
         guard let reference = CaseReference(text), let summary = try await store.caseSummary(reference) else {
             return .failure(.notFound)
         }
-        let access = Self.reads(staff.role)
-        guard access.all || (access.any && summary.officerID == staff.id) else {
+        switch try await store.caseAccess(caseID: summary.id, staff: staff) {
+        case .allowed:
+            return .success(summary)
+        case .notYours:
             try await store.audit(
                 actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "role \(staff.role.rawValue)",
                 at: Date())
             return .failure(.notYours)
+        case .cannotRead:
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "not a reader", at: Date())
+            throw CaseSealError.notAReader
         }
-        return .success(summary)
     }
 
     enum Refused: Error { case notFound, notYours }
@@ -61,11 +68,11 @@ extension ConsoleRoutes {
             case .failure(.notYours):
                 return message(.forbidden, "Not your case", "This case is assigned to someone else. Ask the duty manager.")
             }
-            // Working a sealed case needs being able to read it: nobody changes what they cannot see.
+            // Working a sealed case needs a key open to read it with, too.
             guard try await store.canOpen(caseID: summary.id, reader: reader) else {
                 try await store.audit(
-                    actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "not a reader", at: Date())
-                return sealedRefusal(!reader.holdsKey ? CaseSealError.noReaderKey : CaseSealError.notAReader)!
+                    actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "no key open", at: Date())
+                return sealedRefusal(CaseSealError.noReaderKey)!
             }
             let now = Date()
             let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)

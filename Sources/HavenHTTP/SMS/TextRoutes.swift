@@ -93,8 +93,11 @@ public struct TextSender: Sendable {
     {
         do {
             guard let summary = try await store.caseSummary(reference) else { return .notFound }
-            let supervisor = officer.role == .dutyManager || officer.role == .head
-            guard supervisor || summary.officerID == officer.id else { return .notYourCase }
+            switch try await store.caseAccess(caseID: summary.id, staff: officer) {
+            case .allowed: break
+            case .notYours: return .notYourCase
+            case .cannotRead: return .sealed
+            }
             guard let content = try await store.openCase(reference, reader: reader) else {
                 return .notFound
             }

@@ -5,6 +5,8 @@ import HavenCore
 public protocol CaseStore: Sendable {
     /// Stores the report, its case, the triage decision and its alerts in one transaction.
     func record(_ report: IncomingReport, triage: Triage, routing: AlertRouting) async throws -> IntakeOutcome
+    /// `CaseAccess` (the one rule for every action on a case) for `staff` on this case.
+    func caseAccess(caseID: Int64, staff: Officer) async throws -> CaseAccess
     func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws -> AcknowledgeOutcome
     /// Escalates every open, unacknowledged case past its deadline; each in its own transaction.
     func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord]

@@ -304,6 +304,8 @@ public enum AcknowledgeOutcome: Sendable, Equatable {
     case alreadyAcknowledged(at: Date)
     case notFound
     case notYourCase
+    /// Sealed to readers this person is not one of (`CaseAccess.cannotRead`).
+    case cannotRead
 }
 
 /// One escalation carried out by the SLA watcher.

@@ -13,12 +13,18 @@ extension StoreService {
                 let row = try tx.queryOne("SELECT id, officer_id, acknowledged_at FROM cases WHERE id = ? AND status != 'shredded'", [id])
             else { return .notFound }
             let caseID: Int64 = row["id"]
-            let supervisor = officer.role == .dutyManager || officer.role == .head
-            guard supervisor || (row["officer_id"] as Int64?) == officer.id else {
+            switch try Self.access(caseID: caseID, assignedTo: row["officer_id"], staff: officer, tx: tx) {
+            case .allowed: break
+            case .notYours:
                 try Self.audit(
                     actor: "officer:\(officer.id)", action: "case.acknowledge.refused", caseID: caseID,
                     detail: "not assigned", at: date, tx: tx)
                 return .notYourCase
+            case .cannotRead:
+                try Self.audit(
+                    actor: "officer:\(officer.id)", action: "case.acknowledge.refused", caseID: caseID,
+                    detail: "not a reader", at: date, tx: tx)
+                return .cannotRead
             }
             if let at = row["acknowledged_at"] as Double? { return .alreadyAcknowledged(at: Self.date(at)) }
             try tx.execute(
@@ -29,6 +35,26 @@ extension StoreService {
                 actor: "officer:\(officer.id)", action: "case.acknowledge", caseID: caseID, detail: "", at: date, tx: tx)
             return .acknowledged(at: date)
         }
+    }
+
+    /// `CaseAccess` for `staff` on this case, as the database has it now.
+    public func caseAccess(caseID: Int64, staff: Officer) async throws -> CaseAccess {
+        try await read { tx in
+            let assigned = try tx.queryOne("SELECT officer_id FROM cases WHERE id = ?", [caseID])
+            guard let assigned else { throw StoreError.notFound("case \(caseID)") }
+            return try Self.access(caseID: caseID, assignedTo: assigned["officer_id"], staff: staff, tx: tx)
+        }
+    }
+
+    /// The one rule (`CaseAccess`), read inside `tx` so the check and the change it guards are one step.
+    static func access(caseID: Int64, assignedTo: Int64?, staff: Officer, tx: any SQLTransaction) throws -> CaseAccess {
+        let sealed = try tx.scalar("SELECT case_key FROM cases WHERE id = ?", [caseID], as: Data.self) != nil
+        let isReader =
+            try sealed
+            && tx.scalar(
+                "SELECT 1 FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, CaseReader.readerName(officerID: staff.id)],
+                as: Int.self) != nil
+        return CaseAccess.decide(staff: staff, caseOfficerID: assignedTo, sealed: sealed, isReader: isReader)
     }
 
     public func escalateOverdue(now: Date, triage: Triage, routing: AlertRouting) async throws -> [EscalationRecord] {

@@ -466,9 +466,17 @@ extension StoreService {
         return reference
     }
 
-    /// Read once per intake batch (cached statements: they run on the writer).
+    /// Read once per intake batch (cached statements: they run on the writer). Once cases are
+    /// sealed to staff, only those who could open a case are on it (`mayRead`): a case, or an
+    /// escalation, never goes to someone who has not enrolled, or has no key pair to read it with.
     static func loadRoster(_ tx: any SQLTransaction) throws -> Roster {
-        let rows = try tx.query("SELECT * FROM officers")
+        var rows = try tx.query("SELECT * FROM officers")
+        if try tx.scalar("SELECT 1 FROM recovery_keys LIMIT 1", as: Int.self) != nil {
+            let readers = Set(
+                try tx.column(
+                    "SELECT k.officer_id FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)", as: Int64.self))
+            rows = rows.filter { readers.contains($0["id"] as Int64) }
+        }
         let areas = try tx.query("SELECT * FROM areas").map(area(from:))
         let load = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["open_cases"] as Int) })
         return Roster(officers: try rows.map(officer(from:)), areas: areas, openCases: load)

@@ -58,9 +58,17 @@ extension StoreService {
     static let mayRead =
         "WHERE o.active = TRUE AND o.role != 'admin' AND (o.role = 'officer' OR k.password_sealed IS NOT NULL)"
 
-    /// The readers a case assigned to `officerID` is sealed to.
-    static func readers(officerID: Int64?, standing: [ReaderKey], tx: any SQLTransaction) throws -> [ReaderKey] {
-        guard let officerID, let own = try officerKey(officerID, tx: tx) else { return standing }
+    /// The readers a case assigned to `officerID` is sealed to. `ownKeyRequired`: the officer must
+    /// be able to open it (a new case: triage only picks those who can); without it, an existing
+    /// case whose officer has no key pair is sealed to the standing readers only (`keys seal-to-staff`).
+    static func readers(officerID: Int64?, standing: [ReaderKey], ownKeyRequired: Bool, tx: any SQLTransaction) throws
+        -> [ReaderKey]
+    {
+        guard let officerID else { return standing }
+        guard let own = try officerKey(officerID, tx: tx) else {
+            if ownKeyRequired { throw CaseSealError.noReaderKey }
+            return standing
+        }
         return standing.contains { $0.name == own.name } ? standing : standing + [own]
     }
 
@@ -76,7 +84,8 @@ extension StoreService {
             keys = OfficerKeys(keys: Dictionary(uniqueKeysWithValues: rows.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) }))
             context.cache[OfficerKeys.key] = keys
         }
-        guard let publicKey = keys?.keys[officerID] else { return standing }
+        // Triage picked from a roster of those who can read (same transaction): never reached.
+        guard let publicKey = keys?.keys[officerID] else { throw CaseSealError.noReaderKey }
         let own = ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: publicKey)
         return standing.contains { $0.name == own.name } ? standing : standing + [own]
     }

@@ -127,7 +127,8 @@ extension StoreService {
     }
 
     /// Seals each of these cases' keys to `officer` too, opening each with `reader`'s copy; cases
-    /// the reader cannot open, or that the officer holds already, are skipped. Audited per case.
+    /// the reader cannot open, that the officer holds already, or (for an officer) that are not
+    /// assigned to them, are skipped. Audited per case.
     /// Only an active officer, duty manager or head of service with a key pair receives cases (an
     /// administrator never reads one). Returns how many were granted.
     public func grantCases(_ caseIDs: [Int64], to officerID: Int64, by reader: CaseReader) async throws -> Int {
@@ -136,14 +137,18 @@ extension StoreService {
             guard let target = try Self.officerKey(officerID, tx: tx) else {
                 throw StoreError.conflict("officer \(officerID) cannot receive cases: inactive, an administrator or without a key pair")
             }
+            // An officer reads only the cases assigned to them; duty managers and heads read every case.
+            let onlyAssigned = try Self.readsOnlyAssignedCases(officerID, tx: tx)
             var granted = 0
             for caseID in caseIDs {
-                guard let uid = try tx.scalar("SELECT uid FROM cases WHERE id = ? AND status != 'shredded'", [caseID], as: String.self),
+                guard
+                    let row = try tx.queryOne("SELECT uid, officer_id FROM cases WHERE id = ? AND status != 'shredded'", [caseID]),
+                    !onlyAssigned || row["officer_id"] as Int64? == officerID,
                     try tx.scalar(
                         "SELECT 1 FROM case_readers WHERE case_id = ? AND reader = ?", [caseID, target.name], as: Int.self) == nil,
                     let key = try? Self.caseKey(caseID: caseID, reader: reader, tx: tx)
                 else { continue }
-                try Self.grant(key, caseID: caseID, caseUID: uid, to: [target], by: reader.actor, at: now, tx: tx)
+                try Self.grant(key, caseID: caseID, caseUID: row["uid"], to: [target], by: reader.actor, at: now, tx: tx)
                 try Self.audit(
                     actor: reader.actor, action: "case.access_granted", caseID: caseID, detail: "officer \(officerID)", at: now,
                     tx: tx)
@@ -153,7 +158,15 @@ extension StoreService {
         }
     }
 
-    /// Open cases (in `areas`, or all when nil) whose key `reader` holds and `officerID` does not.
+    /// Whether a member of staff may hold the key of only the cases assigned to them (an officer),
+    /// rather than of every case (a duty manager or head of service).
+    static func readsOnlyAssignedCases(_ officerID: Int64, tx: any SQLTransaction) throws -> Bool {
+        let role = try tx.scalar("SELECT role FROM officers WHERE id = ?", [officerID], as: String.self)
+        return role != StaffRole.dutyManager.rawValue && role != StaffRole.head.rawValue
+    }
+
+    /// Open cases (in `areas`, or all when nil) whose key `reader` holds and `officerID` does not:
+    /// for an officer, only the cases assigned to them.
     public func casesToGrant(to officerID: Int64, areas: [String]?, by reader: CaseReader) async throws -> [Int64] {
         guard let name = reader.name else { return [] }
         return try await read { tx in
@@ -164,6 +177,10 @@ extension StoreService {
                     (SELECT 1 FROM case_readers t WHERE t.case_id = c.id AND t.reader = ?)
                 """
             var arguments: SQLArguments = [name, target]
+            if try Self.readsOnlyAssignedCases(officerID, tx: tx) {
+                sql += " AND c.officer_id = ?"
+                arguments = arguments + [officerID]
+            }
             if let areas {
                 sql += " AND c.area_code IN (\(tx.dialect.textsFromJSON))"
                 arguments = arguments + [try Self.json(areas)]
@@ -263,7 +280,7 @@ extension StoreService {
                     return false  // sealed meanwhile (another run), or shredded
                 }
                 let key = CaseKey.generate()
-                let readers = try Self.readers(officerID: row["officer_id"], standing: standing, tx: tx)
+                let readers = try Self.readers(officerID: row["officer_id"], standing: standing, ownKeyRequired: false, tx: tx)
                 let profileSealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
                 var profile = try sealer.open(CaseProfile.self, from: profileSealed, rowUID: row["uid"])
                 var reports: [(id: Int64, submission: ReportSubmission)] = []

@@ -20,6 +20,8 @@ struct Ack: AsyncParsableCommand {
         case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
         case .notFound: throw ValidationError("no case \(ref)")
         case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+        case .cannotRead:
+            throw ValidationError("\(ref) is sealed to its readers and officer \(officer) is not one of them: nothing was changed")
         }
     }
 }
