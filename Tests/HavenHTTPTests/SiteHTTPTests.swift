@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HavenCore
 import HavenHTTP
@@ -54,6 +55,38 @@ struct SiteHTTPTests {
         ("access_other", "Large print please"), ("consent_to_share", "yes"), ("survivor.name", "Ann Example"),
         ("survivor.address", "1 Canal Street"), ("survivor.postcode", "OX14 3AA"), ("survivor.tenancy_reference", "T-99812"),
     ]
+
+    @Test("issue 30, finding 4: refused posts of 180,000 characters keep only the form's answers, and the shared stash its bounds")
+    func hugeRefusedPostsStayBounded() async throws {
+        let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
+        let f = try await HTTPFixture { gateway in
+            gateway.site = site
+            var settings = ProofOfWork.Settings()
+            settings.mode = .on  // every post must carry solved work: these carry none
+            gateway.proofOfWork = ProofOfWork(settings: settings)
+            var views = SharedViewStash(state: gateway.store as! any SharedState, key: SymmetricKey(size: .bits256))
+            views.bounds = StashBounds(maxViews: 20, maxBytes: 256 * 1024)
+            gateway.views = views
+        }
+        let huge = String(repeating: "a", count: 180_000)
+        try await f.test { client in
+            var last: TestResponse?
+            for i in 0..<30 {
+                last = try await client.sendForm(
+                    "/contact", [("form", "self"), ("locale", "en"), ("message", huge), ("junk\(i)", String(repeating: "b", count: 5_000))]
+                ).page
+            }
+            // The form comes back with the message as far as the form takes it, and nothing else typed.
+            let page = try #require(last)
+            #expect(page.text.contains(String(repeating: "a", count: 10_000)))
+            #expect(!page.text.contains(String(repeating: "a", count: 10_001)))
+            #expect(!page.text.contains("bbbbbbbbbb"))
+        }
+        let held = try await f.store.engine.read { tx in try tx.column("SELECT sealed FROM stashed_views", as: Data.self) }
+        #expect(held.count <= 20)
+        #expect(held.reduce(0) { $0 + $1.count } <= 256 * 1024)
+        #expect(held.allSatisfy { $0.count < 16 * 1024 }, "\(held.map(\.count))")
+    }
 
     @Test("every page and asset is served with the site's safety headers and no cookie")
     func pagesAndHeaders() async throws {

@@ -76,18 +76,53 @@ struct InstancesTests {
         let other = try await f.instance("other")
         let now = Date()
         let page = Data("Your reference is HVN-CANARY".utf8)
-        try await f.store.stashView(id: "id-1", page, scope: "/contact/done", expiresAt: now + 300, now: now)
+        try await f.store.stashView(id: "id-1", page, scope: "/contact/done", expiresAt: now + 300, now: now, bounds: Self.bounds)
         #expect(try await other.takeView(id: "id-1", scope: "/contact/done", now: now) == page)
         #expect(try await other.takeView(id: "id-1", scope: "/contact/done", now: now) == nil)
         // Another scope spends it and opens nothing; an expired one opens nothing either.
-        try await f.store.stashView(id: "id-2", page, scope: "/contact/done", expiresAt: now + 300, now: now)
+        try await f.store.stashView(id: "id-2", page, scope: "/contact/done", expiresAt: now + 300, now: now, bounds: Self.bounds)
         #expect(try await other.takeView(id: "id-2", scope: "/other", now: now) == nil)
         #expect(try await f.store.takeView(id: "id-2", scope: "/contact/done", now: now) == nil)
-        try await f.store.stashView(id: "id-3", page, scope: "/contact/done", expiresAt: now + 300, now: now)
+        try await f.store.stashView(id: "id-3", page, scope: "/contact/done", expiresAt: now + 300, now: now, bounds: Self.bounds)
         #expect(try await other.takeView(id: "id-3", scope: "/contact/done", now: now + 301) == nil)
-        try await f.store.stashView(id: "id-4", page, scope: "/contact/done", expiresAt: now + 300, now: now)
+        try await f.store.stashView(id: "id-4", page, scope: "/contact/done", expiresAt: now + 300, now: now, bounds: Self.bounds)
         let stored = try await f.databaseBytes()
         #expect(!stored.contains("CANARY") && !stored.contains("id-4"))
+    }
+
+    static let bounds = StashBounds(maxViews: 5_000, maxBytes: 64 << 20)
+
+    /// Issue 30, finding 4: the shared stash held whatever a flood posted (72 MB in 2 s).
+    @Test(arguments: TestEngine.all) func theSharedStashKeepsItsBoundsOldestFirst(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
+        let other = try await f.instance("other")
+        let now = Date()
+        let bounds = StashBounds(maxViews: 3, maxBytes: 10_000)
+        for i in 0..<6 {
+            let instance = i.isMultiple(of: 2) ? f.store : other
+            try await instance.stashView(
+                id: "id-\(i)", Data(repeating: UInt8(i), count: 1_000), scope: "/contact", expiresAt: now + 300 + Double(i), now: now,
+                bounds: bounds)
+        }
+        // The three newest are held; the oldest went.
+        for i in 0..<3 { #expect(try await other.takeView(id: "id-\(i)", scope: "/contact", now: now) == nil) }
+        for i in 3..<6 { #expect(try await f.store.takeView(id: "id-\(i)", scope: "/contact", now: now)?.count == 1_000) }
+        // Bytes bound too: four views of 4,000 bytes do not fit in 10,000.
+        for i in 0..<4 {
+            try await f.store.stashView(
+                id: "big-\(i)", Data(repeating: 7, count: 4_000), scope: "/contact", expiresAt: now + 400 + Double(i), now: now,
+                bounds: bounds)
+        }
+        let held = try await f.store.engine.read { tx in
+            try tx.column("SELECT sealed FROM stashed_views", as: Data.self)
+        }
+        #expect(held.count <= 2 && held.reduce(0) { $0 + $1.count } <= 10_000)
+        #expect(try await f.store.takeView(id: "big-3", scope: "/contact", now: now)?.count == 4_000)
+        // A view larger than the whole stash is refused, not stored.
+        await #expect(throws: StoreError.self) {
+            try await f.store.stashView(
+                id: "huge", Data(count: 20_000), scope: "/contact", expiresAt: now + 300, now: now, bounds: bounds)
+        }
     }
 
     @Test(arguments: TestEngine.all) func aKeyAddedByAnotherInstanceIsReadFromTheKeyFile(_ engine: TestEngine) async throws {

@@ -54,4 +54,16 @@ public struct ReportFields: Sendable {
     public static let presentation: Set<String> = [
         "form", "locale", "submission_id", "show_reference", "pow_challenge", "pow_nonce",
     ]
+
+    /// The answers a refused form is shown again with: only the form's own fields, at most 20
+    /// values each, none longer than the longest answer the form takes (the message's limit, so
+    /// a message past it comes back cut there, beside the problem). Whatever else a post carried
+    /// is not kept: a refused post must not hold on to everything a flood typed.
+    public var keptForRefusal: [String: [String]] {
+        var kept: [String: [String]] = [:]
+        for (name, values) in self.values where Self.known.contains(name) || Self.presentation.contains(name) {
+            kept[name] = values.prefix(20).map { String($0.prefix(ReportValidator.messageLimit)) }
+        }
+        return kept
+    }
 }

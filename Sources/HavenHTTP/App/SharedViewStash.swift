@@ -7,8 +7,8 @@ import SMSAdapters
 /// form's post is there for the redirect's GET, whichever instance it reaches. Sealed as the
 /// memory stash's are (under a key derived from the view's id, which only the browser has), and
 /// filed under a keyed hash of the id (`SharedState`). Each view is good once, for `lifetime`;
-/// expired rows are deleted as views come. How many are held at once is bounded by the rate
-/// limits times the lifetime.
+/// expired rows are deleted as views come, and past the memory stash's bounds (5,000 views,
+/// 64 MiB, for every instance together) the oldest go.
 ///
 /// An id is 80 random bits and a 48-bit tag (an HMAC of them under a key every instance derives
 /// from the key ring), so an id nobody was given is refused without a database round trip: a
@@ -17,6 +17,8 @@ public struct SharedViewStash: ViewStash {
     let state: any SharedState
     let key: SymmetricKey
     public var lifetime: Duration = .seconds(300)
+    public var bounds = StashBounds(
+        maxViews: MemoryViewStash.Limits().maxEntries, maxBytes: MemoryViewStash.Limits().maxBytes)
 
     public init(state: any SharedState, key: SymmetricKey) {
         self.state = state
@@ -28,7 +30,8 @@ public struct SharedViewStash: ViewStash {
         let id = ViewID(random + tag(random))!
         let now = Date()
         try await state.stashView(
-            id: id.description, value, scope: scope, expiresAt: now.addingTimeInterval(lifetime.inSeconds), now: now)
+            id: id.description, value, scope: scope, expiresAt: now.addingTimeInterval(lifetime.inSeconds), now: now,
+            bounds: bounds)
         return id
     }
 

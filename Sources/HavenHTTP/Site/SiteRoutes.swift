@@ -101,7 +101,7 @@ struct SiteRoutes {
                 metrics.intakeRefused(channel: .web, status: 403)
                 let token = pow.issue(client: client)
                 let challenge = token.map { SiteView.Challenge(token: $0, difficulty: pow.settings.difficulty) }
-                return await show(.form(answers: fields.values, problems: [], challenge: challenge, busy: token == nil), at: path)
+                return await show(.form(answers: fields.keptForRefusal, problems: [], challenge: challenge, busy: token == nil), at: path)
             }
         }
         var refused: SiteView?

@@ -17,7 +17,7 @@ enum SiteView: Codable {
     }
 
     static func refused(_ fields: ReportFields, problems: [FieldProblem]) -> SiteView {
-        .form(answers: fields.values, problems: problems, challenge: nil, busy: false)
+        .form(answers: fields.keptForRefusal, problems: problems, challenge: nil, busy: false)
     }
 
     /// The page, in `kind`'s form and `locale`'s words.

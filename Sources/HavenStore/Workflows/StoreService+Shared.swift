@@ -11,9 +11,22 @@ public protocol SharedState: Sendable {
     /// the challenge is refused for its age anyway and its row is dropped).
     func spendChallenge(_ challenge: String, expiresAt: Date, now: Date) async throws -> Bool
     /// Holds `value` for the page at `scope` under `id` (a random secret only the browser has).
-    func stashView(id: String, _ value: Data, scope: String, expiresAt: Date, now: Date) async throws
+    /// Past `bounds` (views, and bytes of sealed views, held by every instance together) the
+    /// oldest views go, as one instance's memory stash does.
+    func stashView(id: String, _ value: Data, scope: String, expiresAt: Date, now: Date, bounds: StashBounds) async throws
     /// The value held under `id` for `scope`, removed; nil once taken, expired, or for another scope.
     func takeView(id: String, scope: String, now: Date) async throws -> Data?
+}
+
+/// How much the views every instance holds may add up to (`SharedState.stashView`).
+public struct StashBounds: Sendable {
+    public var maxViews: Int
+    public var maxBytes: Int
+
+    public init(maxViews: Int, maxBytes: Int) {
+        self.maxViews = maxViews
+        self.maxBytes = maxBytes
+    }
 }
 
 extension StoreService: SharedState {
@@ -29,15 +42,31 @@ extension StoreService: SharedState {
         }
     }
 
-    public func stashView(id: String, _ value: Data, scope: String, expiresAt: Date, now: Date) async throws {
+    public func stashView(id: String, _ value: Data, scope: String, expiresAt: Date, now: Date, bounds: StashBounds) async throws {
         let handle = Self.viewHandle(id, purpose: "view", sealer: sealer)
-        let box = try AES.GCM.seal(value, using: viewKey(id), authenticating: Data(scope.utf8))
+        let sealed = try AES.GCM.seal(value, using: viewKey(id), authenticating: Data(scope.utf8)).combined!
+        guard sealed.count <= bounds.maxBytes else { throw StoreError.conflict("a view larger than the whole stash") }
         try await engine.claim { tx in
             // Expired views go as new ones come (an index range, empty on a quiet system).
             try tx.execute("DELETE FROM stashed_views WHERE expires_at < ?", [Self.time(now)])
             try tx.execute(
-                "INSERT INTO stashed_views (handle, sealed, expires_at) VALUES (?, ?, ?)",
-                [handle, box.combined!, Self.time(expiresAt)])
+                "INSERT INTO stashed_views (handle, sealed, expires_at) VALUES (?, ?, ?)", [handle, sealed, Self.time(expiresAt)])
+            // Then the oldest, while more than the bounds are held. Instances stashing at the same
+            // moment may each see the other's view not yet committed: over by at most one view each.
+            let size = tx.dialect.engine == .sqlite ? "length(sealed)" : "octet_length(sealed)"
+            for _ in 0..<64 {
+                guard let totals = try tx.queryOne("SELECT COUNT(*) AS n, COALESCE(SUM(\(size)), 0) AS bytes FROM stashed_views")
+                else { break }
+                let count: Int = totals["n"]
+                let bytes: Int = totals["bytes"]
+                guard count > bounds.maxViews || bytes > bounds.maxBytes else { break }
+                let excess = max(count - bounds.maxViews, 1)
+                try tx.execute(
+                    """
+                    DELETE FROM stashed_views WHERE handle IN
+                        (SELECT handle FROM stashed_views WHERE handle != ? ORDER BY expires_at LIMIT ?)
+                    """, [handle, bytes > bounds.maxBytes ? max(excess, 64) : excess])
+            }
         }
     }
 
