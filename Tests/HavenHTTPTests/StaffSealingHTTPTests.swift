@@ -166,6 +166,41 @@ struct StaffSealingHTTPTests {
         #expect(!audit.contains { $0.action == "case.acknowledge" || $0.action == "case.consent" })
     }
 
+    @Test("issue 30: a head's API token never opens a case, not even one issued with his key before the rule")
+    func managersTokensOpenNothing() async throws {
+        let f = try await ConsoleFixture()
+        _ = try await f.account("Asha")
+        let hari = try await f.account("Hari", role: .head)
+        let (_, receipt) = try await sealedCase(f)  // Hari reads every case in the console
+        let record = try #require(try await f.store.staffKey(officerID: hari.officer.id))
+        let key = try StaffKey.open(
+            try #require(record.password), password: hari.password, owner: hari.officer.readerName, publicKey: record.publicKey)
+        let (token, opens) = try await f.store.issueToken(officerID: hari.officer.id, key: key, by: "test")
+        #expect(!opens)
+        let textPath = "/api/v1/cases/\(receipt.reference.value)/texts"
+        try await f.http.test { client in
+            func text(_ bearer: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: textPath, method: .post, headers: [.authorization: "Bearer \(bearer)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"text": "hello"}"#))
+            }
+            let refused = try await text(token)
+            #expect(refused.status == .forbidden && refused.text.contains("case_not_sealed_to_this_token"))
+            // A token sealed with his key before the rule (or before a promotion) opens nothing either.
+            let old = OfficerToken.generate()
+            try await f.store.setToken(
+                hash: OfficerToken.hash(old),
+                sealedKey: try key.sealed(secret: old, purpose: StaffKey.apiTokenPurpose, owner: hari.officer.readerName),
+                for: hari.officer.id, by: "test")
+            let stillRefused = try await text(old)
+            #expect(stillRefused.status == .forbidden && stillRefused.text.contains("case_not_sealed_to_this_token"))
+            // It still acknowledges: that needs no content.
+            let ack = try await client.execute(
+                uri: "/api/v1/cases/\(receipt.reference.value)/ack", method: .post, headers: [.authorization: "Bearer \(old)"])
+            #expect(ack.status == .ok)
+        }
+    }
+
     @Test("a token issued without the key gets a refusal naming why, not the case")
     func aBlindTokenIsRefused() async throws {
         let f = try await ConsoleFixture()

@@ -75,7 +75,10 @@ struct OfficerTokens: Sendable {
             let officer = try? await directory.officer(tokenHash: OfficerToken.hash(token))
         else { return nil }
         var key: StaffKey?
-        if let record = try? await directory.staffKey(officerID: officer.id), let sealed = record.tokenSealed {
+        // A token issued before a promotion (or before this rule) opens nothing for a manager.
+        if CaseReader.tokenMayHoldKey(officer.role), let record = try? await directory.staffKey(officerID: officer.id),
+            let sealed = record.tokenSealed
+        {
             key = try? StaffKey.open(
                 sealed, secret: token, purpose: StaffKey.apiTokenPurpose, owner: CaseReader.readerName(officerID: officer.id),
                 publicKey: record.publicKey)

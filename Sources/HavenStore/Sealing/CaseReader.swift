@@ -25,6 +25,11 @@ public struct CaseReader: Sendable {
         self.key = key
     }
 
+    /// Whether an API token of someone in `role` may carry their key: an officer's may (cases
+    /// assigned to them); a duty manager's or head's never, as it would open every case, for
+    /// ever, without a TOTP code (their token still acknowledges and lists cases).
+    public static func tokenMayHoldKey(_ role: StaffRole) -> Bool { role == .officer }
+
     /// An officer, with their key when it is open (nil: a token or session from before their key
     /// pair: cases sealed to them do not open).
     public static func officer(_ id: Int64, key: StaffKey?) -> CaseReader {

@@ -209,12 +209,17 @@ extension StaffDirectory {
     /// by their password), or when `apiOnly` makes them a key pair held by the token alone (an
     /// officer who only ever works through the API, such as a telephony account; never a duty
     /// manager, head or administrator, and never over a key pair they hold already). Otherwise the
-    /// token works for what needs no case content: acknowledging, intake, the case list.
+    /// token works for what needs no case content: acknowledging, intake, the case list. A duty
+    /// manager's or head's token never opens cases: it would open every case, for ever, without
+    /// the TOTP code their console login needs (`tokenMayHoldKey`).
     public func issueToken(officerID: Int64, key: StaffKey?, apiOnly: Bool = false, by actor: String) async throws
         -> (token: String, opensCases: Bool)
     {
         let token = OfficerToken.generate()
         var key = key
+        if key != nil, let officer = try await officer(id: officerID), !CaseReader.tokenMayHoldKey(officer.role) {
+            key = nil
+        }
         if key == nil, apiOnly {
             guard let officer = try await officer(id: officerID) else { throw StoreError.notFound("officer \(officerID)") }
             guard officer.role == .officer else {

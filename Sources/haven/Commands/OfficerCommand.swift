@@ -179,7 +179,11 @@ struct OfficerCommand: AsyncParsableCommand {
             let (token, opens) = try await store.issueToken(officerID: id, key: key, apiOnly: apiOnly, by: Assembly.commandLine)
             print("API token for officer \(id) (shown once): \(token)")
             if !opens, try await !store.recoveryKeyIDs().isEmpty {
-                print("this token opens no case content: issue it with --password-stdin (or --api-only) to let it")
+                if CaseReader.tokenMayHoldKey(officer.role) {
+                    print("this token opens no case content: issue it with --password-stdin (or --api-only) to let it")
+                } else {
+                    print("this token opens no case content: a \(officer.role.rawValue) reads cases in the console (password and code)")
+                }
             }
             await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
         }
