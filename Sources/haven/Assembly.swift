@@ -70,7 +70,7 @@ enum Assembly {
         let engine = try await openEngine(config: config, logger: logger)
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
-        let origin = config.masterKey == nil ? KeyRingOrigin.file(config.keyFile) : nil
+        let origin = config.masterKey == nil ? KeyRingOrigin.file(HavenServer.keyFile(config: config)) : nil
         return (ring, try await StoreService(engine: engine, keyRing: ring, keyOrigin: origin, instance: config.instance))
     }
 

@@ -16,6 +16,20 @@ struct ConfigTests {
         #expect(config.keyFile.hasSuffix("data/keys/haven.keys"))
     }
 
+    /// Issue 30, finding 3: the lookup key lives outside the data folder, whatever the spelling.
+    @Test func theLookupKeyIsKeptOutsideTheDataFolder() throws {
+        let config = try HavenConfig.resolve(environment: ["HAVEN_DATA_DIR": "/srv/haven/data"])
+        #expect(config.lookupKeyFile == "/srv/haven/haven-lookup.key" && !config.lookupKeyFileNamed)
+        for inside in ["/srv/haven/data/lookup.key", "/srv/haven/data/../data/keys/lookup.key", "/srv/haven//data/x"] {
+            #expect(throws: (any Error).self) {
+                try HavenConfig.resolve(environment: ["HAVEN_DATA_DIR": "/srv/haven/data", "HAVEN_LOOKUP_KEY_FILE": inside])
+            }
+        }
+        let named = try HavenConfig.resolve(
+            environment: ["HAVEN_DATA_DIR": "/srv/haven/data", "HAVEN_LOOKUP_KEY_FILE": "/etc/haven/lookup.key"])
+        #expect(named.lookupKeyFile == "/etc/haven/lookup.key" && named.lookupKeyFileNamed)
+    }
+
     @Test func flagsBeatEnvironmentBeatFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("haven-\(UUID().uuidString).conf")
         try """
@@ -155,7 +169,7 @@ struct ConfigSecretsTests {
 
     /// A backstop for the flag: a new setting whose name says credential, left `.plain`, fails here.
     @Test func settingsNamedLikeCredentialsAreSecret() {
-        let notCredentials: Set = ["HAVEN_KEY_FILE"]  // a path
+        let notCredentials: Set = ["HAVEN_KEY_FILE", "HAVEN_LOOKUP_KEY_FILE"]  // paths
         let words = ["TOKEN", "SECRET", "KEY", "PASSWORD", "PASS", "PASSWD", "CREDENTIAL", "CREDENTIALS"]
         let suspicious = HavenConfig.settings.filter { setting in
             !notCredentials.contains(setting.name) && setting.exposure == .plain

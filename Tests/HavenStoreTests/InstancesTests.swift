@@ -129,7 +129,7 @@ struct InstancesTests {
         let f = try await StoreFixture(engine)
         let file = KeyFile(path: f.directory.appendingPathComponent("haven.keys").path)
         try file.save(f.keyRing)
-        let reading = try await f.instance("reading", keyOrigin: .file(file.path))
+        let reading = try await f.instance("reading", keyOrigin: .file(file))
         let stuck = try await f.instance("stuck")
         // `haven keys rotate` on another machine: a new active key in the file, used at once there.
         var rotated = f.keyRing

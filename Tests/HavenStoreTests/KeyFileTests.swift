@@ -24,6 +24,52 @@ struct KeyFileTests {
         #expect(again.ring.lookupHash("07700900123", purpose: "phone") == ring.lookupHash("07700900123", purpose: "phone"))
     }
 
+    /// Issue 30, finding 3: with the key file's lookup key, every UK mobile number's hash took
+    /// 30 minutes to try. A new installation's hashes also need a lookup secret kept elsewhere.
+    @Test func aNewKeyFileNeedsItsLookupSecretKeptApart() throws {
+        let path = temporaryPath()
+        let lookupPath = FileManager.default.temporaryDirectory.appendingPathComponent("lookup-\(UUID().uuidString)/lookup.key").path
+        let lookup = LookupSecretFile(path: lookupPath)
+        let (ring, created) = try KeyFile(path: path, lookup: lookup).loadOrCreate()
+        #expect(created)
+        #expect(try FileManager.default.attributesOfItem(atPath: lookupPath)[.posixPermissions] as? Int == 0o600)
+        #expect(try KeyFile(path: path).recordsLookupSecret())
+        // The key file alone (a copy of the data folder) opens sealed rows as before, but makes no
+        // hash the database holds: it refuses to start, rather than hash differently.
+        #expect(throws: KeyRingError.self) { try KeyFile(path: path).load() }
+        let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        let fileOnly = try KeyRing(
+            activeID: ring.activeID, keks: [:].merging(ring.exportedKEKs().mapValues { SymmetricKey(data: $0) }) { $1 },
+            lookupKey: SymmetricKey(data: Data(base64Encoded: stored["lookup"] as! String)!))
+        let number = "07700900123"
+        #expect(fileOnly.lookupHash(number, purpose: "phone") != ring.lookupHash(number, purpose: "phone"))
+        // Another secret is refused; the right one gives the same hashes again.
+        let other = LookupSecretFile(path: lookupPath + ".other")
+        _ = try other.create()
+        #expect(throws: KeyRingError.self) { try KeyFile(path: path, lookup: other).load() }
+        let again = try KeyFile(path: path, lookup: lookup).load()
+        #expect(again.lookupHash(number, purpose: "phone") == ring.lookupHash(number, purpose: "phone"))
+        // Rotation keeps the secret joined and recorded.
+        var rotated = again
+        _ = rotated.rotate()
+        try KeyFile(path: path, lookup: lookup).save(rotated)
+        #expect(try KeyFile(path: path, lookup: lookup).load().lookupHash(number, purpose: "phone") == ring.lookupHash(number, purpose: "phone"))
+        // The lookup file is refused when others can read it.
+        chmod(lookupPath, 0o644)
+        #expect(throws: KeyRingError.self) { try KeyFile(path: path, lookup: lookup).load() }
+    }
+
+    @Test func aKeyFileFromBeforeLookupSecretsOpensAsBefore() throws {
+        let path = temporaryPath()
+        let ring = KeyRing.generate()
+        try KeyFile(path: path).save(ring)
+        #expect(try !KeyFile(path: path).recordsLookupSecret())
+        let lookup = LookupSecretFile(path: path + ".lookup")
+        let loaded = try KeyFile(path: path, lookup: lookup).load()
+        #expect(loaded.lookupHash("07700900123", purpose: "phone") == ring.lookupHash("07700900123", purpose: "phone"))
+        #expect(!lookup.exists)
+    }
+
     @Test func refusesAFileOthersCanRead() throws {
         let path = temporaryPath()
         _ = try KeyFile(path: path).loadOrCreate()

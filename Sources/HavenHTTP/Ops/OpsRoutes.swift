@@ -77,11 +77,14 @@ struct OpsRoutes {
         var unassignedOpenCases: Int?
         /// Operators only: "staff keys" (a copy of the server opens no new case) or "key file".
         var sealing: String?
+        /// Operators only: "kept apart" (the keyed hashes need the lookup key held outside the
+        /// data folder) or "key file" (an installation from before; see the README).
+        var lookups: String?
         var casesUnderKeyFile: Int?
         var problems: [String]
 
         enum CodingKeys: String, CodingKey {
-            case status, instance, database, store, writes, sealing, problems
+            case status, instance, database, store, writes, sealing, lookups, problems
             case casesUnderKeyFile = "cases_under_key_file"
             case outboxPending = "outbox_pending"
             case outboxFailed = "outbox_failed"
@@ -111,6 +114,7 @@ struct OpsRoutes {
             let sealing = try await store.sealingStatus()
             health.sealing = sealing.toStaff ? "staff keys" : "key file"
             health.casesUnderKeyFile = sealing.casesUnderKeyFile
+            health.lookups = sealing.lookupsKeptApart ? "kept apart" : "key file"
             if sealing.toStaff, sealing.casesUnderKeyFile > 0 {
                 health.problems.append("cases the key file still opens: run `haven keys seal-to-staff`")
             }

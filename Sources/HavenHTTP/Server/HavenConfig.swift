@@ -17,6 +17,10 @@ public struct HavenConfig: Sendable {
     /// This instance's name among those sharing one database (leases, /healthz, /metrics, logs).
     public var instance: String
     public var keyFile: String
+    /// The lookup secret's file, outside the data folder (`LookupSecretFile`).
+    public var lookupKeyFile: String
+    /// Whether `lookupKeyFile` was named (HAVEN_LOOKUP_KEY_FILE, or a systemd credential), not the default.
+    public var lookupKeyFileNamed: Bool
     public var masterKey: String?
     public var smtpURL: String?
     public var smtpFrom: String
@@ -77,6 +81,10 @@ public struct HavenConfig: Sendable {
             "HAVEN_INSTANCE",
             "this instance's name, unique among those sharing one database (letters, digits, . _ : -); default HOSTNAME:PORT"),
         .plain("HAVEN_KEY_FILE", "key file (keep it out of database backups); default DATA_DIR/keys/haven.keys"),
+        .plain(
+            "HAVEN_LOOKUP_KEY_FILE",
+            "lookup key, kept apart from the data folder and its backups (made on first start); default: the systemd "
+                + "credential haven-lookup-key, else haven-lookup.key beside the data folder"),
         .secret("HAVEN_MASTER_KEY", "base64 32-byte master key instead of a key file (from a secret store)"),
         .url("HAVEN_SMTP_URL", "smtp://host:587 or smtps://host:465; unset = alerts go to the Maildir"),
         .plain("HAVEN_SMTP_FROM", "From address of alert e-mail; default haven@localhost"),
@@ -240,6 +248,25 @@ public struct HavenConfig: Sendable {
             throw Problem(description: "HAVEN_INSTANCE: 1 to 64 letters, digits, '.', '_', ':' or '-'")
         }
         keyFile = value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
+        let credential = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map {
+            URL(fileURLWithPath: $0).appendingPathComponent("haven-lookup-key").path
+        }
+        if let named = value("HAVEN_LOOKUP_KEY_FILE") {
+            (lookupKeyFile, lookupKeyFileNamed) = (named, true)
+        } else if let credential, FileManager.default.fileExists(atPath: credential) {
+            (lookupKeyFile, lookupKeyFileNamed) = (credential, true)
+        } else {
+            lookupKeyFile = data.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("haven-lookup.key").path
+            lookupKeyFileNamed = false
+        }
+        // Kept in the data folder, it would be copied with it, and the hashes it protects with it.
+        let folder = data.standardizedFileURL.resolvingSymlinksInPath().path
+        let lookupPath = URL(fileURLWithPath: lookupKeyFile).standardizedFileURL.resolvingSymlinksInPath().path
+        if lookupPath.hasPrefix(folder + "/") {
+            throw Problem(
+                description: "HAVEN_LOOKUP_KEY_FILE: must be outside the data folder (\(dataDirectory)), or a copy of the folder could "
+                    + "turn its hashes back into phone numbers")
+        }
         masterKey = value("HAVEN_MASTER_KEY")
         smtpURL = value("HAVEN_SMTP_URL")
         if let smtpURL, !(smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://")) {

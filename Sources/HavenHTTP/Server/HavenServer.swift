@@ -198,15 +198,33 @@ public struct HavenServer: Sendable {
         if let master = config.masterKey {
             keyRing = try KeyRing.derived(fromMasterKey: master)
         } else {
-            let (ring, created) = try KeyFile(path: config.keyFile).loadOrCreate()
+            let file = keyFile(config: config)
+            if file.exists, try !file.recordsLookupSecret() {
+                // From before issue 30: the key file's lookup key alone makes the hashes, and
+                // changing that now would lose every text's way to its case.
+                if config.lookupKeyFileNamed {
+                    throw KeyRingError.unreadable(
+                        path: config.keyFile,
+                        reason: "it was made before lookup keys were kept apart, so HAVEN_LOOKUP_KEY_FILE cannot be used with it")
+                }
+                logger.warning(
+                    "the lookup key is inside the key file: a copy of the data folder and key file can turn texting numbers back into phone numbers (see the README's security model)"
+                )
+            }
+            let (ring, created) = try file.loadOrCreate()
             keyRing = ring
             if created {
                 logger.notice(
-                    "created a new key file: back it up separately from the database",
-                    metadata: ["key_file": "\(config.keyFile)"])
+                    "created a new key file and lookup key: back the key file up separately from the database, and keep the lookup key apart from both",
+                    metadata: ["key_file": "\(config.keyFile)", "lookup_key_file": "\(config.lookupKeyFile)"])
             }
         }
         return keyRing
+    }
+
+    /// The key file, with where its lookup secret is kept.
+    public static func keyFile(config: HavenConfig) -> KeyFile {
+        KeyFile(path: config.keyFile, lookup: LookupSecretFile(path: config.lookupKeyFile))
     }
 
     public static func makePrivateDirectory(_ path: String) throws {

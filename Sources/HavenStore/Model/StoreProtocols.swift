@@ -38,10 +38,14 @@ public struct SealingStatus: Sendable, Equatable {
     public var toStaff: Bool
     /// Cases (not shredded) whose content the key file still opens.
     public var casesUnderKeyFile: Int
+    /// The keyed hashes need a secret held outside the data folder (a lookup key file kept apart,
+    /// or HAVEN_MASTER_KEY); false for a key file from before issue 30, whose own key makes them.
+    public var lookupsKeptApart: Bool
 
-    public init(toStaff: Bool, casesUnderKeyFile: Int) {
+    public init(toStaff: Bool, casesUnderKeyFile: Int, lookupsKeptApart: Bool = false) {
         self.toStaff = toStaff
         self.casesUnderKeyFile = casesUnderKeyFile
+        self.lookupsKeptApart = lookupsKeptApart
     }
 }
 

@@ -2,10 +2,19 @@ import Crypto
 import Foundation
 
 /// Reads and writes a `KeyRing` as a JSON file with owner-only permissions.
+///
+/// A key file made since issue 30 records the fingerprint of a lookup secret kept outside the
+/// data folder (`LookupSecretFile`): it opens only with that secret beside it, read from `lookup`.
+/// An older one has none and opens as before (its keyed hashes are the key file's alone).
 public struct KeyFile: Sendable {
     public let path: String
+    /// Where the lookup secret is, for a key file that records one (and for a new one).
+    public let lookup: LookupSecretFile?
 
-    public init(path: String) { self.path = path }
+    public init(path: String, lookup: LookupSecretFile? = nil) {
+        self.path = path
+        self.lookup = lookup
+    }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: path) }
 
@@ -14,6 +23,8 @@ public struct KeyFile: Sendable {
         var active: String
         var keks: [String: String]
         var lookup: String
+        /// The lookup secret's fingerprint, when the hashes need one.
+        var lookupSecret: String?
     }
 
     /// Loads the ring, refusing a file other users can read.
@@ -39,7 +50,19 @@ public struct KeyFile: Sendable {
             }
             keks[id] = SymmetricKey(data: bytes)
         }
-        return try KeyRing(activeID: stored.active, keks: keks, lookupKey: SymmetricKey(data: lookup))
+        let ring = try KeyRing(activeID: stored.active, keks: keks, lookupKey: SymmetricKey(data: lookup))
+        guard let fingerprint = stored.lookupSecret else { return ring }
+        guard let lookup = self.lookup else { throw .lookupSecretMissing(path: "(no lookup key file named)") }
+        let secret = try lookup.load()
+        guard LookupSecretFile.fingerprint(secret) == fingerprint else { throw .lookupSecretMismatch(path: lookup.path) }
+        return ring.joiningLookupSecret(secret)
+    }
+
+    /// Whether this key file's hashes need a lookup secret (one made before issue 30 does not).
+    public func recordsLookupSecret() throws -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), let stored = try? JSONDecoder().decode(Stored.self, from: data)
+        else { throw KeyRingError.unreadable(path: path, reason: "not a Haven key file") }
+        return stored.lookupSecret != nil
     }
 
     /// Writes the ring atomically with mode 0600 (its folder 0700).
@@ -48,7 +71,8 @@ public struct KeyFile: Sendable {
             version: 1,
             active: ring.activeID,
             keks: ring.exportedKEKs().mapValues { $0.base64EncodedString() },
-            lookup: ring.exportedLookupKey().base64EncodedString()
+            lookup: ring.exportedLookupKey().base64EncodedString(),
+            lookupSecret: ring.lookupSecretID
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -66,10 +90,12 @@ public struct KeyFile: Sendable {
         if rename(temporary, path) != 0 { throw KeyRingError.unreadable(path: path, reason: "cannot replace (errno \(errno))") }
     }
 
-    /// Loads the ring, creating a new one on first run.
+    /// Loads the ring, creating a new one on first run: with a lookup secret joined (the one in
+    /// `lookup`, made there if it does not exist yet), when `lookup` is given.
     public func loadOrCreate() throws -> (ring: KeyRing, created: Bool) {
         if exists { return (try load(), false) }
-        let ring = KeyRing.generate()
+        var ring = KeyRing.generate()
+        if let lookup { ring = ring.joiningLookupSecret(lookup.exists ? try lookup.load() : try lookup.create()) }
         try save(ring)
         return (ring, true)
     }

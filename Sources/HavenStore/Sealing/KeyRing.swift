@@ -9,17 +9,44 @@ import HavenCore
 public struct KeyRing: Sendable {
     public private(set) var activeID: String
     private var keks: [String: SymmetricKey]
-    private let lookupKey: SymmetricKey
+    /// The key file's lookup key, as stored there.
+    private let storedLookupKey: SymmetricKey
+    /// What every keyed hash is made with: the stored lookup key, or, once a lookup secret held
+    /// outside the data folder is joined to it (`joiningLookupSecret`), a key derived from both.
+    private var lookupKey: SymmetricKey
     /// HMAC already keyed with the lookup key: each hash starts from a copy (the hash states are
     /// copy-on-write), not from keying again, which was most of a short hash's cost.
-    private let keyedLookup: HMAC<SHA256>
+    private var keyedLookup: HMAC<SHA256>
+    /// The lookup secret's fingerprint (`LookupSecretFile.fingerprint`), when one is joined: the
+    /// key file records it, so a start without that secret is refused instead of hashing differently.
+    public private(set) var lookupSecretID: String?
+    /// Derived from HAVEN_MASTER_KEY, which is held outside the data folder too.
+    private var fromMasterKey = false
+
+    /// Whether the keyed hashes need something a copy of the data folder and key file lacks.
+    public var lookupHeldApart: Bool { lookupSecretID != nil || fromMasterKey }
 
     public init(activeID: String, keks: [String: SymmetricKey], lookupKey: SymmetricKey) throws(KeyRingError) {
         guard keks[activeID] != nil else { throw .missingActiveKey }
         self.activeID = activeID
         self.keks = keks
+        self.storedLookupKey = lookupKey
         self.lookupKey = lookupKey
         self.keyedLookup = HMAC<SHA256>(key: lookupKey)
+    }
+
+    /// This ring with `secret` (the lookup secret, kept outside the data folder) joined to its
+    /// lookup key: every keyed hash (texting numbers, e-mail addresses, tenancy references,
+    /// double submits) then needs both, so a copy of the data folder and its key file cannot turn
+    /// a hash back into the phone number it was made from by trying every number.
+    public func joiningLookupSecret(_ secret: SymmetricKey) -> KeyRing {
+        var joined = self
+        joined.lookupKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: storedLookupKey, salt: secret.withUnsafeBytes { Data($0) },
+            info: Data("haven lookup v2".utf8), outputByteCount: 32)
+        joined.keyedLookup = HMAC<SHA256>(key: joined.lookupKey)
+        joined.lookupSecretID = LookupSecretFile.fingerprint(secret)
+        return joined
     }
 
     /// A fresh ring with one random KEK and a random lookup key.
@@ -35,7 +62,9 @@ public struct KeyRing: Sendable {
         let master = SymmetricKey(data: bytes)
         let kek = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("haven kek v1".utf8), outputByteCount: 32)
         let lookup = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("haven lookup v1".utf8), outputByteCount: 32)
-        return try KeyRing(activeID: "m1", keks: ["m1": kek], lookupKey: lookup)
+        var ring = try KeyRing(activeID: "m1", keks: ["m1": kek], lookupKey: lookup)
+        ring.fromMasterKey = true
+        return ring
     }
 
     public var keyIDs: [String] { keks.keys.sorted() }
@@ -99,7 +128,8 @@ public struct KeyRing: Sendable {
 
     func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }
 
-    func exportedLookupKey() -> Data { lookupKey.withUnsafeBytes { Data($0) } }
+    /// The lookup key as the key file stores it (never the one joined with the lookup secret).
+    func exportedLookupKey() -> Data { storedLookupKey.withUnsafeBytes { Data($0) } }
 
     private static func aad(_ keyID: String, _ rowUID: String) -> Data { Data("haven-dek\u{0}\(keyID)\u{0}\(rowUID)".utf8) }
 }
@@ -111,6 +141,9 @@ public enum KeyRingError: Error, CustomStringConvertible {
     case unknownKey
     case unreadable(path: String, reason: String)
     case insecurePermissions(path: String)
+    /// The key file says its hashes were made with a lookup secret, and none (or another) was given.
+    case lookupSecretMissing(path: String)
+    case lookupSecretMismatch(path: String)
 
     public var description: String {
         switch self {
@@ -119,6 +152,11 @@ public enum KeyRingError: Error, CustomStringConvertible {
         case .unknownKey: "a sealed record uses a key that is not in the key file (restored without the right key file?)"
         case .unreadable(let path, let reason): "cannot read the key file \(path): \(reason)"
         case .insecurePermissions(let path): "the key file \(path) is readable by other users; chmod 600 it"
+        case .lookupSecretMissing(let path):
+            "no lookup key at \(path): this installation's keyed hashes need it (texts would not find their cases). "
+                + "Put back the lookup key file kept apart from the data folder, or name it in HAVEN_LOOKUP_KEY_FILE"
+        case .lookupSecretMismatch(let path):
+            "the lookup key at \(path) is not this installation's (the key file names another): put back the right one"
         }
     }
 }

@@ -14,10 +14,11 @@ public struct KeyRingOrigin: Sendable {
         self.stamp = stamp
     }
 
-    /// The key file at `path`.
-    public static func file(_ path: String) -> KeyRingOrigin {
-        KeyRingOrigin(
-            load: { try KeyFile(path: path).load() },
+    /// The key file at `path` (and its lookup secret, where it records one).
+    public static func file(_ file: KeyFile) -> KeyRingOrigin {
+        let path = file.path
+        return KeyRingOrigin(
+            load: { try file.load() },
             stamp: {
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
                 let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0

@@ -100,11 +100,13 @@ extension StoreService {
     }
 
     public func sealingStatus() async throws -> SealingStatus {
-        try await read { tx in
+        let apart = sealer.keyRing.lookupHeldApart
+        return try await read { tx in
             SealingStatus(
                 toStaff: try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
                 casesUnderKeyFile: try tx.scalar(
-                    "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0)
+                    "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0,
+                lookupsKeptApart: apart)
         }
     }
 

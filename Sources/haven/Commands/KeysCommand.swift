@@ -16,12 +16,15 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.resolve()
-            let file = KeyFile(path: config.keyFile)
+            let file = HavenServer.keyFile(config: config)
             guard !file.exists else { throw ValidationError("\(config.keyFile) exists already; use `keys rotate`") }
             try FileManager.default.createDirectory(
                 atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try file.save(KeyRing.generate())
+            _ = try file.loadOrCreate()
             print("created \(config.keyFile) (0600). Back it up somewhere other than the database backups.")
+            print(
+                "the lookup key is \(config.lookupKeyFile) (0600): keep it apart from the data folder and its backups, "
+                    + "and back it up on its own")
         }
     }
 
@@ -38,7 +41,7 @@ struct KeysCommand: AsyncParsableCommand {
             guard config.masterKey == nil else {
                 throw ValidationError("HAVEN_MASTER_KEY is set: rotate it in your secret store instead")
             }
-            let file = KeyFile(path: config.keyFile)
+            let file = HavenServer.keyFile(config: config)
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)
