@@ -12,7 +12,7 @@ struct Haven: AsyncParsableCommand {
             variables and an optional config file (--config); `haven config` lists them all.
             """,
         subcommands: [
-            Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
+            Setup.self, Serve.self, Migrate.self, OfficerCommand.self, AreaCommand.self, KeysCommand.self, Ack.self,
             TextCommand.self, CaseCommand.self, ContractorCommand.self, ReportCommand.self, RetentionCommand.self, SiteCommand.self,
             Status.self, Backup.self, StoreCommand.self,
             Restore.self,

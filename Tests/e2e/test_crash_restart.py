@@ -167,7 +167,10 @@ def test_text_command_refuses_with_a_reason(tmp_path):
         assert status == 201
     finally:
         haven.stop()
+    # Cases are sealed to staff: the officer's password (the demo's, from its logins) opens theirs.
+    logins = (haven.data_dir / "demo-tokens.txt").read_text().splitlines()
+    password = next(line.split("\t")[1] for line in logins if line.startswith("officer@demo.haven.invalid\t"))
     result = subprocess.run([haven_binary(), "text", body["reference"], "--officer", "1", "--message", "hello"],
-                            env=haven.env, capture_output=True, text=True)
+                            env=haven.env, input=password + "\n", capture_output=True, text=True)
     assert result.returncode != 0
     assert "the survivor has not agreed to texts" in result.stderr

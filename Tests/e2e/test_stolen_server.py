@@ -219,6 +219,14 @@ def test_seal_to_staff_rotation_backup_and_restore_keep_sealed_cases(tmp_path):
     """An installation from before staff sealing: `keys seal-to-staff` moves its case off the key
     file; `keys rotate`, `backup` and `restore` then keep every sealed case to its readers."""
     data = tmp_path / "data"
+    # Its key file is as one made before issue 30 was: no lookup key kept apart, so Haven treats it
+    # as an existing installation (no recovery key made at start; its cases under the key file).
+    (data / "keys").mkdir(parents=True)
+    data.chmod(0o700)
+    legacy = data / "keys" / "haven.keys"
+    legacy.write_text(json.dumps({"version": 1, "active": "k1", "keks": {"k1": base64.b64encode(os.urandom(32)).decode()},
+                                  "lookup": base64.b64encode(os.urandom(32)).decode()}))
+    legacy.chmod(0o600)
     haven = Haven(data, env={"HAVEN_SITE_DIR": str(ROOT / "StaticSite")})
     haven.env["HAVEN_PUBLIC_URL"] = haven.url
     out = haven.cli("officer", "add", "--name", "Olu Officer", "--email", "olu@landlord.example")

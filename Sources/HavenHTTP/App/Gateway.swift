@@ -29,6 +29,9 @@ public struct Gateway: Sendable {
     /// This instance's name among those sharing the database (`HAVEN_INSTANCE`), and the
     /// database's kind ("sqlite", "postgresql"): shown to operators by /healthz and /metrics.
     public var instance = "haven"
+    /// Where a new installation's recovery key was written if `haven setup` was not run (/healthz
+    /// reports it while the file is there).
+    public var recoveryKeyFile: String?
     public var database = "sqlite"
     public var triage: Triage
     public var routing: AlertRouting
@@ -169,7 +172,7 @@ public struct Gateway: Sendable {
     func ops(metricsAccess: MetricsAccess) -> OpsRoutes {
         OpsRoutes(
             store: store, writes: health, metrics: metrics, registry: registry, outboxAgeWarning: outboxAgeWarning,
-            metricsAccess: metricsAccess, instance: instance, database: database)
+            metricsAccess: metricsAccess, instance: instance, database: database, recoveryKeyFile: recoveryKeyFile)
     }
 }
 

@@ -33,6 +33,9 @@ struct OpsRoutes {
     /// This instance's name (`HAVEN_INSTANCE`) and its database's kind, for operators.
     let instance: String
     let database: String
+    /// Where `serve` writes a new installation's recovery key when `haven setup` was not run:
+    /// /healthz says so while the file is still there.
+    var recoveryKeyFile: String?
 
     func add(to router: Router<HavenRequestContext>) {
         router.get("/livez") { _, _ in
@@ -115,6 +118,9 @@ struct OpsRoutes {
             health.sealing = sealing.toStaff ? "staff keys" : "key file"
             health.casesUnderKeyFile = sealing.casesUnderKeyFile
             health.lookups = sealing.lookupsKeptApart ? "kept apart" : "key file"
+            if let file = recoveryKeyFile, FileManager.default.fileExists(atPath: file) {
+                health.problems.append("the recovery key is still in a file on this server (\(file)): move it offline, then delete it")
+            }
             if sealing.toStaff, sealing.casesUnderKeyFile > 0 {
                 health.problems.append("cases the key file still opens: run `haven keys seal-to-staff`")
             }

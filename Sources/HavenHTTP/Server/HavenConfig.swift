@@ -22,6 +22,12 @@ public struct HavenConfig: Sendable {
     /// Whether `lookupKeyFile` was named (HAVEN_LOOKUP_KEY_FILE, or a systemd credential), not the default.
     public var lookupKeyFileNamed: Bool
     public var masterKey: String?
+    /// Where `serve` writes a new installation's recovery key if `haven setup` was not run: beside
+    /// the data folder, never in it (a copy of the folder must open nothing).
+    public var firstStartRecoveryKeyFile: String {
+        URL(fileURLWithPath: dataDirectory).standardizedFileURL.deletingLastPathComponent()
+            .appendingPathComponent("haven-recovery-key.txt").path
+    }
     public var smtpURL: String?
     public var smtpFrom: String
     public var smtpUser: String?

@@ -84,6 +84,7 @@ public struct HavenServer: Sendable {
         gateway.site = site
         gateway.consolePages = console
         gateway.instance = config.instance
+        gateway.recoveryKeyFile = config.firstStartRecoveryKeyFile
         gateway.database = store.engine.dialect.engine.rawValue
         if store.engine.sharedByInstances {
             // Other instances take posts and their redirects too: challenges are signed with a key

@@ -120,10 +120,12 @@ public struct KeyRing: Sendable {
         return Hex.encode(mac.finalize())
     }
 
-    /// A key for one purpose, derived from the lookup key (so as stable as it is, and the same on
-    /// every instance that reads the key file). Each purpose names its own.
+    /// A key for one purpose (case references, proof-of-work challenges, view ids), derived from
+    /// the key file's lookup key (so as stable as it is, and the same on every instance that reads
+    /// the key file), not from the lookup secret: losing that one loses only the hashes' matching.
     public func derivedKey(purpose: String) -> SymmetricKey {
-        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("haven derived key\u{0}\(purpose)".utf8), using: lookupKey))
+        SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("haven derived key\u{0}\(purpose)".utf8), using: storedLookupKey))
     }
 
     func keyData(_ id: String) -> Data { keks[id]!.withUnsafeBytes { Data($0) } }

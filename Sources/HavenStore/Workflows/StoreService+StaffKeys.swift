@@ -99,6 +99,22 @@ extension StoreService {
         return id
     }
 
+    /// The first recovery key of a new installation: added only while there is no recovery key
+    /// and no case yet (one write, so the check and the insert are one step). Nil: not new.
+    public func addFirstRecoveryKey(publicKey: Data, by actor: String) async throws -> String? {
+        let now = clock()
+        let id = RecoveryKey.id(publicKey: publicKey)
+        return try await write { tx in
+            guard try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) == 0,
+                try tx.scalar("SELECT COUNT(*) FROM cases", as: Int.self) == 0
+            else { return nil }
+            try tx.execute(
+                "INSERT INTO recovery_keys (key_id, public_key, created_at) VALUES (?, ?, ?)", [id, publicKey, Self.time(now)])
+            try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
+            return id
+        }
+    }
+
     public func sealingStatus() async throws -> SealingStatus {
         let apart = sealer.keyRing.lookupHeldApart
         return try await read { tx in

@@ -29,6 +29,17 @@ struct Serve: AsyncParsableCommand {
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
         let server = try await Assembly.server(config: config, logger: logger, serving: true)
+        // A new installation is sealed to staff from its first report (`haven setup` does this
+        // with the installer; without it, the key is written where the installer cannot miss it).
+        // An installation from before (its key file records no lookup key) is told how to move instead.
+        let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
+        if server.store.keyRing.lookupHeldApart,
+            let id = try await FirstRecoveryKey.makeIfNew(store: server.store, writingTo: keyFile, demo: demo)
+        {
+            logger.critical(
+                "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
+                metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
+        }
         if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
         if try await server.store.officers().filter(\.active).isEmpty {
             logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
