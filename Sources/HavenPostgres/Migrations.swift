@@ -76,6 +76,11 @@ enum PostgresMigrations {
                 "ALTER TABLE cases ADD COLUMN auto_reply integer NOT NULL DEFAULT 0",
                 "ALTER TABLE staff_sessions ADD COLUMN sealed_key bytea",
             ]),
+        // Issue 30 (SQLite's v20): each reader's public key with a MAC under a key from the key
+        // file (`ReaderKeyCheck`), so writing to the database alone cannot add or swap one.
+        Migration(
+            version: 5, name: "reader-key-macs",
+            statements: ["ALTER TABLE staff_keys ADD COLUMN mac bytea", "ALTER TABLE recovery_keys ADD COLUMN mac bytea"]),
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

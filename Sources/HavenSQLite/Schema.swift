@@ -414,6 +414,15 @@ enum Schema {
                     ALTER TABLE staff_sessions ADD COLUMN sealed_key BLOB;
                     """)
         }
+        // Issue 30: each reader's public key with a MAC under a key from the key file
+        // (`ReaderKeyCheck`), so writing to the database alone cannot add or swap one.
+        migrator.registerMigration("v20-reader-key-macs") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE staff_keys ADD COLUMN mac BLOB;
+                    ALTER TABLE recovery_keys ADD COLUMN mac BLOB;
+                    """)
+        }
         return migrator
     }
 

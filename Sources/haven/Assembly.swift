@@ -71,7 +71,30 @@ enum Assembly {
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
         let origin = config.masterKey == nil ? KeyRingOrigin.file(HavenServer.keyFile(config: config)) : nil
-        return (ring, try await StoreService(engine: engine, keyRing: ring, keyOrigin: origin, instance: config.instance))
+        let store = try await StoreService(engine: engine, keyRing: ring, keyOrigin: origin, instance: config.instance)
+        try await recordInKeyFile(config: config, store: store, logger: logger)
+        return (ring, store)
+    }
+
+    /// Records in the key file what it vouches for (`ReaderKeyCheck`): that every reader key in
+    /// the database has its MAC (made now for keys from before), and that this installation seals
+    /// cases to staff (once it has a recovery key), so that deleting the recovery keys from the
+    /// database can never make new cases fall back to the key file. Flags only ever turn on; the
+    /// file is read again just before it is written, so a `keys rotate` meanwhile is kept.
+    static func recordInKeyFile(config: HavenConfig, store: StoreService, logger: Logger) async throws {
+        guard config.masterKey == nil else { return }
+        let file = HavenServer.keyFile(config: config)
+        let ring = try file.load()
+        let toStaff = try await !store.recoveryKeyIDs().isEmpty
+        guard !ring.readerKeysPinned || (toStaff && !ring.sealsToStaff) else { return }
+        if !ring.readerKeysPinned {
+            let pinned = try await store.pinReaderKeys(by: commandLine)
+            if pinned > 0 { logger.notice("reader keys pinned to the key file", metadata: ["keys": "\(pinned)"]) }
+        }
+        var fresh = try file.load()
+        fresh.readerKeysPinned = true
+        fresh.sealsToStaff = fresh.sealsToStaff || toStaff
+        try file.save(fresh)
     }
 
     /// The whole server over the configured store. `serving` loads the console's pages and the

@@ -103,6 +103,69 @@ struct StaffSealingTests {
         #expect(next.officerID == cal.id)
     }
 
+    /// Issue 30 (from the last review): whoever can write to the database could add a recovery
+    /// key of theirs, or swap a member of staff's public key, and have new cases sealed to it; or
+    /// delete the recovery keys and have new cases fall back to the key file.
+    @Test(arguments: TestEngine.all) func readerKeysWrittenWithoutTheKeyFileAreNeverSealedTo(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        let rogue = RecoveryKey.generate()
+        let stranger = StaffKey.generate()
+        let benID = s.ben.id
+        try await store.engine.write { tx in
+            _ = try tx.execute(
+                "INSERT INTO recovery_keys (key_id, public_key, created_at, mac) VALUES (?, ?, 0, NULL)",
+                [RecoveryKey.id(publicKey: rogue.publicKey), rogue.publicKey])
+            _ = try tx.execute("UPDATE staff_keys SET public_key = ? WHERE officer_id = ?", [stranger.publicKey, benID])
+        }
+        #expect(try await store.sealingStatus().untrustedReaderKeys == 2)
+        for i in 0..<3 {
+            let receipt = try #require(
+                try await store.record(report("case \(i)"), triage: triage, routing: AlertRouting()).receipt)
+            // Ben's swapped key is not a reader's: triage gives every case to Asha.
+            #expect(receipt.officerID == s.asha.id)
+            let readers = try await store.engine.read { tx in
+                try tx.column("SELECT reader FROM case_readers WHERE case_id = ?", [receipt.caseID], as: String.self)
+            }
+            #expect(Set(readers) == ["officer:\(s.asha.id)", "officer:\(s.dana.id)", "officer:\(s.hari.id)", s.recoveryReader.name!])
+            await #expect(throws: CaseSealError.notAReader) {
+                try await store.openCase(receipt.reference, reader: .recovery(rogue, actor: "rogue"))
+            }
+        }
+        // With the key file saying cases are sealed to staff, deleting every recovery key does not
+        // make new cases fall back to the key file: they are sealed to the staff who can read them.
+        var ring = s.f.keyRing
+        ring.sealsToStaff = true
+        let pinnedStore = try await s.f.instance("pinned", keyRing: ring)
+        try await store.engine.write { tx in _ = try tx.execute("DELETE FROM recovery_keys") }
+        let after = try #require(
+            try await pinnedStore.record(report("after the keys went"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await pinnedStore.openCase(after.reference, reader: s.reader(s.asha))?.reports.first?.message == "after the keys went")
+        let keyIDs = try await store.engine.read { tx in
+            try tx.column("SELECT key_id FROM reports WHERE case_id = ?", [after.caseID], as: String.self)
+        }
+        #expect(keyIDs == [Sealed.toCase])
+        #expect(try await pinnedStore.sealingStatus().toStaff)
+    }
+
+    /// Keys stored before their MACs existed get them once; after that a key without one is refused.
+    @Test(arguments: TestEngine.all) func keysFromBeforeArePinnedOnce(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        try await s.f.store.engine.write { tx in
+            _ = try tx.execute("UPDATE staff_keys SET mac = NULL")
+            _ = try tx.execute("UPDATE recovery_keys SET mac = NULL")
+        }
+        #expect(try await s.f.store.sealingStatus().untrustedReaderKeys == 5)  // pinned: none without a MAC is trusted
+        var unpinned = s.f.keyRing
+        unpinned.readerKeysPinned = false
+        let upgraded = try await s.f.instance("upgraded", keyRing: unpinned)
+        #expect(try await upgraded.sealingStatus().untrustedReaderKeys == 0)
+        #expect(try await upgraded.pinReaderKeys(by: "test") == 5)
+        #expect(try await s.f.store.sealingStatus().untrustedReaderKeys == 0)
+        let receipt = try #require(try await s.f.store.record(report("pinned"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await s.f.store.openCase(receipt.reference, reader: s.recoveryReader) != nil)
+    }
+
     @Test(arguments: TestEngine.all) func notesRisksAndTextsAreSealedToTheCase(_ engine: TestEngine) async throws {
         let s = try await staffed(engine)
         let store = s.f.store

@@ -121,6 +121,11 @@ struct OpsRoutes {
             if let file = recoveryKeyFile, FileManager.default.fileExists(atPath: file) {
                 health.problems.append("the recovery key is still in a file on this server (\(file)): move it offline, then delete it")
             }
+            if sealing.untrustedReaderKeys > 0 {
+                health.problems.append(
+                    "\(sealing.untrustedReaderKeys) reader keys in the database do not match the key file (written there without it): no case is sealed to them; see the audit log"
+                )
+            }
             if sealing.toStaff, sealing.casesUnderKeyFile > 0 {
                 health.problems.append("cases the key file still opens: run `haven keys seal-to-staff`")
             }

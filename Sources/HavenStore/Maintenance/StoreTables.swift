@@ -44,8 +44,8 @@ public enum StoreTables {
         table(
             "staff_keys", key: ["officer_id"],
             "officer_id int,public_key blob,password_kdf text,password_salt blob,password_sealed blob,token_sealed blob,"
-                + "created_at real"),
-        table("recovery_keys", key: ["key_id"], "key_id text,public_key blob,created_at real"),
+                + "created_at real,mac blob"),
+        table("recovery_keys", key: ["key_id"], "key_id text,public_key blob,created_at real,mac blob"),
         table("contractors", "id int,name text,token_hash text,active bool,created_at real"),
         table(
             "cases",

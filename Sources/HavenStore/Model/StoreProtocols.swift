@@ -41,11 +41,15 @@ public struct SealingStatus: Sendable, Equatable {
     /// The keyed hashes need a secret held outside the data folder (a lookup key file kept apart,
     /// or HAVEN_MASTER_KEY); false for a key file from before issue 30, whose own key makes them.
     public var lookupsKeptApart: Bool
+    /// Recovery or staff public keys whose MAC does not check (`ReaderKeyCheck`): written to the
+    /// database by someone without the key file. Never sealed to.
+    public var untrustedReaderKeys: Int
 
-    public init(toStaff: Bool, casesUnderKeyFile: Int, lookupsKeptApart: Bool = false) {
+    public init(toStaff: Bool, casesUnderKeyFile: Int, lookupsKeptApart: Bool = false, untrustedReaderKeys: Int = 0) {
         self.toStaff = toStaff
         self.casesUnderKeyFile = casesUnderKeyFile
         self.lookupsKeptApart = lookupsKeptApart
+        self.untrustedReaderKeys = untrustedReaderKeys
     }
 }
 

@@ -25,6 +25,9 @@ public struct KeyFile: Sendable {
         var lookup: String
         /// The lookup secret's fingerprint, when the hashes need one.
         var lookupSecret: String?
+        /// `KeyRing.sealsToStaff` and `KeyRing.readerKeysPinned` (absent in older files: false).
+        var sealsToStaff: Bool?
+        var readerKeysPinned: Bool?
     }
 
     /// Loads the ring, refusing a file other users can read.
@@ -50,7 +53,9 @@ public struct KeyFile: Sendable {
             }
             keks[id] = SymmetricKey(data: bytes)
         }
-        let ring = try KeyRing(activeID: stored.active, keks: keks, lookupKey: SymmetricKey(data: lookup))
+        var ring = try KeyRing(activeID: stored.active, keks: keks, lookupKey: SymmetricKey(data: lookup))
+        ring.sealsToStaff = stored.sealsToStaff ?? false
+        ring.readerKeysPinned = stored.readerKeysPinned ?? false
         guard let fingerprint = stored.lookupSecret else { return ring }
         guard let lookup = self.lookup else { throw .lookupSecretMissing(path: "(no lookup key file named)") }
         let secret = try lookup.load()
@@ -72,7 +77,9 @@ public struct KeyFile: Sendable {
             active: ring.activeID,
             keks: ring.exportedKEKs().mapValues { $0.base64EncodedString() },
             lookup: ring.exportedLookupKey().base64EncodedString(),
-            lookupSecret: ring.lookupSecretID
+            lookupSecret: ring.lookupSecretID,
+            sealsToStaff: ring.sealsToStaff,
+            readerKeysPinned: ring.readerKeysPinned
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

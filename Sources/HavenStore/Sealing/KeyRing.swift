@@ -22,6 +22,15 @@ public struct KeyRing: Sendable {
     public private(set) var lookupSecretID: String?
     /// Derived from HAVEN_MASTER_KEY, which is held outside the data folder too.
     private var fromMasterKey = false
+    /// Recorded in the key file: this installation seals cases to staff (`ReaderKeyCheck.sealsToStaff`).
+    public var sealsToStaff = false
+    /// Recorded in the key file: every reader key in the database has its MAC (`ReaderKeyCheck.pinned`).
+    public var readerKeysPinned = false
+
+    /// What vouches for the public keys cases are sealed to (`ReaderKeyCheck`).
+    public var readerKeyCheck: ReaderKeyCheck {
+        ReaderKeyCheck(key: derivedKey(purpose: "reader keys v1"), sealsToStaff: sealsToStaff, pinned: readerKeysPinned)
+    }
 
     /// Whether the keyed hashes need something a copy of the data folder and key file lacks.
     public var lookupHeldApart: Bool { lookupSecretID != nil || fromMasterKey }
@@ -49,10 +58,13 @@ public struct KeyRing: Sendable {
         return joined
     }
 
-    /// A fresh ring with one random KEK and a random lookup key.
+    /// A fresh ring with one random KEK and a random lookup key (a new installation: every
+    /// reader key it will hold gets its MAC when stored).
     public static func generate() -> KeyRing {
         // swiftlint:disable:next force_try
-        try! KeyRing(activeID: "k1", keks: ["k1": SymmetricKey(size: .bits256)], lookupKey: SymmetricKey(size: .bits256))
+        var ring = try! KeyRing(activeID: "k1", keks: ["k1": SymmetricKey(size: .bits256)], lookupKey: SymmetricKey(size: .bits256))
+        ring.readerKeysPinned = true
+        return ring
     }
 
     /// A ring derived from one 32-byte master key (base64), for `HAVEN_MASTER_KEY` deployments.

@@ -33,6 +33,7 @@ extension StoreService {
     ) async throws -> Bool {
         let uid = RowUID.make()
         let sealed = try sealer.seal(totpSecret, rowUID: uid)
+        let check = sealer.keyRing.readerKeyCheck
         return try await write { tx in
             guard
                 let officerID = try tx.scalar(
@@ -61,7 +62,7 @@ extension StoreService {
                 // A new key pair with every enrolment: a forgotten password cannot open the old one.
                 try Self.storeStaffKey(
                     StaffKeyRecord(officerID: officerID, publicKey: publicKey, password: staffKey, tokenSealed: nil),
-                    by: "officer:\(officerID)", at: now, tx: tx)
+                    check: check, by: "officer:\(officerID)", at: now, tx: tx)
             }
             try Self.audit(
                 actor: "officer:\(officerID)", action: "staff.enrolled", caseID: nil,

@@ -48,7 +48,7 @@ extension StoreService {
             // theirs, as they read every case).
             if let key = try Self.caseKey(caseID: caseID, reader: reader, tx: tx) {
                 // Handed to someone who could not open it, the case would be theirs in name only.
-                guard let target = try Self.officerKey(officer.id, tx: tx) else {
+                guard let target = try Self.officerKey(officer.id, check: sealer.keyRing.readerKeyCheck, tx: tx) else {
                     throw StoreError.conflict(
                         "\(officer.name) has no key to open sealed cases with yet: they must log in to the console once first")
                 }

@@ -67,7 +67,10 @@ extension StoreService {
         }
         var records: [EscalationRecord] = []
         for caseID in due {
-            if let record = try await write({ tx in try Self.escalate(caseID, now: now, triage: triage, routing: routing, tx: tx) }) {
+            let check = sealer.keyRing.readerKeyCheck
+            if let record = try await write({ tx in
+                try Self.escalate(caseID, now: now, triage: triage, routing: routing, check: check, tx: tx)
+            }) {
                 records.append(record)
             }
         }
@@ -75,7 +78,9 @@ extension StoreService {
     }
 
     /// Raises one case a level: records the decision, queues alerts to that level, sets the next deadline.
-    private static func escalate(_ caseID: Int64, now: Date, triage: Triage, routing: AlertRouting, tx: any SQLTransaction) throws
+    private static func escalate(
+        _ caseID: Int64, now: Date, triage: Triage, routing: AlertRouting, check: ReaderKeyCheck, tx: any SQLTransaction
+    ) throws
         -> EscalationRecord?
     {
         guard
@@ -87,7 +92,7 @@ extension StoreService {
         else { return nil }  // acknowledged meanwhile
         let level = (row["escalation_level"] as Int) + 1
         let priority = Priority(rawValue: row["priority"]) ?? .standard
-        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(tx), now: now)
+        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(tx, check: check), now: now)
         // Heads of service are the top: after them the case stays visible as overdue, with no further alerts.
         let next: Date? = level >= 2 ? nil : triage.sla.acknowledgeBy(priority: priority, from: now)
         try tx.execute("UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE id = ?", [level, next.map(time), caseID])

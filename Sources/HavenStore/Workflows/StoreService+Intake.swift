@@ -127,7 +127,7 @@ extension StoreService {
                 try findStoredBefore(requests.map(\.prepared), tx: tx, context: &context)
             }
         ) { request, tx, context in
-            hint.standing = try standingReaders(tx, context: &context)
+            hint.standing = try standingReaders(tx, check: sealer.keyRing.readerKeyCheck, context: &context)
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)
@@ -189,13 +189,14 @@ extension StoreService {
 
         // 3. A new case through triage.
         let submission = report.submission
-        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(tx)
+        let check = sealer.keyRing.readerKeyCheck
+        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(tx, check: check)
         let decision = triage.decide(
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
             femaleOfficerRequested: submission.femaleOfficerRequested, roster: roster, now: now)
         let (caseID, reference, drawn) = try newCase(tx, at: now, references: sealer.references, context: &context)
-        let standing = try standingReaders(tx, context: &context)
+        let standing = try standingReaders(tx, check: check, context: &context)
         var (caseKey, sealedReport, profile) = (prepared.caseKey, prepared.sealedReport, prepared.sealedProfile)
         var copies = prepared.copies
         if (standing != nil) != (caseKey != nil) {
@@ -220,7 +221,7 @@ extension StoreService {
         if let caseKey, let standing {
             try grant(
                 caseKey, caseID: caseID, caseUID: prepared.caseUID,
-                to: readers(officerID: decision.officerID, standing: standing, context: &context, tx: tx),
+                to: readers(officerID: decision.officerID, standing: standing, check: check, context: &context, tx: tx),
                 by: "intake:\(report.channel.rawValue)", at: now, tx: tx, rows: context.rows, presealed: copies)
         }
         if drawn {
@@ -469,13 +470,11 @@ extension StoreService {
     /// Read once per intake batch (cached statements: they run on the writer). Once cases are
     /// sealed to staff, only those who could open a case are on it (`mayRead`): a case, or an
     /// escalation, never goes to someone who has not enrolled, or has no key pair to read it with.
-    static func loadRoster(_ tx: any SQLTransaction) throws -> Roster {
+    static func loadRoster(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> Roster {
         var rows = try tx.query("SELECT * FROM officers")
-        if try tx.scalar("SELECT 1 FROM recovery_keys LIMIT 1", as: Int.self) != nil {
-            let readers = Set(
-                try tx.column(
-                    "SELECT k.officer_id FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)", as: Int64.self))
-            rows = rows.filter { readers.contains($0["id"] as Int64) }
+        if try check.sealsToStaff || tx.scalar("SELECT 1 FROM recovery_keys LIMIT 1", as: Int.self) != nil {
+            let readers = try readableOfficerKeys(tx, check: check)
+            rows = rows.filter { readers[$0["id"] as Int64] != nil }
         }
         let areas = try tx.query("SELECT * FROM areas").map(area(from:))
         let load = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["open_cases"] as Int) })

@@ -68,7 +68,7 @@ extension StoreService {
             var context = BatchContext()
             let prepared = try PreparedReport(
                 makeReport(text), triage: triage, sealer: sealer,
-                standing: try Self.standingReaders(tx, context: &context))
+                standing: try Self.standingReaders(tx, check: sealer.keyRing.readerKeyCheck, context: &context))
             return try Self.record(
                 prepared, triage: triage, routing: routing, sealer: sealer, recent: recent, tx: tx, context: &context)
         }

@@ -13,25 +13,60 @@ extension StoreService {
     }
 
     /// The readers every case is sealed to whoever it is assigned to: the recovery keys and each
-    /// active duty manager and head of service with a key pair. Nil while there is no recovery
-    /// key: staff sealing is off, and cases are sealed under the key file as before.
-    static func standingReaders(_ tx: any SQLTransaction) throws -> [ReaderKey]? {
-        let recovery = try tx.query("SELECT key_id, public_key FROM recovery_keys ORDER BY key_id")
-        guard !recovery.isEmpty else { return nil }
+    /// active duty manager and head of service with a key pair, each only if its MAC checks
+    /// (`ReaderKeyCheck`). Nil while there is no recovery key and the key file does not say
+    /// otherwise: staff sealing is off, and cases are sealed under the key file as before.
+    static func standingReaders(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> [ReaderKey]? {
+        let recovery = try tx.query("SELECT key_id, public_key, mac FROM recovery_keys ORDER BY key_id")
+        guard !recovery.isEmpty || check.sealsToStaff else { return nil }
         let staff = try tx.query(
             """
-            SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
+            SELECT k.officer_id, k.public_key, k.mac FROM staff_keys k JOIN officers o ON o.id = k.officer_id
             WHERE o.active = TRUE AND o.role IN ('duty_manager', 'head') AND k.password_sealed IS NOT NULL
             ORDER BY k.officer_id
             """)
-        return recovery.map { ReaderKey(name: CaseReader.readerName(recoveryID: $0["key_id"]), publicKey: $0["public_key"]) }
-            + staff.map { ReaderKey(name: CaseReader.readerName(officerID: $0["officer_id"]), publicKey: $0["public_key"]) }
+        let keys =
+            recovery.map { (CaseReader.readerName(recoveryID: $0["key_id"]), $0["public_key"] as Data, $0["mac"] as Data?) }
+            + staff.map { (CaseReader.readerName(officerID: $0["officer_id"]), $0["public_key"] as Data, $0["mac"] as Data?) }
+        return keys.filter { check.verifies(reader: $0.0, publicKey: $0.1, mac: $0.2) }.map {
+            ReaderKey(name: $0.0, publicKey: $0.1)
+        }
+    }
+
+    /// Reader keys whose MAC does not check: someone wrote them to the database without the key
+    /// file. Never sealed to; `/healthz` reports them.
+    static func untrustedReaderKeys(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> Int {
+        let recovery = try tx.query("SELECT key_id, public_key, mac FROM recovery_keys").filter {
+            !check.verifies(reader: CaseReader.readerName(recoveryID: $0["key_id"]), publicKey: $0["public_key"], mac: $0["mac"])
+        }
+        let staff = try tx.query("SELECT officer_id, public_key, mac FROM staff_keys").filter {
+            !check.verifies(reader: CaseReader.readerName(officerID: $0["officer_id"]), publicKey: $0["public_key"], mac: $0["mac"])
+        }
+        return recovery.count + staff.count
+    }
+
+    /// Gives every reader key without a MAC its MAC (the first start after the upgrade that
+    /// brought them, before the key file records that every key has one). Returns how many.
+    static func pinReaderKeys(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> Int {
+        var pinned = 0
+        for row in try tx.query("SELECT key_id, public_key FROM recovery_keys WHERE mac IS NULL") {
+            let mac = check.mac(reader: CaseReader.readerName(recoveryID: row["key_id"]), publicKey: row["public_key"])
+            pinned += try tx.execute("UPDATE recovery_keys SET mac = ? WHERE key_id = ? AND mac IS NULL", [mac, row["key_id"] as String])
+        }
+        for row in try tx.query("SELECT officer_id, public_key FROM staff_keys WHERE mac IS NULL") {
+            let mac = check.mac(reader: CaseReader.readerName(officerID: row["officer_id"]), publicKey: row["public_key"])
+            pinned += try tx.execute(
+                "UPDATE staff_keys SET mac = ? WHERE officer_id = ? AND mac IS NULL", [mac, row["officer_id"] as Int64])
+        }
+        return pinned
     }
 
     /// The same, read once per intake batch.
-    static func standingReaders(_ tx: any SQLTransaction, context: inout BatchContext) throws -> [ReaderKey]? {
+    static func standingReaders(_ tx: any SQLTransaction, check: ReaderKeyCheck, context: inout BatchContext) throws
+        -> [ReaderKey]?
+    {
         if let cached = context.cache[Standing.key] as? Standing { return cached.readers }
-        let readers = try standingReaders(tx)
+        let readers = try standingReaders(tx, check: check)
         context.cache[Standing.key] = Standing(readers: readers)
         return readers
     }
@@ -43,13 +78,28 @@ extension StoreService {
 
     /// An active member of staff's public key, when they have a key pair and may read cases (an
     /// administrator never does).
-    static func officerKey(_ officerID: Int64, tx: any SQLTransaction) throws -> ReaderKey? {
-        try tx.scalar(
-            """
-            SELECT k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id
-            \(Self.mayRead) AND k.officer_id = ?
-            """, [officerID], as: Data.self
-        ).map { ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: $0) }
+    static func officerKey(_ officerID: Int64, check: ReaderKeyCheck, tx: any SQLTransaction) throws -> ReaderKey? {
+        guard
+            let row = try tx.queryOne(
+                """
+                SELECT k.public_key, k.mac FROM staff_keys k JOIN officers o ON o.id = k.officer_id
+                \(Self.mayRead) AND k.officer_id = ?
+                """, [officerID])
+        else { return nil }
+        let name = CaseReader.readerName(officerID: officerID)
+        guard check.verifies(reader: name, publicKey: row["public_key"], mac: row["mac"]) else { return nil }
+        return ReaderKey(name: name, publicKey: row["public_key"])
+    }
+
+    /// Every member of staff who may read cases, with their public key when its MAC checks.
+    static func readableOfficerKeys(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> [Int64: Data] {
+        var keys: [Int64: Data] = [:]
+        for row in try tx.query(
+            "SELECT k.officer_id, k.public_key, k.mac FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)")
+        where check.verifies(reader: CaseReader.readerName(officerID: row["officer_id"]), publicKey: row["public_key"], mac: row["mac"]) {
+            keys[row["officer_id"]] = row["public_key"]
+        }
+        return keys
     }
 
     /// Which members of staff may hold a case's key (`o` their officer row, `k` their key pair):
@@ -61,11 +111,11 @@ extension StoreService {
     /// The readers a case assigned to `officerID` is sealed to. `ownKeyRequired`: the officer must
     /// be able to open it (a new case: triage only picks those who can); without it, an existing
     /// case whose officer has no key pair is sealed to the standing readers only (`keys seal-to-staff`).
-    static func readers(officerID: Int64?, standing: [ReaderKey], ownKeyRequired: Bool, tx: any SQLTransaction) throws
-        -> [ReaderKey]
-    {
+    static func readers(
+        officerID: Int64?, standing: [ReaderKey], ownKeyRequired: Bool, check: ReaderKeyCheck, tx: any SQLTransaction
+    ) throws -> [ReaderKey] {
         guard let officerID else { return standing }
-        guard let own = try officerKey(officerID, tx: tx) else {
+        guard let own = try officerKey(officerID, check: check, tx: tx) else {
             if ownKeyRequired { throw CaseSealError.noReaderKey }
             return standing
         }
@@ -74,14 +124,17 @@ extension StoreService {
 
     /// The same in an intake batch, with every active officer's public key read once a batch.
     static func readers(
-        officerID: Int64?, standing: [ReaderKey], context: inout BatchContext, tx: any SQLTransaction
+        officerID: Int64?, standing: [ReaderKey], check: ReaderKeyCheck, context: inout BatchContext, tx: any SQLTransaction
     ) throws -> [ReaderKey] {
-        guard let officerID else { return standing }
+        // A case sealed to nobody could never be opened: refused (the report is not stored, and
+        // its sender is told to try again) rather than kept unreadable.
+        guard let officerID else {
+            if standing.isEmpty { throw CaseSealError.noReaderKey }
+            return standing
+        }
         var keys = context.cache[OfficerKeys.key] as? OfficerKeys
         if keys == nil {
-            let rows = try tx.query(
-                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)")
-            keys = OfficerKeys(keys: Dictionary(uniqueKeysWithValues: rows.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) }))
+            keys = OfficerKeys(keys: try readableOfficerKeys(tx, check: check))
             context.cache[OfficerKeys.key] = keys
         }
         // Triage picked from a roster of those who can read (same transaction): never reached.

@@ -22,19 +22,23 @@ extension StoreService {
     /// Stores `record` as the officer's key pair. A different key pair than the one held before
     /// (re-enrolment after a forgotten password) makes every copy of a case key sealed to the old
     /// one useless: they are deleted, and whoever can read those cases grants them again.
-    static func storeStaffKey(_ record: StaffKeyRecord, by actor: String, at date: Date, tx: any SQLTransaction) throws {
+    static func storeStaffKey(
+        _ record: StaffKeyRecord, check: ReaderKeyCheck, by actor: String, at date: Date, tx: any SQLTransaction
+    ) throws {
         let before = try tx.scalar("SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
+        let mac = check.mac(reader: CaseReader.readerName(officerID: record.officerID), publicKey: record.publicKey)
         try tx.execute(
             """
-            INSERT INTO staff_keys (officer_id, public_key, password_kdf, password_salt, password_sealed, token_sealed, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO staff_keys
+                (officer_id, public_key, password_kdf, password_salt, password_sealed, token_sealed, created_at, mac)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (officer_id) DO UPDATE SET public_key = excluded.public_key, password_kdf = excluded.password_kdf,
                 password_salt = excluded.password_salt, password_sealed = excluded.password_sealed,
-                token_sealed = excluded.token_sealed, created_at = excluded.created_at
+                token_sealed = excluded.token_sealed, created_at = excluded.created_at, mac = excluded.mac
             """,
             [
                 record.officerID, record.publicKey, record.password?.kdf, record.password?.salt, record.password?.sealed,
-                record.tokenSealed, time(date),
+                record.tokenSealed, time(date), mac,
             ])
         guard let before, before != record.publicKey else { return }
         let dropped = try tx.execute(
@@ -50,6 +54,7 @@ extension StoreService {
     /// nothing. Returns whether it was set.
     public func setStaffKey(_ record: StaffKeyRecord, replacing: Data?, by actor: String) async throws -> Bool {
         let now = clock()
+        let check = sealer.keyRing.readerKeyCheck
         return try await write { tx in
             let held = try tx.scalar(
                 "SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
@@ -63,7 +68,7 @@ extension StoreService {
                         == StaffRole.officer.rawValue
                 else { throw StoreError.conflict("only an active officer's token holds a key pair of its own") }
             }
-            try Self.storeStaffKey(record, by: actor, at: now, tx: tx)
+            try Self.storeStaffKey(record, check: check, by: actor, at: now, tx: tx)
             try Self.audit(actor: actor, action: "staff.key", caseID: nil, detail: "officer \(record.officerID)", at: now, tx: tx)
             return true
         }
@@ -91,12 +96,28 @@ extension StoreService {
     public func addRecoveryKey(publicKey: Data, by actor: String) async throws -> String {
         let now = clock()
         let id = RecoveryKey.id(publicKey: publicKey)
+        let mac = sealer.keyRing.readerKeyCheck.mac(reader: CaseReader.readerName(recoveryID: id), publicKey: publicKey)
         try await write { tx in
             try tx.execute(
-                "INSERT INTO recovery_keys (key_id, public_key, created_at) VALUES (?, ?, ?)", [id, publicKey, Self.time(now)])
+                "INSERT INTO recovery_keys (key_id, public_key, created_at, mac) VALUES (?, ?, ?, ?)",
+                [id, publicKey, Self.time(now), mac])
             try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
         }
         return id
+    }
+
+    /// Gives every reader key stored without a MAC its MAC (`ReaderKeyCheck`): once, at the first
+    /// start after the upgrade that brought them, before the key file records that all have one.
+    public func pinReaderKeys(by actor: String) async throws -> Int {
+        let now = clock()
+        let check = sealer.keyRing.readerKeyCheck
+        return try await write { tx in
+            let pinned = try Self.pinReaderKeys(tx, check: check)
+            if pinned > 0 {
+                try Self.audit(actor: actor, action: "keys.pinned", caseID: nil, detail: "\(pinned) reader keys", at: now, tx: tx)
+            }
+            return pinned
+        }
     }
 
     /// The first recovery key of a new installation: added only while there is no recovery key
@@ -104,12 +125,14 @@ extension StoreService {
     public func addFirstRecoveryKey(publicKey: Data, by actor: String) async throws -> String? {
         let now = clock()
         let id = RecoveryKey.id(publicKey: publicKey)
+        let mac = sealer.keyRing.readerKeyCheck.mac(reader: CaseReader.readerName(recoveryID: id), publicKey: publicKey)
         return try await write { tx in
             guard try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) == 0,
                 try tx.scalar("SELECT COUNT(*) FROM cases", as: Int.self) == 0
             else { return nil }
             try tx.execute(
-                "INSERT INTO recovery_keys (key_id, public_key, created_at) VALUES (?, ?, ?)", [id, publicKey, Self.time(now)])
+                "INSERT INTO recovery_keys (key_id, public_key, created_at, mac) VALUES (?, ?, ?, ?)",
+                [id, publicKey, Self.time(now), mac])
             try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
             return id
         }
@@ -117,12 +140,13 @@ extension StoreService {
 
     public func sealingStatus() async throws -> SealingStatus {
         let apart = sealer.keyRing.lookupHeldApart
+        let check = sealer.keyRing.readerKeyCheck
         return try await read { tx in
             SealingStatus(
-                toStaff: try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
+                toStaff: try check.sealsToStaff || tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
                 casesUnderKeyFile: try tx.scalar(
                     "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0,
-                lookupsKeptApart: apart)
+                lookupsKeptApart: apart, untrustedReaderKeys: try Self.untrustedReaderKeys(tx, check: check))
         }
     }
 
@@ -151,8 +175,9 @@ extension StoreService {
     /// administrator never reads one). Returns how many were granted.
     public func grantCases(_ caseIDs: [Int64], to officerID: Int64, by reader: CaseReader) async throws -> Int {
         let now = clock()
+        let check = sealer.keyRing.readerKeyCheck
         return try await write { tx in
-            guard let target = try Self.officerKey(officerID, tx: tx) else {
+            guard let target = try Self.officerKey(officerID, check: check, tx: tx) else {
                 throw StoreError.conflict("officer \(officerID) cannot receive cases: inactive, an administrator or without a key pair")
             }
             // An officer reads only the cases assigned to them; duty managers and heads read every case.
@@ -276,17 +301,13 @@ extension StoreService {
     /// while any case would be readable by the recovery key alone, unless allowed.
     public func sealToStaff(allowRecoveryOnly: Bool, by actor: String) async throws -> SealToStaffOutcome {
         let sealer = self.sealer
+        let check = sealer.keyRing.readerKeyCheck
         let (pending, standing, officerKeys) = try await read {
             tx -> ([(id: Int64, reference: String, officerID: Int64?)], [ReaderKey]?, [Int64: Data]) in
             let pending: [(id: Int64, reference: String, officerID: Int64?)] = try tx.query(
                 "SELECT id, reference, officer_id FROM cases WHERE case_key IS NULL AND status != 'shredded' ORDER BY id"
             ).map { ($0["id"], $0["reference"], $0["officer_id"]) }
-            let keys = try tx.query(
-                "SELECT k.officer_id, k.public_key FROM staff_keys k JOIN officers o ON o.id = k.officer_id \(Self.mayRead)")
-            return (
-                pending, try Self.standingReaders(tx),
-                Dictionary(uniqueKeysWithValues: keys.map { ($0["officer_id"] as Int64, $0["public_key"] as Data) })
-            )
+            return (pending, try Self.standingReaders(tx, check: check), try Self.readableOfficerKeys(tx, check: check))
         }
         guard let standing else { throw StoreError.conflict("no recovery key: run `haven keys recovery init` first") }
         let staffReaders = standing.filter { $0.name.hasPrefix("officer:") }
@@ -298,12 +319,13 @@ extension StoreService {
         for item in pending {
             let done = try await write { tx -> Bool in
                 guard let row = try tx.queryOne("SELECT * FROM cases WHERE id = ? AND case_key IS NULL", [item.id]),
-                    let standing = try Self.standingReaders(tx)
+                    let standing = try Self.standingReaders(tx, check: check)
                 else {
                     return false  // sealed meanwhile (another run), or shredded
                 }
                 let key = CaseKey.generate()
-                let readers = try Self.readers(officerID: row["officer_id"], standing: standing, ownKeyRequired: false, tx: tx)
+                let readers = try Self.readers(
+                    officerID: row["officer_id"], standing: standing, ownKeyRequired: false, check: check, tx: tx)
                 let profileSealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"])
                 var profile = try sealer.open(CaseProfile.self, from: profileSealed, rowUID: row["uid"])
                 var reports: [(id: Int64, submission: ReportSubmission)] = []

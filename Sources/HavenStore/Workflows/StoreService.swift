@@ -41,7 +41,8 @@ public final class StoreService: HavenStore {
         let now = clock()
         try await engine.read { tx in try recent.load(from: tx, now: now) }
         let hint = sealingHint
-        hint.standing = try await engine.read { tx in try Self.standingReaders(tx) }
+        let check = sealer.keyRing.readerKeyCheck
+        hint.standing = try await engine.read { tx in try Self.standingReaders(tx, check: check) }
         intake = Self.makeIntake(engine: engine, sealer: sealer, recent: recent, hint: hint)
     }
 

@@ -91,6 +91,7 @@ struct KeysCommand: AsyncParsableCommand {
             }
             let key = RecoveryKey.generate()
             let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
+            try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
             print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
             print(key.exported)
             await tellHeads(

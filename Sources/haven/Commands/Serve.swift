@@ -39,6 +39,7 @@ struct Serve: AsyncParsableCommand {
             logger.critical(
                 "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
                 metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
+            try await Assembly.recordInKeyFile(config: config, store: server.store, logger: logger)
         }
         if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
         if try await server.store.officers().filter(\.active).isEmpty {

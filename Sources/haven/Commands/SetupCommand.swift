@@ -112,6 +112,7 @@ struct Setup: AsyncParsableCommand {
         guard let id = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine) else {
             throw ValidationError("another command made a recovery key or a case meanwhile: nothing was changed")
         }
+        try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
         if let out = recoveryKeyOut { print("recovery key \(id) written to \(out): move it offline, then delete it there") }
         print("recovery key \(id) saved: every case will be sealed to staff keys and this recovery key, never to the key file")
         print("next: add the first head of service with `haven officer add --role head --name NAME --email EMAIL`")
