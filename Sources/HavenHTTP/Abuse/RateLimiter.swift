@@ -162,8 +162,9 @@ public struct RateLimits: Sendable {
     public var globalPerSecond: Double = 1000
     /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
     public var loginsPerMinute: Double = 10
-    /// Tenancy-flag lookups per officer token per minute (bursts of 10): a lookup says whether a
-    /// concern was raised about a household, so nobody may walk through tenancy references.
+    /// Lookups by a staff token per minute (bursts of 10), tenancy flags and cases named by reference
+    /// (`/api/v1/cases/{reference}/…`) together: a lookup says whether a concern was raised about a
+    /// household, so nobody may walk through tenancy references, nor through case references.
     public var lookupsPerMinute: Double = 30
 
     public init() {}
