@@ -55,6 +55,8 @@ public enum WhatsAppCloud {
         public var text: String?
         /// The business number it was sent to (`value.metadata.phone_number_id`).
         public var phoneNumberID: String? = nil
+        /// When WhatsApp received it (`timestamp`, Unix seconds), nil if absent or unreadable.
+        public var sentAt: Date? = nil
     }
 
     public struct Events: Sendable, Equatable {
@@ -93,7 +95,9 @@ public enum WhatsAppCloud {
                         guard let body = (message["text"] as? [String: Any])?["body"] as? String else { throw .malformed }
                         text = body
                     }
-                    events.messages.append(Message(id: id, from: from, type: type, text: text, phoneNumberID: phoneNumberID))
+                    let sentAt = (message["timestamp"] as? String).flatMap(TimeInterval.init).map(Date.init(timeIntervalSince1970:))
+                    events.messages.append(
+                        Message(id: id, from: from, type: type, text: text, phoneNumberID: phoneNumberID, sentAt: sentAt))
                 }
             }
         }

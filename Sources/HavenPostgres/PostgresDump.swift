@@ -18,9 +18,9 @@ public enum PostgresDump {
     public static func backup(_ url: PostgresURL, to destination: String) throws -> String {
         // Made 0600 before pg_dump writes into it (never readable by others, not even for a moment),
         // and only if nothing is there: an existing file is never overwritten.
-        let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw Failure(description: "cannot create \(destination) (it may exist already)") }
-        close(descriptor)
+        do { try PrivateFile.create(destination) } catch {
+            throw Failure(description: "cannot create \(destination) (it may exist already)")
+        }
         do {
             try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", destination], url)
             try run("pg_restore", ["--list", destination], url)

@@ -46,7 +46,7 @@ public final class SQLiteEngine: StorageEngine {
         self.path = path
         // SQLite gives the -wal and -shm files the main file's mode: create it private first.
         if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            try? PrivateFile.create(path)  // another process may have made it meanwhile: then it opens that one
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -108,7 +108,10 @@ public final class SQLiteEngine: StorageEngine {
     }
 
     /// An online, consistent copy through SQLite's backup API; intake keeps running meanwhile.
+    /// The copy is created 0600 before a byte is written into it (its journal takes its mode), and
+    /// only where nothing is: an existing file is never overwritten.
     public func backup(to destination: String) async throws -> String {
+        try PrivateFile.create(destination)
         do {
             let target = try DatabaseQueue(path: destination)
             try pool.backup(to: target)

@@ -99,7 +99,9 @@ public struct ReportForm: Sendable {
         Field(
             id: "reporter", name: "reporter",
             control: .radios(
-                [ReporterType.thirdParty, .professional, .staff].map { Option(value: $0.rawValue, label: "reporter_\($0.rawValue)") },
+                // Staff and contractors raise concerns with their token or in the console: the
+                // website cannot tell them from anyone else (ReportValidator.staffOnly).
+                [ReporterType.thirdParty, .professional].map { Option(value: $0.rawValue, label: "reporter_\($0.rawValue)") },
                 inline: false),
             label: "q_reporter"),
         Field(

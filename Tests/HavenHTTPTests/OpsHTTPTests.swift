@@ -27,7 +27,7 @@ struct OpsHTTPTests {
                     == .unauthorized)
             #expect(
                 try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(boToken)"]).status
-                    == .forbidden)
+                    == .notFound)  // the same answer as for no such case (issue 30, finding 12)
             let ok = try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(ashaToken)"])
             #expect(ok.status == .ok)
             #expect((ok.json as? [String: Any])?["already_acknowledged"] as? Bool == false)

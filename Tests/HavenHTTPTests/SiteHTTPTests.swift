@@ -228,7 +228,7 @@ struct SiteHTTPTests {
             try await client.sendForm(
                 "/contact-other",
                 [
-                    ("form", "other"), ("immediate_danger", "yes"), ("reporter", "staff"),
+                    ("form", "other"), ("immediate_danger", "yes"), ("reporter", "professional"),
                     ("reporter_contact.relationship", "contractor"), ("message", "Bathroom door lock smashed from outside"),
                     ("reporter_contact.survivor_aware", "no"), ("survivor.postcode", "OX14 3AA"),
                     ("reporter_contact.name", "Sam Fixer"), ("reporter_contact.phone", "07700 900777"),
@@ -242,7 +242,7 @@ struct SiteHTTPTests {
         let ref = try #require(CaseReference(String(reference)))
         let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
         let report = try #require(content.reports.first)
-        #expect(report.reporterType == .staff)
+        #expect(report.reporterType == .professional)
         #expect(report.immediateDanger)
         #expect(report.reporterContact?.relationship == .contractor)
         #expect(report.reporterContact?.survivorAware == .no)

@@ -61,7 +61,7 @@ struct StaffAccessTests {
         #expect(headAfter.passwordHash == headBefore.passwordHash)
         let notices = f.mails(to: hana.officer.email)
         #expect(notices.filter { $0.contains("was refused") }.count == 6)
-        #expect(notices.contains { $0.contains("added Al <al@landlord.example> as admin") })
+        #expect(notices.contains { $0.contains("added Al (admin #") && $0.contains("<al@landlord.example>") })
         let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
         #expect(audit.filter { $0 == "staff.change_refused" }.count == 6)
     }

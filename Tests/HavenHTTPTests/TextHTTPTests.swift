@@ -54,8 +54,8 @@ struct TextHTTPTests {
                 #expect(request.body.contains("Body=This%20is%20Asha"))
                 #expect(request.auth == "Basic " + Data("AC1:tw".utf8).base64EncodedString())
                 #expect(try await f.store.outboundTextCount(caseID: caseID) == 1)
-                // Not this officer's case.
-                #expect(try await text(reference, "hello", token: boToken).status == .forbidden)
+                // Not this officer's case: answered as no case (issue 30).
+                #expect(try await text(reference, "hello", token: boToken).status == .notFound)
 
                 // 2. A web report saying "do not contact me": refused with the reason, nothing sent.
                 let web = try await client.postJSON(

@@ -11,17 +11,18 @@ import Testing
 
 private let appSecret = "meta-app-secret"
 private let verifyToken = "verify-me-123"
+private let businessNumber = "106540352242922"
 
 /// A Cloud API post as Meta sends it: one message (text, or a media type), signed or not.
 private func cloudPost(
     from: String, id: String, text: String? = nil, type: String = "text", statuses: Bool = false, secret: String = appSecret,
-    to phoneNumberID: String = "106540352242922"
+    to phoneNumberID: String = businessNumber, sentAt: Date = Date()
 ) -> (headers: HTTPFields, body: ByteBuffer) {
     var value: [String: Any] = ["messaging_product": "whatsapp", "metadata": ["phone_number_id": phoneNumberID]]
     if statuses {
         value["statuses"] = [["id": "wamid.OUT", "status": "delivered", "timestamp": "1749416400", "recipient_id": from]]
     } else {
-        var message: [String: Any] = ["from": from, "id": id, "timestamp": "1749416383", "type": type]
+        var message: [String: Any] = ["from": from, "id": id, "timestamp": "\(Int(sentAt.timeIntervalSince1970))", "type": type]
         if type == "text" { message["text"] = ["body": text ?? ""] } else { message[type] = ["id": "media-1", "mime_type": "x/y"] }
         value["messages"] = [message]
         value["contacts"] = [["profile": ["name": "Profile Name"], "wa_id": from]]
@@ -41,7 +42,8 @@ struct WhatsAppHTTPTests {
     func fixture(outbound: OutboundWhatsApp? = nil) async throws -> HTTPFixture {
         try await HTTPFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example", secrets: [.twilio: "tw-secret"])
-            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, outbound: outbound)
+            sms.whatsapp = WhatsAppSettings(
+                appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber, outbound: outbound)
             gateway.sms = sms
         }
     }
@@ -204,7 +206,8 @@ struct WhatsAppHTTPTests {
             phoneNumberID: "106540352242922", accessToken: "t", baseURL: "http://127.0.0.1:9/v21.0")
         let f = try await ConsoleFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
-            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, outbound: outbound)
+            sms.whatsapp = WhatsAppSettings(
+                appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber, outbound: outbound)
             gateway.sms = sms
         }
         let asha = try await f.account("Asha")
@@ -224,12 +227,56 @@ struct WhatsAppHTTPTests {
         }
     }
 
+    /// Issue 30, finding 11: the business number is its own setting, needed with or without replies.
+    @Test func withoutRepliesSetUpOnlyTheBusinessNumbersMessagesAreStoredAndWithoutTheSettingNothingIs() async throws {
+        let f = try await fixture()  // no outbound: replies are not set up
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client async throws in
+            let elsewhere = cloudPost(from: "447700900112", id: "wamid.E1", text: "my boiler is broken", to: "999000")
+            #expect(
+                try await client.execute(uri: "/whatsapp", method: .post, headers: elsewhere.headers, body: elsewhere.body).status == .ok)
+            #expect(try await f.reportCount() == 0)
+            let ours = cloudPost(from: "447700900113", id: "wamid.E2", text: "help")
+            #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: ours.headers, body: ours.body).status == .ok)
+            #expect(try await f.reportCount() == 1)
+            #expect(try await client.metrics().contains(#"haven_sms_refused_total{provider="whatsapp",reason="other_business_number"} 1"#))
+        }
+        let unset = try await HTTPFixture { gateway in
+            var sms = SMSSettings(publicURL: "https://haven.example")
+            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken)
+            gateway.sms = sms
+        }
+        try await unset.test { client async throws in
+            let post = cloudPost(from: "447700900114", id: "wamid.E3", text: "help")
+            #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status == .forbidden)
+            #expect(try await unset.reportCount() == 0)
+            #expect(try await client.metrics().contains(#"haven_sms_refused_total{provider="whatsapp",reason="no_business_number"} 1"#))
+        }
+    }
+
+    /// Issue 30: a replay of an old message (its report shredded since) opens no case.
+    @Test func aMessageOlderThanADayIsCountedAndNotStored() async throws {
+        let f = try await fixture()
+        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        try await f.test { client async throws in
+            let old = cloudPost(
+                from: "447700900115", id: "wamid.F1", text: "help", sentAt: Date().addingTimeInterval(-WhatsAppSettings.freshness - 3600))
+            #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: old.headers, body: old.body).status == .ok)
+            #expect(try await f.reportCount() == 0)
+            let recent = cloudPost(
+                from: "447700900115", id: "wamid.F2", text: "help", sentAt: Date().addingTimeInterval(-WhatsAppSettings.freshness + 3600))
+            #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: recent.headers, body: recent.body).status == .ok)
+            #expect(try await f.reportCount() == 1)
+            #expect(try await client.metrics().contains(#"haven_sms_refused_total{provider="whatsapp",reason="stale"} 1"#))
+        }
+    }
+
     @Test func theWebhookIsRateLimitedLikeAnSMSProvider() async throws {
         var limits = RateLimits()
         limits.smsPerSecond = 0.01  // a burst of one, then one per 100 s: no loaded machine is that slow
         let f = try await HTTPFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
-            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken)
+            sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber)
             gateway.sms = sms
             gateway.rateLimiter = limits.limiter()
         }

@@ -86,8 +86,11 @@ struct WhatsAppTests {
             events.messages == [
                 .init(
                     id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=", from: "447700900123", type: "text",
-                    text: "He took my keys", phoneNumberID: "106540352242922"),
-                .init(id: "wamid.IMG1", from: "447700900123", type: "image", text: nil, phoneNumberID: "106540352242922"),
+                    text: "He took my keys", phoneNumberID: "106540352242922",
+                    sentAt: Date(timeIntervalSince1970: 1_749_416_383)),
+                .init(
+                    id: "wamid.IMG1", from: "447700900123", type: "image", text: nil, phoneNumberID: "106540352242922",
+                    sentAt: Date(timeIntervalSince1970: 1_749_416_390)),
             ])
         #expect(WhatsAppMedia.notice(type: "audio").contains("voice note"))
         #expect(!WhatsAppMedia.notice(type: "image").contains("1003383421387256"))

@@ -20,12 +20,27 @@ public struct StaffNotices: Sendable {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
 
+    /// Text from elsewhere (a name, a change described by the console or the CLI) as one line of
+    /// the body: a line break, tab or invisible or direction-changing character becomes a space, so
+    /// no account's name (one stored before names were checked, say) can start a paragraph of its
+    /// own in a mail to the heads. Headers never hold it: the subject is fixed, the address checked.
+    static func oneLine(_ text: String) -> String {
+        var line = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: line.append(" ")
+            default: line.append(scalar)
+            }
+        }
+        return String(line)
+    }
+
     /// Sends `link` to `officer`'s own address.
     public func sendSetUpLink(_ link: String, to officer: Officer, issuedBy actor: String) async throws {
         let body = """
-            Hello \(officer.name),
+            Hello \(Self.oneLine(officer.name)),
 
-            \(actor) has set up your Haven console login. Open this link to choose a password
+            \(Self.oneLine(actor)) has set up your Haven console login. Open this link to choose a password
             and add the key to your authenticator app (it works once, for 72 hours):
 
             \(link)
@@ -53,7 +68,7 @@ public struct StaffNotices: Sendable {
             let body = """
                 A change to who can log in to Haven or read cases:
 
-                \(change)
+                \(Self.oneLine(change))
 
                 If you did not expect it, check it now in the console (Staff), and the audit log.
                 \(publicURL)/console/staff

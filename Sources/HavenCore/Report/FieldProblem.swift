@@ -21,6 +21,8 @@ public struct FieldProblem: Codable, Sendable, Hashable {
         case invalidPostcode = "invalid_postcode"
         case invalidType = "invalid_type"
         case unknownField = "unknown_field"
+        /// A field or value only staff and contractors may send (with their token or console login).
+        case staffOnly = "staff_only"
         case needsPhone = "needs_phone_for_text_or_call"
         case needsEmail = "needs_email_for_email"
         case conflictingDoNotContact = "conflicting_do_not_contact"

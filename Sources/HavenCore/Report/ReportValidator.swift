@@ -2,7 +2,23 @@
 public struct ReportValidator: Sendable {
     public static let messageLimit = 10_000
 
-    public init() {}
+    /// Who is sending the fields, as the route verified it.
+    public enum Sender: Sendable {
+        /// Anyone: the website and the API without a token.
+        case anyone
+        /// A member of staff or a contractor, by their token or console session.
+        case staffOrContractor
+    }
+
+    /// What only staff and contractors may say of a report: that it comes from staff (`reporter`
+    /// `staff`), and which concern triggers it raises (`triggers`: a noise complaint flags the
+    /// tenancy). Anyone else sending them is refused (`staff_only`), not silently ignored.
+    public static let staffOnly: (reporters: Set<ReporterType>, fields: Set<String>) = ([.staff], ["triggers"])
+
+    let sender: Sender
+
+    /// The default is the anonymous caller's rules: a route has to say it verified staff.
+    public init(from sender: Sender = .anyone) { self.sender = sender }
 
     public func validate(_ fields: ReportFields) -> Result<ReportSubmission, ValidationFailure> {
         var check = Check(fields: fields)
@@ -13,6 +29,10 @@ public struct ReportValidator: Sendable {
         }
 
         let reporter = check.choice("reporter", ReporterType.self) ?? .survivor
+        if sender == .anyone {
+            if Self.staffOnly.reporters.contains(reporter) { check.fail("reporter", .staffOnly) }
+            for name in Self.staffOnly.fields.sorted() where fields.values[name] != nil { check.fail(name, .staffOnly) }
+        }
         let danger = check.flag("immediate_danger")
         let message = check.text("message", limit: Self.messageLimit) ?? ""
         if message.isEmpty, !danger { check.problems.append(FieldProblem(field: "message", problem: .required)) }

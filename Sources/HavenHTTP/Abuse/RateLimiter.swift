@@ -169,8 +169,9 @@ public struct RateLimits: Sendable {
     /// Console login attempts from all clients together per minute (bursts of a fifth of it): a
     /// flood from many addresses meets this, and staff are told to try again in a few seconds.
     public var loginsGlobalPerMinute: Double = 300
-    /// Tenancy-flag lookups per officer token per minute (bursts of 10): a lookup says whether a
-    /// concern was raised about a household, so nobody may walk through tenancy references.
+    /// Lookups by a staff token per minute (bursts of 10), tenancy flags and cases named by reference
+    /// (`/api/v1/cases/{reference}/…`) together: a lookup says whether a concern was raised about a
+    /// household, so nobody may walk through tenancy references, nor through case references.
     public var lookupsPerMinute: Double = 30
 
     public init() {}

@@ -128,9 +128,10 @@ public struct Gateway: Sendable {
         let concerns = ConcernIntake(intake: intake, store: store, logger: logger)
         ops(metricsAccess: metricsAccess).add(to: router)
         intake.add(to: router)
-        CaseRoutes(store: store, officers: officers, health: health, logger: logger).add(to: router)
-        ConcernRoutes(store: store, officers: officers, concerns: concerns, rateLimiter: rateLimiter, metrics: metrics)
-            .add(to: router)
+        // Case and tenancy lookups by staff tokens share one limit per token.
+        let lookups = CaseLookups(rateLimiter: rateLimiter, metrics: metrics)
+        CaseRoutes(store: store, officers: officers, lookups: lookups, health: health, logger: logger).add(to: router)
+        ConcernRoutes(store: store, officers: officers, concerns: concerns, lookups: lookups).add(to: router)
         SMSRoutes(
             store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
             metrics: metrics, logger: logger
@@ -139,7 +140,7 @@ public struct Gateway: Sendable {
             store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
             metrics: metrics, logger: logger
         ).add(to: router)
-        TextRoutes(officers: officers, bodies: bodies, sender: textSender).add(to: router)
+        TextRoutes(officers: officers, lookups: lookups, bodies: bodies, sender: textSender).add(to: router)
         if let site {
             SiteRoutes(
                 site: site, intake: intake, views: views, proofOfWork: proofOfWork, clientAddress: clientAddress, metrics: metrics,

@@ -8,6 +8,7 @@ import Logging
 struct CaseRoutes {
     let store: any CaseStore
     let officers: OfficerTokens
+    let lookups: CaseLookups
     let health: HealthMonitor
     let logger: Logger
 
@@ -33,8 +34,9 @@ struct CaseRoutes {
         guard let officer = await officers.officer(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
+        if let limited = lookups.limited(officer) { return limited }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
-            return JSONResponse.error(.notFound, "no_such_case")
+            return CaseLookups.noSuchCase()
         }
         do {
             switch try await store.acknowledge(reference, by: officer, at: Date()) {
@@ -45,10 +47,11 @@ struct CaseRoutes {
             case .alreadyAcknowledged(let at):
                 return JSONResponse.make(
                     .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: true))
-            case .notFound:
-                return JSONResponse.error(.notFound, "no_such_case")
-            case .notYourCase, .cannotRead:
-                return JSONResponse.error(.forbidden, "not_assigned_to_you")
+            case .notFound, .notYourCase:
+                return CaseLookups.noSuchCase()
+            case .cannotRead:
+                // Only someone the case is theirs to work (by role or assignment) gets this far.
+                return JSONResponse.error(.forbidden, "case_not_sealed_to_you")
             }
         } catch {
             if StoreFailure.status(of: error) == .serviceUnavailable { health.writeFailed() }

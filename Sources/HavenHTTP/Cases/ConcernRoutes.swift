@@ -14,9 +14,8 @@ struct ConcernRoutes {
     let store: any Concerns & AuditTrail
     let officers: OfficerTokens
     let concerns: ConcernIntake
-    /// Limits flag lookups per token (nil: no limits).
-    let rateLimiter: RateLimiter?
-    let metrics: HavenMetrics
+    /// Limits flag lookups per token.
+    let lookups: CaseLookups
 
     static let noiseReviewFlag = "noise_enforcement_review"
 
@@ -30,10 +29,7 @@ struct ConcernRoutes {
             guard StaffChanges.readsCases(officer.role) else { return JSONResponse.error(.forbidden, "not_for_administrators") }
             // A flag says a concern was raised about a household: lookups are limited per token and
             // each is audited (who, and whether anything was found; never the reference).
-            if case .limited(let retryAfter) = rateLimiter?.take(routeClass: "lookup", client: "officer:\(officer.id)") {
-                metrics.rateLimited(routeClass: "lookup")
-                return JSONResponse.error(.tooManyRequests, "too_many_requests", headers: [.retryAfter: "\(retryAfter)"])
-            }
+            if let limited = lookups.limited(officer) { return limited }
             let reference = context.parameters.get("reference") ?? ""
             guard !reference.isEmpty, reference.count <= 60 else { return JSONResponse.error(.notFound, "no_such_tenancy") }
             do {
@@ -56,7 +52,7 @@ struct ConcernRoutes {
         if let contractor = try? await store.contractor(tokenHash: OfficerToken.hash(token)) {
             reporter = (contractor.name, "contractor")
         } else if let officer = try? await officers.directory.officer(tokenHash: OfficerToken.hash(token)) {
-            reporter = (officer.name, "professional")
+            reporter = (officer.label, "professional")
         } else {
             return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
@@ -112,7 +108,8 @@ struct ConcernIntake: Sendable {
             for value in posted.values[name] ?? [] { fields.append(value, to: name) }
         }
         switch await intake.accept(
-            fields, headers: headers, channel: .staff, idempotencyPrefix: "concern:", problemsResponse: problemsResponse)
+            fields, headers: headers, channel: .staff, idempotencyPrefix: "concern:", from: .staffOrContractor,
+            problemsResponse: problemsResponse)
         {
         case .refused(let response): return .refused(response)
         case .recorded(let receipt, let submission, _):

@@ -50,10 +50,10 @@ extension ConsoleRoutes {
                 filter.keeps($0, now: now)
             }
             let staffList = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
+            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
             if access.all {
                 context["filterOfficers"] = staffList.filter { $0.role != .admin }.map {
-                    ["id": $0.id, "name": $0.name, "selected": $0.id == filter.officer] as [String: Any]
+                    ["id": $0.id, "name": $0.label, "selected": $0.id == filter.officer] as [String: Any]
                 }
                 func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
                     values.map { ["value": $0, "selected": $0 == chosen] }
@@ -95,29 +95,26 @@ extension ConsoleRoutes {
                 try await store.audit(
                     actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
                     detail: "role \(staff.role.rawValue)", at: Date())
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "This case is assigned to someone else. Ask the duty manager if you need it."]
-                        .merging(staffContext(staff, csrf: csrf)) { $1 })
+                return notFound()
             }
             guard let content = try await store.openCase(reference, reader: reader) else { return notFound() }
             if showCodeWord {
                 try await store.audit(
                     actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
             }
+            let staffList = try await store.officers()
+            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
             var context = staffContext(staff, csrf: csrf)
-            context.merge(view(content, showCodeWord: showCodeWord, now: Date())) { $1 }
+            context.merge(view(content, showCodeWord: showCodeWord, now: Date(), labels: names)) { $1 }
             // Opened by another reference than the case's own: one given to a repeat of an identical
             // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
             if reference != summary.reference { context["aliasReference"] = reference.value }
             var assignee = "nobody yet"
-            if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.name }
+            if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.label }
             context["assignee"] = assignee
-            let staffList = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.name) })
             context["supervisor"] = Self.reads(staff.role).all
             context["staffList"] = staffList.filter { $0.active && $0.role != .admin }.map {
-                ["id": $0.id, "name": $0.name, "female": $0.isFemale] as [String: Any]
+                ["id": $0.id, "name": $0.label, "female": $0.isFemale] as [String: Any]
             }
             let events = try await store.caseEvents(caseID: summary.id, reader: reader)
             let assessments = try await store.riskAssessments(caseID: summary.id, reader: reader)
@@ -153,7 +150,9 @@ extension ConsoleRoutes {
         }
     }
 
-    func view(_ content: CaseContent, showCodeWord: Bool, now: Date) -> [String: Any] {
+    /// `labels`: staff by id, as `Officer.label` says them (who took a report is told apart from
+    /// anyone else of the same name by role and staff number).
+    func view(_ content: CaseContent, showCodeWord: Bool, now: Date, labels: [Int64: String]) -> [String: Any] {
         let profile = content.profile
         let safety = profile.safety
         let words: [ContactMethod: String] = [
@@ -198,7 +197,8 @@ extension ConsoleRoutes {
             if let taken = report.takenBy {
                 let how = ["phone": "on the phone", "in_person": "in person", "other": "another way"][taken.route.rawValue] ?? ""
                 let place = taken.place.map { " (" + $0.rawValue.replacingOccurrences(of: "_", with: " ") + ")" } ?? ""
-                item["takenBy"] = "\(taken.takenBy), \(how)\(place)"
+                let who = labels[taken.officerID] ?? "\(taken.takenBy) (#\(taken.officerID))"
+                item["takenBy"] = "\(who), \(how)\(place)"
             }
             if let contact = report.reporterContact {
                 item["reporterContact"] = [contact.name, contact.relationship?.rawValue, contact.phone, contact.email]
@@ -293,11 +293,7 @@ extension ConsoleRoutes {
             switch try await store.acknowledge(reference, by: staff, at: Date()) {
             case .acknowledged, .alreadyAcknowledged:
                 return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
-            case .notFound: return notFound()
-            case .notYourCase:
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can acknowledge this case."])
+            case .notFound, .notYourCase: return notFound()
             case .cannotRead: return sealedRefusal(CaseSealError.notAReader)!
             }
         } catch {
@@ -305,9 +301,14 @@ extension ConsoleRoutes {
         }
     }
 
-    private func notFound() -> Response {
-        respondHTML(.notFound, "message", ["title": "No such case", "text": "There is no case with that reference."])
-    }
+    /// "No such case" and "not yours" are one answer (status and page), so a reference cannot be
+    /// probed for whether it exists by someone it is not for.
+    static let noSuchCase = [
+        "title": "No such case",
+        "text": "There is no case with that reference that you can open. If you need one, ask the duty manager.",
+    ]
+
+    func notFound() -> Response { respondHTML(.notFound, "message", Self.noSuchCase) }
 
     /// The page for a case sealed to readers the officer is not one of, or when no key of theirs
     /// is open; nil for any other error.

@@ -18,7 +18,7 @@ extension ConsoleRoutes {
                     for value in values { posted.append(value, to: name) }
                 }
                 let outcome = await concerns.record(
-                    posted, headers: [:], reporterName: staff.name, relationship: "professional"
+                    posted, headers: [:], reporterName: staff.label, relationship: "professional"
                 ) { _, problems in
                     var context = staffContext(staff, csrf: csrf)
                     context["title"] = "Raise a concern"

@@ -29,7 +29,7 @@ extension ConsoleRoutes {
         let (taken, rest) = TakenReport.read(posted, officerID: staff.id, takenBy: staff.name)
         let acceptance = await concerns.intake.accept(
             rest, headers: [:], channel: taken?.route.channel ?? .otherTaken, idempotencyPrefix: "taken:officer:\(staff.id):",
-            taken: taken
+            from: .staffOrContractor, taken: taken
         ) { _, problems in
             recordForm(.unprocessableContent, staff: staff, csrf: csrf, posted: posted, problems: problems)
         }

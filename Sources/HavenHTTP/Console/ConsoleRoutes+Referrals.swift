@@ -40,11 +40,7 @@ extension ConsoleRoutes {
 
     private func consent(_ text: String, staff: Officer, fields: ReportFields) async -> Response {
         do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else {
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can record consent."])
-            }
+            guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
             guard let agency = fields.first("agency"), Self.agencies.contains(where: { $0.0 == agency }),
                 let state = fields.first("state"), ["given", "refused", "withdrawn"].contains(state)
             else {
@@ -65,11 +61,7 @@ extension ConsoleRoutes {
         _ text: String, agency: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
     ) async -> Response {
         do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else {
-                return respondHTML(
-                    .forbidden, "message",
-                    ["title": "Not your case", "text": "Only the assigned officer or a duty manager can refer this case."])
-            }
+            guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
             guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
                 return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
             }
@@ -95,12 +87,13 @@ extension ConsoleRoutes {
                 caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
                 supervisors: supervisors.map(\.id), routing: routing, at: Date())
             if overrideReason != nil { signal.wake() }
-            var context = view(content, showCodeWord: false, now: Date())
+            let labels = Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) })
+            var context = view(content, showCodeWord: false, now: Date(), labels: labels)
             let risk = try await store.riskAssessments(caseID: summary.id, reader: reader).last
             context.merge([
                 "title": "Referral to \(agencyName)", "agencyName": agencyName,
                 "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
-                "preparedBy": staff.name, "preparedAt": Date().formatted(Self.londonFormat),
+                "preparedBy": staff.label, "preparedAt": Date().formatted(Self.londonFormat),
                 "riskLevel": risk.map { "\($0.level.rawValue) (\($0.score) yes)" } ?? "no checklist completed",
             ]) { $1 }
             return respondHTML(.ok, "referral", context)

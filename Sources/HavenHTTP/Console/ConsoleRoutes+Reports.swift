@@ -29,7 +29,7 @@ extension ConsoleRoutes {
             let report = MonthlyReport(
                 month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
                 escalations: try await store.escalationCount(from: start, to: end),
-                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
+                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) }))
             try await store.audit(
                 actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
             if csv {

@@ -45,11 +45,8 @@ extension ConsoleRoutes {
         }
     }
 
-    private func notAssessable() -> Response {
-        respondHTML(
-            .forbidden, "message",
-            ["title": "Not your case", "text": "Only the assigned officer or a duty manager can assess this case."])
-    }
+    /// The same answer as for a reference that names no case.
+    private func notAssessable() -> Response { notFound() }
 
     private func saveRisk(_ text: String, staff: Officer, csrf: String, fields: ReportFields) async -> Response {
         do {

@@ -54,7 +54,7 @@ extension ConsoleRoutes {
     {
         do {
             let officers = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.name) })
+            let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.label) })
             // A head gives existing cases to staff who can hold them (staff sealing on only).
             var keyHolders: Set<Int64> = []
             let sealing = try await !store.recoveryKeyIDs().isEmpty
@@ -89,7 +89,7 @@ extension ConsoleRoutes {
                         "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
                     ]
                 },
-                "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.name] },
+                "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.label] },
                 "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
                 "retention": retention?.summary ?? "off: closed cases are kept",
                 "smsProviders": smsProviders.joined(separator: ", ").nonEmpty ?? "none",
@@ -122,13 +122,14 @@ extension ConsoleRoutes {
     }
 
     private func addStaffMember(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
-        let name = (fields.first("name") ?? "").trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else {
-            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their name.")
-        }
-        // The one address rule: alerts go to this address, so nothing that could extend a header passes.
-        guard let email = ContactAddress.normalizedEmail(fields.first("email") ?? "")?.lowercased() else {
-            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Give their work e-mail address.")
+        // The one rule for staff names and addresses (StaffIdentity), which the store applies too:
+        // said here first, before anything is checked or sent.
+        let name: String
+        let email: String
+        switch (StaffIdentity.name(fields.first("name") ?? ""), StaffIdentity.email(fields.first("email") ?? "")) {
+        case (.success(let n), .success(let e)): (name, email) = (n, e)
+        case (.failure(let problem), _), (_, .failure(let problem)):
+            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
         }
         guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
             return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
@@ -143,10 +144,6 @@ extension ConsoleRoutes {
         }
         guard let notices = staffNotices else { return await noMail(staff, csrf: csrf) }
         do {
-            if try await store.officers().contains(where: { $0.email.lowercased() == email }) {
-                return await staffPage(
-                    staff, csrf: csrf, status: .unprocessableContent, error: "Someone with that e-mail address is already here.")
-            }
             let added = try await store.addOfficer(
                 Officer(
                     id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
@@ -155,12 +152,14 @@ extension ConsoleRoutes {
             try await store.audit(
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
             let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
-            await tellHeads("\(staff.name) added \(added.name) <\(added.email)> as \(role.rawValue).", notices: notices)
+            await tellHeads("\(staff.label) added \(added.label) <\(added.email)>.", notices: notices)
             return await staffPage(
                 staff, csrf: csrf,
                 notice: sent
-                    ? "\(name) was added. Their set-up link has been sent to \(email) (one use, valid 72 hours)."
-                    : "\(name) was added, but the set-up link could not be sent. Issue a new one when mail works.")
+                    ? "\(added.name) was added. Their set-up link has been sent to \(added.email) (one use, valid 72 hours)."
+                    : "\(added.name) was added, but the set-up link could not be sent. Issue a new one when mail works.")
+        } catch let problem as StaffIdentity.Problem {
+            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
         } catch {
             return message(.serviceUnavailable, "Not added", "The store cannot be reached just now. Nothing was changed.")
         }
@@ -181,7 +180,7 @@ extension ConsoleRoutes {
                     actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
                 let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
                 await tellHeads(
-                    "\(staff.name) issued a new set-up link for \(before.name) <\(before.email)> (\(before.role.rawValue)): "
+                    "\(staff.label) issued a new set-up link for \(before.label) <\(before.email)>: "
                         + "their password and authenticator key will be replaced when it is used.", notices: notices)
                 return await staffPage(
                     staff, csrf: csrf,
@@ -216,7 +215,7 @@ extension ConsoleRoutes {
                 detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
             if StaffChanges.tellsHeads(change), let notices = staffNotices {
                 await tellHeads(
-                    "\(staff.name) changed \(officer.name) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
+                    "\(staff.label) changed \(officer.name) (#\(officer.id)) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
                     notices: notices)
             }
             return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
@@ -255,7 +254,7 @@ extension ConsoleRoutes {
                 at: Date())
             if granted > 0, let notices = staffNotices {
                 await tellHeads(
-                    "\(staff.name) gave \(target.name) <\(target.email)> access to \(granted) open cases (\(scope)).", notices: notices)
+                    "\(staff.label) gave \(target.label) <\(target.email)> access to \(granted) open cases (\(scope)).", notices: notices)
             }
             return await staffPage(staff, csrf: csrf, notice: "\(target.name) can now open \(granted) more open cases (\(scope)).")
         } catch StoreError.conflict(let why) {
@@ -263,6 +262,11 @@ extension ConsoleRoutes {
         } catch {
             return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
         }
+    }
+
+    /// A refused name or address, as the page says it.
+    static func sentence(_ problem: StaffIdentity.Problem) -> String {
+        (problem.field == "name" ? "Their name: " : "Their work e-mail address: ") + problem.reason + "."
     }
 
     /// An account's role, activity and female-officer flag, in words for a notice.
@@ -275,7 +279,7 @@ extension ConsoleRoutes {
         try? await store.audit(
             actor: "officer:\(staff.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
         if let notices = staffNotices {
-            await tellHeads("\(staff.name) (\(staff.role.rawValue)) tried to \(change) and was refused: \(why).", notices: notices)
+            await tellHeads("\(staff.label) tried to \(change) and was refused: \(why).", notices: notices)
         }
         return await staffPage(staff, csrf: csrf, status: .forbidden, error: "Not allowed: \(why).")
     }
@@ -291,7 +295,7 @@ extension ConsoleRoutes {
         do {
             let link = try await login.issueEnrolment(
                 officerID: officer.id, publicURL: publicURL, by: "officer:\(staff.id)")
-            try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.name)
+            try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.label)
             return true
         } catch {
             logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(type(of: error))"])
@@ -306,7 +310,8 @@ extension ConsoleRoutes {
 
     private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
         let code = (fields.first("code") ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-        let name = (fields.first("name") ?? "").trimmingCharacters(in: .whitespaces)
+        // An area's name is shown beside staff names: the same one-line rule.
+        let name = (try? StaffIdentity.name(fields.first("name") ?? "").get()) ?? ""
         let districts = (fields.first("districts") ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces).uppercased()
         }.filter { !$0.isEmpty }

@@ -64,9 +64,7 @@ extension ConsoleRoutes {
             let summary: CaseSummary
             switch try await workable(text, staff: staff) {
             case .success(let found): summary = found
-            case .failure(.notFound): return message(.notFound, "No such case", "There is no case with that reference.")
-            case .failure(.notYours):
-                return message(.forbidden, "Not your case", "This case is assigned to someone else. Ask the duty manager.")
+            case .failure(.notFound), .failure(.notYours): return notFound()
             }
             // Working a sealed case needs a key open to read it with, too.
             guard try await store.canOpen(caseID: summary.id, reader: reader) else {
@@ -118,8 +116,7 @@ extension ConsoleRoutes {
                         .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
                 case .providerFailed:
                     return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
-                case .notFound: return message(.notFound, "No such case", "There is no case with that reference.")
-                case .notYourCase: return message(.forbidden, "Not your case", "This case is assigned to someone else.")
+                case .notFound, .notYourCase: return notFound()
                 case .sealed: return sealedRefusal(CaseSealError.notAReader)!
                 }
             case "reassign":

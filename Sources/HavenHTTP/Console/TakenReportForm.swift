@@ -198,7 +198,7 @@ enum TakenReportForm {
         case .invalidEmail: "Enter an email address, for example name@example.org."
         case .invalidTime: "Enter a time, for example 09:30."
         case .invalidPostcode: "Enter a full UK postcode, for example SW1A 1AA."
-        case .invalidType, .unknownField: "This answer could not be read."
+        case .invalidType, .unknownField, .staffOnly: "This answer could not be read."
         case .needsPhone: "A text or a call needs a safe phone number, or choose another way."
         case .needsEmail: "An email needs a safe email address, or choose another way."
         case .conflictingDoNotContact: "They asked not to be contacted, so leave the second way empty."

@@ -33,7 +33,7 @@ struct IntakeRoutes: Sendable {
                     acceptance = await takenByStaff(fields, request: request)
                 } else {
                     acceptance = await accept(
-                        fields, headers: request.headers, channel: .api, idempotencyPrefix: "",
+                        fields, headers: request.headers, channel: .api, idempotencyPrefix: "", from: .anyone,
                         problemsResponse: { JSONResponse.problems($1) })
                 }
                 return Self.respond(acceptance)
@@ -54,7 +54,8 @@ struct IntakeRoutes: Sendable {
         let (taken, rest) = TakenReport.read(fields, officerID: officer.id, takenBy: officer.name)
         return await accept(
             rest, headers: request.headers, channel: taken?.route.channel ?? .api,
-            idempotencyPrefix: "taken:officer:\(officer.id):", taken: taken, problemsResponse: { JSONResponse.problems($1) })
+            idempotencyPrefix: "taken:officer:\(officer.id):", from: .staffOrContractor, taken: taken,
+            problemsResponse: { JSONResponse.problems($1) })
     }
 
     static func respond(_ acceptance: Acceptance) -> Response {
@@ -87,7 +88,7 @@ struct IntakeRoutes: Sendable {
         switch await readFields(request) {
         case .success(let fields):
             return await accept(
-                fields, headers: request.headers, channel: channel, idempotencyPrefix: idempotencyPrefix,
+                fields, headers: request.headers, channel: channel, idempotencyPrefix: idempotencyPrefix, from: .anyone,
                 problemsResponse: problemsResponse)
         case .failure(let refusal):
             metrics.intakeRefused(channel: channel, status: refusal.status.code)
@@ -97,9 +98,12 @@ struct IntakeRoutes: Sendable {
 
     /// Validates and records fields already read from a body.
     /// A report a member of staff took (`taken`) is recorded on its own channel, with who took it.
+    /// `sender` is who the route verified is sending: only staff and contractors may send the
+    /// fields `ReportValidator.staffOnly` names.
     func accept(
         _ fields: ReportFields, headers: HTTPFields, channel: HavenCore.Channel, idempotencyPrefix: String,
-        taken: TakenReport? = nil, problemsResponse: (ReportFields, [FieldProblem]) -> Response
+        from sender: ReportValidator.Sender, taken: TakenReport? = nil,
+        problemsResponse: (ReportFields, [FieldProblem]) -> Response
     ) async -> Acceptance {
         let channel = taken?.route.channel ?? channel
         var idempotencyKey = headers[.init("Idempotency-Key")!]
@@ -112,7 +116,7 @@ struct IntakeRoutes: Sendable {
         }
 
         var submission: ReportSubmission
-        switch ReportValidator().validate(fields) {
+        switch ReportValidator(from: sender).validate(fields) {
         case .success(let valid):
             submission = valid
             submission.takenBy = taken

@@ -104,16 +104,27 @@ public struct SMSSettings: Sendable {
     }
 }
 
-/// `HAVEN_WHATSAPP_*`: Meta's app secret and verify token for `/whatsapp`, and the sender of
-/// officers' replies (the Cloud API, else a Twilio WhatsApp number, else none: refused).
+/// `HAVEN_WHATSAPP_*`: Meta's app secret and verify token for `/whatsapp`, the business number
+/// whose messages are Haven's, and the sender of officers' replies (the Cloud API, else a Twilio
+/// WhatsApp number, else none: refused).
 public struct WhatsAppSettings: Sendable {
     public var appSecret: String
     public var verifyToken: String
+    /// The Cloud API phone number id whose messages Haven takes (`HAVEN_WHATSAPP_BUSINESS_NUMBER_ID`);
+    /// empty: `/whatsapp` takes nothing. Messages to any other number of the same Meta app are not Haven's.
+    public var businessNumberID: String
     public var outbound: OutboundWhatsApp?
 
-    public init(appSecret: String = "", verifyToken: String = "", outbound: OutboundWhatsApp? = nil) {
+    /// How old a message may be when it arrives: an older one (a replay, or a retry after a long
+    /// outage) is counted and not stored, so it cannot open a case again after its report was shredded.
+    public static let freshness: TimeInterval = 24 * 3600
+
+    public init(
+        appSecret: String = "", verifyToken: String = "", businessNumberID: String = "", outbound: OutboundWhatsApp? = nil
+    ) {
         self.appSecret = appSecret
         self.verifyToken = verifyToken
+        self.businessNumberID = businessNumberID
         self.outbound = outbound
     }
 
@@ -130,7 +141,7 @@ public struct WhatsAppSettings: Sendable {
         }
         self.init(
             appSecret: raw["HAVEN_WHATSAPP_APP_SECRET"] ?? "", verifyToken: raw["HAVEN_WHATSAPP_VERIFY_TOKEN"] ?? "",
-            outbound: outbound)
+            businessNumberID: raw["HAVEN_WHATSAPP_BUSINESS_NUMBER_ID"] ?? "", outbound: outbound)
     }
 }
 

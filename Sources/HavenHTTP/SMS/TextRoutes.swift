@@ -11,6 +11,7 @@ import SMSAdapters
 /// the survivor's preferences allow texts and now is a safe time; otherwise 409 with the reason.
 struct TextRoutes {
     let officers: OfficerTokens
+    let lookups: CaseLookups
     let bodies: BodyReader
     let sender: TextSender
 
@@ -22,8 +23,9 @@ struct TextRoutes {
         guard let (officer, reader) = await officers.caller(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
+        if let limited = lookups.limited(officer) { return limited }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
-            return JSONResponse.error(.notFound, "no_such_case")
+            return CaseLookups.noSuchCase()
         }
         guard let body = try? await bodies.collect(request, upTo: 16 * 1024),
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
@@ -33,8 +35,7 @@ struct TextRoutes {
         switch outcome {
         case .sent: return JSONResponse.make(.created, ["sent": "true"])
         case .refused(let why): return JSONResponse.make(.conflict, ["error": "text_refused", "reason": why])
-        case .notFound: return JSONResponse.error(.notFound, "no_such_case")
-        case .notYourCase: return JSONResponse.error(.forbidden, "not_assigned_to_you")
+        case .notFound, .notYourCase: return CaseLookups.noSuchCase()
         case .sealed: return JSONResponse.error(.forbidden, "case_not_sealed_to_this_token")
         case .noProvider: return JSONResponse.error(.serviceUnavailable, "no_outbound_sms_provider_configured")
         case .providerFailed: return JSONResponse.error(.badGateway, "sms_provider_failed")

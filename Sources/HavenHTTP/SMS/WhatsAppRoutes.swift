@@ -55,6 +55,14 @@ struct WhatsAppRoutes {
         if case .failure(let why) = WhatsAppCloud.verify(webhook, appSecret: settings.whatsapp.appSecret) {
             return refuse(why, status: .forbidden)
         }
+        // Without the business number Haven answers from, nothing tells its messages from those of
+        // another number under the same Meta app: refused, as without the app secret.
+        let expected = settings.whatsapp.businessNumberID
+        guard !expected.isEmpty else {
+            metrics.smsRefused(provider: "whatsapp", reason: "no_business_number")
+            logger.warning("WhatsApp post refused: HAVEN_WHATSAPP_BUSINESS_NUMBER_ID is not set")
+            return Response(status: .forbidden)
+        }
         let events: WhatsAppCloud.Events
         do {
             events = try WhatsAppCloud.parse(webhook.body)
@@ -63,13 +71,17 @@ struct WhatsAppRoutes {
         }
         if events.statuses > 0 { metrics.whatsappStatuses(events.statuses) }
         let now = Date()
-        // Only the number Haven answers from is Haven's: a post for another number under the same
-        // Meta app (a general customer-service line) is acknowledged, counted and not stored.
-        var expected: String?
-        if case .cloud(let id, _, _) = settings.whatsapp.outbound { expected = id }
         for message in events.messages {
-            if let expected, message.phoneNumberID != expected {
+            // Only the business number set up for Haven is Haven's: a post for another number under
+            // the same Meta app (a general customer-service line) is acknowledged, counted, not stored.
+            guard message.phoneNumberID == expected else {
                 metrics.smsRefused(provider: "whatsapp", reason: "other_business_number")
+                continue
+            }
+            // A message older than the bound (or undated) is a replay or a retry too late to trust:
+            // its first copy may have been stored and shredded since. Acknowledged, counted, not stored.
+            guard let sentAt = message.sentAt, now.timeIntervalSince(sentAt) <= WhatsAppSettings.freshness else {
+                metrics.smsRefused(provider: "whatsapp", reason: SMSRejection.stale.rawValue)
                 continue
             }
             let sender = message.from.hasPrefix("+") ? message.from : "+" + message.from

@@ -139,6 +139,9 @@ public struct HavenConfig: Sendable {
         .url("HAVEN_SMS_API_BASE_URL", "a provider's regional or test API endpoint instead of its default"),
         .secret("HAVEN_WHATSAPP_APP_SECRET", "Meta app secret (checks X-Hub-Signature-256 on /whatsapp); unset = refused"),
         .secret("HAVEN_WHATSAPP_VERIFY_TOKEN", "the token typed into Meta's webhook set-up (hub.verify_token); unset = refused"),
+        .plain(
+            "HAVEN_WHATSAPP_BUSINESS_NUMBER_ID",
+            "Cloud API phone number id whose messages Haven takes (others of the Meta app are not stored); unset = refused"),
         .secret("HAVEN_WHATSAPP_ACCESS_TOKEN", "Cloud API access token (officers' WhatsApp replies)"),
         .plain("HAVEN_WHATSAPP_PHONE_NUMBER_ID", "Cloud API phone number id replies are sent from"),
         .url("HAVEN_WHATSAPP_API_BASE_URL", "Cloud API endpoint with its version; default https://graph.facebook.com/v21.0"),

@@ -106,7 +106,7 @@ struct SiteRoutes {
         }
         var refused: SiteView?
         let acceptance = await intake.accept(
-            fields, headers: request.headers, channel: .web, idempotencyPrefix: "web:"
+            fields, headers: request.headers, channel: .web, idempotencyPrefix: "web:", from: .anyone
         ) { fields, problems in
             refused = .refused(fields, problems: problems)
             return Response(status: .unprocessableContent)

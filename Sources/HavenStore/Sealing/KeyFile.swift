@@ -88,12 +88,10 @@ public struct KeyFile: Sendable {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
-        else { throw KeyRingError.unreadable(path: path, reason: "cannot create \(temporary)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
+        // A leftover from a save cut short is replaced; the new file is 0600 from its first byte.
+        do { try PrivateFile.replace(temporary, contents: data) } catch {
+            throw KeyRingError.unreadable(path: path, reason: "cannot create \(temporary)")
+        }
         if rename(temporary, path) != 0 { throw KeyRingError.unreadable(path: path, reason: "cannot replace (errno \(errno))") }
     }
 

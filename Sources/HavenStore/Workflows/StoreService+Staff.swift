@@ -3,15 +3,21 @@ import HavenCore
 
 /// Staff, areas and API tokens. Staff details are work contact details and stay in the clear.
 extension StoreService {
+    /// Adds an account. Its name and address must pass `StaffIdentity` and the address must be no
+    /// other account's, case aside (else `StaffIdentity.Problem`, and nothing is written).
     public func addOfficer(_ officer: Officer, by actor: String) async throws -> Officer {
         let now = clock()
-        return try await write { tx in
-            var stored = officer
+        var stored = officer
+        stored.name = try StaffIdentity.name(officer.name).get()
+        stored.email = try StaffIdentity.email(officer.email).get()
+        return try await write { [stored] tx in
+            var stored = stored
+            try Self.refuseTakenAddress(stored.email, except: nil, tx: tx)
             stored.id = try tx.insertReturningID(
                 """
                 INSERT INTO officers (name, email, is_female, role, active, areas, shifts, on_call)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, try Self.officerArguments(officer))
+                """, try Self.officerArguments(stored))
             try Self.audit(
                 actor: actor, action: "officer.add", caseID: nil, detail: "officer \(stored.id)", at: now, tx: tx)
             return stored
@@ -27,10 +33,20 @@ extension StoreService {
     }
 
     /// Writes `officer` (if its address, role, activity and female flag are still as in `before`, when
-    /// given); whether a row changed.
+    /// given); whether a row changed. A changed name or address must pass `StaffIdentity` (one
+    /// stored before the rule keeps working until it is changed); a role or activity change ends
+    /// every console session of theirs in the same transaction.
     private func update(_ officer: Officer, ifStill before: Officer?, by actor: String) async throws -> Bool {
         let now = clock()
         return try await write { tx in
+            var officer = officer
+            if let stored = try tx.queryOne("SELECT name, email FROM officers WHERE id = ?", [officer.id]) {
+                if officer.name != stored["name"] as String { officer.name = try StaffIdentity.name(officer.name).get() }
+                if officer.email != stored["email"] as String {
+                    officer.email = try StaffIdentity.email(officer.email).get()
+                    try Self.refuseTakenAddress(officer.email, except: officer.id, tx: tx)
+                }
+            }
             var sql = """
                 UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
                     on_call = ? WHERE id = ?
@@ -47,8 +63,9 @@ extension StoreService {
                 // one for an administrator, never for someone who reads cases): unused links end.
                 try tx.execute("DELETE FROM staff_enrolments WHERE officer_id = ? AND used_at IS NULL", [officer.id])
             }
-            if let before, before["active"] as Bool, !officer.active {
-                // Their sessions end now, not at the idle timeout (a reactivation would revive them).
+            if let before, before["role"] != officer.role.rawValue || before["active"] != officer.active {
+                // Their sessions end now, in this transaction, not at the idle timeout: a session
+                // carries what its role could do when it began (a reactivation would revive it too).
                 try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officer.id])
             }
             if let before, before["role"] == StaffRole.officer.rawValue, officer.role == .dutyManager || officer.role == .head,
@@ -142,6 +159,14 @@ extension StoreService {
             let changed = try tx.execute("DELETE FROM areas WHERE code = ?", [code])
             guard changed == 1 else { throw StoreError.notFound("area \(code)") }
             try Self.audit(actor: actor, action: "area.remove", caseID: nil, detail: code, at: now, tx: tx)
+        }
+    }
+
+    /// Refuses an address another account has, whatever its case (`except`: the account changing).
+    private static func refuseTakenAddress(_ email: String, except id: Int64?, tx: any SQLTransaction) throws {
+        let taken = try tx.query("SELECT id, email FROM officers WHERE lower(email) = ?", [email.lowercased()])
+        if taken.contains(where: { (row: SQLRow) in row["id"] as Int64 != id }) {
+            throw StaffIdentity.Problem(field: "email", reason: "someone with that e-mail address is already here")
         }
     }
 

@@ -68,8 +68,8 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let (_, _, store) = try await options.openStore()
         guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
+        // The engine creates the copy 0600 before writing into it (never readable by others).
         let integrity = try await store.engine.backup(to: to)
-        chmod(to, 0o600)
         print("backup written to \(to) (integrity: \(integrity))")
     }
 }
@@ -98,7 +98,8 @@ struct Restore: AsyncParsableCommand {
             }
             try FileManager.default.createDirectory(
                 atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try FileManager.default.copyItem(atPath: from, toPath: config.databasePath)
+            // Made 0600 by open(2), whatever the backup file's own mode (an old one may be 0644).
+            try PrivateFile.copy(from: from, to: config.databasePath)
             target = config.databasePath
         }
         let (_, _, store) = try await options.openStore()

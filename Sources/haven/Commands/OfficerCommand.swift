@@ -33,7 +33,7 @@ struct OfficerCommand: AsyncParsableCommand {
             let email = try workEmail(email)
             let officer = try await store.addOfficer(
                 Officer(
-                    id: 0, name: name, email: email, isFemale: female, role: role, areas: area,
+                    id: 0, name: try staffName(name), email: email, isFemale: female, role: role, areas: area,
                     shifts: try parseShifts(shift), onCall: onCall),
                 by: Assembly.commandLine)
             let (token, _) = try await store.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
@@ -94,7 +94,7 @@ struct OfficerCommand: AsyncParsableCommand {
             let (config, _, store) = try await options.openStore()
             guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
             let before = officer
-            if let name { officer.name = name }
+            if let name { officer.name = try staffName(name) }
             if let email { officer.email = try workEmail(email) }
             if let role {
                 guard let parsed = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Add.roles)") }
@@ -199,12 +199,21 @@ func tellHeads(_ change: String, config: HavenConfig, store: any StaffDirectory)
     if heads > 0 { print("told \(told) of \(heads) heads of service") }
 }
 
-/// `--email` read by the one address rule (alerts go there: no line break may ride in it), in lower case.
+/// `--email` read by the staff address rule (`StaffIdentity`: alerts go there, so no line break
+/// may ride in it, and it is ASCII so no look-alike passes for a colleague's), in lower case.
 func workEmail(_ text: String) throws -> String {
-    guard let email = ContactAddress.normalizedEmail(text) else {
-        throw ValidationError("--email: not an e-mail address (like name@landlord.org.uk)")
+    switch StaffIdentity.email(text) {
+    case .success(let email): return email
+    case .failure(let problem): throw ValidationError("--email: \(problem.reason)")
     }
-    return email.lowercased()
+}
+
+/// `--name` read by the staff name rule (one line, 1 to 80 characters).
+func staffName(_ text: String) throws -> String {
+    switch StaffIdentity.name(text) {
+    case .success(let name): return name
+    case .failure(let problem): throw ValidationError("--name: \(problem.reason)")
+    }
 }
 
 func parseShifts(_ texts: [String]) throws -> [SafeTimeWindow] {

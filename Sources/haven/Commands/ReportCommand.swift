@@ -29,7 +29,7 @@ struct ReportCommand: AsyncParsableCommand {
                 officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
             print(report.text(), terminator: "")
             if let csv {
-                try report.csv().write(toFile: csv, atomically: true, encoding: .utf8)
+                try PrivateFile.replace(csv, contents: Array(report.csv().utf8))  // officers' names: 0600
                 print("CSV written to \(csv)")
             }
         }

@@ -115,9 +115,8 @@ enum DemoContent {
         }
         try await store.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
         let path = URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("demo-tokens.txt").path
-        FileManager.default.createFile(
-            atPath: path, contents: Data(((tokens + logins).joined(separator: "\n") + "\n").utf8),
-            attributes: [.posixPermissions: 0o600])
+        // Logins and tokens: 0600 from the start, never readable by others even for a moment.
+        try PrivateFile.replace(path, contents: Array(((tokens + logins).joined(separator: "\n") + "\n").utf8))
         logger.notice("demo staff added, with console logins", metadata: ["tokens": "\(path)"])
     }
 }
