@@ -42,11 +42,7 @@ public struct LookupSecretFile: Sendable {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw KeyRingError.unreadable(path: path, reason: "cannot create it (errno \(errno))") }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data((secret.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n").utf8))
-        try handle.synchronize()
+        try PrivateFile.create(path, contents: Array((secret.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n").utf8))
         return secret
     }
 

@@ -38,13 +38,9 @@ enum FirstRecoveryKey {
 
     /// Writes `text` to a new file, mode 0600 from the start.
     static func writePrivate(_ text: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw ValidationError("cannot create \(path) (errno \(errno)): it must not exist yet")
+        do { try PrivateFile.create(path, contents: Array(text.utf8)) } catch {
+            throw ValidationError("\(error): it must be a new file")
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.synchronize()
     }
 }
 
