@@ -30,6 +30,28 @@ struct ConfigTests {
         #expect(named.lookupKeyFile == "/etc/haven/lookup.key" && named.lookupKeyFileNamed)
     }
 
+    /// The second probe's review: a link to the data folder, or a `..` after one, stepped round a
+    /// check made on the path as spelled.
+    @Test func insideTheDataFolderWhereverLinksLead() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paths-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/data/sub", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/data")
+        try FileManager.default.createSymbolicLink(atPath: root + "/deep", withDestinationPath: root + "/data/sub")
+        let data = root + "/data"
+        #expect(FilePaths.isInside(root + "/link/haven-lookup.key", folder: data))
+        #expect(FilePaths.isInside(root + "/deep/../lookup.key", folder: data))
+        #expect(FilePaths.isInside(root + "/missing/../data/lookup.key", folder: data))
+        #expect(FilePaths.isInside(data + "/./keys/new/lookup.key", folder: data))
+        #expect(!FilePaths.isInside(root + "/elsewhere/lookup.key", folder: data))
+        #expect(!FilePaths.isInside(root + "/haven-lookup.key", folder: data))
+        #expect(!FilePaths.isInside(root + "/data-lookup.key", folder: data))
+        #expect(throws: (any Error).self) {
+            try HavenConfig.resolve(environment: ["HAVEN_DATA_DIR": data, "HAVEN_LOOKUP_KEY_FILE": root + "/link/lookup.key"])
+        }
+    }
+
     @Test func flagsBeatEnvironmentBeatFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("haven-\(UUID().uuidString).conf")
         try """

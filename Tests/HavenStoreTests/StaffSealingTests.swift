@@ -92,7 +92,11 @@ struct StaffSealingTests {
             let officer = try #require([s.asha, s.ben].first { $0.id == receipt.officerID })
             #expect(try await store.openCase(receipt.reference, reader: s.reader(officer)) != nil)
         }
-        // Escalation goes to the duty manager who can read the case, not to the one with no key.
+        // A duty manager enrolled after these cases were sealed holds none of their keys.
+        let lee = try await store.addOfficer(Officer(id: 0, name: "Lee", email: "lee@example.org", role: .dutyManager))
+        _ = try await Self.enrol(lee, in: store)
+        // Escalation goes to the duty manager who can read the case: not to the one with no key,
+        // nor to the one who holds none of this case's.
         let escalated = try await store.escalateOverdue(now: start + 901, triage: triage, routing: AlertRouting())
         #expect(escalated.allSatisfy { $0.recipients == [s.dana.id] }, "\(escalated.map(\.recipients))")
         #expect(!escalated.contains { $0.recipients.contains(dora.id) })
@@ -146,6 +150,67 @@ struct StaffSealingTests {
         }
         #expect(keyIDs == [Sealed.toCase])
         #expect(try await pinnedStore.sealingStatus().toStaff)
+    }
+
+    /// The review of issue 30: on HAVEN_MASTER_KEY there is no key file to record pinning in, so
+    /// every key must carry its MAC from the start; and once a recovery key was seen, deleting it
+    /// does not make new cases fall back to the master key.
+    @Test(arguments: TestEngine.all) func aMasterKeyInstallationIsPinnedFromTheStart(_ engine: TestEngine) async throws {
+        let f = try await StoreFixture(engine)
+        let ring = try KeyRing.derived(fromMasterKey: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
+        let store = try await f.instance("master", keyRing: ring)
+        let asha = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let ashaKey = try await Self.enrol(asha, in: store)
+        let recovery = RecoveryKey.generate()
+        _ = try await store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        let rogue = RecoveryKey.generate()
+        try await store.engine.write { tx in
+            _ = try tx.execute(
+                "INSERT INTO recovery_keys (key_id, public_key, created_at) VALUES (?, ?, 0)",
+                [RecoveryKey.id(publicKey: rogue.publicKey), rogue.publicKey])
+        }
+        #expect(try await store.sealingStatus().untrustedReaderKeys == 1)
+        #expect(
+            try await store.unpinnedReaderKeys().map(\.reader) == [
+                CaseReader.readerName(recoveryID: RecoveryKey.id(publicKey: rogue.publicKey))
+            ])
+        let first = try #require(try await store.record(report("first"), triage: triage, routing: AlertRouting()).receipt)
+        await #expect(throws: CaseSealError.notAReader) {
+            try await store.openCase(first.reference, reader: .recovery(rogue, actor: "rogue"))
+        }
+        try await store.engine.write { tx in _ = try tx.execute("DELETE FROM recovery_keys") }
+        let second = try #require(try await store.record(report("second"), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await store.openCase(second.reference, reader: .officer(asha.id, key: ashaKey))?.reports.first?.message == "second")
+        let keyIDs = try await store.engine.read { tx in
+            try tx.column("SELECT key_id FROM reports WHERE case_id = ?", [second.caseID], as: String.self)
+        }
+        #expect(keyIDs == [Sealed.toCase])
+    }
+
+    /// The review of issue 30: a deactivated head's key pair kept its valid MAC, so a database
+    /// writer who set them active again made it a reader of every new case; and an officer's API
+    /// token outlived a promotion.
+    @Test(arguments: TestEngine.all) func leavingTakesTheKeyPairAndARoleChangeTheToken(_ engine: TestEngine) async throws {
+        let s = try await staffed(engine)
+        let store = s.f.store
+        var hari = s.hari
+        hari.active = false
+        try await store.updateOfficer(hari, by: "test")
+        #expect(try await store.staffKey(officerID: hari.id) == nil)
+        let hariID = hari.id
+        try await store.engine.write { tx in _ = try tx.execute("UPDATE officers SET active = TRUE WHERE id = ?", [hariID]) }
+        let receipt = try #require(try await store.record(report("after Hari left"), triage: triage, routing: AlertRouting()).receipt)
+        let readers = try await store.engine.read { tx in
+            try tx.column("SELECT reader FROM case_readers WHERE case_id = ?", [receipt.caseID], as: String.self)
+        }
+        #expect(!readers.contains("officer:\(hari.id)"))
+        // An officer's token ends when they are made a duty manager.
+        let (token, _) = try await store.issueToken(officerID: s.ben.id, key: nil, by: "test")
+        #expect(try await store.officer(tokenHash: OfficerToken.hash(token))?.id == s.ben.id)
+        var ben = s.ben
+        ben.role = .dutyManager
+        try await store.updateOfficer(ben, by: "test")
+        #expect(try await store.officer(tokenHash: OfficerToken.hash(token)) == nil)
     }
 
     /// Keys stored before their MACs existed get them once; after that a key without one is refused.

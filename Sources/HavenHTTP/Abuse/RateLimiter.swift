@@ -166,8 +166,9 @@ public struct RateLimits: Sendable {
     public var globalPerSecond: Double = 1000
     /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
     public var loginsPerMinute: Double = 10
-    /// Console login attempts from all clients together per minute (bursts of a fifth of it): a
-    /// flood from many addresses meets this, and staff are told to try again in a few seconds.
+    /// Password checks for console logins from all clients together per minute (bursts of a fifth
+    /// of it). Applied by `PasswordWork`, to real checks only: a login for an unknown address or a
+    /// locked account is no check, so a flood of those cannot use it up and lock staff out.
     public var loginsGlobalPerMinute: Double = 300
     /// Lookups by a staff token per minute (bursts of 10), tenancy flags and cases named by reference
     /// (`/api/v1/cases/{reference}/…`) together: a lookup says whether a concern was raised about a
@@ -176,6 +177,10 @@ public struct RateLimits: Sendable {
 
     public init() {}
 
+    /// Logins are not limited by the route's global bucket: a flood from many addresses would use
+    /// it up and keep staff out. `PasswordWork` limits the password checks instead.
+    static let unlimitedLogins = ["login": RateLimiter.Rule(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)]
+
     public func limiter() -> RateLimiter? {
         var rules: [String: RateLimiter.Rule] = [:]
         if reportsPerMinute > 0 {
@@ -183,13 +188,8 @@ public struct RateLimits: Sendable {
             rules["api"] = rule
             rules["web"] = rule
         }
-        var globalPerClass: [String: RateLimiter.Rule] = [:]
         if loginsPerMinute > 0 {
             rules["login"] = RateLimiter.Rule(burst: 5, perSecond: loginsPerMinute / 60)
-            if loginsGlobalPerMinute > 0 {
-                globalPerClass["login"] = RateLimiter.Rule(
-                    burst: max(5, loginsGlobalPerMinute / 5), perSecond: loginsGlobalPerMinute / 60)
-            }
         }
         if lookupsPerMinute > 0 {
             rules["lookup"] = RateLimiter.Rule(burst: 10, perSecond: lookupsPerMinute / 60)
@@ -210,6 +210,6 @@ public struct RateLimits: Sendable {
                 rules[routeClass] = .init(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)
             }
         }
-        return RateLimiter(perClient: rules, global: global, globalPerClass: globalPerClass)
+        return RateLimiter(perClient: rules, global: global, globalPerClass: Self.unlimitedLogins)
     }
 }

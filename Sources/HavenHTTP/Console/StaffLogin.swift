@@ -55,10 +55,11 @@ public struct StaffLogin: Sendable {
     /// (`beginLoginAttempt`); the code's time step is spent by compare-and-set. So guesses sent at
     /// once meet the lock after `failuresBeforeLock` of them, and one code opens one session.
     public func login(email: String, password: String, code: String, now: Date = Date()) async throws -> Outcome {
+        let started = ContinuousClock.now
         guard let credentials = try await store.credentials(email: email) else {
-            // Take as long as a real check, and leave a trace, so an unknown address is not told
-            // apart; but spend no CPU on it and never queue ahead of staff.
-            try await waitAsLongAsACheck()
+            // Answered when every refusal is, with a trace, so an unknown address is not told
+            // apart; but no CPU is spent on it and it never queues ahead of staff.
+            try await answerRefusal(startedAt: started)
             try await store.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
             return .refused
         }
@@ -69,9 +70,12 @@ public struct StaffLogin: Sendable {
             if case .locked = try await store.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) { return nil }
             return try await check(credentials, password: password, code: code, slot: slot, now: now)
         }
-        if let checked { return checked }
-        // Locked: no check at all, in the time one takes.
-        try await waitAsLongAsACheck()
+        if let checked {
+            if checked == .refused { try await answerRefusal(startedAt: started) }
+            return checked
+        }
+        // Locked: no check at all, answered when every refusal is.
+        try await answerRefusal(startedAt: started)
         try await store.recordLoginFailure(officerID: officerID, now: now)
         return .refused
     }
@@ -291,17 +295,17 @@ public struct StaffLogin: Sendable {
 
     var work: PasswordWork { settings.passwordWork }
 
-    /// Waits as long as real checks have been taking lately, using no CPU. Until one has run, one
-    /// check of a password against a hash of nothing anyone knows is made (through the same
-    /// bounded queue) to learn how long it takes.
-    func waitAsLongAsACheck() async throws {
-        if let typical = work.typicalCheck {
-            try await Task.sleep(for: typical)
-            return
+    /// Waits, using no CPU, until `refusalTime` after the request began: every refused login is
+    /// answered then, whether a check ran or not. Until a check has run, one check of a password
+    /// against a hash of nothing anyone knows is made (through the same bounded queue) to learn it.
+    func answerRefusal(startedAt started: ContinuousClock.Instant) async throws {
+        if work.refusalTime == nil {
+            let cost = settings.bcryptCost
+            let decoy = try await work.run(timed: false) { Self.decoyHash(cost: cost) }
+            _ = try await work.run { Bcrypt.verify("no password", hash: decoy) }
         }
-        let cost = settings.bcryptCost
-        let decoy = try await work.run(timed: false) { Self.decoyHash(cost: cost) }
-        _ = try await work.run { Bcrypt.verify("no password", hash: decoy) }
+        guard let refusal = work.refusalTime else { return }
+        try await Task.sleep(until: started + refusal, clock: .continuous)
     }
 
     /// A bcrypt hash of nothing anyone knows, at the cost real hashes have (made once per cost).

@@ -158,7 +158,8 @@ public struct HavenConfig: Sendable {
         .plain("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", "console login attempts per client per minute (burst 5); 0 = off; default 10"),
         .plain(
             "HAVEN_RATE_LIMIT_LOGINS_GLOBAL_PER_MINUTE",
-            "console login attempts from all clients together per minute (burst a fifth); 0 = off; default 300"),
+            "console password checks from all clients together per minute (burst a fifth; a login for an unknown address or a locked account is none); 0 = off; default 300"
+        ),
         .plain("HAVEN_RATE_LIMIT_SMS_PER_SECOND", "webhooks per second per SMS provider; 0 = off; default 50"),
         .plain("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", "all clients together per route class; 0 = off; default 1000"),
         .plain("HAVEN_TRUSTED_PROXIES", "comma-separated proxy addresses whose X-Forwarded-For is believed (e.g. 127.0.0.1)"),
@@ -268,10 +269,9 @@ public struct HavenConfig: Sendable {
             lookupKeyFile = data.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("haven-lookup.key").path
             lookupKeyFileNamed = false
         }
-        // Kept in the data folder, it would be copied with it, and the hashes it protects with it.
-        let folder = data.standardizedFileURL.resolvingSymlinksInPath().path
-        let lookupPath = URL(fileURLWithPath: lookupKeyFile).standardizedFileURL.resolvingSymlinksInPath().path
-        if lookupPath.hasPrefix(folder + "/") {
+        // Kept in the data folder, it would be copied with it, and the hashes it protects with it
+        // (wherever links lead: `FilePaths`).
+        if FilePaths.isInside(lookupKeyFile, folder: dataDirectory) {
             throw Problem(
                 description: "HAVEN_LOOKUP_KEY_FILE: must be outside the data folder (\(dataDirectory)), or a copy of the folder could "
                     + "turn its hashes back into phone numbers")

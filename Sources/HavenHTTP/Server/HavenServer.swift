@@ -74,6 +74,12 @@ public struct HavenServer: Sendable {
             routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits,
             sms: SMSSettings(config: config), logger: logger)
         gateway.rateLimiter = config.rateLimits.limiter()
+        // Password checks: one per core at once, 64 waiting, and the landlord's global rate.
+        var consoleSettings = ConsoleSettings()
+        consoleSettings.passwordWork = PasswordWork(
+            slots: ProcessInfo.processInfo.activeProcessorCount, maxWaiting: 64,
+            checksPerMinute: config.rateLimits.loginsGlobalPerMinute)
+        gateway.console = consoleSettings
         gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
         gateway.connections =
             config.maxConnectionsPerClient > 0
@@ -200,6 +206,15 @@ public struct HavenServer: Sendable {
             keyRing = try KeyRing.derived(fromMasterKey: master)
         } else {
             let file = keyFile(config: config)
+            if !file.exists, !config.lookupKeyFileNamed, FileManager.default.fileExists(atPath: config.lookupKeyFile) {
+                // A new installation beside a lookup key it did not make (another installation's in
+                // the same parent folder?): sharing it would tie their hashes and backups together.
+                throw KeyRingError.unreadable(
+                    path: config.keyFile,
+                    reason:
+                        "there is none yet, but a lookup key is already at \(config.lookupKeyFile): it may be another installation's. Name this one's own with HAVEN_LOOKUP_KEY_FILE, or move that file away"
+                )
+            }
             if file.exists, try !file.recordsLookupSecret() {
                 // From before issue 30: the key file's lookup key alone makes the hashes, and
                 // changing that now would lose every text's way to its case.

@@ -76,6 +76,9 @@ public struct KeyRing: Sendable {
         let lookup = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("haven lookup v1".utf8), outputByteCount: 32)
         var ring = try KeyRing(activeID: "m1", keks: ["m1": kek], lookupKey: lookup)
         ring.fromMasterKey = true
+        // No key file records pinning here: every reader key must carry its MAC from the start
+        // (keys from before are given one by `haven keys pin`, after the operator checks them).
+        ring.readerKeysPinned = true
         return ring
     }
 

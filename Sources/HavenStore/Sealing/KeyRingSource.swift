@@ -87,12 +87,23 @@ final class KeyRingSource: Sendable {
         return try fresh.unwrap(wrapped, keyID: keyID, boundTo: rowUID)
     }
 
+    /// Once this installation has been seen sealing to staff (a recovery key, or a case sealed to
+    /// its readers), the ring says so for as long as the process runs, whatever the database says
+    /// later (`ReaderKeyCheck.sealsToStaff`): deleting the recovery keys never makes it fall back.
+    func noteStaffSealing() {
+        state.withLock { state in
+            if !state.ring.sealsToStaff { state.ring.sealsToStaff = true }
+        }
+    }
+
     /// Takes the origin's ring if it is this installation's (same lookup key), keeping older keys.
     /// A file that cannot be read or is refused is not read again until it changes: its stamp is
     /// kept too (the rows it would open stay closed, and say so: "a key that is not in the key file").
     private static func reload(_ state: inout State, from origin: KeyRingOrigin, stamp: String?) {
         state.stamp = stamp
         guard let fresh = try? origin.load(), fresh.exportedLookupKey() == state.ring.exportedLookupKey() else { return }
+        let sealsToStaff = state.ring.sealsToStaff
         state.ring = fresh.keeping(state.ring)
+        if sealsToStaff { state.ring.sealsToStaff = true }
     }
 }

@@ -36,6 +36,9 @@ public struct Sealer: Sendable {
     /// The ring as it is now (a reload may have added keys and changed the active one).
     public var keyRing: KeyRing { ring.current }
 
+    /// See `KeyRingSource.noteStaffSealing`.
+    func noteStaffSealing() { ring.noteStaffSealing() }
+
     /// Seals `value` under a fresh data key bound to `rowUID`.
     public func seal<T: Encodable>(_ value: T, rowUID: String) throws -> Sealed {
         let dataKey = SymmetricKey(size: .bits256)

@@ -86,13 +86,25 @@ extension StoreService {
         guard
             let row = try tx.queryOne(
                 """
-                SELECT uid, reference, priority, escalation_level, next_escalation_at FROM cases
+                SELECT uid, reference, priority, escalation_level, next_escalation_at, case_key FROM cases
                 WHERE id = ? AND status = 'open' AND acknowledged_at IS NULL AND next_escalation_at <= ?
                 """, [caseID, time(now)])
         else { return nil }  // acknowledged meanwhile
         let level = (row["escalation_level"] as Int) + 1
         let priority = Priority(rawValue: row["priority"]) ?? .standard
-        let recipients = triage.escalationRecipients(level: level, roster: try loadRoster(tx, check: check), now: now)
+        let roster = try loadRoster(tx, check: check)
+        var recipients = triage.escalationRecipients(level: level, roster: roster, now: now)
+        if (row["case_key"] as Data?) != nil {
+            // A sealed case goes only to those holding its key: someone who could neither open
+            // nor acknowledge it would hold the escalation for a whole period. With none at this
+            // level, the heads of service who can.
+            let readers = Set(try tx.column("SELECT reader FROM case_readers WHERE case_id = ?", [caseID], as: String.self))
+            let able = { (officer: Officer) in readers.contains(CaseReader.readerName(officerID: officer.id)) }
+            recipients = recipients.filter(able)
+            if recipients.isEmpty, level < 2 {
+                recipients = triage.escalationRecipients(level: 2, roster: roster, now: now).filter(able)
+            }
+        }
         // Heads of service are the top: after them the case stays visible as overdue, with no further alerts.
         let next: Date? = level >= 2 ? nil : triage.sla.acknowledgeBy(priority: priority, from: now)
         try tx.execute("UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE id = ?", [level, next.map(time), caseID])

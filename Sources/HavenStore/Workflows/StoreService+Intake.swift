@@ -128,6 +128,7 @@ extension StoreService {
             }
         ) { request, tx, context in
             hint.standing = try standingReaders(tx, check: sealer.keyRing.readerKeyCheck, context: &context)
+            if hint.standing != nil { sealer.noteStaffSealing() }
             let outcome = try record(
                 request.prepared, triage: request.triage, routing: request.routing, sealer: sealer, recent: recent,
                 tx: tx, context: &context)

@@ -66,7 +66,11 @@ extension StoreService {
             if let before, before["role"] != officer.role.rawValue || before["active"] != officer.active {
                 // Their sessions end now, in this transaction, not at the idle timeout: a session
                 // carries what its role could do when it began (a reactivation would revive it too).
+                // So does their API token (an officer made a duty manager would otherwise have one
+                // that acknowledges every case without a TOTP code): a new one is issued.
                 try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officer.id])
+                try tx.execute("UPDATE officers SET token_hash = NULL WHERE id = ?", [officer.id])
+                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
             }
             if let before, before["role"] == StaffRole.officer.rawValue, officer.role == .dutyManager || officer.role == .head,
                 try tx.execute("DELETE FROM staff_keys WHERE officer_id = ? AND password_sealed IS NULL", [officer.id]) == 1
@@ -83,14 +87,16 @@ extension StoreService {
             let readsAll: (String) -> Bool = { $0 == StaffRole.dutyManager.rawValue || $0 == StaffRole.head.rawValue }
             if let before, before["active"] as Bool, !officer.active {
                 let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
-                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
+                // Their key pair goes too: a database writer who set them active again must not
+                // make a key they still hold a reader of new cases. Back, they log in for a new one.
+                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
                 try Self.audit(
                     actor: actor, action: "case.access_revoked", caseID: nil,
                     detail: "officer \(officer.id) deactivated; \(dropped) case keys deleted", at: now, tx: tx)
             } else if let before, officer.role == .admin, before["role"] != StaffRole.admin.rawValue {
                 // An administrator runs the service and reads no case, not even one still assigned.
                 let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
-                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
+                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
                 try Self.audit(
                     actor: actor, action: "case.access_revoked", caseID: nil,
                     detail: "officer \(officer.id) became an administrator; \(dropped) case keys deleted", at: now, tx: tx)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HavenCore
 
@@ -103,7 +104,21 @@ extension StoreService {
                 [id, publicKey, Self.time(now), mac])
             try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
         }
+        sealer.noteStaffSealing()
         return id
+    }
+
+    /// The reader keys stored without a MAC, with a fingerprint of each public key for a person to check.
+    public func unpinnedReaderKeys() async throws -> [(reader: String, fingerprint: String)] {
+        try await read { tx in
+            let recovery = try tx.query("SELECT key_id, public_key FROM recovery_keys WHERE mac IS NULL ORDER BY key_id").map {
+                (CaseReader.readerName(recoveryID: $0["key_id"]), $0["public_key"] as Data)
+            }
+            let staff = try tx.query("SELECT officer_id, public_key FROM staff_keys WHERE mac IS NULL ORDER BY officer_id").map {
+                (CaseReader.readerName(officerID: $0["officer_id"]), $0["public_key"] as Data)
+            }
+            return (recovery + staff).map { ($0.0, Hex.encode(SHA256.hash(data: $0.1).prefix(8))) }
+        }
     }
 
     /// Gives every reader key stored without a MAC its MAC (`ReaderKeyCheck`): once, at the first
@@ -126,7 +141,7 @@ extension StoreService {
         let now = clock()
         let id = RecoveryKey.id(publicKey: publicKey)
         let mac = sealer.keyRing.readerKeyCheck.mac(reader: CaseReader.readerName(recoveryID: id), publicKey: publicKey)
-        return try await write { tx in
+        let added: String? = try await write { tx in
             guard try tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) == 0,
                 try tx.scalar("SELECT COUNT(*) FROM cases", as: Int.self) == 0
             else { return nil }
@@ -136,6 +151,8 @@ extension StoreService {
             try Self.audit(actor: actor, action: "keys.recovery_added", caseID: nil, detail: "recovery key \(id)", at: now, tx: tx)
             return id
         }
+        if added != nil { sealer.noteStaffSealing() }
+        return added
     }
 
     public func sealingStatus() async throws -> SealingStatus {

@@ -42,7 +42,14 @@ public final class StoreService: HavenStore {
         try await engine.read { tx in try recent.load(from: tx, now: now) }
         let hint = sealingHint
         let check = sealer.keyRing.readerKeyCheck
-        hint.standing = try await engine.read { tx in try Self.standingReaders(tx, check: check) }
+        let (standing, sealedBefore) = try await engine.read { tx in
+            (
+                try Self.standingReaders(tx, check: check),
+                try tx.scalar("SELECT 1 FROM cases WHERE case_key IS NOT NULL LIMIT 1", as: Int.self) != nil
+            )
+        }
+        hint.standing = standing
+        if standing != nil || sealedBefore { sealer.noteStaffSealing() }
         intake = Self.makeIntake(engine: engine, sealer: sealer, recent: recent, hint: hint)
     }
 

@@ -83,8 +83,8 @@ struct CaseCommand: AsyncParsableCommand {
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw ValidationError("give a reason") }
             let (_, _, store) = try await options.openStore()
-            guard let who = try await store.officer(id: officer), who.role == .dutyManager || who.role == .head else {
-                throw ValidationError("officer \(officer) is not a duty manager or head of service")
+            guard let who = try await store.officer(id: officer), who.active, CaseAccess.readsEveryCase(who.role) else {
+                throw ValidationError("officer \(officer) is not an active duty manager or head of service")
             }
             guard let summary = try await store.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
             try await store.setLegalHold(

@@ -7,7 +7,41 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "The key file that seals every report. Back it up separately from the database.",
-        subcommands: [Init.self, Rotate.self, Recovery.self, SealToStaff.self])
+        subcommands: [Init.self, Rotate.self, Recovery.self, SealToStaff.self, Pin.self])
+
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Vouch for the reader keys stored without a MAC (an installation from before, on HAVEN_MASTER_KEY).",
+            discussion: """
+                Every recovery key and member of staff's public key carries a MAC made with the key file \
+                (or HAVEN_MASTER_KEY), so that whoever can write to the database alone cannot have cases \
+                sealed to a key of theirs. With a key file, keys from before get theirs at the first start; \
+                with HAVEN_MASTER_KEY there is nowhere outside the database to record that, so Haven does \
+                not start until this command has been run: it lists the keys without one, and gives them \
+                one once you have checked the list against your staff and recovery keys.
+                """)
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "Do not ask: vouch for every key listed.") var yes = false
+
+        func run() async throws {
+            let (_, _, store) = try await options.openStore()
+            let unpinned = try await store.unpinnedReaderKeys()
+            guard !unpinned.isEmpty else {
+                print("every reader key has its MAC")
+                return
+            }
+            print("reader keys without a MAC (reader, fingerprint of the public key):")
+            for key in unpinned { print("  \(key.reader)\t\(key.fingerprint)") }
+            if !yes {
+                print("Type yes if these are all your staff's and recovery keys:")
+                fflush(nil)
+                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                    throw ValidationError("nothing changed")
+                }
+            }
+            print("gave \(try await store.pinReaderKeys(by: Assembly.commandLine)) reader keys their MAC")
+        }
+    }
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -46,6 +46,11 @@ struct Serve: AsyncParsableCommand {
             logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
         }
         let sealing = try await server.store.sealingStatus()
+        if config.masterKey != nil, try await !server.store.unpinnedReaderKeys().isEmpty {
+            throw ValidationError(
+                "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
+            )
+        }
         if !sealing.toStaff {
             logger.warning(
                 "cases are sealed under the key file: a copy of the data folder with it opens every report. Seal them to staff keys with `haven keys recovery init`, then `haven keys seal-to-staff`."

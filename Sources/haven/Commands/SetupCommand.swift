@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HavenCore
 import HavenHTTP
 import HavenStore
 import Logging
@@ -18,10 +19,18 @@ enum FirstRecoveryKey {
 
     /// Makes the recovery key of a new installation (no recovery key, no case) and writes its
     /// private half to `path` (mode 0600, never over a file). Nil: not a new installation.
+    /// The file is written (and flushed) before the key is stored, so a key the database seals
+    /// cases to always has its private half somewhere; one left by another installation or an
+    /// earlier trial is never taken for this one's.
     static func makeIfNew(store: StoreService, writingTo path: String, demo: Bool) async throws -> String? {
+        guard try await store.recoveryKeyIDs().isEmpty, try await store.counts().cases == 0 else { return nil }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError(
+                "a recovery key file is already at \(path) (another installation's, or an earlier trial's): move it away, or run `haven setup`, then start again"
+            )
+        }
         let key = RecoveryKey.generate()
-        guard let id = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine)
-        else { return nil }
+        let id = RecoveryKey.id(publicKey: key.publicKey)
         let warning =
             demo
             ? "# DEMO ONLY. A real installation never keeps its recovery key in the data folder: `haven setup` shows it once."
@@ -33,6 +42,10 @@ enum FirstRecoveryKey {
             \(key.exported)
 
             """, to: path)
+        guard try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine) != nil else {
+            unlink(path)  // another start made the first key meanwhile: this one was never used
+            return nil
+        }
         return id
     }
 
@@ -78,8 +91,7 @@ struct Setup: AsyncParsableCommand {
         }
         let key = RecoveryKey.generate()
         if let out = recoveryKeyOut {
-            let folder = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path + "/"
-            guard !URL(fileURLWithPath: out).standardizedFileURL.path.hasPrefix(folder) else {
+            guard !FilePaths.isInside(out, folder: config.dataDirectory) else {
                 throw ValidationError("--recovery-key-out must be outside the data folder: a copy of the folder must open nothing")
             }
             try FirstRecoveryKey.writePrivate(
