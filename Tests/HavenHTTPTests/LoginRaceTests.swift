@@ -251,9 +251,31 @@ struct LoginFloodTests {
             var statuses: [Int] = []
             for (i, account) in accounts.enumerated() { statuses.append(try await attempt(account.officer.email, from: 100 + i)) }
             #expect(statuses == [401, 401, 401, 401, 401, 503], "\(statuses)")
+            // Then every address is told the same: an unknown one is not told apart by a 401.
+            #expect(try await attempt("nobody-else@landlord.example", from: 200) == 503)
         }
         // The busy one was not counted against its account.
         let fay = try #require(try await f.store.credentials(email: accounts[5].officer.email))
         #expect(fay.failedCount == 0)
+    }
+
+    @Test("guesses at a locked account make no password check and take nothing from the checks every client shares")
+    func aLockedAccountCostsNoCheck() async throws {
+        let work = PasswordWork(slots: 2, maxWaiting: 64)
+        let f = try await ConsoleFixture(work: work) { $0.connections = nil }
+        let asha = try await f.account("Asha")
+        try await f.http.test { client in
+            for _ in 0..<5 { _ = try await client.logIn(asha, password: "a wrong guess") }
+            let locked = try #require(try await f.store.credentials(email: asha.officer.email))
+            #expect(locked.lockedUntil.map { $0 > Date() } == true)
+            let before = work.counts.checksRun
+            for _ in 0..<20 {
+                let (cookie, response) = try await client.logIn(asha, password: "another guess")
+                #expect(cookie == nil && response.status == .unauthorized)
+            }
+            #expect(work.counts.checksRun == before)
+        }
+        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        #expect(audit.filter { $0 == "staff.login_failed" }.count == 25)
     }
 }

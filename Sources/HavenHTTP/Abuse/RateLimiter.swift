@@ -31,8 +31,6 @@ public final class RateLimiter: Sendable {
 
     private let perClient: [String: Rule]
     private let global: Rule
-    /// A class's own global rule, where it has one (console logins), instead of `global`.
-    private let globalPerClass: [String: Rule]
     private let key = SymmetricKey(size: .bits256)
     private let state: Mutex<State>
     private let maxClients: Int
@@ -46,10 +44,9 @@ public final class RateLimiter: Sendable {
         var pruneAt: Int
     }
 
-    public init(perClient: [String: Rule], global: Rule, globalPerClass: [String: Rule] = [:], maxClients: Int = 100_000) {
+    public init(perClient: [String: Rule], global: Rule, maxClients: Int = 100_000) {
         self.perClient = perClient
         self.global = global
-        self.globalPerClass = globalPerClass
         self.maxClients = maxClients
         state = Mutex(State(pruneAt: maxClients))
     }
@@ -73,7 +70,6 @@ public final class RateLimiter: Sendable {
             let known = state.clients[routeClass]?[id]
             var bucket = known ?? Bucket(tokens: rule.burst, updated: now)
             Self.refill(&bucket, rule: rule, now: now)
-            let global = globalPerClass[routeClass] ?? global
             var pool = state.global[routeClass] ?? Bucket(tokens: global.burst, updated: now)
             Self.refill(&pool, rule: global, now: now)
             defer {
@@ -177,10 +173,6 @@ public struct RateLimits: Sendable {
 
     public init() {}
 
-    /// Logins are not limited by the route's global bucket: a flood from many addresses would use
-    /// it up and keep staff out. `PasswordWork` limits the password checks instead.
-    static let unlimitedLogins = ["login": RateLimiter.Rule(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)]
-
     public func limiter() -> RateLimiter? {
         var rules: [String: RateLimiter.Rule] = [:]
         if reportsPerMinute > 0 {
@@ -210,6 +202,6 @@ public struct RateLimits: Sendable {
                 rules[routeClass] = .init(burst: .greatestFiniteMagnitude, perSecond: .greatestFiniteMagnitude)
             }
         }
-        return RateLimiter(perClient: rules, global: global, globalPerClass: Self.unlimitedLogins)
+        return RateLimiter(perClient: rules, global: global)
     }
 }

@@ -92,6 +92,19 @@ public final class PasswordWork: Sendable {
         state.withLock { $0.refusal }.map { .milliseconds(Int64(($0 * 1000).rounded())) }
     }
 
+    /// Whether a check asked for now would be taken (the queue not full, the shared checks not
+    /// used up). Asked before anything else, so every address is told "busy" alike.
+    public var hasRoom: Bool {
+        state.withLock { state in
+            if let perMinute = checksPerMinute {
+                let elapsed = state.refilled.duration(to: .now)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                if min(Self.burst(perMinute), state.allowance + seconds * perMinute / 60) < 1 { return false }
+            }
+            return state.running < slots || state.waiting.count < maxWaiting
+        }
+    }
+
     /// Checks waiting for a slot now.
     public var waiting: Int { state.withLock { $0.waiting.count } }
 

@@ -56,14 +56,24 @@ public struct StaffLogin: Sendable {
     /// once meet the lock after `failuresBeforeLock` of them, and one code opens one session.
     public func login(email: String, password: String, code: String, now: Date = Date()) async throws -> Outcome {
         let started = ContinuousClock.now
+        // Busy is said to every address alike, before anything is looked up: an unknown one is
+        // not told apart by a 401 while a real one would be told to wait.
+        guard work.hasRoom else { throw PasswordWork.Busy() }
         guard let credentials = try await store.credentials(email: email) else {
             // Answered when every refusal is, with a trace, so an unknown address is not told
             // apart; but no CPU is spent on it and it never queues ahead of staff.
-            try await answerRefusal(startedAt: started)
             try await store.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
+            try await answerRefusal(startedAt: started)
             return .refused
         }
         let officerID = credentials.officer.id
+        if let until = credentials.lockedUntil, until > now {
+            // Locked already: no check, so nothing is taken from the checks every client shares
+            // (guesses at a locked account cannot use them up and keep others out).
+            try await store.recordLoginFailure(officerID: officerID, now: now)
+            try await answerRefusal(startedAt: started)
+            return .refused
+        }
         // The attempt is counted only once it has a slot to be checked in: a flood that fills the
         // queue gets "busy" and costs nobody a failure.
         let checked: Outcome? = try await work.withSlot { slot in
@@ -74,9 +84,9 @@ public struct StaffLogin: Sendable {
             if checked == .refused { try await answerRefusal(startedAt: started) }
             return checked
         }
-        // Locked: no check at all, answered when every refusal is.
-        try await answerRefusal(startedAt: started)
+        // Locked meanwhile: no check at all, answered when every refusal is.
         try await store.recordLoginFailure(officerID: officerID, now: now)
+        try await answerRefusal(startedAt: started)
         return .refused
     }
 

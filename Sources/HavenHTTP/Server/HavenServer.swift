@@ -206,15 +206,7 @@ public struct HavenServer: Sendable {
             keyRing = try KeyRing.derived(fromMasterKey: master)
         } else {
             let file = keyFile(config: config)
-            if !file.exists, !config.lookupKeyFileNamed, FileManager.default.fileExists(atPath: config.lookupKeyFile) {
-                // A new installation beside a lookup key it did not make (another installation's in
-                // the same parent folder?): sharing it would tie their hashes and backups together.
-                throw KeyRingError.unreadable(
-                    path: config.keyFile,
-                    reason:
-                        "there is none yet, but a lookup key is already at \(config.lookupKeyFile): it may be another installation's. Name this one's own with HAVEN_LOOKUP_KEY_FILE, or move that file away"
-                )
-            }
+            try refuseForeignLookupKey(config: config)
             if file.exists, try !file.recordsLookupSecret() {
                 // From before issue 30: the key file's lookup key alone makes the hashes, and
                 // changing that now would lose every text's way to its case.
@@ -236,6 +228,20 @@ public struct HavenServer: Sendable {
             }
         }
         return keyRing
+    }
+
+    /// A new installation (no key file yet) beside a lookup key it did not make, at the default
+    /// place (another installation's, in the same parent folder?): refused, since sharing it would
+    /// tie their hashes and backups together. One named on purpose is used.
+    public static func refuseForeignLookupKey(config: HavenConfig) throws {
+        guard config.masterKey == nil, !KeyFile(path: config.keyFile).exists, !config.lookupKeyFileNamed,
+            FileManager.default.fileExists(atPath: config.lookupKeyFile)
+        else { return }
+        throw KeyRingError.unreadable(
+            path: config.keyFile,
+            reason:
+                "there is none yet, but a lookup key is already at \(config.lookupKeyFile): it may be another installation's. Name this one's own with HAVEN_LOOKUP_KEY_FILE, or move that file away"
+        )
     }
 
     /// The key file, with where its lookup secret is kept.

@@ -100,8 +100,16 @@ public struct KeyFile: Sendable {
     public func loadOrCreate() throws -> (ring: KeyRing, created: Bool) {
         if exists { return (try load(), false) }
         var ring = KeyRing.generate()
-        if let lookup { ring = ring.joiningLookupSecret(lookup.exists ? try lookup.load() : try lookup.create()) }
-        try save(ring)
+        var madeLookup = false
+        if let lookup {
+            madeLookup = !lookup.exists
+            ring = ring.joiningLookupSecret(madeLookup ? try lookup.create() : try lookup.load())
+        }
+        do { try save(ring) } catch {
+            // A lookup key made for a key file that was never written belongs to nothing.
+            if madeLookup, let lookup { unlink(lookup.path) }
+            throw error
+        }
         return (ring, true)
     }
 }

@@ -95,15 +95,17 @@ extension StoreService {
         let roster = try loadRoster(tx, check: check)
         var recipients = triage.escalationRecipients(level: level, roster: roster, now: now)
         if (row["case_key"] as Data?) != nil {
-            // A sealed case goes only to those holding its key: someone who could neither open
-            // nor acknowledge it would hold the escalation for a whole period. With none at this
-            // level, the heads of service who can.
+            // A sealed case goes to those holding its key, on shift or not: someone who could
+            // neither open nor acknowledge it would hold the escalation for a whole period. With
+            // none at this level, the heads of service who hold it; with none at all, as before
+            // (someone must hear of it; the recovery key opens it).
             let readers = Set(try tx.column("SELECT reader FROM case_readers WHERE case_id = ?", [caseID], as: String.self))
-            let able = { (officer: Officer) in readers.contains(CaseReader.readerName(officerID: officer.id)) }
-            recipients = recipients.filter(able)
-            if recipients.isEmpty, level < 2 {
-                recipients = triage.escalationRecipients(level: 2, roster: roster, now: now).filter(able)
-            }
+            let able = Roster(
+                officers: roster.officers.filter { readers.contains(CaseReader.readerName(officerID: $0.id)) },
+                areas: roster.areas, openCases: roster.openCases)
+            let holding = [level, 2].lazy.map { triage.escalationRecipients(level: $0, roster: able, now: now) }
+                .first { !$0.isEmpty }
+            if let holding { recipients = holding }
         }
         // Heads of service are the top: after them the case stays visible as overdue, with no further alerts.
         let next: Date? = level >= 2 ? nil : triage.sla.acknowledgeBy(priority: priority, from: now)

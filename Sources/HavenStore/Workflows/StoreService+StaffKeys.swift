@@ -60,6 +60,11 @@ extension StoreService {
             let held = try tx.scalar(
                 "SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
             guard held == replacing else { return false }
+            // Only an active account gets a key pair (a login still running when its account was
+            // deactivated must not make one for someone who has left).
+            guard try tx.scalar("SELECT active FROM officers WHERE id = ?", [record.officerID], as: Bool.self) == true else {
+                throw StoreError.conflict("only an active account holds a key pair")
+            }
             // A key pair no password seals (an API-only token's) is for an active officer only,
             // checked here with the write: a promotion meanwhile cannot give a manager one.
             if record.password == nil {

@@ -52,6 +52,7 @@ struct KeysCommand: AsyncParsableCommand {
             let config = try options.resolve()
             let file = HavenServer.keyFile(config: config)
             guard !file.exists else { throw ValidationError("\(config.keyFile) exists already; use `keys rotate`") }
+            try HavenServer.refuseForeignLookupKey(config: config)
             try FileManager.default.createDirectory(
                 atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             _ = try file.loadOrCreate()

@@ -42,7 +42,14 @@ enum FirstRecoveryKey {
             \(key.exported)
 
             """, to: path)
-        guard try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine) != nil else {
+        let added: String?
+        do {
+            added = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine)
+        } catch {
+            unlink(path)  // never stored: the file must not be taken for the installation's key
+            throw error
+        }
+        guard added != nil else {
             unlink(path)  // another start made the first key meanwhile: this one was never used
             return nil
         }
