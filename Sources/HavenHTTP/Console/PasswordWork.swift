@@ -81,9 +81,8 @@ public final class PasswordWork: Sendable {
     }
 
     private func record(_ took: Duration) {
-        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
         state.withLock { state in
-            if state.refusal == nil { state.refusal = seconds * 2 }
+            if state.refusal == nil { state.refusal = Self.seconds(took) * 2 }
         }
     }
 
@@ -96,13 +95,22 @@ public final class PasswordWork: Sendable {
     /// used up). Asked before anything else, so every address is told "busy" alike.
     public var hasRoom: Bool {
         state.withLock { state in
-            if let perMinute = checksPerMinute {
-                let elapsed = state.refilled.duration(to: .now)
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                if min(Self.burst(perMinute), state.allowance + seconds * perMinute / 60) < 1 { return false }
-            }
+            refill(&state)
+            if checksPerMinute != nil, state.allowance < 1 { return false }
             return state.running < slots || state.waiting.count < maxWaiting
         }
+    }
+
+    /// Adds to the shared checks what has come back since they were last counted.
+    private func refill(_ state: inout State) {
+        guard let perMinute = checksPerMinute else { return }
+        let now = ContinuousClock.now
+        state.allowance = min(Self.burst(perMinute), state.allowance + Self.seconds(state.refilled.duration(to: now)) * perMinute / 60)
+        state.refilled = now
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Checks waiting for a slot now.
@@ -116,12 +124,8 @@ public final class PasswordWork: Sendable {
     private func acquire(limited: Bool) async throws {
         let turn: Turn = await withCheckedContinuation { continuation in
             let turn: Turn = state.withLock { state in
-                if limited, let perMinute = checksPerMinute {
-                    let now = ContinuousClock.now
-                    let elapsed = state.refilled.duration(to: now)
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                    state.allowance = min(Self.burst(perMinute), state.allowance + seconds * perMinute / 60)
-                    state.refilled = now
+                if limited, checksPerMinute != nil {
+                    refill(&state)
                     guard state.allowance >= 1 else { return .full }
                     state.allowance -= 1
                 }

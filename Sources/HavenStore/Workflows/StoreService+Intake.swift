@@ -191,7 +191,7 @@ extension StoreService {
         // 3. A new case through triage.
         let submission = report.submission
         let check = sealer.keyRing.readerKeyCheck
-        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(tx, check: check)
+        var roster = try (context.cache["roster"] as? Roster) ?? loadRoster(tx, check: check, context: &context)
         let decision = triage.decide(
             priority: prepared.priority, priorityReason: prepared.priorityReason,
             acknowledgeBy: prepared.acknowledgeBy, postcode: submission.survivor.postcode,
@@ -472,9 +472,15 @@ extension StoreService {
     /// sealed to staff, only those who could open a case are on it (`mayRead`): a case, or an
     /// escalation, never goes to someone who has not enrolled, or has no key pair to read it with.
     static func loadRoster(_ tx: any SQLTransaction, check: ReaderKeyCheck) throws -> Roster {
+        var context = BatchContext()
+        return try loadRoster(tx, check: check, context: &context)
+    }
+
+    /// The same in an intake batch, sharing the readers' keys with the cases it seals.
+    static func loadRoster(_ tx: any SQLTransaction, check: ReaderKeyCheck, context: inout BatchContext) throws -> Roster {
         var rows = try tx.query("SELECT * FROM officers")
         if try check.sealsToStaff || tx.scalar("SELECT 1 FROM recovery_keys LIMIT 1", as: Int.self) != nil {
-            let readers = try readableOfficerKeys(tx, check: check)
+            let readers = try readableOfficerKeys(tx, check: check, context: &context)
             rows = rows.filter { readers[$0["id"] as Int64] != nil }
         }
         let areas = try tx.query("SELECT * FROM areas").map(area(from:))

@@ -132,15 +132,22 @@ extension StoreService {
             if standing.isEmpty { throw CaseSealError.noReaderKey }
             return standing
         }
-        var keys = context.cache[OfficerKeys.key] as? OfficerKeys
-        if keys == nil {
-            keys = OfficerKeys(keys: try readableOfficerKeys(tx, check: check))
-            context.cache[OfficerKeys.key] = keys
-        }
         // Triage picked from a roster of those who can read (same transaction): never reached.
-        guard let publicKey = keys?.keys[officerID] else { throw CaseSealError.noReaderKey }
+        guard let publicKey = try readableOfficerKeys(tx, check: check, context: &context)[officerID] else {
+            throw CaseSealError.noReaderKey
+        }
         let own = ReaderKey(name: CaseReader.readerName(officerID: officerID), publicKey: publicKey)
         return standing.contains { $0.name == own.name } ? standing : standing + [own]
+    }
+
+    /// `readableOfficerKeys`, read once an intake batch (the roster and the readers share it).
+    static func readableOfficerKeys(_ tx: any SQLTransaction, check: ReaderKeyCheck, context: inout BatchContext) throws
+        -> [Int64: Data]
+    {
+        if let cached = context.cache[OfficerKeys.key] as? OfficerKeys { return cached.keys }
+        let keys = try readableOfficerKeys(tx, check: check)
+        context.cache[OfficerKeys.key] = OfficerKeys(keys: keys)
+        return keys
     }
 
     private struct OfficerKeys: Sendable {
