@@ -8,6 +8,6 @@ swift build -c release --product haven
 # Metrics on a loopback listener of their own (never on the public address without a token).
 export HAVEN_METRICS_LISTEN="${HAVEN_METRICS_LISTEN:-127.0.0.1:9464}"
 # The demo's lookup key, named so that a demo started again on a fresh ./data takes it up (a real
-# installation keeps its own apart from the data folder: see the README's security model).
+# installation keeps its own apart from the data folder: see docs/security.md, the lookup key).
 export HAVEN_LOOKUP_KEY_FILE="${HAVEN_LOOKUP_KEY_FILE:-./haven-lookup.key}"
 exec .build/release/haven serve --demo --data-dir "${HAVEN_DATA_DIR:-./data}" "$@"
