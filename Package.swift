@@ -103,11 +103,21 @@ let package = Package(
             dependencies: ["HavenCore", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: swiftSettings
         ),
+        // Application services between the routes (and the command line) and the stores: each use
+        // case once, with its effects after a commit (health, the dispatcher woken, metrics, logs).
+        .target(
+            name: "HavenServices",
+            dependencies: [
+                "HavenCore", "HavenStore", "HavenAlerts", "SMSAdapters",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: intake, SMS routes, console, middleware.
         .target(
             name: "HavenHTTP",
             dependencies: [
-                "HavenCore", "HavenStore", "HavenAlerts", "SMSAdapters", "HavenSite",
+                "HavenCore", "HavenStore", "HavenAlerts", "HavenServices", "SMSAdapters", "HavenSite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -125,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "haven",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenPostgres", "HavenCore", "HavenAlerts", "HavenSite",
+                "HavenHTTP", "HavenServices", "HavenStore", "HavenSQLite", "HavenPostgres", "HavenCore", "HavenAlerts", "HavenSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -167,8 +177,8 @@ let package = Package(
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenTestSupport", "SMSAdapters",
-                "HavenSite",
+                "HavenHTTP", "HavenServices", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenTestSupport",
+                "SMSAdapters", "HavenSite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),

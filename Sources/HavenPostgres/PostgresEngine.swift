@@ -138,7 +138,7 @@ public final class PostgresEngine: StorageEngine, Service {
     }
 
     /// Nothing: PostgreSQL writes new row versions and leaves the old bytes to VACUUM
-    /// (autovacuum, or the operator's schedule, see the README); there is no file to truncate.
+    /// (autovacuum, or the operator's schedule, see docs/postgresql.md); there is no file to truncate.
     /// What keeps a deleted case unreadable meanwhile is retention's crypto-shredding.
     public func compactAfterDelete() async {}
 

@@ -34,7 +34,7 @@ public final class SQLiteEngine: StorageEngine {
             // Every connection keeps SQLite's default page cache (2 MiB). The writer had 32 MiB
             // while random indexes put each report on pages of its own; with time-ordered uids and
             // no content-hash index a batch touches the right-hand pages of each index, and 2 MiB
-            // wrote and read the same bytes per report as 32 MiB did (README, memory).
+            // wrote and read the same bytes per report as 32 MiB did (docs/benchmarks.md, memory).
             if !db.configuration.readonly {
                 // Checkpoints run on their own connection (WALCheckpointer); this is the backstop.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")

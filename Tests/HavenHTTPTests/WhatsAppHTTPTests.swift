@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -185,7 +186,7 @@ struct WhatsAppHTTPTests {
                 #expect((json["text"] as? [String: Any])?["body"] as? String == "This is Asha from tenant services.")
                 // A day and more after their last message, WhatsApp takes only templates: refused, nothing sent.
                 let sender = TextSender(store: f.store, outbound: nil, whatsapp: outbound, logger: f.logs.logger())
-                let late = await sender.send(
+                let late = try await sender.send(
                     "Are you free?", to: summary.reference, by: asha, reader: .officer(asha.id, key: nil),
                     now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 60))
                 #expect(late == .refused(TextSender.outsideWhatsAppWindow))

@@ -107,7 +107,7 @@ struct RetentionStoreTests {
         if engine == .sqlite {
             // SQLite only: secure_delete zeroes the freed pages and the log is truncated. PostgreSQL
             // keeps old row versions until VACUUM and its write-ahead log until recycled: there the
-            // promise is crypto-shredding (the README says so), checked above by nothing opening.
+            // promise is crypto-shredding (docs/security.md says so), checked above by nothing opening.
             for secret in secrets { #expect(!file.contains(secret)) }
         }
         #expect(try await f.store.caseFacts(openedFrom: month.0, to: month.1) == factsBefore)

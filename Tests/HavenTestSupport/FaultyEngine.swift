@@ -8,12 +8,15 @@ import Synchronization
 /// would). Tests rehearse outages through this wrapper, never through an engine's internals.
 public final class FaultyEngine: StorageEngine {
     public let wrapped: any StorageEngine
-    private let fault = Mutex<(error: StoreError?, reads: Bool)>((nil, false))
+    private let fault = Mutex<(error: (any Error)?, reads: Bool)>((nil, false))
 
     public init(_ wrapped: any StorageEngine) { self.wrapped = wrapped }
 
     /// Starts failing with `error` (writes only, or reads too); nil heals.
     public func fail(with error: StoreError?, reads: Bool = false) { fault.withLock { $0 = (error, reads) } }
+
+    /// Starts failing with an error that is no `StoreError`: a fault in Haven, not an outage.
+    public func fault(_ error: any Error, reads: Bool = false) { fault.withLock { $0 = (error, reads) } }
 
     fileprivate func check(write: Bool) throws {
         let (error, reads) = fault.withLock { $0 }

@@ -24,10 +24,10 @@ public enum StaffChanges {
     }
 
     /// Roles whose holders read case content.
-    public static func readsCases(_ role: StaffRole) -> Bool { role != .admin }
+    public static func readsCases(_ role: StaffRole) -> Bool { role.takesCases }
 
     public static func check(_ change: Change, by actor: Officer) -> Verdict {
-        guard actor.active, actor.role == .admin || actor.role == .head else {
+        guard actor.active, actor.role.administers else {
             return .refused("staff are managed by administrators and heads of service")
         }
         let head = actor.role == .head
@@ -38,7 +38,7 @@ public enum StaffChanges {
             if before.id == actor.id, after.role != before.role || !after.active {
                 return .refused("you cannot change your own role or deactivate yourself")
             }
-            if !head, before.role == .dutyManager || before.role == .head {
+            if !head, before.role.supervises {
                 return .refused("only a head of service can change a duty manager's or head's account")
             }
             let access = after.role != before.role || after.active != before.active

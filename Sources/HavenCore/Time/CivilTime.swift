@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Why not `TimeZone(identifier: "Europe/London")`: on Linux every use of a named zone, a
 /// `DateFormatter` or a regular expression runs ICU, and the pages of ICU's code and data it maps
-/// stayed resident: about 7 MiB of every Haven process's memory, for reading the clock (README,
+/// stayed resident: about 7 MiB of every Haven process's memory, for reading the clock (docs/benchmarks.md,
 /// memory). London's rule has been fixed in law since 1996 (the Summer Time Order 2002 carries the
 /// EU's): GMT, and BST (UTC+1) from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last
 /// Sunday in October. Dates before 1996 go to Foundation's zone, which knows the older rules; the

@@ -10,10 +10,10 @@ public enum Reassignment {
     public static func check(
         femaleRequested: Bool, to officer: Officer, by supervisor: Officer, override: Bool, reason: String?
     ) -> Decision {
-        guard supervisor.role == .dutyManager || supervisor.role == .head else {
+        guard supervisor.role.supervises else {
             return .refused("only a duty manager or head of service can reassign a case")
         }
-        guard officer.active, officer.role != .admin else { return .refused("that person cannot take cases") }
+        guard officer.active, officer.role.takesCases else { return .refused("that person cannot take cases") }
         let hasReason = !(reason?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true)
         guard hasReason else { return .refused("give a reason for the reassignment") }
         if femaleRequested, !officer.isFemale {

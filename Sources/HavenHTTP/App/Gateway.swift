@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenSite
 import HavenStore
 import Hummingbird
@@ -124,48 +125,61 @@ public struct Gateway: Sendable {
                 ) { metrics.rateLimited(routeClass: $0) })
         }
         let officers = OfficerTokens(directory: store)
-        let intake = self.intake
-        let concerns = ConcernIntake(intake: intake, store: store, logger: logger)
+        let reports = self.reports
+        let intake = IntakeRoutes(intake: reports, staff: officers, limits: limits, metrics: metrics)
+        let concerns = ConcernIntake(intake: reports, store: store, logger: logger)
+        let consoleRoutes = consolePages.flatMap { pages in
+            console.map { console in
+                ConsoleRoutes(
+                    store: store, pages: pages, login: StaffLogin(store: store, settings: console), views: views,
+                    bodies: bodies, texts: textSender, concerns: concerns, sla: triage.sla, routing: routing, signal: signal,
+                    retention: retention, riskChecklist: riskChecklist, staffNotices: staffNotices, publicURL: sms.publicURL,
+                    smsProviders: sms.secrets.keys.map(\.rawValue).sorted(), logger: logger)
+            }
+        }
+        // Innermost, so what a route throws is answered before the others see the answer: the
+        // console's own page, a website form's could-not-take page, or JSON / an empty answer.
+        var failures = FailureMiddleware(health: health, logger: logger)
+        if let consoleRoutes { failures.pages.append(("/console", consoleRoutes.failurePage)) }
+        if let site {
+            for locale in site.languages {
+                for page in SitePage.allCases where page.form != nil {
+                    let path = site.path(page, locale: locale)
+                    failures.pages.append((path, { _, _ in SiteRoutes.seeOther(path + "/" + SiteRoutes.unavailable) }))
+                }
+            }
+        }
+        router.middlewares.add(failures)
         ops(metricsAccess: metricsAccess).add(to: router)
         intake.add(to: router)
         // Case and tenancy lookups by staff tokens share one limit per token.
         let lookups = CaseLookups(rateLimiter: rateLimiter, metrics: metrics)
-        CaseRoutes(store: store, officers: officers, lookups: lookups, health: health, logger: logger).add(to: router)
-        ConcernRoutes(store: store, officers: officers, concerns: concerns, lookups: lookups).add(to: router)
-        SMSRoutes(
-            store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
-            metrics: metrics, logger: logger
-        ).add(to: router)
-        WhatsAppRoutes(
-            store: store, triage: triage, routing: routing, signal: signal, settings: sms, bodies: bodies, health: health,
-            metrics: metrics, logger: logger
-        ).add(to: router)
+        CaseRoutes(store: store, officers: officers, lookups: lookups, logger: logger).add(to: router)
+        ConcernRoutes(store: store, officers: officers, concerns: concerns, bodies: intake, lookups: lookups).add(to: router)
+        SMSRoutes(intake: reports, audit: store, settings: sms, bodies: bodies, metrics: metrics, logger: logger).add(to: router)
+        WhatsAppRoutes(intake: reports, settings: sms, bodies: bodies, metrics: metrics, logger: logger).add(to: router)
         TextRoutes(officers: officers, lookups: lookups, bodies: bodies, sender: textSender).add(to: router)
         if let site {
             SiteRoutes(
-                site: site, intake: intake, views: views, proofOfWork: proofOfWork, clientAddress: clientAddress, metrics: metrics,
+                site: site, intake: reports, bodies: intake, views: views, proofOfWork: proofOfWork, clientAddress: clientAddress,
+                metrics: metrics,
                 logger: logger
             ).add(to: router)
         }
-        if let console, let consolePages {
-            ConsoleRoutes(
-                store: store, pages: consolePages, login: StaffLogin(store: store, settings: console), views: views,
-                bodies: bodies, texts: textSender, concerns: concerns, sla: triage.sla, routing: routing, signal: signal,
-                retention: retention, riskChecklist: riskChecklist, staffNotices: staffNotices, publicURL: sms.publicURL,
-                smsProviders: sms.secrets.keys.map(\.rawValue).sorted(), logger: logger
-            ).add(to: router)
-        }
+        consoleRoutes?.add(to: router)
         return router
     }
 
     /// The one path every outbound text takes: the API's, the console's and the command line's.
     public var textSender: TextSender { TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger) }
 
-    /// Report intake: the API's route, and the path the website's forms and staff concerns take.
-    var intake: IntakeRoutes {
-        IntakeRoutes(
-            store: store, staff: OfficerTokens(directory: store), triage: triage, routing: routing, signal: signal,
-            limits: limits, health: health, metrics: metrics, logger: logger)
+    /// Every report's way in (the API, the website, concerns, texts, WhatsApp): validated,
+    /// recorded, then the effects of the commit.
+    var reports: ReportIntake {
+        var intake = ReportIntake(
+            store: store, triage: triage, routing: routing, signal: signal, health: health, metrics: metrics, logger: logger)
+        intake.maxIdempotencyKeyLength = limits.maxIdempotencyKeyLength
+        return intake
     }
 
     var bodies: BodyReader { BodyReader(timeout: limits.bodyTimeout) }

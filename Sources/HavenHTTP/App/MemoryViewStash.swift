@@ -13,7 +13,7 @@ public final class MemoryViewStash: ViewStash {
         public var lifetime: Duration = .seconds(300)
         /// A view is fetched by the redirect straight after its post, within a second; 5,000 is
         /// five seconds of posts at the default global rate limit (1,000 a second), a flood's
-        /// worth. 20,000 held about 8 MiB that only a flood ever filled (README, memory).
+        /// worth. 20,000 held about 8 MiB that only a flood ever filled (docs/benchmarks.md, memory).
         public var maxEntries: Int = 5_000
         public var maxBytes: Int = 64 << 20
 

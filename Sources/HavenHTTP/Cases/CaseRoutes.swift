@@ -9,12 +9,11 @@ struct CaseRoutes {
     let store: any CaseStore
     let officers: OfficerTokens
     let lookups: CaseLookups
-    let health: HealthMonitor
     let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/cases/:reference/ack") { request, context in
-            await acknowledge(request, context: context)
+            try await acknowledge(request, context: context)
         }
     }
 
@@ -30,33 +29,27 @@ struct CaseRoutes {
         }
     }
 
-    private func acknowledge(_ request: Request, context: HavenRequestContext) async -> Response {
-        guard let officer = await officers.officer(request) else {
+    private func acknowledge(_ request: Request, context: HavenRequestContext) async throws -> Response {
+        guard let officer = try await officers.officer(request) else {
             return JSONResponse.error(.unauthorized, "officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         if let limited = lookups.limited(officer) { return limited }
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
             return CaseLookups.noSuchCase()
         }
-        do {
-            switch try await store.acknowledge(reference, by: officer, at: Date()) {
-            case .acknowledged(let at):
-                logger.info("case acknowledged", metadata: ["officer": "\(officer.id)"])
-                return JSONResponse.make(
-                    .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: false))
-            case .alreadyAcknowledged(let at):
-                return JSONResponse.make(
-                    .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: true))
-            case .notFound, .notYourCase:
-                return CaseLookups.noSuchCase()
-            case .cannotRead:
-                // Only someone the case is theirs to work (by role or assignment) gets this far.
-                return JSONResponse.error(.forbidden, "case_not_sealed_to_you")
-            }
-        } catch {
-            if StoreFailure.status(of: error) == .serviceUnavailable { health.writeFailed() }
-            logger.error("acknowledge failed", metadata: ["error": "\(StoreFailure.logged(error))"])
-            return StoreFailure.json(error)
+        switch try await store.acknowledge(reference, by: officer, at: Date()) {
+        case .acknowledged(let at):
+            logger.info("case acknowledged", metadata: ["officer": "\(officer.id)"])
+            return JSONResponse.make(
+                .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: false))
+        case .alreadyAcknowledged(let at):
+            return JSONResponse.make(
+                .ok, Acknowledged(reference: reference.value, acknowledgedAt: at, alreadyAcknowledged: true))
+        case .notFound, .notYourCase:
+            return CaseLookups.noSuchCase()
+        case .cannotRead:
+            // Only someone the case is theirs to work (by role or assignment) gets this far.
+            return JSONResponse.error(.forbidden, "case_not_sealed_to_you")
         }
     }
 }
@@ -65,21 +58,22 @@ struct CaseRoutes {
 struct OfficerTokens: Sendable {
     let directory: any StaffDirectory
 
-    /// The officer whose token the request carries, if any.
-    func officer(_ request: Request) async -> Officer? {
+    /// The officer whose token the request carries, if any (the store's failure is thrown: a
+    /// token is never refused because the store could not be asked).
+    func officer(_ request: Request) async throws -> Officer? {
         guard let token = Self.bearerToken(request) else { return nil }
-        return try? await directory.officer(tokenHash: OfficerToken.hash(token))
+        return try await directory.officer(tokenHash: OfficerToken.hash(token))
     }
 
     /// The officer, and the reader their token makes them: with their private key, opened from
     /// its copy sealed under the token, when the token was issued with it (`haven officer token`).
-    func caller(_ request: Request) async -> (Officer, CaseReader)? {
+    func caller(_ request: Request) async throws -> (Officer, CaseReader)? {
         guard let token = Self.bearerToken(request),
-            let officer = try? await directory.officer(tokenHash: OfficerToken.hash(token))
+            let officer = try await directory.officer(tokenHash: OfficerToken.hash(token))
         else { return nil }
         var key: StaffKey?
         // A token issued before a promotion (or before this rule) opens nothing for a manager.
-        if CaseReader.tokenMayHoldKey(officer.role), let record = try? await directory.staffKey(officerID: officer.id),
+        if CaseReader.tokenMayHoldKey(officer.role), let record = try await directory.staffKey(officerID: officer.id),
             let sealed = record.tokenSealed
         {
             key = try? StaffKey.open(

@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
@@ -34,120 +35,110 @@ extension ConsoleRoutes {
         }
     }
 
-    func queue(_ staff: Officer, csrf: String, filter: QueueFilter = QueueFilter()) async -> Response {
+    func queue(_ staff: Officer, csrf: String, filter: QueueFilter = QueueFilter()) async throws -> Response {
         var context = staffContext(staff, csrf: csrf)
-        let access = Self.reads(staff.role)
         context["title"] = "Cases"
-        context["heading"] = access.all ? "All open cases" : "My cases"
-        context["supervisor"] = access.all
-        guard access.any else {
+        context["heading"] = staff.role.supervises ? "All open cases" : "My cases"
+        context["supervisor"] = staff.role.supervises
+        guard staff.role.takesCases else {
             context["noCaseAccess"] = true
             return respondHTML(.ok, "queue", context)
         }
-        do {
-            let now = Date()
-            let cases = try await store.openCases(officerID: access.all ? nil : staff.id).filter {
-                filter.keeps($0, now: now)
-            }
-            let staffList = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
-            if access.all {
-                context["filterOfficers"] = staffList.filter { $0.role != .admin }.map {
-                    ["id": $0.id, "name": $0.label, "selected": $0.id == filter.officer] as [String: Any]
-                }
-                func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
-                    values.map { ["value": $0, "selected": $0 == chosen] }
-                }
-                context["filterAreas"] = options(try await store.areas().map(\.code), filter.area)
-                context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
-                context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
-                context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
-            }
-            // Overdue first, then by deadline (the store already orders by deadline).
-            let ordered =
-                cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }
-                + cases.filter {
-                    !($0.acknowledgedAt == nil && $0.acknowledgeBy < now)
-                }
-            context["cases"] = ordered.map { summary -> [String: Any] in
-                [
-                    "reference": summary.reference.value, "priority": summary.priority.rawValue,
-                    "deadline": summary.acknowledgeBy.formatted(Self.londonFormat),
-                    "overdue": summary.acknowledgedAt == nil && summary.acknowledgeBy < now,
-                    "status": summary.acknowledgedAt == nil ? "awaiting acknowledgement" : "acknowledged",
-                    "officerName": summary.officerID.flatMap { names[$0] } ?? "unassigned",
-                ]
-            }
-            context["hasCases"] = !ordered.isEmpty
-            return respondHTML(.ok, "queue", context)
-        } catch {
-            return unavailable(error)
+        let now = Date()
+        let cases = try await store.openCases(officerID: staff.role.supervises ? nil : staff.id).filter {
+            filter.keeps($0, now: now)
         }
+        let staffList = try await store.officers()
+        let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
+        if staff.role.supervises {
+            context["filterOfficers"] = staffList.filter { $0.role.takesCases }.map {
+                ["id": $0.id, "name": $0.label, "selected": $0.id == filter.officer] as [String: Any]
+            }
+            func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
+                values.map { ["value": $0, "selected": $0 == chosen] }
+            }
+            context["filterAreas"] = options(try await store.areas().map(\.code), filter.area)
+            context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
+            context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
+            context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
+        }
+        // Overdue first, then by deadline (the store already orders by deadline).
+        let ordered =
+            cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }
+            + cases.filter {
+                !($0.acknowledgedAt == nil && $0.acknowledgeBy < now)
+            }
+        context["cases"] = ordered.map { summary -> [String: Any] in
+            [
+                "reference": summary.reference.value, "priority": summary.priority.rawValue,
+                "deadline": summary.acknowledgeBy.formatted(Self.londonFormat),
+                "overdue": summary.acknowledgedAt == nil && summary.acknowledgeBy < now,
+                "status": summary.acknowledgedAt == nil ? "awaiting acknowledgement" : "acknowledged",
+                "officerName": summary.officerID.flatMap { names[$0] } ?? "unassigned",
+            ]
+        }
+        context["hasCases"] = !ordered.isEmpty
+        return respondHTML(.ok, "queue", context)
     }
 
     /// The case, safety preferences first. Officers see only their own cases; reads are audited.
-    func casePage(_ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool) async -> Response {
+    func casePage(_ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool) async throws -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
-        do {
-            guard let summary = try await store.caseSummary(reference) else { return notFound() }
-            let access = Self.reads(staff.role)
-            guard access.all || (access.any && summary.officerID == staff.id) else {
-                try await store.audit(
-                    actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
-                    detail: "role \(staff.role.rawValue)", at: Date())
-                return notFound()
-            }
-            guard let content = try await store.openCase(reference, reader: reader) else { return notFound() }
-            if showCodeWord {
-                try await store.audit(
-                    actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
-            }
-            let staffList = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
-            var context = staffContext(staff, csrf: csrf)
-            context.merge(view(content, showCodeWord: showCodeWord, now: Date(), labels: names)) { $1 }
-            // Opened by another reference than the case's own: one given to a repeat of an identical
-            // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
-            if reference != summary.reference { context["aliasReference"] = reference.value }
-            var assignee = "nobody yet"
-            if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.label }
-            context["assignee"] = assignee
-            context["supervisor"] = Self.reads(staff.role).all
-            context["staffList"] = staffList.filter { $0.active && $0.role != .admin }.map {
-                ["id": $0.id, "name": $0.label, "female": $0.isFemale] as [String: Any]
-            }
-            let events = try await store.caseEvents(caseID: summary.id, reader: reader)
-            let assessments = try await store.riskAssessments(caseID: summary.id, reader: reader)
-            let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
-            var tenancyFlags: [String] = []
-            for tenancy in tenancies.sorted() { tenancyFlags += try await store.tenancyFlags(reference: tenancy) }
-            context["noiseReview"] = tenancyFlags.contains(ConcernRoutes.noiseReviewFlag)
-            context["consents"] = Self.consentView(try await store.consents(caseID: summary.id))
-            if let latest = assessments.last {
-                context["risk"] =
-                    [
-                        "level": latest.level.rawValue,
-                        "levelClass": latest.level == .high ? "emergency" : latest.level == .medium ? "high" : "standard",
-                        "score": latest.score, "questions": latest.assessment.answers.count,
-                        "judgement": latest.assessment.professionalJudgement, "marac": latest.level == .high,
-                        "at": latest.at.formatted(Self.londonFormat), "who": names[latest.officerID] ?? "officer \(latest.officerID)",
-                        "versions": assessments.count,
-                    ] as [String: Any]
-            }
-            let now = Date()
-            context.merge(
-                workView(events, names: names, content: content, route: try await texts.route(caseID: summary.id, now: now), now: now)
-            ) { $1 }
-            context.merge(threadView(try await store.textThread(caseID: summary.id), content: content, staff: staff)) {
-                $1
-            }
-            context["timeline"] = try await store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
-                ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
-            }
-            return respondHTML(.ok, "case", context)
-        } catch {
-            return unavailable(error)
+        guard let summary = try await store.caseSummary(reference) else { return notFound() }
+        guard CaseAccess.isTheirs(staff: staff, caseOfficerID: summary.officerID) else {
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
+                detail: "role \(staff.role.rawValue)", at: Date())
+            return notFound()
         }
+        guard let content = try await store.openCase(reference, reader: reader) else { return notFound() }
+        if showCodeWord {
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
+        }
+        let staffList = try await store.officers()
+        let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
+        var context = staffContext(staff, csrf: csrf)
+        context.merge(view(content, showCodeWord: showCodeWord, now: Date(), labels: names)) { $1 }
+        // Opened by another reference than the case's own: one given to a repeat of an identical
+        // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
+        if reference != summary.reference { context["aliasReference"] = reference.value }
+        var assignee = "nobody yet"
+        if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.label }
+        context["assignee"] = assignee
+        context["supervisor"] = staff.role.supervises
+        context["staffList"] = staffList.filter { $0.active && $0.role.takesCases }.map {
+            ["id": $0.id, "name": $0.label, "female": $0.isFemale] as [String: Any]
+        }
+        let events = try await store.caseEvents(caseID: summary.id, reader: reader)
+        let assessments = try await store.riskAssessments(caseID: summary.id, reader: reader)
+        let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
+        var tenancyFlags: [String] = []
+        for tenancy in tenancies.sorted() { tenancyFlags += try await store.tenancyFlags(reference: tenancy) }
+        context["noiseReview"] = tenancyFlags.contains(ConcernIntake.noiseReviewFlag)
+        context["consents"] = Self.consentView(try await store.consents(caseID: summary.id))
+        if let latest = assessments.last {
+            context["risk"] =
+                [
+                    "level": latest.level.rawValue,
+                    "levelClass": latest.level == .high ? "emergency" : latest.level == .medium ? "high" : "standard",
+                    "score": latest.score, "questions": latest.assessment.answers.count,
+                    "judgement": latest.assessment.professionalJudgement, "marac": latest.level == .high,
+                    "at": latest.at.formatted(Self.londonFormat), "who": names[latest.officerID] ?? "officer \(latest.officerID)",
+                    "versions": assessments.count,
+                ] as [String: Any]
+        }
+        let now = Date()
+        context.merge(
+            workView(events, names: names, content: content, route: try await texts.route(caseID: summary.id, now: now), now: now)
+        ) { $1 }
+        context.merge(threadView(try await store.textThread(caseID: summary.id), content: content, staff: staff)) {
+            $1
+        }
+        context["timeline"] = try await store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
+            ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
+        }
+        return respondHTML(.ok, "case", context)
     }
 
     /// `labels`: staff by id, as `Officer.label` says them (who took a report is told apart from
@@ -281,23 +272,19 @@ extension ConsoleRoutes {
             "hasRelated": !thread.related.isEmpty,
         ]
         if !thread.receivesTexts, content.summary.status == "open", content.profile.safety.phone != nil {
-            context["canLink"] = holder == nil || Self.reads(staff.role).all
+            context["canLink"] = holder == nil || staff.role.supervises
             if let holder { context["textsGoTo"] = holder.reference.value }
         }
         return context
     }
 
-    func acknowledge(_ text: String, staff: Officer) async -> Response {
+    func acknowledge(_ text: String, staff: Officer) async throws -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
-        do {
-            switch try await store.acknowledge(reference, by: staff, at: Date()) {
-            case .acknowledged, .alreadyAcknowledged:
-                return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
-            case .notFound, .notYourCase: return notFound()
-            case .cannotRead: return sealedRefusal(CaseSealError.notAReader)!
-            }
-        } catch {
-            return unavailable(error)
+        switch try await store.acknowledge(reference, by: staff, at: Date()) {
+        case .acknowledged, .alreadyAcknowledged:
+            return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
+        case .notFound, .notYourCase: return notFound()
+        case .cannotRead: throw CaseSealError.notAReader
         }
     }
 
@@ -311,9 +298,8 @@ extension ConsoleRoutes {
     func notFound() -> Response { respondHTML(.notFound, "message", Self.noSuchCase) }
 
     /// The page for a case sealed to readers the officer is not one of, or when no key of theirs
-    /// is open; nil for any other error.
-    func sealedRefusal(_ error: any Error) -> Response? {
-        guard let refusal = error as? CaseSealError else { return nil }
+    /// is open.
+    func sealedRefusal(_ refusal: CaseSealError) -> Response {
         let text =
             switch refusal {
             case .notAReader, .needsCaseKey:
@@ -322,13 +308,5 @@ extension ConsoleRoutes {
                 "Your key is not open in this session. Log out and log in again with your password."
             }
         return message(.forbidden, "Sealed case", text)
-    }
-
-    private func unavailable(_ error: any Error) -> Response {
-        if let refusal = sealedRefusal(error) { return refusal }
-        logger.error("console: store unavailable", metadata: ["error": "\(type(of: error))"])
-        return respondHTML(
-            .serviceUnavailable, "message",
-            ["title": "Unavailable", "text": "The case store cannot be reached just now. Try again in a minute."])
     }
 }

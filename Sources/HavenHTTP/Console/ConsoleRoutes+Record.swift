@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
@@ -9,40 +10,45 @@ import Hummingbird
 extension ConsoleRoutes {
     func addTakenReports(to router: Router<HavenRequestContext>) {
         router.get("/console/record") { request, _ in
-            await withStaff(request) { staff, csrf, _, _ in
+            try await withStaff(request) { staff, csrf, _, _ in
                 recordForm(.ok, staff: staff, csrf: csrf, posted: ReportFields(), problems: [])
             }
         }
         router.post("/console/record") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields, _ in
-                await record(fields, staff: staff, csrf: csrf)
+            try await withStaff(request, form: true) { staff, csrf, fields, _ in
+                try await record(fields, staff: staff, csrf: csrf)
             }
         }
     }
 
-    private func record(_ fields: ReportFields, staff: Officer, csrf: String) async -> Response {
+    private func record(_ fields: ReportFields, staff: Officer, csrf: String) async throws -> Response {
         var posted = ReportFields()
         for (name, values) in fields.values where name != "csrf" {
             for value in values { posted.append(value, to: name) }
         }
         // Unanswered selects post an empty value: not asked is no answer, as on the website.
         let (taken, rest) = TakenReport.read(posted, officerID: staff.id, takenBy: staff.name)
-        let acceptance = await concerns.intake.accept(
-            rest, headers: [:], channel: taken?.route.channel ?? .otherTaken, idempotencyPrefix: "taken:officer:\(staff.id):",
-            from: .staffOrContractor, taken: taken
-        ) { _, problems in
-            recordForm(.unprocessableContent, staff: staff, csrf: csrf, posted: posted, problems: problems)
-        }
-        switch acceptance {
-        case .refused(let response):
-            if response.status == .unprocessableContent { return response }
+        let submission: ReportIntake.Submission
+        do {
+            submission = try await concerns.intake.submit(
+                rest, idempotencyKey: nil, channel: taken?.route.channel ?? .otherTaken, keyPrefix: "taken:officer:\(staff.id):",
+                from: .staffOrContractor, taken: taken)
+        } catch  where FailureKind(error) == .unavailable {
+            // The form comes back with every answer: nothing typed is lost.
             var context = formContext(staff: staff, csrf: csrf, posted: posted, problems: [])
             context["error"] =
-                response.status == .conflict
-                ? "This form was sent before with different answers. Nothing new was stored: check the case, or start a new form."
-                : "The report could not be stored just now. Nothing is lost from this form: send it again in a minute. If they are in danger now, call 999."
-            return respondHTML(response.status == .conflict ? .conflict : .serviceUnavailable, "record", context)
-        case .recorded(let receipt, let submission, _):
+                "The report could not be stored just now. Nothing is lost from this form: send it again in a minute. If they are in danger now, call 999."
+            return respondHTML(.serviceUnavailable, "record", context)
+        }
+        switch submission {
+        case .invalid(let problems):
+            return recordForm(.unprocessableContent, staff: staff, csrf: csrf, posted: posted, problems: problems)
+        case .keyReused:
+            var context = formContext(staff: staff, csrf: csrf, posted: posted, problems: [])
+            context["error"] =
+                "This form was sent before with different answers. Nothing new was stored: check the case, or start a new form."
+            return respondHTML(.conflict, "record", context)
+        case .recorded(let receipt, let submission):
             var text = "Case \(receipt.reference.value) has been opened and its officer alerted. It is recorded that you took it."
             if submission.immediateDanger {
                 text =

@@ -14,13 +14,13 @@ extension ConsoleRoutes {
 
     func addReferrals(to router: Router<HavenRequestContext>) {
         router.post("/console/cases/:reference/consent") { request, context in
-            await withStaff(request, form: true) { staff, _, fields, reader in
-                await consent(context.parameters.get("reference") ?? "", staff: staff, fields: fields)
+            try await withStaff(request, form: true) { staff, _, fields, reader in
+                try await consent(context.parameters.get("reference") ?? "", staff: staff, fields: fields)
             }
         }
         router.post("/console/cases/:reference/referral/:agency") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields, reader in
-                await referral(
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                try await referral(
                     context.parameters.get("reference") ?? "", agency: context.parameters.get("agency") ?? "", staff: staff,
                     reader: reader, csrf: csrf, fields: fields)
             }
@@ -38,70 +38,57 @@ extension ConsoleRoutes {
         }
     }
 
-    private func consent(_ text: String, staff: Officer, fields: ReportFields) async -> Response {
-        do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
-            guard let agency = fields.first("agency"), Self.agencies.contains(where: { $0.0 == agency }),
-                let state = fields.first("state"), ["given", "refused", "withdrawn"].contains(state)
-            else {
-                return respondHTML(
-                    .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
-            }
-            try await store.recordConsent(
-                ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
-            return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
-        } catch {
-            if let refusal = sealedRefusal(error) { return refusal }
+    private func consent(_ text: String, staff: Officer, fields: ReportFields) async throws -> Response {
+        guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
+        guard let agency = fields.first("agency"), Self.agencies.contains(where: { $0.0 == agency }),
+            let state = fields.first("state"), ["given", "refused", "withdrawn"].contains(state)
+        else {
             return respondHTML(
-                .serviceUnavailable, "message", ["title": "Not recorded", "text": "The case store cannot be reached just now."])
+                .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
         }
+        try await store.recordConsent(
+            ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
+        return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
     }
 
     private func referral(
         _ text: String, agency: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
-    ) async -> Response {
-        do {
-            guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
-            guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
-                return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
-            }
-            let consented = try await store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
-            var overrideReason: String?
-            if !consented {
-                let reason = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                guard fields.first("override") == "yes", !reason.isEmpty else {
-                    var context = staffContext(staff, csrf: csrf)
-                    context.merge([
-                        "title": "No consent", "reference": summary.reference.value, "agency": agency, "agencyName": agencyName,
-                        "asked": fields.first("override") == "yes",
-                    ]) { $1 }
-                    return respondHTML(.forbidden, "referral-blocked", context)
-                }
-                overrideReason = reason
-            }
-            guard let content = try await store.openCase(summary.reference, reader: reader) else {
-                return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
-            }
-            let supervisors = try await store.officers().filter { $0.active && ($0.role == .dutyManager || $0.role == .head) }
-            try await store.recordReferral(
-                caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
-                supervisors: supervisors.map(\.id), routing: routing, at: Date())
-            if overrideReason != nil { signal.wake() }
-            let labels = Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) })
-            var context = view(content, showCodeWord: false, now: Date(), labels: labels)
-            let risk = try await store.riskAssessments(caseID: summary.id, reader: reader).last
-            context.merge([
-                "title": "Referral to \(agencyName)", "agencyName": agencyName,
-                "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
-                "preparedBy": staff.label, "preparedAt": Date().formatted(Self.londonFormat),
-                "riskLevel": risk.map { "\($0.level.rawValue) (\($0.score) yes)" } ?? "no checklist completed",
-            ]) { $1 }
-            return respondHTML(.ok, "referral", context)
-        } catch {
-            if let refusal = sealedRefusal(error) { return refusal }
-            logger.error("console: referral failed", metadata: ["error": "\(type(of: error))"])
-            return respondHTML(
-                .serviceUnavailable, "message", ["title": "Not prepared", "text": "The case store cannot be reached just now."])
+    ) async throws -> Response {
+        guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
+        guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
+            return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
         }
+        let consented = try await store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
+        var overrideReason: String?
+        if !consented {
+            let reason = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard fields.first("override") == "yes", !reason.isEmpty else {
+                var context = staffContext(staff, csrf: csrf)
+                context.merge([
+                    "title": "No consent", "reference": summary.reference.value, "agency": agency, "agencyName": agencyName,
+                    "asked": fields.first("override") == "yes",
+                ]) { $1 }
+                return respondHTML(.forbidden, "referral-blocked", context)
+            }
+            overrideReason = reason
+        }
+        guard let content = try await store.openCase(summary.reference, reader: reader) else {
+            return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
+        }
+        let supervisors = try await store.officers().filter { $0.active && $0.role.supervises }
+        try await store.recordReferral(
+            caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
+            supervisors: supervisors.map(\.id), routing: routing, at: Date())
+        if overrideReason != nil { signal.wake() }
+        let labels = Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) })
+        var context = view(content, showCodeWord: false, now: Date(), labels: labels)
+        let risk = try await store.riskAssessments(caseID: summary.id, reader: reader).last
+        context.merge([
+            "title": "Referral to \(agencyName)", "agencyName": agencyName,
+            "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",
+            "preparedBy": staff.label, "preparedAt": Date().formatted(Self.londonFormat),
+            "riskLevel": risk.map { "\($0.level.rawValue) (\($0.score) yes)" } ?? "no checklist completed",
+        ]) { $1 }
+        return respondHTML(.ok, "referral", context)
     }
 }

@@ -8,15 +8,15 @@ import Hummingbird
 extension ConsoleRoutes {
     func addReports(to router: Router<HavenRequestContext>) {
         router.get("/console/reports/monthly") { request, _ in
-            await withStaff(request) { staff, csrf, _, reader in await monthly(request, staff: staff, csrf: csrf, csv: false) }
+            try await withStaff(request) { staff, csrf, _, reader in try await monthly(request, staff: staff, csrf: csrf, csv: false) }
         }
         router.get("/console/reports/monthly.csv") { request, _ in
-            await withStaff(request) { staff, csrf, _, reader in await monthly(request, staff: staff, csrf: csrf, csv: true) }
+            try await withStaff(request) { staff, csrf, _, reader in try await monthly(request, staff: staff, csrf: csrf, csv: true) }
         }
     }
 
-    private func monthly(_ request: Request, staff: Officer, csrf: String, csv: Bool) async -> Response {
-        guard staff.role != .officer else {
+    private func monthly(_ request: Request, staff: Officer, csrf: String, csv: Bool) async throws -> Response {
+        guard staff.role.seesFigures else {
             return respondHTML(
                 .forbidden, "message",
                 ["title": "Not available", "text": "Reports are for duty managers, heads of service and administrators."])
@@ -25,48 +25,43 @@ extension ConsoleRoutes {
         guard let (start, end) = MonthlyReport.bounds(of: month) else {
             return respondHTML(.badRequest, "message", ["title": "Not a month", "text": "Give the month as YYYY-MM."])
         }
-        do {
-            let report = MonthlyReport(
-                month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
-                escalations: try await store.escalationCount(from: start, to: end),
-                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) }))
-            try await store.audit(
-                actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
-            if csv {
-                return Response(
-                    status: .ok,
-                    headers: [
-                        .contentType: "text/csv; charset=utf-8",
-                        .contentDisposition: "attachment; filename=\"haven-\(month).csv\"",
-                    ],
-                    body: .init(byteBuffer: .init(string: report.csv())))
-            }
-            func rows(_ table: [String: ResponseTimes], order: [String]? = nil) -> [[String: Any]] {
-                (order ?? table.keys.sorted()).compactMap { key in
-                    table[key].map { t in
-                        [
-                            "group": key, "cases": t.cases, "done": t.done,
-                            "median": t.medianMinutes.map { String(format: "%.0f", $0) } ?? "–",
-                            "p90": t.p90Minutes.map { String(format: "%.0f", $0) } ?? "–",
-                            "within": t.withinSLA.map { String(format: "%.0f%%", $0 * 100) } ?? "–",
-                        ]
-                    }
+        let report = MonthlyReport(
+            month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
+            escalations: try await store.escalationCount(from: start, to: end),
+            officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) }))
+        try await store.audit(
+            actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
+        if csv {
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"haven-\(month).csv\"",
+                ],
+                body: .init(byteBuffer: .init(string: report.csv())))
+        }
+        func rows(_ table: [String: ResponseTimes], order: [String]? = nil) -> [[String: Any]] {
+            (order ?? table.keys.sorted()).compactMap { key in
+                table[key].map { t in
+                    [
+                        "group": key, "cases": t.cases, "done": t.done,
+                        "median": t.medianMinutes.map { String(format: "%.0f", $0) } ?? "–",
+                        "p90": t.p90Minutes.map { String(format: "%.0f", $0) } ?? "–",
+                        "within": t.withinSLA.map { String(format: "%.0f%%", $0 * 100) } ?? "–",
+                    ]
                 }
             }
-            var context = staffContext(staff, csrf: csrf)
-            context.merge([
-                "title": "Monthly report \(month)", "month": month, "cases": report.cases,
-                "charts": report.charts(), "escalations": report.escalations,
-                "femaleRequested": report.femaleRequested, "femaleHonoured": report.femaleHonoured,
-                "ackByPriority": rows(report.acknowledgement, order: ["emergency", "high", "standard"]),
-                "ackByOfficer": rows(report.acknowledgementByOfficer),
-                "contactByPriority": rows(report.firstContact, order: ["emergency", "high", "standard"]),
-                "outcomes": report.outcomes.keys.sorted().map { ["group": $0, "count": report.outcomes[$0]!] },
-            ]) { $1 }
-            return respondHTML(.ok, "monthly", context)
-        } catch {
-            logger.error("console: report failed", metadata: ["error": "\(type(of: error))"])
-            return respondHTML(.serviceUnavailable, "message", ["title": "Unavailable", "text": "The figures cannot be read just now."])
         }
+        var context = staffContext(staff, csrf: csrf)
+        context.merge([
+            "title": "Monthly report \(month)", "month": month, "cases": report.cases,
+            "charts": report.charts(), "escalations": report.escalations,
+            "femaleRequested": report.femaleRequested, "femaleHonoured": report.femaleHonoured,
+            "ackByPriority": rows(report.acknowledgement, order: ["emergency", "high", "standard"]),
+            "ackByOfficer": rows(report.acknowledgementByOfficer),
+            "contactByPriority": rows(report.firstContact, order: ["emergency", "high", "standard"]),
+            "outcomes": report.outcomes.keys.sorted().map { ["group": $0, "count": report.outcomes[$0]!] },
+        ]) { $1 }
+        return respondHTML(.ok, "monthly", context)
     }
 }

@@ -10,97 +10,92 @@ import Hummingbird
 extension ConsoleRoutes {
     func addStaff(to router: Router<HavenRequestContext>) {
         router.get("/console/staff") { request, _ in
-            await withStaff(request) { staff, csrf, _, reader in
-                guard Self.administers(staff.role) else { return notAdministrator() }
-                return await staffPage(staff, csrf: csrf)
+            try await withStaff(request) { staff, csrf, _, reader in
+                guard staff.role.administers else { return notAdministrator() }
+                return try await staffPage(staff, csrf: csrf)
             }
         }
         router.post("/console/staff") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields, reader in
-                guard Self.administers(staff.role) else { return notAdministrator() }
-                return await addStaffMember(fields, by: staff, csrf: csrf)
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                guard staff.role.administers else { return notAdministrator() }
+                return try await addStaffMember(fields, by: staff, csrf: csrf)
             }
         }
         router.post("/console/staff/:id") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields, reader in
-                guard Self.administers(staff.role) else { return notAdministrator() }
-                return await updateStaffMember(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, csrf: csrf)
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                guard staff.role.administers else { return notAdministrator() }
+                return try await updateStaffMember(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, csrf: csrf)
             }
         }
         router.post("/console/staff/:id/grant") { request, context in
-            await withStaff(request, form: true) { staff, csrf, fields, reader in
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
                 guard staff.role == .head else {
                     return message(.forbidden, "Not available", "Access to existing cases is given by heads of service.")
                 }
-                return await grantAccess(context.parameters.get("id").flatMap(Int64.init), fields, by: staff, reader: reader, csrf: csrf)
+                return try await grantAccess(
+                    context.parameters.get("id").flatMap(Int64.init), fields, by: staff, reader: reader, csrf: csrf)
             }
         }
         router.post("/console/areas") { request, _ in
-            await withStaff(request, form: true) { staff, csrf, fields, reader in
-                guard Self.administers(staff.role) else { return notAdministrator() }
-                return await saveArea(fields, by: staff, csrf: csrf)
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                guard staff.role.administers else { return notAdministrator() }
+                return try await saveArea(fields, by: staff, csrf: csrf)
             }
         }
     }
-
-    static func administers(_ role: StaffRole) -> Bool { role == .admin || role == .head }
 
     private func notAdministrator() -> Response {
         message(.forbidden, "Not available", "Staff and areas are managed by administrators and heads of service.")
     }
 
     private func staffPage(_ staff: Officer, csrf: String, status: HTTPResponse.Status = .ok, notice: String? = nil, error: String? = nil)
-        async -> Response
+        async throws -> Response
     {
-        do {
-            let officers = try await store.officers()
-            let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.label) })
-            // A head gives existing cases to staff who can hold them (staff sealing on only).
-            var keyHolders: Set<Int64> = []
-            let sealing = try await !store.recoveryKeyIDs().isEmpty
-            let grants = staff.role == .head && sealing
-            if grants {
-                for officer in officers where officer.active && officer.role != .admin && officer.id != staff.id {
-                    if try await store.staffKey(officerID: officer.id) != nil { keyHolders.insert(officer.id) }
-                }
+        let officers = try await store.officers()
+        let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.label) })
+        // A head gives existing cases to staff who can hold them (staff sealing on only).
+        var keyHolders: Set<Int64> = []
+        let sealing = try await !store.recoveryKeyIDs().isEmpty
+        let grants = staff.role == .head && sealing
+        if grants {
+            for officer in officers where CaseAccess.mayGrant(by: staff, to: officer) {
+                if try await store.staffKey(officerID: officer.id) != nil { keyHolders.insert(officer.id) }
             }
-            var context = staffContext(staff, csrf: csrf)
-            context.merge([
-                "title": "Staff and areas",
-                "staff": officers.map { officer -> [String: Any] in
-                    [
-                        "id": officer.id, "name": officer.name, "email": officer.email, "active": officer.active,
-                        "female": officer.isFemale, "onCall": officer.onCall, "areas": officer.areas.joined(separator: ", "),
-                        "shifts": officer.shifts.map(\.description).joined(separator: "\n"),
-                        "shiftsText": officer.shifts.isEmpty ? "always" : officer.shifts.map(\.description).joined(separator: "; "),
-                        "roles": StaffRole.allCases.map { ["value": $0.rawValue, "selected": $0 == officer.role] },
-                        "role": officer.role.rawValue,
-                        "grantable": keyHolders.contains(officer.id),
-                        // An officer takes the cases of their areas; a manager or head reads every case.
-                        "grantAreas": officer.role == .officer ? officer.areas.joined(separator: ", ") : "",
-                        "grantsOwnCases": officer.role == .officer,
-                        "keyless": grants && officer.active && officer.role != .admin && officer.id != staff.id
-                            && !keyHolders.contains(officer.id),
-                    ]
-                },
-                "areas": try await store.areas().map { area -> [String: Any] in
-                    [
-                        "code": area.code, "name": area.name, "districts": area.districts.joined(separator: ", "),
-                        "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
-                    ]
-                },
-                "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.label] },
-                "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
-                "retention": retention?.summary ?? "off: closed cases are kept",
-                "smsProviders": smsProviders.joined(separator: ", ").nonEmpty ?? "none",
-                "textsOut": texts.outbound != nil,
-            ]) { $1 }
-            if let notice { context["notice"] = notice }
-            if let error { context["error"] = error }
-            return respondHTML(status, "staff", context)
-        } catch {
-            return message(.serviceUnavailable, "Not available", "The store cannot be reached just now.")
         }
+        var context = staffContext(staff, csrf: csrf)
+        context.merge([
+            "title": "Staff and areas",
+            "staff": officers.map { officer -> [String: Any] in
+                [
+                    "id": officer.id, "name": officer.name, "email": officer.email, "active": officer.active,
+                    "female": officer.isFemale, "onCall": officer.onCall, "areas": officer.areas.joined(separator: ", "),
+                    "shifts": officer.shifts.map(\.description).joined(separator: "\n"),
+                    "shiftsText": officer.shifts.isEmpty ? "always" : officer.shifts.map(\.description).joined(separator: "; "),
+                    "roles": StaffRole.allCases.map { ["value": $0.rawValue, "selected": $0 == officer.role] },
+                    "role": officer.role.rawValue,
+                    "grantable": keyHolders.contains(officer.id),
+                    // An officer takes the cases of their areas; a manager or head reads every case.
+                    "grantAreas": officer.role == .officer ? officer.areas.joined(separator: ", ") : "",
+                    "grantsOwnCases": officer.role == .officer,
+                    "keyless": grants && CaseAccess.mayGrant(by: staff, to: officer)
+                        && !keyHolders.contains(officer.id),
+                ]
+            },
+            "areas": try await store.areas().map { area -> [String: Any] in
+                [
+                    "code": area.code, "name": area.name, "districts": area.districts.joined(separator: ", "),
+                    "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
+                ]
+            },
+            "officerChoices": officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.label] },
+            "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
+            "retention": retention?.summary ?? "off: closed cases are kept",
+            "smsProviders": smsProviders.joined(separator: ", ").nonEmpty ?? "none",
+            "textsOut": texts.outbound != nil,
+        ]) { $1 }
+        if let notice { context["notice"] = notice }
+        if let error { context["error"] = error }
+        return respondHTML(status, "staff", context)
     }
 
     /// Areas (comma-separated codes) and shifts (one per line, "mon-fri 09:00-17:00"), or why not.
@@ -121,7 +116,7 @@ extension ConsoleRoutes {
         return .success((areas, shifts))
     }
 
-    private func addStaffMember(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
+    private func addStaffMember(_ fields: ReportFields, by staff: Officer, csrf: String) async throws -> Response {
         // The one rule for staff names and addresses (StaffIdentity), which the store applies too:
         // said here first, before anything is checked or sent.
         let name: String
@@ -129,20 +124,20 @@ extension ConsoleRoutes {
         switch (StaffIdentity.name(fields.first("name") ?? ""), StaffIdentity.email(fields.first("email") ?? "")) {
         case (.success(let n), .success(let e)): (name, email) = (n, e)
         case (.failure(let problem), _), (_, .failure(let problem)):
-            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
+            return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
         }
         guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
-            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
+            return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
         }
         let (areas, shifts): ([String], [SafeTimeWindow])
         switch rota(fields) {
         case .success(let parsed): (areas, shifts) = parsed
-        case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
+        case .failure(let problem): return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
         }
         if case .refused(let why) = StaffChanges.check(.add(role: role), by: staff) {
-            return await refuseStaffChange(why, change: "add \(role.rawValue)", by: staff, csrf: csrf)
+            return try await refuseStaffChange(why, change: "add \(role.rawValue)", by: staff, csrf: csrf)
         }
-        guard let notices = staffNotices else { return await noMail(staff, csrf: csrf) }
+        guard let notices = staffNotices else { return try await noMail(staff, csrf: csrf) }
         do {
             let added = try await store.addOfficer(
                 Officer(
@@ -153,96 +148,90 @@ extension ConsoleRoutes {
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
             let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
             await tellHeads("\(staff.label) added \(added.label) <\(added.email)>.", notices: notices)
-            return await staffPage(
+            return try await staffPage(
                 staff, csrf: csrf,
                 notice: sent
                     ? "\(added.name) was added. Their set-up link has been sent to \(added.email) (one use, valid 72 hours)."
                     : "\(added.name) was added, but the set-up link could not be sent. Issue a new one when mail works.")
         } catch let problem as StaffIdentity.Problem {
-            return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
-        } catch {
-            return message(.serviceUnavailable, "Not added", "The store cannot be reached just now. Nothing was changed.")
+            return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: Self.sentence(problem))
         }
     }
 
-    private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
-        do {
-            guard let id, let before = try await store.officer(id: id) else {
-                return message(.notFound, "No such person", "There is no member of staff with that number.")
-            }
-            var officer = before
-            if fields.first("action") == "enrol" {
-                if case .refused(let why) = StaffChanges.check(.reEnrol(before), by: staff) {
-                    return await refuseStaffChange(why, change: "re-enrol officer:\(id)", by: staff, csrf: csrf)
-                }
-                guard let notices = staffNotices else { return await noMail(staff, csrf: csrf) }
-                try await store.audit(
-                    actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
-                let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
-                await tellHeads(
-                    "\(staff.label) issued a new set-up link for \(before.label) <\(before.email)>: "
-                        + "their password and authenticator key will be replaced when it is used.", notices: notices)
-                return await staffPage(
-                    staff, csrf: csrf,
-                    notice: sent
-                        ? "A new set-up link for \(before.name) has been sent to \(before.email) (one use, valid 72 hours)."
-                        : "The set-up link for \(before.name) could not be sent. Try again when mail works.")
-            }
-            guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
-                return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
-            }
-            switch rota(fields) {
-            case .success(let parsed): (officer.areas, officer.shifts) = parsed
-            case .failure(let problem): return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
-            }
-            officer.role = role
-            officer.isFemale = fields.first("female") == "yes"
-            officer.onCall = fields.first("on_call") == "yes"
-            officer.active = fields.first("active") == "yes"
-            let change = StaffChanges.Change.update(before: before, after: officer)
-            if case .refused(let why) = StaffChanges.check(change, by: staff) {
-                return await refuseStaffChange(why, change: "update officer:\(id)", by: staff, csrf: csrf)
-            }
-            // Written only if the account is still as it was checked: a change made meanwhile by
-            // someone else (a head deactivating it, say) is not undone by this one.
-            guard try await store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
-                return await staffPage(
-                    staff, csrf: csrf, status: .conflict,
-                    error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
-            }
-            try await store.audit(
-                actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
-                detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
-            if StaffChanges.tellsHeads(change), let notices = staffNotices {
-                await tellHeads(
-                    "\(staff.label) changed \(officer.name) (#\(officer.id)) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
-                    notices: notices)
-            }
-            return await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
-        } catch {
-            return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
+    private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async throws -> Response {
+        guard let id, let before = try await store.officer(id: id) else {
+            return message(.notFound, "No such person", "There is no member of staff with that number.")
         }
+        var officer = before
+        if fields.first("action") == "enrol" {
+            if case .refused(let why) = StaffChanges.check(.reEnrol(before), by: staff) {
+                return try await refuseStaffChange(why, change: "re-enrol officer:\(id)", by: staff, csrf: csrf)
+            }
+            guard let notices = staffNotices else { return try await noMail(staff, csrf: csrf) }
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
+            let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
+            await tellHeads(
+                "\(staff.label) issued a new set-up link for \(before.label) <\(before.email)>: "
+                    + "their password and authenticator key will be replaced when it is used.", notices: notices)
+            return try await staffPage(
+                staff, csrf: csrf,
+                notice: sent
+                    ? "A new set-up link for \(before.name) has been sent to \(before.email) (one use, valid 72 hours)."
+                    : "The set-up link for \(before.name) could not be sent. Try again when mail works.")
+        }
+        guard let role = fields.first("role").flatMap(StaffRole.init(rawValue:)) else {
+            return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose a role.")
+        }
+        switch rota(fields) {
+        case .success(let parsed): (officer.areas, officer.shifts) = parsed
+        case .failure(let problem): return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: problem.why)
+        }
+        officer.role = role
+        officer.isFemale = fields.first("female") == "yes"
+        officer.onCall = fields.first("on_call") == "yes"
+        officer.active = fields.first("active") == "yes"
+        let change = StaffChanges.Change.update(before: before, after: officer)
+        if case .refused(let why) = StaffChanges.check(change, by: staff) {
+            return try await refuseStaffChange(why, change: "update officer:\(id)", by: staff, csrf: csrf)
+        }
+        // Written only if the account is still as it was checked: a change made meanwhile by
+        // someone else (a head deactivating it, say) is not undone by this one.
+        guard try await store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
+            return try await staffPage(
+                staff, csrf: csrf, status: .conflict,
+                error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
+        }
+        try await store.audit(
+            actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
+            detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
+        if StaffChanges.tellsHeads(change), let notices = staffNotices {
+            await tellHeads(
+                "\(staff.label) changed \(officer.name) (#\(officer.id)) <\(officer.email)> from \(Self.describe(before)) to \(Self.describe(officer)).",
+                notices: notices)
+        }
+        return try await staffPage(staff, csrf: csrf, notice: "\(officer.name) was updated.")
     }
 
     /// A head gives someone the open cases the head can open (in the areas named, or all), each
     /// sealed to them with the head's own copy of its key: audited per case, told to the heads.
-    private func grantAccess(_ id: Int64?, _ fields: ReportFields, by staff: Officer, reader: CaseReader, csrf: String) async
+    private func grantAccess(_ id: Int64?, _ fields: ReportFields, by staff: Officer, reader: CaseReader, csrf: String) async throws
         -> Response
     {
         let areas = (fields.first("areas") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
             .filter { !$0.isEmpty }
         guard areas.allSatisfy({ $0.wholeMatch(of: /[A-Z0-9_-]{1,20}/) != nil }) else {
-            return await staffPage(
+            return try await staffPage(
                 staff, csrf: csrf, status: .unprocessableContent, error: "Areas are codes like NORTH, separated by commas.")
         }
         do {
-            guard let id, let target = try await store.officer(id: id), target.active, target.role != .admin else {
-                return await staffPage(
+            guard let id, let target = try await store.officer(id: id), CaseAccess.mayGrant(by: staff, to: target) else {
+                return try await staffPage(
                     staff, csrf: csrf, status: .unprocessableContent,
                     error: "Cases can be given to active officers, duty managers and heads.")
             }
             guard try await store.staffKey(officerID: id) != nil else {
-                return await staffPage(
+                return try await staffPage(
                     staff, csrf: csrf, status: .conflict,
                     error: "\(target.name) has no key yet: they can be given cases once they have logged in to the console.")
             }
@@ -256,11 +245,9 @@ extension ConsoleRoutes {
                 await tellHeads(
                     "\(staff.label) gave \(target.label) <\(target.email)> access to \(granted) open cases (\(scope)).", notices: notices)
             }
-            return await staffPage(staff, csrf: csrf, notice: "\(target.name) can now open \(granted) more open cases (\(scope)).")
+            return try await staffPage(staff, csrf: csrf, notice: "\(target.name) can now open \(granted) more open cases (\(scope)).")
         } catch StoreError.conflict(let why) {
-            return await staffPage(staff, csrf: csrf, status: .conflict, error: "Not given: \(why).")
-        } catch {
-            return message(.serviceUnavailable, "Not changed", "The store cannot be reached just now. Nothing was changed.")
+            return try await staffPage(staff, csrf: csrf, status: .conflict, error: "Not given: \(why).")
         }
     }
 
@@ -275,17 +262,17 @@ extension ConsoleRoutes {
     }
 
     /// A refused change to someone's account: said, audited and told to the heads of service.
-    private func refuseStaffChange(_ why: String, change: String, by staff: Officer, csrf: String) async -> Response {
-        try? await store.audit(
+    private func refuseStaffChange(_ why: String, change: String, by staff: Officer, csrf: String) async throws -> Response {
+        try await store.audit(
             actor: "officer:\(staff.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
         if let notices = staffNotices {
             await tellHeads("\(staff.label) tried to \(change) and was refused: \(why).", notices: notices)
         }
-        return await staffPage(staff, csrf: csrf, status: .forbidden, error: "Not allowed: \(why).")
+        return try await staffPage(staff, csrf: csrf, status: .forbidden, error: "Not allowed: \(why).")
     }
 
-    private func noMail(_ staff: Officer, csrf: String) async -> Response {
-        await staffPage(
+    private func noMail(_ staff: Officer, csrf: String) async throws -> Response {
+        try await staffPage(
             staff, csrf: csrf, status: .serviceUnavailable,
             error: "Set-up links go by e-mail to the person, and no mail is set up (HAVEN_SMTP_URL). Nothing was changed.")
     }
@@ -298,7 +285,7 @@ extension ConsoleRoutes {
             try await notices.sendSetUpLink(link, to: officer, issuedBy: staff.label)
             return true
         } catch {
-            logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(type(of: error))"])
+            logger.error("set-up link not sent", metadata: ["officer": "\(officer.id)", "error": "\(Failure.logged(error))"])
             return false
         }
     }
@@ -308,7 +295,7 @@ extension ConsoleRoutes {
         if told < heads { logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
     }
 
-    private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async -> Response {
+    private func saveArea(_ fields: ReportFields, by staff: Officer, csrf: String) async throws -> Response {
         let code = (fields.first("code") ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         // An area's name is shown beside staff names: the same one-line rule.
         let name = (try? StaffIdentity.name(fields.first("name") ?? "").get()) ?? ""
@@ -316,25 +303,21 @@ extension ConsoleRoutes {
             $0.trimmingCharacters(in: .whitespaces).uppercased()
         }.filter { !$0.isEmpty }
         guard code.wholeMatch(of: /[A-Z0-9_-]{1,20}/) != nil, !name.isEmpty else {
-            return await staffPage(
+            return try await staffPage(
                 staff, csrf: csrf, status: .unprocessableContent, error: "An area needs a short code (letters and digits) and a name.")
         }
         guard districts.allSatisfy({ $0.wholeMatch(of: /[A-Z]{1,2}[0-9][0-9A-Z]?/) != nil }) else {
-            return await staffPage(
+            return try await staffPage(
                 staff, csrf: csrf, status: .unprocessableContent, error: "Postcode districts are like OX14 or SW1A, separated by commas.")
         }
-        do {
-            let named = fields.first("named_officer").flatMap(Int64.init)
-            if let named, try await store.officer(id: named) == nil {
-                return await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
-            }
-            try await store.saveArea(
-                Area(code: code, name: name, districts: districts, namedOfficerID: named), by: "officer:\(staff.id)")
-            try await store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
-            return await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
-        } catch {
-            return message(.serviceUnavailable, "Not saved", "The store cannot be reached just now. Nothing was changed.")
+        let named = fields.first("named_officer").flatMap(Int64.init)
+        if let named, try await store.officer(id: named) == nil {
+            return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
         }
+        try await store.saveArea(
+            Area(code: code, name: name, districts: districts, namedOfficerID: named), by: "officer:\(staff.id)")
+        try await store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
+        return try await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
     }
 }
 

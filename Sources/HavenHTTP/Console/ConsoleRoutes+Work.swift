@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
@@ -22,8 +23,8 @@ extension ConsoleRoutes {
     func addWork(to router: Router<HavenRequestContext>) {
         for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release", "link-texts"] {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
-                await withStaff(request, form: true) { staff, csrf, fields, reader in
-                    await work(
+                try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                    try await work(
                         action, reference: context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf,
                         fields: fields)
                 }
@@ -33,7 +34,7 @@ extension ConsoleRoutes {
 
     /// The case if `staff` may work it (`CaseAccess`, the one rule for every action on a case);
     /// otherwise the refusal, audited. A sealed case they hold no copy of throws
-    /// `CaseSealError.notAReader` (`sealedRefusal` shows it).
+    /// `CaseSealError.notAReader` (`FailureMiddleware` shows it).
     func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
         guard let reference = CaseReference(text), let summary = try await store.caseSummary(reference) else {
             return .failure(.notFound)
@@ -57,139 +58,133 @@ extension ConsoleRoutes {
 
     private func work(
         _ action: String, reference text: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
-    ) async
+    ) async throws
         -> Response
     {
-        do {
-            let summary: CaseSummary
-            switch try await workable(text, staff: staff) {
-            case .success(let found): summary = found
-            case .failure(.notFound), .failure(.notYours): return notFound()
-            }
-            // Working a sealed case needs a key open to read it with, too.
-            guard try await store.canOpen(caseID: summary.id, reader: reader) else {
-                try await store.audit(
-                    actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "no key open", at: Date())
-                return sealedRefusal(CaseSealError.noReaderKey)!
-            }
-            let now = Date()
-            let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let cleanNote = (note?.isEmpty ?? true) ? nil : String(note!.prefix(5_000))
-            switch action {
-            case "contact":
-                guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
-                    let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
-                else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
-                guard let content = try await store.openCase(summary.reference, reader: reader) else {
-                    return message(.notFound, "No such case", "There is no case with that reference.")
-                }
-                let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
-                try await store.recordCaseEvent(
-                    CaseEvent(
-                        kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
-                        flags: flags),
-                    caseID: summary.id)
-                if !flags.isEmpty {
-                    logger.warning(
-                        "contact recorded against preferences", metadata: ["case": "\(summary.id)", "officer": "\(staff.id)"])
-                }
-            case "note":
-                guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
-                try await store.recordCaseEvent(
-                    CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
-            case "close":
-                guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
-                    return message(.unprocessableContent, "Not closed", "Choose the outcome.")
-                }
-                try await store.recordCaseEvent(
-                    CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
-            case "reopen":
-                try await store.recordCaseEvent(
-                    CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
-            case "text":
-                let body = fields.values["message"]?.first ?? ""
-                switch await texts.send(body, to: summary.reference, by: staff, reader: reader, now: now) {
-                case .sent: break
-                case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
-                case .noProvider:
-                    return message(
-                        .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
-                case .providerFailed:
-                    return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
-                case .notFound, .notYourCase: return notFound()
-                case .sealed: return sealedRefusal(CaseSealError.notAReader)!
-                }
-            case "reassign":
-                guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
-                    let content = try await store.openCase(summary.reference, reader: reader)
-                else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
-                switch Reassignment.check(
-                    femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
-                    override: fields.first("override") == "yes", reason: cleanNote)
-                {
-                case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
-                case .allowed(let unmet, let flags):
-                    do {
-                        try await store.reassign(
-                            caseID: summary.id, to: target, femaleUnmet: unmet,
-                            event: CaseEvent(
-                                kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
-                            by: reader)
-                    } catch StoreError.conflict(let why) {
-                        return message(.conflict, "Not reassigned", "Refused: \(why).")
-                    }
-                }
-            case "priority":
-                guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {
-                    return message(.unprocessableContent, "Not changed", "Choose the priority.")
-                }
-                guard let reason = cleanNote else {
-                    return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
-                }
-                try await store.changePriority(
-                    caseID: summary.id, to: priority,
-                    acknowledgeBy: sla.acknowledgeBy(priority: priority, from: summary.openedAt),
-                    event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
-            case "hold", "release":
-                // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
-                guard Self.reads(staff.role).all else {
-                    try await store.audit(
-                        actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
-                        detail: "role \(staff.role.rawValue)", at: now)
-                    return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
-                }
-                guard let reason = cleanNote else {
-                    return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
-                }
-                try await store.setLegalHold(
-                    caseID: summary.id, held: action == "hold",
-                    event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
-            case "link-texts":
-                // The survivor's number as the case records it (never one typed here), after the
-                // officer has checked with them. Moving texts away from another open case needs
-                // someone who can read that case too.
-                guard let content = try await store.openCase(summary.reference, reader: reader),
-                    let phone = content.profile.safety.phone
-                else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
-                switch try await store.linkTexts(
-                    caseID: summary.id, phone: phone, by: staff.id, mayMove: Self.reads(staff.role).all, at: now)
-                {
-                case .linked, .alreadyLinked, .moved: break
-                case .closed: return message(.unprocessableContent, "Not linked", "A closed case takes no texts. Reopen it first.")
-                case .heldByAnotherCase(let other):
-                    return message(
-                        .conflict, "Not linked",
-                        "Texts from this number go to case \(other.value), which is open. Ask a duty manager to move them.")
-                }
-            default:
-                return message(.notFound, "Unknown action", "")
-            }
-            return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
-        } catch {
-            if let refusal = sealedRefusal(error) { return refusal }
-            logger.error("console: case work failed", metadata: ["error": "\(type(of: error))"])
-            return message(.serviceUnavailable, "Not recorded", "The case store cannot be reached just now. Nothing was recorded.")
+        let summary: CaseSummary
+        switch try await workable(text, staff: staff) {
+        case .success(let found): summary = found
+        case .failure(.notFound), .failure(.notYours): return notFound()
         }
+        // Working a sealed case needs a key open to read it with, too.
+        guard try await store.canOpen(caseID: summary.id, reader: reader) else {
+            try await store.audit(
+                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "no key open", at: Date())
+            throw CaseSealError.noReaderKey
+        }
+        let now = Date()
+        let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleanNote = (note?.isEmpty ?? true) ? nil : String(note!.prefix(5_000))
+        switch action {
+        case "contact":
+            guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
+                let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
+            else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
+            guard let content = try await store.openCase(summary.reference, reader: reader) else {
+                return message(.notFound, "No such case", "There is no case with that reference.")
+            }
+            let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
+            try await store.recordCaseEvent(
+                CaseEvent(
+                    kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
+                    flags: flags),
+                caseID: summary.id)
+            if !flags.isEmpty {
+                logger.warning(
+                    "contact recorded against preferences", metadata: ["case": "\(summary.id)", "officer": "\(staff.id)"])
+            }
+        case "note":
+            guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
+            try await store.recordCaseEvent(
+                CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
+        case "close":
+            guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
+                return message(.unprocessableContent, "Not closed", "Choose the outcome.")
+            }
+            try await store.recordCaseEvent(
+                CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
+        case "reopen":
+            try await store.recordCaseEvent(
+                CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
+        case "text":
+            let body = fields.values["message"]?.first ?? ""
+            switch try await texts.send(body, to: summary.reference, by: staff, reader: reader, now: now) {
+            case .sent: break
+            case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
+            case .noProvider:
+                return message(
+                    .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
+            case .providerFailed:
+                return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
+            case .notFound, .notYourCase: return notFound()
+            case .sealed: throw CaseSealError.notAReader
+            }
+        case "reassign":
+            guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
+                let content = try await store.openCase(summary.reference, reader: reader)
+            else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
+            switch Reassignment.check(
+                femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
+                override: fields.first("override") == "yes", reason: cleanNote)
+            {
+            case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
+            case .allowed(let unmet, let flags):
+                do {
+                    try await store.reassign(
+                        caseID: summary.id, to: target, femaleUnmet: unmet,
+                        event: CaseEvent(
+                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
+                        by: reader)
+                } catch StoreError.conflict(let why) {
+                    return message(.conflict, "Not reassigned", "Refused: \(why).")
+                }
+            }
+        case "priority":
+            guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {
+                return message(.unprocessableContent, "Not changed", "Choose the priority.")
+            }
+            guard let reason = cleanNote else {
+                return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
+            }
+            try await store.changePriority(
+                caseID: summary.id, to: priority,
+                acknowledgeBy: sla.acknowledgeBy(priority: priority, from: summary.openedAt),
+                event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
+        case "hold", "release":
+            // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
+            guard staff.role.supervises else {
+                try await store.audit(
+                    actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
+                    detail: "role \(staff.role.rawValue)", at: now)
+                return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
+            }
+            guard let reason = cleanNote else {
+                return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
+            }
+            try await store.setLegalHold(
+                caseID: summary.id, held: action == "hold",
+                event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
+        case "link-texts":
+            // The survivor's number as the case records it (never one typed here), after the
+            // officer has checked with them. Moving texts away from another open case needs
+            // someone who can read that case too.
+            guard let content = try await store.openCase(summary.reference, reader: reader),
+                let phone = content.profile.safety.phone
+            else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
+            switch try await store.linkTexts(
+                caseID: summary.id, phone: phone, by: staff.id, mayMove: staff.role.supervises, at: now)
+            {
+            case .linked, .alreadyLinked, .moved: break
+            case .closed: return message(.unprocessableContent, "Not linked", "A closed case takes no texts. Reopen it first.")
+            case .heldByAnotherCase(let other):
+                return message(
+                    .conflict, "Not linked",
+                    "Texts from this number go to case \(other.value), which is open. Ask a duty manager to move them.")
+            }
+        default:
+            return message(.notFound, "Unknown action", "")
+        }
+        return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
     }
 
     /// Why a contact attempt went against the survivor's stated preferences, in words for the timeline.

@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import Logging
@@ -52,7 +53,7 @@ struct ConsoleRoutes {
         router.get("/console/login") { request, _ in
             respondHTML(.ok, "login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next"))])
         }
-        router.post("/console/login") { request, _ in await logIn(request) }
+        router.post("/console/login") { request, _ in try await logIn(request) }
         router.get(RouterPath(ConsolePostRedirect.busy)) { _, _ in
             respondHTML(
                 .tooManyRequests, "message",
@@ -71,20 +72,20 @@ struct ConsoleRoutes {
                         "link": "/console", "linkText": "Back to the console",
                     ])
         }
-        router.get("/console/enrol/:token") { _, context in await enrolForm(token: context.parameters.get("token") ?? "") }
+        router.get("/console/enrol/:token") { _, context in try await enrolForm(token: context.parameters.get("token") ?? "") }
         router.post("/console/enrol/:token") { request, context in
-            await enrol(request, token: context.parameters.get("token") ?? "")
+            try await enrol(request, token: context.parameters.get("token") ?? "")
         }
         router.post("/console/logout") { request, _ in
-            await withStaff(request, form: true) { _, _, _, reader in
-                if let cookie = Self.cookie(request) { try? await login.close(cookie: cookie) }
+            try await withStaff(request, form: true) { _, _, _, reader in
+                if let cookie = Self.cookie(request) { try await login.close(cookie: cookie) }
                 var response = redirect("/console/login")
                 response.headers[.setCookie] = "\(Self.cookieName)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
                 return response
             }
         }
         router.get("/console") { request, _ in
-            await withStaff(request) { staff, csrf, _, reader in
+            try await withStaff(request) { staff, csrf, _, reader in
                 let query = request.uri.queryParameters
                 var filter = QueueFilter()
                 if let text = query.get("officer") { filter.officer = Int64(text) }
@@ -92,18 +93,18 @@ struct ConsoleRoutes {
                 if let text = query.get("status") { filter.status = String(text) }
                 if let text = query.get("channel") { filter.channel = String(text) }
                 if let text = query.get("priority") { filter.priority = String(text) }
-                return await queue(staff, csrf: csrf, filter: filter)
+                return try await queue(staff, csrf: csrf, filter: filter)
             }
         }
         router.get("/console/cases/:reference") { request, context in
-            await withStaff(request) { staff, csrf, _, reader in
-                await casePage(
+            try await withStaff(request) { staff, csrf, _, reader in
+                try await casePage(
                     context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: false)
             }
         }
         router.post("/console/cases/:reference/code-word") { request, context in
-            await withStaff(request, form: true) { staff, csrf, _, reader in
-                await casePage(
+            try await withStaff(request, form: true) { staff, csrf, _, reader in
+                try await casePage(
                     context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: true)
             }
         }
@@ -115,8 +116,8 @@ struct ConsoleRoutes {
         addConcern(to: router)
         addTakenReports(to: router)
         router.post("/console/cases/:reference/ack") { request, context in
-            await withStaff(request, form: true) { staff, _, _, reader in
-                await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
+            try await withStaff(request, form: true) { staff, _, _, reader in
+                try await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
             }
         }
     }
@@ -127,9 +128,9 @@ struct ConsoleRoutes {
     /// the CSRF token must match the session's and the request must come from this site.
     func withStaff(
         _ request: Request, form: Bool = false,
-        _ body: (Officer, String, ReportFields, CaseReader) async -> Response
-    ) async -> Response {
-        guard let cookie = Self.cookie(request), let (staff, csrf, key) = try? await login.resume(cookie: cookie) else {
+        _ body: (Officer, String, ReportFields, CaseReader) async throws -> Response
+    ) async throws -> Response {
+        guard let cookie = Self.cookie(request), let (staff, csrf, key) = try await login.resume(cookie: cookie) else {
             // After logging in, the officer lands where the alert's link pointed.
             let back = request.method == .get && request.uri.path != "/console" ? "?next=" + request.uri.path : ""
             return redirect("/console/login" + back)
@@ -139,13 +140,13 @@ struct ConsoleRoutes {
             guard fromThisSite(request), let read = await formFields(request), let offered = read.values["csrf"]?.first,
                 constantTimeEquals(offered, csrf)
             else {
-                try? await store.audit(
+                try await store.audit(
                     actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
                 return crossSiteRefusal()
             }
             fields = read
         }
-        return await body(staff, csrf, fields, .officer(staff.id, key: key))
+        return try await body(staff, csrf, fields, .officer(staff.id, key: key))
     }
 
     /// Whether a form post comes from a page of this site: the browser's `Sec-Fetch-Site`, or
@@ -198,7 +199,7 @@ struct ConsoleRoutes {
 
     // MARK: Login and enrolment
 
-    private func logIn(_ request: Request) async -> Response {
+    private func logIn(_ request: Request) async throws -> Response {
         guard fromThisSite(request) else { return crossSiteRefusal() }
         guard let fields = await formFields(request) else { return respondHTML(.badRequest, "login", ["title": "Log in"]) }
         let email = fields.first("email") ?? ""
@@ -212,16 +213,10 @@ struct ConsoleRoutes {
             return respondHTML(
                 .serviceUnavailable, "login",
                 ["title": "Log in", "email": email, "error": "Too many logins are being checked just now. Try again in a few seconds."])
-        } catch {
-            logger.error("console login failed", metadata: ["error": "\(type(of: error))"])
-            return respondHTML(.serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot check logins just now."])
         }
         switch outcome {
         case .success(let officer, let key):
-            guard let (cookie, _) = try? await login.openSession(for: officer, key: key) else {
-                return respondHTML(
-                    .serviceUnavailable, "login", ["title": "Log in", "error": "The console cannot start a session just now."])
-            }
+            let (cookie, _) = try await login.openSession(for: officer, key: key)
             logger.info("console login", metadata: ["officer": "\(officer.id)"])
             var response = redirect(Self.safeNext(fields.first("next")))
             response.headers[.setCookie] = "\(Self.cookieName)=\(cookie); Path=/console; HttpOnly; Secure; SameSite=Strict"
@@ -239,9 +234,9 @@ struct ConsoleRoutes {
         }
     }
 
-    private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async -> Response {
-        guard let officerID = try? await store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
-            let officer = try? await store.officer(id: officerID)
+    private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async throws -> Response {
+        guard let officerID = try await store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
+            let officer = try await store.officer(id: officerID)
         else {
             return respondHTML(
                 .notFound, "message",
@@ -260,14 +255,14 @@ struct ConsoleRoutes {
         return respondHTML(error == nil ? .ok : .unprocessableContent, "enrol", context)
     }
 
-    private func enrol(_ request: Request, token: String) async -> Response {
+    private func enrol(_ request: Request, token: String) async throws -> Response {
         guard fromThisSite(request) else { return crossSiteRefusal() }
-        guard let fields = await formFields(request) else { return await enrolForm(token: token) }
+        guard let fields = await formFields(request) else { return try await enrolForm(token: token) }
         let secret = fields.first("secret") ?? ""
         let outcome =
-            (try? await login.enrol(
+            try await login.enrol(
                 token: token, password: fields.values["password"]?.first ?? "",
-                confirmation: fields.values["confirmation"]?.first ?? "", secret: secret, code: fields.first("code") ?? "")) ?? .invalidLink
+                confirmation: fields.values["confirmation"]?.first ?? "", secret: secret, code: fields.first("code") ?? "")
         switch outcome {
         case .enrolled:
             return respondHTML(
@@ -276,17 +271,17 @@ struct ConsoleRoutes {
                     "title": "Your login is ready", "text": "Log in with your email, your password and a code from your app.",
                     "link": "/console/login", "linkText": "Log in",
                 ])
-        case .invalidLink: return await enrolForm(token: token)
+        case .invalidLink: return try await enrolForm(token: token)
         case .passwordTooShort:
-            return await enrolForm(
+            return try await enrolForm(
                 token: token, error: "Choose a password of at least \(login.settings.minimumPasswordLength) characters.", secret: secret)
         case .passwordTooLong:
-            return await enrolForm(
+            return try await enrolForm(
                 token: token, error: "Choose a password of at most \(StaffLogin.maximumPasswordBytes) letters (fewer with accents).",
                 secret: secret)
-        case .passwordsDiffer: return await enrolForm(token: token, error: "The two passwords are not the same.", secret: secret)
+        case .passwordsDiffer: return try await enrolForm(token: token, error: "The two passwords are not the same.", secret: secret)
         case .wrongCode:
-            return await enrolForm(
+            return try await enrolForm(
                 token: token, error: "That code does not match: check the key was added to your app, then type the code it shows now.",
                 secret: secret)
         }
@@ -296,11 +291,30 @@ struct ConsoleRoutes {
 
     /// Every console page goes out through here: HTML with the console's CSP.
     func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
-        var headers = StoreFailure.headers(for: status)
+        var headers = Failure.headers(for: status)
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         return Response(
             status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.render(template, context))))
+    }
+
+    /// The page for an error a console route threw (see `FailureMiddleware`): what happened, in
+    /// words an officer can act on, with the status `Failure` gives it.
+    func failurePage(_ status: HTTPResponse.Status, _ error: any Error) -> Response {
+        if let refusal = error as? CaseSealError { return sealedRefusal(refusal) }
+        switch status {
+        case .serviceUnavailable:
+            return message(
+                status, "Unavailable",
+                "Haven's store cannot be reached just now. Anything you were saving was not saved: try again in a minute.")
+        case .notFound: return respondHTML(.notFound, "message", Self.noSuchCase)
+        case .conflict:
+            return message(status, "Not changed", "Someone changed this at the same time. Nothing was saved: reload and try again.")
+        default:
+            return message(
+                status, "Something went wrong",
+                "This is a fault in Haven and it has been logged. Anything you were saving was not saved. Tell your administrator.")
+        }
     }
 
     /// A short titled message with a way back.
@@ -314,16 +328,8 @@ struct ConsoleRoutes {
 
     func staffContext(_ staff: Officer, csrf: String) -> [String: Any] {
         [
-            "officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf, "canReport": staff.role != .officer,
-            "canAdminister": Self.administers(staff.role),
+            "officer": ["name": staff.name], "role": staff.role.rawValue, "csrf": csrf, "canReport": staff.role.seesFigures,
+            "canAdminister": staff.role.administers,
         ]
-    }
-
-    static func reads(_ role: StaffRole) -> (any: Bool, all: Bool) {
-        switch role {
-        case .officer: (true, false)
-        case .dutyManager, .head: (true, true)
-        case .admin: (false, false)
-        }
     }
 }

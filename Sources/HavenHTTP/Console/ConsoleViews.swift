@@ -62,7 +62,7 @@ struct ConsolePostRedirect: RouterMiddleware {
             let type = page.readString(length: Int(length))
         else { return nil }
         let status = HTTPResponse.Status(code: Int(code))
-        var headers = StoreFailure.headers(for: status)
+        var headers = Failure.headers(for: status)
         headers[.contentType] = type
         headers[.contentSecurityPolicy] = ConsoleRoutes.contentSecurityPolicy
         return Response(status: status, headers: headers, body: .init(byteBuffer: page))

@@ -1,43 +1,35 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
-import Logging
 import NIOCore
 
-/// `POST /api/v1/reports`: JSON or a form post, validated, sealed and committed before the 201.
-/// The website's form posts and staff concerns go through it too.
+/// `POST /api/v1/reports`: JSON or a form post, read here and handed to `ReportIntake`
+/// (validated, sealed and committed before the 201). The website's form posts, staff concerns
+/// and the console's recorded reports read their bodies here too.
 struct IntakeRoutes: Sendable {
-    let store: any CaseStore
+    let intake: ReportIntake
     /// Officers' tokens: a report taken by phone or in person (`"channel"`) needs one.
     let staff: OfficerTokens
-    let triage: Triage
-    let routing: AlertRouting
-    /// Woken when a report is recorded, so its alerts go out at once.
-    let signal: AlertSignal
     let limits: IntakeLimits
-    let health: HealthMonitor
     let metrics: HavenMetrics
-    let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
         router.post("/api/v1/reports") { request, _ in
+            let fields: ReportFields
             switch await readFields(request) {
             case .failure(let refusal):
                 metrics.intakeRefused(channel: .api, status: refusal.status.code)
                 return refusal.response
-            case .success(let fields):
-                let acceptance: Acceptance
-                if fields.values[TakenReport.channelField] != nil || fields.values[TakenReport.placeField] != nil {
-                    acceptance = await takenByStaff(fields, request: request)
-                } else {
-                    acceptance = await accept(
-                        fields, headers: request.headers, channel: .api, idempotencyPrefix: "", from: .anyone,
-                        problemsResponse: { JSONResponse.problems($1) })
-                }
-                return Self.respond(acceptance)
+            case .success(let read): fields = read
             }
+            if fields.values[TakenReport.channelField] != nil || fields.values[TakenReport.placeField] != nil {
+                return try await takenByStaff(fields, request: request)
+            }
+            return Self.respond(
+                try await intake.submit(fields, idempotencyKey: Self.idempotencyKey(request), channel: .api, from: .anyone))
         }
     }
 
@@ -45,124 +37,27 @@ struct IntakeRoutes: Sendable {
     /// `"in_person"`, with `"taken_place"`): only with an officer's token, whose holder is recorded as
     /// having taken it. The website, anonymous callers and contractors' tokens cannot set a channel.
     /// Idempotency keys are the officer's own (two systems' keys never meet).
-    func takenByStaff(_ fields: ReportFields, request: Request) async -> Acceptance {
-        guard let officer = await staff.officer(request) else {
+    func takenByStaff(_ fields: ReportFields, request: Request) async throws -> Response {
+        guard let officer = try await staff.officer(request) else {
             metrics.intakeRefused(channel: .api, status: 401)
-            return .refused(
-                JSONResponse.error(.unauthorized, "officer_token_required_for_channel", headers: [.wwwAuthenticate: "Bearer"]))
+            return JSONResponse.error(.unauthorized, "officer_token_required_for_channel", headers: [.wwwAuthenticate: "Bearer"])
         }
         let (taken, rest) = TakenReport.read(fields, officerID: officer.id, takenBy: officer.name)
-        return await accept(
-            rest, headers: request.headers, channel: taken?.route.channel ?? .api,
-            idempotencyPrefix: "taken:officer:\(officer.id):", from: .staffOrContractor, taken: taken,
-            problemsResponse: { JSONResponse.problems($1) })
+        return Self.respond(
+            try await intake.submit(
+                rest, idempotencyKey: Self.idempotencyKey(request), channel: .api, keyPrefix: "taken:officer:\(officer.id):",
+                from: .staffOrContractor, taken: taken))
     }
 
-    static func respond(_ acceptance: Acceptance) -> Response {
-        switch acceptance {
-        case .recorded(let receipt, _, _): JSONResponse.make(.created, ["reference": receipt.reference.value])
-        case .refused(let response): response
-        }
-    }
+    static func idempotencyKey(_ request: Request) -> String? { request.headers[.init("Idempotency-Key")!] }
 
-    /// The shared intake path; the website's form handler uses it too and renders HTML around it.
-    func intake(_ request: Request, context: HavenRequestContext, channel: HavenCore.Channel) async -> Response {
-        switch await accept(request, channel: channel) {
-        case .recorded(let receipt, _, _):
-            return JSONResponse.make(.created, ["reference": receipt.reference.value])
-        case .refused(let response):
-            return response
+    /// The API's answer to a submission.
+    static func respond(_ submission: ReportIntake.Submission) -> Response {
+        switch submission {
+        case .recorded(let receipt, _): JSONResponse.make(.created, ["reference": receipt.reference.value])
+        case .invalid(let problems): JSONResponse.problems(problems)
+        case .keyReused: JSONResponse.error(.conflict, "idempotency_key_reused_with_different_report")
         }
-    }
-
-    enum Acceptance {
-        case recorded(IntakeReceipt, ReportSubmission, ReportFields)
-        case refused(Response)
-    }
-
-    /// Reads, validates and records one report; every refusal is already shaped as a response.
-    func accept(
-        _ request: Request, channel: HavenCore.Channel, idempotencyPrefix: String = "",
-        problemsResponse: (ReportFields, [FieldProblem]) -> Response = { JSONResponse.problems($1) }
-    ) async -> Acceptance {
-        switch await readFields(request) {
-        case .success(let fields):
-            return await accept(
-                fields, headers: request.headers, channel: channel, idempotencyPrefix: idempotencyPrefix, from: .anyone,
-                problemsResponse: problemsResponse)
-        case .failure(let refusal):
-            metrics.intakeRefused(channel: channel, status: refusal.status.code)
-            return .refused(refusal.response)
-        }
-    }
-
-    /// Validates and records fields already read from a body.
-    /// A report a member of staff took (`taken`) is recorded on its own channel, with who took it.
-    /// `sender` is who the route verified is sending: only staff and contractors may send the
-    /// fields `ReportValidator.staffOnly` names.
-    func accept(
-        _ fields: ReportFields, headers: HTTPFields, channel: HavenCore.Channel, idempotencyPrefix: String,
-        from sender: ReportValidator.Sender, taken: TakenReport? = nil,
-        problemsResponse: (ReportFields, [FieldProblem]) -> Response
-    ) async -> Acceptance {
-        let channel = taken?.route.channel ?? channel
-        var idempotencyKey = headers[.init("Idempotency-Key")!]
-        if idempotencyKey == nil, let submissionID = fields.first("submission_id") {
-            idempotencyKey = "form:" + submissionID
-        }
-        if let key = idempotencyKey, key.count > limits.maxIdempotencyKeyLength || key.isEmpty {
-            metrics.intakeRefused(channel: channel, status: 422)
-            return .refused(problemsResponse(fields, [FieldProblem(field: "Idempotency-Key", problem: .tooLong)]))
-        }
-
-        var submission: ReportSubmission
-        switch ReportValidator(from: sender).validate(fields) {
-        case .success(let valid):
-            submission = valid
-            submission.takenBy = taken
-        case .failure(let failure):
-            metrics.intakeRefused(channel: channel, status: 422)
-            return .refused(problemsResponse(fields, failure.problems))
-        }
-
-        let incoming = IncomingReport(
-            channel: channel, submission: submission, receivedAt: Date(),
-            // Each caller's keys live apart: an anonymous `Idempotency-Key: taken:officer:5:…` is the
-            // open API's own key, never an officer's (nor a concern's, nor the website's).
-            idempotencyKey: idempotencyKey.map { (idempotencyPrefix.isEmpty ? "\(channel.rawValue):" : idempotencyPrefix) + $0 })
-        let outcome: IntakeOutcome
-        do {
-            outcome = try await store.record(incoming, triage: triage, routing: routing)
-            health.writeSucceeded()
-        } catch {
-            let status = StoreFailure.status(of: error)
-            if status == .serviceUnavailable { health.writeFailed() }
-            metrics.intakeRefused(channel: channel, status: Int(status.code))
-            logger.error(
-                "intake refused", metadata: ["status": "\(status.code)", "error": "\(StoreFailure.logged(error))"])
-            return .refused(StoreFailure.json(error))
-        }
-
-        let label: String
-        switch outcome {
-        case .conflict:
-            metrics.intakeRefused(channel: channel, status: 409)
-            return .refused(JSONResponse.error(.conflict, "idempotency_key_reused_with_different_report"))
-        case .created: label = "created"
-        case .threaded: label = "threaded"
-        case .duplicate: label = "duplicate"
-        }
-        let receipt = outcome.receipt!
-        if label != "duplicate" { signal.wake() }
-        metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
-        logger.info(
-            "report recorded",
-            metadata: [
-                "case": "\(receipt.caseID)", "report": "\(receipt.reportID)", "channel": "\(channel.rawValue)",
-                "priority": "\(receipt.priority.rawValue)", "outcome": "\(label)",
-                "assigned": "\(receipt.officerID != nil)",
-            ])
-        return .recorded(receipt, submission, fields)
     }
 
     enum BodyKind { case json, form }

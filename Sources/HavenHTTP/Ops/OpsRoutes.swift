@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import Prometheus
@@ -81,7 +82,7 @@ struct OpsRoutes {
         /// Operators only: "staff keys" (a copy of the server opens no new case) or "key file".
         var sealing: String?
         /// Operators only: "kept apart" (the keyed hashes need the lookup key held outside the
-        /// data folder) or "key file" (an installation from before; see the README).
+        /// data folder) or "key file" (an installation from before; see docs/security.md).
         var lookups: String?
         var casesUnderKeyFile: Int?
         var problems: [String]

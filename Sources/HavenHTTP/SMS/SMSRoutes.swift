@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import Logging
@@ -148,23 +149,21 @@ public struct WhatsAppSettings: Sendable {
 /// `POST /sms/{provider}` (Vonage also `GET`): verify, read, record, answer silently. The answer
 /// is a success only after the message is committed, so a provider's retry is how nothing is lost.
 struct SMSRoutes {
-    /// Texts and their parts recorded; the acknowledgement's reading of the case and its audit.
-    let store: any CaseStore & AuditTrail
-    let triage: Triage
-    let routing: AlertRouting
-    let signal: AlertSignal
+    /// Texts and their parts recorded.
+    let intake: ReportIntake
+    /// The audit of the optional acknowledgement.
+    let audit: any AuditTrail
     let settings: SMSSettings
     let bodies: BodyReader
-    let health: HealthMonitor
     let metrics: HavenMetrics
     let logger: Logger
 
     func add(to router: Router<HavenRequestContext>) {
-        router.post("/sms/:provider") { request, context in await receive(request, context: context) }
-        router.get("/sms/:provider") { request, context in await receive(request, context: context) }
+        router.post("/sms/:provider") { request, context in try await receive(request, context: context) }
+        router.get("/sms/:provider") { request, context in try await receive(request, context: context) }
     }
 
-    private func receive(_ request: Request, context: HavenRequestContext) async -> Response {
+    private func receive(_ request: Request, context: HavenRequestContext) async throws -> Response {
         guard let name = context.parameters.get("provider"), let provider = SMSProvider(rawValue: name) else {
             return Response(status: .notFound)
         }
@@ -209,57 +208,27 @@ struct SMSRoutes {
         let makeReport: @Sendable (String, String) -> IncomingReport = { text, messageID in
             Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, channel: channel, at: now)
         }
-        do {
-            let outcome: IntakeOutcome
-            if let part = sms.part {
-                // Long texts arrive in parts: each is stored (so the 2xx is honest), and the whole
-                // goes through triage once the last part is in.
-                let group = "\(provider.rawValue):\(phone):\(part.reference)"
-                let stored = try await store.recordPart(
-                    MessagePart(
-                        group: group, index: part.index, total: part.total,
-                        providerMessageID: "\(provider.rawValue):\(sms.messageID)", text: sms.text, receivedAt: now),
-                    triage: triage, routing: routing, makeReport: { makeReport($0, group) })
-                health.writeSucceeded()
-                guard let stored else { return silent(provider) }
-                outcome = stored
-            } else {
-                outcome = try await store.record(
-                    makeReport(words, "\(provider.rawValue):\(sms.messageID)"), triage: triage, routing: routing)
-                health.writeSucceeded()
-            }
-            guard let receipt = outcome.receipt else { return silent(provider) }
-            let label = outcome.label ?? "duplicate"
-            if label != "duplicate" {
-                signal.wake()
-                if channel == .sms { await acknowledge(receipt, to: phone, now: now) }
-            }
-            metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)
-            logger.info(
-                "text recorded",
-                metadata: [
-                    "case": "\(receipt.caseID)", "provider": "\(provider.rawValue)", "outcome": "\(label)",
-                    "priority": "\(receipt.priority.rawValue)",
-                ])
-            return silent(provider)
-        } catch {
-            let response = Self.retryLater(error, channel: channel, health: health, metrics: metrics)
-            logger.error(
-                "text refused", metadata: ["provider": "\(provider.rawValue)", "status": "\(response.status.code)"])
-            return response
+        // A store that cannot take the text throws: the provider is answered 5xx (503 with
+        // `Retry-After` while the store is unavailable) and sends it again; never a silent drop.
+        let outcome: IntakeOutcome
+        if let part = sms.part {
+            // Long texts arrive in parts: each is stored (so the 2xx is honest), and the whole
+            // goes through triage once the last part is in.
+            let group = "\(provider.rawValue):\(phone):\(part.reference)"
+            let stored = try await intake.recordPart(
+                MessagePart(
+                    group: group, index: part.index, total: part.total,
+                    providerMessageID: "\(provider.rawValue):\(sms.messageID)", text: sms.text, receivedAt: now),
+                channel: channel, makeReport: { makeReport($0, group) })
+            guard let stored else { return silent(provider) }
+            outcome = stored
+        } else {
+            outcome = try await intake.record(makeReport(words, "\(provider.rawValue):\(sms.messageID)"), what: "text")
         }
-    }
-
-    /// A text or WhatsApp message the store could not take: a 5xx (503 with `Retry-After` while the
-    /// store is unavailable), so the provider sends it again later; never a silent drop.
-    static func retryLater(_ error: any Error, channel: HavenCore.Channel, health: HealthMonitor, metrics: HavenMetrics)
-        -> Response
-    {
-        let status =
-            StoreFailure.status(of: error) == .serviceUnavailable ? HTTPResponse.Status.serviceUnavailable : .internalServerError
-        if status == .serviceUnavailable { health.writeFailed() }
-        metrics.intakeRefused(channel: channel, status: Int(status.code))
-        return Response(status: status, headers: StoreFailure.headers(for: status))
+        if let receipt = outcome.receipt, outcome.label != "duplicate", channel == .sms {
+            await acknowledge(receipt, to: phone, now: now)
+        }
+        return silent(provider)
     }
 
     /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.
@@ -300,9 +269,14 @@ struct SMSRoutes {
         let response = try? await CurlHTTPClient().perform(
             method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
         let sent = response.map { (200..<300).contains($0.status) } ?? false
-        try? await store.audit(
-            actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
-            caseID: receipt.caseID, detail: outbound.name, at: now)
+        do {
+            try await audit.audit(
+                actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
+                caseID: receipt.caseID, detail: outbound.name, at: now)
+        } catch {
+            // The text is stored and answered; only this line of the audit is missing: said loudly.
+            logger.error("acknowledgement not audited", metadata: ["case": "\(receipt.caseID)", "error": "\(Failure.logged(error))"])
+        }
     }
 
     private func silent(_ provider: SMSProvider) -> Response {

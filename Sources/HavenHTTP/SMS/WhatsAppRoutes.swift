@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import Logging
@@ -14,13 +15,9 @@ import SMSAdapters
 /// Anything else is noted on the case as having come, never kept. The answer is a 200 only after
 /// every message in the post is committed; otherwise a 5xx, and Meta sends the post again.
 struct WhatsAppRoutes {
-    let store: any CaseStore
-    let triage: Triage
-    let routing: AlertRouting
-    let signal: AlertSignal
+    let intake: ReportIntake
     let settings: SMSSettings
     let bodies: BodyReader
-    let health: HealthMonitor
     let metrics: HavenMetrics
     let logger: Logger
 
@@ -37,10 +34,10 @@ struct WhatsAppRoutes {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: challenge)))
         }
-        router.post("/whatsapp") { request, _ in await receive(request) }
+        router.post("/whatsapp") { request, _ in try await receive(request) }
     }
 
-    private func receive(_ request: Request) async -> Response {
+    private func receive(_ request: Request) async throws -> Response {
         let body: ByteBuffer
         do {
             body = try await bodies.collect(request, upTo: 256 * 1024)
@@ -91,26 +88,9 @@ struct WhatsAppRoutes {
             let report = SMSRoutes.incoming(
                 text: words, phone: phone, messageID: "cloud:\(message.id)", keywords: settings.keywords, channel: .whatsapp,
                 at: now)
-            do {
-                let outcome = try await store.record(report, triage: triage, routing: routing)
-                health.writeSucceeded()
-                guard let receipt = outcome.receipt else { continue }
-                let label = outcome.label ?? "duplicate"
-                if label != "duplicate" { signal.wake() }
-                metrics.reportRecorded(channel: .whatsapp, priority: receipt.priority, outcome: label)
-                logger.info(
-                    "WhatsApp message recorded",
-                    metadata: [
-                        "case": "\(receipt.caseID)", "outcome": "\(label)", "kind": "\(message.text == nil ? "media" : "text")",
-                        "priority": "\(receipt.priority.rawValue)",
-                    ])
-            } catch {
-                // The messages before this one are stored; Meta's retry brings them again as
-                // duplicates (the message id), and this one as new: nothing is lost or doubled.
-                let response = SMSRoutes.retryLater(error, channel: .whatsapp, health: health, metrics: metrics)
-                logger.error("WhatsApp message refused", metadata: ["status": "\(response.status.code)"])
-                return response
-            }
+            // A message the store cannot take throws: Meta is answered 5xx and sends the post again.
+            // The messages before it are stored, and come again as duplicates (the message id).
+            _ = try await intake.record(report, what: "WhatsApp message")
         }
         return Response(status: .ok)
     }

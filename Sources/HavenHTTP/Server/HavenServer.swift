@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenSite
 import HavenStore
 import Hummingbird
@@ -216,7 +217,7 @@ public struct HavenServer: Sendable {
                         reason: "it was made before lookup keys were kept apart, so HAVEN_LOOKUP_KEY_FILE cannot be used with it")
                 }
                 logger.warning(
-                    "the lookup key is inside the key file: a copy of the data folder and key file can turn texting numbers back into phone numbers (see the README's security model)"
+                    "the lookup key is inside the key file: a copy of the data folder and key file can turn texting numbers back into phone numbers (see docs/security.md, keyed hashes and the lookup key)"
                 )
             }
             let (ring, created) = try file.loadOrCreate()

@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenSite
 import HavenStore
 import Hummingbird
@@ -18,7 +19,9 @@ import NIOCore
 /// Nothing typed ever goes into a URL, a cookie or a log.
 struct SiteRoutes {
     let site: SiteRenderer
-    let intake: IntakeRoutes
+    let intake: ReportIntake
+    /// Reads the posted body as the reports API does.
+    let bodies: IntakeRoutes
     let views: any ViewStash
     /// The form's flood defence (nil: never asked).
     let proofOfWork: ProofOfWork?
@@ -54,7 +57,7 @@ struct SiteRoutes {
                     unavailable: site.renderProblem(locale: locale),
                     expired: site.renderForm(kind, locale: locale, values: ReportFields(), problems: [], notice: .expired))
                 router.post(RouterPath(form.path)) { request, context in
-                    await submit(request, context: context, form: form)
+                    try await submit(request, context: context, form: form)
                 }
                 router.get(RouterPath(form.path + "/:view")) { _, context in
                     try await view(context.parameters.get("view") ?? "", form: form)
@@ -83,10 +86,10 @@ struct SiteRoutes {
         ]
     }
 
-    func submit(_ request: Request, context: HavenRequestContext, form: FormPage) async -> Response {
+    func submit(_ request: Request, context: HavenRequestContext, form: FormPage) async throws -> Response {
         let path = form.path
         let fields: ReportFields
-        switch await intake.readFields(request) {
+        switch await bodies.readFields(request) {
         case .success(let read): fields = read
         case .failure(let refusal):
             metrics.intakeRefused(channel: .web, status: refusal.status.code)
@@ -104,23 +107,21 @@ struct SiteRoutes {
                 return await show(.form(answers: fields.keptForRefusal, problems: [], challenge: challenge, busy: token == nil), at: path)
             }
         }
-        var refused: SiteView?
-        let acceptance = await intake.accept(
-            fields, headers: request.headers, channel: .web, idempotencyPrefix: "web:", from: .anyone
-        ) { fields, problems in
-            refused = .refused(fields, problems: problems)
-            return Response(status: .unprocessableContent)
-        }
-        switch acceptance {
-        case .recorded(let receipt, let submission, let fields):
+        // A store that cannot take the report throws: `FailureMiddleware` sends the browser to this
+        // form's could-not-take page (registered for the form's address).
+        switch try await intake.submit(
+            fields, idempotencyKey: IntakeRoutes.idempotencyKey(request), channel: .web, keyPrefix: "web:", from: .anyone)
+        {
+        case .recorded(let receipt, let submission):
             // The reference is shown only to someone who asked for it: a visible number can give them away.
             let wanted = ["yes", "on", "true", "1"].contains(fields.first("show_reference")?.lowercased() ?? "")
             let sent = SiteView.sent(
                 reference: wanted ? receipt.reference.value : nil, priority: receipt.priority,
                 immediateDanger: submission.immediateDanger, noContact: submission.safety.methods.contains(.doNotContact))
             return await show(sent, at: path)
-        case .refused:
-            if let refused { return await show(refused, at: path) }
+        case .invalid(let problems):
+            return await show(.refused(fields, problems: problems), at: path)
+        case .keyReused:
             return Self.seeOther(path + "/" + Self.unavailable)
         }
     }

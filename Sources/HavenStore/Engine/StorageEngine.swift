@@ -50,7 +50,7 @@ public protocol StorageEngine: Sendable, CustomStringConvertible {
     func integrityCheck() async throws -> String
 
     /// After cases were deleted: whatever the engine does so their bytes do not linger (SQLite
-    /// truncates its write-ahead log; PostgreSQL leaves it to VACUUM, see the README).
+    /// truncates its write-ahead log; PostgreSQL leaves it to VACUUM, see docs/postgresql.md).
     func compactAfterDelete() async
 
     /// Writes an online, consistent copy to `destination` and returns the copy's integrity check
@@ -188,7 +188,7 @@ public struct SQLDialect: Sendable {
     /// What a destroyed key's bytes are replaced with. SQLite overwrites them in place
     /// (`secure_delete` zeroes the freed page); PostgreSQL writes a new row version, so the
     /// old bytes remain until VACUUM: there the key being gone from every copy relies on
-    /// retention's crypto-shredding, as the README says.
+    /// retention's crypto-shredding, as docs/postgresql.md says.
     public func overwritten(_ column: String) -> String {
         switch engine {
         case .sqlite: "zeroblob(length(\(column)))"

@@ -221,6 +221,50 @@ public protocol HavenStore: CaseStore, CaseWork, Reporting, Retention, Concerns,
     func ping() async throws
 }
 
+/// What kind of failure an error is, for every caller alike: the HTTP layer's status, the
+/// metrics' label and the command line's exit all come from this one reading.
+public enum FailureKind: Sendable, Equatable {
+    /// The store cannot be reached or cannot write now: try again later.
+    case unavailable
+    case conflict
+    case notFound
+    /// A case sealed to readers this person is not one of (or no key of theirs is open).
+    case sealed
+    /// Anything else: a fault in Haven, not an outage.
+    case fault
+
+    public init(_ error: any Error) {
+        if error is CaseSealError {
+            self = .sealed
+            return
+        }
+        switch error as? StoreError {
+        case .unavailable?: self = .unavailable
+        case .conflict?: self = .conflict
+        case .notFound?: self = .notFound
+        case nil: self = .fault
+        }
+    }
+
+    /// The HTTP status code it is answered with.
+    public var statusCode: Int {
+        switch self {
+        case .unavailable: 503
+        case .conflict: 409
+        case .notFound: 404
+        case .sealed: 403
+        case .fault: 500
+        }
+    }
+
+    /// What a log line may say of `error`: a store error's own words (fixed reasons, no data), of
+    /// anything else only its type (a decoding error's text can quote what was being decoded).
+    public static func logged(_ error: any Error) -> String {
+        (error as? StoreError).map(\.description) ?? (error as? CaseSealError).map(\.description)
+            ?? String(reflecting: type(of: error))
+    }
+}
+
 /// Storage failures the HTTP layer turns into status codes. No personal data inside.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The database cannot take writes now (disk full, I/O error, locked): answer 503 and let clients retry.

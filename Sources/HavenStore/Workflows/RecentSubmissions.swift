@@ -177,7 +177,7 @@ final class RecentSubmissions: Sendable {
     /// 25,000 reports: ten minutes at 40 a second, far past any landlord's busiest hour. Only a
     /// flood fills it (the default rate limits let through at most 1,000 reports a
     /// second in all), and then its reports are the ones remembered. It was 100,000, 6 MB at the
-    /// cap, a tenth of Haven's memory for a check that only a flood stretches (README, memory).
+    /// cap, a tenth of Haven's memory for a check that only a flood stretches (docs/benchmarks.md, memory).
     let capacity: Int
     private let state = Mutex(State())
 

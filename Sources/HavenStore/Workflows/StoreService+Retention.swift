@@ -7,7 +7,7 @@ import HavenCore
 /// overwritten (the case is then `shredded` and nothing of it can be opened, even from an old
 /// copy of these rows' ciphertext) and its anonymous facts are copied out for the monthly report;
 /// then its rows are deleted (on SQLite `secure_delete` zeroes them in the file; on PostgreSQL
-/// see the README on VACUUM). A crash between the two
+/// see docs/postgresql.md on VACUUM). A crash between the two
 /// leaves `shredded` cases that the next sweep deletes.
 extension StoreService {
     /// The key id written over a destroyed data key's.

@@ -72,7 +72,7 @@ extension StoreService {
                 try tx.execute("UPDATE officers SET token_hash = NULL WHERE id = ?", [officer.id])
                 try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
             }
-            if let before, before["role"] == StaffRole.officer.rawValue, officer.role == .dutyManager || officer.role == .head,
+            if let before, before["role"] == StaffRole.officer.rawValue, officer.role.supervises,
                 try tx.execute("DELETE FROM staff_keys WHERE officer_id = ? AND password_sealed IS NULL", [officer.id]) == 1
             {
                 // An API-only token's key pair opens without TOTP: a duty manager or head never

@@ -227,7 +227,7 @@ extension StoreService {
     /// rather than of every case (a duty manager or head of service).
     static func readsOnlyAssignedCases(_ officerID: Int64, tx: any SQLTransaction) throws -> Bool {
         let role = try tx.scalar("SELECT role FROM officers WHERE id = ?", [officerID], as: String.self)
-        return role != StaffRole.dutyManager.rawValue && role != StaffRole.head.rawValue
+        return !CaseAccess.readsEveryCase(role.flatMap(StaffRole.init(rawValue:)) ?? .officer)
     }
 
     /// Open cases (in `areas`, or all when nil) whose key `reader` holds and `officerID` does not:

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenServices
 import HavenStore
 
 struct TextCommand: AsyncParsableCommand {
@@ -22,17 +23,20 @@ struct TextCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
-        let server = try await Assembly.server(config: config, logger: logger, serving: false)
+        // The texting service alone, over the store: no HTTP server is built to send one text.
+        let (_, store) = try await Assembly.openStore(config: config, logger: logger)
+        let sms = SMSSettings(config: config)
+        let sender = TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
         guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-        guard let who = try await server.store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+        guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
         // Their console password (from standard input) opens a case sealed to them; while cases are
         // sealed under the key file (no recovery key yet), none is asked for.
         var key: StaffKey?
-        if try await server.store.sealingStatus().toStaff, try await server.store.staffKey(officerID: who.id)?.password != nil {
-            key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: server.store)
+        if try await store.sealingStatus().toStaff, try await store.staffKey(officerID: who.id)?.password != nil {
+            key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: store)
         }
         let reader = CaseReader.officer(who.id, key: key)
-        switch await server.gateway.textSender.send(message, to: ref, by: who, reader: reader, now: Date()) {
+        switch try await sender.send(message, to: ref, by: who, reader: reader, now: Date()) {
         case .sent: print("sent")
         case .refused(let why): throw ValidationError("not sent: \(why)")
         case .notFound: throw ValidationError("no case \(ref)")
