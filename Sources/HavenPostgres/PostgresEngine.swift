@@ -73,8 +73,11 @@ public final class PostgresEngine: StorageEngine, Service {
     }
 
     /// Runs the connection pool until cancelled or the service group shuts down.
+    /// In a service group it is stopped last (started first), after everything that writes: on
+    /// the group's graceful shutdown the pool closes, and with it the engine's threads.
     public func run() async throws {
-        await client.run()
+        try await cancelWhenGracefulShutdown { await self.client.run() }
+        await close()
     }
 
     /// For a short command: runs the pool, applies migrations (unless told not to), runs `body`, then stops.

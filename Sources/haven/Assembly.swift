@@ -6,38 +6,90 @@ import HavenSQLite
 import HavenStore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
-/// Where Haven is put together: configuration → engine → store → server. The only place that
-/// names a storage engine; every command and the server work through `StoreService`.
+/// Where Haven is put together, once: configuration → engine → store → server → the service
+/// group. The only place that names a storage engine; every command and the server work through
+/// what is made here. The engine's own long-running part (PostgreSQL's connection pool) runs in the
+/// service group beside Haven, or for exactly as long as a command's work: never on its own.
 enum Assembly {
     /// Who the audit log names for changes made with the `haven` command on the server.
     static let commandLine = "admin:cli"
 
-    /// The engine the configuration names: PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool
-    /// started and its migrations applied), otherwise the embedded SQLite file under the data folder.
-    static func openEngine(config: HavenConfig, logger: Logger) async throws -> any StorageEngine {
+    /// Runs `body` over the configured store: the embedded SQLite file under the data folder, or
+    /// PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool running, its migrations applied, both
+    /// ended when `body` returns).
+    static func withStore<T>(
+        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, StoreService) async throws -> T
+    ) async throws -> T {
+        let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
         try HavenServer.makePrivateDirectory(config.dataDirectory)
-        guard let url = config.databaseURL else { return try SQLiteEngine(path: config.databasePath) }
-        return try await openPostgres(url: url, config: config, logger: logger)
+        guard let url = config.databaseURL else {
+            let engine = try SQLiteEngine(path: config.databasePath)
+            return try await body(ring, try await openStore(engine: engine, keyRing: ring, config: config, logger: logger))
+        }
+        return try await withPostgres(url: url, config: config, logger: logger) { engine in
+            try await body(ring, try await openStore(engine: engine, keyRing: ring, config: config, logger: logger))
+        }
     }
 
-    /// A PostgreSQL engine on `url`, pooled as the configuration says.
-    static func openPostgres(url: String, config: HavenConfig, logger: Logger) async throws -> PostgresEngine {
+    /// Runs `body` over a migrated PostgreSQL engine on `url`, pooled as the configuration says.
+    static func withPostgres<T>(url: String, config: HavenConfig, logger: Logger, _ body: (PostgresEngine) async throws -> T)
+        async throws -> T
+    {
+        try await PostgresEngine.withRunning(settings: try postgresSettings(url: url, config: config), logger: logger, migrating: false) {
+            engine in
+            try await migrate(engine, logger: logger)
+            return try await body(engine)
+        }
+    }
+
+    static func postgresSettings(url: String, config: HavenConfig) throws -> PostgresEngine.Settings {
         var settings = PostgresEngine.Settings(url: try PostgresURL(url))
         settings.maxConnections = config.databasePoolSize
-        return try await openPostgres(settings, logger: logger)
+        return settings
     }
 
-    /// Starts the pool (it runs until the process ends, or the server's shutdown closes it) and
-    /// migrates, waiting while another instance holds the migration lock.
-    static func openPostgres(_ settings: PostgresEngine.Settings, logger: Logger) async throws -> PostgresEngine {
-        let engine = PostgresEngine(settings: settings, logger: logger)
-        let pool = Task { _ = try? await engine.run() }
-        running.withLock { $0.append(EngineLifetime(engine: engine, pool: pool)) }
+    /// Applies the migrations the database lacks, waiting while another instance holds the lock.
+    static func migrate(_ engine: PostgresEngine, logger: Logger) async throws {
         let applied = try await engine.migrate()
         if !applied.isEmpty { logger.notice("database migrated", metadata: ["versions": "\(applied)"]) }
-        return engine
+    }
+
+    /// Serves until SIGTERM or SIGINT: one service group holds the engine's pool (PostgreSQL) and
+    /// Haven, which migrates, opens the store, loads the console's pages and the website (a bad
+    /// page stops Haven before any data is touched), hands the server to `prepare`, then serves
+    /// with its background services. A shutdown stops Haven first, the pool last.
+    static func serve(
+        config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (HavenServer) async throws -> Void
+    ) async throws {
+        let console = try HavenServer.loadConsole(config: config)
+        let site = try await HavenServer.loadSite(config: config, logger: logger)
+        let ring = try HavenServer.openKeyRing(config: config, logger: logger)
+        try HavenServer.makePrivateDirectory(config.dataDirectory)
+        var services: [any Service] = []
+        let engine: any StorageEngine
+        if let url = config.databaseURL {
+            let postgres = PostgresEngine(settings: try postgresSettings(url: url, config: config), logger: logger)
+            services.append(postgres)
+            engine = postgres
+        } else {
+            engine = try SQLiteEngine(path: config.databasePath)
+        }
+        services.append(
+            Launch {
+                if let postgres = engine as? PostgresEngine {
+                    try await migrate(postgres, logger: logger)
+                    // Before the outbox worker releases this name's leases: no other live process has it.
+                    try await postgres.holdInstanceName(config.instance)
+                }
+                let store = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
+                let server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
+                try await prepare(server)
+                try await server.run()
+            })
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// `haven restore` on PostgreSQL: loads a `haven backup` dump into the empty database `url`
@@ -59,21 +111,16 @@ enum Assembly {
         let description: String
     }
 
-    /// The pools opened so far, handed to the server to stop last on shutdown.
-    private static let running = Mutex<[EngineLifetime]>([])
-
-    /// The key ring and the store over the configured engine (migrations run on opening).
-    static func openStore(config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil) async throws
-        -> (KeyRing, StoreService)
+    /// The store over an engine whose migrations have run; the key file records what it vouches for.
+    static func openStore(engine: any StorageEngine, keyRing: KeyRing, config: HavenConfig, logger: Logger) async throws
+        -> StoreService
     {
-        let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
-        let engine = try await openEngine(config: config, logger: logger)
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
         let origin = config.masterKey == nil ? KeyRingOrigin.file(HavenServer.keyFile(config: config)) : nil
-        let store = try await StoreService(engine: engine, keyRing: ring, keyOrigin: origin, instance: config.instance)
+        let store = try await StoreService(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
         try await recordInKeyFile(config: config, store: store, logger: logger)
-        return (ring, store)
+        return store
     }
 
     /// Records in the key file what it vouches for (`ReaderKeyCheck`): that every reader key in
@@ -96,32 +143,11 @@ enum Assembly {
         fresh.sealsToStaff = fresh.sealsToStaff || toStaff
         try file.save(fresh)
     }
-
-    /// The whole server over the configured store. `serving` loads the console's pages and the
-    /// website first (a bad page stops Haven before any data is touched); without it, neither.
-    static func server(config: HavenConfig, logger: Logger, serving: Bool) async throws -> HavenServer {
-        let console = serving ? try HavenServer.loadConsole(config: config) : nil
-        let site = serving ? try await HavenServer.loadSite(config: config, logger: logger) : nil
-        let (ring, store) = try await openStore(config: config, logger: logger)
-        if serving, let postgres = store.engine as? PostgresEngine {
-            // Before the outbox worker releases this name's leases: no other live process has it.
-            try await postgres.holdInstanceName(config.instance)
-        }
-        var server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
-        server.engineServices = running.withLock { $0 }
-        return server
-    }
 }
 
-/// Keeps a PostgreSQL engine's pool for as long as the server runs; after the graceful shutdown
-/// of everything started after it, closes the pool.
-struct EngineLifetime: Service {
-    let engine: PostgresEngine
-    let pool: Task<Void, Never>
+/// Haven itself, as the service group runs it once the engine's pool is up.
+struct Launch: Service {
+    let body: @Sendable () async throws -> Void
 
-    func run() async throws {
-        try? await gracefulShutdown()
-        pool.cancel()
-        await engine.close()
-    }
+    func run() async throws { try await body() }
 }

@@ -75,10 +75,17 @@ public final class SMTPSink: Sendable {
 
     /// Waits until at least `count` messages arrived; returns them (fewer on timeout).
     public func waitForMessages(count: Int, timeout: Duration = .seconds(10)) async -> [Message] {
+        await waitForMessages(timeout: timeout) { $0.count >= count }
+    }
+
+    /// The messages received once `done` says they are all there (or at `timeout`, a bound for a
+    /// test that fails, never a wait a passing test sits out). The sink's own folder is watched:
+    /// another process writes it.
+    public func waitForMessages(timeout: Duration = .seconds(10), until done: ([Message]) -> Bool) async -> [Message] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let received = messages()
-            if received.count >= count { return received }
+            if done(received) { return received }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return messages()

@@ -11,6 +11,8 @@ import Synchronization
 public struct ConsoleSettings: Sendable {
     /// A session unused for this long must log in again.
     public var idleTimeout: TimeInterval = 30 * 60
+    /// The clock sessions are opened, kept and ended by (tests move it on instead of waiting).
+    public var clock: @Sendable () -> Date = Date.init
     /// bcrypt work factor (each step doubles the cost of a guess).
     public var bcryptCost: UInt8 = 12
     /// Failed logins allowed before the account is locked, for 1, 2, 4… minutes (at most an hour).
@@ -265,7 +267,7 @@ public struct StaffLogin: Sendable {
     /// officer's private key is stored with the session sealed under a key derived from the
     /// cookie, which only the browser holds: the sessions table alone opens nothing, and every
     /// instance can serve the session.
-    public func openSession(for officer: Officer, key: StaffKey?, now: Date = Date()) async throws
+    public func openSession(for officer: Officer, key: StaffKey?, now: Date? = nil) async throws
         -> (cookie: String, csrf: String)
     {
         let cookie = OfficerToken.random()
@@ -273,13 +275,14 @@ public struct StaffLogin: Sendable {
         let sealed = try key?.sealed(
             secret: cookie, purpose: StaffKey.sessionPurpose, owner: CaseReader.readerName(officerID: officer.id))
         try await store.createSession(
-            idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, sealedKey: sealed, now: now)
+            idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, sealedKey: sealed, now: now ?? settings.clock())
         return (cookie, csrf)
     }
 
     /// The officer, CSRF token and open private key (nil: none was sealed to the session) of a
     /// live session; an idle or unknown one is ended.
-    public func resume(cookie: String, now: Date = Date()) async throws -> (officer: Officer, csrf: String, key: StaffKey?)? {
+    public func resume(cookie: String, now: Date? = nil) async throws -> (officer: Officer, csrf: String, key: StaffKey?)? {
+        let now = now ?? settings.clock()
         let hash = OfficerToken.hash(cookie)
         guard let session = try await store.session(idHash: hash) else { return nil }
         guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,

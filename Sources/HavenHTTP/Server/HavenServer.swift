@@ -16,9 +16,6 @@ public struct HavenServer: Sendable {
     public let store: StoreService
     public let gateway: Gateway
     public let logger: Logger
-    /// Services that keep the storage engine running (its connection pool): started first, so
-    /// they are stopped last, after everything that writes.
-    public var engineServices: [any Service] = []
     /// Where alerts go, in words for the start-up log.
     public let alertDestination: String
     let email: any EmailTransport
@@ -127,16 +124,15 @@ public struct HavenServer: Sendable {
         var policy = DispatchPolicy()
         policy.maxAttempts = config.alertMaxAttempts
         policy.combinePerRecipient = config.alertDigest
-        var services: [any Service] =
-            engineServices + [
-                AlertDispatcher(
-                    outbox: store, email: email, webhook: webhook,
-                    composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
-                    metrics: gateway.metrics, policy: policy, logger: logger),
-                EscalationWatcher(
-                    store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
-                    metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
-            ]
+        var services: [any Service] = [
+            AlertDispatcher(
+                outbox: store, email: email, webhook: webhook,
+                composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
+                metrics: gateway.metrics, policy: policy, logger: logger),
+            EscalationWatcher(
+                store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
+                metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
+        ]
         if let retention = config.retention {
             services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
         }
@@ -146,7 +142,8 @@ public struct HavenServer: Sendable {
         return services
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Serves until the service group it runs in shuts down (the executable's `Assembly.serve`
+    /// holds the signals), then stops gracefully: the listener, then the background services.
     public func run() async throws {
         let logger = self.logger
         let app = gateway.application(
@@ -156,7 +153,7 @@ public struct HavenServer: Sendable {
                 "Haven is taking reports",
                 metadata: startupMetadata(listening: channel.localAddress?.description ?? "\(config.host):\(config.port)"))
         }
-        try await app.runService()
+        try await app.run()
     }
 
     /// What the start-up log says: where Haven listens and keeps its data, where alerts go. Every

@@ -18,13 +18,14 @@ struct AreaCommand: AsyncParsableCommand {
         @Option(help: "Officer id who takes this area's cases first.") var namedOfficer: Int64?
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            if let namedOfficer, try await store.officer(id: namedOfficer) == nil {
-                throw ValidationError("--named-officer: no officer \(namedOfficer)")
+            try await options.withStore() { _, _, store in
+                if let namedOfficer, try await store.officer(id: namedOfficer) == nil {
+                    throw ValidationError("--named-officer: no officer \(namedOfficer)")
+                }
+                try await store.saveArea(
+                    Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer), by: Assembly.commandLine)
+                print("saved area \(code)")
             }
-            try await store.saveArea(
-                Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer), by: Assembly.commandLine)
-            print("saved area \(code)")
         }
     }
 
@@ -33,11 +34,13 @@ struct AreaCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
-            for area in try await store.areas() {
-                print(
-                    "\(area.code)\t\(area.name)\t\(area.districts.joined(separator: ","))\t\(area.namedOfficerID.map(String.init) ?? "-")")
+            try await options.withStore() { _, _, store in
+                print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
+                for area in try await store.areas() {
+                    print(
+                        "\(area.code)\t\(area.name)\t\(area.districts.joined(separator: ","))\t\(area.namedOfficerID.map(String.init) ?? "-")"
+                    )
+                }
             }
         }
     }
@@ -48,9 +51,10 @@ struct AreaCommand: AsyncParsableCommand {
         @Argument var code: String
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            try await store.removeArea(code: code, by: Assembly.commandLine)
-            print("removed area \(code)")
+            try await options.withStore() { _, _, store in
+                try await store.removeArea(code: code, by: Assembly.commandLine)
+                print("removed area \(code)")
+            }
         }
     }
 }

@@ -26,35 +26,36 @@ struct CaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            let (_, _, store) = try await options.openStore()
-            let reader = try await commandLineReader(
-                officerEmail: officer, recoveryKeyFile: recoveryKey, actor: actor, store: store)
-            let opened: CaseContent?
-            do {
-                opened = try await store.openCase(ref, reader: reader)
-            } catch let sealed as CaseSealError {
-                switch sealed {
-                case .notAReader: throw ValidationError("\(ref.value) is not sealed to this reader; nothing of it was shown")
-                case .noReaderKey, .needsCaseKey:
-                    throw ValidationError(
-                        "\(ref.value) is sealed to its readers, and the key file does not open it: give --officer EMAIL (password on standard input) or --recovery-key FILE"
-                    )
+            try await options.withStore() { _, _, store in
+                let reader = try await commandLineReader(
+                    officerEmail: officer, recoveryKeyFile: recoveryKey, actor: actor, store: store)
+                let opened: CaseContent?
+                do {
+                    opened = try await store.openCase(ref, reader: reader)
+                } catch let sealed as CaseSealError {
+                    switch sealed {
+                    case .notAReader: throw ValidationError("\(ref.value) is not sealed to this reader; nothing of it was shown")
+                    case .noReaderKey, .needsCaseKey:
+                        throw ValidationError(
+                            "\(ref.value) is sealed to its readers, and the key file does not open it: give --officer EMAIL (password on standard input) or --recovery-key FILE"
+                        )
+                    }
                 }
+                guard let content = opened else { throw ValidationError("no case \(ref.value)") }
+                struct Output: Encodable {
+                    let reference: String
+                    let status: String
+                    let profile: CaseProfile
+                    let reports: [ReportSubmission]
+                    let decisions: [[String]]
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let output = Output(
+                    reference: ref.value, status: content.summary.status, profile: content.profile, reports: content.reports,
+                    decisions: content.decisions)
+                print(String(decoding: try encoder.encode(output), as: UTF8.self))
             }
-            guard let content = opened else { throw ValidationError("no case \(ref.value)") }
-            struct Output: Encodable {
-                let reference: String
-                let status: String
-                let profile: CaseProfile
-                let reports: [ReportSubmission]
-                let decisions: [[String]]
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let output = Output(
-                reference: ref.value, status: content.summary.status, profile: content.profile, reports: content.reports,
-                decisions: content.decisions)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
         }
     }
 
@@ -82,15 +83,16 @@ struct CaseCommand: AsyncParsableCommand {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw ValidationError("give a reason") }
-            let (_, _, store) = try await options.openStore()
-            guard let who = try await store.officer(id: officer), who.active, CaseAccess.readsEveryCase(who.role) else {
-                throw ValidationError("officer \(officer) is not an active duty manager or head of service")
+            try await options.withStore() { _, _, store in
+                guard let who = try await store.officer(id: officer), who.active, CaseAccess.readsEveryCase(who.role) else {
+                    throw ValidationError("officer \(officer) is not an active duty manager or head of service")
+                }
+                guard let summary = try await store.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
+                try await store.setLegalHold(
+                    caseID: summary.id, held: held,
+                    event: CaseEvent(kind: held ? .hold : .release, officerID: who.id, at: Date(), note: trimmed))
+                print(held ? "legal hold placed on \(ref.value)" : "legal hold released on \(ref.value)")
             }
-            guard let summary = try await store.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
-            try await store.setLegalHold(
-                caseID: summary.id, held: held,
-                event: CaseEvent(kind: held ? .hold : .release, officerID: who.id, at: Date(), note: trimmed))
-            print(held ? "legal hold placed on \(ref.value)" : "legal hold released on \(ref.value)")
         }
     }
 }

@@ -15,12 +15,13 @@ struct ContractorCommand: AsyncParsableCommand {
         @Option(help: "The contractor's name, e.g. \"Acme Repairs Ltd\".") var name: String
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            let token = OfficerToken.generate()
-            let id = try await store.addContractor(
-                name: name, tokenHash: OfficerToken.hash(token), by: Assembly.commandLine)
-            print("added contractor \(id): \(name)")
-            print("API token (shown once; give it to them privately): \(token)")
+            try await options.withStore() { _, _, store in
+                let token = OfficerToken.generate()
+                let id = try await store.addContractor(
+                    name: name, tokenHash: OfficerToken.hash(token), by: Assembly.commandLine)
+                print("added contractor \(id): \(name)")
+                print("API token (shown once; give it to them privately): \(token)")
+            }
         }
     }
 }

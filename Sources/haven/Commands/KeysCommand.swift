@@ -24,22 +24,23 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Do not ask: vouch for every key listed.") var yes = false
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            let unpinned = try await store.unpinnedReaderKeys()
-            guard !unpinned.isEmpty else {
-                print("every reader key has its MAC")
-                return
-            }
-            print("reader keys without a MAC (reader, fingerprint of the public key):")
-            for key in unpinned { print("  \(key.reader)\t\(key.fingerprint)") }
-            if !yes {
-                print("Type yes if these are all your staff's and recovery keys:")
-                fflush(nil)
-                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                    throw ValidationError("nothing changed")
+            try await options.withStore() { _, _, store in
+                let unpinned = try await store.unpinnedReaderKeys()
+                guard !unpinned.isEmpty else {
+                    print("every reader key has its MAC")
+                    return
                 }
+                print("reader keys without a MAC (reader, fingerprint of the public key):")
+                for key in unpinned { print("  \(key.reader)\t\(key.fingerprint)") }
+                if !yes {
+                    print("Type yes if these are all your staff's and recovery keys:")
+                    fflush(nil)
+                    guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                        throw ValidationError("nothing changed")
+                    }
+                }
+                print("gave \(try await store.pinReaderKeys(by: Assembly.commandLine)) reader keys their MAC")
             }
-            print("gave \(try await store.pinReaderKeys(by: Assembly.commandLine)) reader keys their MAC")
         }
     }
 
@@ -80,9 +81,10 @@ struct KeysCommand: AsyncParsableCommand {
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)
-            let (_, store) = try await Assembly.openStore(config: config, logger: Logging.bootstrap(config), keyRing: ring)
-            let count = try await store.rewrapKeys(by: Assembly.commandLine)
-            print("active key is now \(id); re-wrapped \(count) data keys")
+            try await Assembly.withStore(config: config, logger: Logging.bootstrap(config), keyRing: ring) { _, store in
+                let count = try await store.rewrapKeys(by: Assembly.commandLine)
+                print("active key is now \(id); re-wrapped \(count) data keys")
+            }
         }
     }
 
@@ -112,26 +114,27 @@ struct KeysCommand: AsyncParsableCommand {
         var recoveryKey: String?
 
         func run() async throws {
-            let (config, _, store) = try await options.openStore()
-            let existing = try await store.recoveryKeyIDs()
-            if !existing.isEmpty {
-                guard another else {
-                    throw ValidationError(
-                        "there is a recovery key already (\(existing.joined(separator: ", "))); use --another to add a second")
+            try await options.withStore() { config, _, store in
+                let existing = try await store.recoveryKeyIDs()
+                if !existing.isEmpty {
+                    guard another else {
+                        throw ValidationError(
+                            "there is a recovery key already (\(existing.joined(separator: ", "))); use --another to add a second")
+                    }
+                    guard let recoveryKey else {
+                        throw ValidationError("--another needs --recovery-key FILE: one of the recovery keys there is now")
+                    }
+                    _ = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "keys", store: store)
                 }
-                guard let recoveryKey else {
-                    throw ValidationError("--another needs --recovery-key FILE: one of the recovery keys there is now")
-                }
-                _ = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "keys", store: store)
+                let key = RecoveryKey.generate()
+                let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
+                try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
+                print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
+                print(key.exported)
+                await tellHeads(
+                    "recovery key \(id) was added: every new case is sealed to it, and whoever holds it can open them",
+                    config: config, store: store)
             }
-            let key = RecoveryKey.generate()
-            let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
-            try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
-            print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
-            print(key.exported)
-            await tellHeads(
-                "recovery key \(id) was added: every new case is sealed to it, and whoever holds it can open them",
-                config: config, store: store)
         }
     }
 
@@ -151,31 +154,32 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Seal cases even when only the recovery key would be able to read them.") var allowRecoveryOnly = false
 
         func run() async throws {
-            let (_, _, store) = try await options.openStore()
-            let outcome: SealToStaffOutcome
-            do {
-                outcome = try await store.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)
-            } catch StoreError.conflict(let why) {
-                throw ValidationError(why)
+            try await options.withStore() { _, _, store in
+                let outcome: SealToStaffOutcome
+                do {
+                    outcome = try await store.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)
+                } catch StoreError.conflict(let why) {
+                    throw ValidationError(why)
+                }
+                if outcome.sealed == 0 && !outcome.recoveryOnly.isEmpty {
+                    throw ValidationError(
+                        """
+                        nothing changed: \(outcome.recoveryOnly.count) cases would be readable by the recovery key alone \
+                        (\(outcome.recoveryOnly.prefix(10).map(\.value).joined(separator: ", "))\(outcome.recoveryOnly.count > 10 ? ", …" : "")). \
+                        Have their officers and a duty manager or head of service log in to the console first, or run \
+                        again with --allow-recovery-only.
+                        """)
+                }
+                print("sealed \(outcome.sealed) cases to their readers and the recovery key")
+                if store.engine.sharedByInstances {
+                    print(
+                        """
+                        PostgreSQL keeps the rows' old versions (opened by the key file) until they are vacuumed: \
+                        run VACUUM FULL on the database in a quiet hour (it locks each table while it rewrites it).
+                        """)
+                }
+                print("Backups taken before this still open with the key file: destroy them, or keep them as safely as the recovery key.")
             }
-            if outcome.sealed == 0 && !outcome.recoveryOnly.isEmpty {
-                throw ValidationError(
-                    """
-                    nothing changed: \(outcome.recoveryOnly.count) cases would be readable by the recovery key alone \
-                    (\(outcome.recoveryOnly.prefix(10).map(\.value).joined(separator: ", "))\(outcome.recoveryOnly.count > 10 ? ", …" : "")). \
-                    Have their officers and a duty manager or head of service log in to the console first, or run \
-                    again with --allow-recovery-only.
-                    """)
-            }
-            print("sealed \(outcome.sealed) cases to their readers and the recovery key")
-            if store.engine.sharedByInstances {
-                print(
-                    """
-                    PostgreSQL keeps the rows' old versions (opened by the key file) until they are vacuumed: \
-                    run VACUUM FULL on the database in a quiet hour (it locks each table while it rewrites it).
-                    """)
-            }
-            print("Backups taken before this still open with the key file: destroy them, or keep them as safely as the recovery key.")
         }
     }
 }

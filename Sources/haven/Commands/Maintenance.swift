@@ -12,16 +12,17 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "Officer id acknowledging.") var officer: Int64
 
     func run() async throws {
-        let (_, _, store) = try await options.openStore()
-        guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-        guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-        switch try await store.acknowledge(ref, by: who, at: Date()) {
-        case .acknowledged: print("acknowledged \(ref)")
-        case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
-        case .notFound: throw ValidationError("no case \(ref)")
-        case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
-        case .cannotRead:
-            throw ValidationError("\(ref) is sealed to its readers and officer \(officer) is not one of them: nothing was changed")
+        try await options.withStore() { _, _, store in
+            guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
+            guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+            switch try await store.acknowledge(ref, by: who, at: Date()) {
+            case .acknowledged: print("acknowledged \(ref)")
+            case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
+            case .notFound: throw ValidationError("no case \(ref)")
+            case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+            case .cannotRead:
+                throw ValidationError("\(ref) is sealed to its readers and officer \(officer) is not one of them: nothing was changed")
+            }
         }
     }
 }
@@ -34,26 +35,27 @@ struct Status: AsyncParsableCommand {
     var recoveryKey: String?
 
     func run() async throws {
-        let (config, _, store) = try await options.openStore()
-        let counts = try await store.counts()
-        let backlog = try await store.backlog()
-        print("database: \(store.engine)")
-        print("integrity: \(try await store.integrityCheck())")
-        print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
-        let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
-        print("alerts waiting: \(backlog.pending) (oldest \(age))  failed: \(backlog.failed)")
-        if verifySealed {
-            let (opened, failed) = try await store.verifySealedRows()
-            print("sealed rows: opened \(opened), failed \(failed)")
-            var reader: CaseReader?
-            if let recoveryKey {
-                reader = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "status", store: store)
+        try await options.withStore() { config, _, store in
+            let counts = try await store.counts()
+            let backlog = try await store.backlog()
+            print("database: \(store.engine)")
+            print("integrity: \(try await store.integrityCheck())")
+            print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
+            let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
+            print("alerts waiting: \(backlog.pending) (oldest \(age))  failed: \(backlog.failed)")
+            if verifySealed {
+                let (opened, failed) = try await store.verifySealedRows()
+                print("sealed rows: opened \(opened), failed \(failed)")
+                var reader: CaseReader?
+                if let recoveryKey {
+                    reader = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "status", store: store)
+                }
+                let cases = try await store.verifyCaseSealedRows(reader: reader)
+                if reader != nil || cases.unchecked > 0 {
+                    print(caseSealedLine(cases))
+                }
+                if failed > 0 || cases.failed > 0 { throw ExitCode.failure }
             }
-            let cases = try await store.verifyCaseSealedRows(reader: reader)
-            if reader != nil || cases.unchecked > 0 {
-                print(caseSealedLine(cases))
-            }
-            if failed > 0 || cases.failed > 0 { throw ExitCode.failure }
         }
     }
 }
@@ -66,11 +68,12 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "File to write (must not exist).") var to: String
 
     func run() async throws {
-        let (_, _, store) = try await options.openStore()
-        guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
-        // The engine creates the copy 0600 before writing into it (never readable by others).
-        let integrity = try await store.engine.backup(to: to)
-        print("backup written to \(to) (integrity: \(integrity))")
+        try await options.withStore() { _, _, store in
+            guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
+            // The engine creates the copy 0600 before writing into it (never readable by others).
+            let integrity = try await store.engine.backup(to: to)
+            print("backup written to \(to) (integrity: \(integrity))")
+        }
     }
 }
 
@@ -102,15 +105,16 @@ struct Restore: AsyncParsableCommand {
             try PrivateFile.copy(from: from, to: config.databasePath)
             target = config.databasePath
         }
-        let (_, _, store) = try await options.openStore()
-        // The copy has forgotten the cases since it was made: their references must not be given again.
-        try await store.skipCaseIDsAfterRestore()
-        let integrity = try await store.integrityCheck()
-        let (opened, failed) = try await store.verifySealedRows()
-        print("restored to \(target): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
-        let cases = try await store.verifyCaseSealedRows(reader: nil)
-        if cases.unchecked > 0 { print(caseSealedLine(cases)) }
-        if integrity != "ok" || failed > 0 { throw ExitCode.failure }
+        try await options.withStore() { _, _, store in
+            // The copy has forgotten the cases since it was made: their references must not be given again.
+            try await store.skipCaseIDsAfterRestore()
+            let integrity = try await store.integrityCheck()
+            let (opened, failed) = try await store.verifySealedRows()
+            print("restored to \(target): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
+            let cases = try await store.verifyCaseSealedRows(reader: nil)
+            if cases.unchecked > 0 { print(caseSealedLine(cases)) }
+            if integrity != "ok" || failed > 0 { throw ExitCode.failure }
+        }
     }
 }
 

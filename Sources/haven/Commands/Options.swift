@@ -27,12 +27,16 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
-    /// Bootstraps logging once and opens the store for commands that need no server.
-    func openStore(extra: [String: String] = [:]) async throws -> (HavenConfig, KeyRing, StoreService) {
+    /// Bootstraps logging once and runs `body` over the opened store (a command that needs no
+    /// server); the engine (PostgreSQL's pool) runs for as long as `body` does.
+    func withStore<T>(extra: [String: String] = [:], _ body: (HavenConfig, KeyRing, StoreService) async throws -> T)
+        async throws -> T
+    {
         let config = try resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        let (ring, store) = try await Assembly.openStore(config: config, logger: logger)
-        return (config, ring, store)
+        return try await Assembly.withStore(config: config, logger: logger) { ring, store in
+            try await body(config, ring, store)
+        }
     }
 }
 

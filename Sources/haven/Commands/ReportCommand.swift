@@ -22,15 +22,16 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let month = self.month ?? MonthlyReport.previousMonth()
             guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
-            let (_, _, store) = try await options.openStore()
-            let report = MonthlyReport(
-                month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
-                escalations: try await store.escalationCount(from: start, to: end),
-                officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
-            print(report.text(), terminator: "")
-            if let csv {
-                try PrivateFile.replace(csv, contents: Array(report.csv().utf8))  // officers' names: 0600
-                print("CSV written to \(csv)")
+            try await options.withStore() { _, _, store in
+                let report = MonthlyReport(
+                    month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
+                    escalations: try await store.escalationCount(from: start, to: end),
+                    officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
+                print(report.text(), terminator: "")
+                if let csv {
+                    try PrivateFile.replace(csv, contents: Array(report.csv().utf8))  // officers' names: 0600
+                    print("CSV written to \(csv)")
+                }
             }
         }
     }

@@ -28,41 +28,42 @@ struct Serve: AsyncParsableCommand {
         extra["HAVEN_PUBLIC_URL"] = publicURL
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        let server = try await Assembly.server(config: config, logger: logger, serving: true)
-        // A new installation is sealed to staff from its first report (`haven setup` does this
-        // with the installer; without it, the key is written where the installer cannot miss it).
-        // An installation from before (its key file records no lookup key) is told how to move instead.
-        let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
-        if server.store.keyRing.lookupHeldApart,
-            let id = try await FirstRecoveryKey.makeIfNew(store: server.store, writingTo: keyFile, demo: demo)
-        {
-            logger.critical(
-                "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
-                metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
-            try await Assembly.recordInKeyFile(config: config, store: server.store, logger: logger)
+        let demo = self.demo
+        try await Assembly.serve(config: config, logger: logger) { server in
+            // A new installation is sealed to staff from its first report (`haven setup` does this
+            // with the installer; without it, the key is written where the installer cannot miss it).
+            // An installation from before (its key file records no lookup key) is told how to move instead.
+            let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
+            if server.store.keyRing.lookupHeldApart,
+                let id = try await FirstRecoveryKey.makeIfNew(store: server.store, writingTo: keyFile, demo: demo)
+            {
+                logger.critical(
+                    "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
+                    metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
+                try await Assembly.recordInKeyFile(config: config, store: server.store, logger: logger)
+            }
+            if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
+            if try await server.store.officers().filter(\.active).isEmpty {
+                logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
+            }
+            let sealing = try await server.store.sealingStatus()
+            if config.masterKey != nil, try await !server.store.unpinnedReaderKeys().isEmpty {
+                throw ValidationError(
+                    "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
+                )
+            }
+            if !sealing.toStaff {
+                logger.warning(
+                    "cases are sealed under the key file: a copy of the data folder with it opens every report. Seal them to staff keys with `haven keys recovery init`, then `haven keys seal-to-staff`."
+                )
+            } else if sealing.casesUnderKeyFile > 0 {
+                logger.warning(
+                    "some cases are still sealed under the key file: run `haven keys seal-to-staff`",
+                    metadata: ["cases": "\(sealing.casesUnderKeyFile)"])
+            } else {
+                logger.notice("cases are sealed to staff keys: the key file opens none of them")
+            }
         }
-        if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
-        if try await server.store.officers().filter(\.active).isEmpty {
-            logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
-        }
-        let sealing = try await server.store.sealingStatus()
-        if config.masterKey != nil, try await !server.store.unpinnedReaderKeys().isEmpty {
-            throw ValidationError(
-                "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
-            )
-        }
-        if !sealing.toStaff {
-            logger.warning(
-                "cases are sealed under the key file: a copy of the data folder with it opens every report. Seal them to staff keys with `haven keys recovery init`, then `haven keys seal-to-staff`."
-            )
-        } else if sealing.casesUnderKeyFile > 0 {
-            logger.warning(
-                "some cases are still sealed under the key file: run `haven keys seal-to-staff`",
-                metadata: ["cases": "\(sealing.casesUnderKeyFile)"])
-        } else {
-            logger.notice("cases are sealed to staff keys: the key file opens none of them")
-        }
-        try await server.run()
     }
 }
 
@@ -73,8 +74,9 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let (config, _, store) = try await options.openStore()
-        print("database ready: \(store.engine) (integrity: \(try await store.integrityCheck()))")
+        try await options.withStore() { config, _, store in
+            print("database ready: \(store.engine) (integrity: \(try await store.integrityCheck()))")
+        }
     }
 }
 

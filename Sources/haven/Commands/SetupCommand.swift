@@ -81,55 +81,56 @@ struct Setup: AsyncParsableCommand {
     var recoveryKeyOut: String?
 
     func run() async throws {
-        let (config, ring, store) = try await options.openStore()
-        print("key file: \(config.keyFile) (back it up separately from the database backups)")
-        if ring.lookupHeldApart {
-            print("lookup key: \(config.lookupKeyFile) (keep it apart from the data folder and its backups; back it up on its own)")
-        }
-        let existing = try await store.recoveryKeyIDs()
-        guard existing.isEmpty else {
-            print("recovery key: made already (\(existing.joined(separator: ", "))); cases are sealed to staff keys")
-            return
-        }
-        guard try await store.counts().cases == 0 else {
-            throw ValidationError(
-                "this installation has cases already: turn on sealing to staff with `haven keys recovery init`, then `haven keys seal-to-staff`"
-            )
-        }
-        let key = RecoveryKey.generate()
-        if let out = recoveryKeyOut {
-            guard !FilePaths.isInside(out, folder: config.dataDirectory) else {
-                throw ValidationError("--recovery-key-out must be outside the data folder: a copy of the folder must open nothing")
+        try await options.withStore() { config, ring, store in
+            print("key file: \(config.keyFile) (back it up separately from the database backups)")
+            if ring.lookupHeldApart {
+                print("lookup key: \(config.lookupKeyFile) (keep it apart from the data folder and its backups; back it up on its own)")
             }
-            try FirstRecoveryKey.writePrivate(
-                "# Haven recovery key. It opens every case: keep it offline, in a safe.\n\(key.exported)\n", to: out)
-        } else {
-            print(
-                """
-
-                RECOVERY KEY (shown once). It opens every case: write it on paper, or keep it on a device that \
-                is never online, in a safe. Haven keeps only its public half.
-
-                    \(key.exported)
-
-                """)
-            let expected = String(key.exported.suffix(6))
-            while true {
-                print("Type its last six characters to show it is saved:")
-                fflush(nil)  // shown now, also when standard output is not a terminal
-                guard let line = readLine() else {
-                    throw ValidationError("not finished: the recovery key was not saved, nothing was changed")
+            let existing = try await store.recoveryKeyIDs()
+            guard existing.isEmpty else {
+                print("recovery key: made already (\(existing.joined(separator: ", "))); cases are sealed to staff keys")
+                return
+            }
+            guard try await store.counts().cases == 0 else {
+                throw ValidationError(
+                    "this installation has cases already: turn on sealing to staff with `haven keys recovery init`, then `haven keys seal-to-staff`"
+                )
+            }
+            let key = RecoveryKey.generate()
+            if let out = recoveryKeyOut {
+                guard !FilePaths.isInside(out, folder: config.dataDirectory) else {
+                    throw ValidationError("--recovery-key-out must be outside the data folder: a copy of the folder must open nothing")
                 }
-                if line.trimmingCharacters(in: .whitespaces) == expected { break }
-                print("That does not match. Check what you saved, and type its last six characters.")
+                try FirstRecoveryKey.writePrivate(
+                    "# Haven recovery key. It opens every case: keep it offline, in a safe.\n\(key.exported)\n", to: out)
+            } else {
+                print(
+                    """
+
+                    RECOVERY KEY (shown once). It opens every case: write it on paper, or keep it on a device that \
+                    is never online, in a safe. Haven keeps only its public half.
+
+                        \(key.exported)
+
+                    """)
+                let expected = String(key.exported.suffix(6))
+                while true {
+                    print("Type its last six characters to show it is saved:")
+                    fflush(nil)  // shown now, also when standard output is not a terminal
+                    guard let line = readLine() else {
+                        throw ValidationError("not finished: the recovery key was not saved, nothing was changed")
+                    }
+                    if line.trimmingCharacters(in: .whitespaces) == expected { break }
+                    print("That does not match. Check what you saved, and type its last six characters.")
+                }
             }
+            guard let id = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine) else {
+                throw ValidationError("another command made a recovery key or a case meanwhile: nothing was changed")
+            }
+            try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
+            if let out = recoveryKeyOut { print("recovery key \(id) written to \(out): move it offline, then delete it there") }
+            print("recovery key \(id) saved: every case will be sealed to staff keys and this recovery key, never to the key file")
+            print("next: add the first head of service with `haven officer add --role head --name NAME --email EMAIL`")
         }
-        guard let id = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine) else {
-            throw ValidationError("another command made a recovery key or a case meanwhile: nothing was changed")
-        }
-        try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
-        if let out = recoveryKeyOut { print("recovery key \(id) written to \(out): move it offline, then delete it there") }
-        print("recovery key \(id) saved: every case will be sealed to staff keys and this recovery key, never to the key file")
-        print("next: add the first head of service with `haven officer add --role head --name NAME --email EMAIL`")
     }
 }

@@ -22,29 +22,31 @@ struct StoreCommand: AsyncParsableCommand {
         @Option(help: "The destination: postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…") var to: String
 
         func run() async throws {
-            let (config, ring, source) = try await options.openStore()
-            let logger = Logging.bootstrap(config)
-            guard to.hasPrefix("postgres://") || to.hasPrefix("postgresql://") else {
-                throw ValidationError("--to: a postgres:// URL")
-            }
-            let destination = try await Assembly.openPostgres(url: to, config: config, logger: logger)
-            print("copying \(source.engine) to \(destination)")
-            let copied: [String: Int]
-            do {
-                copied = try await StoreCopy.copy(from: source.engine, to: destination) { table, rows in
-                    print("  \(table): \(rows)")
+            try await options.withStore() { config, ring, source in
+                let logger = Logging.bootstrap(config)
+                guard to.hasPrefix("postgres://") || to.hasPrefix("postgresql://") else {
+                    throw ValidationError("--to: a postgres:// URL")
                 }
-            } catch let failure as StoreCopy.Failure {
-                throw ValidationError(failure.description)
+                try await Assembly.withPostgres(url: to, config: config, logger: logger) { destination in
+                    print("copying \(source.engine) to \(destination)")
+                    let copied: [String: Int]
+                    do {
+                        copied = try await StoreCopy.copy(from: source.engine, to: destination) { table, rows in
+                            print("  \(table): \(rows)")
+                        }
+                    } catch let failure as StoreCopy.Failure {
+                        throw ValidationError(failure.description)
+                    }
+                    let copy = try await StoreService(engine: destination, keyRing: ring)
+                    let (opened, failed) = try await copy.verifySealedRows()
+                    try await copy.audit(
+                        actor: Assembly.commandLine, action: "store.copied", caseID: nil,
+                        detail: "from \(source.engine.dialect.engine.rawValue): \(copied["cases"] ?? 0) cases", at: Date())
+                    print("copied \(copied.values.reduce(0, +)) rows; sealed rows opened \(opened), failed \(failed)")
+                    print("integrity: \(try await copy.integrityCheck())")
+                    if failed > 0 { throw ExitCode.failure }
+                }
             }
-            let copy = try await StoreService(engine: destination, keyRing: ring)
-            let (opened, failed) = try await copy.verifySealedRows()
-            try await copy.audit(
-                actor: Assembly.commandLine, action: "store.copied", caseID: nil,
-                detail: "from \(source.engine.dialect.engine.rawValue): \(copied["cases"] ?? 0) cases", at: Date())
-            print("copied \(copied.values.reduce(0, +)) rows; sealed rows opened \(opened), failed \(failed)")
-            print("integrity: \(try await copy.integrityCheck())")
-            if failed > 0 { throw ExitCode.failure }
         }
     }
 }

@@ -24,26 +24,27 @@ struct TextCommand: AsyncParsableCommand {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
         // The texting service alone, over the store: no HTTP server is built to send one text.
-        let (_, store) = try await Assembly.openStore(config: config, logger: logger)
-        let sms = SMSSettings(config: config)
-        let sender = TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
-        guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-        guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-        // Their console password (from standard input) opens a case sealed to them; while cases are
-        // sealed under the key file (no recovery key yet), none is asked for.
-        var key: StaffKey?
-        if try await store.sealingStatus().toStaff, try await store.staffKey(officerID: who.id)?.password != nil {
-            key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: store)
-        }
-        let reader = CaseReader.officer(who.id, key: key)
-        switch try await sender.send(message, to: ref, by: who, reader: reader, now: Date()) {
-        case .sent: print("sent")
-        case .refused(let why): throw ValidationError("not sent: \(why)")
-        case .notFound: throw ValidationError("no case \(ref)")
-        case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
-        case .sealed: throw ValidationError("\(ref) is not sealed to officer \(officer)")
-        case .noProvider: throw ValidationError("no outbound SMS provider configured (HAVEN_SMS_OUTBOUND_PROVIDER)")
-        case .providerFailed: throw ValidationError("the SMS provider did not accept the text; try again")
+        try await Assembly.withStore(config: config, logger: logger) { _, store in
+            let sms = SMSSettings(config: config)
+            let sender = TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
+            guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
+            guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+            // Their console password (from standard input) opens a case sealed to them; while cases are
+            // sealed under the key file (no recovery key yet), none is asked for.
+            var key: StaffKey?
+            if try await store.sealingStatus().toStaff, try await store.staffKey(officerID: who.id)?.password != nil {
+                key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: store)
+            }
+            let reader = CaseReader.officer(who.id, key: key)
+            switch try await sender.send(message, to: ref, by: who, reader: reader, now: Date()) {
+            case .sent: print("sent")
+            case .refused(let why): throw ValidationError("not sent: \(why)")
+            case .notFound: throw ValidationError("no case \(ref)")
+            case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
+            case .sealed: throw ValidationError("\(ref) is not sealed to officer \(officer)")
+            case .noProvider: throw ValidationError("no outbound SMS provider configured (HAVEN_SMS_OUTBOUND_PROVIDER)")
+            case .providerFailed: throw ValidationError("the SMS provider did not accept the text; try again")
+            }
         }
     }
 }
