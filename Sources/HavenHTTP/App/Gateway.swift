@@ -132,7 +132,10 @@ public struct Gateway: Sendable {
             console.map { console in
                 ConsoleRoutes(
                     store: store, pages: pages, login: StaffLogin(store: store, settings: console), views: views,
-                    bodies: bodies, texts: textSender, concerns: concerns, sla: triage.sla, routing: routing, signal: signal,
+                    bodies: bodies, texts: textSender, concerns: concerns,
+                    caseWork: CaseWorkService(
+                        cases: store, work: store, retention: store, staff: store, audit: store, sla: triage.sla, logger: logger),
+                    routing: routing, signal: signal,
                     retention: retention, riskChecklist: riskChecklist, staffNotices: staffNotices, publicURL: sms.publicURL,
                     smsProviders: sms.secrets.keys.map(\.rawValue).sorted(), logger: logger)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
@@ -39,7 +40,9 @@ extension ConsoleRoutes {
     }
 
     private func consent(_ text: String, staff: Officer, fields: ReportFields) async throws -> Response {
-        guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
+        guard let reference = CaseReference(text), let summary = try await caseWork.workable(reference, staff: staff) else {
+            return notFound()
+        }
         guard let agency = fields.first("agency"), Self.agencies.contains(where: { $0.0 == agency }),
             let state = fields.first("state"), ["given", "refused", "withdrawn"].contains(state)
         else {
@@ -54,7 +57,9 @@ extension ConsoleRoutes {
     private func referral(
         _ text: String, agency: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
     ) async throws -> Response {
-        guard case .success(let summary) = try await workable(text, staff: staff) else { return notFound() }
+        guard let reference = CaseReference(text), let summary = try await caseWork.workable(reference, staff: staff) else {
+            return notFound()
+        }
         guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
             return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
@@ -19,7 +20,9 @@ extension ConsoleRoutes {
     }
 
     private func riskPage(_ text: String, staff: Officer, csrf: String, fields: ReportFields?, error: String?) async throws -> Response {
-        guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
+        guard let reference = CaseReference(text), let summary = try await caseWork.workable(reference, staff: staff) else {
+            return notAssessable()
+        }
         let checklist = riskChecklist
         let labels: [RiskAnswer: String] = [.yes: "Yes", .no: "No", .notKnown: "Not known"]
         var context = staffContext(staff, csrf: csrf)
@@ -43,7 +46,9 @@ extension ConsoleRoutes {
     private func notAssessable() -> Response { notFound() }
 
     private func saveRisk(_ text: String, staff: Officer, csrf: String, fields: ReportFields) async throws -> Response {
-        guard case .success(let summary) = try await workable(text, staff: staff) else { return notAssessable() }
+        guard let reference = CaseReference(text), let summary = try await caseWork.workable(reference, staff: staff) else {
+            return notAssessable()
+        }
         let checklist = riskChecklist
         var answers: [RiskAnswer] = []
         for number in 1...checklist.questions.count {

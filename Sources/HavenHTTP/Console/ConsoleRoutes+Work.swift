@@ -10,192 +10,89 @@ import Hummingbird
 /// warning, audited, and shown in red on the case.
 extension ConsoleRoutes {
     static let contactMethods: [ContactMethod] = [.call, .text, .email, .inPerson, .viaThirdParty]
-    static let contactOutcomes: [(String, String)] = [
-        ("reached", "spoke safely"), ("no_answer", "no answer"), ("not_safe", "not safe to talk: ended"),
-        ("someone_else", "someone else answered: ended without saying why"), ("voicemail", "left a voicemail"),
-    ]
-    static let closingOutcomes: [(String, String)] = [
-        ("supported_to_stay", "supported to stay safely"), ("rehoused", "rehoused"), ("referred", "referred to another service"),
-        ("no_further_contact", "no further contact wanted"), ("no_contact_possible", "no safe contact possible"),
-        ("other", "other (see notes)"),
+    static var contactOutcomes: [(String, String)] { CaseWorkService.contactOutcomes }
+    static var closingOutcomes: [(String, String)] { CaseWorkService.closingOutcomes }
+
+    /// What each action's refusal page is called.
+    static let workTitles = [
+        "contact": "Not recorded", "note": "Not recorded", "close": "Not closed", "reopen": "Not reopened",
+        "reassign": "Not reassigned", "priority": "Not changed", "hold": "Not changed", "release": "Not changed",
+        "link-texts": "Not linked", "text": "Text not sent",
     ]
 
     func addWork(to router: Router<HavenRequestContext>) {
-        for action in ["contact", "note", "close", "reopen", "text", "reassign", "priority", "hold", "release", "link-texts"] {
+        for action in Self.workTitles.keys.sorted() {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
-                try await withStaff(request, form: true) { staff, csrf, fields, reader in
-                    try await work(
-                        action, reference: context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf,
-                        fields: fields)
+                try await withStaff(request, form: true) { staff, _, fields, reader in
+                    guard let reference = CaseReference(context.parameters.get("reference") ?? "") else { return notFound() }
+                    if action == "text" {
+                        return try await text(fields.values["message"]?.first ?? "", to: reference, staff: staff, reader: reader)
+                    }
+                    let title = Self.workTitles[action] ?? "Not recorded"
+                    guard let parsed = Self.workAction(action, fields) else {
+                        return message(.unprocessableContent, title, Self.missing[action] ?? "Fill in the form.")
+                    }
+                    let outcome = try await caseWork.perform(
+                        parsed, on: reference, by: staff, reader: reader, note: fields.values["note"]?.first, now: Date())
+                    switch outcome {
+                    case .recorded(let summary):
+                        return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
+                    case .noSuchCase: return notFound()
+                    case .refused(let refusal) where refusal.kind == .notFound: return notFound()
+                    case .refused(let refusal):
+                        let status: HTTPResponse.Status =
+                            switch refusal.kind {
+                            case .invalid: .unprocessableContent
+                            case .forbidden: .forbidden
+                            case .conflict: .conflict
+                            case .notFound: .notFound
+                            }
+                        return message(status, refusal.kind == .forbidden ? "Not allowed" : title, refusal.text)
+                    }
                 }
             }
         }
     }
 
-    /// The case if `staff` may work it (`CaseAccess`, the one rule for every action on a case);
-    /// otherwise the refusal, audited. A sealed case they hold no copy of throws
-    /// `CaseSealError.notAReader` (`FailureMiddleware` shows it).
-    func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
-        guard let reference = CaseReference(text), let summary = try await store.caseSummary(reference) else {
-            return .failure(.notFound)
-        }
-        switch try await store.caseAccess(caseID: summary.id, staff: staff) {
-        case .allowed:
-            return .success(summary)
-        case .notYours:
-            try await store.audit(
-                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "role \(staff.role.rawValue)",
-                at: Date())
-            return .failure(.notYours)
-        case .cannotRead:
-            try await store.audit(
-                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "not a reader", at: Date())
-            throw CaseSealError.notAReader
-        }
-    }
+    /// What a form left out, said before anything is tried.
+    static let missing = [
+        "contact": "Choose how you tried and what happened.", "close": "Choose the outcome.",
+        "reassign": "Choose who should take the case.", "priority": "Choose the priority.",
+    ]
 
-    enum Refused: Error { case notFound, notYours }
-
-    private func work(
-        _ action: String, reference text: String, staff: Officer, reader: CaseReader, csrf: String, fields: ReportFields
-    ) async throws
-        -> Response
-    {
-        let summary: CaseSummary
-        switch try await workable(text, staff: staff) {
-        case .success(let found): summary = found
-        case .failure(.notFound), .failure(.notYours): return notFound()
-        }
-        // Working a sealed case needs a key open to read it with, too.
-        guard try await store.canOpen(caseID: summary.id, reader: reader) else {
-            try await store.audit(
-                actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "no key open", at: Date())
-            throw CaseSealError.noReaderKey
-        }
-        let now = Date()
-        let note = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let cleanNote = (note?.isEmpty ?? true) ? nil : String(note!.prefix(5_000))
-        switch action {
+    /// The action a console form asks for, or nil when the form lacks what it needs.
+    static func workAction(_ name: String, _ fields: ReportFields) -> CaseWorkService.Action? {
+        switch name {
         case "contact":
-            guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
-                let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
-            else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
-            guard let content = try await store.openCase(summary.reference, reader: reader) else {
-                return message(.notFound, "No such case", "There is no case with that reference.")
-            }
-            let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
-            try await store.recordCaseEvent(
-                CaseEvent(
-                    kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
-                    flags: flags),
-                caseID: summary.id)
-            if !flags.isEmpty {
-                logger.warning(
-                    "contact recorded against preferences", metadata: ["case": "\(summary.id)", "officer": "\(staff.id)"])
-            }
-        case "note":
-            guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
-            try await store.recordCaseEvent(
-                CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
-        case "close":
-            guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
-                return message(.unprocessableContent, "Not closed", "Choose the outcome.")
-            }
-            try await store.recordCaseEvent(
-                CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
-        case "reopen":
-            try await store.recordCaseEvent(
-                CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
-        case "text":
-            let body = fields.values["message"]?.first ?? ""
-            switch try await texts.send(body, to: summary.reference, by: staff, reader: reader, now: now) {
-            case .sent: break
-            case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
-            case .noProvider:
-                return message(
-                    .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
-            case .providerFailed:
-                return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
-            case .notFound, .notYourCase: return notFound()
-            case .sealed: throw CaseSealError.notAReader
-            }
+            guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)), let outcome = fields.first("outcome")
+            else { return nil }
+            return .contact(method: method, outcome: outcome)
+        case "note": return .note
+        case "close": return fields.first("outcome").map { .close(outcome: $0) }
+        case "reopen": return .reopen
         case "reassign":
-            guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
-                let content = try await store.openCase(summary.reference, reader: reader)
-            else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
-            switch Reassignment.check(
-                femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
-                override: fields.first("override") == "yes", reason: cleanNote)
-            {
-            case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
-            case .allowed(let unmet, let flags):
-                do {
-                    try await store.reassign(
-                        caseID: summary.id, to: target, femaleUnmet: unmet,
-                        event: CaseEvent(
-                            kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
-                        by: reader)
-                } catch StoreError.conflict(let why) {
-                    return message(.conflict, "Not reassigned", "Refused: \(why).")
-                }
-            }
-        case "priority":
-            guard let priority = fields.first("priority").flatMap(Priority.init(rawValue:)) else {
-                return message(.unprocessableContent, "Not changed", "Choose the priority.")
-            }
-            guard let reason = cleanNote else {
-                return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
-            }
-            try await store.changePriority(
-                caseID: summary.id, to: priority,
-                acknowledgeBy: sla.acknowledgeBy(priority: priority, from: summary.openedAt),
-                event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
-        case "hold", "release":
-            // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
-            guard staff.role.supervises else {
-                try await store.audit(
-                    actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
-                    detail: "role \(staff.role.rawValue)", at: now)
-                return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
-            }
-            guard let reason = cleanNote else {
-                return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
-            }
-            try await store.setLegalHold(
-                caseID: summary.id, held: action == "hold",
-                event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
-        case "link-texts":
-            // The survivor's number as the case records it (never one typed here), after the
-            // officer has checked with them. Moving texts away from another open case needs
-            // someone who can read that case too.
-            guard let content = try await store.openCase(summary.reference, reader: reader),
-                let phone = content.profile.safety.phone
-            else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
-            switch try await store.linkTexts(
-                caseID: summary.id, phone: phone, by: staff.id, mayMove: staff.role.supervises, at: now)
-            {
-            case .linked, .alreadyLinked, .moved: break
-            case .closed: return message(.unprocessableContent, "Not linked", "A closed case takes no texts. Reopen it first.")
-            case .heldByAnotherCase(let other):
-                return message(
-                    .conflict, "Not linked",
-                    "Texts from this number go to case \(other.value), which is open. Ask a duty manager to move them.")
-            }
-        default:
-            return message(.notFound, "Unknown action", "")
+            return fields.first("officer").flatMap(Int64.init).map { .reassign(to: $0, override: fields.first("override") == "yes") }
+        case "priority": return fields.first("priority").flatMap(Priority.init(rawValue:)).map { .priority($0) }
+        case "hold": return .hold
+        case "release": return .release
+        case "link-texts": return .linkTexts
+        default: return nil
         }
-        return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
     }
 
-    /// Why a contact attempt went against the survivor's stated preferences, in words for the timeline.
-    static func warnings(method: ContactMethod, outcome: String, safety: SafetyPreferences, now: Date) -> [String] {
-        var flags: [String] = []
-        if safety.doNotContact { flags.append("the survivor asked not to be contacted") }
-        if !safety.methods.isEmpty, !safety.doNotContact, !safety.methods.contains(method) {
-            flags.append("\(method.rawValue.replacingOccurrences(of: "_", with: " ")) is not one of the agreed ways")
+    /// A text to the survivor: only where the case is theirs and open to them, and only as the
+    /// survivor's preferences allow now (`TextSender` checks again, and records it).
+    private func text(_ body: String, to reference: CaseReference, staff: Officer, reader: CaseReader) async throws -> Response {
+        guard let summary = try await caseWork.prepare(reference, staff: staff, reader: reader) else { return notFound() }
+        switch try await texts.send(body, to: summary.reference, by: staff, reader: reader, now: Date()) {
+        case .sent: return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
+        case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
+        case .noProvider:
+            return message(.serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
+        case .providerFailed:
+            return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
+        case .notFound, .notYourCase: return notFound()
+        case .sealed: throw CaseSealError.notAReader
         }
-        if !safety.safeTimes.isEmpty, !safety.isSafeTime(LondonTime(now)) { flags.append("outside the safe times") }
-        if outcome == "voicemail", !safety.voicemailAllowed { flags.append("voicemail was not allowed") }
-        return flags
     }
 }

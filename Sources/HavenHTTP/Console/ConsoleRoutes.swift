@@ -24,8 +24,8 @@ struct ConsoleRoutes {
     let bodies: BodyReader
     let texts: TextSender
     let concerns: ConcernIntake
-    /// Deadlines for a changed priority.
-    let sla: SLAPolicy
+    /// Every action on a case, with its rules.
+    let caseWork: CaseWorkService
     /// Where a referral made without consent alerts the supervisors, woken at once.
     let routing: AlertRouting
     let signal: AlertSignal
