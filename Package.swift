@@ -109,7 +109,12 @@ let package = Package(
             name: "HavenServices",
             dependencies: [
                 "HavenCore", "HavenStore", "HavenAlerts", "SMSAdapters",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                // bcrypt and TOTP for staff logins (no HTTP server in them).
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),

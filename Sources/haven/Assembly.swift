@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenServices
 import HavenPostgres
 import HavenSQLite
 import HavenStore

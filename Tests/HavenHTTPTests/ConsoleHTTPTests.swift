@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird

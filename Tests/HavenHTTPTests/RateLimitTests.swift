@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenHTTP
 import HavenSite
 import HavenTestSupport

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HavenCore
+import HavenServices
 import HavenHTTP
 import HavenSite
 import HavenStore

@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import HummingbirdTesting

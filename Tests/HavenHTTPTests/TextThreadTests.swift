@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HavenCore
+import HavenServices
 import HavenSQLite
 import HavenStore
 import HavenTestSupport

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HavenCore
 import HavenHTTP
+import HavenServices
 import HavenStore
 
 struct Ack: AsyncParsableCommand {

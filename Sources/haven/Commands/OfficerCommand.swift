@@ -3,6 +3,7 @@ import Foundation
 import HavenAlerts
 import HavenCore
 import HavenHTTP
+import HavenServices
 import HavenStore
 
 struct OfficerCommand: AsyncParsableCommand {

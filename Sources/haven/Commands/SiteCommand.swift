@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HavenHTTP
+import HavenServices
 import HavenSite
 import Logging
 

@@ -33,7 +33,7 @@ public struct ConsoleSettings: Sendable {
 public struct StaffLogin: Sendable {
     /// Logins, enrolment links and sessions; officers looked up by id; failed logins audited.
     let store: any StaffAccounts & StaffDirectory & AuditTrail
-    let settings: ConsoleSettings
+    public let settings: ConsoleSettings
 
     public init(store: any StaffAccounts & StaffDirectory & AuditTrail, settings: ConsoleSettings) {
         self.store = store
