@@ -1,9 +1,10 @@
 import Foundation
 import HavenCore
 import HavenHTTP
-import HavenServices
 import HavenPostgres
 import HavenSQLite
+import HavenServices
+import HavenSite
 import HavenStore
 import Logging
 import ServiceLifecycle
@@ -57,15 +58,18 @@ enum Assembly {
     }
 
     /// Serves until SIGTERM or SIGINT: one service group holds the engine's pool (PostgreSQL) and
-    /// Haven, which migrates, opens the store, loads the console's pages and the website (a bad
-    /// page stops Haven before any data is touched), hands the server to `prepare`, then serves
-    /// with its background services. A shutdown stops Haven first, the pool last.
+    /// Haven. Haven migrates, opens the store, hands it to `prepare` (first-start keys, demo
+    /// content), then makes the services over the stores, the HTTP application over the services,
+    /// and serves with its background services. The console's pages and the website are loaded
+    /// first (a bad page stops Haven before any data is touched). A shutdown stops Haven first,
+    /// the pool last.
     static func serve(
-        config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (HavenServer) async throws -> Void
+        config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (StoreService) async throws -> Void
     ) async throws {
         let console = try HavenServer.loadConsole(config: config)
         let site = try await HavenServer.loadSite(config: config, logger: logger)
         let ring = try HavenServer.openKeyRing(config: config, logger: logger)
+        let parts = try HavenServer(config: config)
         try HavenServer.makePrivateDirectory(config.dataDirectory)
         var services: [any Service] = []
         let engine: any StorageEngine
@@ -84,13 +88,32 @@ enum Assembly {
                     try await postgres.holdInstanceName(config.instance)
                 }
                 let store = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
-                let server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
-                try await prepare(server)
-                try await server.run()
+                try await prepare(store)
+                let app = try haven(parts: parts, store: store, ring: ring, site: site, console: console, logger: logger)
+                let background = parts.background(app: app, outbox: store, cases: store, retention: store, logger: logger)
+                let listening = "\(config.host):\(config.port)"
+                try await app.application(
+                    host: config.host, port: config.port, services: background, maxConnections: config.maxConnections
+                ) { channel in
+                    logger.notice(
+                        "Haven is taking reports",
+                        metadata: parts.startupMetadata(
+                            listening: channel.localAddress?.description ?? listening, database: "\(engine)", site: site))
+                }.run()
             })
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The services over the stores, and the HTTP application over the services.
+    static func haven(
+        parts: HavenServer, store: StoreService, ring: KeyRing, site: SiteRenderer?, console: ConsolePages, logger: Logger
+    ) throws -> HavenApp {
+        let shared = store.engine.sharedByInstances
+        return HavenApp.assemble(
+            stores: StoreParts(store), services: parts.serviceSettings(sharedByInstances: shared),
+            http: try parts.httpSettings(site: site, console: console, keyRing: ring, shared: shared ? store : nil), logger: logger)
     }
 
     /// `haven restore` on PostgreSQL: loads a `haven backup` dump into the empty database `url`

@@ -31,7 +31,7 @@ final class ConsoleFixture: Sendable {
 
     init(
         idleTimeout: TimeInterval = 1800, faulty: Bool = false, bcryptCost: UInt8 = 4,
-        work: PasswordWork = PasswordWork(slots: 2, maxWaiting: 64), configure: (inout Gateway) -> Void = { _ in },
+        work: PasswordWork = PasswordWork(slots: 2, maxWaiting: 64), configure: (inout AppSettings) -> Void = { _ in },
         clock: (@Sendable () -> Date)? = nil
     ) async throws {
         var settings = ConsoleSettings()
@@ -45,8 +45,9 @@ final class ConsoleFixture: Sendable {
         let transport = try MaildirTransport(directory: mail)
         self.mail = mail
         http = try await HTTPFixture(faulty: faulty) {
-            $0.console = settings
-            $0.staffNotices = StaffNotices(transport: transport, from: "haven@landlord.example", publicURL: "https://haven.example")
+            $0.services.console = settings
+            $0.services.staffNotices = StaffNotices(
+                transport: transport, from: "haven@landlord.example", publicURL: "https://haven.example")
             configure(&$0)
         }
     }
@@ -95,12 +96,12 @@ final class ConsoleFixture: Sendable {
             Officer(
                 id: 0, name: name, email: "\(name.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })@landlord.example",
                 isFemale: female, role: role))
-        let link = try await StaffLogin(store: store, settings: settings)
+        let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: settings)
             .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example", by: "test")
         let token = String(link.split(separator: "/").last!)
         let secret = StaffLogin.newTOTPSecret()
         let account = StaffAccount(officer: officer, password: "correct horse battery \(name)", secret: secret)
-        let outcome = try await StaffLogin(store: store, settings: settings).enrol(
+        let outcome = try await StaffLogin(accounts: store, staff: store, audit: store, settings: settings).enrol(
             token: token, password: account.password, confirmation: account.password, secret: secret,
             code: account.code())
         #expect(outcome == .enrolled)
@@ -160,7 +161,7 @@ struct ConsoleHTTPTests {
     func enrolmentOverHTTP() async throws {
         let f = try await ConsoleFixture()
         let officer = try await f.store.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
-        let link = try await StaffLogin(store: f.store, settings: f.settings)
+        let link = try await StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
             .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/", by: "test")
         #expect(link.hasPrefix("https://haven.example/console/enrol/"))
         let path = "/console/enrol/" + link.split(separator: "/").last!
@@ -350,7 +351,7 @@ struct ConsoleHTTPTests {
                 ])
             #expect(back.headers[.location] == "/console/cases/HV-ABCD-EFGH")
             for evil in ["https://evil.example/", "//evil.example", "/console/../x", "/consolex"] {
-                #expect(ConsoleRoutes.safeNext(evil) == "/console", "\(evil)")
+                #expect(ConsoleShell.safeNext(evil) == "/console", "\(evil)")
             }
         }
     }

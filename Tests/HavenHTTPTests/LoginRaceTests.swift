@@ -25,7 +25,7 @@ struct LoginRaceTests {
     @Test("finding 4: 40 wrong passwords at once lock the account after five; the right one is then refused")
     func concurrentWrongLoginsMeetTheLock() async throws {
         // From many addresses in the real attack; here all come from loopback, so no per-address cap.
-        let f = try await ConsoleFixture { $0.connections = nil }
+        let f = try await ConsoleFixture { $0.http.connections = nil }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             let responses = try await sendTogether(40, to: client.port) { i in
@@ -117,7 +117,7 @@ struct LoginRaceTests {
 
     @Test("finding 13: tenancy-flag lookups are limited per officer token and each is audited, without the reference")
     func tenancyLookupsAreLimitedAndAudited() async throws {
-        let f = try await ConsoleFixture { $0.rateLimiter = RateLimits().limiter() }
+        let f = try await ConsoleFixture { $0.http.rateLimiter = RateLimits().limiter() }
         let asha = try await f.account("Asha")
         let ben = try await f.account("Ben")
         let tokens = [OfficerToken.generate(), OfficerToken.generate()]
@@ -162,7 +162,7 @@ struct LoginFloodTests {
     func unknownAddressesCostNoPasswordWork() async throws {
         let work = PasswordWork(slots: 2, maxWaiting: 64)
         // Production's bcrypt cost, so a flood that did run checks would be plain in the counts.
-        let f = try await ConsoleFixture(bcryptCost: 10, work: work) { $0.connections = nil }
+        let f = try await ConsoleFixture(bcryptCost: 10, work: work) { $0.http.connections = nil }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             // One login first, so the server has timed a real check.
@@ -190,7 +190,7 @@ struct LoginFloodTests {
     @Test("password checks beyond the queue are refused at once as busy (503, Retry-After), never as a wrong password")
     func aFullQueueSaysBusy() async throws {
         let work = PasswordWork(slots: 1, maxWaiting: 1)
-        let f = try await ConsoleFixture(work: work) { $0.connections = nil }
+        let f = try await ConsoleFixture(work: work) { $0.http.connections = nil }
         let asha = try await f.account("Asha")
         // Hold the one slot, and fill the queue, until the test lets go.
         let release = DispatchSemaphore(value: 0)
@@ -224,11 +224,11 @@ struct LoginFloodTests {
     func checksAreLimitedGlobally() async throws {
         let work = PasswordWork(slots: 2, maxWaiting: 64, checksPerMinute: 6)  // a burst of 5, next to no refill
         let f = try await ConsoleFixture(work: work) {
-            $0.connections = nil
+            $0.http.connections = nil
             var limits = RateLimits()
             limits.loginsPerMinute = 600  // no client meets its own limit here
-            $0.rateLimiter = limits.limiter()
-            $0.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+            $0.http.rateLimiter = limits.limiter()
+            $0.http.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
         }
         var made: [StaffAccount] = []
         for name in ["Asha", "Ben", "Cal", "Dee", "Eve", "Fay"] { made.append(try await f.account(name)) }
@@ -263,7 +263,7 @@ struct LoginFloodTests {
     @Test("guesses at a locked account make no password check and take nothing from the checks every client shares")
     func aLockedAccountCostsNoCheck() async throws {
         let work = PasswordWork(slots: 2, maxWaiting: 64)
-        let f = try await ConsoleFixture(work: work) { $0.connections = nil }
+        let f = try await ConsoleFixture(work: work) { $0.http.connections = nil }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             for _ in 0..<5 { _ = try await client.logIn(asha, password: "a wrong guess") }

@@ -1,7 +1,7 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -63,7 +63,7 @@ struct OpsHTTPTests {
 
     @Test("/metrics is not open to the internet: 404 by default, a bearer token or a listener of its own")
     func metricsAreNotPublic() async throws {
-        let closed = try await HTTPFixture { $0.metricsAccess = .off }
+        let closed = try await HTTPFixture { $0.http.metricsAccess = .off }
         try await closed.test { client in
             let response = try await client.execute(
                 uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(HTTPFixture.metricsToken)"])
@@ -81,7 +81,7 @@ struct OpsHTTPTests {
             #expect(try await client.metrics().contains("haven_"))
         }
         // The operators' listener serves them without a token, and nothing else.
-        let app = tokened.gateway.operatorsApplication(host: "127.0.0.1", port: 0)
+        let app = tokened.app.operatorsApplication(host: "127.0.0.1", port: 0)
         try await app.test(.live) { client in
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok && metrics.text.contains("haven_"))

@@ -1,8 +1,8 @@
 import Foundation
 import HavenAlerts
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -24,7 +24,7 @@ struct OutageHTTPTests {
             let submission = ReportSubmission(message: "taken during the outage \(i)")
             let outcome = try await f.store.record(
                 IncomingReport(channel: .api, submission: submission, receivedAt: hourAgo.addingTimeInterval(Double(i))),
-                triage: f.gateway.triage, routing: f.gateway.routing)
+                triage: f.app.services.settings.triage, routing: f.app.services.settings.routing)
             references.append(try #require(outcome.receipt).reference.value)
         }
         try await f.test { client in
@@ -44,7 +44,7 @@ struct OutageHTTPTests {
         let dispatcher = AlertDispatcher(
             outbox: f.store, email: CurlSMTPTransport(url: sink.url, startTLS: .off), webhook: nil,
             composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
-            signal: f.gateway.signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance),
+            signal: f.app.services.signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance),
             policy: DispatchPolicy(), logger: Logger(label: "test"))
         _ = await dispatcher.drainOnce(now: Date())
         _ = await dispatcher.drainOnce(now: Date())
@@ -70,7 +70,7 @@ struct ShutdownTests {
         let f = try await HTTPFixture()
         let capture = LogCapture()
         let watcher = EscalationWatcher(
-            store: f.store, triage: f.gateway.triage, routing: f.gateway.routing, signal: f.gateway.signal,
+            store: f.store, triage: f.app.services.settings.triage, routing: f.app.services.settings.routing, signal: f.app.services.signal,
             metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: capture.logger())
         let check = Task {
             withUnsafeCurrentTask { $0?.cancel() }

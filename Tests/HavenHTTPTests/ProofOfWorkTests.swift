@@ -1,7 +1,7 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenSite
 import HavenStore
 import HavenTestSupport
@@ -146,12 +146,12 @@ struct ProofOfWorkTests {
         limits.reportsPerMinute = 6
         limits.globalPerSecond = 3
         let f = try await HTTPFixture { gateway in
-            gateway.site = site
-            gateway.rateLimiter = limits.limiter()
-            gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
-            gateway.proofOfWork = ProofOfWork(settings: Self.settings(.auto, difficulty: 8, threshold: 5))
+            gateway.http.site = site
+            gateway.http.rateLimiter = limits.limiter()
+            gateway.http.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+            gateway.http.proofOfWork = ProofOfWork(settings: Self.settings(.auto, difficulty: 8, threshold: 5))
         }
-        let pow = try #require(f.gateway.proofOfWork)
+        let pow = try #require(f.app.settings.proofOfWork)
         try await f.test { client in
             // The flood: one address, far past its bucket and the global one.
             for i in 0..<40 {
@@ -192,9 +192,9 @@ struct ProofOfWorkTests {
         // "sent again at once" late.
         let clock = Mutex(Date().timeIntervalSince1970)
         let f = try await HTTPFixture { gateway in
-            gateway.site = site
-            gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
-            gateway.proofOfWork = ProofOfWork(settings: settings) { clock.withLock { $0 } }
+            gateway.http.site = site
+            gateway.http.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+            gateway.http.proofOfWork = ProofOfWork(settings: settings) { clock.withLock { $0 } }
         }
         try await f.test { client in
             let person: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.20"]

@@ -1,7 +1,7 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenSite
 import HavenTestSupport
 import Hummingbird
@@ -14,8 +14,8 @@ struct RateLimitTests {
         .deletingLastPathComponent().appendingPathComponent("StaticSite")
     @Test func floodFromOneClientDoesNotStopAnother() async throws {
         let f = try await HTTPFixture { gateway in
-            gateway.rateLimiter = RateLimits().limiter()
-            gateway.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
+            gateway.http.rateLimiter = RateLimits().limiter()
+            gateway.http.clientAddress = ClientAddress(trustedProxies: ["127.0.0.1"])
         }
         try await f.test { client in
             var limited = 0
@@ -45,7 +45,7 @@ struct RateLimitTests {
     @Test func consoleLoginsAreRateLimitedPerClient() async throws {
         var limits = RateLimits()
         limits.loginsPerMinute = 1
-        let f = try await HTTPFixture { $0.rateLimiter = limits.limiter() }
+        let f = try await HTTPFixture { $0.http.rateLimiter = limits.limiter() }
         try await f.test { client in
             var statuses: [Int] = []
             for i in 0..<8 {
@@ -77,8 +77,8 @@ struct RateLimitTests {
         limits.smsPerSecond = 0.01  // a burst of one, and next to no refill while a loaded machine runs this
         let site = try await SiteRenderer(directory: Self.staticSite, exitURL: "https://example.org/weather")
         let f = try await HTTPFixture { gateway in
-            gateway.site = site
-            gateway.rateLimiter = limits.limiter()
+            gateway.http.site = site
+            gateway.http.rateLimiter = limits.limiter()
         }
         try await f.test { client in
             var statuses: [Int] = []

@@ -104,8 +104,8 @@ struct ReviewProbeTests {
         var limits = RateLimits()
         limits.loginsPerMinute = 1
         let f = try await ConsoleFixture { gateway in
-            gateway.rateLimiter = limits.limiter()
-            gateway.views = stash
+            gateway.http.rateLimiter = limits.limiter()
+            gateway.http.views = stash
         }
         try await f.http.test { client in
             var limited = 0

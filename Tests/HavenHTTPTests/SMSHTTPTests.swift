@@ -1,7 +1,7 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -13,7 +13,7 @@ private let publicURL = "https://haven.example-housing.org.uk"
 
 private func smsFixture() async throws -> HTTPFixture {
     try await HTTPFixture { gateway in
-        gateway.sms = SMSSettings(
+        gateway.http.sms = SMSSettings(
             publicURL: publicURL, secrets: [.twilio: "tw-token", .modem: "modem-secret", .vonage: "vonage-secret"])
     }
 }

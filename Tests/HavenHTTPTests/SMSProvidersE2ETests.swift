@@ -1,8 +1,8 @@
 import Foundation
 import HavenAlerts
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -90,7 +90,7 @@ private func providerCall(_ provider: SMSProvider, from: String, text: String, i
 struct SMSProvidersE2ETests {
     @Test(arguments: SMSProvider.allCases)
     func inboundTextToAlertedOfficer(provider: SMSProvider) async throws {
-        let f = try await HTTPFixture { $0.sms = SMSSettings(publicURL: base, secrets: secrets) }
+        let f = try await HTTPFixture { $0.http.sms = SMSSettings(publicURL: base, secrets: secrets) }
         _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let sink = try SMTPSink()
         let dispatcher = AlertDispatcher(

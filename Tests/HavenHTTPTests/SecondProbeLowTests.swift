@@ -199,7 +199,7 @@ struct SecondProbeLowTests {
     func referencesCannotBeProbed() async throws {
         var limits = RateLimits()
         limits.lookupsPerMinute = 0.001  // a burst of ten, then nothing for hours: no loaded machine is that slow
-        let f = try await ConsoleFixture { $0.rateLimiter = limits.limiter() }
+        let f = try await ConsoleFixture { $0.http.rateLimiter = limits.limiter() }
         // Ben's case opened before Asha joins; then hers (triage gives it to the least loaded).
         let ben = try await f.account("Ben")
         let other = try await openCase(f, "Ben's case")

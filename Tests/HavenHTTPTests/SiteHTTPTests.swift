@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenSite
 import HavenStore
 import HavenTestSupport
@@ -36,9 +36,9 @@ struct SiteHTTPTests {
     static func fixture(limits: RateLimits? = nil, views: (any ViewStash)? = nil) async throws -> HTTPFixture {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
         return try await HTTPFixture { gateway in
-            gateway.site = site
-            if let limits { gateway.rateLimiter = limits.limiter() }
-            if let views { gateway.views = views }
+            gateway.http.site = site
+            if let limits { gateway.http.rateLimiter = limits.limiter() }
+            if let views { gateway.http.views = views }
         }
     }
 
@@ -61,13 +61,13 @@ struct SiteHTTPTests {
     func hugeRefusedPostsStayBounded() async throws {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
         let f = try await HTTPFixture { gateway in
-            gateway.site = site
+            gateway.http.site = site
             var settings = ProofOfWork.Settings()
             settings.mode = .on  // every post must carry solved work: these carry none
-            gateway.proofOfWork = ProofOfWork(settings: settings)
-            var views = SharedViewStash(state: gateway.store as! any SharedState, key: SymmetricKey(size: .bits256))
+            gateway.http.proofOfWork = ProofOfWork(settings: settings)
+            var views = SharedViewStash(state: gateway.store, key: SymmetricKey(size: .bits256))
             views.bounds = StashBounds(maxViews: 20, maxBytes: 256 * 1024)
-            gateway.views = views
+            gateway.http.views = views
         }
         let huge = String(repeating: "a", count: 180_000)
         try await f.test { client in
@@ -92,7 +92,7 @@ struct SiteHTTPTests {
     @Test("every page and asset is served with the site's safety headers and no cookie")
     func pagesAndHeaders() async throws {
         let f = try await Self.fixture()
-        let site = try #require(f.gateway.site)
+        let site = try #require(f.app.settings.site)
         try await f.test { client in
             for file in site.files() {
                 let response = try await client.execute(uri: file.path, method: .get)
@@ -312,8 +312,8 @@ struct SiteHTTPTests {
         limits.maxBodyBytes = 4096
         let site = try await SiteRenderer(directory: staticSite)
         let f = try await HTTPFixture { gateway in
-            gateway.site = site
-            gateway.limits = limits
+            gateway.http.site = site
+            gateway.http.limits = limits
         }
         try await f.test { client in
             let large = try await client.postForm("/contact", [("message", String(repeating: "z", count: 8000))])
@@ -357,7 +357,7 @@ struct SiteHTTPTests {
         var small = MemoryViewStash.Limits()
         small.maxEntries = 5
         let f = try await Self.fixture(views: MemoryViewStash(limits: small))
-        let stash = try #require(f.gateway.views as? MemoryViewStash)
+        let stash = try #require(f.app.settings.views as? MemoryViewStash)
         try await f.test { client in
             let person = try await client.postForm("/contact", Self.fullSelfReport + [("show_reference", "yes")])
             let location = try #require(person.headers[.location])

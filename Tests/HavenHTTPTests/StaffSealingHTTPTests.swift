@@ -277,7 +277,7 @@ struct StaffSealingHTTPTests {
         let (_, bens) = try await sealedCase(f, message: "Ben's case")  // Ben has none yet: the least loaded
         #expect(bens.officerID == first.officer.id)
         // Ben is enrolled again (a new key pair): the copies sealed to his old key go.
-        let login = StaffLogin(store: f.store, settings: f.settings)
+        let login = StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
         let link = try await login.issueEnrolment(officerID: first.officer.id, publicURL: "https://haven.example", by: "test")
         let ben = StaffAccount(officer: first.officer, password: "a new passphrase for Ben", secret: StaffLogin.newTOTPSecret())
         #expect(
@@ -330,7 +330,7 @@ struct StaffSealingHTTPTests {
         #expect(try await f.store.auditEntries(caseID: nil).contains { $0.action == "staff.key_not_opened" })
         // Enrolment refuses a password bcrypt would read only the start of.
         let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@landlord.example"))
-        let login = StaffLogin(store: f.store, settings: f.settings)
+        let login = StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
         let link = try await login.issueEnrolment(officerID: ben.id, publicURL: "https://haven.example", by: "test")
         let secret = StaffLogin.newTOTPSecret()
         let long = String(repeating: "é", count: 40)  // 40 letters, 80 bytes

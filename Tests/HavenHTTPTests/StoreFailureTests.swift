@@ -51,7 +51,7 @@ struct StoreFailureTests {
     @Test("a fault in Haven is a 500 with its cause logged, on the API, the console and the webhooks alike; never a 503")
     func aFaultIsA500() async throws {
         let f = try await ConsoleFixture(faulty: true) { gateway in
-            gateway.sms = SMSSettings(publicURL: "https://haven.example-housing.org.uk", secrets: [.twilio: "tw-token"])
+            gateway.http.sms = SMSSettings(publicURL: "https://haven.example-housing.org.uk", secrets: [.twilio: "tw-token"])
         }
         let engine = try #require(f.http.faults)
         let asha = try await f.account("Asha")

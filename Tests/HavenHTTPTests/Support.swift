@@ -1,8 +1,8 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
 import HavenSQLite
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -48,6 +48,14 @@ let consoleTemplates = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 let checkoutConsolePages = Result { try ConsolePages(directory: consoleTemplates) }
 
 /// A real store in a temp folder behind the real router, served on a loopback port.
+/// What a test may set before the application is made: HTTP's settings and the services'.
+struct AppSettings {
+    /// The test's store (for a stash or challenges kept in it).
+    let store: StoreService
+    var http = HTTPSettings()
+    var services = ServiceSettings()
+}
+
 final class HTTPFixture: Sendable {
     static let metricsToken = "metrics-token-for-tests"
     let directory: URL
@@ -55,32 +63,36 @@ final class HTTPFixture: Sendable {
     let store: StoreService
     let handle: TestEngineHandle
     let logs = LogCapture()
-    let gateway: Gateway
+    /// The application as the test configured it (its services, its settings).
+    let app: HavenApp
     /// The SQLite engine under the store, for this engine's own checks (a full disk).
     var sqlite: SQLiteEngine { (faults?.wrapped ?? store.engine) as! SQLiteEngine }
     /// The fault injector, when made with `faulty: true`.
     var faults: FaultyEngine? { store.engine as? FaultyEngine }
 
     /// - Parameter faulty: the SQLite engine inside a `FaultyEngine`, to rehearse outages (`faults`).
-    init(maxPageCount: Int? = nil, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
+    init(maxPageCount: Int? = nil, faulty: Bool = false, configure: (inout AppSettings) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("haven-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
         handle = try await TestEngineHandle(TestEngine.current, directory: directory, maxPageCount: maxPageCount)
         // Always behind the fault injector (it passes everything through until told otherwise).
         store = try await StoreService(engine: FaultyEngine(handle.engine), keyRing: keyRing)
-        var gateway = Gateway(store: store, logger: logs.logger())
-        gateway.consolePages = try checkoutConsolePages.get()
-        gateway.rateLimiter = nil  // tests that want limits set their own
-        gateway.metricsAccess = .token(Self.metricsToken)
-        configure(&gateway)
-        self.gateway = gateway
+        var settings = AppSettings(store: store)
+        settings.http.consolePages = try checkoutConsolePages.get()
+        settings.http.rateLimiter = nil  // tests that want limits set their own
+        settings.http.metricsAccess = .token(Self.metricsToken)
+        configure(&settings)
+        // Texts leave as the SMS settings say, as `HavenServer.serviceSettings` makes them.
+        settings.services.takeTexts(from: settings.http.sms)
+        settings.services.maxIdempotencyKeyLength = settings.http.limits.maxIdempotencyKeyLength
+        app = HavenApp.assemble(stores: StoreParts(store), services: settings.services, http: settings.http, logger: logs.logger())
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await gateway.application(host: "127.0.0.1", port: 0).test(.live, body)
+        try await app.application(host: "127.0.0.1", port: 0).test(.live, body)
     }
 
     /// The store refuses every write, as on a full disk: SQLite's file capped below its size (the

@@ -1,7 +1,7 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -25,7 +25,7 @@ struct TextHTTPTests {
         try await provider.test(.live) { providerClient in
             let base = "http://127.0.0.1:\(providerClient.port!)"
             let f = try await HTTPFixture { gateway in
-                gateway.sms = SMSSettings(
+                gateway.http.sms = SMSSettings(
                     publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
                     outbound: .twilio(accountSID: "AC1", authToken: "tw", from: "+441234000000", baseURL: base))
             }
@@ -102,12 +102,12 @@ struct AcknowledgementTests {
         let provider = Application(router: providerRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await provider.test(.live) { providerClient in
             let f = try await HTTPFixture { gateway in
-                gateway.sms = SMSSettings(
+                gateway.http.sms = SMSSettings(
                     publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
                     outbound: .twilio(
                         accountSID: "AC1", authToken: "tw", from: "+441234000000",
                         baseURL: "http://127.0.0.1:\(providerClient.port!)"))
-                gateway.sms.acknowledgement = "Thank you, received."
+                gateway.http.sms.acknowledgement = "Thank you, received."
             }
             try await f.test { client in
                 let quiet = try await client.modem(from: "+447700900001", text: "he took my keys", id: "a")

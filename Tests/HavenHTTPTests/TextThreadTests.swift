@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import HavenCore
-import HavenServices
 import HavenSQLite
+import HavenServices
 import HavenStore
 import HavenTestSupport
 import Hummingbird
@@ -22,7 +22,7 @@ struct TextThreadTests {
 
     static func fixture() async throws -> ConsoleFixture {
         try await ConsoleFixture { gateway in
-            gateway.sms = SMSSettings(publicURL: publicURL, secrets: [.twilio: "tw-token"])
+            gateway.http.sms = SMSSettings(publicURL: publicURL, secrets: [.twilio: "tw-token"])
         }
     }
 

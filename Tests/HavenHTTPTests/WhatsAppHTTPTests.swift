@@ -45,7 +45,7 @@ struct WhatsAppHTTPTests {
             var sms = SMSSettings(publicURL: "https://haven.example", secrets: [.twilio: "tw-secret"])
             sms.whatsapp = WhatsAppSettings(
                 appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber, outbound: outbound)
-            gateway.sms = sms
+            gateway.http.sms = sms
         }
     }
 
@@ -185,7 +185,7 @@ struct WhatsAppHTTPTests {
                 #expect(json["to"] as? String == "447700900111" && json["messaging_product"] as? String == "whatsapp")
                 #expect((json["text"] as? [String: Any])?["body"] as? String == "This is Asha from tenant services.")
                 // A day and more after their last message, WhatsApp takes only templates: refused, nothing sent.
-                let sender = TextSender(store: f.store, outbound: nil, whatsapp: outbound, logger: f.logs.logger())
+                let sender = TextSender(store: f.store, audit: f.store, outbound: nil, whatsapp: outbound, logger: f.logs.logger())
                 let late = try await sender.send(
                     "Are you free?", to: summary.reference, by: asha, reader: .officer(asha.id, key: nil),
                     now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 60))
@@ -209,7 +209,7 @@ struct WhatsAppHTTPTests {
             var sms = SMSSettings(publicURL: "https://haven.example")
             sms.whatsapp = WhatsAppSettings(
                 appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber, outbound: outbound)
-            gateway.sms = sms
+            gateway.http.sms = sms
         }
         let asha = try await f.account("Asha")
         try await f.http.test { client in
@@ -220,7 +220,7 @@ struct WhatsAppHTTPTests {
             let page = try await client.get("/console/cases/\(summary.reference.value)", cookie: cookie)
             #expect(page.text.contains("Send by WhatsApp") && page.text.contains("latest message came by WhatsApp"))
             // The same case more than a day later: the page says why nothing can be sent.
-            let sender = TextSender(store: f.store, outbound: nil, whatsapp: outbound, logger: f.http.logs.logger())
+            let sender = TextSender(store: f.store, audit: f.store, outbound: nil, whatsapp: outbound, logger: f.http.logs.logger())
             #expect(
                 try await sender.route(caseID: summary.id, now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 1))
                     == .refused(TextSender.outsideWhatsAppWindow))
@@ -245,7 +245,7 @@ struct WhatsAppHTTPTests {
         let unset = try await HTTPFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
             sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken)
-            gateway.sms = sms
+            gateway.http.sms = sms
         }
         try await unset.test { client async throws in
             let post = cloudPost(from: "447700900114", id: "wamid.E3", text: "help")
@@ -278,8 +278,8 @@ struct WhatsAppHTTPTests {
         let f = try await HTTPFixture { gateway in
             var sms = SMSSettings(publicURL: "https://haven.example")
             sms.whatsapp = WhatsAppSettings(appSecret: appSecret, verifyToken: verifyToken, businessNumberID: businessNumber)
-            gateway.sms = sms
-            gateway.rateLimiter = limits.limiter()
+            gateway.http.sms = sms
+            gateway.http.rateLimiter = limits.limiter()
         }
         try await f.test { client in
             var statuses: [HTTPResponse.Status] = []

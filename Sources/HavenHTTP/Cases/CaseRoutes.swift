@@ -1,12 +1,13 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 import Logging
 
 /// `POST /api/v1/cases/{reference}/ack` with `Authorization: Bearer <officer token>`.
 struct CaseRoutes {
-    let store: any CaseStore
+    let files: CaseFiles
     let officers: OfficerTokens
     let lookups: CaseLookups
     let logger: Logger
@@ -37,7 +38,7 @@ struct CaseRoutes {
         guard let text = context.parameters.get("reference"), let reference = CaseReference(text) else {
             return CaseLookups.noSuchCase()
         }
-        switch try await store.acknowledge(reference, by: officer, at: Date()) {
+        switch try await files.acknowledge(reference, by: officer, at: Date()) {
         case .acknowledged(let at):
             logger.info("case acknowledged", metadata: ["officer": "\(officer.id)"])
             return JSONResponse.make(
@@ -56,31 +57,18 @@ struct CaseRoutes {
 
 /// Officers calling the API with `Authorization: Bearer <officer token>`.
 struct OfficerTokens: Sendable {
-    let directory: any StaffDirectory
+    let tokens: StaffTokens
 
-    /// The officer whose token the request carries, if any (the store's failure is thrown: a
-    /// token is never refused because the store could not be asked).
+    /// The officer whose token the request carries, if any.
     func officer(_ request: Request) async throws -> Officer? {
         guard let token = Self.bearerToken(request) else { return nil }
-        return try await directory.officer(tokenHash: OfficerToken.hash(token))
+        return try await tokens.officer(token: token)
     }
 
-    /// The officer, and the reader their token makes them: with their private key, opened from
-    /// its copy sealed under the token, when the token was issued with it (`haven officer token`).
+    /// The officer, and the reader their token makes them (see `StaffTokens.caller`).
     func caller(_ request: Request) async throws -> (Officer, CaseReader)? {
-        guard let token = Self.bearerToken(request),
-            let officer = try await directory.officer(tokenHash: OfficerToken.hash(token))
-        else { return nil }
-        var key: StaffKey?
-        // A token issued before a promotion (or before this rule) opens nothing for a manager.
-        if CaseReader.tokenMayHoldKey(officer.role), let record = try await directory.staffKey(officerID: officer.id),
-            let sealed = record.tokenSealed
-        {
-            key = try? StaffKey.open(
-                sealed, secret: token, purpose: StaffKey.apiTokenPurpose, owner: CaseReader.readerName(officerID: officer.id),
-                publicKey: record.publicKey)
-        }
-        return (officer, .officer(officer.id, key: key))
+        guard let token = Self.bearerToken(request) else { return nil }
+        return try await tokens.caller(token: token)
     }
 
     /// The token of an `Authorization: Bearer …` header, if it is plausibly one.

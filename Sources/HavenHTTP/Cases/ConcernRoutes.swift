@@ -11,8 +11,6 @@ import Logging
 /// flagged this way marks the tenancy "no noise enforcement without review", which housing
 /// management checks with `GET /api/v1/tenancies/{reference}/flags`.
 struct ConcernRoutes {
-    /// Contractors' tokens, tenancy flags, and the audit of each flag lookup.
-    let store: any Concerns & AuditTrail
     let officers: OfficerTokens
     let concerns: ConcernIntake
     /// Reads the posted body as the reports API does.
@@ -33,10 +31,9 @@ struct ConcernRoutes {
             if let limited = lookups.limited(officer) { return limited }
             let reference = context.parameters.get("reference") ?? ""
             guard !reference.isEmpty, reference.count <= 60 else { return JSONResponse.error(.notFound, "no_such_tenancy") }
-            let flags = try await store.tenancyFlags(reference: reference)
-            try await store.audit(
-                actor: "officer:\(officer.id)", action: "tenancy.flags_checked", caseID: nil,
-                detail: flags.isEmpty ? "none" : "flagged", at: Date())
+            guard let flags = try await concerns.tenancyFlags(reference, checkedBy: officer) else {
+                return JSONResponse.error(.forbidden, "not_for_administrators")
+            }
             return JSONResponse.make(.ok, ["flags": flags])
         }
     }
@@ -45,12 +42,7 @@ struct ConcernRoutes {
         guard let token = OfficerTokens.bearerToken(request) else {
             return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let reporter: (name: String, relationship: String)
-        if let contractor = try await store.contractor(tokenHash: OfficerToken.hash(token)) {
-            reporter = (contractor.name, "contractor")
-        } else if let officer = try await officers.directory.officer(tokenHash: OfficerToken.hash(token)) {
-            reporter = (officer.label, "professional")
-        } else {
+        guard let reporter = try await officers.tokens.concernReporter(token: token) else {
             return JSONResponse.error(.unauthorized, "contractor_or_officer_token_required", headers: [.wwwAuthenticate: "Bearer"])
         }
         let fields: ReportFields

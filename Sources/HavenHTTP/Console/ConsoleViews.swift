@@ -30,7 +30,7 @@ struct ConsolePostRedirect: RouterMiddleware {
         // A refusal by the rate limiter says nothing particular: a fixed page, nothing held (so a
         // flood of refused posts cannot churn the stash other people's views are waiting in).
         if response.status == .tooManyRequests {
-            var headers: HTTPFields = [.location: Self.busy, .contentSecurityPolicy: ConsoleRoutes.contentSecurityPolicy]
+            var headers: HTTPFields = [.location: Self.busy, .contentSecurityPolicy: ConsoleShell.contentSecurityPolicy]
             if let retryAfter = response.headers[.retryAfter] { headers[.retryAfter] = retryAfter }
             return Response(status: .seeOther, headers: headers)
         }
@@ -44,14 +44,14 @@ struct ConsolePostRedirect: RouterMiddleware {
         let id = try await views.put(Data(page.readableBytesView), scope: Self.scope(request))
         var headers: HTTPFields = [.location: Self.prefix + id.description]
         for name in [HTTPField.Name.setCookie, .retryAfter] { if let value = response.headers[name] { headers[name] = value } }
-        headers[.contentSecurityPolicy] = ConsoleRoutes.contentSecurityPolicy
+        headers[.contentSecurityPolicy] = ConsoleShell.contentSecurityPolicy
         return Response(status: .seeOther, headers: headers)
     }
 
     /// Views are seen only by the session that posted them (or, before logging in, by anyone
     /// holding the id, which is random and works once).
     static func scope(_ request: Request) -> String {
-        ConsoleRoutes.cookie(request).map { "console:" + OfficerToken.hash($0) } ?? "console:anonymous"
+        ConsoleShell.cookie(request).map { "console:" + OfficerToken.hash($0) } ?? "console:anonymous"
     }
 
     /// The held page, once.
@@ -64,7 +64,7 @@ struct ConsolePostRedirect: RouterMiddleware {
         let status = HTTPResponse.Status(code: Int(code))
         var headers = Failure.headers(for: status)
         headers[.contentType] = type
-        headers[.contentSecurityPolicy] = ConsoleRoutes.contentSecurityPolicy
+        headers[.contentSecurityPolicy] = ConsoleShell.contentSecurityPolicy
         return Response(status: status, headers: headers, body: .init(byteBuffer: page))
     }
 

@@ -151,8 +151,8 @@ public struct WhatsAppSettings: Sendable {
 struct SMSRoutes {
     /// Texts and their parts recorded.
     let intake: ReportIntake
-    /// The audit of the optional acknowledgement.
-    let audit: any AuditTrail
+    /// The optional acknowledgement of a survivor's first text.
+    let texts: TextSender
     let settings: SMSSettings
     let bodies: BodyReader
     let metrics: HavenMetrics
@@ -226,7 +226,7 @@ struct SMSRoutes {
             outcome = try await intake.record(makeReport(words, "\(provider.rawValue):\(sms.messageID)"), what: "text")
         }
         if let receipt = outcome.receipt, outcome.label != "duplicate", channel == .sms {
-            await acknowledge(receipt, to: phone, now: now)
+            await texts.acknowledge(receipt, to: phone, now: now)
         }
         return silent(provider)
     }
@@ -257,26 +257,6 @@ struct SMSRoutes {
         return IncomingReport(
             channel: channel, submission: submission, receivedAt: now, providerMessageID: messageID, threadPhone: phone,
             safetyChange: change)
-    }
-
-    /// The optional neutral acknowledgement, to the number the text came from: only if
-    /// configured, and only if the case allows Haven's own reply (texts agreed to, no safe times or
-    /// code word, no STOP since: see `AutomaticReply`; the case itself is sealed to its readers and
-    /// not opened here). Never says what the text was about or what a keyword did.
-    private func acknowledge(_ receipt: IntakeReceipt, to number: String, now: Date) async {
-        guard let text = settings.acknowledgement, let outbound = settings.outbound, receipt.autoReply == .yes else { return }
-        let call = outbound.request(to: number, text: text, now: now)
-        let response = try? await CurlHTTPClient().perform(
-            method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
-        let sent = response.map { (200..<300).contains($0.status) } ?? false
-        do {
-            try await audit.audit(
-                actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
-                caseID: receipt.caseID, detail: outbound.name, at: now)
-        } catch {
-            // The text is stored and answered; only this line of the audit is missing: said loudly.
-            logger.error("acknowledgement not audited", metadata: ["case": "\(receipt.caseID)", "error": "\(Failure.logged(error))"])
-        }
     }
 
     private func silent(_ provider: SMSProvider) -> Response {

@@ -4,22 +4,28 @@ import HavenCore
 import HavenServices
 import HavenSite
 import HavenStore
-import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Haven assembled from its configuration and an opened store: alert transports, routes,
-/// services. It names no storage engine: the executable chooses one and opens the store.
+/// What Haven's configuration makes, each once, for the executable's assembly: the alert
+/// transports, the services' settings and HTTP's, and the background services. It names no
+/// storage engine and opens nothing but files.
 public struct HavenServer: Sendable {
     public let config: HavenConfig
-    public let keyRing: KeyRing
-    public let store: StoreService
-    public let gateway: Gateway
-    public let logger: Logger
-    /// Where alerts go, in words for the start-up log.
+    /// How alerts and staff notices leave, and where, in words for the start-up log.
+    public let email: any EmailTransport
+    public let webhook: WebhookTarget?
     public let alertDestination: String
-    let email: any EmailTransport
-    let webhook: WebhookTarget?
+
+    public init(config: HavenConfig) throws {
+        self.config = config
+        (email, alertDestination) = try Self.emailTransport(config)
+        if let url = config.webhookURL, let secret = config.webhookSecret {
+            webhook = WebhookTarget(url: url, secret: secret, transport: CurlWebhookTransport())
+        } else {
+            webhook = nil
+        }
+    }
 
     /// The console's pages from the ConsoleTemplates folder (loaded before the store is opened:
     /// a bad page touches no data).
@@ -49,122 +55,112 @@ public struct HavenServer: Sendable {
         return site
     }
 
-    /// Over an opened store; `site` nil serves no website, `console` nil no console.
-    public init(
-        config: HavenConfig, keyRing: KeyRing, store: StoreService, site: SiteRenderer?, console: ConsolePages?,
-        logger: Logger
-    ) throws {
-        self.config = config
-        self.logger = logger
-        self.keyRing = keyRing
-        self.store = store
-        (email, alertDestination) = try Self.emailTransport(config)
-        if let url = config.webhookURL, let secret = config.webhookSecret {
-            webhook = WebhookTarget(url: url, secret: secret, transport: CurlWebhookTransport())
-        } else {
-            webhook = nil
-        }
-        var limits = IntakeLimits()
-        limits.maxBodyBytes = config.maxBodyBytes
-        limits.bodyTimeout = .seconds(config.bodyTimeoutSeconds)
-        var gateway = Gateway(
-            store: store, triage: Triage(riskWords: config.riskWords, sla: config.sla),
-            routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits,
-            sms: SMSSettings(config: config), logger: logger)
-        gateway.rateLimiter = config.rateLimits.limiter()
+    /// The services' settings: triage, alert routing, logins, mail, texts out.
+    public func serviceSettings(sharedByInstances: Bool) -> ServiceSettings {
+        var settings = ServiceSettings()
+        settings.triage = Triage(riskWords: config.riskWords, sla: config.sla)
+        settings.routing = AlertRouting(email: true, webhook: webhook != nil)
         // Password checks: one per core at once, 64 waiting, and the landlord's global rate.
-        var consoleSettings = ConsoleSettings()
-        consoleSettings.passwordWork = PasswordWork(
+        settings.console.passwordWork = PasswordWork(
             slots: ProcessInfo.processInfo.activeProcessorCount, maxWaiting: 64,
             checksPerMinute: config.rateLimits.loginsGlobalPerMinute)
-        gateway.console = consoleSettings
-        gateway.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
-        gateway.connections =
+        settings.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
+        settings.publicURL = config.publicURL
+        settings.takeTexts(from: SMSSettings(config: config))
+        settings.maxIdempotencyKeyLength = IntakeLimits().maxIdempotencyKeyLength
+        settings.instance = config.instance
+        settings.recoveryKeyFile = config.firstStartRecoveryKeyFile
+        return settings
+    }
+
+    /// HTTP's settings. Where instances share the database (`shared` given), form challenges and
+    /// the pages posts lead to are kept where every instance finds them, under keys every instance
+    /// derives from the key ring.
+    public func httpSettings(site: SiteRenderer?, console: ConsolePages?, keyRing: KeyRing, shared: (any SharedState)?) throws
+        -> HTTPSettings
+    {
+        var http = HTTPSettings()
+        http.limits.maxBodyBytes = config.maxBodyBytes
+        http.limits.bodyTimeout = .seconds(config.bodyTimeoutSeconds)
+        http.sms = SMSSettings(config: config)
+        http.rateLimiter = config.rateLimits.limiter()
+        http.clientAddress = ClientAddress(trustedProxies: config.trustedProxies)
+        http.connections =
             config.maxConnectionsPerClient > 0
             // At most half of all connections, so one address can never hold every one.
             ? ConnectionRegistry(
                 maxPerClient: min(config.maxConnectionsPerClient, config.maxConnections / 2), trustedProxies: config.trustedProxies)
             : nil
-        gateway.site = site
-        gateway.consolePages = console
-        gateway.instance = config.instance
-        gateway.recoveryKeyFile = config.firstStartRecoveryKeyFile
-        gateway.database = store.engine.dialect.engine.rawValue
-        if store.engine.sharedByInstances {
+        http.site = site
+        http.consolePages = console
+        if let shared {
             // Other instances take posts and their redirects too: challenges are signed with a key
             // every instance derives from the key ring (one issued by one instance is good on
             // another) and spent, like the views, where every instance finds them.
-            gateway.proofOfWork = ProofOfWork(
-                settings: config.proofOfWork, key: keyRing.derivedKey(purpose: "proof-of-work v1"), spent: store)
-            gateway.views = SharedViewStash(state: store, key: keyRing.derivedKey(purpose: "view id v1"))
+            http.proofOfWork = ProofOfWork(
+                settings: config.proofOfWork, key: keyRing.derivedKey(purpose: "proof-of-work v1"), spent: shared)
+            http.views = SharedViewStash(state: shared, key: keyRing.derivedKey(purpose: "view id v1"))
         } else {
             // One instance: a key made at start-up and spent challenges in memory (a restart
             // forgets both, so a challenge spent before it is not good after it).
-            gateway.proofOfWork = ProofOfWork(settings: config.proofOfWork)
+            http.proofOfWork = ProofOfWork(settings: config.proofOfWork)
         }
-        gateway.retention = config.retention
-        gateway.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
-        gateway.metricsAccess = config.metricsToken.map { .token($0) } ?? .off
-        if let file = config.riskChecklistFile {
-            let checklist: RiskChecklist
-            do {
-                checklist = try JSONDecoder().decode(RiskChecklist.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-            } catch {
-                throw HavenConfig.Problem(
-                    description: "HAVEN_RISK_CHECKLIST: \(file) is not a readable checklist (name, questions, medium_from, high_from)")
-            }
-            if let problem = checklist.problems().first { throw HavenConfig.Problem(description: "HAVEN_RISK_CHECKLIST: \(problem)") }
-            gateway.riskChecklist = checklist
-        }
-        self.gateway = gateway
+        http.retention = config.retention
+        http.metricsAccess = config.metricsToken.map { .token($0) } ?? .off
+        if let file = config.riskChecklistFile { http.riskChecklist = try Self.riskChecklist(file) }
+        return http
     }
 
-    /// The background services: alert delivery, SLA escalation and the daily retention sweep.
-    public func services() -> [any Service] {
+    static func riskChecklist(_ file: String) throws -> RiskChecklist {
+        let checklist: RiskChecklist
+        do {
+            checklist = try JSONDecoder().decode(RiskChecklist.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            throw HavenConfig.Problem(
+                description: "HAVEN_RISK_CHECKLIST: \(file) is not a readable checklist (name, questions, medium_from, high_from)")
+        }
+        if let problem = checklist.problems().first { throw HavenConfig.Problem(description: "HAVEN_RISK_CHECKLIST: \(problem)") }
+        return checklist
+    }
+
+    /// The background services: alert delivery, SLA escalation, the daily retention sweep, and the
+    /// operators' listener when it has an address of its own.
+    public func background(
+        app: HavenApp, outbox: any AlertOutbox, cases: any CaseStore & AlertOutbox, retention: any Retention & AuditTrail, logger: Logger
+    )
+        -> [any Service]
+    {
+        let services = app.services
         var policy = DispatchPolicy()
         policy.maxAttempts = config.alertMaxAttempts
         policy.combinePerRecipient = config.alertDigest
-        var services: [any Service] = [
+        var background: [any Service] = [
             AlertDispatcher(
-                outbox: store, email: email, webhook: webhook,
-                composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
-                metrics: gateway.metrics, policy: policy, logger: logger),
+                outbox: outbox, email: email, webhook: webhook,
+                composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: services.signal,
+                metrics: services.metrics, policy: policy, logger: logger),
             EscalationWatcher(
-                store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
-                metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
+                store: cases, triage: services.settings.triage, routing: services.settings.routing, signal: services.signal,
+                metrics: services.metrics, interval: config.escalationInterval, logger: logger),
         ]
-        if let retention = config.retention {
-            services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
+        if let policy = config.retention {
+            background.append(RetentionSweeper(store: retention, policy: policy, metrics: services.metrics, logger: logger))
         }
         if let listen = config.metricsListen {
-            services.append(gateway.operatorsApplication(host: listen.host, port: listen.port))
+            background.append(app.operatorsApplication(host: listen.host, port: listen.port))
         }
-        return services
-    }
-
-    /// Serves until the service group it runs in shuts down (the executable's `Assembly.serve`
-    /// holds the signals), then stops gracefully: the listener, then the background services.
-    public func run() async throws {
-        let logger = self.logger
-        let app = gateway.application(
-            host: config.host, port: config.port, services: services(), maxConnections: config.maxConnections
-        ) { [self] channel in
-            logger.notice(
-                "Haven is taking reports",
-                metadata: startupMetadata(listening: channel.localAddress?.description ?? "\(config.host):\(config.port)"))
-        }
-        try await app.run()
+        return background
     }
 
     /// What the start-up log says: where Haven listens and keeps its data, where alerts go. Every
     /// setting in it is shown as its table entry allows (a URL without its password).
-    func startupMetadata(listening: String) -> Logger.Metadata {
-        let website = gateway.site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
+    public func startupMetadata(listening: String, database: String, site: SiteRenderer?) -> Logger.Metadata {
+        let website = site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
         return [
             "listening": "\(listening)",
             "public_url": "\(HavenConfig.shown("HAVEN_PUBLIC_URL", config.publicURL))",
             "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
-            "database": "\(store.engine)",
+            "database": "\(database)",
             "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : HavenConfig.shown("HAVEN_KEY_FILE", config.keyFile))",
             "alerts": "\(alertDestination)",
             "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",
@@ -250,5 +246,15 @@ public struct HavenServer: Sendable {
     public static func makePrivateDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
+
+extension ServiceSettings {
+    /// How texts leave, as the SMS settings say: officers' texts, WhatsApp replies, and the
+    /// optional acknowledgement of a survivor's text.
+    public mutating func takeTexts(from sms: SMSSettings) {
+        outboundSMS = sms.outbound
+        outboundWhatsApp = sms.whatsapp.outbound
+        smsAcknowledgement = sms.acknowledgement
     }
 }

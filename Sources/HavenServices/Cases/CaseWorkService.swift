@@ -235,6 +235,22 @@ public struct CaseWorkService: Sendable {
         }
     }
 
+    /// Records a completed risk checklist (every saved version is kept), scored and levelled on
+    /// `checklist`. Nil: no such case, or not theirs. A judgement without its reason is refused.
+    public func recordRisk(
+        _ assessment: RiskAssessment, on checklist: RiskChecklist, for reference: CaseReference, by person: Officer, now: Date
+    ) async throws -> Outcome {
+        guard let summary = try await workable(reference, staff: person) else { return .noSuchCase }
+        if assessment.validate(on: checklist) == .judgementNeedsReason {
+            return .refused(.invalid("Give the reason for your professional judgement."))
+        }
+        try await work.recordRiskAssessment(
+            StoredRiskAssessment(
+                officerID: person.id, at: now, assessment: assessment, score: assessment.score, level: assessment.level(on: checklist)),
+            caseID: summary.id)
+        return .recorded(summary)
+    }
+
     /// Why a contact attempt went against the survivor's stated preferences, in words for the timeline.
     public static func warnings(method: ContactMethod, outcome: String, safety: SafetyPreferences, now: Date) -> [String] {
         var flags: [String] = []

@@ -8,15 +8,18 @@ import Logging
 /// review", which housing management checks before acting.
 public struct ConcernIntake: Sendable {
     public let intake: ReportIntake
-    /// Where the noise-enforcement flag is set.
+    /// Where the noise-enforcement flag is set and read.
     let store: any Concerns
+    /// Each reading of a tenancy's flags.
+    let audit: any AuditTrail
     let logger: Logger
 
     public static let noiseReviewFlag = "noise_enforcement_review"
 
-    public init(intake: ReportIntake, store: any Concerns, logger: Logger) {
+    public init(intake: ReportIntake, store: any Concerns, audit: any AuditTrail, logger: Logger) {
         self.intake = intake
         self.store = store
+        self.audit = audit
         self.logger = logger
     }
 
@@ -63,5 +66,17 @@ public struct ConcernIntake: Sendable {
             }
             return .recorded(receipt, flags: flags)
         }
+    }
+
+    /// A tenancy's flags, for housing management before it acts (a noise complaint may be abuse).
+    /// Administrators read no case, so no case's facts either; each reading is audited (who, and
+    /// whether anything was found; never the reference). Nil: not for this person.
+    public func tenancyFlags(_ reference: String, checkedBy officer: Officer) async throws -> [String]? {
+        guard StaffChanges.readsCases(officer.role) else { return nil }
+        let flags = try await store.tenancyFlags(reference: reference)
+        try await audit.audit(
+            actor: "officer:\(officer.id)", action: "tenancy.flags_checked", caseID: nil, detail: flags.isEmpty ? "none" : "flagged",
+            at: Date())
+        return flags
     }
 }

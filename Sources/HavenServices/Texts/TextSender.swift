@@ -7,16 +7,27 @@ import SMSAdapters
 
 /// The one path every outbound text takes (API and CLI): authorise, check the policy, send, record.
 public struct TextSender: Sendable {
-    /// The case and its sealed content, the refusals' audit, and the text sent.
-    let store: any CaseStore & AuditTrail
+    /// The case and its sealed content, and the text sent.
+    let store: any CaseStore
+    /// Refusals and acknowledgements.
+    let audit: any AuditTrail
     /// How texts leave (nil: none do).
     public let outbound: OutboundSMS?
     /// How replies to a survivor whose latest message came by WhatsApp leave (nil: refused).
     public let whatsapp: OutboundWhatsApp?
     let logger: Logger
 
-    public init(store: any CaseStore & AuditTrail, outbound: OutboundSMS?, whatsapp: OutboundWhatsApp? = nil, logger: Logger) {
+    /// One short neutral acknowledgement of a survivor's text, sent only when the case allows
+    /// Haven's own reply (nil, the default: silent).
+    public let acknowledgement: String?
+
+    public init(
+        store: any CaseStore, audit: any AuditTrail, outbound: OutboundSMS?, whatsapp: OutboundWhatsApp? = nil,
+        acknowledgement: String? = nil, logger: Logger
+    ) {
         self.store = store
+        self.audit = audit
+        self.acknowledgement = acknowledgement
         self.outbound = outbound
         self.whatsapp = whatsapp
         self.logger = logger
@@ -67,7 +78,7 @@ public struct TextSender: Sendable {
                 return .notFound
             }
             if case .refused(let why) = ContactPolicy.mayText(profile: content.profile, message: message, now: now) {
-                try await store.audit(
+                try await audit.audit(
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             }
@@ -76,7 +87,7 @@ public struct TextSender: Sendable {
             let providerName: String
             switch try await route(caseID: summary.id, now: now) {
             case .refused(let why):
-                try await store.audit(
+                try await audit.audit(
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             case .whatsapp:
@@ -107,6 +118,26 @@ public struct TextSender: Sendable {
             return .sent
         } catch is CaseSealError {
             return .sealed
+        }
+    }
+
+    /// The optional neutral acknowledgement, to the number a text came from: only if configured,
+    /// and only if the case allows Haven's own reply (texts agreed to, no safe times or code word,
+    /// no STOP since: see `AutomaticReply`; the case itself is sealed to its readers and not
+    /// opened here). Never says what the text was about or what a keyword did.
+    public func acknowledge(_ receipt: IntakeReceipt, to number: String, now: Date) async {
+        guard let text = acknowledgement, let outbound, receipt.autoReply == .yes else { return }
+        let call = outbound.request(to: number, text: text, now: now)
+        let response = try? await CurlHTTPClient().perform(
+            method: call.method, url: call.url, headers: call.headers, body: call.body, basicAuth: call.basicAuth)
+        let sent = response.map { (200..<300).contains($0.status) } ?? false
+        do {
+            try await audit.audit(
+                actor: "system", action: sent ? "case.text.acknowledgement" : "case.text.acknowledgement.failed",
+                caseID: receipt.caseID, detail: outbound.name, at: now)
+        } catch {
+            // The text is stored and answered; only this line of the audit is missing: said loudly.
+            logger.error("acknowledgement not audited", metadata: ["case": "\(receipt.caseID)", "error": "\(FailureKind.logged(error))"])
         }
     }
 }

@@ -45,7 +45,7 @@ struct OfficerCommand: AsyncParsableCommand {
                         "cases are sealed to staff keys here: this token opens no case content until it is issued again with "
                             + "`haven officer token \(officer.id) --password-stdin` once they have set up their console login")
                 }
-                let link = try await StaffLogin(store: store, settings: ConsoleSettings())
+                let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
                     .issueEnrolment(officerID: officer.id, publicURL: config.publicURL, by: Assembly.commandLine)
                 print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
                 await tellHeads(
@@ -148,7 +148,7 @@ struct OfficerCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.withStore() { config, _, store in
                 guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
-                let link = try await StaffLogin(store: store, settings: ConsoleSettings())
+                let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
                     .issueEnrolment(officerID: id, publicURL: config.publicURL, by: Assembly.commandLine)
                 print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
                 await tellHeads(

@@ -30,25 +30,25 @@ struct Serve: AsyncParsableCommand {
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
         let demo = self.demo
-        try await Assembly.serve(config: config, logger: logger) { server in
+        try await Assembly.serve(config: config, logger: logger) { store in
             // A new installation is sealed to staff from its first report (`haven setup` does this
             // with the installer; without it, the key is written where the installer cannot miss it).
             // An installation from before (its key file records no lookup key) is told how to move instead.
             let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
-            if server.store.keyRing.lookupHeldApart,
-                let id = try await FirstRecoveryKey.makeIfNew(store: server.store, writingTo: keyFile, demo: demo)
+            if store.keyRing.lookupHeldApart,
+                let id = try await FirstRecoveryKey.makeIfNew(store: store, writingTo: keyFile, demo: demo)
             {
                 logger.critical(
                     "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
                     metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
-                try await Assembly.recordInKeyFile(config: config, store: server.store, logger: logger)
+                try await Assembly.recordInKeyFile(config: config, store: store, logger: logger)
             }
-            if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
-            if try await server.store.officers().filter(\.active).isEmpty {
+            if demo { try await DemoContent.seed(store, config: config, logger: logger) }
+            if try await store.officers().filter(\.active).isEmpty {
                 logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
             }
-            let sealing = try await server.store.sealingStatus()
-            if config.masterKey != nil, try await !server.store.unpinnedReaderKeys().isEmpty {
+            let sealing = try await store.sealingStatus()
+            if config.masterKey != nil, try await !store.unpinnedReaderKeys().isEmpty {
                 throw ValidationError(
                     "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
                 )
@@ -94,7 +94,7 @@ enum DemoContent {
             (Officer(id: 0, name: "Dana Reid (demo duty manager)", email: "duty@demo.haven.invalid", role: .dutyManager), true),
             (Officer(id: 0, name: "Hari Shah (demo head of service)", email: "head@demo.haven.invalid", role: .head), false),
         ]
-        let login = StaffLogin(store: store, settings: ConsoleSettings())
+        let login = StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
         var tokens = ["# Demo officer API tokens (POST /api/v1/cases/{ref}/ack with Authorization: Bearer TOKEN)"]
         var logins = [
             "",

@@ -26,7 +26,7 @@ struct TextCommand: AsyncParsableCommand {
         // The texting service alone, over the store: no HTTP server is built to send one text.
         try await Assembly.withStore(config: config, logger: logger) { _, store in
             let sms = SMSSettings(config: config)
-            let sender = TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
+            let sender = TextSender(store: store, audit: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
             guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
             // Their console password (from standard input) opens a case sealed to them; while cases are

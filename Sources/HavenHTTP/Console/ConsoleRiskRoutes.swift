@@ -5,8 +5,13 @@ import HavenStore
 import Hummingbird
 
 /// The risk checklist: a form of yes / no / not known questions; every saved version is kept.
-extension ConsoleRoutes {
-    func addRisk(to router: Router<HavenRequestContext>) {
+struct ConsoleRiskRoutes: ConsolePage {
+    let shell: ConsoleShell
+    let caseWork: CaseWorkService
+    /// The risk checklist officers complete (default: the Dash RIC structure).
+    let riskChecklist: RiskChecklist
+
+    func add(to router: Router<HavenRequestContext>) {
         router.get("/console/cases/:reference/risk") { request, context in
             try await withStaff(request) { staff, csrf, _, reader in
                 try await riskPage(context.parameters.get("reference") ?? "", staff: staff, csrf: csrf, fields: nil, error: nil)
@@ -46,9 +51,7 @@ extension ConsoleRoutes {
     private func notAssessable() -> Response { notFound() }
 
     private func saveRisk(_ text: String, staff: Officer, csrf: String, fields: ReportFields) async throws -> Response {
-        guard let reference = CaseReference(text), let summary = try await caseWork.workable(reference, staff: staff) else {
-            return notAssessable()
-        }
+        guard let reference = CaseReference(text) else { return notAssessable() }
         let checklist = riskChecklist
         var answers: [RiskAnswer] = []
         for number in 1...checklist.questions.count {
@@ -62,15 +65,11 @@ extension ConsoleRoutes {
         let assessment = RiskAssessment(
             answers: answers, professionalJudgement: fields.first("judgement") == "yes",
             reason: (reason?.isEmpty ?? true) ? nil : reason)
-        if assessment.validate(on: checklist) == .judgementNeedsReason {
-            return try await riskPage(
-                text, staff: staff, csrf: csrf, fields: fields, error: "Give the reason for your professional judgement.")
+        switch try await caseWork.recordRisk(assessment, on: checklist, for: reference, by: staff, now: Date()) {
+        case .recorded(let summary):
+            return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
+        case .noSuchCase: return notAssessable()
+        case .refused(let refusal): return try await riskPage(text, staff: staff, csrf: csrf, fields: fields, error: refusal.text)
         }
-        try await store.recordRiskAssessment(
-            StoredRiskAssessment(
-                officerID: staff.id, at: Date(), assessment: assessment, score: assessment.score,
-                level: assessment.level(on: checklist)),
-            caseID: summary.id)
-        return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
     }
 }

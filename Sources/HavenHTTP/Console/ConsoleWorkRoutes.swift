@@ -8,10 +8,10 @@ import Hummingbird
 /// The server checks everything the page offers: a text outside the survivor's preferences or safe
 /// times is refused even if the form is forged; a contact attempt against them is recorded with a
 /// warning, audited, and shown in red on the case.
-extension ConsoleRoutes {
-    static let contactMethods: [ContactMethod] = [.call, .text, .email, .inPerson, .viaThirdParty]
-    static var contactOutcomes: [(String, String)] { CaseWorkService.contactOutcomes }
-    static var closingOutcomes: [(String, String)] { CaseWorkService.closingOutcomes }
+struct ConsoleWorkRoutes: ConsolePage {
+    let shell: ConsoleShell
+    let caseWork: CaseWorkService
+    let texts: TextSender
 
     /// What each action's refusal page is called.
     static let workTitles = [
@@ -20,7 +20,7 @@ extension ConsoleRoutes {
         "link-texts": "Not linked", "text": "Text not sent",
     ]
 
-    func addWork(to router: Router<HavenRequestContext>) {
+    func add(to router: Router<HavenRequestContext>) {
         for action in Self.workTitles.keys.sorted() {
             router.post(RouterPath("/console/cases/:reference/\(action)")) { request, context in
                 try await withStaff(request, form: true) { staff, _, fields, reader in

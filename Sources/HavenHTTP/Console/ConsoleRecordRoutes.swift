@@ -7,8 +7,11 @@ import Hummingbird
 /// "Record a report": any signed-in member of staff (the contact centre, the out-of-hours line, a
 /// housing officer on a visit) records a survivor's or a third party's report taken by phone or in
 /// person. It goes through the same intake as every channel: triage, the named officer, alerts, SLA.
-extension ConsoleRoutes {
-    func addTakenReports(to router: Router<HavenRequestContext>) {
+struct ConsoleRecordRoutes: ConsolePage {
+    let shell: ConsoleShell
+    let intake: ReportIntake
+
+    func add(to router: Router<HavenRequestContext>) {
         router.get("/console/record") { request, _ in
             try await withStaff(request) { staff, csrf, _, _ in
                 recordForm(.ok, staff: staff, csrf: csrf, posted: ReportFields(), problems: [])
@@ -30,7 +33,7 @@ extension ConsoleRoutes {
         let (taken, rest) = TakenReport.read(posted, officerID: staff.id, takenBy: staff.name)
         let submission: ReportIntake.Submission
         do {
-            submission = try await concerns.intake.submit(
+            submission = try await intake.submit(
                 rest, idempotencyKey: nil, channel: taken?.route.channel ?? .otherTaken, keyPrefix: "taken:officer:\(staff.id):",
                 from: .staffOrContractor, taken: taken)
         } catch  where FailureKind(error) == .unavailable {

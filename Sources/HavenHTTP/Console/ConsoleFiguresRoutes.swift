@@ -1,12 +1,16 @@
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 import Hummingbird
 
 /// The monthly report in the console: figures, charts (inline SVG) and a CSV download.
 /// Supervisors and administrators see it; it holds counts and times, no case content.
-extension ConsoleRoutes {
-    func addReports(to router: Router<HavenRequestContext>) {
+struct ConsoleFiguresRoutes: ConsolePage {
+    let shell: ConsoleShell
+    let figures: MonthlyFigures
+
+    func add(to router: Router<HavenRequestContext>) {
         router.get("/console/reports/monthly") { request, _ in
             try await withStaff(request) { staff, csrf, _, reader in try await monthly(request, staff: staff, csrf: csrf, csv: false) }
         }
@@ -16,21 +20,17 @@ extension ConsoleRoutes {
     }
 
     private func monthly(_ request: Request, staff: Officer, csrf: String, csv: Bool) async throws -> Response {
-        guard staff.role.seesFigures else {
+        let month = request.uri.queryParameters.get("month") ?? MonthlyReport.previousMonth()
+        let report: MonthlyReport
+        do {
+            report = try await figures.report(month: month, for: staff, actor: "officer:\(staff.id)", format: csv ? "csv" : nil)
+        } catch MonthlyFigures.Refusal.notForThisRole {
             return respondHTML(
                 .forbidden, "message",
                 ["title": "Not available", "text": "Reports are for duty managers, heads of service and administrators."])
-        }
-        let month = request.uri.queryParameters.get("month") ?? MonthlyReport.previousMonth()
-        guard let (start, end) = MonthlyReport.bounds(of: month) else {
+        } catch MonthlyFigures.Refusal.notAMonth {
             return respondHTML(.badRequest, "message", ["title": "Not a month", "text": "Give the month as YYYY-MM."])
         }
-        let report = MonthlyReport(
-            month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
-            escalations: try await store.escalationCount(from: start, to: end),
-            officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) }))
-        try await store.audit(
-            actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
         if csv {
             return Response(
                 status: .ok,

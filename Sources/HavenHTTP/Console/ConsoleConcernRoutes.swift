@@ -5,8 +5,11 @@ import HavenStore
 import Hummingbird
 
 /// The console's concern form: any member of staff can raise one; it becomes a case like any report.
-extension ConsoleRoutes {
-    func addConcern(to router: Router<HavenRequestContext>) {
+struct ConsoleConcernRoutes: ConsolePage {
+    let shell: ConsoleShell
+    let concerns: ConcernIntake
+
+    func add(to router: Router<HavenRequestContext>) {
         router.get("/console/concern") { request, _ in
             try await withStaff(request) { staff, csrf, _, reader in
                 respondHTML(.ok, "concern", staffContext(staff, csrf: csrf).merging(["title": "Raise a concern"]) { $1 })

@@ -1,0 +1,98 @@
+import Foundation
+import HavenCore
+import HavenStore
+
+/// Reading cases: the queue, and a case's whole file as the person may see it. Officers see
+/// their own cases, supervisors every case (`CaseAccess`); every read of a case is audited, and so
+/// is every refusal. Acknowledgement is here too: it is how a case leaves "awaiting".
+public struct CaseFiles: Sendable {
+    let cases: any CaseStore
+    let work: any CaseWork
+    let staff: any StaffDirectory
+    let accounts: any StaffAccounts
+    let concerns: any Concerns
+    let audit: any AuditTrail
+    let texts: TextSender
+
+    public init(
+        cases: any CaseStore, work: any CaseWork, staff: any StaffDirectory, accounts: any StaffAccounts, concerns: any Concerns,
+        audit: any AuditTrail, texts: TextSender
+    ) {
+        self.cases = cases
+        self.work = work
+        self.staff = staff
+        self.accounts = accounts
+        self.concerns = concerns
+        self.audit = audit
+        self.texts = texts
+    }
+
+    /// The open cases `person` works (every case for a supervisor), overdue first, then by
+    /// deadline; with everyone who takes cases and the areas, for a supervisor's filters.
+    public struct Queue: Sendable {
+        public let cases: [CaseSummary]
+        public let staff: [Officer]
+        public let areas: [Area]
+    }
+
+    public func queue(for person: Officer, now: Date) async throws -> Queue {
+        guard person.role.takesCases else { return Queue(cases: [], staff: [], areas: []) }
+        let open = try await accounts.openCases(officerID: person.role.supervises ? nil : person.id)
+        // Overdue first, then by deadline (the store already orders by deadline).
+        let overdue = { (summary: CaseSummary) in summary.acknowledgedAt == nil && summary.acknowledgeBy < now }
+        return Queue(
+            cases: open.filter(overdue) + open.filter { !overdue($0) }, staff: try await staff.officers(),
+            areas: person.role.supervises ? try await staff.areas() : [])
+    }
+
+    /// Everything the case page shows.
+    public struct CaseFile: Sendable {
+        public let summary: CaseSummary
+        public let content: CaseContent
+        /// The reference it was opened by, when not the case's own (a repeat report's).
+        public let openedAs: CaseReference
+        public let staff: [Officer]
+        public let events: [CaseEvent]
+        public let assessments: [StoredRiskAssessment]
+        public let tenancyFlags: [String]
+        public let consents: [ConsentRecord]
+        public let textRoute: TextSender.Route
+        public let thread: TextThread
+        public let timeline: [AuditEntry]
+
+        public var labels: [Int64: String] { Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.label) }) }
+    }
+
+    /// The case's file if it is `person`'s to read, audited (and the code word's showing, when
+    /// asked for); nil when there is no such case or it is not theirs (audited too).
+    public func file(_ reference: CaseReference, for person: Officer, reader: CaseReader, showingCodeWord: Bool, now: Date)
+        async throws -> CaseFile?
+    {
+        guard let summary = try await cases.caseSummary(reference) else { return nil }
+        guard CaseAccess.isTheirs(staff: person, caseOfficerID: summary.officerID) else {
+            try await audit.audit(
+                actor: "officer:\(person.id)", action: "case.view_refused", caseID: summary.id,
+                detail: "role \(person.role.rawValue)", at: now)
+            return nil
+        }
+        guard let content = try await cases.openCase(reference, reader: reader) else { return nil }
+        if showingCodeWord {
+            try await audit.audit(actor: "officer:\(person.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: now)
+        }
+        var flags: [String] = []
+        for tenancy in Set(content.reports.compactMap(\.survivor.tenancyReference)).sorted() {
+            flags += try await concerns.tenancyFlags(reference: tenancy)
+        }
+        return CaseFile(
+            summary: summary, content: content, openedAs: reference, staff: try await staff.officers(),
+            events: try await work.caseEvents(caseID: summary.id, reader: reader),
+            assessments: try await work.riskAssessments(caseID: summary.id, reader: reader), tenancyFlags: flags,
+            consents: try await work.consents(caseID: summary.id), textRoute: try await texts.route(caseID: summary.id, now: now),
+            thread: try await work.textThread(caseID: summary.id), timeline: try await audit.auditEntries(caseID: summary.id))
+    }
+
+    /// Acknowledges the case for `person` (the store checks `CaseAccess` in the same transaction).
+    public func acknowledge(_ reference: CaseReference, by person: Officer, at now: Date) async throws -> AcknowledgeOutcome {
+        try await cases.acknowledge(reference, by: person, at: now)
+    }
+}

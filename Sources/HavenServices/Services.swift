@@ -1,0 +1,135 @@
+import Foundation
+import HavenAlerts
+import HavenCore
+import HavenStore
+import Logging
+import SMSAdapters
+
+/// The stores the services are made over, each by the one protocol it is used through.
+public struct StoreParts: Sendable {
+    public var engine: any StorageEngine
+    public var cases: any CaseStore
+    public var work: any CaseWork
+    public var staff: any StaffDirectory
+    public var accounts: any StaffAccounts
+    public var outbox: any AlertOutbox
+    public var retention: any Retention
+    public var concerns: any Concerns
+    public var reporting: any Reporting
+    public var audit: any AuditTrail
+
+    public init(
+        engine: any StorageEngine, cases: any CaseStore, work: any CaseWork, staff: any StaffDirectory, accounts: any StaffAccounts,
+        outbox: any AlertOutbox, retention: any Retention, concerns: any Concerns, reporting: any Reporting, audit: any AuditTrail
+    ) {
+        self.engine = engine
+        self.cases = cases
+        self.work = work
+        self.staff = staff
+        self.accounts = accounts
+        self.outbox = outbox
+        self.retention = retention
+        self.concerns = concerns
+        self.reporting = reporting
+        self.audit = audit
+    }
+}
+
+/// What the services are configured with (from `HavenConfig`, or a test's choices).
+public struct ServiceSettings: Sendable {
+    /// Priority, assignment and escalation; its SLA sets deadlines.
+    public var triage = Triage()
+    /// Where alerts go besides the officer's e-mail.
+    public var routing = AlertRouting()
+    public var console = ConsoleSettings()
+    /// Set-up links and notices to heads of service (nil: no mail).
+    public var staffNotices: StaffNotices?
+    /// `HAVEN_PUBLIC_URL`: where set-up links point.
+    public var publicURL = "http://localhost"
+    /// How officers' texts leave (nil: refused with a clear reason), and WhatsApp replies.
+    public var outboundSMS: OutboundSMS?
+    public var outboundWhatsApp: OutboundWhatsApp?
+    /// The optional neutral acknowledgement of a survivor's first text (nil: silent).
+    public var smsAcknowledgement: String?
+    public var maxIdempotencyKeyLength = 200
+    /// Alerts older than this make /healthz report the outbox as stuck.
+    public var outboxAgeWarning: TimeInterval = 300
+    /// This instance's name among those sharing the database, and the database's kind.
+    public var instance = "haven"
+    /// Where a new installation's recovery key was written if `haven setup` was not run.
+    public var recoveryKeyFile: String?
+
+    public init() {}
+}
+
+/// Haven's application services, each made once over the stores: the routes and the command line
+/// are given the one or two they call.
+public struct Services: Sendable {
+    public let reports: ReportIntake
+    public let concerns: ConcernIntake
+    public let texts: TextSender
+    public let tokens: StaffTokens
+    public let caseWork: CaseWorkService
+    public let caseFiles: CaseFiles
+    public let referrals: Referrals
+    public let login: StaffLogin
+    public let staff: StaffAdministration
+    public let figures: MonthlyFigures
+    public let status: StatusReport
+    /// The audit log, for what the HTTP layer itself refuses (a cross-site form).
+    public let audit: any AuditTrail
+
+    /// Wakes the alert dispatcher after a commit that queued alerts (the services do; the
+    /// dispatcher waits on it).
+    public let signal: AlertSignal
+    public let metrics: HavenMetrics
+    public let health: HealthMonitor
+    public let settings: ServiceSettings
+
+    public init(
+        stores: StoreParts, settings: ServiceSettings, signal: AlertSignal = AlertSignal(), metrics: HavenMetrics,
+        health: HealthMonitor = HealthMonitor(), logger: Logger
+    ) {
+        self.settings = settings
+        self.audit = stores.audit
+        self.signal = signal
+        self.metrics = metrics
+        self.health = health
+        var reports = ReportIntake(
+            store: stores.cases, triage: settings.triage, routing: settings.routing, signal: signal, health: health, metrics: metrics,
+            logger: logger)
+        reports.maxIdempotencyKeyLength = settings.maxIdempotencyKeyLength
+        self.reports = reports
+        concerns = ConcernIntake(intake: reports, store: stores.concerns, audit: stores.audit, logger: logger)
+        texts = TextSender(
+            store: stores.cases, audit: stores.audit, outbound: settings.outboundSMS, whatsapp: settings.outboundWhatsApp,
+            acknowledgement: settings.smsAcknowledgement, logger: logger)
+        tokens = StaffTokens(directory: stores.staff, contractors: stores.concerns)
+        caseWork = CaseWorkService(
+            cases: stores.cases, work: stores.work, retention: stores.retention, staff: stores.staff, audit: stores.audit,
+            sla: settings.triage.sla, logger: logger)
+        caseFiles = CaseFiles(
+            cases: stores.cases, work: stores.work, staff: stores.staff, accounts: stores.accounts, concerns: stores.concerns,
+            audit: stores.audit, texts: texts)
+        referrals = Referrals(
+            caseWork: caseWork, cases: stores.cases, work: stores.work, staff: stores.staff, routing: settings.routing, signal: signal)
+        login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: settings.console)
+        staff = StaffAdministration(
+            staff: stores.staff, audit: stores.audit, login: login, notices: settings.staffNotices, publicURL: settings.publicURL,
+            logger: logger)
+        figures = MonthlyFigures(facts: stores.reporting, staff: stores.staff, audit: stores.audit)
+        status = StatusReport(
+            engine: stores.engine, outbox: stores.outbox, cases: stores.cases, writes: health, metrics: metrics,
+            outboxAgeWarning: settings.outboxAgeWarning, instance: settings.instance,
+            database: stores.engine.dialect.engine.rawValue, recoveryKeyFile: settings.recoveryKeyFile)
+    }
+}
+
+extension StoreParts {
+    /// Every part from the one store that holds them all.
+    public init(_ store: StoreService) {
+        self.init(
+            engine: store.engine, cases: store, work: store, staff: store, accounts: store, outbox: store, retention: store,
+            concerns: store, reporting: store, audit: store)
+    }
+}
