@@ -103,6 +103,8 @@ let package = Package(
             dependencies: ["HavenCore", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: swiftSettings
         ),
+        // Every setting Haven reads (HAVEN_* from a file, the environment and flags), checked once.
+        .target(name: "HavenSettings", dependencies: ["HavenCore"], swiftSettings: swiftSettings),
         // Application services between the routes (and the command line) and the stores: each use
         // case once, with its effects after a commit (health, the dispatcher woken, metrics, logs).
         .target(
@@ -122,7 +124,7 @@ let package = Package(
         .target(
             name: "HavenHTTP",
             dependencies: [
-                "HavenCore", "HavenStore", "HavenAlerts", "HavenServices", "SMSAdapters", "HavenSite",
+                "HavenCore", "HavenSettings", "HavenStore", "HavenAlerts", "HavenServices", "SMSAdapters", "HavenSite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -140,7 +142,8 @@ let package = Package(
         .executableTarget(
             name: "haven",
             dependencies: [
-                "HavenHTTP", "HavenServices", "HavenStore", "HavenSQLite", "HavenPostgres", "HavenCore", "HavenAlerts", "HavenSite",
+                "HavenHTTP", "HavenSettings", "HavenServices", "HavenStore", "HavenSQLite", "HavenPostgres", "HavenCore", "HavenAlerts",
+                "HavenSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -182,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "HavenHTTPTests",
             dependencies: [
-                "HavenHTTP", "HavenServices", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenTestSupport",
+                "HavenHTTP", "HavenSettings", "HavenServices", "HavenStore", "HavenSQLite", "HavenCore", "HavenAlerts", "HavenTestSupport",
                 "SMSAdapters", "HavenSite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

@@ -1,6 +1,7 @@
 import Foundation
 import HavenAlerts
 import HavenCore
+import HavenSettings
 import HavenStore
 import Logging
 import SMSAdapters

@@ -4,6 +4,7 @@ import HavenHTTP
 import HavenPostgres
 import HavenSQLite
 import HavenServices
+import HavenSettings
 import HavenSite
 import HavenStore
 import Logging
@@ -23,8 +24,8 @@ enum Assembly {
     static func withStore<T>(
         config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, StoreService) async throws -> T
     ) async throws -> T {
-        let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
-        try HavenServer.makePrivateDirectory(config.dataDirectory)
+        let ring = try keyRing ?? ConfiguredParts.openKeyRing(config: config, logger: logger)
+        try ConfiguredParts.makePrivateDirectory(config.dataDirectory)
         guard let url = config.databaseURL else {
             let engine = try SQLiteEngine(path: config.databasePath)
             return try await body(ring, try await openStore(engine: engine, keyRing: ring, config: config, logger: logger))
@@ -66,11 +67,11 @@ enum Assembly {
     static func serve(
         config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (StoreService) async throws -> Void
     ) async throws {
-        let console = try HavenServer.loadConsole(config: config)
-        let site = try await HavenServer.loadSite(config: config, logger: logger)
-        let ring = try HavenServer.openKeyRing(config: config, logger: logger)
-        let parts = try HavenServer(config: config)
-        try HavenServer.makePrivateDirectory(config.dataDirectory)
+        let console = try ConfiguredParts.loadConsole(config: config)
+        let site = try await ConfiguredParts.loadSite(config: config, logger: logger)
+        let ring = try ConfiguredParts.openKeyRing(config: config, logger: logger)
+        let parts = try ConfiguredParts(config: config)
+        try ConfiguredParts.makePrivateDirectory(config.dataDirectory)
         var services: [any Service] = []
         let engine: any StorageEngine
         if let url = config.databaseURL {
@@ -108,7 +109,7 @@ enum Assembly {
 
     /// The services over the stores, and the HTTP application over the services.
     static func haven(
-        parts: HavenServer, store: StoreService, ring: KeyRing, site: SiteRenderer?, console: ConsolePages, logger: Logger
+        parts: ConfiguredParts, store: StoreService, ring: KeyRing, site: SiteRenderer?, console: ConsolePages, logger: Logger
     ) throws -> HavenApp {
         let shared = store.engine.sharedByInstances
         return HavenApp.assemble(
@@ -141,7 +142,7 @@ enum Assembly {
     {
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
-        let origin = config.masterKey == nil ? KeyRingOrigin.file(HavenServer.keyFile(config: config)) : nil
+        let origin = config.masterKey == nil ? KeyRingOrigin.file(ConfiguredParts.keyFile(config: config)) : nil
         let store = try await StoreService(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
         try await recordInKeyFile(config: config, store: store, logger: logger)
         return store
@@ -154,7 +155,7 @@ enum Assembly {
     /// file is read again just before it is written, so a `keys rotate` meanwhile is kept.
     static func recordInKeyFile(config: HavenConfig, store: StoreService, logger: Logger) async throws {
         guard config.masterKey == nil else { return }
-        let file = HavenServer.keyFile(config: config)
+        let file = ConfiguredParts.keyFile(config: config)
         let ring = try file.load()
         let toStaff = try await !store.recoveryKeyIDs().isEmpty
         guard !ring.readerKeysPinned || (toStaff && !ring.sealsToStaff) else { return }

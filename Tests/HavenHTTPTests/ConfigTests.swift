@@ -1,7 +1,8 @@
 import Foundation
 import HavenCore
-import HavenServices
 import HavenHTTP
+import HavenServices
+import HavenSettings
 import HavenTestSupport
 import SMSAdapters
 import Testing

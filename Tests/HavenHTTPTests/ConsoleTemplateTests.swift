@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenServices
+import HavenSettings
 import Testing
 
 @testable import HavenHTTP
@@ -194,7 +195,7 @@ struct ConsoleTemplateTests {
                 "HAVEN_SITE_DIR": "off",
             ])
             let error = #expect(throws: ConsolePages.LoadError.self) {
-                try HavenServer.loadConsole(config: config)
+                try ConfiguredParts.loadConsole(config: config)
             }
             return error?.description ?? ""
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HavenCore
 import HavenServices
+import HavenSettings
 import HavenStore
 import HavenTestSupport
 import Hummingbird

@@ -2,6 +2,7 @@ import Foundation
 import HavenAlerts
 import HavenCore
 import HavenServices
+import HavenSettings
 import HavenStore
 import HavenTestSupport
 import Hummingbird

@@ -83,7 +83,7 @@ final class HTTPFixture: Sendable {
         settings.http.rateLimiter = nil  // tests that want limits set their own
         settings.http.metricsAccess = .token(Self.metricsToken)
         configure(&settings)
-        // Texts leave as the SMS settings say, as `HavenServer.serviceSettings` makes them.
+        // Texts leave as the SMS settings say, as `ConfiguredParts.serviceSettings` makes them.
         settings.services.takeTexts(from: settings.http.sms)
         settings.services.maxIdempotencyKeyLength = settings.http.limits.maxIdempotencyKeyLength
         app = HavenApp.assemble(stores: StoreParts(store), services: settings.services, http: settings.http, logger: logs.logger())

@@ -2,6 +2,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenServices
+import HavenSettings
 import HavenStore
 import HavenTestSupport
 import Hummingbird

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenSettings
 import HavenStore
 import SMSAdapters
 import Synchronization
@@ -16,30 +17,8 @@ import Synchronization
 /// gathered in bulk and spent later without work. While it is on, the web form's global bucket steps
 /// aside so paying clients are not starved by unpaying ones.
 public final class ProofOfWork: Sendable {
-    public enum Mode: String, Sendable {
-        /// On when the form has been flooded (`threshold` refusals in a minute), off after `cooldown`.
-        case auto
-        case on
-        case off
-    }
-
-    public struct Settings: Sendable {
-        public var mode: Mode = .auto
-        /// Leading zero bits asked of SHA-256(challenge + ":" + nonce); each bit doubles the work.
-        public var difficulty: Int = 14
-        /// A challenge this old is accepted without work from the client it was issued to (people
-        /// without JavaScript).
-        public var waitWithoutScript: Duration = .seconds(8)
-        public var lifetime: Duration = .seconds(600)
-        /// Challenges issued to one client address at once, then one more every `issueInterval`.
-        public var issueBurst: Int = 4
-        public var issueInterval: Duration = .seconds(15)
-        /// Rate-limit refusals on the web form within a minute that switch `auto` on.
-        public var threshold: Int = 100
-        public var cooldown: Duration = .seconds(900)
-
-        public init() {}
-    }
+    public typealias Mode = ProofOfWorkMode
+    public typealias Settings = ProofOfWorkSettings
 
     public enum Verdict: Equatable, Sendable {
         case accepted

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HavenSettings
 import SMSAdapters
 import Synchronization
 
@@ -152,27 +153,7 @@ public struct ClientAddress: Sendable {
     }
 }
 
-/// The limits in words a landlord sets (0 turns a limit off).
-public struct RateLimits: Sendable {
-    /// Reports per client per minute on the JSON API and the web form (bursts of up to 10).
-    public var reportsPerMinute: Double = 30
-    /// Webhooks per second per SMS provider (bursts of four seconds' worth).
-    public var smsPerSecond: Double = 50
-    /// All clients together, per route class, per second (bursts of two seconds' worth).
-    public var globalPerSecond: Double = 1000
-    /// Console login attempts per client per minute (bursts of 5); account lockout works on top.
-    public var loginsPerMinute: Double = 10
-    /// Password checks for console logins from all clients together per minute (bursts of a fifth
-    /// of it). Applied by `PasswordWork`, to real checks only: a login for an unknown address or a
-    /// locked account is no check, so a flood of those cannot use it up and lock staff out.
-    public var loginsGlobalPerMinute: Double = 300
-    /// Lookups by a staff token per minute (bursts of 10), tenancy flags and cases named by reference
-    /// (`/api/v1/cases/{reference}/…`) together: a lookup says whether a concern was raised about a
-    /// household, so nobody may walk through tenancy references, nor through case references.
-    public var lookupsPerMinute: Double = 30
-
-    public init() {}
-
+extension RateLimits {
     public func limiter() -> RateLimiter? {
         var rules: [String: RateLimiter.Rule] = [:]
         if reportsPerMinute > 0 {

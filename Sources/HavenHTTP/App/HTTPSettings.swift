@@ -1,5 +1,6 @@
 import Foundation
 import HavenCore
+import HavenSettings
 import HavenSite
 import Prometheus
 

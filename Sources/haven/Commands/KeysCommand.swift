@@ -52,9 +52,9 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.resolve()
-            let file = HavenServer.keyFile(config: config)
+            let file = ConfiguredParts.keyFile(config: config)
             guard !file.exists else { throw ValidationError("\(config.keyFile) exists already; use `keys rotate`") }
-            try HavenServer.refuseForeignLookupKey(config: config)
+            try ConfiguredParts.refuseForeignLookupKey(config: config)
             try FileManager.default.createDirectory(
                 atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             _ = try file.loadOrCreate()
@@ -78,7 +78,7 @@ struct KeysCommand: AsyncParsableCommand {
             guard config.masterKey == nil else {
                 throw ValidationError("HAVEN_MASTER_KEY is set: rotate it in your secret store instead")
             }
-            let file = HavenServer.keyFile(config: config)
+            let file = ConfiguredParts.keyFile(config: config)
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)

@@ -4,6 +4,7 @@ import HavenAlerts
 import HavenCore
 import HavenHTTP
 import HavenServices
+import HavenSettings
 import HavenStore
 
 struct OfficerCommand: AsyncParsableCommand {
@@ -200,7 +201,7 @@ struct OfficerCommand: AsyncParsableCommand {
 /// Tells every head of service of a change to who can log in or read cases made here, as the
 /// console does (best effort: a change is made whether or not the mail goes).
 func tellHeads(_ change: String, config: HavenConfig, store: any StaffDirectory) async {
-    guard let (transport, _) = try? HavenServer.emailTransport(config) else { return }
+    guard let (transport, _) = try? ConfiguredParts.emailTransport(config) else { return }
     let notices = StaffNotices(transport: transport, from: config.smtpFrom, publicURL: config.publicURL)
     let (told, heads) = await notices.tellHeads(in: store, change: "From the command line (haven officer): \(change).")
     if heads > 0 { print("told \(told) of \(heads) heads of service") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HavenHTTP
 import HavenServices
+import HavenSettings
 import HavenStore
 import Logging
 

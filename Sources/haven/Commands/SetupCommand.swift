@@ -3,6 +3,7 @@ import Foundation
 import HavenCore
 import HavenHTTP
 import HavenServices
+import HavenSettings
 import HavenStore
 import Logging
 

@@ -51,7 +51,7 @@ struct SiteCommand: AsyncParsableCommand {
     static func load(_ options: ConfigOptions) async throws -> SiteRenderer {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
-        guard let site = try await HavenServer.loadSite(config: config, logger: logger) else {
+        guard let site = try await ConfiguredParts.loadSite(config: config, logger: logger) else {
             throw ValidationError("no website: set HAVEN_SITE_DIR to a StaticSite folder (or run from the folder holding it)")
         }
         return site

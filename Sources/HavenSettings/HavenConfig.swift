@@ -6,21 +6,21 @@ import HavenCore
 /// environment, and command-line flags. Unknown `HAVEN_*` names are refused, so a typo is an error
 /// at start-up rather than a setting silently ignored.
 public struct HavenConfig: Sendable {
-    public var dataDirectory: String
-    public var host: String
-    public var port: Int
-    public var publicURL: String
-    public var databasePath: String
+    public var dataDirectory = "./data"
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var publicURL = "http://127.0.0.1:8080"
+    public var databasePath = "./data/haven.sqlite"
     /// PostgreSQL instead of the SQLite file, when set.
     public var databaseURL: String?
-    public var databasePoolSize: Int
+    public var databasePoolSize = 8
     /// This instance's name among those sharing one database (leases, /healthz, /metrics, logs).
-    public var instance: String
-    public var keyFile: String
+    public var instance = "haven"
+    public var keyFile = "./data/keys/haven.keys"
     /// The lookup secret's file, outside the data folder (`LookupSecretFile`).
-    public var lookupKeyFile: String
+    public var lookupKeyFile = "./haven-lookup.key"
     /// Whether `lookupKeyFile` was named (HAVEN_LOOKUP_KEY_FILE, or a systemd credential), not the default.
-    public var lookupKeyFileNamed: Bool
+    public var lookupKeyFileNamed = false
     public var masterKey: String?
     /// Where `serve` writes a new installation's recovery key if `haven setup` was not run: beside
     /// the data folder, never in it (a copy of the folder must open nothing).
@@ -29,46 +29,46 @@ public struct HavenConfig: Sendable {
             .appendingPathComponent("haven-recovery-key.txt").path
     }
     public var smtpURL: String?
-    public var smtpFrom: String
+    public var smtpFrom = "haven@localhost"
     public var smtpUser: String?
     public var smtpPassword: String?
-    public var smtpStartTLS: String
+    public var smtpStartTLS = "required"
     public var smtpCAFile: String?
-    public var maildir: String
+    public var maildir = "./data/mail"
     public var webhookURL: String?
     public var webhookSecret: String?
-    public var sla: SLAPolicy
-    public var riskWords: RiskWords
-    public var escalationInterval: Duration
-    public var alertMaxAttempts: Int
+    public var sla = SLAPolicy()
+    public var riskWords = RiskWords.default
+    public var escalationInterval: Duration = .seconds(10)
+    public var alertMaxAttempts = 10
     /// Alerts due for one person at the same moment go as one e-mail (HAVEN_ALERT_DIGEST=off: one each).
-    public var alertDigest: Bool
-    public var maxBodyBytes: Int
-    public var logLevel: String
-    public var logFormat: String
+    public var alertDigest = true
+    public var maxBodyBytes = 192 * 1024
+    public var logLevel = "info"
+    public var logFormat = "text"
     public var siteDirectory: String?
     /// The ConsoleTemplates folder the console's pages are read from at start.
-    public var consoleDirectory: String
+    public var consoleDirectory = "ConsoleTemplates"
     /// Where the website's exit button goes (overrides the landlord file's exit_url).
     public var exitURL: String?
-    public var rateLimits: RateLimits
-    public var bodyTimeoutSeconds: Int
-    public var maxConnections: Int
+    public var rateLimits = RateLimits()
+    public var bodyTimeoutSeconds = 20
+    public var maxConnections = 1024
     /// Open connections one client address may hold (not counting trusted proxies); 0 = no cap.
-    public var maxConnectionsPerClient: Int
+    public var maxConnectionsPerClient = 32
     /// The website form's proof-of-work challenge (mode and difficulty).
-    public var proofOfWork: ProofOfWork.Settings
+    public var proofOfWork = ProofOfWorkSettings()
     /// A landlord's own risk checklist (JSON), instead of the Dash RIC structure.
     public var riskChecklistFile: String?
-    public var trustedProxies: Set<String>
+    public var trustedProxies: Set<String> = []
     /// A bearer token that opens /metrics on the public listener (unset: /metrics is not served there).
     public var metricsToken: String?
     /// A separate address for /metrics, /healthz and /livez without a token (e.g. 127.0.0.1:9464).
-    public var metricsListen: (host: String, port: Int)?
+    public var metricsListen: (host: String, port: Int)? = nil
     /// How long closed cases are kept, by outcome; nil: never shredded (HAVEN_RETENTION=off).
-    public var retention: RetentionPolicy?
+    public var retention: RetentionPolicy? = .default
     /// Every raw `HAVEN_*` value that was set, for adapters configured by name (SMS providers).
-    public var raw: [String: String]
+    public var raw: [String: String] = [:]
 
     /// The names Haven understands, each with a one-line description and how its value may be shown
     /// (`haven config`, the start-up log): every credential is `.secret`, or a URL that is shown without one.
@@ -193,6 +193,8 @@ public struct HavenConfig: Sendable {
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// Resolves the configuration. `flags` are values given on the command line, by HAVEN_* name.
@@ -220,10 +222,25 @@ public struct HavenConfig: Sendable {
         where text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
             throw Problem(description: "\(name): holds a line break or other control character")
         }
+        let r = Reader(values: values)
+        raw = values
+        try readPlaces(r)
+        try readKeys(r)
+        try readMail(r)
+        try readAlerts(r)
+        try readLimits(r)
+        try readOperations(r)
+    }
+
+    /// The values set, read as each setting's kind, with its default when unset.
+    struct Reader {
+        let values: [String: String]
+
         func value(_ name: String) -> String? {
             guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
         }
+
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = value(name) else { return fallback }
             guard let number = Int(text), range.contains(number) else {
@@ -231,37 +248,54 @@ public struct HavenConfig: Sendable {
             }
             return number
         }
+
         func duration(_ name: String, _ fallback: String) throws -> SLADuration {
             guard let parsed = SLADuration(parsing: value(name) ?? fallback) else {
                 throw Problem(description: "\(name): expected e.g. 15m, 1h or 1wd")
             }
             return parsed
         }
-        raw = values
-        dataDirectory = value("HAVEN_DATA_DIR") ?? "./data"
-        host = value("HAVEN_HOST") ?? "127.0.0.1"
-        port = try integer("HAVEN_PORT", 8080, 0...65535)
+
+        func rate(_ name: String, _ fallback: Double) throws -> Double {
+            guard let text = value(name) else { return fallback }
+            guard let number = Double(text), number >= 0 else {
+                throw Problem(description: "\(name): expected a number (0 turns the limit off)")
+            }
+            return number
+        }
+    }
+
+    /// Where Haven listens, is reached and keeps its data; which database; this instance's name.
+    private mutating func readPlaces(_ r: Reader) throws {
+        dataDirectory = r.value("HAVEN_DATA_DIR") ?? "./data"
+        host = r.value("HAVEN_HOST") ?? "127.0.0.1"
+        port = try r.integer("HAVEN_PORT", 8080, 0...65535)
         let defaultURL = "http://\(host == "0.0.0.0" ? "localhost" : host):\(port)"
-        publicURL = value("HAVEN_PUBLIC_URL") ?? defaultURL
+        publicURL = r.value("HAVEN_PUBLIC_URL") ?? defaultURL
         guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://") else {
             throw Problem(description: "HAVEN_PUBLIC_URL: must start with http:// or https://")
         }
         let data = URL(fileURLWithPath: dataDirectory)
-        databasePath = value("HAVEN_DATABASE") ?? data.appendingPathComponent("haven.sqlite").path
-        databaseURL = value("HAVEN_DATABASE_URL")
+        databasePath = r.value("HAVEN_DATABASE") ?? data.appendingPathComponent("haven.sqlite").path
+        databaseURL = r.value("HAVEN_DATABASE_URL")
         if let databaseURL, !(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://")) {
             throw Problem(description: "HAVEN_DATABASE_URL: must start with postgres:// or postgresql://")
         }
-        databasePoolSize = try integer("HAVEN_DATABASE_POOL", 8, 1...200)
-        instance = value("HAVEN_INSTANCE") ?? "\(Self.hostName()):\(port)"
+        databasePoolSize = try r.integer("HAVEN_DATABASE_POOL", 8, 1...200)
+        instance = r.value("HAVEN_INSTANCE") ?? "\(Self.hostName()):\(port)"
         guard Self.isInstanceName(instance) else {
             throw Problem(description: "HAVEN_INSTANCE: 1 to 64 letters, digits, '.', '_', ':' or '-'")
         }
-        keyFile = value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
+    }
+
+    /// The key file, the lookup key (outside the data folder) and the master key.
+    private mutating func readKeys(_ r: Reader) throws {
+        let data = URL(fileURLWithPath: dataDirectory)
+        keyFile = r.value("HAVEN_KEY_FILE") ?? data.appendingPathComponent("keys/haven.keys").path
         let credential = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map {
             URL(fileURLWithPath: $0).appendingPathComponent("haven-lookup-key").path
         }
-        if let named = value("HAVEN_LOOKUP_KEY_FILE") {
+        if let named = r.value("HAVEN_LOOKUP_KEY_FILE") {
             (lookupKeyFile, lookupKeyFileNamed) = (named, true)
         } else if let credential, FileManager.default.fileExists(atPath: credential) {
             (lookupKeyFile, lookupKeyFileNamed) = (credential, true)
@@ -276,97 +310,107 @@ public struct HavenConfig: Sendable {
                 description: "HAVEN_LOOKUP_KEY_FILE: must be outside the data folder (\(dataDirectory)), or a copy of the folder could "
                     + "turn its hashes back into phone numbers")
         }
-        masterKey = value("HAVEN_MASTER_KEY")
-        smtpURL = value("HAVEN_SMTP_URL")
+        masterKey = r.value("HAVEN_MASTER_KEY")
+    }
+
+    /// How alerts and staff mail leave.
+    private mutating func readMail(_ r: Reader) throws {
+        let data = URL(fileURLWithPath: dataDirectory)
+        smtpURL = r.value("HAVEN_SMTP_URL")
         if let smtpURL, !(smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://")) {
             throw Problem(description: "HAVEN_SMTP_URL: must start with smtp:// or smtps://")
         }
-        smtpFrom = value("HAVEN_SMTP_FROM") ?? "haven@localhost"
+        smtpFrom = r.value("HAVEN_SMTP_FROM") ?? "haven@localhost"
         guard Mailbox(smtpFrom, singleLabelDomain: true) != nil else {
             throw Problem(description: "HAVEN_SMTP_FROM: expected an address, e.g. haven@landlord.org.uk or Haven <haven@landlord.org.uk>")
         }
-        smtpUser = value("HAVEN_SMTP_USER")
-        smtpPassword = value("HAVEN_SMTP_PASSWORD")
-        smtpStartTLS = value("HAVEN_SMTP_STARTTLS") ?? "required"
+        smtpUser = r.value("HAVEN_SMTP_USER")
+        smtpPassword = r.value("HAVEN_SMTP_PASSWORD")
+        smtpStartTLS = r.value("HAVEN_SMTP_STARTTLS") ?? "required"
         guard ["required", "opportunistic", "off"].contains(smtpStartTLS) else {
             throw Problem(description: "HAVEN_SMTP_STARTTLS: expected required, opportunistic or off")
         }
-        smtpCAFile = value("HAVEN_SMTP_CA_FILE")
-        maildir = value("HAVEN_MAILDIR") ?? data.appendingPathComponent("mail").path
-        webhookURL = value("HAVEN_WEBHOOK_URL")
-        webhookSecret = value("HAVEN_WEBHOOK_SECRET")
+        smtpCAFile = r.value("HAVEN_SMTP_CA_FILE")
+        maildir = r.value("HAVEN_MAILDIR") ?? data.appendingPathComponent("mail").path
+        webhookURL = r.value("HAVEN_WEBHOOK_URL")
+        webhookSecret = r.value("HAVEN_WEBHOOK_SECRET")
         if webhookURL != nil, webhookSecret == nil {
             throw Problem(description: "HAVEN_WEBHOOK_SECRET: required when HAVEN_WEBHOOK_URL is set")
         }
+    }
+
+    /// Deadlines, risk words, escalation and delivery.
+    private mutating func readAlerts(_ r: Reader) throws {
         let holidays = Set(
-            (value("HAVEN_BANK_HOLIDAYS") ?? "").split(separator: ",").map {
+            (r.value("HAVEN_BANK_HOLIDAYS") ?? "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty })
         for day in holidays where day.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
             throw Problem(description: "HAVEN_BANK_HOLIDAYS: \(day) is not yyyy-mm-dd")
         }
         sla = SLAPolicy(
-            emergency: try duration("HAVEN_SLA_EMERGENCY", "15m"), high: try duration("HAVEN_SLA_HIGH", "1h"),
-            standard: try duration("HAVEN_SLA_STANDARD", "1wd"), holidays: holidays)
-        if let words = value("HAVEN_RISK_WORDS") {
+            emergency: try r.duration("HAVEN_SLA_EMERGENCY", "15m"), high: try r.duration("HAVEN_SLA_HIGH", "1h"),
+            standard: try r.duration("HAVEN_SLA_STANDARD", "1wd"), holidays: holidays)
+        if let words = r.value("HAVEN_RISK_WORDS") {
             riskWords = RiskWords(terms: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         } else {
             riskWords = .default
         }
-        escalationInterval = .seconds(try integer("HAVEN_ESCALATION_INTERVAL_SECONDS", 10, 1...3600))
-        alertMaxAttempts = try integer("HAVEN_ALERT_MAX_ATTEMPTS", 10, 1...100)
-        switch value("HAVEN_ALERT_DIGEST") ?? "on" {
+        escalationInterval = .seconds(try r.integer("HAVEN_ESCALATION_INTERVAL_SECONDS", 10, 1...3600))
+        alertMaxAttempts = try r.integer("HAVEN_ALERT_MAX_ATTEMPTS", 10, 1...100)
+        switch r.value("HAVEN_ALERT_DIGEST") ?? "on" {
         case "on": alertDigest = true
         case "off": alertDigest = false
         default: throw Problem(description: "HAVEN_ALERT_DIGEST: expected on or off")
         }
-        maxBodyBytes = try integer("HAVEN_MAX_BODY_BYTES", 192 * 1024, 16 * 1024...4 * 1024 * 1024)
-        logLevel = value("HAVEN_LOG_LEVEL") ?? "info"
-        logFormat = value("HAVEN_LOG_FORMAT") ?? "text"
-        siteDirectory = value("HAVEN_SITE_DIR")
-        consoleDirectory = value("HAVEN_CONSOLE_DIR") ?? "ConsoleTemplates"
-        exitURL = value("HAVEN_EXIT_URL")
-        func rate(_ name: String, _ fallback: Double) throws -> Double {
-            guard let text = value(name) else { return fallback }
-            guard let number = Double(text), number >= 0 else {
-                throw Problem(description: "\(name): expected a number (0 turns the limit off)")
-            }
-            return number
-        }
+    }
+
+    /// What a client may send, how fast, over how many connections; the form's challenge.
+    private mutating func readLimits(_ r: Reader) throws {
+        maxBodyBytes = try r.integer("HAVEN_MAX_BODY_BYTES", 192 * 1024, 16 * 1024...4 * 1024 * 1024)
+        logLevel = r.value("HAVEN_LOG_LEVEL") ?? "info"
+        logFormat = r.value("HAVEN_LOG_FORMAT") ?? "text"
+        siteDirectory = r.value("HAVEN_SITE_DIR")
+        consoleDirectory = r.value("HAVEN_CONSOLE_DIR") ?? "ConsoleTemplates"
+        exitURL = r.value("HAVEN_EXIT_URL")
         var limits = RateLimits()
-        limits.reportsPerMinute = try rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)
-        limits.loginsPerMinute = try rate("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", 10)
-        limits.loginsGlobalPerMinute = try rate("HAVEN_RATE_LIMIT_LOGINS_GLOBAL_PER_MINUTE", 300)
-        limits.smsPerSecond = try rate("HAVEN_RATE_LIMIT_SMS_PER_SECOND", 50)
-        limits.globalPerSecond = try rate("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", 1000)
+        limits.reportsPerMinute = try r.rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)
+        limits.loginsPerMinute = try r.rate("HAVEN_RATE_LIMIT_LOGINS_PER_MINUTE", 10)
+        limits.loginsGlobalPerMinute = try r.rate("HAVEN_RATE_LIMIT_LOGINS_GLOBAL_PER_MINUTE", 300)
+        limits.smsPerSecond = try r.rate("HAVEN_RATE_LIMIT_SMS_PER_SECOND", 50)
+        limits.globalPerSecond = try r.rate("HAVEN_RATE_LIMIT_GLOBAL_PER_SECOND", 1000)
         rateLimits = limits
-        bodyTimeoutSeconds = try integer("HAVEN_BODY_TIMEOUT_SECONDS", 20, 1...600)
-        maxConnections = try integer("HAVEN_MAX_CONNECTIONS", 1024, 16...100_000)
-        maxConnectionsPerClient = try integer("HAVEN_MAX_CONNECTIONS_PER_CLIENT", 32, 0...100_000)
-        var pow = ProofOfWork.Settings()
-        if let mode = value("HAVEN_POW") {
-            guard let parsed = ProofOfWork.Mode(rawValue: mode.lowercased()) else {
+        bodyTimeoutSeconds = try r.integer("HAVEN_BODY_TIMEOUT_SECONDS", 20, 1...600)
+        maxConnections = try r.integer("HAVEN_MAX_CONNECTIONS", 1024, 16...100_000)
+        maxConnectionsPerClient = try r.integer("HAVEN_MAX_CONNECTIONS_PER_CLIENT", 32, 0...100_000)
+        var pow = ProofOfWorkSettings()
+        if let mode = r.value("HAVEN_POW") {
+            guard let parsed = ProofOfWorkMode(rawValue: mode.lowercased()) else {
                 throw Problem(description: "HAVEN_POW: expected auto, on or off")
             }
             pow.mode = parsed
         }
-        pow.difficulty = try integer("HAVEN_POW_DIFFICULTY", 14, 1...24)
+        pow.difficulty = try r.integer("HAVEN_POW_DIFFICULTY", 14, 1...24)
         proofOfWork = pow
-        riskChecklistFile = value("HAVEN_RISK_CHECKLIST")
-        if let text = value("HAVEN_RETENTION"), text.lowercased() == "off" {
+    }
+
+    /// The risk checklist, retention, metrics and trusted proxies.
+    private mutating func readOperations(_ r: Reader) throws {
+        riskChecklistFile = r.value("HAVEN_RISK_CHECKLIST")
+        if let text = r.value("HAVEN_RETENTION"), text.lowercased() == "off" {
             retention = nil
         } else {
             do {
-                retention = try RetentionPolicy(parsing: value("HAVEN_RETENTION") ?? "")
+                retention = try RetentionPolicy(parsing: r.value("HAVEN_RETENTION") ?? "")
             } catch let problem as RetentionPolicy.Problem {
                 throw Problem(description: "HAVEN_RETENTION: \(problem.description)")
             }
         }
-        metricsToken = value("HAVEN_METRICS_TOKEN")
+        metricsToken = r.value("HAVEN_METRICS_TOKEN")
         if let token = metricsToken, token.count < 16 {
             throw Problem(description: "HAVEN_METRICS_TOKEN: use at least 16 random characters")
         }
-        if let listen = value("HAVEN_METRICS_LISTEN") {
+        if let listen = r.value("HAVEN_METRICS_LISTEN") {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
                 (1...65535).contains(port), colon != listen.startIndex
             else { throw Problem(description: "HAVEN_METRICS_LISTEN: expected host:port, e.g. 127.0.0.1:9464") }
@@ -375,7 +419,7 @@ public struct HavenConfig: Sendable {
             metricsListen = nil
         }
         trustedProxies = Set(
-            (value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            (r.value("HAVEN_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty })
     }
 

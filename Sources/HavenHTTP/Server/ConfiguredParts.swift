@@ -2,6 +2,7 @@ import Foundation
 import HavenAlerts
 import HavenCore
 import HavenServices
+import HavenSettings
 import HavenSite
 import HavenStore
 import Logging
@@ -10,7 +11,7 @@ import ServiceLifecycle
 /// What Haven's configuration makes, each once, for the executable's assembly: the alert
 /// transports, the services' settings and HTTP's, and the background services. It names no
 /// storage engine and opens nothing but files.
-public struct HavenServer: Sendable {
+public struct ConfiguredParts: Sendable {
     public let config: HavenConfig
     /// How alerts and staff notices leave, and where, in words for the start-up log.
     public let email: any EmailTransport
