@@ -55,6 +55,8 @@ public struct ServiceSettings: Sendable {
     public var maxIdempotencyKeyLength = 200
     /// Alerts older than this make /healthz report the outbox as stuck.
     public var outboxAgeWarning: TimeInterval = 300
+    /// How long /healthz waits for the store before calling it unreachable.
+    public var healthProbeTimeout: Duration = .seconds(2)
     /// This instance's name among those sharing the database, and the database's kind.
     public var instance = "haven"
     /// Where a new installation's recovery key was written if `haven setup` was not run.
@@ -119,10 +121,12 @@ public struct Services: Sendable {
             staff: stores.staff, audit: stores.audit, login: login, notices: settings.staffNotices, publicURL: settings.publicURL,
             logger: logger)
         figures = MonthlyFigures(facts: stores.reporting, staff: stores.staff, audit: stores.audit)
-        status = StatusReport(
+        var status = StatusReport(
             engine: stores.engine, outbox: stores.outbox, cases: stores.cases, writes: health, metrics: metrics,
             outboxAgeWarning: settings.outboxAgeWarning, instance: settings.instance,
             database: stores.engine.dialect.engine.rawValue, recoveryKeyFile: settings.recoveryKeyFile)
+        status.probeTimeout = settings.healthProbeTimeout
+        self.status = status
     }
 }
 

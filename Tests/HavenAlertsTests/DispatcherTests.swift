@@ -341,12 +341,8 @@ struct DispatcherTests {
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         #expect(await rig.sink.waitForMessages(count: 1, timeout: .seconds(5)).count == 1)
-        var statuses: [String] = []
-        for _ in 0..<50 where statuses != ["sent"] {
-            try await Task.sleep(for: .milliseconds(100))
-            statuses = try await rig.store.alertStatuses(caseID: receipt.caseID).map(\.status)
-        }
-        #expect(statuses == ["sent"])
+        // The worker records the result in its own loop: looked at until it has.
+        #expect(try await eventually { try await rig.store.alertStatuses(caseID: receipt.caseID).map(\.status) == ["sent"] })
     }
 
     @Test func escalationAlertsTheDutyManager() async throws {

@@ -48,8 +48,7 @@ struct OutageHTTPTests {
             policy: DispatchPolicy(), logger: Logger(label: "test"))
         _ = await dispatcher.drainOnce(now: Date())
         _ = await dispatcher.drainOnce(now: Date())
-        _ = await sink.waitForMessages(count: 1)
-        try await Task.sleep(for: .milliseconds(300))
+        // The sink stores a message before it answers 250: every one sent is there already.
         // Due together for one officer, the three may share an e-mail: each is in exactly one.
         let messages = sink.messages()
         #expect(!messages.isEmpty && messages.count <= 3)

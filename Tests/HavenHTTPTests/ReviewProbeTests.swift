@@ -80,16 +80,15 @@ struct ReviewProbeTests {
     /// Finding 2: past `maxClients` buckets that have not refilled, every take filters the whole table
     /// under the one lock (O(n) per request): 100,001 addresses within the refill time make every
     /// rate-limited request cost a pass over 100,000 entries.
-    @Test("a full client table makes each take a pass over the table")
+    @Test("a full client table is not scanned again on every take")
     func pruneCostsEveryTake() {
         let limiter = RateLimits().limiter()!
         let t0 = 1_000_000.0
         for i in 0...100_000 { _ = limiter.take(routeClass: "api", client: "2001:db8::\(String(i, radix: 16))", now: t0) }
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            for i in 0..<200 { _ = limiter.take(routeClass: "api", client: "2001:db8:1::\(String(i, radix: 16))", now: t0 + 1) }
-        }
-        #expect(elapsed < .milliseconds(200), "200 takes took \(elapsed)")
+        let before = limiter.prunes
+        for i in 0..<200 { _ = limiter.take(routeClass: "api", client: "2001:db8:1::\(String(i, radix: 16))", now: t0 + 1) }
+        // Counted, not timed: at most one pass over the 100,000 buckets for 200 new clients.
+        #expect(limiter.prunes - before <= 1, "\(limiter.prunes - before) passes over the table for 200 takes")
     }
 
     /// Finding 15: the view stash is shared by the website and the console and bounded by evicting

@@ -82,6 +82,9 @@ final class HTTPFixture: Sendable {
         settings.http.consolePages = try checkoutConsolePages.get()
         settings.http.rateLimiter = nil  // tests that want limits set their own
         settings.http.metricsAccess = .token(Self.metricsToken)
+        // A store that answers is never called unreachable because the machine is busy: the
+        // probe's budget is a bound for a test that fails, not a wait one that passes sits out.
+        settings.services.healthProbeTimeout = .seconds(60)
         configure(&settings)
         // Texts leave as the SMS settings say, as `ConfiguredParts.serviceSettings` makes them.
         settings.services.takeTexts(from: settings.http.sms)

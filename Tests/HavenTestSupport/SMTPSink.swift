@@ -124,3 +124,15 @@ public final class SMTPSink: Sendable {
 
     public enum SinkError: Error { case didNotStart }
 }
+
+/// Waits until `condition` holds, looking again every 20 ms: for what another task or process
+/// does in its own time (a worker's loop, a file written by another process). `timeout` bounds a
+/// test that fails; a test that passes never sits it out. Returns whether it held.
+public func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}

@@ -43,7 +43,12 @@ public final class RateLimiter: Sendable {
         var global: [String: Bucket] = [:]
         var count = 0
         var pruneAt: Int
+        /// Passes over the whole table so far (each costs O(clients)).
+        var prunes = 0
     }
+
+    /// How many times the whole table has been scanned for buckets to drop.
+    var prunes: Int { state.withLock { $0.prunes } }
 
     public init(perClient: [String: Rule], global: Rule, maxClients: Int = 100_000) {
         self.perClient = perClient
@@ -102,6 +107,7 @@ public final class RateLimiter: Sendable {
     /// `maxClients` live buckets, the least recently used half of each class go: a client dropped
     /// so early only gets a fresh burst, and memory stays bounded however many addresses send.
     private func prune(_ state: inout State, now: Double) {
+        state.prunes += 1
         var count = 0
         for (routeClass, buckets) in state.clients {
             guard let rule = perClient[routeClass] else { continue }

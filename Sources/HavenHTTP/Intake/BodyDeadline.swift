@@ -28,8 +28,20 @@ final class BodyDeadlines: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The clock deadlines are set and checked by (tests move it on instead of waiting).
+    private let now: @Sendable () -> ContinuousClock.Instant
+    /// Whether a sweeper runs by itself while reads are in progress (tests sweep when they choose).
+    private let sweeps: Bool
+
+    init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, sweeps: Bool = true) {
+        self.now = now
+        self.sweeps = sweeps
+    }
 
     struct Timeout: Error {}
+
+    /// Reads in progress (registered, not yet seen to end by their reader).
+    var inProgress: Int { state.withLock { $0.reading.count } }
 
     /// The whole body, or `Timeout` when it has not all arrived within `timeout`.
     func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration) async throws -> ByteBuffer {
@@ -43,7 +55,7 @@ final class BodyDeadlines: Sendable {
             defer { state.withLock { _ = $0.done.insert(id) } }
             return try await body.collect(upTo: limit)
         }
-        register(id, Reading(deadline: .now + timeout, cancel: { reading.cancel() }))
+        register(id, Reading(deadline: now() + timeout, cancel: { reading.cancel() }))
         // The request's own cancellation (the client went, shutdown) stops the read too.
         let result = await withTaskCancellationHandler {
             await reading.result
@@ -69,25 +81,32 @@ final class BodyDeadlines: Sendable {
             return start
         }
         // At the priority of ordinary work: a lower one starved under load, when deadlines matter most.
-        if startSweeper { Task.detached { await self.sweepWhileReading() } }
+        if startSweeper, sweeps { Task.detached { await self.sweepWhileReading() } }
     }
 
     /// Runs while any read is in progress; starts again with the next one.
     private func sweepWhileReading() async {
         while true {
             try? await Task.sleep(for: Self.sweepInterval)
-            let (expired, idle) = state.withLock { state in
-                let now = ContinuousClock.now
-                let expired = state.reading.filter {
-                    $0.value.deadline <= now && !state.late.contains($0.key) && !state.done.contains($0.key)
-                }
-                state.late.formUnion(expired.keys)
-                if state.reading.isEmpty { state.sweeping = false }
-                return (expired.values.map(\.cancel), state.reading.isEmpty)
-            }
-            for cancel in expired { cancel() }
-            if idle { return }
+            if sweep() { return }
         }
+    }
+
+    /// One look at the reads in progress: those past their deadline are cancelled and will be
+    /// answered `Timeout`. Returns whether none is in progress (the sweeper then stops).
+    @discardableResult
+    func sweep() -> Bool {
+        let now = now()
+        let (expired, idle) = state.withLock { state in
+            let expired = state.reading.filter {
+                $0.value.deadline <= now && !state.late.contains($0.key) && !state.done.contains($0.key)
+            }
+            state.late.formUnion(expired.keys)
+            if state.reading.isEmpty { state.sweeping = false }
+            return (expired.values.map(\.cancel), state.reading.isEmpty)
+        }
+        for cancel in expired { cancel() }
+        return idle
     }
 }
 

@@ -20,6 +20,9 @@ public struct StatusReport: Sendable {
     public let database: String
     /// Where `serve` writes a new installation's recovery key when `haven setup` was not run.
     let recoveryKeyFile: String?
+    /// How long the store may take to answer before the check says it is unreachable: a load
+    /// balancer is answered red in time while the database cannot be reached.
+    public var probeTimeout: Duration = .seconds(2)
 
     public init(
         engine: any StorageEngine, outbox: any AlertOutbox, cases: any CaseStore, writes: HealthMonitor, metrics: HavenMetrics,
@@ -75,7 +78,7 @@ public struct StatusReport: Sendable {
     public func check(now: Date = Date()) async -> Health {
         var health = Health(status: "ok", instance: instance, database: database, store: "ok", writes: "ok", problems: [])
         do {
-            try await reachStore(within: .seconds(2))
+            try await reachStore(within: probeTimeout)
             try await readBacklog(into: &health, now: now)
             try await readSealing(into: &health)
         } catch {
