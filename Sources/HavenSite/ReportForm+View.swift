@@ -35,36 +35,7 @@ extension ReportForm {
             }
             if !describedBy.isEmpty { item["describedby"] = describedBy.joined(separator: " ") }
 
-            let chosen = Set(posted.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-            switch field.control {
-            case .text(let type, let short):
-                item["input"] = true
-                item["type"] = type
-                item["width"] = short ? "short" : "wide"
-                item["value"] = field.index < posted.count ? posted[field.index] : ""
-            case .area:
-                item["area"] = true
-                item["value"] = posted.first ?? ""
-            case .select(let options):
-                item["select"] = true
-                let current = field.index < posted.count ? posted[field.index].lowercased() : ""
-                item["options"] = options.map { option in
-                    ["value": option.value, "label": words(option.label), "checked": option.value == current] as [String: Any]
-                }
-            case .radios(let options, let inline), .checks(let options, let inline):
-                item["group"] = true
-                if case .radios = field.control { item["type"] = "radio" } else { item["type"] = "checkbox" }
-                item["layout"] = inline ? "inline" : "stack"
-                item["options"] = options.map { option in
-                    [
-                        "oid": "\(field.id)-\(option.value)", "value": option.value, "label": words(option.label),
-                        "checked": chosen.contains(option.value),
-                    ] as [String: Any]
-                }
-            case .single:
-                item["single"] = true
-                item["checked"] = !chosen.isDisjoint(with: ["yes", "on", "true", "1"])
-            }
+            Self.addControl(field, posted: posted, to: &item, words: words)
             rendered.append(item)
         }
         // Problems with no question on this form (a tampered post) still get said, at the top.
@@ -73,5 +44,39 @@ extension ReportForm {
             errors.append(["id": "main", "message": words("error_\(problem.problem.rawValue)")])
         }
         return (rendered, errors)
+    }
+
+    /// The question's control (a text box, a list, choices, a single box) with what was posted.
+    private static func addControl(_ field: Field, posted: [String], to item: inout [String: Any], words: (String) -> String) {
+        let chosen = Set(posted.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        switch field.control {
+        case .text(let type, let short):
+            item["input"] = true
+            item["type"] = type
+            item["width"] = short ? "short" : "wide"
+            item["value"] = field.index < posted.count ? posted[field.index] : ""
+        case .area:
+            item["area"] = true
+            item["value"] = posted.first ?? ""
+        case .select(let options):
+            item["select"] = true
+            let current = field.index < posted.count ? posted[field.index].lowercased() : ""
+            item["options"] = options.map { option in
+                ["value": option.value, "label": words(option.label), "checked": option.value == current] as [String: Any]
+            }
+        case .radios(let options, let inline), .checks(let options, let inline):
+            item["group"] = true
+            if case .radios = field.control { item["type"] = "radio" } else { item["type"] = "checkbox" }
+            item["layout"] = inline ? "inline" : "stack"
+            item["options"] = options.map { option in
+                [
+                    "oid": "\(field.id)-\(option.value)", "value": option.value, "label": words(option.label),
+                    "checked": chosen.contains(option.value),
+                ] as [String: Any]
+            }
+        case .single:
+            item["single"] = true
+            item["checked"] = !chosen.isDisjoint(with: ["yes", "on", "true", "1"])
+        }
     }
 }

@@ -68,34 +68,7 @@ public struct SiteRenderer: Sendable {
         if let exitURL { content.exitURL = exitURL }
         var problems = content.problems().map { "landlord.json: \($0)" }
 
-        let localeFolder = directory.appendingPathComponent("locales")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: localeFolder.path)) ?? []
-        var loaded: [String: SiteText] = [:]
-        for file in files.sorted() where file.hasSuffix(".json") {
-            let code = String(file.dropLast(5))
-            guard (2...3).contains(code.utf8.count), code.utf8.allSatisfy(SiteContent.isLowerASCIILetter) else {
-                problems.append("locales/\(file): name it after its language code, e.g. cy.json")
-                continue
-            }
-            do {
-                loaded[code] = try JSONDecoder().decode(SiteText.self, from: try read("locales/\(file)"))
-            } catch {
-                problems.append("locales/\(file): \(Self.describe(error))")
-            }
-        }
-        guard let english = loaded[Self.defaultLocale] else {
-            problems.append("locales/en.json is required (other languages fall back to it)")
-            throw SiteError(problems: problems)
-        }
-        var untranslated: [String: [String]] = [:]
-        for (code, text) in loaded where code != Self.defaultLocale {
-            let missing = text.missingKeys(comparedTo: english)
-            if !missing.isEmpty { untranslated[code] = missing }
-            loaded[code] = text.filling(from: english)
-        }
-        for code in loaded.keys where SiteContent.reserved.contains(code) && code != "cy" && code != "en" {
-            problems.append("locales/\(code).json: \(code) clashes with one of Haven's own addresses")
-        }
+        let (loaded, untranslated) = try Self.locales(in: directory, read: read, problems: &problems)
         if !problems.isEmpty { throw SiteError(problems: problems) }
 
         let library: MustacheLibrary
@@ -122,6 +95,43 @@ public struct SiteRenderer: Sendable {
         self.library = library
         self.stylesheet = stylesheet
         self.script = String(decoding: try read("assets/exit.js"), as: UTF8.self)
+    }
+
+    /// Every `locales/*.json`, each filled from English where it has no words yet (which it
+    /// lacks, by locale, is returned for the start-up log). A problem is added, not thrown, so
+    /// every one is said at once; only a missing English throws.
+    private static func locales(in directory: URL, read: (String) throws -> Data, problems: inout [String]) throws
+        -> (loaded: [String: SiteText], untranslated: [String: [String]])
+    {
+        let localeFolder = directory.appendingPathComponent("locales")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: localeFolder.path)) ?? []
+        var loaded: [String: SiteText] = [:]
+        for file in files.sorted() where file.hasSuffix(".json") {
+            let code = String(file.dropLast(5))
+            guard (2...3).contains(code.utf8.count), code.utf8.allSatisfy(SiteContent.isLowerASCIILetter) else {
+                problems.append("locales/\(file): name it after its language code, e.g. cy.json")
+                continue
+            }
+            do {
+                loaded[code] = try JSONDecoder().decode(SiteText.self, from: try read("locales/\(file)"))
+            } catch {
+                problems.append("locales/\(file): \(Self.describe(error))")
+            }
+        }
+        guard let english = loaded[defaultLocale] else {
+            problems.append("locales/en.json is required (other languages fall back to it)")
+            throw SiteError(problems: problems)
+        }
+        var untranslated: [String: [String]] = [:]
+        for (code, text) in loaded where code != defaultLocale {
+            let missing = text.missingKeys(comparedTo: english)
+            if !missing.isEmpty { untranslated[code] = missing }
+            loaded[code] = text.filling(from: english)
+        }
+        for code in loaded.keys where SiteContent.reserved.contains(code) && code != "cy" && code != "en" {
+            problems.append("locales/\(code).json: \(code) clashes with one of Haven's own addresses")
+        }
+        return (loaded, untranslated)
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -45,13 +45,21 @@ public struct SMSSettings: Sendable {
         }
         let method = config.raw["HAVEN_VONAGE_SIGNATURE_METHOD"].flatMap(VonageSignature.Method.init) ?? .sha256
         let raw = config.raw
-        var outbound: OutboundSMS?
+        self.init(
+            publicURL: config.publicURL, secrets: secrets, vonageMethod: method, keywords: Self.keywords(raw),
+            outbound: Self.outbound(raw))
+        acknowledgement = raw["HAVEN_SMS_ACKNOWLEDGEMENT"].flatMap { $0.isEmpty ? nil : $0 }
+        whatsapp = WhatsAppSettings(raw: raw)
+    }
+
+    /// How officers' texts leave (`HAVEN_SMS_OUTBOUND_PROVIDER` and that provider's credentials).
+    static func outbound(_ raw: [String: String]) -> OutboundSMS? {
         switch raw["HAVEN_SMS_OUTBOUND_PROVIDER"] {
         case "twilio":
             if let sid = raw["HAVEN_TWILIO_ACCOUNT_SID"], let token = raw["HAVEN_TWILIO_AUTH_TOKEN"],
                 let from = raw["HAVEN_TWILIO_FROM"]
             {
-                outbound = .twilio(
+                return .twilio(
                     accountSID: sid, authToken: token, from: from,
                     baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://api.twilio.com")
             }
@@ -59,50 +67,51 @@ public struct SMSSettings: Sendable {
             if let key = raw["HAVEN_VONAGE_API_KEY"], let secret = raw["HAVEN_VONAGE_API_SECRET"],
                 let from = raw["HAVEN_VONAGE_FROM"]
             {
-                outbound = .vonage(
+                return .vonage(
                     apiKey: key, apiSecret: secret, from: from,
                     baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://rest.nexmo.com")
             }
         case "messagebird":
             if let key = raw["HAVEN_MESSAGEBIRD_ACCESS_KEY"], let from = raw["HAVEN_MESSAGEBIRD_ORIGINATOR"] {
-                outbound = .messagebird(
+                return .messagebird(
                     accessKey: key, originator: from, baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://rest.messagebird.com")
             }
         case "plivo":
             if let id = raw["HAVEN_PLIVO_AUTH_ID"], let token = raw["HAVEN_PLIVO_AUTH_TOKEN"], let from = raw["HAVEN_PLIVO_FROM"] {
-                outbound = .plivo(
+                return .plivo(
                     authID: id, authToken: token, from: from, baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://api.plivo.com")
             }
         case "sinch":
             if let plan = raw["HAVEN_SINCH_SERVICE_PLAN_ID"], let token = raw["HAVEN_SINCH_API_TOKEN"],
                 let from = raw["HAVEN_SINCH_FROM"]
             {
-                outbound = .sinch(
+                return .sinch(
                     servicePlanID: plan, apiToken: token, from: from,
                     baseURL: raw["HAVEN_SMS_API_BASE_URL"] ?? "https://eu.sms.api.sinch.com")
             }
         case "modem":
             if let url = raw["HAVEN_MODEM_OUTBOUND_URL"], let secret = raw["HAVEN_MODEM_SECRET"] {
-                outbound = .modem(url: url, secret: secret)
+                return .modem(url: url, secret: secret)
             }
-        default: outbound = nil
+        default: return nil
         }
+        return nil
+    }
+
+    /// The built-in keywords, and the landlord's own added to them (`HAVEN_SMS_KEYWORDS_*`).
+    static func keywords(_ raw: [String: String]) -> SMSKeywords {
         func words(_ name: String) -> Set<String> {
             Set(
                 (raw[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
                     .filter { !$0.isEmpty })
         }
         let defaults = SMSKeywords()
-        let keywords = SMSKeywords(
+        return SMSKeywords(
             doNotText: defaults.doNotText.union(words("HAVEN_SMS_KEYWORDS_DO_NOT_TEXT")),
             textOK: defaults.textOK.union(words("HAVEN_SMS_KEYWORDS_TEXT_OK")),
             callOK: defaults.callOK.union(words("HAVEN_SMS_KEYWORDS_CALL_OK")),
             femaleOfficer: defaults.femaleOfficer.union(words("HAVEN_SMS_KEYWORDS_FEMALE")),
             danger: defaults.danger.union(words("HAVEN_SMS_KEYWORDS_DANGER")))
-        self.init(
-            publicURL: config.publicURL, secrets: secrets, vonageMethod: method, keywords: keywords, outbound: outbound)
-        acknowledgement = raw["HAVEN_SMS_ACKNOWLEDGEMENT"].flatMap { $0.isEmpty ? nil : $0 }
-        whatsapp = WhatsAppSettings(raw: raw)
     }
 }
 
@@ -196,6 +205,14 @@ struct SMSRoutes {
             return refuse(provider, error, status: .badRequest)
         }
 
+        try await record(sms, from: provider, at: now)
+        return silent(provider)
+    }
+
+    /// Records a verified text (or its part), and sends the optional acknowledgement of a new one.
+    /// A store that cannot take it throws: the provider is answered 5xx (503 with `Retry-After`
+    /// while the store is unavailable) and sends it again; never a silent drop.
+    private func record(_ sms: InboundSMS, from provider: SMSProvider, at now: Date) async throws {
         // Twilio's WhatsApp numbers post the same form, from `whatsapp:+44…`.
         let whatsapp = provider == .twilio && sms.from.hasPrefix("whatsapp:")
         let channel: HavenCore.Channel = whatsapp ? .whatsapp : .sms
@@ -209,8 +226,6 @@ struct SMSRoutes {
         let makeReport: @Sendable (String, String) -> IncomingReport = { text, messageID in
             Self.incoming(text: text, phone: phone, messageID: messageID, keywords: keywords, channel: channel, at: now)
         }
-        // A store that cannot take the text throws: the provider is answered 5xx (503 with
-        // `Retry-After` while the store is unavailable) and sends it again; never a silent drop.
         let outcome: IntakeOutcome
         if let part = sms.part {
             // Long texts arrive in parts: each is stored (so the 2xx is honest), and the whole
@@ -221,7 +236,7 @@ struct SMSRoutes {
                     group: group, index: part.index, total: part.total,
                     providerMessageID: "\(provider.rawValue):\(sms.messageID)", text: sms.text, receivedAt: now),
                 channel: channel, makeReport: { makeReport($0, group) })
-            guard let stored else { return silent(provider) }
+            guard let stored else { return }
             outcome = stored
         } else {
             outcome = try await intake.record(makeReport(words, "\(provider.rawValue):\(sms.messageID)"), what: "text")
@@ -229,7 +244,6 @@ struct SMSRoutes {
         if let receipt = outcome.receipt, outcome.label != "duplicate", channel == .sms {
             await texts.acknowledge(receipt, to: phone, now: now)
         }
-        return silent(provider)
     }
 
     /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.
