@@ -80,7 +80,7 @@ extension Schema {
     /// Case references derived from the case id (`CaseReferenceCipher`), with no unique index:
     /// a random reference's index put every new case on a page of its own. References stored
     /// before, and the rare new one drawn at random because its derived value was one of them,
-    /// are kept in `case_references`. New ids follow the clock (`SQLiteStore.newCase`), so a
+    /// are kept in `case_references`. New ids follow the clock (`StorePart.newCase`), so a
     /// restored older copy of the database does not hand out again the references of the cases
     /// it lost; `haven restore` also moves them on past any it could have lost (`store_settings`,
     /// `case_id_floor`). SQLite rebuilds a table to drop a UNIQUE constraint.

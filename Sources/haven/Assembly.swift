@@ -19,7 +19,7 @@ enum Assembly {
     /// PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool running, its migrations applied, both
     /// ended when `body` returns).
     static func withStore<T>(
-        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, StoreService) async throws -> T
+        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, Stores) async throws -> T
     ) async throws -> T {
         let ring = try keyRing ?? HavenServer.openKeyRing(config: config, logger: logger)
         try HavenServer.makePrivateDirectory(config.dataDirectory)
@@ -82,8 +82,8 @@ enum Assembly {
                     // Before the outbox worker releases this name's leases: no other live process has it.
                     try await postgres.holdInstanceName(config.instance)
                 }
-                let store = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
-                let server = try HavenServer(config: config, keyRing: ring, store: store, site: site, console: console, logger: logger)
+                let stores = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
+                let server = try HavenServer(config: config, keyRing: ring, stores: stores, site: site, console: console, logger: logger)
                 try await prepare(server)
                 try await server.run()
             })
@@ -111,16 +111,16 @@ enum Assembly {
         let description: String
     }
 
-    /// The store over an engine whose migrations have run; the key file records what it vouches for.
+    /// The stores over an engine whose migrations have run; the key file records what it vouches for.
     static func openStore(engine: any StorageEngine, keyRing: KeyRing, config: HavenConfig, logger: Logger) async throws
-        -> StoreService
+        -> Stores
     {
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
         let origin = config.masterKey == nil ? KeyRingOrigin.file(HavenServer.keyFile(config: config)) : nil
-        let store = try await StoreService(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
-        try await recordInKeyFile(config: config, store: store, logger: logger)
-        return store
+        let stores = try await Stores.open(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
+        try await recordInKeyFile(config: config, stores: stores, logger: logger)
+        return stores
     }
 
     /// Records in the key file what it vouches for (`ReaderKeyCheck`): that every reader key in
@@ -128,14 +128,14 @@ enum Assembly {
     /// cases to staff (once it has a recovery key), so that deleting the recovery keys from the
     /// database can never make new cases fall back to the key file. Flags only ever turn on; the
     /// file is read again just before it is written, so a `keys rotate` meanwhile is kept.
-    static func recordInKeyFile(config: HavenConfig, store: StoreService, logger: Logger) async throws {
+    static func recordInKeyFile(config: HavenConfig, stores: Stores, logger: Logger) async throws {
         guard config.masterKey == nil else { return }
         let file = HavenServer.keyFile(config: config)
         let ring = try file.load()
-        let toStaff = try await !store.recoveryKeyIDs().isEmpty
+        let toStaff = try await !stores.staff.recoveryKeyIDs().isEmpty
         guard !ring.readerKeysPinned || (toStaff && !ring.sealsToStaff) else { return }
         if !ring.readerKeysPinned {
-            let pinned = try await store.pinReaderKeys(by: commandLine)
+            let pinned = try await stores.sealing.pinReaderKeys(by: commandLine)
             if pinned > 0 { logger.notice("reader keys pinned to the key file", metadata: ["keys": "\(pinned)"]) }
         }
         var fresh = try file.load()

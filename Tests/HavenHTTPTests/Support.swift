@@ -51,14 +51,14 @@ final class HTTPFixture: Sendable {
     static let metricsToken = "metrics-token-for-tests"
     let directory: URL
     let keyRing: KeyRing
-    let store: StoreService
+    let stores: Stores
     let handle: TestEngineHandle
     let logs = LogCapture()
     let gateway: Gateway
     /// The SQLite engine under the store, for this engine's own checks (a full disk).
-    var sqlite: SQLiteEngine { (faults?.wrapped ?? store.engine) as! SQLiteEngine }
+    var sqlite: SQLiteEngine { (faults?.wrapped ?? stores.engine) as! SQLiteEngine }
     /// The fault injector, when made with `faulty: true`.
-    var faults: FaultyEngine? { store.engine as? FaultyEngine }
+    var faults: FaultyEngine? { stores.engine as? FaultyEngine }
 
     /// - Parameter faulty: the SQLite engine inside a `FaultyEngine`, to rehearse outages (`faults`).
     init(maxPageCount: Int? = nil, faulty: Bool = false, configure: (inout Gateway) -> Void = { _ in }) async throws {
@@ -67,8 +67,8 @@ final class HTTPFixture: Sendable {
         keyRing = KeyRing.generate()
         handle = try await TestEngineHandle(TestEngine.current, directory: directory, maxPageCount: maxPageCount)
         // Always behind the fault injector (it passes everything through until told otherwise).
-        store = try await StoreService(engine: FaultyEngine(handle.engine), keyRing: keyRing)
-        var gateway = Gateway(store: store, logger: logs.logger())
+        stores = try await Stores.open(engine: FaultyEngine(handle.engine), keyRing: keyRing)
+        var gateway = Gateway(stores: stores, logger: logs.logger())
         gateway.consolePages = try checkoutConsolePages.get()
         gateway.rateLimiter = nil  // tests that want limits set their own
         gateway.metricsAccess = .token(Self.metricsToken)
@@ -96,7 +96,7 @@ final class HTTPFixture: Sendable {
     func databaseBytes() async throws -> Data { try await handle.storedBytes() }
 
     func reportCount() async throws -> Int {
-        try await store.counts().reports
+        try await stores.maintenance.counts().reports
     }
 }
 

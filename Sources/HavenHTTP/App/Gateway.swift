@@ -26,7 +26,7 @@ public struct IntakeLimits: Sendable {
 /// temp folder. The router is assembled from it in one place (`router()`): each route collection is
 /// given only the parts it uses.
 public struct Gateway: Sendable {
-    public var store: any HavenStore
+    public var stores: Stores
     /// This instance's name among those sharing the database (`HAVEN_INSTANCE`), and the
     /// database's kind ("sqlite", "postgresql"): shown to operators by /healthz and /metrics.
     public var instance = "haven"
@@ -73,12 +73,12 @@ public struct Gateway: Sendable {
     public var logger: Logger
 
     public init(
-        store: any HavenStore, triage: Triage = Triage(), routing: AlertRouting = AlertRouting(),
+        stores: Stores, triage: Triage = Triage(), routing: AlertRouting = AlertRouting(),
         signal: AlertSignal = AlertSignal(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         limits: IntakeLimits = IntakeLimits(), sms: SMSSettings = SMSSettings(publicURL: "http://localhost"),
         outboxAgeWarning: TimeInterval = 300, logger: Logger
     ) {
-        self.store = store
+        self.stores = stores
         self.triage = triage
         self.routing = routing
         self.signal = signal
@@ -124,14 +124,16 @@ public struct Gateway: Sendable {
                     proofOfWork: proofOfWork
                 ) { metrics.rateLimited(routeClass: $0) })
         }
-        let officers = OfficerTokens(directory: store)
+        let officers = OfficerTokens(directory: stores.staff)
         let reports = self.reports
         let intake = IntakeRoutes(intake: reports, staff: officers, limits: limits, metrics: metrics)
-        let concerns = ConcernIntake(intake: reports, store: store, logger: logger)
+        let concerns = ConcernIntake(intake: reports, store: stores.concerns, logger: logger)
         let consoleRoutes = consolePages.flatMap { pages in
             console.map { console in
                 ConsoleRoutes(
-                    store: store, pages: pages, login: StaffLogin(store: store, settings: console), views: views,
+                    stores: stores, pages: pages,
+                    login: StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: console),
+                    views: views,
                     bodies: bodies, texts: textSender, concerns: concerns, sla: triage.sla, routing: routing, signal: signal,
                     retention: retention, riskChecklist: riskChecklist, staffNotices: staffNotices, publicURL: sms.publicURL,
                     smsProviders: sms.secrets.keys.map(\.rawValue).sorted(), logger: logger)
@@ -154,9 +156,10 @@ public struct Gateway: Sendable {
         intake.add(to: router)
         // Case and tenancy lookups by staff tokens share one limit per token.
         let lookups = CaseLookups(rateLimiter: rateLimiter, metrics: metrics)
-        CaseRoutes(store: store, officers: officers, lookups: lookups, logger: logger).add(to: router)
-        ConcernRoutes(store: store, officers: officers, concerns: concerns, bodies: intake, lookups: lookups).add(to: router)
-        SMSRoutes(intake: reports, audit: store, settings: sms, bodies: bodies, metrics: metrics, logger: logger).add(to: router)
+        CaseRoutes(store: stores.cases, officers: officers, lookups: lookups, logger: logger).add(to: router)
+        ConcernRoutes(store: stores.concerns, audit: stores.audit, officers: officers, concerns: concerns, bodies: intake, lookups: lookups)
+            .add(to: router)
+        SMSRoutes(intake: reports, audit: stores.audit, settings: sms, bodies: bodies, metrics: metrics, logger: logger).add(to: router)
         WhatsAppRoutes(intake: reports, settings: sms, bodies: bodies, metrics: metrics, logger: logger).add(to: router)
         TextRoutes(officers: officers, lookups: lookups, bodies: bodies, sender: textSender).add(to: router)
         if let site {
@@ -171,13 +174,15 @@ public struct Gateway: Sendable {
     }
 
     /// The one path every outbound text takes: the API's, the console's and the command line's.
-    public var textSender: TextSender { TextSender(store: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger) }
+    public var textSender: TextSender {
+        TextSender(store: stores.cases, audit: stores.audit, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
+    }
 
     /// Every report's way in (the API, the website, concerns, texts, WhatsApp): validated,
     /// recorded, then the effects of the commit.
     var reports: ReportIntake {
         var intake = ReportIntake(
-            store: store, triage: triage, routing: routing, signal: signal, health: health, metrics: metrics, logger: logger)
+            store: stores.cases, triage: triage, routing: routing, signal: signal, health: health, metrics: metrics, logger: logger)
         intake.maxIdempotencyKeyLength = limits.maxIdempotencyKeyLength
         return intake
     }
@@ -186,7 +191,7 @@ public struct Gateway: Sendable {
 
     func ops(metricsAccess: MetricsAccess) -> OpsRoutes {
         OpsRoutes(
-            store: store, writes: health, metrics: metrics, registry: registry, outboxAgeWarning: outboxAgeWarning,
+            stores: stores, writes: health, metrics: metrics, registry: registry, outboxAgeWarning: outboxAgeWarning,
             metricsAccess: metricsAccess, instance: instance, database: database, recoveryKeyFile: recoveryKeyFile)
     }
 }

@@ -11,8 +11,10 @@ import Logging
 /// flagged this way marks the tenancy "no noise enforcement without review", which housing
 /// management checks with `GET /api/v1/tenancies/{reference}/flags`.
 struct ConcernRoutes {
-    /// Contractors' tokens, tenancy flags, and the audit of each flag lookup.
-    let store: any Concerns & AuditTrail
+    /// Contractors' tokens and tenancy flags.
+    let store: any Concerns
+    /// The audit of each flag lookup.
+    let audit: any AuditTrail
     let officers: OfficerTokens
     let concerns: ConcernIntake
     /// Reads the posted body as the reports API does.
@@ -34,7 +36,7 @@ struct ConcernRoutes {
             let reference = context.parameters.get("reference") ?? ""
             guard !reference.isEmpty, reference.count <= 60 else { return JSONResponse.error(.notFound, "no_such_tenancy") }
             let flags = try await store.tenancyFlags(reference: reference)
-            try await store.audit(
+            try await audit.audit(
                 actor: "officer:\(officer.id)", action: "tenancy.flags_checked", caseID: nil,
                 detail: flags.isEmpty ? "none" : "flagged", at: Date())
             return JSONResponse.make(.ok, ["flags": flags])

@@ -45,10 +45,10 @@ extension ConsoleRoutes {
             return respondHTML(.ok, "queue", context)
         }
         let now = Date()
-        let cases = try await store.openCases(officerID: staff.role.supervises ? nil : staff.id).filter {
+        let cases = try await stores.accounts.openCases(officerID: staff.role.supervises ? nil : staff.id).filter {
             filter.keeps($0, now: now)
         }
-        let staffList = try await store.officers()
+        let staffList = try await stores.staff.officers()
         let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
         if staff.role.supervises {
             context["filterOfficers"] = staffList.filter { $0.role.takesCases }.map {
@@ -57,7 +57,7 @@ extension ConsoleRoutes {
             func options(_ values: [String], _ chosen: String?) -> [[String: Any]] {
                 values.map { ["value": $0, "selected": $0 == chosen] }
             }
-            context["filterAreas"] = options(try await store.areas().map(\.code), filter.area)
+            context["filterAreas"] = options(try await stores.staff.areas().map(\.code), filter.area)
             context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
             context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
             context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
@@ -84,19 +84,19 @@ extension ConsoleRoutes {
     /// The case, safety preferences first. Officers see only their own cases; reads are audited.
     func casePage(_ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool) async throws -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
-        guard let summary = try await store.caseSummary(reference) else { return notFound() }
+        guard let summary = try await stores.cases.caseSummary(reference) else { return notFound() }
         guard CaseAccess.isTheirs(staff: staff, caseOfficerID: summary.officerID) else {
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "case.view_refused", caseID: summary.id,
                 detail: "role \(staff.role.rawValue)", at: Date())
             return notFound()
         }
-        guard let content = try await store.openCase(reference, reader: reader) else { return notFound() }
+        guard let content = try await stores.cases.openCase(reference, reader: reader) else { return notFound() }
         if showCodeWord {
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: Date())
         }
-        let staffList = try await store.officers()
+        let staffList = try await stores.staff.officers()
         let names = Dictionary(uniqueKeysWithValues: staffList.map { ($0.id, $0.label) })
         var context = staffContext(staff, csrf: csrf)
         context.merge(view(content, showCodeWord: showCodeWord, now: Date(), labels: names)) { $1 }
@@ -104,19 +104,19 @@ extension ConsoleRoutes {
         // report (a double submit, perhaps by someone else). Whoever quotes it may not be the survivor.
         if reference != summary.reference { context["aliasReference"] = reference.value }
         var assignee = "nobody yet"
-        if let id = summary.officerID, let officer = try await store.officer(id: id) { assignee = officer.label }
+        if let id = summary.officerID, let officer = try await stores.staff.officer(id: id) { assignee = officer.label }
         context["assignee"] = assignee
         context["supervisor"] = staff.role.supervises
         context["staffList"] = staffList.filter { $0.active && $0.role.takesCases }.map {
             ["id": $0.id, "name": $0.label, "female": $0.isFemale] as [String: Any]
         }
-        let events = try await store.caseEvents(caseID: summary.id, reader: reader)
-        let assessments = try await store.riskAssessments(caseID: summary.id, reader: reader)
+        let events = try await stores.work.caseEvents(caseID: summary.id, reader: reader)
+        let assessments = try await stores.work.riskAssessments(caseID: summary.id, reader: reader)
         let tenancies = Set(content.reports.compactMap(\.survivor.tenancyReference))
         var tenancyFlags: [String] = []
-        for tenancy in tenancies.sorted() { tenancyFlags += try await store.tenancyFlags(reference: tenancy) }
+        for tenancy in tenancies.sorted() { tenancyFlags += try await stores.concerns.tenancyFlags(reference: tenancy) }
         context["noiseReview"] = tenancyFlags.contains(ConcernIntake.noiseReviewFlag)
-        context["consents"] = Self.consentView(try await store.consents(caseID: summary.id))
+        context["consents"] = Self.consentView(try await stores.work.consents(caseID: summary.id))
         if let latest = assessments.last {
             context["risk"] =
                 [
@@ -132,10 +132,10 @@ extension ConsoleRoutes {
         context.merge(
             workView(events, names: names, content: content, route: try await texts.route(caseID: summary.id, now: now), now: now)
         ) { $1 }
-        context.merge(threadView(try await store.textThread(caseID: summary.id), content: content, staff: staff)) {
+        context.merge(threadView(try await stores.work.textThread(caseID: summary.id), content: content, staff: staff)) {
             $1
         }
-        context["timeline"] = try await store.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
+        context["timeline"] = try await stores.audit.auditEntries(caseID: summary.id).map { entry -> [String: Any] in
             ["at": entry.at.formatted(Self.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
         }
         return respondHTML(.ok, "case", context)
@@ -280,7 +280,7 @@ extension ConsoleRoutes {
 
     func acknowledge(_ text: String, staff: Officer) async throws -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
-        switch try await store.acknowledge(reference, by: staff, at: Date()) {
+        switch try await stores.cases.acknowledge(reference, by: staff, at: Date()) {
         case .acknowledged, .alreadyAcknowledged:
             return Response(status: .seeOther, headers: [.location: "/console/cases/\(reference.value)"])
         case .notFound, .notYourCase: return notFound()

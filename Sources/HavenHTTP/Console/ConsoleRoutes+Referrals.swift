@@ -46,7 +46,7 @@ extension ConsoleRoutes {
             return respondHTML(
                 .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
         }
-        try await store.recordConsent(
+        try await stores.work.recordConsent(
             ConsentRecord(agency: agency, state: state, officerID: staff.id, at: Date()), caseID: summary.id)
         return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
     }
@@ -58,7 +58,7 @@ extension ConsoleRoutes {
         guard let agencyName = Self.agencies.first(where: { $0.0 == agency })?.1 else {
             return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
         }
-        let consented = try await store.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
+        let consented = try await stores.work.consents(caseID: summary.id).last { $0.agency == agency }?.state == "given"
         var overrideReason: String?
         if !consented {
             let reason = fields.values["note"]?.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -72,17 +72,17 @@ extension ConsoleRoutes {
             }
             overrideReason = reason
         }
-        guard let content = try await store.openCase(summary.reference, reader: reader) else {
+        guard let content = try await stores.cases.openCase(summary.reference, reader: reader) else {
             return respondHTML(.notFound, "message", ["title": "No such case", "text": ""])
         }
-        let supervisors = try await store.officers().filter { $0.active && $0.role.supervises }
-        try await store.recordReferral(
+        let supervisors = try await stores.staff.officers().filter { $0.active && $0.role.supervises }
+        try await stores.work.recordReferral(
             caseID: summary.id, agency: agency, officerID: staff.id, overrideReason: overrideReason,
             supervisors: supervisors.map(\.id), routing: routing, at: Date())
         if overrideReason != nil { signal.wake() }
-        let labels = Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) })
+        let labels = Dictionary(uniqueKeysWithValues: try await stores.staff.officers().map { ($0.id, $0.label) })
         var context = view(content, showCodeWord: false, now: Date(), labels: labels)
-        let risk = try await store.riskAssessments(caseID: summary.id, reader: reader).last
+        let risk = try await stores.work.riskAssessments(caseID: summary.id, reader: reader).last
         context.merge([
             "title": "Referral to \(agencyName)", "agencyName": agencyName,
             "basis": overrideReason == nil ? "with the survivor's consent" : "WITHOUT consent: immediate risk of harm",

@@ -26,10 +26,10 @@ extension ConsoleRoutes {
             return respondHTML(.badRequest, "message", ["title": "Not a month", "text": "Give the month as YYYY-MM."])
         }
         let report = MonthlyReport(
-            month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
-            escalations: try await store.escalationCount(from: start, to: end),
-            officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.label) }))
-        try await store.audit(
+            month: month, facts: try await stores.reporting.caseFacts(openedFrom: start, to: end),
+            escalations: try await stores.reporting.escalationCount(from: start, to: end),
+            officerNames: Dictionary(uniqueKeysWithValues: try await stores.staff.officers().map { ($0.id, $0.label) }))
+        try await stores.audit.audit(
             actor: "officer:\(staff.id)", action: "report.monthly", caseID: nil, detail: month + (csv ? " csv" : ""), at: Date())
         if csv {
             return Response(

@@ -61,7 +61,7 @@ extension ConsoleRoutes {
             return try await riskPage(
                 text, staff: staff, csrf: csrf, fields: fields, error: "Give the reason for your professional judgement.")
         }
-        try await store.recordRiskAssessment(
+        try await stores.work.recordRiskAssessment(
             StoredRiskAssessment(
                 officerID: staff.id, at: Date(), assessment: assessment, score: assessment.score,
                 level: assessment.level(on: checklist)),

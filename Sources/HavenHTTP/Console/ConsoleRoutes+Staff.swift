@@ -51,15 +51,15 @@ extension ConsoleRoutes {
     private func staffPage(_ staff: Officer, csrf: String, status: HTTPResponse.Status = .ok, notice: String? = nil, error: String? = nil)
         async throws -> Response
     {
-        let officers = try await store.officers()
+        let officers = try await stores.staff.officers()
         let names = Dictionary(uniqueKeysWithValues: officers.map { ($0.id, $0.label) })
         // A head gives existing cases to staff who can hold them (staff sealing on only).
         var keyHolders: Set<Int64> = []
-        let sealing = try await !store.recoveryKeyIDs().isEmpty
+        let sealing = try await !stores.staff.recoveryKeyIDs().isEmpty
         let grants = staff.role == .head && sealing
         if grants {
             for officer in officers where CaseAccess.mayGrant(by: staff, to: officer) {
-                if try await store.staffKey(officerID: officer.id) != nil { keyHolders.insert(officer.id) }
+                if try await stores.staff.staffKey(officerID: officer.id) != nil { keyHolders.insert(officer.id) }
             }
         }
         var context = staffContext(staff, csrf: csrf)
@@ -81,7 +81,7 @@ extension ConsoleRoutes {
                         && !keyHolders.contains(officer.id),
                 ]
             },
-            "areas": try await store.areas().map { area -> [String: Any] in
+            "areas": try await stores.staff.areas().map { area -> [String: Any] in
                 [
                     "code": area.code, "name": area.name, "districts": area.districts.joined(separator: ", "),
                     "named": area.namedOfficerID.flatMap { names[$0] } ?? "none",
@@ -139,12 +139,12 @@ extension ConsoleRoutes {
         }
         guard let notices = staffNotices else { return try await noMail(staff, csrf: csrf) }
         do {
-            let added = try await store.addOfficer(
+            let added = try await stores.staff.addOfficer(
                 Officer(
                     id: 0, name: name, email: email, isFemale: fields.first("female") == "yes", role: role, areas: areas,
                     shifts: shifts, onCall: fields.first("on_call") == "yes"),
                 by: "officer:\(staff.id)")
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "staff.add", caseID: nil, detail: "officer:\(added.id) \(role.rawValue)", at: Date())
             let sent = await sendSetUpLink(to: added, by: staff, notices: notices)
             await tellHeads("\(staff.label) added \(added.label) <\(added.email)>.", notices: notices)
@@ -159,7 +159,7 @@ extension ConsoleRoutes {
     }
 
     private func updateStaffMember(_ id: Int64?, _ fields: ReportFields, by staff: Officer, csrf: String) async throws -> Response {
-        guard let id, let before = try await store.officer(id: id) else {
+        guard let id, let before = try await stores.staff.officer(id: id) else {
             return message(.notFound, "No such person", "There is no member of staff with that number.")
         }
         var officer = before
@@ -168,7 +168,7 @@ extension ConsoleRoutes {
                 return try await refuseStaffChange(why, change: "re-enrol officer:\(id)", by: staff, csrf: csrf)
             }
             guard let notices = staffNotices else { return try await noMail(staff, csrf: csrf) }
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "staff.enrol", caseID: nil, detail: "officer:\(id)", at: Date())
             let sent = await sendSetUpLink(to: before, by: staff, notices: notices)
             await tellHeads(
@@ -197,12 +197,12 @@ extension ConsoleRoutes {
         }
         // Written only if the account is still as it was checked: a change made meanwhile by
         // someone else (a head deactivating it, say) is not undone by this one.
-        guard try await store.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
+        guard try await stores.staff.updateOfficer(officer, ifStill: before, by: "officer:\(staff.id)") else {
             return try await staffPage(
                 staff, csrf: csrf, status: .conflict,
                 error: "\(before.name)'s account was changed by someone else meanwhile. Nothing was changed; check it and try again.")
         }
-        try await store.audit(
+        try await stores.audit.audit(
             actor: "officer:\(staff.id)", action: "staff.update", caseID: nil,
             detail: "officer:\(id) \(role.rawValue)\(officer.active ? "" : " inactive")", at: Date())
         if StaffChanges.tellsHeads(change), let notices = staffNotices {
@@ -225,20 +225,20 @@ extension ConsoleRoutes {
                 staff, csrf: csrf, status: .unprocessableContent, error: "Areas are codes like NORTH, separated by commas.")
         }
         do {
-            guard let id, let target = try await store.officer(id: id), CaseAccess.mayGrant(by: staff, to: target) else {
+            guard let id, let target = try await stores.staff.officer(id: id), CaseAccess.mayGrant(by: staff, to: target) else {
                 return try await staffPage(
                     staff, csrf: csrf, status: .unprocessableContent,
                     error: "Cases can be given to active officers, duty managers and heads.")
             }
-            guard try await store.staffKey(officerID: id) != nil else {
+            guard try await stores.staff.staffKey(officerID: id) != nil else {
                 return try await staffPage(
                     staff, csrf: csrf, status: .conflict,
                     error: "\(target.name) has no key yet: they can be given cases once they have logged in to the console.")
             }
-            let pending = try await store.casesToGrant(to: id, areas: areas.isEmpty ? nil : areas, by: reader)
-            let granted = try await store.grantCases(pending, to: id, by: reader)
+            let pending = try await stores.staff.casesToGrant(to: id, areas: areas.isEmpty ? nil : areas, by: reader)
+            let granted = try await stores.staff.grantCases(pending, to: id, by: reader)
             let scope = areas.isEmpty ? "every area" : areas.joined(separator: ", ")
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "staff.grant", caseID: nil, detail: "officer:\(id) \(granted) cases; \(scope)",
                 at: Date())
             if granted > 0, let notices = staffNotices {
@@ -263,7 +263,7 @@ extension ConsoleRoutes {
 
     /// A refused change to someone's account: said, audited and told to the heads of service.
     private func refuseStaffChange(_ why: String, change: String, by staff: Officer, csrf: String) async throws -> Response {
-        try await store.audit(
+        try await stores.audit.audit(
             actor: "officer:\(staff.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
         if let notices = staffNotices {
             await tellHeads("\(staff.label) tried to \(change) and was refused: \(why).", notices: notices)
@@ -291,7 +291,7 @@ extension ConsoleRoutes {
     }
 
     private func tellHeads(_ change: String, notices: StaffNotices) async {
-        let (told, heads) = await notices.tellHeads(in: store, change: change)
+        let (told, heads) = await notices.tellHeads(in: stores.staff, change: change)
         if told < heads { logger.error("heads of service not all told of a staff change", metadata: ["told": "\(told)"]) }
     }
 
@@ -311,12 +311,12 @@ extension ConsoleRoutes {
                 staff, csrf: csrf, status: .unprocessableContent, error: "Postcode districts are like OX14 or SW1A, separated by commas.")
         }
         let named = fields.first("named_officer").flatMap(Int64.init)
-        if let named, try await store.officer(id: named) == nil {
+        if let named, try await stores.staff.officer(id: named) == nil {
             return try await staffPage(staff, csrf: csrf, status: .unprocessableContent, error: "Choose the named officer from the list.")
         }
-        try await store.saveArea(
+        try await stores.staff.saveArea(
             Area(code: code, name: name, districts: districts, namedOfficerID: named), by: "officer:\(staff.id)")
-        try await store.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
+        try await stores.audit.audit(actor: "officer:\(staff.id)", action: "area.save", caseID: nil, detail: code, at: Date())
         return try await staffPage(staff, csrf: csrf, notice: "Area \(code) was saved.")
     }
 }

@@ -36,19 +36,19 @@ extension ConsoleRoutes {
     /// otherwise the refusal, audited. A sealed case they hold no copy of throws
     /// `CaseSealError.notAReader` (`FailureMiddleware` shows it).
     func workable(_ text: String, staff: Officer) async throws -> Result<CaseSummary, Refused> {
-        guard let reference = CaseReference(text), let summary = try await store.caseSummary(reference) else {
+        guard let reference = CaseReference(text), let summary = try await stores.cases.caseSummary(reference) else {
             return .failure(.notFound)
         }
-        switch try await store.caseAccess(caseID: summary.id, staff: staff) {
+        switch try await stores.cases.caseAccess(caseID: summary.id, staff: staff) {
         case .allowed:
             return .success(summary)
         case .notYours:
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "role \(staff.role.rawValue)",
                 at: Date())
             return .failure(.notYours)
         case .cannotRead:
-            try await store.audit(
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "not a reader", at: Date())
             throw CaseSealError.notAReader
         }
@@ -67,8 +67,8 @@ extension ConsoleRoutes {
         case .failure(.notFound), .failure(.notYours): return notFound()
         }
         // Working a sealed case needs a key open to read it with, too.
-        guard try await store.canOpen(caseID: summary.id, reader: reader) else {
-            try await store.audit(
+        guard try await stores.staff.canOpen(caseID: summary.id, reader: reader) else {
+            try await stores.audit.audit(
                 actor: "officer:\(staff.id)", action: "case.work_refused", caseID: summary.id, detail: "no key open", at: Date())
             throw CaseSealError.noReaderKey
         }
@@ -80,11 +80,11 @@ extension ConsoleRoutes {
             guard let method = fields.first("method").flatMap(ContactMethod.init(rawValue:)),
                 let outcome = fields.first("outcome"), Self.contactOutcomes.contains(where: { $0.0 == outcome })
             else { return message(.unprocessableContent, "Not recorded", "Choose how you tried and what happened.") }
-            guard let content = try await store.openCase(summary.reference, reader: reader) else {
+            guard let content = try await stores.cases.openCase(summary.reference, reader: reader) else {
                 return message(.notFound, "No such case", "There is no case with that reference.")
             }
             let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: now)
-            try await store.recordCaseEvent(
+            try await stores.work.recordCaseEvent(
                 CaseEvent(
                     kind: .contact, officerID: staff.id, at: now, method: method.rawValue, outcome: outcome, note: cleanNote,
                     flags: flags),
@@ -95,16 +95,16 @@ extension ConsoleRoutes {
             }
         case "note":
             guard let cleanNote else { return message(.unprocessableContent, "Not recorded", "The note was empty.") }
-            try await store.recordCaseEvent(
+            try await stores.work.recordCaseEvent(
                 CaseEvent(kind: .note, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
         case "close":
             guard let outcome = fields.first("outcome"), Self.closingOutcomes.contains(where: { $0.0 == outcome }) else {
                 return message(.unprocessableContent, "Not closed", "Choose the outcome.")
             }
-            try await store.recordCaseEvent(
+            try await stores.work.recordCaseEvent(
                 CaseEvent(kind: .close, officerID: staff.id, at: now, outcome: outcome, note: cleanNote), caseID: summary.id)
         case "reopen":
-            try await store.recordCaseEvent(
+            try await stores.work.recordCaseEvent(
                 CaseEvent(kind: .reopen, officerID: staff.id, at: now, note: cleanNote), caseID: summary.id)
         case "text":
             let body = fields.values["message"]?.first ?? ""
@@ -120,8 +120,8 @@ extension ConsoleRoutes {
             case .sealed: throw CaseSealError.notAReader
             }
         case "reassign":
-            guard let id = fields.first("officer").flatMap(Int64.init), let target = try await store.officer(id: id),
-                let content = try await store.openCase(summary.reference, reader: reader)
+            guard let id = fields.first("officer").flatMap(Int64.init), let target = try await stores.staff.officer(id: id),
+                let content = try await stores.cases.openCase(summary.reference, reader: reader)
             else { return message(.unprocessableContent, "Not reassigned", "Choose who should take the case.") }
             switch Reassignment.check(
                 femaleRequested: content.profile.femaleOfficerRequested, to: target, by: staff,
@@ -130,7 +130,7 @@ extension ConsoleRoutes {
             case .refused(let why): return message(.unprocessableContent, "Not reassigned", "Refused: \(why).")
             case .allowed(let unmet, let flags):
                 do {
-                    try await store.reassign(
+                    try await stores.work.reassign(
                         caseID: summary.id, to: target, femaleUnmet: unmet,
                         event: CaseEvent(
                             kind: .reassign, officerID: staff.id, at: now, outcome: String(target.id), note: cleanNote, flags: flags),
@@ -146,14 +146,14 @@ extension ConsoleRoutes {
             guard let reason = cleanNote else {
                 return message(.unprocessableContent, "Not changed", "Give a reason for changing the priority.")
             }
-            try await store.changePriority(
+            try await stores.work.changePriority(
                 caseID: summary.id, to: priority,
                 acknowledgeBy: sla.acknowledgeBy(priority: priority, from: summary.openedAt),
                 event: CaseEvent(kind: .priority, officerID: staff.id, at: now, outcome: priority.rawValue, note: reason))
         case "hold", "release":
             // Supervisors only: a hold keeps a case past its retention period (e.g. for court).
             guard staff.role.supervises else {
-                try await store.audit(
+                try await stores.audit.audit(
                     actor: "officer:\(staff.id)", action: "case.hold.refused", caseID: summary.id,
                     detail: "role \(staff.role.rawValue)", at: now)
                 return message(.forbidden, "Not allowed", "Only a duty manager can place or release a legal hold.")
@@ -161,17 +161,17 @@ extension ConsoleRoutes {
             guard let reason = cleanNote else {
                 return message(.unprocessableContent, "Not changed", "Give the reason (for example, the court or police request).")
             }
-            try await store.setLegalHold(
+            try await stores.retention.setLegalHold(
                 caseID: summary.id, held: action == "hold",
                 event: CaseEvent(kind: action == "hold" ? .hold : .release, officerID: staff.id, at: now, note: reason))
         case "link-texts":
             // The survivor's number as the case records it (never one typed here), after the
             // officer has checked with them. Moving texts away from another open case needs
             // someone who can read that case too.
-            guard let content = try await store.openCase(summary.reference, reader: reader),
+            guard let content = try await stores.cases.openCase(summary.reference, reader: reader),
                 let phone = content.profile.safety.phone
             else { return message(.unprocessableContent, "Not linked", "This case has no phone number for the survivor.") }
-            switch try await store.linkTexts(
+            switch try await stores.work.linkTexts(
                 caseID: summary.id, phone: phone, by: staff.id, mayMove: staff.role.supervises, at: now)
             {
             case .linked, .alreadyLinked, .moved: break

@@ -14,9 +14,7 @@ import SMSAdapters
 struct ConsoleRoutes {
     /// What the console's pages read and change: cases and their work, staff and areas, logins,
     /// tenancy flags, the audit log, the monthly figures and legal holds.
-    typealias Store = CaseStore & CaseWork & StaffDirectory & StaffAccounts & Concerns & AuditTrail & Reporting & Retention
-
-    let store: any Store
+    let stores: Stores
     let pages: ConsolePages
     let login: StaffLogin
     /// The pages console posts lead to (see `ConsolePostRedirect`).
@@ -140,7 +138,7 @@ struct ConsoleRoutes {
             guard fromThisSite(request), let read = await formFields(request), let offered = read.values["csrf"]?.first,
                 constantTimeEquals(offered, csrf)
             else {
-                try await store.audit(
+                try await stores.audit.audit(
                     actor: "officer:\(staff.id)", action: "console.csrf_refused", caseID: nil, detail: "", at: Date())
                 return crossSiteRefusal()
             }
@@ -235,8 +233,8 @@ struct ConsoleRoutes {
     }
 
     private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async throws -> Response {
-        guard let officerID = try await store.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
-            let officer = try await store.officer(id: officerID)
+        guard let officerID = try await stores.accounts.enrolment(tokenHash: OfficerToken.hash(token), now: Date()),
+            let officer = try await stores.staff.officer(id: officerID)
         else {
             return respondHTML(
                 .notFound, "message",

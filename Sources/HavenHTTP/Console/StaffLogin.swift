@@ -31,12 +31,18 @@ public struct ConsoleSettings: Sendable {
 
 /// Password (bcrypt) and TOTP checks, lockout with back-off, sessions and enrolment links.
 public struct StaffLogin: Sendable {
-    /// Logins, enrolment links and sessions; officers looked up by id; failed logins audited.
-    let store: any StaffAccounts & StaffDirectory & AuditTrail
+    /// Logins, enrolment links and sessions.
+    let accounts: any StaffAccounts
+    /// Officers looked up by id, and their key pairs.
+    let staff: any StaffDirectory
+    /// Failed logins audited.
+    let audit: any AuditTrail
     let settings: ConsoleSettings
 
-    public init(store: any StaffAccounts & StaffDirectory & AuditTrail, settings: ConsoleSettings) {
-        self.store = store
+    public init(accounts: any StaffAccounts, staff: any StaffDirectory, audit: any AuditTrail, settings: ConsoleSettings) {
+        self.accounts = accounts
+        self.staff = staff
+        self.audit = audit
         self.settings = settings
     }
 
@@ -61,10 +67,10 @@ public struct StaffLogin: Sendable {
         // Busy is said to every address alike, before anything is looked up: an unknown one is
         // not told apart by a 401 while a real one would be told to wait.
         guard work.hasRoom else { throw PasswordWork.Busy() }
-        guard let credentials = try await store.credentials(email: email) else {
+        guard let credentials = try await accounts.credentials(email: email) else {
             // Answered when every refusal is, with a trace, so an unknown address is not told
             // apart; but no CPU is spent on it and it never queues ahead of staff.
-            try await store.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
+            try await audit.audit(actor: "unknown", action: "staff.login_failed", caseID: nil, detail: "", at: now)
             try await answerRefusal(startedAt: started)
             return .refused
         }
@@ -72,14 +78,14 @@ public struct StaffLogin: Sendable {
         if let until = credentials.lockedUntil, until > now {
             // Locked already: no check, so nothing is taken from the checks every client shares
             // (guesses at a locked account cannot use them up and keep others out).
-            try await store.recordLoginFailure(officerID: officerID, now: now)
+            try await accounts.recordLoginFailure(officerID: officerID, now: now)
             try await answerRefusal(startedAt: started)
             return .refused
         }
         // The attempt is counted only once it has a slot to be checked in: a flood that fills the
         // queue gets "busy" and costs nobody a failure.
         let checked: Outcome? = try await work.withSlot { slot in
-            if case .locked = try await store.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) { return nil }
+            if case .locked = try await accounts.beginLoginAttempt(officerID: officerID, lockout: lockout, now: now) { return nil }
             return try await check(credentials, password: password, code: code, slot: slot, now: now)
         }
         if let checked {
@@ -87,7 +93,7 @@ public struct StaffLogin: Sendable {
             return checked
         }
         // Locked meanwhile: no check at all, answered when every refusal is.
-        try await store.recordLoginFailure(officerID: officerID, now: now)
+        try await accounts.recordLoginFailure(officerID: officerID, now: now)
         try await answerRefusal(startedAt: started)
         return .refused
     }
@@ -103,7 +109,7 @@ public struct StaffLogin: Sendable {
             step > credentials.lastTOTPStep
         {
             let officer = credentials.officer
-            let record = try await store.staffKey(officerID: officerID)
+            let record = try await staff.staffKey(officerID: officerID)
             var opened: StaffKey?
             if let record, let sealed = record.password {
                 let publicKey = record.publicKey
@@ -114,19 +120,19 @@ public struct StaffLogin: Sendable {
                     // bcrypt compares only a password's first 72 bytes; scrypt takes all of it. A
                     // key it does not open is a wrong password all the same (or a damaged key,
                     // which the audit line shows): refused, and counted towards the lock.
-                    try await store.audit(
+                    try await audit.audit(
                         actor: officer.readerName, action: "staff.key_not_opened", caseID: nil, detail: "", at: now)
-                    try await store.recordLoginFailure(officerID: officerID, now: now)
+                    try await accounts.recordLoginFailure(officerID: officerID, now: now)
                     return .refused
                 }
             }
-            if try await store.recordLoginSuccess(officerID: officerID, totpStep: step, now: now) {
+            if try await accounts.recordLoginSuccess(officerID: officerID, totpStep: step, now: now) {
                 if let opened { return .success(officer, opened) }
                 return .success(
                     officer, try await newStaffKey(for: officer, password: password, replacing: record?.publicKey, slot: slot))
             }
         }
-        try await store.recordLoginFailure(officerID: officerID, now: now)
+        try await accounts.recordLoginFailure(officerID: officerID, now: now)
         return .refused
     }
 
@@ -139,13 +145,13 @@ public struct StaffLogin: Sendable {
         let kdf = settings.passwordKDF
         let owner = officer.readerName
         let sealed = try await slot.run { try fresh.sealed(password: password, kdf: kdf, owner: owner) }
-        if try await store.setStaffKey(
+        if try await staff.setStaffKey(
             StaffKeyRecord(officerID: officer.id, publicKey: fresh.publicKey, password: sealed, tokenSealed: nil),
             replacing: replacing, by: owner)
         {
             return fresh
         }
-        guard let record = try await store.staffKey(officerID: officer.id), let held = record.password else {
+        guard let record = try await staff.staffKey(officerID: officer.id), let held = record.password else {
             throw StaffKeyError.wrongSecret
         }
         let publicKey = record.publicKey
@@ -175,7 +181,7 @@ public struct StaffLogin: Sendable {
         -> String
     {
         let token = OfficerToken.random()
-        try await store.createEnrolment(
+        try await accounts.createEnrolment(
             officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(settings.enrolmentLifetime),
             by: actor)
         return publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/console/enrol/" + token
@@ -206,7 +212,7 @@ public struct StaffLogin: Sendable {
         async throws -> (outcome: EnrolmentOutcome, key: StaffKey?)
     {
         let token = OfficerToken.random()
-        try await store.createEnrolment(
+        try await accounts.createEnrolment(
             officerID: officerID, tokenHash: OfficerToken.hash(token), expiresAt: now.addingTimeInterval(60), by: actor)
         return try await enrolling(
             token: token, password: password, confirmation: password, secret: secret,
@@ -223,7 +229,7 @@ public struct StaffLogin: Sendable {
     func enrolling(
         token: String, password: String, confirmation: String, secret: String, code: String, now: Date
     ) async throws -> (outcome: EnrolmentOutcome, key: StaffKey?) {
-        guard let officerID = try await store.enrolment(tokenHash: OfficerToken.hash(token), now: now) else {
+        guard let officerID = try await accounts.enrolment(tokenHash: OfficerToken.hash(token), now: now) else {
             return (.invalidLink, nil)
         }
         guard password.count >= settings.minimumPasswordLength else { return (.passwordTooShort, nil) }
@@ -241,7 +247,7 @@ public struct StaffLogin: Sendable {
         let sealed = try await work.run(timed: false) {
             try key.sealed(password: password, kdf: kdf, owner: CaseReader.readerName(officerID: officerID))
         }
-        let done = try await store.completeEnrolment(
+        let done = try await accounts.completeEnrolment(
             tokenHash: OfficerToken.hash(token), passwordHash: hash, totpSecret: Data(secret.utf8), staffKey: sealed,
             publicKey: key.publicKey, now: now)
         return done ? (.enrolled, key) : (.invalidLink, nil)
@@ -274,7 +280,7 @@ public struct StaffLogin: Sendable {
         let csrf = OfficerToken.random()
         let sealed = try key?.sealed(
             secret: cookie, purpose: StaffKey.sessionPurpose, owner: CaseReader.readerName(officerID: officer.id))
-        try await store.createSession(
+        try await accounts.createSession(
             idHash: OfficerToken.hash(cookie), officerID: officer.id, csrf: csrf, sealedKey: sealed, now: now ?? settings.clock())
         return (cookie, csrf)
     }
@@ -284,16 +290,16 @@ public struct StaffLogin: Sendable {
     public func resume(cookie: String, now: Date? = nil) async throws -> (officer: Officer, csrf: String, key: StaffKey?)? {
         let now = now ?? settings.clock()
         let hash = OfficerToken.hash(cookie)
-        guard let session = try await store.session(idHash: hash) else { return nil }
+        guard let session = try await accounts.session(idHash: hash) else { return nil }
         guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
-            let officer = try await store.officer(id: session.officerID), officer.active
+            let officer = try await staff.officer(id: session.officerID), officer.active
         else {
-            try await store.deleteSession(idHash: hash)
+            try await accounts.deleteSession(idHash: hash)
             return nil
         }
-        try await store.touchSession(idHash: hash, now: now)
+        try await accounts.touchSession(idHash: hash, now: now)
         var key: StaffKey?
-        if let sealed = session.sealedKey, let record = try await store.staffKey(officerID: officer.id) {
+        if let sealed = session.sealedKey, let record = try await staff.staffKey(officerID: officer.id) {
             // Fails once the officer has a new key pair (re-enrolled): the session opens nothing.
             key = try? StaffKey.open(
                 sealed, secret: cookie, purpose: StaffKey.sessionPurpose, owner: CaseReader.readerName(officerID: officer.id),
@@ -303,7 +309,7 @@ public struct StaffLogin: Sendable {
     }
 
     public func close(cookie: String) async throws {
-        try await store.deleteSession(idHash: OfficerToken.hash(cookie))
+        try await accounts.deleteSession(idHash: OfficerToken.hash(cookie))
     }
 
     var work: PasswordWork { settings.passwordWork }

@@ -22,8 +22,8 @@ public enum MetricsAccess: Sendable, Equatable {
 /// `/metrics` is not for the internet: it says how many reports came by which channel and what
 /// was refused. It needs a bearer token on the public listener, or a listener of its own.
 struct OpsRoutes {
-    /// `ping` (only the whole store has it), the outbox's backlog and the unassigned cases.
-    let store: any HavenStore
+    /// `ping` (`maintenance`), the outbox's backlog, the unassigned cases and how cases are sealed.
+    let stores: Stores
     /// Whether writes have been failing (disk full?).
     let writes: HealthMonitor
     let metrics: HavenMetrics
@@ -104,7 +104,7 @@ struct OpsRoutes {
         var health = Health(status: "ok", instance: instance, database: database, store: "ok", writes: "ok", problems: [])
         do {
             try await reachStore(within: .seconds(2))
-            let backlog = try await store.backlog()
+            let backlog = try await stores.outbox.backlog()
             metrics.outbox(backlog, now: now)
             health.outboxPending = backlog.pending
             health.outboxFailed = backlog.failed
@@ -112,10 +112,10 @@ struct OpsRoutes {
             health.oldestUnsentAlertSeconds = age
             if Double(age) > outboxAgeWarning { health.problems.append("alerts are not being delivered") }
             if backlog.failed > 0 { health.problems.append("some alerts failed for good: see the audit log") }
-            let unassigned = try await store.unassignedOpenCases()
+            let unassigned = try await stores.cases.unassignedOpenCases()
             health.unassignedOpenCases = unassigned
             if unassigned > 0 { health.problems.append("open cases with no officer: add staff") }
-            let sealing = try await store.sealingStatus()
+            let sealing = try await stores.cases.sealingStatus()
             health.sealing = sealing.toStaff ? "staff keys" : "key file"
             health.casesUnderKeyFile = sealing.casesUnderKeyFile
             health.lookups = sealing.lookupsKeptApart ? "kept apart" : "key file"
@@ -150,10 +150,10 @@ struct OpsRoutes {
     /// A round trip to the store, given up after `limit`: a load balancer asking is answered red
     /// in time while the database cannot be reached, not after the pool's own wait.
     func reachStore(within limit: Duration) async throws {
-        let store = self.store
+        let maintenance = stores.maintenance
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await store.ping()
+                try await maintenance.ping()
                 return true
             }
             group.addTask {
@@ -167,7 +167,7 @@ struct OpsRoutes {
 
     func metricsPage() async -> Response {
         metrics.instance(instance, database: database)
-        if let backlog = try? await store.backlog() { metrics.outbox(backlog, now: Date()) }
+        if let backlog = try? await stores.outbox.backlog() { metrics.outbox(backlog, now: Date()) }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(

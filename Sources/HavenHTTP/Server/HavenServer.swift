@@ -13,7 +13,7 @@ import ServiceLifecycle
 public struct HavenServer: Sendable {
     public let config: HavenConfig
     public let keyRing: KeyRing
-    public let store: StoreService
+    public let stores: Stores
     public let gateway: Gateway
     public let logger: Logger
     /// Where alerts go, in words for the start-up log.
@@ -51,13 +51,13 @@ public struct HavenServer: Sendable {
 
     /// Over an opened store; `site` nil serves no website, `console` nil no console.
     public init(
-        config: HavenConfig, keyRing: KeyRing, store: StoreService, site: SiteRenderer?, console: ConsolePages?,
+        config: HavenConfig, keyRing: KeyRing, stores: Stores, site: SiteRenderer?, console: ConsolePages?,
         logger: Logger
     ) throws {
         self.config = config
         self.logger = logger
         self.keyRing = keyRing
-        self.store = store
+        self.stores = stores
         (email, alertDestination) = try Self.emailTransport(config)
         if let url = config.webhookURL, let secret = config.webhookSecret {
             webhook = WebhookTarget(url: url, secret: secret, transport: CurlWebhookTransport())
@@ -68,7 +68,7 @@ public struct HavenServer: Sendable {
         limits.maxBodyBytes = config.maxBodyBytes
         limits.bodyTimeout = .seconds(config.bodyTimeoutSeconds)
         var gateway = Gateway(
-            store: store, triage: Triage(riskWords: config.riskWords, sla: config.sla),
+            stores: stores, triage: Triage(riskWords: config.riskWords, sla: config.sla),
             routing: AlertRouting(email: true, webhook: webhook != nil), limits: limits,
             sms: SMSSettings(config: config), logger: logger)
         gateway.rateLimiter = config.rateLimits.limiter()
@@ -89,14 +89,14 @@ public struct HavenServer: Sendable {
         gateway.consolePages = console
         gateway.instance = config.instance
         gateway.recoveryKeyFile = config.firstStartRecoveryKeyFile
-        gateway.database = store.engine.dialect.engine.rawValue
-        if store.engine.sharedByInstances {
+        gateway.database = stores.engine.dialect.engine.rawValue
+        if stores.engine.sharedByInstances {
             // Other instances take posts and their redirects too: challenges are signed with a key
             // every instance derives from the key ring (one issued by one instance is good on
             // another) and spent, like the views, where every instance finds them.
             gateway.proofOfWork = ProofOfWork(
-                settings: config.proofOfWork, key: keyRing.derivedKey(purpose: "proof-of-work v1"), spent: store)
-            gateway.views = SharedViewStash(state: store, key: keyRing.derivedKey(purpose: "view id v1"))
+                settings: config.proofOfWork, key: keyRing.derivedKey(purpose: "proof-of-work v1"), spent: stores.shared)
+            gateway.views = SharedViewStash(state: stores.shared, key: keyRing.derivedKey(purpose: "view id v1"))
         } else {
             // One instance: a key made at start-up and spent challenges in memory (a restart
             // forgets both, so a challenge spent before it is not good after it).
@@ -126,15 +126,17 @@ public struct HavenServer: Sendable {
         policy.combinePerRecipient = config.alertDigest
         var services: [any Service] = [
             AlertDispatcher(
-                outbox: store, email: email, webhook: webhook,
+                outbox: stores.outbox, email: email, webhook: webhook,
                 composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: gateway.signal,
                 metrics: gateway.metrics, policy: policy, logger: logger),
             EscalationWatcher(
-                store: store, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
+                store: stores.cases, outbox: stores.outbox, triage: gateway.triage, routing: gateway.routing, signal: gateway.signal,
                 metrics: gateway.metrics, interval: config.escalationInterval, logger: logger),
         ]
         if let retention = config.retention {
-            services.append(RetentionSweeper(store: store, policy: retention, metrics: gateway.metrics, logger: logger))
+            services.append(
+                RetentionSweeper(
+                    store: stores.retention, audit: stores.audit, policy: retention, metrics: gateway.metrics, logger: logger))
         }
         if let listen = config.metricsListen {
             services.append(gateway.operatorsApplication(host: listen.host, port: listen.port))
@@ -164,7 +166,7 @@ public struct HavenServer: Sendable {
             "listening": "\(listening)",
             "public_url": "\(HavenConfig.shown("HAVEN_PUBLIC_URL", config.publicURL))",
             "data_dir": "\(URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path)",
-            "database": "\(store.engine)",
+            "database": "\(stores.engine)",
             "keys": "\(config.masterKey != nil ? "HAVEN_MASTER_KEY" : HavenConfig.shown("HAVEN_KEY_FILE", config.keyFile))",
             "alerts": "\(alertDestination)",
             "retention": "\(config.retention?.summary ?? "off: closed cases are kept")",

@@ -7,16 +7,21 @@ import SMSAdapters
 
 /// The one path every outbound text takes (API and CLI): authorise, check the policy, send, record.
 public struct TextSender: Sendable {
-    /// The case and its sealed content, the refusals' audit, and the text sent.
-    let store: any CaseStore & AuditTrail
+    /// The case and its sealed content, and the text sent.
+    let store: any CaseStore
+    /// The refusals' audit.
+    let audit: any AuditTrail
     /// How texts leave (nil: none do).
     public let outbound: OutboundSMS?
     /// How replies to a survivor whose latest message came by WhatsApp leave (nil: refused).
     public let whatsapp: OutboundWhatsApp?
     let logger: Logger
 
-    public init(store: any CaseStore & AuditTrail, outbound: OutboundSMS?, whatsapp: OutboundWhatsApp? = nil, logger: Logger) {
+    public init(
+        store: any CaseStore, audit: any AuditTrail, outbound: OutboundSMS?, whatsapp: OutboundWhatsApp? = nil, logger: Logger
+    ) {
         self.store = store
+        self.audit = audit
         self.outbound = outbound
         self.whatsapp = whatsapp
         self.logger = logger
@@ -67,7 +72,7 @@ public struct TextSender: Sendable {
                 return .notFound
             }
             if case .refused(let why) = ContactPolicy.mayText(profile: content.profile, message: message, now: now) {
-                try await store.audit(
+                try await audit.audit(
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             }
@@ -76,7 +81,7 @@ public struct TextSender: Sendable {
             let providerName: String
             switch try await route(caseID: summary.id, now: now) {
             case .refused(let why):
-                try await store.audit(
+                try await audit.audit(
                     actor: "officer:\(officer.id)", action: "case.text.refused", caseID: summary.id, detail: why, at: now)
                 return .refused(why)
             case .whatsapp:

@@ -34,20 +34,20 @@ struct Serve: AsyncParsableCommand {
             // with the installer; without it, the key is written where the installer cannot miss it).
             // An installation from before (its key file records no lookup key) is told how to move instead.
             let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
-            if server.store.keyRing.lookupHeldApart,
-                let id = try await FirstRecoveryKey.makeIfNew(store: server.store, writingTo: keyFile, demo: demo)
+            if server.stores.keyRing.lookupHeldApart,
+                let id = try await FirstRecoveryKey.makeIfNew(stores: server.stores, writingTo: keyFile, demo: demo)
             {
                 logger.critical(
                     "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
                     metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
-                try await Assembly.recordInKeyFile(config: config, store: server.store, logger: logger)
+                try await Assembly.recordInKeyFile(config: config, stores: server.stores, logger: logger)
             }
-            if demo { try await DemoContent.seed(server.store, config: config, logger: logger) }
-            if try await server.store.officers().filter(\.active).isEmpty {
+            if demo { try await DemoContent.seed(server.stores, config: config, logger: logger) }
+            if try await server.stores.staff.officers().filter(\.active).isEmpty {
                 logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
             }
-            let sealing = try await server.store.sealingStatus()
-            if config.masterKey != nil, try await !server.store.unpinnedReaderKeys().isEmpty {
+            let sealing = try await server.stores.cases.sealingStatus()
+            if config.masterKey != nil, try await !server.stores.sealing.unpinnedReaderKeys().isEmpty {
                 throw ValidationError(
                     "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
                 )
@@ -74,8 +74,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        try await options.withStore() { config, _, store in
-            print("database ready: \(store.engine) (integrity: \(try await store.integrityCheck()))")
+        try await options.withStore() { config, _, stores in
+            print("database ready: \(stores.engine) (integrity: \(try await stores.maintenance.integrityCheck()))")
         }
     }
 }
@@ -86,14 +86,14 @@ struct Migrate: AsyncParsableCommand {
 /// DATA_DIR/demo-tokens.txt (mode 0600). Only `serve --demo` calls this, and only while there is
 /// no staff at all: a real installation never gets a login it did not enrol.
 enum DemoContent {
-    static func seed(_ store: StoreService, config: HavenConfig, logger: Logger) async throws {
-        guard try await store.officers().isEmpty else { return }
+    static func seed(_ stores: Stores, config: HavenConfig, logger: Logger) async throws {
+        guard try await stores.staff.officers().isEmpty else { return }
         let staff = [
             (Officer(id: 0, name: "Sam Okafor (demo officer)", email: "officer@demo.haven.invalid", isFemale: true), true),
             (Officer(id: 0, name: "Dana Reid (demo duty manager)", email: "duty@demo.haven.invalid", role: .dutyManager), true),
             (Officer(id: 0, name: "Hari Shah (demo head of service)", email: "head@demo.haven.invalid", role: .head), false),
         ]
-        let login = StaffLogin(store: store, settings: ConsoleSettings())
+        let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
         var tokens = ["# Demo officer API tokens (POST /api/v1/cases/{ref}/ack with Authorization: Bearer TOKEN)"]
         var logins = [
             "",
@@ -103,7 +103,7 @@ enum DemoContent {
             "# email\tpassword\tTOTP secret (base32)\totpauth address",
         ]
         for (person, withLogin) in staff {
-            let added = try await store.addOfficer(person, by: "demo")
+            let added = try await stores.staff.addOfficer(person, by: "demo")
             var key: StaffKey?
             if withLogin {
                 let password = "demo-" + OfficerToken.random().prefix(16)
@@ -117,10 +117,10 @@ enum DemoContent {
                 logins.append("\(person.email)\t\(password)\t\(setup.base32)\t\(setup.url)")
             }
             // With the login's key, the token opens the cases sealed to them, as a real one does.
-            let (token, _) = try await store.issueToken(officerID: added.id, key: key, by: "demo")
+            let (token, _) = try await stores.staff.issueToken(officerID: added.id, key: key, by: "demo")
             tokens.append("\(added.id)\t\(added.role.rawValue)\t\(token)")
         }
-        try await store.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
+        try await stores.staff.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
         let path = URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("demo-tokens.txt").path
         // Logins and tokens: 0600 from the start, never readable by others even for a moment.
         try PrivateFile.replace(path, contents: Array(((tokens + logins).joined(separator: "\n") + "\n").utf8))
