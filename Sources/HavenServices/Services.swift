@@ -6,36 +6,6 @@ import HavenStore
 import Logging
 import SMSAdapters
 
-/// The stores the services are made over, each by the one protocol it is used through.
-public struct StoreParts: Sendable {
-    public var engine: any StorageEngine
-    public var cases: any CaseStore
-    public var work: any CaseWork
-    public var staff: any StaffDirectory
-    public var accounts: any StaffAccounts
-    public var outbox: any AlertOutbox
-    public var retention: any Retention
-    public var concerns: any Concerns
-    public var reporting: any Reporting
-    public var audit: any AuditTrail
-
-    public init(
-        engine: any StorageEngine, cases: any CaseStore, work: any CaseWork, staff: any StaffDirectory, accounts: any StaffAccounts,
-        outbox: any AlertOutbox, retention: any Retention, concerns: any Concerns, reporting: any Reporting, audit: any AuditTrail
-    ) {
-        self.engine = engine
-        self.cases = cases
-        self.work = work
-        self.staff = staff
-        self.accounts = accounts
-        self.outbox = outbox
-        self.retention = retention
-        self.concerns = concerns
-        self.reporting = reporting
-        self.audit = audit
-    }
-}
-
 /// What the services are configured with (from `HavenConfig`, or a test's choices).
 public struct ServiceSettings: Sendable {
     /// Priority, assignment and escalation; its SLA sets deadlines.
@@ -90,7 +60,7 @@ public struct Services: Sendable {
     public let settings: ServiceSettings
 
     public init(
-        stores: StoreParts, settings: ServiceSettings, signal: AlertSignal = AlertSignal(), metrics: HavenMetrics,
+        stores: Stores, settings: ServiceSettings, signal: AlertSignal = AlertSignal(), metrics: HavenMetrics,
         health: HealthMonitor = HealthMonitor(), logger: Logger
     ) {
         self.settings = settings
@@ -127,14 +97,5 @@ public struct Services: Sendable {
             database: stores.engine.dialect.engine.rawValue, recoveryKeyFile: settings.recoveryKeyFile)
         status.probeTimeout = settings.healthProbeTimeout
         self.status = status
-    }
-}
-
-extension StoreParts {
-    /// Every part from the one store that holds them all.
-    public init(_ store: StoreService) {
-        self.init(
-            engine: store.engine, cases: store, work: store, staff: store, accounts: store, outbox: store, retention: store,
-            concerns: store, reporting: store, audit: store)
     }
 }

@@ -22,7 +22,7 @@ enum Assembly {
     /// PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool running, its migrations applied, both
     /// ended when `body` returns).
     static func withStore<T>(
-        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, StoreService) async throws -> T
+        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, Stores) async throws -> T
     ) async throws -> T {
         let ring = try keyRing ?? ConfiguredParts.openKeyRing(config: config, logger: logger)
         try ConfiguredParts.makePrivateDirectory(config.dataDirectory)
@@ -65,7 +65,7 @@ enum Assembly {
     /// first (a bad page stops Haven before any data is touched). A shutdown stops Haven first,
     /// the pool last.
     static func serve(
-        config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (StoreService) async throws -> Void
+        config: HavenConfig, logger: Logger, prepare: @escaping @Sendable (Stores) async throws -> Void
     ) async throws {
         let console = try ConfiguredParts.loadConsole(config: config)
         let site = try await ConfiguredParts.loadSite(config: config, logger: logger)
@@ -88,10 +88,10 @@ enum Assembly {
                     // Before the outbox worker releases this name's leases: no other live process has it.
                     try await postgres.holdInstanceName(config.instance)
                 }
-                let store = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
-                try await prepare(store)
-                let app = try haven(parts: parts, store: store, ring: ring, site: site, console: console, logger: logger)
-                let background = parts.background(app: app, outbox: store, cases: store, retention: store, logger: logger)
+                let stores = try await openStore(engine: engine, keyRing: ring, config: config, logger: logger)
+                try await prepare(stores)
+                let app = try haven(parts: parts, stores: stores, ring: ring, site: site, console: console, logger: logger)
+                let background = parts.background(app: app, stores: stores, logger: logger)
                 let listening = "\(config.host):\(config.port)"
                 try await app.application(
                     host: config.host, port: config.port, services: background, maxConnections: config.maxConnections
@@ -109,12 +109,13 @@ enum Assembly {
 
     /// The services over the stores, and the HTTP application over the services.
     static func haven(
-        parts: ConfiguredParts, store: StoreService, ring: KeyRing, site: SiteRenderer?, console: ConsolePages, logger: Logger
+        parts: ConfiguredParts, stores: Stores, ring: KeyRing, site: SiteRenderer?, console: ConsolePages, logger: Logger
     ) throws -> HavenApp {
-        let shared = store.engine.sharedByInstances
+        let shared = stores.engine.sharedByInstances
         return HavenApp.assemble(
-            stores: StoreParts(store), services: parts.serviceSettings(sharedByInstances: shared),
-            http: try parts.httpSettings(site: site, console: console, keyRing: ring, shared: shared ? store : nil), logger: logger)
+            stores: stores, services: parts.serviceSettings(sharedByInstances: shared),
+            http: try parts.httpSettings(site: site, console: console, keyRing: ring, shared: shared ? stores.shared : nil),
+            logger: logger)
     }
 
     /// `haven restore` on PostgreSQL: loads a `haven backup` dump into the empty database `url`
@@ -136,16 +137,16 @@ enum Assembly {
         let description: String
     }
 
-    /// The store over an engine whose migrations have run; the key file records what it vouches for.
+    /// The stores over an engine whose migrations have run; the key file records what it vouches for.
     static func openStore(engine: any StorageEngine, keyRing: KeyRing, config: HavenConfig, logger: Logger) async throws
-        -> StoreService
+        -> Stores
     {
         // A ring from the key file is read again when the file changes (another instance's
         // `keys rotate`); one from HAVEN_MASTER_KEY has nothing to reread.
         let origin = config.masterKey == nil ? KeyRingOrigin.file(ConfiguredParts.keyFile(config: config)) : nil
-        let store = try await StoreService(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
-        try await recordInKeyFile(config: config, store: store, logger: logger)
-        return store
+        let stores = try await Stores.open(engine: engine, keyRing: keyRing, keyOrigin: origin, instance: config.instance)
+        try await recordInKeyFile(config: config, stores: stores, logger: logger)
+        return stores
     }
 
     /// Records in the key file what it vouches for (`ReaderKeyCheck`): that every reader key in
@@ -153,14 +154,14 @@ enum Assembly {
     /// cases to staff (once it has a recovery key), so that deleting the recovery keys from the
     /// database can never make new cases fall back to the key file. Flags only ever turn on; the
     /// file is read again just before it is written, so a `keys rotate` meanwhile is kept.
-    static func recordInKeyFile(config: HavenConfig, store: StoreService, logger: Logger) async throws {
+    static func recordInKeyFile(config: HavenConfig, stores: Stores, logger: Logger) async throws {
         guard config.masterKey == nil else { return }
         let file = ConfiguredParts.keyFile(config: config)
         let ring = try file.load()
-        let toStaff = try await !store.recoveryKeyIDs().isEmpty
+        let toStaff = try await !stores.staff.recoveryKeyIDs().isEmpty
         guard !ring.readerKeysPinned || (toStaff && !ring.sealsToStaff) else { return }
         if !ring.readerKeysPinned {
-            let pinned = try await store.pinReaderKeys(by: commandLine)
+            let pinned = try await stores.sealing.pinReaderKeys(by: commandLine)
             if pinned > 0 { logger.notice("reader keys pinned to the key file", metadata: ["keys": "\(pinned)"]) }
         }
         var fresh = try file.load()

@@ -14,14 +14,14 @@ private let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 /// A real store, a real SMTP server, the real dispatcher.
 private struct Rig {
     let directory: URL
-    let store: StoreService
+    let stores: Stores
     let sink: SMTPSink
     let signal = AlertSignal()
 
     init(sinkOptions: [String] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try await StoreService.forTest(in: directory)
+        stores = try await Stores.forTest(in: directory)
         sink = try SMTPSink(options: sinkOptions)
     }
 
@@ -29,7 +29,7 @@ private struct Rig {
         policy: DispatchPolicy = DispatchPolicy(), connectTimeout: Int = 2, outbox: (any AlertOutbox)? = nil
     ) -> AlertDispatcher {
         AlertDispatcher(
-            outbox: outbox ?? store, email: CurlSMTPTransport(url: sink.url, startTLS: .off, connectTimeout: connectTimeout),
+            outbox: outbox ?? stores.outbox, email: CurlSMTPTransport(url: sink.url, startTLS: .off, connectTimeout: connectTimeout),
             webhook: nil, composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
             signal: signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), policy: policy,
             logger: quiet)
@@ -41,7 +41,7 @@ private struct Rig {
     func recordReports(_ count: Int) async throws -> Set<String> {
         var references: Set<String> = []
         for i in 0..<count {
-            let outcome = try await store.record(
+            let outcome = try await stores.cases.record(
                 IncomingReport(channel: .api, submission: ReportSubmission(message: "report \(i)"), receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting())
             references.insert(try #require(outcome.receipt).reference.value)
@@ -52,50 +52,50 @@ private struct Rig {
 
 /// The real outbox, every call passed on but the one a test wrapper injects its fault into.
 private protocol ForwardingOutbox: AlertOutbox {
-    var store: StoreService { get }
+    var stores: Stores { get }
 }
 
 extension ForwardingOutbox {
     func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
-        try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
+        try await stores.outbox.claimDueAlerts(now: now, limit: limit, lease: lease)
     }
-    func releaseLeases() async throws -> Int { try await store.releaseLeases() }
-    func markDelivered(_ id: Int64, at date: Date) async throws { try await store.markDelivered(id, at: date) }
-    func recordResults(_ results: [DeliveryResult]) async throws { try await store.recordResults(results) }
+    func releaseLeases() async throws -> Int { try await stores.outbox.releaseLeases() }
+    func markDelivered(_ id: Int64, at date: Date) async throws { try await stores.outbox.markDelivered(id, at: date) }
+    func recordResults(_ results: [DeliveryResult]) async throws { try await stores.outbox.recordResults(results) }
     func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?, at date: Date) async throws {
-        try await store.markAttemptFailed(id, error: error, retryAt: retryAt, at: date)
+        try await stores.outbox.markAttemptFailed(id, error: error, retryAt: retryAt, at: date)
     }
-    func backlog() async throws -> OutboxBacklog { try await store.backlog() }
-    func nextDueTime() async throws -> Date? { try await store.nextDueTime() }
+    func backlog() async throws -> OutboxBacklog { try await stores.outbox.backlog() }
+    func nextDueTime() async throws -> Date? { try await stores.outbox.nextDueTime() }
 }
 
 /// The real outbox, except that claiming the next batch together with a batch's results fails
 /// (as when an officer row cannot be read, or the store is busy): only the fault is injected.
 private struct ClaimAfterResultsFails: ForwardingOutbox {
-    let store: StoreService
+    let stores: Stores
     struct Injected: Error {}
 
     func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
         async throws -> [PendingAlert]
     {
         if !results.isEmpty { throw Injected() }
-        return try await store.claimDueAlerts(now: now, limit: limit, lease: lease)
+        return try await stores.outbox.claimDueAlerts(now: now, limit: limit, lease: lease)
     }
 }
 
 /// The real outbox, except that the first claim's answer is lost after it committed (the database
 /// went away between the commit and the reply): the alerts are leased, and the worker does not know.
 private final class FirstClaimAnswerLost: ForwardingOutbox, @unchecked Sendable {
-    let store: StoreService
+    let stores: Stores
     private let lost = Mutex(false)
     struct Injected: Error {}
 
-    init(store: StoreService) { self.store = store }
+    init(stores: Stores) { self.stores = stores }
 
     func recordResults(_ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval)
         async throws -> [PendingAlert]
     {
-        let claimed = try await store.recordResults(results, thenClaimDueAt: now, limit: limit, lease: lease)
+        let claimed = try await stores.outbox.recordResults(results, thenClaimDueAt: now, limit: limit, lease: lease)
         let loseIt =
             !claimed.isEmpty
             && lost.withLock { done in
@@ -114,9 +114,9 @@ struct DispatcherTests {
     @Test func aClaimWhoseAnswerWasLostIsSentWithoutWaitingForItsLease() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let references = try await rig.recordReports(3)
-        let dispatcher = rig.dispatcher(outbox: FirstClaimAnswerLost(store: rig.store))  // leases of 120 s
+        let dispatcher = rig.dispatcher(outbox: FirstClaimAnswerLost(stores: rig.stores))  // leases of 120 s
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         // Well before the 120 s lease could run out: the worker gave its own leases back.
@@ -130,13 +130,13 @@ struct DispatcherTests {
     @Test func alertNamesReferenceAndCarriesNoReportText() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let secret = "he hides the car keys \(UUID().uuidString)"
         let submission = ReportSubmission(
             message: secret, survivor: SurvivorDetails(name: "Jane Survivor", postcode: "OX14 3DB"),
             safety: SafetyPreferences(methods: [.call], phone: "+447700900123", codeWord: "bluebird"))
         let receipt = try #require(
-            try await rig.store.record(
+            try await rig.stores.cases.record(
                 IncomingReport(channel: .api, submission: submission, receivedAt: Date()), triage: Triage(),
                 routing: AlertRouting()
             ).receipt)
@@ -148,16 +148,16 @@ struct DispatcherTests {
         for needle in [secret, "hides", "Jane", "OX14", "900123", "bluebird"] {
             #expect(!message.raw.contains(needle), "alert leaks \(needle)")
         }
-        #expect(try await rig.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+        #expect(try await rig.stores.outbox.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
     @Test func smtpDownForAWhileThenUpDeliversEveryAlertExactlyOnce() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var references: Set<String> = []
         for i in 0..<5 {
-            let outcome = try await rig.store.record(
+            let outcome = try await rig.stores.cases.record(
                 IncomingReport(
                     channel: .api, submission: ReportSubmission(message: "report \(i)"), receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting())
@@ -176,16 +176,16 @@ struct DispatcherTests {
             await dispatcher.drainOnce(now: now)
             now += 1
         }
-        let down = try await rig.store.backlog()
+        let down = try await rig.stores.outbox.backlog()
         #expect(down.pending == 5)
         #expect(down.failed == 0)
         // Up again on the same port: everything arrives, once.
         try rig.sink.start()
-        for _ in 0..<10 where try await rig.store.backlog().pending > 0 {
+        for _ in 0..<10 where try await rig.stores.outbox.backlog().pending > 0 {
             await dispatcher.drainOnce(now: now)
             now += 1
         }
-        #expect(try await rig.store.backlog().pending == 0)
+        #expect(try await rig.stores.outbox.backlog().pending == 0)
         // The sink stores a message before it answers 250, so every one accepted is there by now.
         // Every alert in exactly one e-mail (the five may share one: they are due together).
         let messages = rig.sink.messages()
@@ -196,13 +196,13 @@ struct DispatcherTests {
     @Test func alertsDueTogetherForOnePersonShareOneEmailMostUrgentFirst() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var references: [String] = []
         var caseIDs: [Int64] = []
         for i in 0..<4 {
             let submission = ReportSubmission(
                 immediateDanger: i == 2, message: "secret bluebird \(i)", survivor: SurvivorDetails(name: "Jane Doe"))
-            let outcome = try await rig.store.record(
+            let outcome = try await rig.stores.cases.record(
                 IncomingReport(channel: .api, submission: submission, receivedAt: Date()), triage: Triage(),
                 routing: AlertRouting())
             references.append(try #require(outcome.receipt).reference.value)
@@ -226,7 +226,7 @@ struct DispatcherTests {
         for needle in ["secret", "bluebird", "Jane", "Doe"] { #expect(!digest.raw.contains(needle), "digest leaks \(needle)") }
         // Each alert is recorded as sent on its own.
         for caseID in caseIDs {
-            #expect(try await rig.store.alertStatuses(caseID: caseID).map(\.status) == ["sent"])
+            #expect(try await rig.stores.outbox.alertStatuses(caseID: caseID).map(\.status) == ["sent"])
         }
     }
 
@@ -234,8 +234,8 @@ struct DispatcherTests {
         for combine in [true, false] {
             let rig = try await Rig()
             defer { rig.cleanUp() }
-            _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-            _ = try await rig.store.addOfficer(Officer(id: 0, name: "Ben", email: "BEN@landlord.example"))
+            _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+            _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Ben", email: "BEN@landlord.example"))
             let references = try await rig.recordReports(6)
             var policy = DispatchPolicy()
             policy.combinePerRecipient = combine
@@ -254,44 +254,44 @@ struct DispatcherTests {
     @Test func aDigestTooLargeForTheRelayGoesOneByOne() async throws {
         let rig = try await Rig(sinkOptions: ["--max-size", "1000"])  // one alert is about 850 bytes, three over 1,200
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let references = try await rig.recordReports(3)
         #expect(await rig.dispatcher().drainOnce(now: Date()) == 3)
         let messages = rig.sink.messages()
         #expect(messages.count == 3)
         #expect(Set(namedReferences(messages)) == references)
-        #expect(try await rig.store.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
+        #expect(try await rig.stores.outbox.backlog() == OutboxBacklog(pending: 0, failed: 0, oldestPending: nil))
     }
 
     @Test func aRefusedDigestFailsEveryAlertInItVisibly() async throws {
         let rig = try await Rig(sinkOptions: ["--reject"])
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         for i in 0..<3 {
-            _ = try await rig.store.record(
+            _ = try await rig.stores.cases.record(
                 IncomingReport(channel: .api, submission: ReportSubmission(message: "r \(i)"), receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting())
         }
         #expect(await rig.dispatcher().drainOnce(now: Date()) == 3)
-        #expect(try await rig.store.backlog().failed == 3)
-        #expect(try await rig.store.auditEntries(caseID: nil).count { $0.action == "alert.failed" } == 3)
+        #expect(try await rig.stores.outbox.backlog().failed == 3)
+        #expect(try await rig.stores.audit.auditEntries(caseID: nil).count { $0.action == "alert.failed" } == 3)
     }
 
     @Test func boundedRetriesThenFailedVisibly() async throws {
         let rig = try await Rig(sinkOptions: ["--reject"])
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-        _ = try await rig.store.record(
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.cases.record(
             IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
             triage: Triage(), routing: AlertRouting())
         await rig.dispatcher().drainOnce(now: Date())
-        let backlog = try await rig.store.backlog()
+        let backlog = try await rig.stores.outbox.backlog()
         #expect(backlog.failed == 1)  // a 550 is final at once
-        #expect(try await rig.store.auditEntries(caseID: nil).contains { $0.action == "alert.failed" })
+        #expect(try await rig.stores.audit.auditEntries(caseID: nil).contains { $0.action == "alert.failed" })
 
         // Transient failures: retried up to maxAttempts, then failed with the error recorded.
         rig.sink.stop()
-        _ = try await rig.store.record(
+        _ = try await rig.stores.cases.record(
             IncomingReport(channel: .api, submission: ReportSubmission(message: "y"), receivedAt: Date()),
             triage: Triage(), routing: AlertRouting())
         var policy = DispatchPolicy()
@@ -304,7 +304,7 @@ struct DispatcherTests {
             await dispatcher.drainOnce(now: now)
             now += 1  // past the retry's delay, without waiting for it
         }
-        let after = try await rig.store.backlog()
+        let after = try await rig.stores.outbox.backlog()
         #expect(after.failed == 2)
         #expect(after.pending == 0)
     }
@@ -312,14 +312,14 @@ struct DispatcherTests {
     @Test func theWakeSignalDeliversWithoutWaitingForThePoll() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         var policy = DispatchPolicy()
         policy.idlePoll = .seconds(3600)  // only the signal can wake it before the test's own deadline
         let dispatcher = rig.dispatcher(policy: policy)
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         // Whether the worker is waiting yet or not: a wake with nobody waiting is remembered.
-        _ = try await rig.store.record(
+        _ = try await rig.stores.cases.record(
             IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
             triage: Triage(), routing: AlertRouting())
         rig.signal.wake()
@@ -331,32 +331,32 @@ struct DispatcherTests {
     @Test func aFailedClaimKeepsTheResultsOfTheBatchBefore() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let receipt = try #require(
-            try await rig.store.record(
+            try await rig.stores.cases.record(
                 IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting()
             ).receipt)
-        let dispatcher = rig.dispatcher(outbox: ClaimAfterResultsFails(store: rig.store))
+        let dispatcher = rig.dispatcher(outbox: ClaimAfterResultsFails(stores: rig.stores))
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         #expect(await rig.sink.waitForMessages(count: 1, timeout: .seconds(5)).count == 1)
         // The worker records the result in its own loop: looked at until it has.
-        #expect(try await eventually { try await rig.store.alertStatuses(caseID: receipt.caseID).map(\.status) == ["sent"] })
+        #expect(try await eventually { try await rig.stores.outbox.alertStatuses(caseID: receipt.caseID).map(\.status) == ["sent"] })
     }
 
     @Test func escalationAlertsTheDutyManager() async throws {
         let rig = try await Rig()
         defer { rig.cleanUp() }
-        _ = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-        _ = try await rig.store.addOfficer(
+        _ = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await rig.stores.staff.addOfficer(
             Officer(id: 0, name: "Dee", email: "duty@landlord.example", role: .dutyManager))
         let start = Date()
-        _ = try await rig.store.record(
+        _ = try await rig.stores.cases.record(
             IncomingReport(channel: .api, submission: ReportSubmission(immediateDanger: true, message: ""), receivedAt: start),
             triage: Triage(), routing: AlertRouting())
         let watcher = EscalationWatcher(
-            store: rig.store, triage: Triage(), routing: AlertRouting(), signal: rig.signal,
+            store: rig.stores.cases, outbox: rig.stores.outbox, triage: Triage(), routing: AlertRouting(), signal: rig.signal,
             metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: quiet)
         #expect(await watcher.checkOnce(now: start + 16 * 60).count == 1)
         await rig.dispatcher().drainOnce(now: start + 17 * 60)
@@ -407,8 +407,8 @@ struct AddressInjectionTests {
     fileprivate static func rig() async throws -> Rig {
         let rig = try await Rig()
         // The store refuses such an address itself (issue 30, finding 8): written by hand.
-        let asha = try await rig.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-        try await rig.store.engine.write { tx in
+        let asha = try await rig.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        try await rig.stores.engine.write { tx in
             _ = try tx.execute("UPDATE officers SET email = ? WHERE id = ?", [injected, asha.id])
         }
         _ = try await rig.recordReports(1)
@@ -419,18 +419,18 @@ struct AddressInjectionTests {
     func smtpSeesNoExtraRecipient() async throws {
         let rig = try await Self.rig()
         defer { rig.cleanUp() }
-        let claimed = try await rig.store.claimDueAlerts(now: Date(), limit: 10, lease: 60)
+        let claimed = try await rig.stores.outbox.claimDueAlerts(now: Date(), limit: 10, lease: 60)
         let alert = try #require(claimed.first)
         let composer = AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example")
         #expect(throws: DeliveryError.self) { try composer.email(for: alert, to: Self.injected) }
         #expect(throws: DeliveryError.self) { try composer.digest(for: [alert, alert], to: Self.injected) }
-        _ = try await rig.store.releaseLeases()
+        _ = try await rig.stores.outbox.releaseLeases()
 
         #expect(await rig.dispatcher().drainOnce(now: Date()) == 1)
         let received = await rig.sink.waitForMessages(count: 1, timeout: .seconds(2))
         #expect(received.allSatisfy { $0.headers["x-sink-rcpt-to"]?.contains("evil") != true && !$0.raw.contains("Bcc:") })
         #expect(received.isEmpty)
-        #expect(try await rig.store.backlog().failed == 1)
+        #expect(try await rig.stores.outbox.backlog().failed == 1)
     }
 
     @Test("the Maildir gets no message with a Bcc header")
@@ -439,7 +439,7 @@ struct AddressInjectionTests {
         defer { rig.cleanUp() }
         let folder = rig.directory.appendingPathComponent("mail")
         let dispatcher = AlertDispatcher(
-            outbox: rig.store, email: try MaildirTransport(directory: folder), webhook: nil,
+            outbox: rig.stores.outbox, email: try MaildirTransport(directory: folder), webhook: nil,
             composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
             signal: rig.signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: quiet)
         #expect(await dispatcher.drainOnce(now: Date()) == 1)
@@ -449,6 +449,6 @@ struct AddressInjectionTests {
             #expect(!text.contains("Bcc:"))
         }
         #expect(written.isEmpty)
-        #expect(try await rig.store.backlog().failed == 1)
+        #expect(try await rig.stores.outbox.backlog().failed == 1)
     }
 }

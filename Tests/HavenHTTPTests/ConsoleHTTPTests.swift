@@ -89,19 +89,19 @@ final class ConsoleFixture: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    var store: StoreService { http.store }
+    var stores: Stores { http.stores }
 
     func account(_ name: String, role: StaffRole = .officer, female: Bool = false) async throws -> StaffAccount {
-        let officer = try await store.addOfficer(
+        let officer = try await stores.staff.addOfficer(
             Officer(
                 id: 0, name: name, email: "\(name.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })@landlord.example",
                 isFemale: female, role: role))
-        let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: settings)
+        let link = try await StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: settings)
             .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example", by: "test")
         let token = String(link.split(separator: "/").last!)
         let secret = StaffLogin.newTOTPSecret()
         let account = StaffAccount(officer: officer, password: "correct horse battery \(name)", secret: secret)
-        let outcome = try await StaffLogin(accounts: store, staff: store, audit: store, settings: settings).enrol(
+        let outcome = try await StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: settings).enrol(
             token: token, password: account.password, confirmation: account.password, secret: secret,
             code: account.code())
         #expect(outcome == .enrolled)
@@ -160,8 +160,8 @@ struct ConsoleHTTPTests {
     @Test("enrolment through the link: key shown once, password and a working code required, link single-use")
     func enrolmentOverHTTP() async throws {
         let f = try await ConsoleFixture()
-        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
-        let link = try await StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
+        let officer = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Nia", email: "nia@landlord.example"))
+        let link = try await StaffLogin(accounts: f.stores.accounts, staff: f.stores.staff, audit: f.stores.audit, settings: f.settings)
             .issueEnrolment(officerID: officer.id, publicURL: "https://haven.example/", by: "test")
         #expect(link.hasPrefix("https://haven.example/console/enrol/"))
         let path = "/console/enrol/" + link.split(separator: "/").last!
@@ -217,7 +217,7 @@ struct ConsoleHTTPTests {
             #expect(lockedResponse.status == .unauthorized)
             #expect(lockedResponse.text.contains("or this login is locked for a while"))
         }
-        let entries = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let entries = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(entries.contains("staff.login") && entries.contains("staff.login_failed"))
     }
 
@@ -232,7 +232,7 @@ struct ConsoleHTTPTests {
                 message: "He took my phone (\(i))",
                 safety: SafetyPreferences(methods: [.call], phone: "+447700900123", voicemailAllowed: false, codeWord: "bluebell"))
             let receipt = try #require(
-                try await f.store.record(
+                try await f.stores.cases.record(
                     IncomingReport(channel: .web, submission: submission, receivedAt: Date()), triage: Triage(),
                     routing: AlertRouting()
                 ).receipt)
@@ -272,8 +272,8 @@ struct ConsoleHTTPTests {
             #expect(adminView.status == .notFound && !adminView.text.contains("He took my phone"))
             #expect(try await client.get("/console", cookie: a).text.contains("does not include reading cases"))
         }
-        let summary = try #require(try await f.store.caseSummary(benCase))
-        let audit = try await f.store.auditEntries(caseID: summary.id)
+        let summary = try #require(try await f.stores.cases.caseSummary(benCase))
+        let audit = try await f.stores.audit.auditEntries(caseID: summary.id)
         #expect(audit.contains { $0.action == "case.view_refused" && $0.actor == "officer:\(asha.officer.id)" })
         #expect(audit.contains { $0.action == "case.read" && $0.actor == "officer:\(manager.officer.id)" })
         #expect(!audit.contains { $0.action == "case.read" && $0.actor == "officer:\(asha.officer.id)" })
@@ -285,7 +285,7 @@ struct ConsoleHTTPTests {
         let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(
                     channel: .api,
                     submission: ReportSubmission(message: "x", safety: SafetyPreferences(codeWord: "marigold")),
@@ -303,16 +303,16 @@ struct ConsoleHTTPTests {
             let crossSite = try await client.post(
                 path + "/ack", cookie: cookie, [("csrf", csrf)], headers: [.init("Sec-Fetch-Site")!: "cross-site"])
             #expect(crossSite.status == .forbidden)
-            #expect(try await f.store.caseSummary(receipt.reference)?.acknowledgedAt == nil)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.acknowledgedAt == nil)
             let ack = try await client.post(path + "/ack", cookie: cookie, [("csrf", csrf)])
             #expect(ack.status == .seeOther)
-            #expect(try await f.store.caseSummary(receipt.reference)?.acknowledgedAt != nil)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.acknowledgedAt != nil)
 
             #expect(!page.text.contains("marigold"))
             let shown = try await client.post(path + "/code-word", cookie: cookie, [("csrf", csrf)])
             #expect(shown.text.contains("marigold"))
         }
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID).map(\.action)
         #expect(audit.contains("case.code_word_shown") && audit.contains("case.acknowledge"))
     }
 
@@ -361,7 +361,7 @@ struct ConsoleHTTPTests {
         -> IntakeReceipt
     {
         try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(channel: .web, submission: ReportSubmission(message: message, safety: safety), receivedAt: Date()),
                 triage: Triage(), routing: AlertRouting()
             ).receipt)
@@ -391,9 +391,9 @@ struct ConsoleHTTPTests {
             #expect(page.contains("against preferences: call is not one of the agreed ways; voicemail was not allowed"))
         }
         #expect((try await f.http.databaseBytes()).range(of: Data(note.utf8)) == nil)
-        let events = try await f.store.caseEvents(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
+        let events = try await f.stores.work.caseEvents(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(events.map(\.kind) == [.contact, .contact])
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID)
         #expect(audit.contains { $0.action == "case.contact" && $0.detail.contains("voicemail was not allowed") })
     }
 
@@ -430,9 +430,9 @@ struct ConsoleHTTPTests {
             let page = try await client.get("/console/cases/\(allowed.reference.value)", cookie: cookie).text
             #expect(page.contains("no SMS provider is set up for sending"))
         }
-        let audit = try await f.store.auditEntries(caseID: notNow.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: notNow.caseID)
         #expect(audit.contains { $0.action == "case.text.refused" })
-        #expect(try await f.store.outboundTextCount(caseID: noTexts.caseID) == 0)
+        #expect(try await f.stores.cases.outboundTextCount(caseID: noTexts.caseID) == 0)
     }
 
     @Test("closing takes the case off the queue with its outcome; reopening puts it back; others cannot")
@@ -456,7 +456,7 @@ struct ConsoleHTTPTests {
             #expect(try await client.post(path + "/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
             #expect(try await client.get("/console", cookie: cookie).text.contains(receipt.reference.value))
         }
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID).map(\.action)
         #expect(audit.contains("case.work_refused") && audit.contains("case.close") && audit.contains("case.reopen"))
     }
 
@@ -482,19 +482,19 @@ struct ConsoleHTTPTests {
             let deeCSRF = try #require(try await client.get(path, cookie: dees).csrf)
             #expect(
                 try await client.post(path + "/hold", cookie: dees, [("csrf", deeCSRF), ("note", " ")]).status == .unprocessableContent)
-            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == false)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.legalHold == false)
             let placed = try await client.post(path + "/hold", cookie: dees, [("csrf", deeCSRF), ("note", "police request 2231")])
             #expect(placed.status == .seeOther)
-            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == true)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.legalHold == true)
             let page = try await client.get(path, cookie: dees).text
             #expect(page.contains("id=\"legal-hold\"") && page.contains("placed a legal hold") && page.contains("police request 2231"))
             #expect(!page.contains("Kept until") && page.contains("Release the legal hold"))
             #expect(try await client.post(path + "/release", cookie: dees, [("csrf", deeCSRF), ("note", "ended")]).status == .seeOther)
-            #expect(try await f.store.caseSummary(receipt.reference)?.legalHold == false)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.legalHold == false)
         }
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID).map(\.action)
         #expect(audit.contains("case.hold.refused") && audit.contains("case.hold") && audit.contains("case.release"))
-        #expect(!(try await f.store.auditEntries(caseID: receipt.caseID)).contains { $0.detail.contains("2231") })
+        #expect(!(try await f.stores.audit.auditEntries(caseID: receipt.caseID)).contains { $0.detail.contains("2231") })
     }
 
     @Test(
@@ -538,7 +538,7 @@ struct ConsoleHTTPTests {
             // The heads of service were told.
             #expect(
                 f.mails(to: ada.officer.email).contains { $0.contains("added Sam (officer #") && $0.contains("<sam@landlord.example>") })
-            let sam = try #require(try await f.store.officers().first { $0.email == "sam@landlord.example" })
+            let sam = try #require(try await f.stores.staff.officers().first { $0.email == "sam@landlord.example" })
             #expect(sam.isFemale && sam.areas == ["NORTH", "SOUTH"] && sam.shifts.count == 2 && sam.role == .officer)
             let duplicate = try await client.post(
                 "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Sam"), ("email", "sam@landlord.example"), ("role", "officer")])
@@ -548,12 +548,12 @@ struct ConsoleHTTPTests {
                 "/console/staff/\(sam.id)", cookie: cookie,
                 [("csrf", csrf), ("action", "save"), ("role", "duty_manager"), ("areas", ""), ("shifts", ""), ("on_call", "yes")])
             #expect(updated.status == .ok)
-            let changed = try #require(try await f.store.officer(id: sam.id))
+            let changed = try #require(try await f.stores.staff.officer(id: sam.id))
             #expect(changed.role == .dutyManager && !changed.active && changed.onCall && changed.areas.isEmpty && changed.shifts.isEmpty)
             let selfChange = try await client.post(
                 "/console/staff/\(ada.officer.id)", cookie: cookie, [("csrf", csrf), ("action", "save"), ("role", "admin")])
             #expect(selfChange.status == .forbidden)
-            #expect(try await f.store.officer(id: ada.officer.id)?.active == true)
+            #expect(try await f.stores.staff.officer(id: ada.officer.id)?.active == true)
 
             let badArea = try await client.post(
                 "/console/areas", cookie: cookie, [("csrf", csrf), ("code", "north"), ("name", "North"), ("districts", "OX14, nowhere")])
@@ -569,11 +569,11 @@ struct ConsoleHTTPTests {
                 ])
             #expect(area.status == .ok && area.text.contains("North estate"))
             #expect(
-                try await f.store.areas() == [
+                try await f.stores.staff.areas() == [
                     Area(code: "NORTH", name: "North estate", districts: ["OX14", "OX13"], namedOfficerID: asha.officer.id)
                 ])
         }
-        let actions = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let actions = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(actions.contains("staff.add") && actions.contains("staff.update") && actions.contains("area.save"))
     }
 
@@ -593,7 +593,7 @@ struct ConsoleHTTPTests {
                 #expect(refused.status == .unprocessableContent, "\(address.debugDescription)")
                 #expect(!refused.text.contains("evil.example"))
             }
-            #expect(try await f.store.officers().map(\.name) == ["Ada"])
+            #expect(try await f.stores.staff.officers().map(\.name) == ["Ada"])
         }
     }
 
@@ -603,14 +603,14 @@ struct ConsoleHTTPTests {
         let asha = try await f.account("Asha")
         let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"))
         // Two and ten minutes after the case opened, however long the machine took to get here.
-        let opened = try #require(try await f.store.caseSummary(receipt.reference)).openedAt
-        _ = try await f.store.acknowledge(receipt.reference, by: asha.officer, at: opened.addingTimeInterval(120))
-        try await f.store.recordCaseEvent(
+        let opened = try #require(try await f.stores.cases.caseSummary(receipt.reference)).openedAt
+        _ = try await f.stores.cases.acknowledge(receipt.reference, by: asha.officer, at: opened.addingTimeInterval(120))
+        try await f.stores.work.recordCaseEvent(
             CaseEvent(kind: .contact, officerID: asha.officer.id, at: opened.addingTimeInterval(600), method: "call", outcome: "reached"),
             caseID: receipt.caseID)
         let dee = try await f.account("Dee", role: .dutyManager)
         let month = MonthlyReport.month(containing: Date())
-        let facts = try await f.store.caseFacts(
+        let facts = try await f.stores.reporting.caseFacts(
             openedFrom: MonthlyReport.bounds(of: month)!.start, to: MonthlyReport.bounds(of: month)!.end)
         #expect(facts.count == 1)
         #expect(facts.first?.acknowledgedAt != nil && facts.first?.firstContactAt != nil)
@@ -636,7 +636,7 @@ struct ConsoleHTTPTests {
         let f = try await ConsoleFixture()
         let asha = try await f.account("Asha", female: true)
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(
                     channel: .web, submission: ReportSubmission(message: "please a woman", femaleOfficerRequested: true),
                     receivedAt: Date()),
@@ -659,19 +659,19 @@ struct ConsoleHTTPTests {
             let blocked = try await client.post(
                 path + "/reassign", cookie: cookie, [("csrf", csrf), ("officer", "\(ben.officer.id)"), ("note", "Asha is away")])
             #expect(blocked.status == .unprocessableContent && blocked.text.contains("asked for a female officer"))
-            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == asha.officer.id)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.officerID == asha.officer.id)
 
             let toCara = try await client.post(
                 path + "/reassign", cookie: cookie, [("csrf", csrf), ("officer", "\(cara.officer.id)"), ("note", "Asha is away")])
             #expect(toCara.status == .seeOther)
-            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == cara.officer.id)
-            #expect(try await f.store.caseSummary(receipt.reference)?.femaleRequestUnmet == false)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.officerID == cara.officer.id)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.femaleRequestUnmet == false)
 
             let overridden = try await client.post(
                 path + "/reassign", cookie: cookie,
                 [("csrf", csrf), ("officer", "\(ben.officer.id)"), ("override", "yes"), ("note", "Emergency: no woman on duty")])
             #expect(overridden.status == .seeOther)
-            let after = try #require(try await f.store.caseSummary(receipt.reference))
+            let after = try #require(try await f.stores.cases.caseSummary(receipt.reference))
             #expect(after.officerID == ben.officer.id && after.femaleRequestUnmet)
             let page = try await client.get(path, cookie: cookie).text
             #expect(page.contains("reassigned to Ben") && page.contains("female officer request overridden"))
@@ -681,7 +681,7 @@ struct ConsoleHTTPTests {
             let raised = try await client.post(
                 path + "/priority", cookie: cookie, [("csrf", csrf), ("priority", "emergency"), ("note", "threats to kill")])
             #expect(raised.status == .seeOther)
-            let raisedCase = try #require(try await f.store.caseSummary(receipt.reference))
+            let raisedCase = try #require(try await f.stores.cases.caseSummary(receipt.reference))
             #expect(raisedCase.priority == .emergency)
             #expect(abs(raisedCase.acknowledgeBy.timeIntervalSince(raisedCase.openedAt) - 900) < 1)
         }
@@ -715,7 +715,7 @@ struct ConsoleHTTPTests {
             page = try await client.get(path, cookie: cookie).text
             #expect(page.contains("(2 yes of 24), professional judgement") && page.contains("2 version(s) kept"))
         }
-        let versions = try await f.store.riskAssessments(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
+        let versions = try await f.stores.work.riskAssessments(caseID: receipt.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(versions.map(\.level) == [.high, .high] && versions.map(\.score) == [15, 2])
         #expect(versions.last?.assessment.reason == "he has a gun licence")
         #expect((try await f.http.databaseBytes()).range(of: Data("he has a gun licence".utf8)) == nil)
@@ -728,7 +728,7 @@ struct ConsoleHTTPTests {
         let receipt = try await caseFor(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "He hit me")
         let dee = try await f.account("Dee", role: .dutyManager)
         let path = "/console/cases/\(receipt.reference.value)"
-        let pendingBefore = try await f.store.backlog().pending
+        let pendingBefore = try await f.stores.outbox.backlog().pending
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(asha).0)
             let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
@@ -745,7 +745,7 @@ struct ConsoleHTTPTests {
             #expect(withConsent.text.contains("Referral to IDVA service") && withConsent.text.contains("He hit me"))
             #expect(
                 withConsent.text.contains("with the survivor&#39;s consent") || withConsent.text.contains("with the survivor's consent"))
-            #expect(try await f.store.backlog().pending == pendingBefore)  // nobody alerted for a consented referral
+            #expect(try await f.stores.outbox.backlog().pending == pendingBefore)  // nobody alerted for a consented referral
 
             _ = try await client.post(path + "/consent", cookie: cookie, [("csrf", csrf), ("agency", "idva"), ("state", "withdrawn")])
             #expect(try await client.post(path + "/referral/idva", cookie: cookie, [("csrf", csrf)]).status == .forbidden)
@@ -755,10 +755,10 @@ struct ConsoleHTTPTests {
                 [("csrf", csrf), ("override", "yes"), ("note", "he is outside with a knife")])
             #expect(overridden.status == .ok && overridden.text.contains("WITHOUT consent"))
         }
-        let alerts = try await f.store.alertStatuses(caseID: receipt.caseID)
+        let alerts = try await f.stores.outbox.alertStatuses(caseID: receipt.caseID)
         #expect(alerts.contains { $0.kind == "consent_override" })
-        #expect(try await f.store.backlog().pending == pendingBefore + 1)
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID).filter { $0.action == "case.referral_export" }
+        #expect(try await f.stores.outbox.backlog().pending == pendingBefore + 1)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID).filter { $0.action == "case.referral_export" }
         #expect(audit.map(\.detail) == ["idva with consent", "police WITHOUT consent: immediate risk"])
         #expect((try await f.http.databaseBytes()).range(of: Data("outside with a knife".utf8)) == nil)
         _ = dee
@@ -769,9 +769,9 @@ struct ConsoleHTTPTests {
         let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let officerToken = OfficerToken.generate()
-        try await f.store.setTokenHash(OfficerToken.hash(officerToken), for: asha.officer.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(officerToken), for: asha.officer.id)
         let contractorToken = OfficerToken.generate()
-        _ = try await f.store.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
+        _ = try await f.stores.concerns.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
         let body =
             #"{"message":"Banging and screaming reported by the neighbour","triggers":["noise_complaint"],"survivor":{"tenancy_reference":"T-123 45"}}"#
         try await f.http.test { client in
@@ -789,7 +789,7 @@ struct ConsoleHTTPTests {
             #expect(answer["tenancy_flags"] as? [String] == ["noise_enforcement_review"])
             let text = try #require(answer["reference"] as? String)
             let reference = try #require(CaseReference(text))
-            let content = try #require(try await f.store.openCase(reference, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.summary.channel == .staff)
             #expect(content.reports.first?.reporterType == .staff)
             #expect(content.reports.first?.reporterContact?.name == "Acme Repairs")
@@ -832,7 +832,7 @@ struct ConsoleHTTPTests {
         let ben = try await f.account("Ben")
         let second = try await caseFor(f, safety: SafetyPreferences(), message: "second")
         #expect(first.officerID == asha.officer.id && second.officerID == ben.officer.id)
-        _ = try await f.store.acknowledge(second.reference, by: ben.officer, at: Date())
+        _ = try await f.stores.cases.acknowledge(second.reference, by: ben.officer, at: Date())
         let dee = try await f.account("Dee", role: .dutyManager)
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(dee).0)

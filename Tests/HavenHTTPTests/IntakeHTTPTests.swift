@@ -12,7 +12,7 @@ import Testing
 struct IntakeHTTPTests {
     @Test func jsonReportIsCreatedWithReferenceAfterCommit() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let reference = try await f.test { client in
             let response = try await client.postJSON(
                 "/api/v1/reports",
@@ -22,7 +22,7 @@ struct IntakeHTTPTests {
             return try #require(body["reference"])
         }
         let parsed = try #require(CaseReference(reference))
-        let summary = try #require(try await f.store.caseSummary(parsed))
+        let summary = try #require(try await f.stores.cases.caseSummary(parsed))
         #expect(summary.reportCount == 1)
         #expect(summary.officerID != nil)
     }
@@ -150,13 +150,13 @@ struct IntakeHTTPTests {
             #expect(again.status == .created)
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
-        #expect(try await f.store.integrityCheck() == "ok")
+        #expect(try await f.stores.maintenance.integrityCheck() == "ok")
     }
 
     /// A canary in every field is found nowhere in the database files or the logs.
     @Test func canaryInEveryFieldLeavesNoTrace() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let canary = "Zq\(UUID().uuidString.prefix(8))"
         let fields: [(String, String)] = [
             ("reporter", "third_party"), ("immediate_danger", "yes"), ("message", "msg \(canary)"),
@@ -192,7 +192,7 @@ struct IntakeHTTPTests {
     @Test("a double submit by someone else is stored once and never gets the first sender's reference; a keyed retry does")
     func doubleSubmitRevealsNoReference() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let body = #"{"immediate_danger":true}"#
         try await f.test { client in
             let first = try await client.postJSON("/api/v1/reports", body, headers: [.init("Idempotency-Key")!: "mine-1"])
@@ -206,8 +206,8 @@ struct IntakeHTTPTests {
             let otherReference = try #require((other.json as? [String: String])?["reference"])
             #expect(otherReference != firstReference)
             #expect(!other.text.contains(firstReference))
-            let firstCase = try #require(try await f.store.caseSummary(CaseReference(firstReference)!))
-            #expect(try await f.store.caseSummary(CaseReference(otherReference)!)?.id == firstCase.id)
+            let firstCase = try #require(try await f.stores.cases.caseSummary(CaseReference(firstReference)!))
+            #expect(try await f.stores.cases.caseSummary(CaseReference(otherReference)!)?.id == firstCase.id)
         }
         #expect(try await f.reportCount() == 1)
     }

@@ -35,14 +35,14 @@ struct LoginRaceTests {
             // Each refused (the page it led to is a one-time view: Post/Redirect/Get), none logged in.
             #expect(responses.allSatisfy { $0.headers[.location]?.hasPrefix("/console/view/") == true })
             #expect(responses.allSatisfy { $0.headers[.setCookie] == nil })
-            let credentials = try #require(try await f.store.credentials(email: asha.officer.email))
+            let credentials = try #require(try await f.stores.accounts.credentials(email: asha.officer.email))
             // Only the five the limit allows were counted and checked; the lock held for the rest.
             #expect(credentials.failedCount == 5)
             #expect(credentials.lockedUntil.map { $0 > Date() } == true)
             let (cookie, right) = try await client.logIn(asha)
             #expect(cookie == nil && right.status == .unauthorized)
         }
-        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(
             audit.filter { $0 == "staff.login_failed" }.count == 41,  // the 40, then the right one
             "\(f.http.logs.text.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("warning") }.prefix(5))")
@@ -61,7 +61,7 @@ struct LoginRaceTests {
             #expect(responses.filter { $0.headers[.location] == "/console" }.count == 1, "\(responses.map(\.status.code))")
             #expect(responses.filter { $0.headers[.setCookie] != nil }.count == 1)
         }
-        #expect(try await f.store.auditEntries(caseID: nil).filter { $0.action == "staff.login" }.count == 1)
+        #expect(try await f.stores.audit.auditEntries(caseID: nil).filter { $0.action == "staff.login" }.count == 1)
     }
 
     @Test("finding 13: a locked login and an unknown address get the same answer")
@@ -122,8 +122,8 @@ struct LoginRaceTests {
         let asha = try await f.account("Asha")
         let ben = try await f.account("Ben")
         let tokens = [OfficerToken.generate(), OfficerToken.generate()]
-        try await f.store.setTokenHash(OfficerToken.hash(tokens[0]), for: asha.officer.id)
-        try await f.store.setTokenHash(OfficerToken.hash(tokens[1]), for: ben.officer.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(tokens[0]), for: asha.officer.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(tokens[1]), for: ben.officer.id)
         // The limit refills at 30 a minute: how many may pass depends on how long a loaded machine takes.
         let started = ContinuousClock.now
         let allowance = try await f.http.test { client in
@@ -140,7 +140,7 @@ struct LoginRaceTests {
             // An administrator's token reads no case's facts.
             let ada = try await f.account("Ada", role: .admin)
             let adminToken = OfficerToken.generate()
-            try await f.store.setTokenHash(OfficerToken.hash(adminToken), for: ada.officer.id)
+            try await f.stores.staff.setTokenHash(OfficerToken.hash(adminToken), for: ada.officer.id)
             let byAdmin = try await client.execute(
                 uri: "/api/v1/tenancies/T-1/flags", method: .get, headers: [.authorization: "Bearer \(adminToken)"])
             #expect(byAdmin.status == .forbidden)
@@ -150,7 +150,7 @@ struct LoginRaceTests {
             #expect(other.status == .ok)
             return allowance
         }
-        let checks = try await f.store.auditEntries(caseID: nil).filter { $0.action == "tenancy.flags_checked" }
+        let checks = try await f.stores.audit.auditEntries(caseID: nil).filter { $0.action == "tenancy.flags_checked" }
         #expect(checks.count >= 11 && checks.count <= allowance + 1)
         #expect(checks.allSatisfy { !$0.detail.contains("T-") && ($0.detail == "none" || $0.detail == "flagged") })
     }
@@ -184,7 +184,7 @@ struct LoginFloodTests {
             #expect(work.counts.checksRun - before == 2)
             #expect(work.counts.peakRunning <= work.slots)
         }
-        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(audit.filter { $0 == "staff.login_failed" }.count == 200)
     }
 
@@ -216,7 +216,7 @@ struct LoginFloodTests {
         try await holder.value
         #expect(try await queued.value == 1)
         // Nothing was counted against Asha: she logs in at once afterwards.
-        let credentials = try #require(try await f.store.credentials(email: asha.officer.email))
+        let credentials = try #require(try await f.stores.accounts.credentials(email: asha.officer.email))
         #expect(credentials.failedCount == 0)
         #expect(work.counts.peakRunning == 1)
     }
@@ -257,7 +257,7 @@ struct LoginFloodTests {
             #expect(try await attempt("nobody-else@landlord.example", from: 200) == 503)
         }
         // The busy one was not counted against its account.
-        let fay = try #require(try await f.store.credentials(email: accounts[5].officer.email))
+        let fay = try #require(try await f.stores.accounts.credentials(email: accounts[5].officer.email))
         #expect(fay.failedCount == 0)
     }
 
@@ -268,7 +268,7 @@ struct LoginFloodTests {
         let asha = try await f.account("Asha")
         try await f.http.test { client in
             for _ in 0..<5 { _ = try await client.logIn(asha, password: "a wrong guess") }
-            let locked = try #require(try await f.store.credentials(email: asha.officer.email))
+            let locked = try #require(try await f.stores.accounts.credentials(email: asha.officer.email))
             #expect(locked.lockedUntil.map { $0 > Date() } == true)
             let before = work.counts.checksRun
             for _ in 0..<20 {
@@ -277,7 +277,7 @@ struct LoginFloodTests {
             }
             #expect(work.counts.checksRun == before)
         }
-        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(audit.filter { $0 == "staff.login_failed" }.count == 25)
     }
 }

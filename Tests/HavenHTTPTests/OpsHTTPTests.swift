@@ -13,12 +13,12 @@ import Testing
 struct OpsHTTPTests {
     @Test func officerAcknowledgesWithToken() async throws {
         let f = try await HTTPFixture()
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
-        let bo = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["ELSEWHERE"]))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let bo = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Bo", email: "bo@example.org", areas: ["ELSEWHERE"]))
         let ashaToken = OfficerToken.generate()
         let boToken = OfficerToken.generate()
-        try await f.store.setTokenHash(OfficerToken.hash(ashaToken), for: asha.id)
-        try await f.store.setTokenHash(OfficerToken.hash(boToken), for: bo.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(ashaToken), for: asha.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(boToken), for: bo.id)
         try await f.test { client in
             let created = try await client.postJSON("/api/v1/reports", #"{"message":"help"}"#)
             let reference = try #require((created.json as? [String: String])?["reference"])
@@ -43,7 +43,7 @@ struct OpsHTTPTests {
 
     @Test func healthReportsBacklogAndMetricsCountReports() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         try await f.test { client in
             _ = try await client.postJSON("/api/v1/reports", #"{"immediate_danger":true}"#)
             _ = try await client.postJSON("/api/v1/reports", #"{"message":"he has a knife"}"#)
@@ -104,7 +104,7 @@ struct OpsHTTPTests {
     @Test("the public /healthz says only whether reports can be taken; the counts are for operators")
     func publicHealthHasNoCounts() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         try await f.test { client in
             _ = try await client.postJSON("/api/v1/reports", #"{"message":"he has a knife"}"#)
             let public_ = try await client.execute(uri: "/healthz", method: .get)
@@ -116,7 +116,7 @@ struct OpsHTTPTests {
             #expect(operator_["outbox_pending"] as? Int == 1)
             // Operators see how cases are sealed: under the key file until a recovery key exists.
             #expect(operator_["sealing"] as? String == "key file" && operator_["cases_under_key_file"] as? Int == 1)
-            _ = try await f.store.addRecoveryKey(publicKey: RecoveryKey.generate().publicKey, by: "test")
+            _ = try await f.stores.sealing.addRecoveryKey(publicKey: RecoveryKey.generate().publicKey, by: "test")
             let after = try #require(try await client.health().json as? [String: Any])
             #expect(after["sealing"] as? String == "staff keys")
             #expect((after["problems"] as? [String])?.contains { $0.contains("seal-to-staff") } == true)

@@ -16,13 +16,13 @@ struct OutageHTTPTests {
     @Test("the backlog and its age show in /healthz and /metrics; everything is delivered, once, when mail returns")
     func smtpDownForAnHour() async throws {
         let f = try await HTTPFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         // Three reports taken an hour ago, while the mail server was down: their alerts still wait.
         let hourAgo = Date().addingTimeInterval(-3_700)
         var references: [String] = []
         for i in 0..<3 {
             let submission = ReportSubmission(message: "taken during the outage \(i)")
-            let outcome = try await f.store.record(
+            let outcome = try await f.stores.cases.record(
                 IncomingReport(channel: .api, submission: submission, receivedAt: hourAgo.addingTimeInterval(Double(i))),
                 triage: f.app.services.settings.triage, routing: f.app.services.settings.routing)
             references.append(try #require(outcome.receipt).reference.value)
@@ -42,7 +42,7 @@ struct OutageHTTPTests {
         let sink = try SMTPSink()
         defer { sink.stop() }
         let dispatcher = AlertDispatcher(
-            outbox: f.store, email: CurlSMTPTransport(url: sink.url, startTLS: .off), webhook: nil,
+            outbox: f.stores.outbox, email: CurlSMTPTransport(url: sink.url, startTLS: .off), webhook: nil,
             composer: AlertComposer(publicURL: "https://haven.example/", from: "haven@landlord.example"),
             signal: f.app.services.signal, metrics: HavenMetrics(factory: NOOPMetricsHandler.instance),
             policy: DispatchPolicy(), logger: Logger(label: "test"))
@@ -69,7 +69,7 @@ struct ShutdownTests {
         let f = try await HTTPFixture()
         let capture = LogCapture()
         let watcher = EscalationWatcher(
-            store: f.store, triage: f.app.services.settings.triage, routing: f.app.services.settings.routing, signal: f.app.services.signal,
+            store: f.stores.cases, outbox: f.stores.outbox, triage: f.app.services.settings.triage, routing: f.app.services.settings.routing, signal: f.app.services.signal,
             metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: capture.logger())
         let check = Task {
             withUnsafeCurrentTask { $0?.cancel() }

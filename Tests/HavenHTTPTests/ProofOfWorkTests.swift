@@ -74,10 +74,10 @@ struct ProofOfWorkTests {
         let key = ring.derivedKey(purpose: "proof-of-work v1")
         let a = ProofOfWork(
             settings: Self.settings(.on), key: key,
-            spent: try await StoreService(engine: first.engine, keyRing: ring, instance: "a"))
+            spent: try await Stores.open(engine: first.engine, keyRing: ring, instance: "a").shared)
         let b = ProofOfWork(
             settings: Self.settings(.on), key: key,
-            spent: try await StoreService(engine: second.engine, keyRing: ring, instance: "b"))
+            spent: try await Stores.open(engine: second.engine, keyRing: ring, instance: "b").shared)
         let now = Date().timeIntervalSince1970
         let challenge = try #require(a.issue(client: "192.0.2.1", now: now))
         let nonce = solve(challenge, difficulty: 8)

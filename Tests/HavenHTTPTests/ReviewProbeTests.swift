@@ -26,7 +26,7 @@ struct ReviewProbeTests {
         let officer = try await f.account("Asha")
         try await f.http.test { client in
             #expect(try await TextThreadTests.text(client, "He took my keys", sid: "SM1").status == .ok)
-            let own = try #require(try await f.store.openCases(officerID: nil).first).reference.value
+            let own = try #require(try await f.stores.accounts.openCases(officerID: nil).first).reference.value
             let (cookieValue, _) = try await client.logIn(officer)
             let cookie = try #require(cookieValue)
             let csrf = try #require(try await client.get("/console/cases/\(own)", cookie: cookie).csrf)
@@ -42,19 +42,20 @@ struct ReviewProbeTests {
             // The survivor's case reopens and is the only open case holding their number: texts go there.
             #expect(try await client.post("/console/cases/\(own)/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
             #expect(try await TextThreadTests.text(client, "still here", sid: "SM2").status == .ok)
-            #expect(try await TextThreadTests.reportCount(f.store, own) == 2)
+            #expect(try await TextThreadTests.reportCount(f.stores, own) == 2)
             // An officer (no supervisor) may not move them with link-texts; reopening does it anyway.
             #expect(try await client.post("/console/cases/\(other)/reopen", cookie: cookie, [("csrf", csrf)]).status == .seeOther)
             #expect(try await TextThreadTests.text(client, "STOP", sid: "SM3").status == .ok)
-            #expect(try await TextThreadTests.reportCount(f.store, own) == 3, "the survivor's STOP went to the other case")
-            #expect(try await TextThreadTests.reportCount(f.store, other) == 1)
+            #expect(try await TextThreadTests.reportCount(f.stores, own) == 3, "the survivor's STOP went to the other case")
+            #expect(try await TextThreadTests.reportCount(f.stores, other) == 1)
             // The keyword re-wrote the preferences of the case the attacker's report made, not the survivor's.
-            let otherContent = try #require(try await f.store.openCase(TextThreadTests.ref(other), reader: .keyFileOnly(actor: "test")))
+            let otherContent = try #require(
+                try await f.stores.cases.openCase(TextThreadTests.ref(other), reader: .keyFileOnly(actor: "test")))
             #expect(otherContent.profile.safety.textAllowed, "STOP changed the other case's preferences")
             // And the survivor's case page must not claim the texts come to it when they do not.
             let page = try await client.get("/console/cases/\(own)", cookie: cookie).text
             let claims = page.contains("Texts from the survivor's number come to this case.")
-            let gets = try await TextThreadTests.reportCount(f.store, own) == 3
+            let gets = try await TextThreadTests.reportCount(f.stores, own) == 3
             #expect(claims == gets, "the page says texts come here, but they go to \(other)")
         }
     }

@@ -50,7 +50,7 @@ extension TestClientProtocol {
 struct SMSHTTPTests {
     @Test func signedTextOpensCaseSilentlyRetryStoredOnceNextTextThreads() async throws {
         let f = try await smsFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             let first = try await client.twilio(from: "+447700900123", body: "He locked me in", sid: "SM1")
             #expect(first.status == .ok)
@@ -60,7 +60,7 @@ struct SMSHTTPTests {
             let next = try await client.twilio(from: "07700 900123", body: "still here", sid: "SM2")
             #expect(next.status == .ok)
         }
-        let counts = try await f.store.counts()
+        let counts = try await f.stores.maintenance.counts()
         #expect(counts.cases == 1)
         #expect(counts.reports == 2)
         #expect(counts.alerts == 2)  // new case, then new message
@@ -79,14 +79,14 @@ struct SMSHTTPTests {
             #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="missing_signature"} 1"#))
             #expect(metrics.contains(#"haven_sms_refused_total{provider="plivo",reason="no_secret"} 1"#))
         }
-        #expect(try await f.store.counts().reports == 0)
+        #expect(try await f.stores.maintenance.counts().reports == 0)
     }
 
     /// A JSON body under a Twilio signature that covers only the URL (bare, or carrying a
     /// `bodySHA256` of that very body) is refused: Twilio's SMS webhook is always a form.
     @Test func twilioJSONBodyIs403AndNothingStored() async throws {
         let f = try await smsFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         let body = #"{"MessageSid":"SM1","From":"+447700900123","To":"+441234567890","Body":"forged"}"#
         let hash = "cb4082f1c0b1c25659395a69e2f5a95f7ac16120990e82fda9d4aa4715bbdcc1"  // its SHA-256
         try await f.test { client in
@@ -101,7 +101,7 @@ struct SMSHTTPTests {
             let metrics = try await client.metrics()
             #expect(metrics.contains(#"haven_sms_refused_total{provider="twilio",reason="unsigned_content"} 2"#))
         }
-        let counts = try await f.store.counts()
+        let counts = try await f.stores.maintenance.counts()
         #expect(counts.reports == 0)
         #expect(counts.cases == 0)
     }
@@ -110,18 +110,18 @@ struct SMSHTTPTests {
     /// call never threads the text into that sender's case.
     @Test func modemQueryIsNeverRead() async throws {
         let f = try await smsFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             #expect(try await client.modem(from: "+447700900123", text: "he took my keys", id: "m1").status == .noContent)
             let other = try await client.modem(
                 from: "+447700900777", text: "STOP", id: "m2", query: "?from=%2B447700900123&id=m3")
             #expect(other.status == .noContent)
         }
-        #expect(try await f.store.counts().cases == 2)
-        for entry in try await f.store.auditEntries(caseID: nil) where entry.action == "case.open" {
+        #expect(try await f.stores.maintenance.counts().cases == 2)
+        for entry in try await f.stores.audit.auditEntries(caseID: nil) where entry.action == "case.open" {
             let caseID = try #require(entry.caseID)
-            let summary = try #require(try await f.store.caseSummaryByID(caseID))
-            let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
+            let summary = try #require(try await f.stores.cases.caseSummaryByID(caseID))
+            let content = try #require(try await f.stores.cases.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.reports.count == 1)
             if content.reports.first?.message == "he took my keys" {
                 #expect(!content.decisions.contains { $0.contains("survivor asked: do not text") })
@@ -131,7 +131,7 @@ struct SMSHTTPTests {
 
     @Test func keywordsChangePreferencesAndDangerIsEmergency() async throws {
         let f = try await smsFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         let phone = "+447700900456"
         try await f.test { client in
             let m1 = try await client.modem(from: phone, text: "TEXT OK he shouts", id: "m1")
@@ -145,11 +145,11 @@ struct SMSHTTPTests {
             let m5 = try await client.modem(from: phone, text: "999", id: "m5")
             #expect(m5.status == .noContent)
         }
-        let audit = try await f.store.auditEntries(caseID: nil)
+        let audit = try await f.stores.audit.auditEntries(caseID: nil)
         let caseID = try #require(audit.first { $0.action == "case.open" }?.caseID)
-        let reference = try #require(try await f.store.caseSummaryByID(caseID))
+        let reference = try #require(try await f.stores.cases.caseSummaryByID(caseID))
         #expect(reference.priority == .emergency)
-        let content = try #require(try await f.store.openCase(reference.reference, reader: .keyFileOnly(actor: "test")))
+        let content = try #require(try await f.stores.cases.openCase(reference.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.profile.femaleOfficerRequested)
         #expect(!content.profile.safety.methods.contains(.text))
         #expect(content.profile.safety.methods.contains(.call))
@@ -191,11 +191,11 @@ struct SMSPartsTests {
 
     @Test func partsAreJoinedInOrderBeforeTriageAndRetriesStoredOnce() async throws {
         let f = try await smsFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             let second = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(2, " has a knife", id: "B")), method: .get)
             #expect(second.status == .noContent)
-            #expect(try await f.store.counts().reports == 0)
+            #expect(try await f.stores.maintenance.counts().reports == 0)
             let first = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(1, "my partner", id: "A")), method: .get)
             #expect(first.status == .noContent)
             let retry = try await client.execute(uri: "/sms/vonage?" + vonageQuery(part(1, "my partner", id: "A")), method: .get)
@@ -203,12 +203,12 @@ struct SMSPartsTests {
             let unsigned = try await client.execute(uri: "/sms/vonage?msisdn=1&messageId=Z&text=x", method: .get)
             #expect(unsigned.status == .forbidden)
         }
-        let counts = try await f.store.counts()
+        let counts = try await f.stores.maintenance.counts()
         #expect(counts.reports == 1)
-        let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
-        let summary = try #require(try await f.store.caseSummaryByID(caseID))
+        let caseID = try #require(try await f.stores.audit.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
+        let summary = try #require(try await f.stores.cases.caseSummaryByID(caseID))
         #expect(summary.priority == .high)  // "knife" only appears when the parts are joined
-        let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
+        let content = try #require(try await f.stores.cases.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.reports.first?.message == "my partner has a knife")
     }
 }

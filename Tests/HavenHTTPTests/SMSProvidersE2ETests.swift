@@ -91,10 +91,10 @@ struct SMSProvidersE2ETests {
     @Test(arguments: SMSProvider.allCases)
     func inboundTextToAlertedOfficer(provider: SMSProvider) async throws {
         let f = try await HTTPFixture { $0.http.sms = SMSSettings(publicURL: base, secrets: secrets) }
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         let sink = try SMTPSink()
         let dispatcher = AlertDispatcher(
-            outbox: f.store, email: CurlSMTPTransport(url: sink.url, startTLS: .off), webhook: nil,
+            outbox: f.stores.outbox, email: CurlSMTPTransport(url: sink.url, startTLS: .off), webhook: nil,
             composer: AlertComposer(publicURL: base, from: "haven@landlord.example"), signal: AlertSignal(),
             metrics: HavenMetrics(factory: NOOPMetricsHandler.instance),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
@@ -107,7 +107,7 @@ struct SMSProvidersE2ETests {
             let silentStatus = HTTPResponse.Status(code: provider.silentAnswer.status)
             // Unsigned (or signed with the wrong secret): 403, nothing stored.
             #expect(try await call("not signed", id: "x0", sign: false).status == .forbidden)
-            #expect(try await f.store.counts().reports == 0)
+            #expect(try await f.stores.maintenance.counts().reports == 0)
             // Signed: a case, and the officer is alerted by e-mail.
             let first = try await call("He watches my phone", id: "id-1")
             #expect(first.status == silentStatus)
@@ -121,12 +121,12 @@ struct SMSProvidersE2ETests {
             #expect(try await call("He watches my phone", id: "id-1").status == silentStatus)
             // A second text from the same number: the same case.
             #expect(try await call("STOP", id: "id-2").status == silentStatus)
-            let counts = try await f.store.counts()
+            let counts = try await f.stores.maintenance.counts()
             #expect(counts.cases == 1)
             #expect(counts.reports == 2)
-            let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
-            let summary = try #require(try await f.store.caseSummaryByID(caseID))
-            let content = try #require(try await f.store.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
+            let caseID = try #require(try await f.stores.audit.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
+            let summary = try #require(try await f.stores.cases.caseSummaryByID(caseID))
+            let content = try #require(try await f.stores.cases.openCase(summary.reference, reader: .keyFileOnly(actor: "test")))
             #expect(!content.profile.safety.methods.contains(.text))
             #expect(content.decisions.contains { $0.contains("survivor asked: do not text") })
             // Store refusing writes: 5xx so the provider retries, and nothing half-written.
@@ -138,7 +138,7 @@ struct SMSProvidersE2ETests {
             }
             #expect(refused)
             try await f.refuseWrites(false)
-            #expect(try await f.store.integrityCheck() == "ok")
+            #expect(try await f.stores.maintenance.integrityCheck() == "ok")
         }
     }
 }

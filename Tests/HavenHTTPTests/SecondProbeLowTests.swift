@@ -17,7 +17,7 @@ struct SecondProbeLowTests {
     /// One case opened by the store itself, assigned by triage.
     func openCase(_ f: ConsoleFixture, _ message: String) async throws -> IntakeReceipt {
         try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(channel: .web, submission: ReportSubmission(message: message), receivedAt: Date()), triage: Triage(),
                 routing: AlertRouting()
             ).receipt)
@@ -50,26 +50,26 @@ struct SecondProbeLowTests {
                 #expect(response.status == .unprocessableContent, "\(attempt.says)")
                 #expect(response.text.contains(attempt.says), "\(attempt.says)")
             }
-            #expect(try await f.store.officers().count == 2)
+            #expect(try await f.stores.staff.officers().count == 2)
             #expect(f.mails(to: "eve@landlord.example").isEmpty)
             // Spaces are tidied, not refused; the address is kept in lower case.
             let added = try await client.post(
                 "/console/staff", cookie: cookie,
                 [("csrf", csrf), ("name", "  Eve   Adams "), ("email", "Eve@Landlord.example"), ("role", "officer")])
             #expect(added.status == .ok)
-            let eve = try #require(try await f.store.officers().first { $0.email == "eve@landlord.example" })
+            let eve = try #require(try await f.stores.staff.officers().first { $0.email == "eve@landlord.example" })
             #expect(eve.name == "Eve Adams")
         }
         // The store refuses too, whoever calls it (the CLI, the demo), and a rename is checked as well.
         await #expect(throws: StaffIdentity.Problem.self) {
-            _ = try await f.store.addOfficer(Officer(id: 0, name: "Al\nX", email: "al@landlord.example"))
+            _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Al\nX", email: "al@landlord.example"))
         }
-        var sam = try #require(try await f.store.officers().first { $0.name == "Sam" })
+        var sam = try #require(try await f.stores.staff.officers().first { $0.name == "Sam" })
         sam.name = "Sam\r\nBcc"
-        await #expect(throws: StaffIdentity.Problem.self) { try await f.store.updateOfficer(sam) }
+        await #expect(throws: StaffIdentity.Problem.self) { try await f.stores.staff.updateOfficer(sam) }
         sam.name = "Sam"
         sam.email = "HANA@landlord.example"
-        await #expect(throws: StaffIdentity.Problem.self) { try await f.store.updateOfficer(sam) }
+        await #expect(throws: StaffIdentity.Problem.self) { try await f.stores.staff.updateOfficer(sam) }
     }
 
     @Test("an administrator named like an officer is told apart wherever a case says who took it")
@@ -128,7 +128,7 @@ struct SecondProbeLowTests {
         let f = try await ConsoleFixture()
         _ = try await f.account("Asha")
         let contractorToken = OfficerToken.generate()
-        _ = try await f.store.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
+        _ = try await f.stores.concerns.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
         try await f.http.test { client in
             for body in [
                 #"{"message":"a concern","reporter":"staff"}"#, #"{"message":"a concern","triggers":["noise_complaint"]}"#,
@@ -209,7 +209,7 @@ struct SecondProbeLowTests {
         #expect(other.officerID == ben.officer.id && mineReceipt.officerID == asha.officer.id)
         let (own, theirs) = (mineReceipt.reference, other.reference)
         let token = OfficerToken.generate()
-        try await f.store.setTokenHash(OfficerToken.hash(token), for: asha.officer.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(token), for: asha.officer.id)
         try await f.http.test { client in
             let auth: HTTPFields = [.authorization: "Bearer \(token)"]
             let notMine = try await client.execute(uri: "/api/v1/cases/\(theirs.value)/ack", method: .post, headers: auth)

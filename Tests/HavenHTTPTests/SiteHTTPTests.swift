@@ -66,7 +66,7 @@ struct SiteHTTPTests {
             var settings = ProofOfWork.Settings()
             settings.mode = .on  // every post must carry solved work: these carry none
             gateway.http.proofOfWork = ProofOfWork(settings: settings)
-            var views = SharedViewStash(state: gateway.store, key: SymmetricKey(size: .bits256))
+            var views = SharedViewStash(state: gateway.stores.shared, key: SymmetricKey(size: .bits256))
             views.bounds = StashBounds(maxViews: 20, maxBytes: 256 * 1024)
             gateway.http.views = views
         }
@@ -84,7 +84,7 @@ struct SiteHTTPTests {
             #expect(!page.text.contains(String(repeating: "a", count: 10_001)))
             #expect(!page.text.contains("bbbbbbbbbb"))
         }
-        let held = try await f.store.engine.read { tx in try tx.column("SELECT sealed FROM stashed_views", as: Data.self) }
+        let held = try await f.stores.engine.read { tx in try tx.column("SELECT sealed FROM stashed_views", as: Data.self) }
         #expect(held.count <= 20)
         #expect(held.reduce(0) { $0 + $1.count } <= 256 * 1024)
         #expect(held.allSatisfy { $0.count < 16 * 1024 }, "\(held.map(\.count))")
@@ -113,7 +113,7 @@ struct SiteHTTPTests {
     @Test("a full report through the form is stored with every field intact, alerted, and answered with the next steps")
     func fullReportArrivesIntact() async throws {
         let f = try await Self.fixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org", isFemale: true))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org", isFemale: true))
         let html = try await f.test { client in
             let (location, response) = try await client.sendForm("/contact", Self.fullSelfReport + [("show_reference", "yes")])
             #expect(location.hasPrefix("/contact/"))
@@ -131,7 +131,7 @@ struct SiteHTTPTests {
         #expect(html.contains("only in the ways you said are safe"))
         let reference = try #require(html.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/)).output
         let ref = try #require(CaseReference(String(reference)))
-        let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
+        let content = try #require(try await f.stores.cases.openCase(ref, reader: .keyFileOnly(actor: "test")))
         let report = try #require(content.reports.first)
         #expect(content.summary.channel == .web)
         #expect(report.reporterType == .survivor)
@@ -155,7 +155,7 @@ struct SiteHTTPTests {
         #expect(report.survivor.postcode == "OX14 3AA")
         #expect(report.survivor.tenancyReference == "T-99812")
         #expect(content.summary.officerID != nil)
-        #expect(try await f.store.backlog().pending == 1)
+        #expect(try await f.stores.outbox.backlog().pending == 1)
     }
 
     @Test("the reference is not shown unless asked for; a double press of Send is stored once")
@@ -189,8 +189,8 @@ struct SiteHTTPTests {
             let retry = try await client.sendForm("/contact", answers + [("submission_id", "first-browser")]).page
             #expect(reference(retry) == mine)
             // Both name the one case, which holds the one report.
-            let own = try #require(try await f.store.caseSummary(CaseReference(mine)!))
-            #expect(try await f.store.caseSummary(CaseReference(theirs)!)?.id == own.id)
+            let own = try #require(try await f.stores.cases.caseSummary(CaseReference(mine)!))
+            #expect(try await f.stores.cases.caseSummary(CaseReference(theirs)!)?.id == own.id)
         }
     }
 
@@ -242,7 +242,7 @@ struct SiteHTTPTests {
         #expect(html.contains("Silent Solution"))
         let reference = try #require(html.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/)).output
         let ref = try #require(CaseReference(String(reference)))
-        let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
+        let content = try #require(try await f.stores.cases.openCase(ref, reader: .keyFileOnly(actor: "test")))
         let report = try #require(content.reports.first)
         #expect(report.reporterType == .professional)
         #expect(report.immediateDanger)

@@ -19,7 +19,7 @@ struct StaffAccessTests {
         let hana = try await f.account("Hana", role: .head)
         let asha = try await f.account("Asha")
         let ada = try await f.account("Ada", role: .admin)
-        let headBefore = try #require(try await f.store.credentials(email: hana.officer.email))
+        let headBefore = try #require(try await f.stores.accounts.credentials(email: hana.officer.email))
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(ada).0)
             let csrf = try #require(try await client.get("/console/staff", cookie: cookie).csrf)
@@ -31,7 +31,7 @@ struct StaffAccessTests {
                 #expect(response.status == .forbidden, "\(role)")
                 #expect(!response.text.contains("/console/enrol/"))
             }
-            #expect(try await f.store.officers().count == 3)
+            #expect(try await f.stores.staff.officers().count == 3)
             // Replacing a head's or an officer's login with a link the administrator would see (or whose mailbox they run).
             for target in [hana.officer, asha.officer] {
                 let response = try await client.post(
@@ -45,25 +45,25 @@ struct StaffAccessTests {
                 "/console/staff/\(asha.officer.id)", cookie: cookie,
                 [("csrf", csrf), ("action", "save"), ("role", "head"), ("active", "yes")])
             #expect(raised.status == .forbidden)
-            #expect(try await f.store.officer(id: asha.officer.id)?.role == .officer)
+            #expect(try await f.stores.staff.officer(id: asha.officer.id)?.role == .officer)
             // What an administrator does run still works: an officer's rota, and administrators' accounts.
             let rota = try await client.post(
                 "/console/staff/\(asha.officer.id)", cookie: cookie,
                 [("csrf", csrf), ("action", "save"), ("role", "officer"), ("active", "yes"), ("shifts", "mon-fri 09:00-17:00")])
             #expect(rota.status == .ok)
-            #expect(try await f.store.officer(id: asha.officer.id)?.shifts.count == 1)
+            #expect(try await f.stores.staff.officer(id: asha.officer.id)?.shifts.count == 1)
             let colleague = try await client.post(
                 "/console/staff", cookie: cookie, [("csrf", csrf), ("name", "Al"), ("email", "al@landlord.example"), ("role", "admin")])
             #expect(colleague.status == .ok && !colleague.text.contains("/console/enrol/"))
             #expect(f.setUpLink(for: "al@landlord.example") != nil)
         }
         // The head's login is untouched, and the head was told of every attempt.
-        let headAfter = try #require(try await f.store.credentials(email: hana.officer.email))
+        let headAfter = try #require(try await f.stores.accounts.credentials(email: hana.officer.email))
         #expect(headAfter.passwordHash == headBefore.passwordHash)
         let notices = f.mails(to: hana.officer.email)
         #expect(notices.filter { $0.contains("was refused") }.count == 6)
         #expect(notices.contains { $0.contains("added Al (admin #") && $0.contains("<al@landlord.example>") })
-        let audit = try await f.store.auditEntries(caseID: nil).map(\.action)
+        let audit = try await f.stores.audit.auditEntries(caseID: nil).map(\.action)
         #expect(audit.filter { $0 == "staff.change_refused" }.count == 6)
     }
 
@@ -129,7 +129,7 @@ struct StaffAccessTests {
         let dee = try await f.account("Dee", role: .dutyManager)
         let ben = try await f.account("Ben", role: .dutyManager)
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(channel: .api, submission: ReportSubmission(message: "x"), receivedAt: Date()), triage: Triage(),
                 routing: AlertRouting()
             ).receipt)
@@ -170,8 +170,8 @@ struct StaffAccessTests {
         let f = try await ConsoleFixture()
         let dee = try await f.account("Dee", role: .dutyManager)
         let report = IncomingReport(channel: .api, submission: ReportSubmission(message: "help"), receivedAt: Date())
-        let first = try #require(try await f.store.record(report, triage: Triage(), routing: AlertRouting()).receipt)
-        let again = try #require(try await f.store.record(report, triage: Triage(), routing: AlertRouting()).receipt)
+        let first = try #require(try await f.stores.cases.record(report, triage: Triage(), routing: AlertRouting()).receipt)
+        let again = try #require(try await f.stores.cases.record(report, triage: Triage(), routing: AlertRouting()).receipt)
         #expect(again.reference != first.reference && again.caseID == first.caseID)
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(dee).0)
@@ -186,19 +186,19 @@ struct StaffAccessTests {
     @Test("a staff change is written only if the account is still as it was checked (a head's change meanwhile stands)")
     func staffChangesAreCompareAndSet() async throws {
         let f = try await ConsoleFixture()
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
         // An administrator's rota change was checked against Asha active; a head deactivates her meanwhile.
         var rota = asha
         rota.onCall = true
         var deactivated = asha
         deactivated.active = false
-        try await f.store.updateOfficer(deactivated)
-        #expect(try await f.store.updateOfficer(rota, ifStill: asha, by: "test") == false)
-        #expect(try await f.store.officer(id: asha.id)?.active == false)
+        try await f.stores.staff.updateOfficer(deactivated)
+        #expect(try await f.stores.staff.updateOfficer(rota, ifStill: asha, by: "test") == false)
+        #expect(try await f.stores.staff.officer(id: asha.id)?.active == false)
         // Against the account as it now is, the change goes through.
         var later = deactivated
         later.onCall = true
-        #expect(try await f.store.updateOfficer(later, ifStill: deactivated, by: "test"))
-        #expect(try await f.store.officer(id: asha.id)?.onCall == true)
+        #expect(try await f.stores.staff.updateOfficer(later, ifStill: deactivated, by: "test"))
+        #expect(try await f.stores.staff.officer(id: asha.id)?.onCall == true)
     }
 }

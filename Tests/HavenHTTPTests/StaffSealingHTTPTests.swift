@@ -17,9 +17,9 @@ struct StaffSealingHTTPTests {
 
     func sealedCase(_ f: ConsoleFixture, message: String? = nil) async throws -> (RecoveryKey, IntakeReceipt) {
         let recovery = RecoveryKey.generate()
-        _ = try await f.store.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
+        _ = try await f.stores.sealing.addRecoveryKey(publicKey: recovery.publicKey, by: "test")
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(
                     channel: .web,
                     submission: ReportSubmission(
@@ -64,12 +64,12 @@ struct StaffSealingHTTPTests {
             let refused = try await client.get(path, cookie: eveCookie)
             #expect(refused.status == .forbidden && refused.text.contains("Sealed case") && !refused.text.contains(canary))
             let reader = CaseReader.recovery(recovery, actor: "test:recovery")
-            #expect(try await f.store.grantCases([receipt.caseID], to: eve.officer.id, by: reader) == 1)
+            #expect(try await f.stores.staff.grantCases([receipt.caseID], to: eve.officer.id, by: reader) == 1)
             let granted = try await client.get(path, cookie: eveCookie)
             #expect(granted.status == .ok && granted.text.contains(canary))
         }
         // What the sessions table holds opens nothing without the cookies.
-        let sessions = try await f.store.engine.read { tx in
+        let sessions = try await f.stores.engine.read { tx in
             try tx.column("SELECT sealed_key FROM staff_sessions", as: Data.self)
         }
         #expect(sessions.count == 4 && sessions.allSatisfy { $0.count == 32 + 12 + 16 })
@@ -85,7 +85,7 @@ struct StaffSealingHTTPTests {
             let cookie = try #require(try await client.logIn(asha).0)
             #expect(try await client.get(path, cookie: cookie).status == .ok)
             // Re-enrolment (a forgotten password) gives her a new key pair.
-            _ = try await enrolStaffKey(asha.officer, in: f.store, password: "a new passphrase")
+            _ = try await enrolStaffKey(asha.officer, in: f.stores, password: "a new passphrase")
             let stale = try await client.get(path, cookie: cookie)
             #expect(stale.status == .forbidden && !stale.text.contains(canary))
         }
@@ -98,12 +98,12 @@ struct StaffSealingHTTPTests {
         let (_, receipt) = try await sealedCase(f)
         let textPath = "/api/v1/cases/\(receipt.reference.value)/texts"
         // Issued from the command line without her password: it cannot open the case.
-        let (blind, blindOpens) = try await f.store.issueToken(officerID: asha.officer.id, key: nil, by: "test")
+        let (blind, blindOpens) = try await f.stores.staff.issueToken(officerID: asha.officer.id, key: nil, by: "test")
         #expect(!blindOpens)
-        let record = try #require(try await f.store.staffKey(officerID: asha.officer.id))
+        let record = try #require(try await f.stores.staff.staffKey(officerID: asha.officer.id))
         let key = try StaffKey.open(
             try #require(record.password), password: asha.password, owner: asha.officer.readerName, publicKey: record.publicKey)
-        let (token, opens) = try await f.store.issueToken(officerID: asha.officer.id, key: key, by: "test")
+        let (token, opens) = try await f.stores.staff.issueToken(officerID: asha.officer.id, key: key, by: "test")
         #expect(opens)
         try await f.http.test { client in
             func text(_ bearer: String) async throws -> TestResponse {
@@ -119,10 +119,10 @@ struct StaffSealingHTTPTests {
             #expect(allowed.status == .serviceUnavailable && allowed.text.contains("no_outbound_sms_provider"))
             var gone = asha.officer
             gone.active = false
-            try await f.store.updateOfficer(gone, by: "test")
+            try await f.stores.staff.updateOfficer(gone, by: "test")
             #expect(try await text(token).status == .unauthorized)
         }
-        let copies = try await f.store.engine.read { tx in
+        let copies = try await f.stores.engine.read { tx in
             try tx.scalar("SELECT COUNT(*) FROM case_readers WHERE reader = ?", ["officer:\(asha.officer.id)"], as: Int.self)
         }
         #expect(copies == 0)
@@ -136,10 +136,10 @@ struct StaffSealingHTTPTests {
         // A duty manager who enrolled after the case was sealed: no copy of its key.
         let eve = try await f.account("Eve", role: .dutyManager)
         let path = "/console/cases/\(receipt.reference.value)"
-        let record = try #require(try await f.store.staffKey(officerID: eve.officer.id))
+        let record = try #require(try await f.stores.staff.staffKey(officerID: eve.officer.id))
         let key = try StaffKey.open(
             try #require(record.password), password: eve.password, owner: eve.officer.readerName, publicKey: record.publicKey)
-        let (token, _) = try await f.store.issueToken(officerID: eve.officer.id, key: key, by: "test")
+        let (token, _) = try await f.stores.staff.issueToken(officerID: eve.officer.id, key: key, by: "test")
         try await f.http.test { client in
             let cookie = try #require(try await client.logIn(eve).0)
             let csrf = try #require(try await client.get("/console", cookie: cookie).csrf)
@@ -159,9 +159,9 @@ struct StaffSealingHTTPTests {
             #expect(text.status == .forbidden && text.text.contains("case_not_sealed_to_this_token"))
         }
         // Nothing changed: still unacknowledged, so the escalation goes on; each refusal audited.
-        let summary = try #require(try await f.store.caseSummary(receipt.reference))
+        let summary = try #require(try await f.stores.cases.caseSummary(receipt.reference))
         #expect(summary.acknowledgedAt == nil)
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID)
         #expect(audit.contains { $0.action == "case.acknowledge.refused" && $0.detail == "not a reader" })
         #expect(audit.filter { $0.action == "case.work_refused" && $0.detail == "not a reader" }.count >= 2)
         #expect(!audit.contains { $0.action == "case.acknowledge" || $0.action == "case.consent" })
@@ -173,10 +173,10 @@ struct StaffSealingHTTPTests {
         _ = try await f.account("Asha")
         let hari = try await f.account("Hari", role: .head)
         let (_, receipt) = try await sealedCase(f)  // Hari reads every case in the console
-        let record = try #require(try await f.store.staffKey(officerID: hari.officer.id))
+        let record = try #require(try await f.stores.staff.staffKey(officerID: hari.officer.id))
         let key = try StaffKey.open(
             try #require(record.password), password: hari.password, owner: hari.officer.readerName, publicKey: record.publicKey)
-        let (token, opens) = try await f.store.issueToken(officerID: hari.officer.id, key: key, by: "test")
+        let (token, opens) = try await f.stores.staff.issueToken(officerID: hari.officer.id, key: key, by: "test")
         #expect(!opens)
         let textPath = "/api/v1/cases/\(receipt.reference.value)/texts"
         try await f.http.test { client in
@@ -189,7 +189,7 @@ struct StaffSealingHTTPTests {
             #expect(refused.status == .forbidden && refused.text.contains("case_not_sealed_to_this_token"))
             // A token sealed with his key before the rule (or before a promotion) opens nothing either.
             let old = OfficerToken.generate()
-            try await f.store.setToken(
+            try await f.stores.staff.setToken(
                 hash: OfficerToken.hash(old),
                 sealedKey: try key.sealed(secret: old, purpose: StaffKey.apiTokenPurpose, owner: hari.officer.readerName),
                 for: hari.officer.id, by: "test")
@@ -207,7 +207,7 @@ struct StaffSealingHTTPTests {
         let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")
         let (_, receipt) = try await sealedCase(f)
-        let (blind, _) = try await f.store.issueToken(officerID: asha.officer.id, key: nil, by: "test")
+        let (blind, _) = try await f.stores.staff.issueToken(officerID: asha.officer.id, key: nil, by: "test")
         try await f.http.test { client in
             let response = try await client.execute(
                 uri: "/api/v1/cases/\(receipt.reference.value)/texts", method: .post,
@@ -226,7 +226,7 @@ struct StaffSealingHTTPTests {
         let dee = try await f.account("Dee", role: .dutyManager)
         let (_, receipt) = try await sealedCase(f)
         let eve = try await f.account("Eve", role: .dutyManager)
-        let cal = try await f.store.addOfficer(Officer(id: 0, name: "Cal", email: "cal@landlord.example"))
+        let cal = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Cal", email: "cal@landlord.example"))
         let path = "/console/cases/\(receipt.reference.value)"
         try await f.http.test { client in
             let eveCookie = try #require(try await client.logIn(eve).0)
@@ -254,7 +254,7 @@ struct StaffSealingHTTPTests {
             let toCal = try await client.post(
                 path + "/reassign", cookie: deeCookie, [("csrf", deeCSRF), ("officer", "\(cal.id)"), ("note", "cover")])
             #expect(toCal.status == .conflict && toCal.text.contains("no key"))
-            #expect(try await f.store.caseSummary(receipt.reference)?.officerID == asha.officer.id)
+            #expect(try await f.stores.cases.caseSummary(receipt.reference)?.officerID == asha.officer.id)
             // The head grants Eve the open cases: one, audited, and she reads it.
             let granted = try await client.post(
                 "/console/staff/\(eve.officer.id)/grant", cookie: hariCookie, [("csrf", hariCSRF), ("areas", "")])
@@ -262,7 +262,7 @@ struct StaffSealingHTTPTests {
             let page = try await client.get(path, cookie: eveCookie)
             #expect(page.status == .ok && page.text.contains(canary))
         }
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID)
         #expect(audit.contains { $0.action == "case.access_granted" && $0.actor == "officer:\(hari.officer.id)" })
     }
 
@@ -277,7 +277,7 @@ struct StaffSealingHTTPTests {
         let (_, bens) = try await sealedCase(f, message: "Ben's case")  // Ben has none yet: the least loaded
         #expect(bens.officerID == first.officer.id)
         // Ben is enrolled again (a new key pair): the copies sealed to his old key go.
-        let login = StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
+        let login = StaffLogin(accounts: f.stores.accounts, staff: f.stores.staff, audit: f.stores.audit, settings: f.settings)
         let link = try await login.issueEnrolment(officerID: first.officer.id, publicURL: "https://haven.example", by: "test")
         let ben = StaffAccount(officer: first.officer, password: "a new passphrase for Ben", secret: StaffLogin.newTOTPSecret())
         #expect(
@@ -304,7 +304,7 @@ struct StaffSealingHTTPTests {
             Issue.record("Hari could not log in")
             return
         }
-        #expect(try await f.store.grantCases([ashas.caseID], to: ben.officer.id, by: .officer(hari.officer.id, key: key)) == 0)
+        #expect(try await f.stores.staff.grantCases([ashas.caseID], to: ben.officer.id, by: .officer(hari.officer.id, key: key)) == 0)
     }
 
     @Test("a password bcrypt accepts that does not open the key is refused and counted; over 72 bytes is refused at enrolment")
@@ -313,24 +313,24 @@ struct StaffSealingHTTPTests {
         let asha = try await f.account("Asha")
         // Her key sealed under another password (as a password past bcrypt's 72 bytes typed
         // differently at the end would be, or a damaged key).
-        let record = try #require(try await f.store.staffKey(officerID: asha.officer.id))
+        let record = try #require(try await f.stores.staff.staffKey(officerID: asha.officer.id))
         let key = try StaffKey.open(
             try #require(record.password), password: asha.password, owner: asha.officer.readerName, publicKey: record.publicKey)
         var other = record
         other.password = try key.sealed(password: "something else entirely", kdf: .testing, owner: asha.officer.readerName)
-        #expect(try await f.store.setStaffKey(other, replacing: record.publicKey, by: "test"))
+        #expect(try await f.stores.staff.setStaffKey(other, replacing: record.publicKey, by: "test"))
         try await f.http.test { client in
             let (cookie, _) = try await client.logIn(asha)
             #expect(cookie == nil)
         }
-        let failures = try await f.store.engine.read { tx in
+        let failures = try await f.stores.engine.read { tx in
             try tx.scalar("SELECT failed_count FROM staff_credentials WHERE officer_id = ?", [asha.officer.id], as: Int.self)
         }
         #expect(failures == 1)
-        #expect(try await f.store.auditEntries(caseID: nil).contains { $0.action == "staff.key_not_opened" })
+        #expect(try await f.stores.audit.auditEntries(caseID: nil).contains { $0.action == "staff.key_not_opened" })
         // Enrolment refuses a password bcrypt would read only the start of.
-        let ben = try await f.store.addOfficer(Officer(id: 0, name: "Ben", email: "ben@landlord.example"))
-        let login = StaffLogin(accounts: f.store, staff: f.store, audit: f.store, settings: f.settings)
+        let ben = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Ben", email: "ben@landlord.example"))
+        let login = StaffLogin(accounts: f.stores.accounts, staff: f.stores.staff, audit: f.stores.audit, settings: f.settings)
         let link = try await login.issueEnrolment(officerID: ben.id, publicURL: "https://haven.example", by: "test")
         let secret = StaffLogin.newTOTPSecret()
         let long = String(repeating: "é", count: 40)  // 40 letters, 80 bytes

@@ -42,7 +42,7 @@ struct StoreFailureTests {
             #expect(try await client.postJSON("/api/v1/reports", #"{"message":"after"}"#).status == .created)
             #expect(try await client.health().status == .ok)
         }
-        #expect(try await f.store.counts().reports == 2)
+        #expect(try await f.stores.maintenance.counts().reports == 2)
     }
 
     /// Not a `StoreError`: what a bug below the routes throws.
@@ -75,7 +75,7 @@ struct StoreFailureTests {
         }
         #expect(f.http.logs.text.contains("request failed: a fault in Haven"))
         #expect(f.http.logs.text.contains("StoreFailureTests.Bug"))
-        #expect(try await f.store.counts().reports == 0)
+        #expect(try await f.stores.maintenance.counts().reports == 0)
     }
 
     @Test("an unavailable store on a console page: 503, Retry-After, in words an officer can act on")

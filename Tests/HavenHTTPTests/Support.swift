@@ -47,28 +47,28 @@ let consoleTemplates = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 /// Its pages, read once for every fixture as the server reads them once at start.
 let checkoutConsolePages = Result { try ConsolePages(directory: consoleTemplates) }
 
-/// A real store in a temp folder behind the real router, served on a loopback port.
 /// What a test may set before the application is made: HTTP's settings and the services'.
 struct AppSettings {
-    /// The test's store (for a stash or challenges kept in it).
-    let store: StoreService
+    /// The test's stores (for a stash or challenges kept in them).
+    let stores: Stores
     var http = HTTPSettings()
     var services = ServiceSettings()
 }
 
+/// A real store in a temp folder behind the real router, served on a loopback port.
 final class HTTPFixture: Sendable {
     static let metricsToken = "metrics-token-for-tests"
     let directory: URL
     let keyRing: KeyRing
-    let store: StoreService
+    let stores: Stores
     let handle: TestEngineHandle
     let logs = LogCapture()
     /// The application as the test configured it (its services, its settings).
     let app: HavenApp
     /// The SQLite engine under the store, for this engine's own checks (a full disk).
-    var sqlite: SQLiteEngine { (faults?.wrapped ?? store.engine) as! SQLiteEngine }
+    var sqlite: SQLiteEngine { (faults?.wrapped ?? stores.engine) as! SQLiteEngine }
     /// The fault injector, when made with `faulty: true`.
-    var faults: FaultyEngine? { store.engine as? FaultyEngine }
+    var faults: FaultyEngine? { stores.engine as? FaultyEngine }
 
     /// - Parameter faulty: the SQLite engine inside a `FaultyEngine`, to rehearse outages (`faults`).
     init(maxPageCount: Int? = nil, faulty: Bool = false, configure: (inout AppSettings) -> Void = { _ in }) async throws {
@@ -77,8 +77,8 @@ final class HTTPFixture: Sendable {
         keyRing = KeyRing.generate()
         handle = try await TestEngineHandle(TestEngine.current, directory: directory, maxPageCount: maxPageCount)
         // Always behind the fault injector (it passes everything through until told otherwise).
-        store = try await StoreService(engine: FaultyEngine(handle.engine), keyRing: keyRing)
-        var settings = AppSettings(store: store)
+        stores = try await Stores.open(engine: FaultyEngine(handle.engine), keyRing: keyRing)
+        var settings = AppSettings(stores: stores)
         settings.http.consolePages = try checkoutConsolePages.get()
         settings.http.rateLimiter = nil  // tests that want limits set their own
         settings.http.metricsAccess = .token(Self.metricsToken)
@@ -89,7 +89,7 @@ final class HTTPFixture: Sendable {
         // Texts leave as the SMS settings say, as `ConfiguredParts.serviceSettings` makes them.
         settings.services.takeTexts(from: settings.http.sms)
         settings.services.maxIdempotencyKeyLength = settings.http.limits.maxIdempotencyKeyLength
-        app = HavenApp.assemble(stores: StoreParts(store), services: settings.services, http: settings.http, logger: logs.logger())
+        app = HavenApp.assemble(stores: stores, services: settings.services, http: settings.http, logger: logs.logger())
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -112,7 +112,7 @@ final class HTTPFixture: Sendable {
     func databaseBytes() async throws -> Data { try await handle.storedBytes() }
 
     func reportCount() async throws -> Int {
-        try await store.counts().reports
+        try await stores.maintenance.counts().reports
     }
 }
 

@@ -43,7 +43,7 @@ struct TakenReportHTTPTests {
             #expect(sent.status == .ok, "\(sent.text)")
             let reference = try #require(
                 sent.text.firstMatch(of: /Case (HV-[A-Z0-9]{4}-[A-Z0-9]{4})/).flatMap { CaseReference(String($0.output.1)) })
-            let content = try #require(try await f.store.openCase(reference, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.summary.channel == .phone)
             #expect(content.summary.officerID == sam.officer.id)
             let report = try #require(content.reports.first)
@@ -52,11 +52,12 @@ struct TakenReportHTTPTests {
             #expect(report.safety.codeWord == "bluebell" && report.femaleOfficerRequested && report.consentToShare)
             #expect(report.language == "Polish" && report.accessNeeds == [.interpreter])
             // Who took it is audited with the case's opening; the officer is alerted.
-            let opened = try #require(try await f.store.auditEntries(caseID: content.summary.id).first { $0.action == "case.open" })
+            let opened = try #require(try await f.stores.audit.auditEntries(caseID: content.summary.id).first { $0.action == "case.open" })
             #expect(opened.actor == "officer:\(cara.officer.id)" && opened.detail.contains("taken by phone (phone_line)"))
-            #expect(try await f.store.backlog().pending >= 1)
+            #expect(try await f.stores.outbox.backlog().pending >= 1)
             // It counts in the monthly figures as its own channel.
-            let facts = try await f.store.caseFacts(openedFrom: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
+            let facts = try await f.stores.reporting.caseFacts(
+                openedFrom: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
             let month = MonthlyReport(month: "now", facts: facts, escalations: 0, officerNames: [:])
             #expect(month.byChannel["phone"] == 1)
         }
@@ -89,7 +90,7 @@ struct TakenReportHTTPTests {
             #expect(refused.text.contains(#"value="tue" checked"#))
             #expect(refused.text.contains(#"name="female_officer" value="yes" checked"#))
             #expect(refused.text.contains(#"name="submission_id" value="press-1""#))
-            #expect(try await f.store.openCases(officerID: nil).isEmpty)
+            #expect(try await f.stores.accounts.openCases(officerID: nil).isEmpty)
 
             // Corrected and sent, then sent again (Send pressed twice): one case.
             let fixed = answers.map { $0.0 == "safety.phone" ? ($0.0, "07700 900789") : $0 }
@@ -98,9 +99,9 @@ struct TakenReportHTTPTests {
             #expect(first.status == .ok && second.status == .ok)
             let reference = { (text: String) in text.firstMatch(of: /Case (HV-[A-Z0-9]{4}-[A-Z0-9]{4})/).map { String($0.output.1) } }
             #expect(reference(first.text) != nil && reference(first.text) == reference(second.text))
-            let open = try await f.store.openCases(officerID: nil)
+            let open = try await f.stores.accounts.openCases(officerID: nil)
             #expect(open.count == 1 && open.first?.channel == .inPerson)
-            let content = try #require(try await f.store.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.reports.count == 1)
             #expect(content.reports[0].reporterType == .thirdParty && content.reports[0].reporterContact?.relationship == .neighbour)
 
@@ -126,7 +127,7 @@ struct TakenReportHTTPTests {
                 form(csrf, [("channel", "phone"), ("immediate_danger", "yes"), ("safety.methods", "do_not_contact")]))
             #expect(sent.status == .ok)
             #expect(sent.text.contains("call 999") && sent.text.contains("Silent Solution") && sent.text.contains("emergency"))
-            let open = try await f.store.openCases(officerID: nil)
+            let open = try await f.stores.accounts.openCases(officerID: nil)
             #expect(open.count == 1 && open[0].priority == .emergency)
         }
     }
@@ -136,9 +137,9 @@ struct TakenReportHTTPTests {
         let f = try await ConsoleFixture()
         let sam = try await f.account("Sam")
         let officerToken = OfficerToken.generate()
-        try await f.store.setTokenHash(OfficerToken.hash(officerToken), for: sam.officer.id)
+        try await f.stores.staff.setTokenHash(OfficerToken.hash(officerToken), for: sam.officer.id)
         let contractorToken = OfficerToken.generate()
-        _ = try await f.store.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
+        _ = try await f.stores.concerns.addContractor(name: "Acme Repairs", tokenHash: OfficerToken.hash(contractorToken))
         let body =
             #"{"channel":"phone","taken_place":"phone_line","message":"Call transferred from the CRM","safety":{"methods":["do_not_contact"]}}"#
         try await f.http.test { client in
@@ -161,7 +162,7 @@ struct TakenReportHTTPTests {
             let reference = try #require((created.json as? [String: String])?["reference"])
             #expect((again.json as? [String: String])?["reference"] == reference)
             let ref = try #require(CaseReference(reference))
-            let content = try #require(try await f.store.openCase(ref, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(ref, reader: .keyFileOnly(actor: "test")))
             #expect(content.summary.channel == .phone && content.reports.count == 1)
             #expect(content.reports[0].takenBy?.officerID == sam.officer.id && content.reports[0].takenBy?.place == .phoneLine)
             // A system that sends no key and sends the same call twice within minutes: stored once.
@@ -171,13 +172,13 @@ struct TakenReportHTTPTests {
                     try await client.postJSON("/api/v1/reports", twice, headers: [.authorization: "Bearer \(officerToken)"]).status
                         == .created)
             }
-            #expect(try await f.store.openCases(officerID: nil).filter { $0.channel == .inPerson }.count == 1)
+            #expect(try await f.stores.accounts.openCases(officerID: nil).filter { $0.channel == .inPerson }.count == 1)
             // Without a channel, the open API is as it was: channel api, nobody recorded as taking it.
             let open = try await client.postJSON("/api/v1/reports", #"{"message":"From the website's API"}"#)
             #expect(open.status == .created)
             let openText = try #require((open.json as? [String: String])?["reference"])
             let openRef = try #require(CaseReference(openText))
-            let plain = try #require(try await f.store.openCase(openRef, reader: .keyFileOnly(actor: "test")))
+            let plain = try #require(try await f.stores.cases.openCase(openRef, reader: .keyFileOnly(actor: "test")))
             #expect(plain.summary.channel == .api && plain.reports[0].takenBy == nil)
             // The website's form cannot set one either: an unknown field there.
             #expect(ReportValidator().validate(ReportFields(pairs: [("message", "x"), ("channel", "phone")])).isFailure)

@@ -29,12 +29,12 @@ struct TextHTTPTests {
                     publicURL: "https://haven.example", secrets: [.modem: "modem-secret"],
                     outbound: .twilio(accountSID: "AC1", authToken: "tw", from: "+441234000000", baseURL: base))
             }
-            let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
-            let bo = try await f.store.addOfficer(Officer(id: 0, name: "Bo", email: "bo@x.org", areas: ["ELSEWHERE"]))
+            let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+            let bo = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Bo", email: "bo@x.org", areas: ["ELSEWHERE"]))
             let ashaToken = OfficerToken.generate()
             let boToken = OfficerToken.generate()
-            try await f.store.setTokenHash(OfficerToken.hash(ashaToken), for: asha.id)
-            try await f.store.setTokenHash(OfficerToken.hash(boToken), for: bo.id)
+            try await f.stores.staff.setTokenHash(OfficerToken.hash(ashaToken), for: asha.id)
+            try await f.stores.staff.setTokenHash(OfficerToken.hash(boToken), for: bo.id)
 
             try await f.test { client in
                 func text(_ reference: String, _ message: String, token: String) async throws -> TestResponse {
@@ -46,15 +46,15 @@ struct TextHTTPTests {
                 // 1. A survivor who texted "TEXT OK": the officer may text back, to that number only.
                 let inbound = try await client.modem(from: "+447700900111", text: "TEXT OK", id: "m1")
                 #expect(inbound.status == .noContent)
-                let caseID = try #require(try await f.store.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
-                let reference = try #require(try await f.store.caseSummaryByID(caseID)).reference.value
+                let caseID = try #require(try await f.stores.audit.auditEntries(caseID: nil).first { $0.action == "case.open" }?.caseID)
+                let reference = try #require(try await f.stores.cases.caseSummaryByID(caseID)).reference.value
                 let ok = try await text(reference, "This is Asha from tenant services. Call when free.", token: ashaToken)
                 #expect(ok.status == .created, "\(ok.text)")
                 let request = try #require(sent.withLock { $0.first })
                 #expect(request.body.contains("To=%2B447700900111"))
                 #expect(request.body.contains("Body=This%20is%20Asha"))
                 #expect(request.auth == "Basic " + Data("AC1:tw".utf8).base64EncodedString())
-                #expect(try await f.store.outboundTextCount(caseID: caseID) == 1)
+                #expect(try await f.stores.cases.outboundTextCount(caseID: caseID) == 1)
                 // Not this officer's case: answered as no case (issue 30).
                 #expect(try await text(reference, "hello", token: boToken).status == .notFound)
 

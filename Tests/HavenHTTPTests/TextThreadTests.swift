@@ -44,8 +44,8 @@ struct TextThreadTests {
 
     static func ref(_ text: String) -> CaseReference { CaseReference(text)! }
 
-    static func reportCount(_ store: StoreService, _ reference: String) async throws -> Int {
-        try #require(try await store.caseSummary(Self.ref(reference))).reportCount
+    static func reportCount(_ stores: Stores, _ reference: String) async throws -> Int {
+        try #require(try await stores.cases.caseSummary(Self.ref(reference))).reportCount
     }
 
     @Test("the attack: a survivor texts, anyone posts a report with their number, their next texts (STOP too) stay on their case")
@@ -54,17 +54,17 @@ struct TextThreadTests {
         _ = try await f.account("Asha")
         try await f.http.test { client in
             #expect(try await Self.text(client, "He took my keys", sid: "SM1").status == .ok)
-            let ownCase = try #require(try await f.store.openCases(officerID: nil).first).reference.value
+            let ownCase = try #require(try await f.stores.accounts.openCases(officerID: nil).first).reference.value
             let attackerCase = try await Self.reportNaming(client, phone: "07700 900123", message: "text me here")
             #expect(attackerCase != ownCase)
             #expect(try await Self.text(client, "still here", sid: "SM2").status == .ok)
             #expect(try await Self.text(client, "STOP", sid: "SM3").status == .ok)
-            #expect(try await Self.reportCount(f.store, ownCase) == 3)
-            #expect(try await Self.reportCount(f.store, attackerCase) == 1)
+            #expect(try await Self.reportCount(f.stores, ownCase) == 3)
+            #expect(try await Self.reportCount(f.stores, attackerCase) == 1)
             // The keyword changed the survivor's own case, not the one the attacker wrote.
-            let own = try #require(try await f.store.openCase(Self.ref(ownCase), reader: .keyFileOnly(actor: "test")))
+            let own = try #require(try await f.stores.cases.openCase(Self.ref(ownCase), reader: .keyFileOnly(actor: "test")))
             #expect(!own.profile.safety.textAllowed)
-            let other = try #require(try await f.store.openCase(Self.ref(attackerCase), reader: .keyFileOnly(actor: "test")))
+            let other = try #require(try await f.stores.cases.openCase(Self.ref(attackerCase), reader: .keyFileOnly(actor: "test")))
             #expect(other.profile.safety.textAllowed)
         }
     }
@@ -76,13 +76,13 @@ struct TextThreadTests {
         try await f.http.test { client in
             let webCase = try await Self.reportNaming(client, phone: "07700 900123", message: "please call")
             #expect(try await Self.text(client, "it is me again", sid: "SM1").status == .ok)
-            #expect(try await Self.reportCount(f.store, webCase) == 1)
-            #expect(try await f.store.counts().cases == 2)
+            #expect(try await Self.reportCount(f.stores, webCase) == 1)
+            #expect(try await f.stores.maintenance.counts().cases == 2)
             // The console shows the text case as related, and says texts do not come to this case.
             let (cookie, _) = try await client.logIn(officer)
             let page = try await client.get("/console/cases/\(webCase)", cookie: cookie).text
             #expect(page.contains("Texts from the survivor's number do not come to this case: they go to case"))
-            let textCase = try #require(try await f.store.openCases(officerID: nil).first { $0.reference.value != webCase })
+            let textCase = try #require(try await f.stores.accounts.openCases(officerID: nil).first { $0.reference.value != webCase })
             #expect(page.contains("/console/cases/\(textCase.reference.value)"))
         }
     }
@@ -95,7 +95,7 @@ struct TextThreadTests {
         try await f.http.test { client in
             // A web case whose number nobody texts from yet: its officer may link it.
             let free = try await Self.reportNaming(client, phone: "07700 900555", message: "text me")
-            let freeSummary = try #require(try await f.store.caseSummary(Self.ref(free)))
+            let freeSummary = try #require(try await f.stores.cases.caseSummary(Self.ref(free)))
             let (officerCookie, _) = try await client.logIn(officer)
             let managerCookie = try #require(try await client.logIn(manager, code: manager.code()).0)
             let officerCookieValue = try #require(officerCookie)
@@ -105,13 +105,13 @@ struct TextThreadTests {
                 "/console/cases/\(free)/link-texts", cookie: officerCookieValue, [("csrf", freePage.csrf ?? "")])
             #expect(linked.status == .seeOther)
             #expect(try await Self.text(client, "now texting", sid: "SM9", from: "+447700900555").status == .ok)
-            #expect(try await Self.reportCount(f.store, free) == 2)
-            #expect(try await f.store.auditEntries(caseID: freeSummary.id).contains { $0.action == "case.texts_linked" })
+            #expect(try await Self.reportCount(f.stores, free) == 2)
+            #expect(try await f.stores.audit.auditEntries(caseID: freeSummary.id).contains { $0.action == "case.texts_linked" })
 
             // The survivor's own text thread holds their number: the officer of another case cannot take it.
             #expect(try await Self.text(client, "help", sid: "SM1").status == .ok)
             let textCase = try #require(
-                try await f.store.openCases(officerID: nil).first { $0.channel == .sms }
+                try await f.stores.accounts.openCases(officerID: nil).first { $0.channel == .sms }
             ).reference.value
             let webCase = try await Self.reportNaming(client, phone: "07700 900123", message: "call me")
             let webPage = try await client.get("/console/cases/\(webCase)", cookie: officerCookieValue)
@@ -121,10 +121,10 @@ struct TextThreadTests {
             let refused = try await client.post(
                 "/console/cases/\(webCase)/link-texts", cookie: officerCookieValue, [("csrf", webPage.csrf ?? "")])
             #expect(refused.status == .conflict)
-            let webSummary = try #require(try await f.store.caseSummary(Self.ref(webCase)))
-            #expect(try await f.store.auditEntries(caseID: webSummary.id).contains { $0.action == "case.texts_link_refused" })
+            let webSummary = try #require(try await f.stores.cases.caseSummary(Self.ref(webCase)))
+            #expect(try await f.stores.audit.auditEntries(caseID: webSummary.id).contains { $0.action == "case.texts_link_refused" })
             #expect(try await Self.text(client, "still me", sid: "SM2").status == .ok)
-            #expect(try await Self.reportCount(f.store, textCase) == 2)
+            #expect(try await Self.reportCount(f.stores, textCase) == 2)
 
             // The duty manager, who can read both, moves them; both cases record it.
             let managerPage = try await client.get("/console/cases/\(webCase)", cookie: managerCookie)
@@ -133,10 +133,10 @@ struct TextThreadTests {
                 "/console/cases/\(webCase)/link-texts", cookie: managerCookie, [("csrf", managerPage.csrf ?? "")])
             #expect(moved.status == .seeOther)
             #expect(try await Self.text(client, "after the move", sid: "SM3").status == .ok)
-            #expect(try await Self.reportCount(f.store, webCase) == 2)
-            #expect(try await Self.reportCount(f.store, textCase) == 2)
-            let textSummary = try #require(try await f.store.caseSummary(Self.ref(textCase)))
-            #expect(try await f.store.auditEntries(caseID: textSummary.id).contains { $0.action == "case.texts_moved_away" })
+            #expect(try await Self.reportCount(f.stores, webCase) == 2)
+            #expect(try await Self.reportCount(f.stores, textCase) == 2)
+            let textSummary = try #require(try await f.stores.cases.caseSummary(Self.ref(textCase)))
+            #expect(try await f.stores.audit.auditEntries(caseID: textSummary.id).contains { $0.action == "case.texts_moved_away" })
         }
     }
 
@@ -152,10 +152,10 @@ struct TextThreadTests {
         let ring = KeyRing.generate()
         let hash = ring.lookupHash(Self.survivor, purpose: "phone")
         do {
-            let store = try await StoreService(engine: SQLiteEngine(path: path), keyRing: ring)
-            _ = try await store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
+            let stores = try await Stores.open(engine: SQLiteEngine(path: path), keyRing: ring)
+            _ = try await stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
             for channel in [Channel.web, .sms] {
-                _ = try await store.record(
+                _ = try await stores.cases.record(
                     IncomingReport(
                         channel: channel, submission: ReportSubmission(message: "\(channel)"), receivedAt: Date(),
                         providerMessageID: channel == .sms ? "SM1" : nil),
@@ -169,7 +169,7 @@ struct TextThreadTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v15-verified-threads'")
         }
         try queue.close()
-        _ = try await StoreService(engine: SQLiteEngine(path: path), keyRing: ring)
+        _ = try await Stores.open(engine: SQLiteEngine(path: path), keyRing: ring)
         let threads = try await DatabaseQueue(path: path).read { db in
             try Row.fetchAll(db, sql: "SELECT channel, thread_hash FROM cases ORDER BY channel").map {
                 ($0["channel"] as String, $0["thread_hash"] as String?)

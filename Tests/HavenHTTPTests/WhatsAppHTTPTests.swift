@@ -65,7 +65,7 @@ struct WhatsAppHTTPTests {
 
     @Test func textsBecomeReportsLikeSMSAndEverythingElseIsOnlyNoted() async throws {
         let f = try await fixture()
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         let canary = "Wz\(UUID().uuidString.prefix(8))"
         try await f.test { client in
             func send(_ call: (headers: HTTPFields, body: ByteBuffer)) async throws -> TestResponse {
@@ -75,18 +75,18 @@ struct WhatsAppHTTPTests {
             let first = cloudPost(from: "447700900555", id: "wamid.A1", text: "He watches my phone \(canary)")
             #expect(try await send(first).status == .ok)
             #expect(try await send(first).status == .ok)
-            let open = try await f.store.openCases(officerID: nil)
+            let open = try await f.stores.accounts.openCases(officerID: nil)
             #expect(open.count == 1 && open[0].channel == .whatsapp && open[0].officerID == asha.id && open[0].reportCount == 1)
-            #expect(try await f.store.backlog().pending >= 1)
+            #expect(try await f.stores.outbox.backlog().pending >= 1)
             // The next message from that number joins the case; STOP is a keyword as in texts.
             #expect(try await send(cloudPost(from: "447700900555", id: "wamid.A2", text: "STOP")).status == .ok)
-            let content = try #require(try await f.store.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.reports.count == 2)
             #expect(content.profile.safety.phone == "+447700900555")
             #expect(ContactPolicy.mayText(profile: content.profile, message: "x", now: Date()) != .allowed)
             // A voice note is noted on the case, never kept; the media id is not stored.
             #expect(try await send(cloudPost(from: "447700900555", id: "wamid.A3", type: "audio")).status == .ok)
-            let noted = try #require(try await f.store.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
+            let noted = try #require(try await f.stores.cases.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
             #expect(noted.reports.count == 3 && noted.reports[2].message.contains("voice note"))
             // Delivery statuses are acknowledged and counted, never stored.
             #expect(try await send(cloudPost(from: "447700900555", id: "-", statuses: true)).status == .ok)
@@ -115,7 +115,7 @@ struct WhatsAppHTTPTests {
 
     @Test func twilioWhatsAppNumbersPostOnTheTwilioRouteAsChannelWhatsApp() async throws {
         let f = try await fixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client in
             func twilio(_ params: [(String, String)]) async throws -> TestResponse {
                 var allowed = CharacterSet.alphanumerics
@@ -137,14 +137,14 @@ struct WhatsAppHTTPTests {
                 ("NumMedia", "1"), ("MediaContentType0", "image/jpeg"), ("MediaUrl0", "https://api.twilio.com/media/ME1"),
             ])
             #expect(photo.status == .ok)
-            let open = try await f.store.openCases(officerID: nil)
+            let open = try await f.stores.accounts.openCases(officerID: nil)
             #expect(open.count == 1 && open[0].channel == .whatsapp && open[0].reportCount == 2)
-            let content = try #require(try await f.store.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
+            let content = try #require(try await f.stores.cases.openCase(open[0].reference, reader: .keyFileOnly(actor: "test")))
             #expect(content.profile.safety.phone == "+447700900777")
             #expect(content.reports[1].message.contains("A photo") && !content.reports[1].message.contains("ME1"))
             // Plain SMS on the same route is still SMS.
             #expect(try await twilio([("MessageSid", "SM3"), ("From", "+447700900888"), ("Body", "hello")]).status == .ok)
-            #expect(try await f.store.openCases(officerID: nil).filter { $0.channel == .sms }.count == 1)
+            #expect(try await f.stores.accounts.openCases(officerID: nil).filter { $0.channel == .sms }.count == 1)
         }
     }
 
@@ -162,9 +162,9 @@ struct WhatsAppHTTPTests {
             let outbound = OutboundWhatsApp.cloud(
                 phoneNumberID: "106540352242922", accessToken: "EAAG-token", baseURL: "http://127.0.0.1:\(cloudClient.port!)/v21.0")
             let f = try await fixture(outbound: outbound)
-            let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+            let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
             let token = OfficerToken.generate()
-            try await f.store.setTokenHash(OfficerToken.hash(token), for: asha.id)
+            try await f.stores.staff.setTokenHash(OfficerToken.hash(token), for: asha.id)
             try await f.test { client in
                 // The survivor says texts are fine: an officer's reply goes by WhatsApp, to that number.
                 let post = cloudPost(from: "447700900111", id: "wamid.C1", text: "TEXT OK")
@@ -174,8 +174,8 @@ struct WhatsAppHTTPTests {
                 #expect(
                     try await client.execute(uri: "/whatsapp", method: .post, headers: elsewhere.headers, body: elsewhere.body).status
                         == .ok)
-                #expect(try await f.store.openCases(officerID: nil).count == 1)
-                let summary = try #require(try await f.store.openCases(officerID: nil).first)
+                #expect(try await f.stores.accounts.openCases(officerID: nil).count == 1)
+                let summary = try #require(try await f.stores.accounts.openCases(officerID: nil).first)
                 let reply = try await client.postJSON(
                     "/api/v1/cases/\(summary.reference.value)/texts", #"{"text":"This is Asha from tenant services."}"#,
                     headers: [.authorization: "Bearer \(token)"])
@@ -186,7 +186,8 @@ struct WhatsAppHTTPTests {
                 #expect(json["to"] as? String == "447700900111" && json["messaging_product"] as? String == "whatsapp")
                 #expect((json["text"] as? [String: Any])?["body"] as? String == "This is Asha from tenant services.")
                 // A day and more after their last message, WhatsApp takes only templates: refused, nothing sent.
-                let sender = TextSender(store: f.store, audit: f.store, outbound: nil, whatsapp: outbound, logger: f.logs.logger())
+                let sender = TextSender(
+                    store: f.stores.cases, audit: f.stores.audit, outbound: nil, whatsapp: outbound, logger: f.logs.logger())
                 let late = try await sender.send(
                     "Are you free?", to: summary.reference, by: asha, reader: .officer(asha.id, key: nil),
                     now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 60))
@@ -216,12 +217,13 @@ struct WhatsAppHTTPTests {
         try await f.http.test { client in
             let post = cloudPost(from: "447700900999", id: "wamid.D1", text: "TEXT OK")
             #expect(try await client.execute(uri: "/whatsapp", method: .post, headers: post.headers, body: post.body).status == .ok)
-            let summary = try #require(try await f.store.openCases(officerID: nil).first)
+            let summary = try #require(try await f.stores.accounts.openCases(officerID: nil).first)
             let cookie = try #require(try await client.logIn(asha).0)
             let page = try await client.get("/console/cases/\(summary.reference.value)", cookie: cookie)
             #expect(page.text.contains("Send by WhatsApp") && page.text.contains("latest message came by WhatsApp"))
             // The same case more than a day later: the page says why nothing can be sent.
-            let sender = TextSender(store: f.store, audit: f.store, outbound: nil, whatsapp: outbound, logger: f.http.logs.logger())
+            let sender = TextSender(
+                store: f.stores.cases, audit: f.stores.audit, outbound: nil, whatsapp: outbound, logger: f.http.logs.logger())
             #expect(
                 try await sender.route(caseID: summary.id, now: Date().addingTimeInterval(OutboundWhatsApp.serviceWindow + 1))
                     == .refused(TextSender.outsideWhatsAppWindow))
@@ -232,7 +234,7 @@ struct WhatsAppHTTPTests {
     /// Issue 30, finding 11: the business number is its own setting, needed with or without replies.
     @Test func withoutRepliesSetUpOnlyTheBusinessNumbersMessagesAreStoredAndWithoutTheSettingNothingIs() async throws {
         let f = try await fixture()  // no outbound: replies are not set up
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client async throws in
             let elsewhere = cloudPost(from: "447700900112", id: "wamid.E1", text: "my boiler is broken", to: "999000")
             #expect(
@@ -259,7 +261,7 @@ struct WhatsAppHTTPTests {
     /// Issue 30: a replay of an old message (its report shredded since) opens no case.
     @Test func aMessageOlderThanADayIsCountedAndNotStored() async throws {
         let f = try await fixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@x.org"))
         try await f.test { client async throws in
             let old = cloudPost(
                 from: "447700900115", id: "wamid.F1", text: "help", sentAt: Date().addingTimeInterval(-WhatsAppSettings.freshness - 3600))

@@ -88,11 +88,11 @@ struct StoredCaseReferenceTests {
     // SQLite only: reads SQLite's index list (which columns are indexed).
     @Test func aNewCaseHasTheReferenceOfItsIdAndIsFoundByIt() async throws {
         let f = try await StoreFixture()
-        let receipt = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
-        #expect(receipt.reference == f.store.sealer.references.reference(for: receipt.caseID))
-        #expect(try await f.store.caseSummary(receipt.reference)?.id == receipt.caseID)
-        let wrong = f.store.sealer.references.reference(for: receipt.caseID + 1)
-        #expect(try await f.store.caseSummary(wrong) == nil)
+        let receipt = try #require(try await f.stores.cases.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        #expect(receipt.reference == f.stores.cases.sealer.references.reference(for: receipt.caseID))
+        #expect(try await f.stores.cases.caseSummary(receipt.reference)?.id == receipt.caseID)
+        let wrong = f.stores.cases.sealer.references.reference(for: receipt.caseID + 1)
+        #expect(try await f.stores.cases.caseSummary(wrong) == nil)
         // No index is kept on the reference, and none is needed to find a case by it.
         try await f.sqlite.database.read { db in
             let indexed = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list('cases')")
@@ -132,11 +132,11 @@ struct StoredCaseReferenceTests {
             }
             try queue.close()
         }
-        let store = try await StoreService.sqlite(path: path, keyRing: keyRing)
-        #expect(try await store.caseSummary(old)?.id == 1)
-        #expect(try await store.caseSummary(clashing)?.id == 2)
+        let stores = try await Stores.sqlite(path: path, keyRing: keyRing)
+        #expect(try await stores.cases.caseSummary(old)?.id == 1)
+        #expect(try await stores.cases.caseSummary(clashing)?.id == 2)
         // Every column of a case from before comes through the rebuild.
-        let kept = try await (store.engine as! SQLiteEngine).database.read { db in
+        let kept = try await (stores.engine as! SQLiteEngine).database.read { db in
             try String.fetchOne(
                 db,
                 sql: """
@@ -147,14 +147,14 @@ struct StoredCaseReferenceTests {
         }
         #expect(kept == "uid-1|\(old.value)|closed|high|10.0|20.0|k1|00|01|30.0|rehoused|1")
         let third = try #require(
-            try await store.record(report(at: before2026), triage: triage, routing: AlertRouting()).receipt)
+            try await stores.cases.record(report(at: before2026), triage: triage, routing: AlertRouting()).receipt)
         #expect(third.caseID == 3)
         #expect(third.reference != clashing && third.reference != old)
-        #expect(try await store.caseSummary(third.reference)?.id == 3)
+        #expect(try await stores.cases.caseSummary(third.reference)?.id == 3)
         let fourth = try #require(
-            try await store.record(report("another"), triage: triage, routing: AlertRouting()).receipt)
+            try await stores.cases.record(report("another"), triage: triage, routing: AlertRouting()).receipt)
         #expect(fourth.reference == cipher.reference(for: fourth.caseID))
-        let (violations, stored) = try await (store.engine as! SQLiteEngine).database.read { db in
+        let (violations, stored) = try await (stores.engine as! SQLiteEngine).database.read { db in
             (
                 try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM case_references")
@@ -163,13 +163,13 @@ struct StoredCaseReferenceTests {
         #expect(violations == 0)
         #expect(stored == 3)
         // Foreign keys still hold against the rebuilt table: to a case that is there, and not to one that is not.
-        try await (store.engine as! SQLiteEngine).database.write { db in
+        try await (stores.engine as! SQLiteEngine).database.write { db in
             try db.execute(
                 sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2223', ?)",
                 arguments: [fourth.caseID])
         }
         await #expect(throws: (any Error).self) {
-            try await (store.engine as! SQLiteEngine).database.write { db in
+            try await (stores.engine as! SQLiteEngine).database.write { db in
                 try db.execute(sql: "INSERT INTO case_references (reference, case_id) VALUES ('HV-2222-2224', 99)")
             }
         }
@@ -179,17 +179,17 @@ struct StoredCaseReferenceTests {
     /// its id or reference. `ahead` first puts ids well ahead of the clock, as a restore does.
     private func nextAfterAPurge(ahead: Bool) async throws -> (first: IntakeReceipt, next: IntakeReceipt) {
         let f = try await StoreFixture()
-        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
-        if ahead { try await f.store.skipCaseIDsAfterRestore() }
+        let officer = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        if ahead { try await f.stores.maintenance.skipCaseIDsAfterRestore() }
         let now = Date()
         let first = try #require(
-            try await f.store.record(report(at: now - 800 * 86_400), triage: triage, routing: AlertRouting()).receipt)
-        try await f.store.recordCaseEvent(
+            try await f.stores.cases.record(report(at: now - 800 * 86_400), triage: triage, routing: AlertRouting()).receipt)
+        try await f.stores.work.recordCaseEvent(
             CaseEvent(kind: .close, officerID: officer.id, at: now - 700 * 86_400, outcome: "no_further_contact"),
             caseID: first.caseID)
-        #expect(try await f.store.shredCases([first.caseID], policy: .default, at: now) == 1)
-        #expect(try await f.store.counts().cases == 0)
-        let next = try #require(try await f.store.record(report(), triage: triage, routing: AlertRouting()).receipt)
+        #expect(try await f.stores.retention.shredCases([first.caseID], policy: .default, at: now) == 1)
+        #expect(try await f.stores.maintenance.counts().cases == 0)
+        let next = try #require(try await f.stores.cases.record(report(), triage: triage, routing: AlertRouting()).receipt)
         return (first, next)
     }
 
@@ -203,22 +203,22 @@ struct StoredCaseReferenceTests {
     // SQLite only: restores a SQLite file backup.
     @Test func theFloorNeverGoesDown() async throws {
         let f = try await StoreFixture()
-        let floor = { try await f.store.engine.read { tx in try tx.scalar("SELECT value FROM store_settings", as: Int64.self) } }
-        try await f.store.skipCaseIDsAfterRestore()
+        let floor = { try await f.stores.engine.read { tx in try tx.scalar("SELECT value FROM store_settings", as: Int64.self) } }
+        try await f.stores.maintenance.skipCaseIDsAfterRestore()
         let first = try await floor()
-        try await f.store.skipCaseIDsAfterRestore(at: Date() - 365 * 86_400)
+        try await f.stores.maintenance.skipCaseIDsAfterRestore(at: Date() - 365 * 86_400)
         #expect(try await floor() == first)
         #expect(first != nil)
     }
 
     /// A backup of one case, then `count` more cases that the backup does not have.
     private func casesLostAfterABackup(_ f: StoreFixture, count: Int) async throws -> (String, [IntakeReceipt]) {
-        _ = try await f.store.record(report("first"), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("first"), triage: triage, routing: AlertRouting())
         let copy = f.directory.appendingPathComponent("backup.sqlite").path
         _ = try await f.sqlite.backup(to: copy)
         var lost: [IntakeReceipt] = []
         for n in 0..<count {
-            let outcome = try await f.store.record(report("lost \(n)"), triage: triage, routing: AlertRouting())
+            let outcome = try await f.stores.cases.record(report("lost \(n)"), triage: triage, routing: AlertRouting())
             lost.append(try #require(outcome.receipt))
         }
         return (copy, lost)
@@ -231,8 +231,8 @@ struct StoredCaseReferenceTests {
         // Twenty cases at once ran ahead of the clock (256 ids a second): a copy put back as files
         // are, once the clock has passed them, goes on from the clock.
         try await Task.sleep(for: .milliseconds(250))
-        let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
-        let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
+        let restored = try await Stores.sqlite(path: copy, keyRing: f.keyRing)
+        let next = try #require(try await restored.cases.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
         #expect(next.caseID > lost.map(\.caseID).max()!)
         #expect(!lost.map(\.reference).contains(next.reference))
     }
@@ -241,13 +241,13 @@ struct StoredCaseReferenceTests {
     @Test func aRestoreAtOnceSkipsPastWhatABurstCouldHaveReached() async throws {
         let f = try await StoreFixture()
         let (copy, lost) = try await casesLostAfterABackup(f, count: 50)
-        let restored = try await StoreService.sqlite(path: copy, keyRing: f.keyRing)
-        try await restored.skipCaseIDsAfterRestore()
-        let next = try #require(try await restored.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
+        let restored = try await Stores.sqlite(path: copy, keyRing: f.keyRing)
+        try await restored.maintenance.skipCaseIDsAfterRestore()
+        let next = try #require(try await restored.cases.record(report("after"), triage: triage, routing: AlertRouting()).receipt)
         #expect(next.caseID > lost.map(\.caseID).max()! + (1 << 25))
         #expect(!lost.map(\.reference).contains(next.reference))
         let following = try #require(
-            try await restored.record(report("and after"), triage: triage, routing: AlertRouting()).receipt)
+            try await restored.cases.record(report("and after"), triage: triage, routing: AlertRouting()).receipt)
         #expect(following.caseID == next.caseID + 1)
     }
 }

@@ -13,9 +13,9 @@ struct CheckpointTests {
     /// checkpointer's own connection; the writer's backstop (10,000 pages) is far from reached.
     @Test func committedWritesReachTheMainFileWithoutTheWriterCheckpointing() async throws {
         let f = try await StoreFixture()
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         for i in 0..<200 {
-            _ = try await f.store.record(report("report \(i)"), triage: Triage(), routing: AlertRouting())
+            _ = try await f.stores.cases.record(report("report \(i)"), triage: Triage(), routing: AlertRouting())
         }
         let copy = f.directory.appendingPathComponent("main-only.sqlite").path
         var count = 0

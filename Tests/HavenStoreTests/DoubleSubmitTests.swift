@@ -14,7 +14,7 @@ struct DoubleSubmitTests {
     let triage = Triage()
 
     private func contentHash(_ incoming: IncomingReport, _ f: StoreFixture) throws -> String {
-        try StoreService.PreparedReport(incoming, triage: triage, sealer: f.store.sealer, standing: nil).contentHash
+        try SQLCaseStore.PreparedReport(incoming, triage: triage, sealer: f.stores.cases.sealer, standing: nil).contentHash
     }
 
     @Test(arguments: TestEngine.all) func identicalReportsSentTogetherAreStoredOnce(_ engine: TestEngine) async throws {
@@ -23,7 +23,7 @@ struct DoubleSubmitTests {
         // Sent at once, most share a batch: the check must see reports of its own batch too.
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
             for _ in 0..<24 {
-                group.addTask { try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()) }
+                group.addTask { try await f.stores.cases.record(report(at: now), triage: triage, routing: AlertRouting()) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -33,42 +33,42 @@ struct DoubleSubmitTests {
         for outcome in outcomes where outcome != .created(first) { try await f.expectDoubleSubmit(outcome, of: first) }
         // Every sender got a reference of their own.
         #expect(Set(outcomes.compactMap(\.receipt?.reference)).count == outcomes.count)
-        #expect(try await f.store.counts().reports == 1)
+        #expect(try await f.stores.maintenance.counts().reports == 1)
     }
 
     @Test(arguments: TestEngine.all) func aDoubleSubmitIsRecognisedAfterARestart(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let now = Date()
         let first = try #require(
-            try await f.store.record(report(at: now), triage: triage, routing: AlertRouting()).receipt)
+            try await f.stores.cases.record(report(at: now), triage: triage, routing: AlertRouting()).receipt)
         let restarted = try await f.restarted()
-        #expect(restarted.recentSubmissions.count == 1)
-        let again = try await restarted.record(report(at: now + 60), triage: triage, routing: AlertRouting())
+        #expect(restarted.cases.recentSubmissions.count == 1)
+        let again = try await restarted.cases.record(report(at: now + 60), triage: triage, routing: AlertRouting())
         guard case .duplicate(let answer) = again else { Issue.record("expected a double submit, got \(again)"); return }
         #expect(answer.caseID == first.caseID && answer.reference != first.reference)
-        #expect(try await restarted.caseSummary(answer.reference)?.id == first.caseID)
+        #expect(try await restarted.cases.caseSummary(answer.reference)?.id == first.caseID)
     }
 
     @Test(arguments: TestEngine.all) func onlyTheWindowIsLoadedAtStart(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let now = Date()
-        _ = try await f.store.record(report("an old one", at: now - 3600), triage: triage, routing: AlertRouting())
-        _ = try await f.store.record(report("a text", channel: .sms, at: now), triage: triage, routing: AlertRouting())
-        _ = try await f.store.record(report("a new one", at: now), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("an old one", at: now - 3600), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("a text", channel: .sms, at: now), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("a new one", at: now), triage: triage, routing: AlertRouting())
         let restarted = try await f.restarted()
-        #expect(restarted.recentSubmissions.count == 1)
+        #expect(restarted.cases.recentSubmissions.count == 1)
     }
 
     @Test(arguments: TestEngine.all) func aRememberedReportThatIsNotStoredIsNotADuplicate(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let now = Date()
         let other = try #require(
-            try await f.store.record(report("something else", at: now), triage: triage, routing: AlertRouting())
+            try await f.stores.cases.record(report("something else", at: now), triage: triage, routing: AlertRouting())
                 .receipt)
         // Remembered but gone (a batch rolled back, a case shredded), or the id reused by other content.
         let gone = report("first", at: now)
         let reused = report("second", at: now)
-        f.store.recentSubmissions.add([
+        f.stores.cases.recentSubmissions.add([
             (try contentHash(gone, f), RecentSubmissions.Entry(reportID: 9_999, receivedAt: now.timeIntervalSince1970)),
             (
                 try contentHash(reused, f),
@@ -76,7 +76,7 @@ struct DoubleSubmitTests {
             ),
         ])
         for incoming in [gone, reused] {
-            let outcome = try await f.store.record(incoming, triage: triage, routing: AlertRouting())
+            let outcome = try await f.stores.cases.record(incoming, triage: triage, routing: AlertRouting())
             guard case .created = outcome else { Issue.record("expected a new case, got \(outcome)"); return }
         }
     }
@@ -84,13 +84,13 @@ struct DoubleSubmitTests {
     @Test(arguments: TestEngine.all) func theEarliestStoredWithinTheWindowIsTheAnswer(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let start = Date()
-        _ = try await f.store.record(report(at: start), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report(at: start), triage: triage, routing: AlertRouting())
         // The same content with an idempotency key is stored (the key decides), then a copy without
         // one after the first has left the window is a double submit of the second.
         let keyed = try #require(
-            try await f.store.record(report(at: start + 300, key: "k"), triage: triage, routing: AlertRouting())
+            try await f.stores.cases.record(report(at: start + 300, key: "k"), triage: triage, routing: AlertRouting())
                 .storedReportID)
-        let copy = try await f.store.record(report(at: start + 720), triage: triage, routing: AlertRouting())
+        let copy = try await f.stores.cases.record(report(at: start + 720), triage: triage, routing: AlertRouting())
         #expect(copy.receipt?.reportID == keyed)
         guard case .duplicate = copy else { Issue.record("expected a duplicate, got \(copy)"); return }
     }
@@ -98,14 +98,15 @@ struct DoubleSubmitTests {
     @Test(arguments: TestEngine.all) func textsAreNotCheckedForDoubleSubmits(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let now = Date()
-        _ = try await f.store.record(report(channel: .sms, at: now, threadPhone: "+447700900123"), triage: triage, routing: AlertRouting())
-        #expect(f.store.recentSubmissions.count == 0)
+        _ = try await f.stores.cases.record(
+            report(channel: .sms, at: now, threadPhone: "+447700900123"), triage: triage, routing: AlertRouting())
+        #expect(f.stores.cases.recentSubmissions.count == 0)
     }
 
     // SQLite only: reads SQLite's index list and query plan.
     @Test func noIndexOnTheContentHashAndNoEntriesForMissingPhones() async throws {
         let f = try await StoreFixture()
-        _ = try await f.store.record(report(), triage: triage, routing: AlertRouting())
+        _ = try await f.stores.cases.record(report(), triage: triage, routing: AlertRouting())
         try await f.sqlite.database.read { db in
             let indexes = try String.fetchAll(
                 db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL")

@@ -14,10 +14,10 @@ extension TestEngine: CustomTestStringConvertible {
 final class StoreFixture: @unchecked Sendable {
     let directory: URL
     let keyRing: KeyRing
-    let store: StoreService
+    let stores: Stores
     var databasePath: String { directory.appendingPathComponent("haven.sqlite").path }
     /// The SQLite engine under the store, for this engine's own checks.
-    var sqlite: SQLiteEngine { store.engine as! SQLiteEngine }
+    var sqlite: SQLiteEngine { stores.engine as! SQLiteEngine }
     let handle: TestEngineHandle
 
     let engine: TestEngine
@@ -28,27 +28,27 @@ final class StoreFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         keyRing = KeyRing.generate()
         handle = try await TestEngineHandle(engine, directory: directory, maxPageCount: maxPageCount)
-        store = try await StoreService(engine: handle.engine, keyRing: keyRing)
+        stores = try await Stores.open(engine: handle.engine, keyRing: keyRing)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// The store as a restarted Haven finds it: the engine opened again, the store over it anew
     /// (with another key ring, after a rotation).
-    func restarted(keyRing: KeyRing? = nil) async throws -> StoreService {
+    func restarted(keyRing: KeyRing? = nil) async throws -> Stores {
         let again = try await handle.reopened(directory: directory)
         reopened.withLock { $0.append(again) }
-        return try await StoreService(engine: again.engine, keyRing: keyRing ?? self.keyRing)
+        return try await Stores.open(engine: again.engine, keyRing: keyRing ?? self.keyRing)
     }
 
     /// Another instance on the same database: an engine of its own (on PostgreSQL, its own pool
     /// of connections, as another `haven serve` has) and a store named `name` over it.
     func instance(
         _ name: String, keyRing: KeyRing? = nil, keyOrigin: KeyRingOrigin? = nil
-    ) async throws -> StoreService {
+    ) async throws -> Stores {
         let again = try await handle.reopened(directory: directory)
         reopened.withLock { $0.append(again) }
-        return try await StoreService(
+        return try await Stores.open(
             engine: again.engine, keyRing: keyRing ?? self.keyRing, keyOrigin: keyOrigin, instance: name)
     }
 
@@ -88,10 +88,10 @@ extension StoreFixture {
     /// of its own that names that case (never the first sender's reference).
     /// `on` is the store (an instance of another) that answered, when not the fixture's own.
     func expectDoubleSubmit(
-        _ outcome: IntakeOutcome, of first: IntakeReceipt, on other: StoreService? = nil,
+        _ outcome: IntakeOutcome, of first: IntakeReceipt, on other: Stores? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let store = other ?? self.store
+        let stores = other ?? self.stores
         guard case .duplicate(let answer) = outcome else {
             Issue.record("expected a double submit, got \(outcome)", sourceLocation: sourceLocation)
             return
@@ -99,6 +99,6 @@ extension StoreFixture {
         #expect(answer.caseID == first.caseID && answer.reportID == first.reportID, sourceLocation: sourceLocation)
         #expect(answer.priority == first.priority && answer.officerID == first.officerID, sourceLocation: sourceLocation)
         #expect(answer.reference != first.reference, sourceLocation: sourceLocation)
-        #expect(try await store.caseSummary(answer.reference)?.id == first.caseID, sourceLocation: sourceLocation)
+        #expect(try await stores.cases.caseSummary(answer.reference)?.id == first.caseID, sourceLocation: sourceLocation)
     }
 }

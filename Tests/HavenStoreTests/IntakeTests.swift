@@ -13,47 +13,47 @@ struct IntakeTests {
 
     @Test(arguments: TestEngine.all) func opensCaseWithDecisionAlertAndAudit(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let officer = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
-        let outcome = try await f.store.record(report(), triage: triage, routing: AlertRouting())
+        let officer = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let outcome = try await f.stores.cases.record(report(), triage: triage, routing: AlertRouting())
         guard case .created(let receipt) = outcome else { Issue.record("expected created, got \(outcome)"); return }
         #expect(receipt.officerID == officer.id)
         #expect(receipt.priority == .standard)
-        let summary = try #require(try await f.store.caseSummary(receipt.reference))
+        let summary = try #require(try await f.stores.cases.caseSummary(receipt.reference))
         #expect(summary.reportCount == 1)
         #expect(summary.status == "open")
-        let alerts = try await f.store.alertStatuses(caseID: receipt.caseID)
+        let alerts = try await f.stores.outbox.alertStatuses(caseID: receipt.caseID)
         #expect(alerts.map(\.kind) == ["new_case"])
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID)
         #expect(audit.map(\.action) == ["case.open"])
     }
 
     @Test(arguments: TestEngine.all) func dangerIsEmergencyWithFifteenMinuteDeadline(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let receipt = try #require(
-            try await f.store.record(report("", danger: true, at: now), triage: triage, routing: AlertRouting()).receipt)
+            try await f.stores.cases.record(report("", danger: true, at: now), triage: triage, routing: AlertRouting()).receipt)
         #expect(receipt.priority == .emergency)
         #expect(abs(receipt.acknowledgeBy.timeIntervalSince(now) - 900) < 1)
     }
 
     @Test(arguments: TestEngine.all) func idempotencyKeyReturnsFirstAnswerAndStoresOnce(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let first = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
-        let again = try await f.store.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
+        let first = try await f.stores.cases.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
+        let again = try await f.stores.cases.record(report(key: "k-1"), triage: triage, routing: AlertRouting())
         #expect(again == .duplicate(first.receipt!))
-        let other = try await f.store.record(report("something else", key: "k-1"), triage: triage, routing: AlertRouting())
+        let other = try await f.stores.cases.record(report("something else", key: "k-1"), triage: triage, routing: AlertRouting())
         #expect(other == .conflict)
-        let summary = try #require(try await f.store.caseSummary(first.receipt!.reference))
+        let summary = try #require(try await f.stores.cases.caseSummary(first.receipt!.reference))
         #expect(summary.reportCount == 1)
     }
 
     @Test(arguments: TestEngine.all) func providerRetryIsStoredOnce(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let first = try await f.store.record(
+        let first = try await f.stores.cases.record(
             report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
             routing: AlertRouting())
-        let retry = try await f.store.record(
+        let retry = try await f.stores.cases.record(
             report(channel: .sms, providerID: "SM1", threadPhone: "+447700900123"), triage: triage,
             routing: AlertRouting())
         #expect(retry == .duplicate(first.receipt!))
@@ -62,38 +62,39 @@ struct IntakeTests {
     @Test(arguments: TestEngine.all) func doubleSubmitWithinTenMinutesIsOneReport(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
         let now = Date()
-        let first = try await f.store.record(report(at: now), triage: triage, routing: AlertRouting())
-        let second = try await f.store.record(report(at: now + 30), triage: triage, routing: AlertRouting())
+        let first = try await f.stores.cases.record(report(at: now), triage: triage, routing: AlertRouting())
+        let second = try await f.stores.cases.record(report(at: now + 30), triage: triage, routing: AlertRouting())
         try await f.expectDoubleSubmit(second, of: first.receipt!)
         // Each double submit gets a reference of its own; all name the one case, which has one report.
-        let third = try await f.store.record(report(at: now + 60), triage: triage, routing: AlertRouting())
+        let third = try await f.stores.cases.record(report(at: now + 60), triage: triage, routing: AlertRouting())
         try await f.expectDoubleSubmit(third, of: first.receipt!)
         #expect(third.receipt?.reference != second.receipt?.reference)
-        #expect(try await f.store.caseSummary(first.receipt!.reference)?.reportCount == 1)
-        #expect(try await f.store.auditEntries(caseID: first.receipt!.caseID).filter { $0.action == "case.double_submit" }.count == 2)
-        let later = try await f.store.record(report(at: now + 700), triage: triage, routing: AlertRouting())
+        #expect(try await f.stores.cases.caseSummary(first.receipt!.reference)?.reportCount == 1)
+        #expect(
+            try await f.stores.audit.auditEntries(caseID: first.receipt!.caseID).filter { $0.action == "case.double_submit" }.count == 2)
+        let later = try await f.stores.cases.record(report(at: now + 700), triage: triage, routing: AlertRouting())
         guard case .created = later else { Issue.record("a later identical report is a new report"); return }
     }
 
     @Test(arguments: TestEngine.all) func textFromSameNumberJoinsOpenCaseAndRaisesPriority(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let phone = "+447700900123"
         let first = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 report("hello", channel: .sms, providerID: "a", threadPhone: phone), triage: triage,
                 routing: AlertRouting()
             ).receipt)
         #expect(first.priority == .standard)
-        let second = try await f.store.record(
+        let second = try await f.stores.cases.record(
             report("he has a knife", channel: .sms, providerID: "b", threadPhone: phone), triage: triage,
             routing: AlertRouting())
         guard case .threaded(let receipt) = second else { Issue.record("expected threaded, got \(second)"); return }
         #expect(receipt.reference == first.reference)
         #expect(receipt.priority == .high)
-        let alerts = try await f.store.alertStatuses(caseID: first.caseID)
+        let alerts = try await f.stores.outbox.alertStatuses(caseID: first.caseID)
         #expect(alerts.map(\.kind) == ["new_case", "new_message"])
-        let other = try await f.store.record(
+        let other = try await f.stores.cases.record(
             report("hello", channel: .sms, providerID: "c", threadPhone: "+447700900999"), triage: triage,
             routing: AlertRouting())
         guard case .created = other else { Issue.record("another number opens its own case"); return }
@@ -101,13 +102,13 @@ struct IntakeTests {
 
     @Test(arguments: TestEngine.all) func femaleRequestWithNoFemaleOfficerGoesToDutyManagerAndSaysSo(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Bob", email: "bob@example.org"))
-        let manager = try await f.store.addOfficer(
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Bob", email: "bob@example.org"))
+        let manager = try await f.stores.staff.addOfficer(
             Officer(id: 0, name: "Dee", email: "dee@example.org", isFemale: true, role: .dutyManager))
         let receipt = try #require(
-            try await f.store.record(report(female: true), triage: triage, routing: AlertRouting()).receipt)
+            try await f.stores.cases.record(report(female: true), triage: triage, routing: AlertRouting()).receipt)
         #expect(receipt.officerID == manager.id)
-        let content = try #require(try await f.store.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
+        let content = try #require(try await f.stores.cases.openCase(receipt.reference, reader: .keyFileOnly(actor: "test")))
         #expect(content.profile.femaleOfficerRequested)
         #expect(content.decisions.first?.contains { $0.contains("female officer requested") } == true)
     }
@@ -125,31 +126,31 @@ struct IntakeTests {
                 voicemailAllowed: false, codeWord: "code \(canary)"),
             language: "lang \(canary)", accessOther: "other \(canary)")
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(channel: .api, submission: submission, receivedAt: Date(), idempotencyKey: "idem-\(canary)"),
                 triage: triage, routing: AlertRouting()
             ).receipt)
-        let content = try #require(try await f.store.openCase(receipt.reference, reader: .keyFileOnly(actor: "officer:1")))
+        let content = try #require(try await f.stores.cases.openCase(receipt.reference, reader: .keyFileOnly(actor: "officer:1")))
         #expect(content.reports == [submission])
         let bytes = (try await f.databaseBytes())
         for needle in [canary, "447700900456", "900456", "OX14 3DB", "e\(canary)".lowercased()] {
             #expect(!bytes.contains(needle), "found \(needle) in the database files")
         }
-        let audit = try await f.store.auditEntries(caseID: receipt.caseID)
+        let audit = try await f.stores.audit.auditEntries(caseID: receipt.caseID)
         #expect(audit.map(\.action) == ["case.open", "case.read"])
         _ = phone
     }
 
     @Test(arguments: TestEngine.all) func auditLogIsAppendOnly(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        try await f.store.audit(actor: "a", action: "x", caseID: nil, detail: "", at: Date())
+        try await f.stores.audit.audit(actor: "a", action: "x", caseID: nil, detail: "", at: Date())
         await #expect(throws: (any Error).self) {
-            try await f.store.engine.write { tx in try tx.execute("UPDATE audit_log SET actor = 'b'") }
+            try await f.stores.engine.write { tx in try tx.execute("UPDATE audit_log SET actor = 'b'") }
         }
         await #expect(throws: (any Error).self) {
-            try await f.store.engine.write { tx in try tx.execute("DELETE FROM audit_log") }
+            try await f.stores.engine.write { tx in try tx.execute("DELETE FROM audit_log") }
         }
-        #expect(try await f.store.auditEntries(caseID: nil).count == 1)
+        #expect(try await f.stores.audit.auditEntries(caseID: nil).count == 1)
     }
 
     // SQLite only: a full disk rehearsed with SQLite's max_page_count.
@@ -160,16 +161,17 @@ struct IntakeTests {
         var refused = 0
         for i in 0..<50 {
             do {
-                _ = try await f.store.record(report(String(repeating: "x", count: 4000) + "\(i)"), triage: triage, routing: AlertRouting())
+                _ = try await f.stores.cases.record(
+                    report(String(repeating: "x", count: 4000) + "\(i)"), triage: triage, routing: AlertRouting())
             } catch let error as StoreError {
                 #expect(error == .unavailable(reason: "disk full"))
                 refused += 1
             }
         }
         #expect(refused > 0)
-        #expect(try await f.store.integrityCheck() == "ok")
+        #expect(try await f.stores.maintenance.integrityCheck() == "ok")
         try await f.sqlite.setMaxPageCount(nil)
-        let outcome = try await f.store.record(report("after the disk was freed"), triage: triage, routing: AlertRouting())
+        let outcome = try await f.stores.cases.record(report("after the disk was freed"), triage: triage, routing: AlertRouting())
         guard case .created = outcome else { Issue.record("intake should resume, got \(outcome)"); return }
     }
 }
@@ -178,13 +180,13 @@ struct IntakeTests {
 struct GroupCommitTests {
     @Test(arguments: TestEngine.all) func concurrentIntakesAreAllStoredOnceWithDistinctReferences(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "A", email: "a@x.org"))
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "B", email: "b@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "A", email: "a@x.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "B", email: "b@x.org"))
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
             for i in 0..<300 {
                 group.addTask {
                     // Every third is a retry of an earlier key: stored once, same answer.
-                    try await f.store.record(
+                    try await f.stores.cases.record(
                         report("report \(i % 200)", key: "key-\(i % 200)"), triage: Triage(), routing: AlertRouting())
                 }
             }
@@ -192,7 +194,7 @@ struct GroupCommitTests {
         }
         let references = Set(outcomes.compactMap { $0.receipt?.reference })
         #expect(references.count == 200)
-        let counts = try await f.store.counts()
+        let counts = try await f.stores.maintenance.counts()
         #expect(counts.cases == 200 && counts.reports == 200 && counts.alerts == 200)
         // Least loaded balancing held across batches.
         let officers = Dictionary(grouping: outcomes.compactMap { $0.receipt }, by: \.officerID)

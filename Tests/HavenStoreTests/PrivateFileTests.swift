@@ -15,7 +15,7 @@ struct PrivateFileTests {
     @Test("a SQLite backup is 0600 by itself, and never overwrites a file already there")
     func sqliteBackupIsPrivate() async throws {
         let f = try await StoreFixture()
-        _ = try await f.store.record(report("backed up"), triage: Triage(), routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("backed up"), triage: Triage(), routing: AlertRouting())
         let copy = f.directory.appendingPathComponent("backup.sqlite").path
         #expect(try await f.sqlite.backup(to: copy) == "ok")
         #expect(try mode(copy) == 0o600)
@@ -27,7 +27,7 @@ struct PrivateFileTests {
     @Test("a new database file is 0600, and so are its write-ahead log and shared-memory files")
     func databaseIsPrivate() async throws {
         let f = try await StoreFixture()
-        _ = try await f.store.record(report("a report"), triage: Triage(), routing: AlertRouting())
+        _ = try await f.stores.cases.record(report("a report"), triage: Triage(), routing: AlertRouting())
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: f.databasePath + suffix) {
             #expect(try mode(f.databasePath + suffix) == 0o600, "haven.sqlite\(suffix)")
         }

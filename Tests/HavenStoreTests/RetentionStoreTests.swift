@@ -19,7 +19,7 @@ struct RetentionStoreTests {
         async throws -> IntakeReceipt
     {
         let receipt = try #require(
-            try await f.store.record(
+            try await f.stores.cases.record(
                 IncomingReport(
                     channel: .web,
                     submission: ReportSubmission(
@@ -28,31 +28,32 @@ struct RetentionStoreTests {
                     receivedAt: opened), triage: triage, routing: AlertRouting()
             ).receipt)
         let id = receipt.caseID
-        _ = try await f.store.escalateOverdue(now: opened + 5 * day, triage: triage, routing: AlertRouting())
-        try await f.store.recordCaseEvent(
+        _ = try await f.stores.cases.escalateOverdue(now: opened + 5 * day, triage: triage, routing: AlertRouting())
+        try await f.stores.work.recordCaseEvent(
             CaseEvent(kind: .note, officerID: officer.id, at: opened + day, note: "note \(message)"), caseID: id)
-        try await f.store.recordOutboundText(
+        try await f.stores.cases.recordOutboundText(
             caseID: id, officerID: officer.id, provider: "twilio", providerMessageID: "SM1", text: "text \(message)",
             at: opened + day)
-        try await f.store.recordConsent(ConsentRecord(agency: "police", state: "given", officerID: officer.id, at: opened), caseID: id)
-        try await f.store.recordReferral(
+        try await f.stores.work.recordConsent(
+            ConsentRecord(agency: "police", state: "given", officerID: officer.id, at: opened), caseID: id)
+        try await f.stores.work.recordReferral(
             caseID: id, agency: "marac", officerID: officer.id, overrideReason: "reason \(message)", supervisors: [],
             routing: AlertRouting(), at: opened + day)
-        try await f.store.flagTenancy(reference: "T-\(message)", flag: "noise_review", caseID: id, at: opened)
-        try await f.store.recordCaseEvent(
+        try await f.stores.concerns.flagTenancy(reference: "T-\(message)", flag: "noise_review", caseID: id, at: opened)
+        try await f.stores.work.recordCaseEvent(
             CaseEvent(kind: .contact, officerID: officer.id, at: opened + day, method: "call", outcome: "reached"), caseID: id)
-        try await f.store.recordCaseEvent(CaseEvent(kind: .close, officerID: officer.id, at: closed, outcome: outcome), caseID: id)
+        try await f.stores.work.recordCaseEvent(CaseEvent(kind: .close, officerID: officer.id, at: closed, outcome: outcome), caseID: id)
         return receipt
     }
 
     /// Every sealed blob (wrapped key and ciphertext) of a case, straight from the file.
     private func blobs(_ f: StoreFixture, caseID: Int64) async throws -> [Data] {
-        try await f.store.engine.read { tx in
+        try await f.stores.engine.read { tx in
             var all: [Data] = []
             for row in try tx.query("SELECT wrapped_key, sealed_profile FROM cases WHERE id = ?", [caseID]) {
                 all += [row["wrapped_key"], row["sealed_profile"]]
             }
-            for table in StoreService.caseSealedTables {
+            for table in SQLRetention.caseSealedTables {
                 for row in try tx.query(
                     "SELECT wrapped_key, sealed FROM \(table) WHERE case_id = ? AND key_id IS NOT NULL", [caseID])
                 {
@@ -64,9 +65,9 @@ struct RetentionStoreTests {
     }
 
     private func rowsLeft(_ f: StoreFixture, caseID: Int64) async throws -> [String: Int] {
-        try await f.store.engine.read { tx in
+        try await f.stores.engine.read { tx in
             var left: [String: Int] = [:]
-            for table in StoreService.caseTables {
+            for table in SQLRetention.caseTables {
                 left[table] = try tx.scalar("SELECT COUNT(*) FROM \(table) WHERE case_id = ?", [caseID], as: Int.self)
             }
             left["cases"] = try tx.scalar("SELECT COUNT(*) FROM cases WHERE id = ?", [caseID], as: Int.self)
@@ -79,8 +80,8 @@ struct RetentionStoreTests {
         arguments: TestEngine.all)
     func shreddingLeavesNothingButCounts(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
         let now = Date()
         let opened = now - 500 * day
         let gone = try await fullCase(
@@ -88,8 +89,8 @@ struct RetentionStoreTests {
         let kept = try await fullCase(
             f, officer: asha, message: "second", opened: opened + 60, closed: now - 400 * day, outcome: "rehoused")
         let month = (opened - 40 * day, now)
-        let factsBefore = try await f.store.caseFacts(openedFrom: month.0, to: month.1)
-        let escalationsBefore = try await f.store.escalationCount(from: month.0, to: month.1)
+        let factsBefore = try await f.stores.reporting.caseFacts(openedFrom: month.0, to: month.1)
+        let escalationsBefore = try await f.stores.reporting.escalationCount(from: month.0, to: month.1)
         #expect(factsBefore.count == 2)
         #expect(escalationsBefore == 2)
         let secrets = try await blobs(f, caseID: gone.caseID)
@@ -97,11 +98,11 @@ struct RetentionStoreTests {
         let keptBlobs = try await blobs(f, caseID: kept.caseID)
 
         let policy = RetentionPolicy.default
-        #expect(try await f.store.shredCases([gone.caseID, kept.caseID], policy: policy, at: now) == 1)
+        #expect(try await f.stores.retention.shredCases([gone.caseID, kept.caseID], policy: policy, at: now) == 1)
 
         #expect(try await rowsLeft(f, caseID: gone.caseID).values.allSatisfy { $0 == 0 })
         #expect(try await rowsLeft(f, caseID: kept.caseID)["reports"] == 1)
-        #expect(try await f.store.caseSummary(gone.reference) == nil)
+        #expect(try await f.stores.cases.caseSummary(gone.reference) == nil)
         let file = (try await f.databaseBytes())
         #expect(keptBlobs.allSatisfy { file.contains($0) })  // the check can see bytes that are there
         if engine == .sqlite {
@@ -110,17 +111,17 @@ struct RetentionStoreTests {
             // promise is crypto-shredding (docs/security.md says so), checked above by nothing opening.
             for secret in secrets { #expect(!file.contains(secret)) }
         }
-        #expect(try await f.store.caseFacts(openedFrom: month.0, to: month.1) == factsBefore)
-        #expect(try await f.store.escalationCount(from: month.0, to: month.1) == escalationsBefore)
-        #expect(try await f.store.tenancyFlags(reference: "T-first").isEmpty)
-        let audit = try await f.store.auditEntries(caseID: gone.caseID)
+        #expect(try await f.stores.reporting.caseFacts(openedFrom: month.0, to: month.1) == factsBefore)
+        #expect(try await f.stores.reporting.escalationCount(from: month.0, to: month.1) == escalationsBefore)
+        #expect(try await f.stores.concerns.tenancyFlags(reference: "T-first").isEmpty)
+        let audit = try await f.stores.audit.auditEntries(caseID: gone.caseID)
         let shredded = try #require(audit.last)
         #expect(shredded.action == "case.shredded" && shredded.actor == "retention")
         #expect(shredded.detail.contains("no_further_contact") && shredded.detail.contains("kept 1y"))
         #expect(!audit.contains { $0.detail.contains("first") })
-        let verified = try await f.store.verifySealedRows()
+        let verified = try await f.stores.sealing.verifySealedRows()
         #expect(verified.failed == 0 && verified.opened > 0)
-        #expect(try await f.store.integrityCheck() == "ok")
+        #expect(try await f.stores.maintenance.integrityCheck() == "ok")
     }
 
     @Test(
@@ -128,33 +129,33 @@ struct RetentionStoreTests {
         arguments: TestEngine.all)
     func interruptedShreddingIsFinished(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
-        _ = try await f.store.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        _ = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Dee", email: "dee@example.org", role: .dutyManager))
         let now = Date()
         let gone = try await fullCase(
             f, officer: asha, message: "first", opened: now - 500 * day, closed: now - 400 * day, outcome: "no_further_contact")
         let range = (now - 600 * day, now)
-        let facts = try await f.store.caseFacts(openedFrom: range.0, to: range.1)
-        let escalations = try await f.store.escalationCount(from: range.0, to: range.1)
+        let facts = try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1)
+        let escalations = try await f.stores.reporting.escalationCount(from: range.0, to: range.1)
 
-        #expect(try await f.store.destroyKeys([gone.caseID], policy: .default, at: now) == 1)
-        #expect(try await f.store.openCase(gone.reference, reader: .keyFileOnly(actor: "test")) == nil)
-        #expect(try await f.store.caseSummary(gone.reference) == nil)
-        #expect(try await f.store.caseFacts(openedFrom: range.0, to: range.1) == facts)
-        #expect(try await f.store.escalationCount(from: range.0, to: range.1) == escalations)
-        #expect(try await f.store.verifySealedRows().failed == 0)
-        #expect(try await f.store.closedCases(closedBefore: now).isEmpty)
-        #expect(try await f.store.rewrapKeys() == 0)
+        #expect(try await f.stores.retention.destroyKeys([gone.caseID], policy: .default, at: now) == 1)
+        #expect(try await f.stores.cases.openCase(gone.reference, reader: .keyFileOnly(actor: "test")) == nil)
+        #expect(try await f.stores.cases.caseSummary(gone.reference) == nil)
+        #expect(try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1) == facts)
+        #expect(try await f.stores.reporting.escalationCount(from: range.0, to: range.1) == escalations)
+        #expect(try await f.stores.sealing.verifySealedRows().failed == 0)
+        #expect(try await f.stores.retention.closedCases(closedBefore: now).isEmpty)
+        #expect(try await f.stores.sealing.rewrapKeys() == 0)
 
-        #expect(try await f.store.purgeShredded() == 1)
+        #expect(try await f.stores.retention.purgeShredded() == 1)
         #expect(try await rowsLeft(f, caseID: gone.caseID).values.allSatisfy { $0 == 0 })
-        #expect(try await f.store.caseFacts(openedFrom: range.0, to: range.1) == facts)
+        #expect(try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1) == facts)
     }
 
     @Test("a case reopened, held or not yet expired by the time it is shredded is kept", arguments: TestEngine.all)
     func recheckedUnderTheWriteLock(_ engine: TestEngine) async throws {
         let f = try await StoreFixture(engine)
-        let asha = try await f.store.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
+        let asha = try await f.stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@example.org"))
         let now = Date()
         let reopened = try await fullCase(
             f, officer: asha, message: "a", opened: now - 500 * day, closed: now - 400 * day, outcome: "no_further_contact")
@@ -162,22 +163,22 @@ struct RetentionStoreTests {
             f, officer: asha, message: "b", opened: now - 500 * day, closed: now - 400 * day, outcome: "no_further_contact")
         let recent = try await fullCase(
             f, officer: asha, message: "c", opened: now - 500 * day, closed: now - 300 * day, outcome: "no_further_contact")
-        let listed = try await f.store.closedCases(closedBefore: now).map(\.id)
+        let listed = try await f.stores.retention.closedCases(closedBefore: now).map(\.id)
         #expect(Set(listed) == [reopened.caseID, held.caseID, recent.caseID])
 
-        try await f.store.recordCaseEvent(CaseEvent(kind: .reopen, officerID: asha.id, at: now), caseID: reopened.caseID)
-        try await f.store.setLegalHold(
+        try await f.stores.work.recordCaseEvent(CaseEvent(kind: .reopen, officerID: asha.id, at: now), caseID: reopened.caseID)
+        try await f.stores.retention.setLegalHold(
             caseID: held.caseID, held: true, event: CaseEvent(kind: .hold, officerID: asha.id, at: now, note: "court order"))
-        #expect(try await f.store.shredCases(listed, policy: .default, at: now) == 0)
-        #expect(try await f.store.closedCases(closedBefore: now).map(\.id) == [recent.caseID])
-        #expect(try await f.store.caseSummary(held.reference)?.legalHold == true)
-        let events = try await f.store.caseEvents(caseID: held.caseID, reader: .keyFileOnly(actor: "test"))
+        #expect(try await f.stores.retention.shredCases(listed, policy: .default, at: now) == 0)
+        #expect(try await f.stores.retention.closedCases(closedBefore: now).map(\.id) == [recent.caseID])
+        #expect(try await f.stores.cases.caseSummary(held.reference)?.legalHold == true)
+        let events = try await f.stores.work.caseEvents(caseID: held.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(events.last?.kind == .hold && events.last?.note == "court order")
 
-        try await f.store.setLegalHold(
+        try await f.stores.retention.setLegalHold(
             caseID: held.caseID, held: false, event: CaseEvent(kind: .release, officerID: asha.id, at: now, note: "case ended"))
-        #expect(try await f.store.shredCases([held.caseID], policy: .default, at: now) == 1)
-        #expect(try await f.store.audit(caseID: held.caseID).contains("case.shredded"))
+        #expect(try await f.stores.retention.shredCases([held.caseID], policy: .default, at: now) == 1)
+        #expect(try await f.stores.audit.audit(caseID: held.caseID).contains("case.shredded"))
     }
 
     @Test(
@@ -188,17 +189,17 @@ struct RetentionStoreTests {
         let now = Date()
         let part = MessagePart(
             group: "vonage:447700900123:ref1", index: 1, total: 2, providerMessageID: "p1", text: "first half", receivedAt: now - 8 * day)
-        #expect(try await f.store.recordPart(part, triage: triage, routing: AlertRouting()) { report($0, channel: .sms) } == nil)
+        #expect(try await f.stores.cases.recordPart(part, triage: triage, routing: AlertRouting()) { report($0, channel: .sms) } == nil)
         let fresh = MessagePart(
             group: "vonage:447700900123:ref2", index: 1, total: 2, providerMessageID: "p2", text: "other", receivedAt: now - day)
-        #expect(try await f.store.recordPart(fresh, triage: triage, routing: AlertRouting()) { report($0, channel: .sms) } == nil)
-        #expect(try await f.store.purgeIncompleteParts(receivedBefore: now - 7 * day) == 1)
-        #expect(try await f.store.purgeIncompleteParts(receivedBefore: now - 7 * day) == 0)
+        #expect(try await f.stores.cases.recordPart(fresh, triage: triage, routing: AlertRouting()) { report($0, channel: .sms) } == nil)
+        #expect(try await f.stores.retention.purgeIncompleteParts(receivedBefore: now - 7 * day) == 1)
+        #expect(try await f.stores.retention.purgeIncompleteParts(receivedBefore: now - 7 * day) == 0)
         #expect((try await f.databaseBytes()).count > 0)
     }
 }
 
-extension StoreService {
+extension SQLAuditTrail {
     /// The audit actions recorded for a case, oldest first.
     fileprivate func audit(caseID: Int64) async throws -> [String] {
         try await auditEntries(caseID: caseID).map(\.action)

@@ -253,7 +253,8 @@ public struct AlertDispatcher: Service {
 
 /// The SLA watcher: escalates unacknowledged cases past their deadline, then wakes the dispatcher.
 public struct EscalationWatcher: Service {
-    let store: any CaseStore & AlertOutbox
+    let store: any CaseStore
+    let outbox: any AlertOutbox
     let triage: Triage
     let routing: AlertRouting
     let signal: AlertSignal
@@ -262,10 +263,11 @@ public struct EscalationWatcher: Service {
     let logger: Logger
 
     public init(
-        store: any CaseStore & AlertOutbox, triage: Triage, routing: AlertRouting, signal: AlertSignal,
+        store: any CaseStore, outbox: any AlertOutbox, triage: Triage, routing: AlertRouting, signal: AlertSignal,
         metrics: HavenMetrics, interval: Duration = .seconds(10), logger: Logger
     ) {
         self.store = store
+        self.outbox = outbox
         self.triage = triage
         self.routing = routing
         self.signal = signal
@@ -296,7 +298,7 @@ public struct EscalationWatcher: Service {
                     ])
             }
             if !records.isEmpty { signal.wake() }
-            metrics.outbox(try await store.backlog(), now: now)
+            metrics.outbox(try await outbox.backlog(), now: now)
             return records
         } catch is CancellationError {
             return []  // shutting down mid-check: the next start checks again; not an error

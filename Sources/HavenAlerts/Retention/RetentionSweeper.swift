@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// held ones), finishes any shredding a crash interrupted, and clears parts of texts that never
 /// completed. What it did goes to the log (counts only), the metrics and the audit log.
 public struct RetentionSweeper: Service {
-    let store: any Retention & AuditTrail
+    let store: any Retention
+    let audit: any AuditTrail
     let policy: RetentionPolicy
     let metrics: HavenMetrics
     let interval: Duration
@@ -19,10 +20,11 @@ public struct RetentionSweeper: Service {
     static let batchSize = 50
 
     public init(
-        store: any Retention & AuditTrail, policy: RetentionPolicy, metrics: HavenMetrics, interval: Duration = .seconds(86_400),
-        logger: Logger
+        store: any Retention, audit: any AuditTrail, policy: RetentionPolicy, metrics: HavenMetrics,
+        interval: Duration = .seconds(86_400), logger: Logger
     ) {
         self.store = store
+        self.audit = audit
         self.policy = policy
         self.metrics = metrics
         self.interval = interval
@@ -54,7 +56,7 @@ public struct RetentionSweeper: Service {
             }
             report.orphanParts = try await store.purgeIncompleteParts(
                 receivedBefore: now.addingTimeInterval(-Self.incompletePartsKeptFor))
-            try await store.audit(
+            try await audit.audit(
                 actor: "retention", action: "retention.sweep", caseID: nil,
                 detail: "\(report.cases) cases shredded, \(report.orphanParts) incomplete text parts deleted; \(policy.summary)",
                 at: now)

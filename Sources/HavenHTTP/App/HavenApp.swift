@@ -30,7 +30,7 @@ public struct HavenApp: Sendable {
 
     /// Makes the services over the stores, then the application over them: the one place both are
     /// put together (the executable's assembly and the tests call it).
-    public static func assemble(stores: StoreParts, services settings: ServiceSettings, http: HTTPSettings, logger: Logger)
+    public static func assemble(stores: Stores, services settings: ServiceSettings, http: HTTPSettings, logger: Logger)
         -> HavenApp
     {
         let registry = PrometheusCollectorRegistry()

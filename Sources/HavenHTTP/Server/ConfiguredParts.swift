@@ -126,9 +126,7 @@ public struct ConfiguredParts: Sendable {
 
     /// The background services: alert delivery, SLA escalation, the daily retention sweep, and the
     /// operators' listener when it has an address of its own.
-    public func background(
-        app: HavenApp, outbox: any AlertOutbox, cases: any CaseStore & AlertOutbox, retention: any Retention & AuditTrail, logger: Logger
-    )
+    public func background(app: HavenApp, stores: Stores, logger: Logger)
         -> [any Service]
     {
         let services = app.services
@@ -137,15 +135,16 @@ public struct ConfiguredParts: Sendable {
         policy.combinePerRecipient = config.alertDigest
         var background: [any Service] = [
             AlertDispatcher(
-                outbox: outbox, email: email, webhook: webhook,
+                outbox: stores.outbox, email: email, webhook: webhook,
                 composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: services.signal,
                 metrics: services.metrics, policy: policy, logger: logger),
             EscalationWatcher(
-                store: cases, triage: services.settings.triage, routing: services.settings.routing, signal: services.signal,
+                store: stores.cases, outbox: stores.outbox, triage: services.settings.triage, routing: services.settings.routing, signal: services.signal,
                 metrics: services.metrics, interval: config.escalationInterval, logger: logger),
         ]
         if let policy = config.retention {
-            background.append(RetentionSweeper(store: retention, policy: policy, metrics: services.metrics, logger: logger))
+            background.append(
+                RetentionSweeper(store: stores.retention, audit: stores.audit, policy: policy, metrics: services.metrics, logger: logger))
         }
         if let listen = config.metricsListen {
             background.append(app.operatorsApplication(host: listen.host, port: listen.port))

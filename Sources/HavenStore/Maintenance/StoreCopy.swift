@@ -43,7 +43,7 @@ public enum StoreCopy {
         try await destination.moveCounters(past: StoreTables.all.filter(\.numbered).map(\.name))
         try await destination.write { tx in
             if let highest = try tx.scalar("SELECT MAX(id) FROM cases", as: Int64.self) {
-                try StoreService.raiseCaseIDFloor(to: highest + 1, tx: tx)
+                try SQLMaintenance.raiseCaseIDFloor(to: highest + 1, tx: tx)
             }
         }
         let counts = { (engine: any StorageEngine) in

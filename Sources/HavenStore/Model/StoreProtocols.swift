@@ -215,12 +215,6 @@ public protocol AuditTrail: Sendable {
     func auditEntries(caseID: Int64?) async throws -> [AuditEntry]
 }
 
-/// Everything the gateway needs from storage; SQLite now, PostgreSQL later.
-public protocol HavenStore: CaseStore, CaseWork, Reporting, Retention, Concerns, AlertOutbox, StaffDirectory, StaffAccounts, AuditTrail {
-    /// Cheap round trip for /healthz.
-    func ping() async throws
-}
-
 /// What kind of failure an error is, for every caller alike: the HTTP layer's status, the
 /// metrics' label and the command line's exit all come from this one reading.
 public enum FailureKind: Sendable, Equatable {

@@ -18,11 +18,11 @@ struct AreaCommand: AsyncParsableCommand {
         @Option(help: "Officer id who takes this area's cases first.") var namedOfficer: Int64?
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
-                if let namedOfficer, try await store.officer(id: namedOfficer) == nil {
+            try await options.withStore() { _, _, stores in
+                if let namedOfficer, try await stores.staff.officer(id: namedOfficer) == nil {
                     throw ValidationError("--named-officer: no officer \(namedOfficer)")
                 }
-                try await store.saveArea(
+                try await stores.staff.saveArea(
                     Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer), by: Assembly.commandLine)
                 print("saved area \(code)")
             }
@@ -34,9 +34,9 @@ struct AreaCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
-                for area in try await store.areas() {
+                for area in try await stores.staff.areas() {
                     print(
                         "\(area.code)\t\(area.name)\t\(area.districts.joined(separator: ","))\t\(area.namedOfficerID.map(String.init) ?? "-")"
                     )
@@ -51,8 +51,8 @@ struct AreaCommand: AsyncParsableCommand {
         @Argument var code: String
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
-                try await store.removeArea(code: code, by: Assembly.commandLine)
+            try await options.withStore() { _, _, stores in
+                try await stores.staff.removeArea(code: code, by: Assembly.commandLine)
                 print("removed area \(code)")
             }
         }

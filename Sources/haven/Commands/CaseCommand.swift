@@ -26,12 +26,12 @@ struct CaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 let reader = try await commandLineReader(
-                    officerEmail: officer, recoveryKeyFile: recoveryKey, actor: actor, store: store)
+                    officerEmail: officer, recoveryKeyFile: recoveryKey, actor: actor, stores: stores)
                 let opened: CaseContent?
                 do {
-                    opened = try await store.openCase(ref, reader: reader)
+                    opened = try await stores.cases.openCase(ref, reader: reader)
                 } catch let sealed as CaseSealError {
                     switch sealed {
                     case .notAReader: throw ValidationError("\(ref.value) is not sealed to this reader; nothing of it was shown")
@@ -83,12 +83,12 @@ struct CaseCommand: AsyncParsableCommand {
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw ValidationError("give a reason") }
-            try await options.withStore() { _, _, store in
-                guard let who = try await store.officer(id: officer), who.active, CaseAccess.readsEveryCase(who.role) else {
+            try await options.withStore() { _, _, stores in
+                guard let who = try await stores.staff.officer(id: officer), who.active, CaseAccess.readsEveryCase(who.role) else {
                     throw ValidationError("officer \(officer) is not an active duty manager or head of service")
                 }
-                guard let summary = try await store.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
-                try await store.setLegalHold(
+                guard let summary = try await stores.cases.caseSummary(ref) else { throw ValidationError("no case \(ref.value)") }
+                try await stores.retention.setLegalHold(
                     caseID: summary.id, held: held,
                     event: CaseEvent(kind: held ? .hold : .release, officerID: who.id, at: Date(), note: trimmed))
                 print(held ? "legal hold placed on \(ref.value)" : "legal hold released on \(ref.value)")

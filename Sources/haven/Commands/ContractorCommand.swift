@@ -15,9 +15,9 @@ struct ContractorCommand: AsyncParsableCommand {
         @Option(help: "The contractor's name, e.g. \"Acme Repairs Ltd\".") var name: String
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 let token = OfficerToken.generate()
-                let id = try await store.addContractor(
+                let id = try await stores.concerns.addContractor(
                     name: name, tokenHash: OfficerToken.hash(token), by: Assembly.commandLine)
                 print("added contractor \(id): \(name)")
                 print("API token (shown once; give it to them privately): \(token)")

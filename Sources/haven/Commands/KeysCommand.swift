@@ -25,8 +25,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Do not ask: vouch for every key listed.") var yes = false
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
-                let unpinned = try await store.unpinnedReaderKeys()
+            try await options.withStore() { _, _, stores in
+                let unpinned = try await stores.sealing.unpinnedReaderKeys()
                 guard !unpinned.isEmpty else {
                     print("every reader key has its MAC")
                     return
@@ -40,7 +40,7 @@ struct KeysCommand: AsyncParsableCommand {
                         throw ValidationError("nothing changed")
                     }
                 }
-                print("gave \(try await store.pinReaderKeys(by: Assembly.commandLine)) reader keys their MAC")
+                print("gave \(try await stores.sealing.pinReaderKeys(by: Assembly.commandLine)) reader keys their MAC")
             }
         }
     }
@@ -82,8 +82,8 @@ struct KeysCommand: AsyncParsableCommand {
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)
-            try await Assembly.withStore(config: config, logger: Logging.bootstrap(config), keyRing: ring) { _, store in
-                let count = try await store.rewrapKeys(by: Assembly.commandLine)
+            try await Assembly.withStore(config: config, logger: Logging.bootstrap(config), keyRing: ring) { _, stores in
+                let count = try await stores.sealing.rewrapKeys(by: Assembly.commandLine)
                 print("active key is now \(id); re-wrapped \(count) data keys")
             }
         }
@@ -115,8 +115,8 @@ struct KeysCommand: AsyncParsableCommand {
         var recoveryKey: String?
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
-                let existing = try await store.recoveryKeyIDs()
+            try await options.withStore() { config, _, stores in
+                let existing = try await stores.staff.recoveryKeyIDs()
                 if !existing.isEmpty {
                     guard another else {
                         throw ValidationError(
@@ -125,16 +125,16 @@ struct KeysCommand: AsyncParsableCommand {
                     guard let recoveryKey else {
                         throw ValidationError("--another needs --recovery-key FILE: one of the recovery keys there is now")
                     }
-                    _ = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "keys", store: store)
+                    _ = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "keys", stores: stores)
                 }
                 let key = RecoveryKey.generate()
-                let id = try await store.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
-                try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
+                let id = try await stores.sealing.addRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine)
+                try await Assembly.recordInKeyFile(config: config, stores: stores, logger: Logging.bootstrap(config))
                 print("# Haven recovery key \(id). It opens every case: keep it offline, in a safe. Shown once.")
                 print(key.exported)
                 await tellHeads(
                     "recovery key \(id) was added: every new case is sealed to it, and whoever holds it can open them",
-                    config: config, store: store)
+                    config: config, store: stores.staff)
             }
         }
     }
@@ -155,10 +155,10 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Seal cases even when only the recovery key would be able to read them.") var allowRecoveryOnly = false
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 let outcome: SealToStaffOutcome
                 do {
-                    outcome = try await store.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)
+                    outcome = try await stores.sealing.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)
                 } catch StoreError.conflict(let why) {
                     throw ValidationError(why)
                 }
@@ -172,7 +172,7 @@ struct KeysCommand: AsyncParsableCommand {
                         """)
                 }
                 print("sealed \(outcome.sealed) cases to their readers and the recovery key")
-                if store.engine.sharedByInstances {
+                if stores.engine.sharedByInstances {
                     print(
                         """
                         PostgreSQL keeps the rows' old versions (opened by the key file) until they are vacuumed: \

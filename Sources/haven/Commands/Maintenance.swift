@@ -13,10 +13,10 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "Officer id acknowledging.") var officer: Int64
 
     func run() async throws {
-        try await options.withStore() { _, _, store in
+        try await options.withStore() { _, _, stores in
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
-            switch try await store.acknowledge(ref, by: who, at: Date()) {
+            guard let who = try await stores.staff.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+            switch try await stores.cases.acknowledge(ref, by: who, at: Date()) {
             case .acknowledged: print("acknowledged \(ref)")
             case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
             case .notFound: throw ValidationError("no case \(ref)")
@@ -36,22 +36,22 @@ struct Status: AsyncParsableCommand {
     var recoveryKey: String?
 
     func run() async throws {
-        try await options.withStore() { config, _, store in
-            let counts = try await store.counts()
-            let backlog = try await store.backlog()
-            print("database: \(store.engine)")
-            print("integrity: \(try await store.integrityCheck())")
+        try await options.withStore() { config, _, stores in
+            let counts = try await stores.maintenance.counts()
+            let backlog = try await stores.outbox.backlog()
+            print("database: \(stores.engine)")
+            print("integrity: \(try await stores.maintenance.integrityCheck())")
             print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
             let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
             print("alerts waiting: \(backlog.pending) (oldest \(age))  failed: \(backlog.failed)")
             if verifySealed {
-                let (opened, failed) = try await store.verifySealedRows()
+                let (opened, failed) = try await stores.sealing.verifySealedRows()
                 print("sealed rows: opened \(opened), failed \(failed)")
                 var reader: CaseReader?
                 if let recoveryKey {
-                    reader = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "status", store: store)
+                    reader = try await commandLineReader(officerEmail: nil, recoveryKeyFile: recoveryKey, actor: "status", stores: stores)
                 }
-                let cases = try await store.verifyCaseSealedRows(reader: reader)
+                let cases = try await stores.sealing.verifyCaseSealedRows(reader: reader)
                 if reader != nil || cases.unchecked > 0 {
                     print(caseSealedLine(cases))
                 }
@@ -69,10 +69,10 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "File to write (must not exist).") var to: String
 
     func run() async throws {
-        try await options.withStore() { _, _, store in
+        try await options.withStore() { _, _, stores in
             guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
             // The engine creates the copy 0600 before writing into it (never readable by others).
-            let integrity = try await store.engine.backup(to: to)
+            let integrity = try await stores.engine.backup(to: to)
             print("backup written to \(to) (integrity: \(integrity))")
         }
     }
@@ -106,13 +106,13 @@ struct Restore: AsyncParsableCommand {
             try PrivateFile.copy(from: from, to: config.databasePath)
             target = config.databasePath
         }
-        try await options.withStore() { _, _, store in
+        try await options.withStore() { _, _, stores in
             // The copy has forgotten the cases since it was made: their references must not be given again.
-            try await store.skipCaseIDsAfterRestore()
-            let integrity = try await store.integrityCheck()
-            let (opened, failed) = try await store.verifySealedRows()
+            try await stores.maintenance.skipCaseIDsAfterRestore()
+            let integrity = try await stores.maintenance.integrityCheck()
+            let (opened, failed) = try await stores.sealing.verifySealedRows()
             print("restored to \(target): integrity \(integrity); sealed rows opened \(opened), failed \(failed)")
-            let cases = try await store.verifyCaseSealedRows(reader: nil)
+            let cases = try await stores.sealing.verifyCaseSealedRows(reader: nil)
             if cases.unchecked > 0 { print(caseSealedLine(cases)) }
             if integrity != "ok" || failed > 0 { throw ExitCode.failure }
         }

@@ -30,28 +30,28 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Takes cases out of hours when nobody covering the area is on shift.") var onCall = false
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
+            try await options.withStore() { config, _, stores in
                 guard let role = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Self.roles)") }
                 let email = try workEmail(email)
-                let officer = try await store.addOfficer(
+                let officer = try await stores.staff.addOfficer(
                     Officer(
                         id: 0, name: try staffName(name), email: email, isFemale: female, role: role, areas: area,
                         shifts: try parseShifts(shift), onCall: onCall),
                     by: Assembly.commandLine)
-                let (token, _) = try await store.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
+                let (token, _) = try await stores.staff.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
                 print("added officer \(officer.id): \(officer.name) <\(officer.email)> \(role.rawValue)")
                 print("API token (shown once; store it safely): \(token)")
-                if try await !store.recoveryKeyIDs().isEmpty {
+                if try await !stores.staff.recoveryKeyIDs().isEmpty {
                     print(
                         "cases are sealed to staff keys here: this token opens no case content until it is issued again with "
                             + "`haven officer token \(officer.id) --password-stdin` once they have set up their console login")
                 }
-                let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
-                    .issueEnrolment(officerID: officer.id, publicURL: config.publicURL, by: Assembly.commandLine)
+                let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
+                let link = try await login.issueEnrolment(officerID: officer.id, publicURL: config.publicURL, by: Assembly.commandLine)
                 print("console set-up link (one use, valid 72 hours; send it to them privately): \(link)")
                 await tellHeads(
                     "\(officer.name) <\(officer.email)> was added as \(role.rawValue), with an API token and a set-up link",
-                    config: config, store: store)
+                    config: config, store: stores.staff)
             }
         }
 
@@ -63,9 +63,9 @@ struct OfficerCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 print(["ID", "NAME", "E-MAIL", "ROLE", "FEMALE", "ACTIVE", "AREAS", "SHIFTS", "ON-CALL"].joined(separator: "\t"))
-                for o in try await store.officers() {
+                for o in try await stores.staff.officers() {
                     let columns = [
                         "\(o.id)", o.name, o.email, o.role.rawValue, o.isFemale ? "yes" : "no", o.active ? "yes" : "no",
                         o.areas.isEmpty ? "all" : o.areas.joined(separator: ","),
@@ -95,8 +95,8 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(help: "Make an inactive officer active again.") var activate = false
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
-                guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withStore() { config, _, stores in
+                guard var officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
                 let before = officer
                 if let name { officer.name = try staffName(name) }
                 if let email { officer.email = try workEmail(email) }
@@ -111,13 +111,13 @@ struct OfficerCommand: AsyncParsableCommand {
                 if clearShifts { officer.shifts = [] }
                 if let onCall { officer.onCall = onCall }
                 if activate { officer.active = true }
-                try await store.updateOfficer(officer, by: Assembly.commandLine)
+                try await stores.staff.updateOfficer(officer, by: Assembly.commandLine)
                 print("updated officer \(officer.id)")
                 if StaffChanges.tellsHeads(.update(before: before, after: officer)) || before.email != officer.email {
                     await tellHeads(
                         "\(officer.name) <\(officer.email)> was changed from \(before.role.rawValue) <\(before.email)>"
                             + "\(before.active ? "" : " (inactive)") to \(officer.role.rawValue)\(officer.active ? "" : " (inactive)")",
-                        config: config, store: store)
+                        config: config, store: stores.staff)
                 }
             }
         }
@@ -130,12 +130,12 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
-                guard var officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withStore() { config, _, stores in
+                guard var officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
                 officer.active = false
-                try await store.updateOfficer(officer, by: Assembly.commandLine)
+                try await stores.staff.updateOfficer(officer, by: Assembly.commandLine)
                 print("deactivated officer \(id); their open cases keep their officer until reassigned")
-                await tellHeads("\(officer.name) <\(officer.email)> was deactivated", config: config, store: store)
+                await tellHeads("\(officer.name) <\(officer.email)> was deactivated", config: config, store: stores.staff)
             }
         }
     }
@@ -147,14 +147,14 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
-                guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
-                let link = try await StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
-                    .issueEnrolment(officerID: id, publicURL: config.publicURL, by: Assembly.commandLine)
+            try await options.withStore() { config, _, stores in
+                guard let officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
+                let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
+                let link = try await login.issueEnrolment(officerID: id, publicURL: config.publicURL, by: Assembly.commandLine)
                 print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
                 await tellHeads(
                     "a new set-up link was issued for \(officer.name) <\(officer.email)> (\(officer.role.rawValue))", config: config,
-                    store: store)
+                    store: stores.staff)
             }
         }
     }
@@ -176,23 +176,23 @@ struct OfficerCommand: AsyncParsableCommand {
         var apiOnly = false
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
-                guard let officer = try await store.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withStore() { config, _, stores in
+                guard let officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
                 if passwordStdin && apiOnly { throw ValidationError("--password-stdin or --api-only, not both") }
                 var key: StaffKey?
                 if passwordStdin {
-                    key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), store: store)
+                    key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), stores: stores)
                 }
-                let (token, opens) = try await store.issueToken(officerID: id, key: key, apiOnly: apiOnly, by: Assembly.commandLine)
+                let (token, opens) = try await stores.staff.issueToken(officerID: id, key: key, apiOnly: apiOnly, by: Assembly.commandLine)
                 print("API token for officer \(id) (shown once): \(token)")
-                if !opens, try await !store.recoveryKeyIDs().isEmpty {
+                if !opens, try await !stores.staff.recoveryKeyIDs().isEmpty {
                     if CaseReader.tokenMayHoldKey(officer.role) {
                         print("this token opens no case content: issue it with --password-stdin (or --api-only) to let it")
                     } else {
                         print("this token opens no case content: a \(officer.role.rawValue) reads cases in the console (password and code)")
                     }
                 }
-                await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: store)
+                await tellHeads("a new API token was issued for \(officer.name) <\(officer.email)>", config: config, store: stores.staff)
             }
         }
     }

@@ -31,13 +31,13 @@ struct ConfigOptions: ParsableArguments {
 
     /// Bootstraps logging once and runs `body` over the opened store (a command that needs no
     /// server); the engine (PostgreSQL's pool) runs for as long as `body` does.
-    func withStore<T>(extra: [String: String] = [:], _ body: (HavenConfig, KeyRing, StoreService) async throws -> T)
+    func withStore<T>(extra: [String: String] = [:], _ body: (HavenConfig, KeyRing, Stores) async throws -> T)
         async throws -> T
     {
         let config = try resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        return try await Assembly.withStore(config: config, logger: logger) { ring, store in
-            try await body(config, ring, store)
+        return try await Assembly.withStore(config: config, logger: logger) { ring, stores in
+            try await body(config, ring, stores)
         }
     }
 }

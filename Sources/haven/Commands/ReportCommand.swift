@@ -22,11 +22,11 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let month = self.month ?? MonthlyReport.previousMonth()
             guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
-            try await options.withStore() { _, _, store in
+            try await options.withStore() { _, _, stores in
                 let report = MonthlyReport(
-                    month: month, facts: try await store.caseFacts(openedFrom: start, to: end),
-                    escalations: try await store.escalationCount(from: start, to: end),
-                    officerNames: Dictionary(uniqueKeysWithValues: try await store.officers().map { ($0.id, $0.name) }))
+                    month: month, facts: try await stores.reporting.caseFacts(openedFrom: start, to: end),
+                    escalations: try await stores.reporting.escalationCount(from: start, to: end),
+                    officerNames: Dictionary(uniqueKeysWithValues: try await stores.staff.officers().map { ($0.id, $0.name) }))
                 print(report.text(), terminator: "")
                 if let csv {
                     try PrivateFile.replace(csv, contents: Array(report.csv().utf8))  // officers' names: 0600

@@ -24,7 +24,7 @@ struct RetentionCommand: AsyncParsableCommand {
         @Flag(help: "Only count what would be shredded, by outcome; change nothing.") var dryRun = false
 
         func run() async throws {
-            try await options.withStore() { config, _, store in
+            try await options.withStore() { config, _, stores in
                 guard let policy = config.retention else {
                     print("HAVEN_RETENTION=off: nothing is shredded")
                     return
@@ -32,7 +32,7 @@ struct RetentionCommand: AsyncParsableCommand {
                 print("retention: \(policy.summary)")
                 let now = Date()
                 if dryRun {
-                    let expired = try await store.closedCases(closedBefore: policy.keepsEverythingClosedAfter(now))
+                    let expired = try await stores.retention.closedCases(closedBefore: policy.keepsEverythingClosedAfter(now))
                         .filter { policy.isExpired(closedAt: $0.closedAt, outcome: $0.outcome, now: now) }
                     let byOutcome = Dictionary(grouping: expired, by: { $0.outcome ?? "none" })
                     for (outcome, cases) in byOutcome.sorted(by: { $0.key < $1.key }) {
@@ -44,7 +44,7 @@ struct RetentionCommand: AsyncParsableCommand {
                 var logger = Logger(label: "haven.retention")
                 logger.logLevel = .warning
                 let sweeper = RetentionSweeper(
-                    store: store, policy: policy, metrics: .discarded, logger: logger)
+                    store: stores.retention, audit: stores.audit, policy: policy, metrics: .discarded, logger: logger)
                 let report = try await sweeper.sweep(now: now)
                 print("shredded \(report.cases) case(s); deleted \(report.orphanParts) part(s) of texts that never completed")
             }

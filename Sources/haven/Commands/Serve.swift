@@ -31,25 +31,25 @@ struct Serve: AsyncParsableCommand {
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
         let demo = self.demo
-        try await Assembly.serve(config: config, logger: logger) { store in
+        try await Assembly.serve(config: config, logger: logger) { stores in
             // A new installation is sealed to staff from its first report (`haven setup` does this
             // with the installer; without it, the key is written where the installer cannot miss it).
             // An installation from before (its key file records no lookup key) is told how to move instead.
             let keyFile = FirstRecoveryKey.file(config: config, demo: demo)
-            if store.keyRing.lookupHeldApart,
-                let id = try await FirstRecoveryKey.makeIfNew(store: store, writingTo: keyFile, demo: demo)
+            if stores.keyRing.lookupHeldApart,
+                let id = try await FirstRecoveryKey.makeIfNew(stores: stores, writingTo: keyFile, demo: demo)
             {
                 logger.critical(
                     "NEW INSTALLATION: its recovery key, which opens every case, was written to a file: move it offline, then delete it",
                     metadata: ["recovery_key": "\(id)", "file": "\(keyFile)"])
-                try await Assembly.recordInKeyFile(config: config, store: store, logger: logger)
+                try await Assembly.recordInKeyFile(config: config, stores: stores, logger: logger)
             }
-            if demo { try await DemoContent.seed(store, config: config, logger: logger) }
-            if try await store.officers().filter(\.active).isEmpty {
+            if demo { try await DemoContent.seed(stores, config: config, logger: logger) }
+            if try await stores.staff.officers().filter(\.active).isEmpty {
                 logger.warning("no staff yet: reports will be stored but nobody is alerted. Add one with `haven officer add`.")
             }
-            let sealing = try await store.sealingStatus()
-            if config.masterKey != nil, try await !store.unpinnedReaderKeys().isEmpty {
+            let sealing = try await stores.cases.sealingStatus()
+            if config.masterKey != nil, try await !stores.sealing.unpinnedReaderKeys().isEmpty {
                 throw ValidationError(
                     "reader keys without a MAC are in the database (an installation from before, on HAVEN_MASTER_KEY): check and vouch for them with `haven keys pin`, then start again"
                 )
@@ -76,8 +76,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        try await options.withStore() { config, _, store in
-            print("database ready: \(store.engine) (integrity: \(try await store.integrityCheck()))")
+        try await options.withStore() { config, _, stores in
+            print("database ready: \(stores.engine) (integrity: \(try await stores.maintenance.integrityCheck()))")
         }
     }
 }
@@ -88,14 +88,14 @@ struct Migrate: AsyncParsableCommand {
 /// DATA_DIR/demo-tokens.txt (mode 0600). Only `serve --demo` calls this, and only while there is
 /// no staff at all: a real installation never gets a login it did not enrol.
 enum DemoContent {
-    static func seed(_ store: StoreService, config: HavenConfig, logger: Logger) async throws {
-        guard try await store.officers().isEmpty else { return }
+    static func seed(_ stores: Stores, config: HavenConfig, logger: Logger) async throws {
+        guard try await stores.staff.officers().isEmpty else { return }
         let staff = [
             (Officer(id: 0, name: "Sam Okafor (demo officer)", email: "officer@demo.haven.invalid", isFemale: true), true),
             (Officer(id: 0, name: "Dana Reid (demo duty manager)", email: "duty@demo.haven.invalid", role: .dutyManager), true),
             (Officer(id: 0, name: "Hari Shah (demo head of service)", email: "head@demo.haven.invalid", role: .head), false),
         ]
-        let login = StaffLogin(accounts: store, staff: store, audit: store, settings: ConsoleSettings())
+        let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
         var tokens = ["# Demo officer API tokens (POST /api/v1/cases/{ref}/ack with Authorization: Bearer TOKEN)"]
         var logins = [
             "",
@@ -105,7 +105,7 @@ enum DemoContent {
             "# email\tpassword\tTOTP secret (base32)\totpauth address",
         ]
         for (person, withLogin) in staff {
-            let added = try await store.addOfficer(person, by: "demo")
+            let added = try await stores.staff.addOfficer(person, by: "demo")
             var key: StaffKey?
             if withLogin {
                 let password = "demo-" + OfficerToken.random().prefix(16)
@@ -119,10 +119,10 @@ enum DemoContent {
                 logins.append("\(person.email)\t\(password)\t\(setup.base32)\t\(setup.url)")
             }
             // With the login's key, the token opens the cases sealed to them, as a real one does.
-            let (token, _) = try await store.issueToken(officerID: added.id, key: key, by: "demo")
+            let (token, _) = try await stores.staff.issueToken(officerID: added.id, key: key, by: "demo")
             tokens.append("\(added.id)\t\(added.role.rawValue)\t\(token)")
         }
-        try await store.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
+        try await stores.staff.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
         let path = URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("demo-tokens.txt").path
         // Logins and tokens: 0600 from the start, never readable by others even for a moment.
         try PrivateFile.replace(path, contents: Array(((tokens + logins).joined(separator: "\n") + "\n").utf8))

@@ -24,8 +24,8 @@ enum FirstRecoveryKey {
     /// The file is written (and flushed) before the key is stored, so a key the database seals
     /// cases to always has its private half somewhere; one left by another installation or an
     /// earlier trial is never taken for this one's.
-    static func makeIfNew(store: StoreService, writingTo path: String, demo: Bool) async throws -> String? {
-        guard try await store.recoveryKeyIDs().isEmpty, try await store.counts().cases == 0 else { return nil }
+    static func makeIfNew(stores: Stores, writingTo path: String, demo: Bool) async throws -> String? {
+        guard try await stores.staff.recoveryKeyIDs().isEmpty, try await stores.maintenance.counts().cases == 0 else { return nil }
         guard !FileManager.default.fileExists(atPath: path) else {
             throw ValidationError(
                 "a recovery key file is already at \(path) (another installation's, or an earlier trial's): move it away, or run `haven setup`, then start again"
@@ -46,7 +46,7 @@ enum FirstRecoveryKey {
             """, to: path)
         let added: String?
         do {
-            added = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine)
+            added = try await stores.sealing.addFirstRecoveryKey(publicKey: key.publicKey, by: demo ? "demo" : Assembly.commandLine)
         } catch {
             unlink(path)  // never stored: the file must not be taken for the installation's key
             throw error
@@ -83,17 +83,17 @@ struct Setup: AsyncParsableCommand {
     var recoveryKeyOut: String?
 
     func run() async throws {
-        try await options.withStore() { config, ring, store in
+        try await options.withStore() { config, ring, stores in
             print("key file: \(config.keyFile) (back it up separately from the database backups)")
             if ring.lookupHeldApart {
                 print("lookup key: \(config.lookupKeyFile) (keep it apart from the data folder and its backups; back it up on its own)")
             }
-            let existing = try await store.recoveryKeyIDs()
+            let existing = try await stores.staff.recoveryKeyIDs()
             guard existing.isEmpty else {
                 print("recovery key: made already (\(existing.joined(separator: ", "))); cases are sealed to staff keys")
                 return
             }
-            guard try await store.counts().cases == 0 else {
+            guard try await stores.maintenance.counts().cases == 0 else {
                 throw ValidationError(
                     "this installation has cases already: turn on sealing to staff with `haven keys recovery init`, then `haven keys seal-to-staff`"
                 )
@@ -126,10 +126,10 @@ struct Setup: AsyncParsableCommand {
                     print("That does not match. Check what you saved, and type its last six characters.")
                 }
             }
-            guard let id = try await store.addFirstRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine) else {
+            guard let id = try await stores.sealing.addFirstRecoveryKey(publicKey: key.publicKey, by: Assembly.commandLine) else {
                 throw ValidationError("another command made a recovery key or a case meanwhile: nothing was changed")
             }
-            try await Assembly.recordInKeyFile(config: config, store: store, logger: Logging.bootstrap(config))
+            try await Assembly.recordInKeyFile(config: config, stores: stores, logger: Logging.bootstrap(config))
             if let out = recoveryKeyOut { print("recovery key \(id) written to \(out): move it offline, then delete it there") }
             print("recovery key \(id) saved: every case will be sealed to staff keys and this recovery key, never to the key file")
             print("next: add the first head of service with `haven officer add --role head --name NAME --email EMAIL`")

@@ -18,24 +18,24 @@ func readSecretLine(prompt: String) -> String {
 
 /// The officer's private key, opened by their console password. A wrong password opens nothing
 /// and counts towards their login lockout, as at the console.
-func officerKey(_ officer: Officer, password: String, store: StoreService) async throws -> StaffKey {
-    guard let record = try await store.staffKey(officerID: officer.id), let sealed = record.password else {
+func officerKey(_ officer: Officer, password: String, stores: Stores) async throws -> StaffKey {
+    guard let record = try await stores.staff.staffKey(officerID: officer.id), let sealed = record.password else {
         throw ValidationError("officer \(officer.id) has no key sealed under a password yet: they must log in to the console once")
     }
     let lockout = LoginLockout(failuresBeforeLock: ConsoleSettingsDefaults.failuresBeforeLock)
     let owner = CaseReader.readerName(officerID: officer.id)
     // Counted and checked against the lock first, as a console login is, so guesses here meet the
     // same lock; a key that opens clears the count again.
-    if case .locked = try await store.beginLoginAttempt(officerID: officer.id, lockout: lockout, now: Date()) {
-        try await store.recordLoginFailure(officerID: officer.id, now: Date())
+    if case .locked = try await stores.accounts.beginLoginAttempt(officerID: officer.id, lockout: lockout, now: Date()) {
+        try await stores.accounts.recordLoginFailure(officerID: officer.id, now: Date())
         throw ValidationError("officer \(officer.id)'s login is locked for now")
     }
     do {
         let key = try StaffKey.open(sealed, password: password, owner: owner, publicKey: record.publicKey)
-        try await store.clearLoginFailures(officerID: officer.id)
+        try await stores.accounts.clearLoginFailures(officerID: officer.id)
         return key
     } catch {
-        try await store.recordLoginFailure(officerID: officer.id, now: Date())
+        try await stores.accounts.recordLoginFailure(officerID: officer.id, now: Date())
         throw ValidationError("that password does not open officer \(officer.id)'s key")
     }
 }
@@ -43,7 +43,7 @@ func officerKey(_ officer: Officer, password: String, store: StoreService) async
 /// The reader a command reads cases as: an officer (password on standard input), the holder of
 /// the recovery key (its file), or nobody (only what the key file opens: cases from before staff
 /// sealing).
-func commandLineReader(officerEmail: String?, recoveryKeyFile: String?, actor: String, store: StoreService) async throws
+func commandLineReader(officerEmail: String?, recoveryKeyFile: String?, actor: String, stores: Stores) async throws
     -> CaseReader
 {
     if let recoveryKeyFile {
@@ -52,15 +52,17 @@ func commandLineReader(officerEmail: String?, recoveryKeyFile: String?, actor: S
         }
         let key: RecoveryKey
         do { key = try RecoveryKey(exported: text) } catch { throw ValidationError("\(recoveryKeyFile): \(error)") }
-        guard try await store.recoveryKeyIDs().contains(key.id) else {
+        guard try await stores.staff.recoveryKeyIDs().contains(key.id) else {
             throw ValidationError("\(recoveryKeyFile) is not this installation's recovery key")
         }
         return .recovery(key, actor: "cli:recovery:\(actor)")
     }
     if let officerEmail {
-        guard let officer = try await store.officers().first(where: { $0.email.lowercased() == officerEmail.lowercased() && $0.active })
-        else { throw ValidationError("no active officer \(officerEmail)") }
-        let key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), store: store)
+        let officers = try await stores.staff.officers()
+        guard let officer = officers.first(where: { $0.email.lowercased() == officerEmail.lowercased() && $0.active }) else {
+            throw ValidationError("no active officer \(officerEmail)")
+        }
+        let key = try await officerKey(officer, password: readSecretLine(prompt: "Password: "), stores: stores)
         return CaseReader(officerID: officer.id, key: key, actor: "cli:officer:\(officer.id)")
     }
     return .keyFileOnly(actor: "cli:\(actor)")

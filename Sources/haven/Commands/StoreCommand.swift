@@ -37,13 +37,13 @@ struct StoreCommand: AsyncParsableCommand {
                     } catch let failure as StoreCopy.Failure {
                         throw ValidationError(failure.description)
                     }
-                    let copy = try await StoreService(engine: destination, keyRing: ring)
-                    let (opened, failed) = try await copy.verifySealedRows()
-                    try await copy.audit(
+                    let copy = try await Stores.open(engine: destination, keyRing: ring)
+                    let (opened, failed) = try await copy.sealing.verifySealedRows()
+                    try await copy.audit.audit(
                         actor: Assembly.commandLine, action: "store.copied", caseID: nil,
                         detail: "from \(source.engine.dialect.engine.rawValue): \(copied["cases"] ?? 0) cases", at: Date())
                     print("copied \(copied.values.reduce(0, +)) rows; sealed rows opened \(opened), failed \(failed)")
-                    print("integrity: \(try await copy.integrityCheck())")
+                    print("integrity: \(try await copy.maintenance.integrityCheck())")
                     if failed > 0 { throw ExitCode.failure }
                 }
             }

@@ -24,16 +24,17 @@ struct TextCommand: AsyncParsableCommand {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
         // The texting service alone, over the store: no HTTP server is built to send one text.
-        try await Assembly.withStore(config: config, logger: logger) { _, store in
+        try await Assembly.withStore(config: config, logger: logger) { _, stores in
             let sms = SMSSettings(config: config)
-            let sender = TextSender(store: store, audit: store, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
+            let sender = TextSender(
+                store: stores.cases, audit: stores.audit, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
             guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            guard let who = try await store.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+            guard let who = try await stores.staff.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
             // Their console password (from standard input) opens a case sealed to them; while cases are
             // sealed under the key file (no recovery key yet), none is asked for.
             var key: StaffKey?
-            if try await store.sealingStatus().toStaff, try await store.staffKey(officerID: who.id)?.password != nil {
-                key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), store: store)
+            if try await stores.cases.sealingStatus().toStaff, try await stores.staff.staffKey(officerID: who.id)?.password != nil {
+                key = try await officerKey(who, password: readSecretLine(prompt: "Password: "), stores: stores)
             }
             let reader = CaseReader.officer(who.id, key: key)
             switch try await sender.send(message, to: ref, by: who, reader: reader, now: Date()) {

@@ -29,7 +29,12 @@ public struct StashBounds: Sendable {
     }
 }
 
-extension StoreService: SharedState {
+/// `SharedState` in the database every instance shares.
+public struct SQLSharedState: SharedState, StorePart {
+    let context: StoreContext
+}
+
+extension SQLSharedState {
     public func spendChallenge(_ challenge: String, expiresAt: Date, now: Date) async throws -> Bool {
         // Expired rows go, then the insert: run as a claim (READ COMMITTED on PostgreSQL), where
         // two instances spending the same challenge meet on its key, one inserting and one not.

@@ -3,7 +3,11 @@ import HavenCore
 
 /// Contractors and tenancy flags. A tenancy reference is personal data, so it is kept only as a
 /// keyed hash: enough to answer "is this tenancy flagged?", useless to anyone reading the file.
-extension StoreService {
+public struct SQLConcerns: Concerns, StorePart {
+    let context: StoreContext
+}
+
+extension SQLConcerns {
     public func addContractor(name: String, tokenHash: String, by actor: String) async throws -> Int64 {
         let now = clock()
         return try await write { tx in

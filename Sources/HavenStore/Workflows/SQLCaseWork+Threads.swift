@@ -6,7 +6,7 @@ import HavenCore
 /// Only what a provider verified routes texts: a case's thread is set when the sender's own text
 /// opens it, or when someone working the case links the survivor's number to it (audited). A
 /// number typed into a form or given by someone else only shows as a hint of related cases.
-extension StoreService {
+extension SQLCaseWork {
     public func textThread(caseID: Int64) async throws -> TextThread {
         try await read { tx in
             guard let row = try tx.queryOne("SELECT thread_hash FROM cases WHERE id = ?", [caseID]) else {
@@ -17,22 +17,26 @@ extension StoreService {
             let own: String? = row["thread_hash"]
             let receives =
                 try own.map { hash in
-                    try tx.scalar("SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [hash], as: Int64.self) == caseID
+                    try tx.scalar(
+                        "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC LIMIT 1", [hash], as: Int64.self)
+                        == caseID
                 } ?? false
             // Every number this case knows of: its reports' (survivor's, reporter's, sender's) and its thread.
             var hashes = Set(
-                try tx.column("SELECT DISTINCT phone_hash FROM reports WHERE case_id = ? AND phone_hash IS NOT NULL", [caseID], as: String.self))
+                try tx.column(
+                    "SELECT DISTINCT phone_hash FROM reports WHERE case_id = ? AND phone_hash IS NOT NULL", [caseID], as: String.self))
             if let own { hashes.insert(own) }
             guard !hashes.isEmpty else { return TextThread(receivesTexts: receives, related: []) }
             let list = Array(hashes)
             let marks = Array(repeating: "?", count: list.count).joined(separator: ", ")
-            let rows = try tx.query("""
-                    SELECT id, reference, status, channel, (thread_hash IS NOT NULL AND thread_hash IN (\(marks)) AND status = 'open') AS holds
-                    FROM cases
-                    WHERE id != ? AND (thread_hash IN (\(marks))
-                        OR id IN (SELECT case_id FROM reports WHERE phone_hash IN (\(marks))))
-                    ORDER BY id DESC LIMIT 20
-                    """, SQLArguments(list.map(\.sqlValue) + [.integer(caseID)] + list.map(\.sqlValue) + list.map(\.sqlValue)))
+            let rows = try tx.query(
+                """
+                SELECT id, reference, status, channel, (thread_hash IS NOT NULL AND thread_hash IN (\(marks)) AND status = 'open') AS holds
+                FROM cases
+                WHERE id != ? AND (thread_hash IN (\(marks))
+                    OR id IN (SELECT case_id FROM reports WHERE phone_hash IN (\(marks))))
+                ORDER BY id DESC LIMIT 20
+                """, SQLArguments(list.map(\.sqlValue) + [.integer(caseID)] + list.map(\.sqlValue) + list.map(\.sqlValue)))
             return TextThread(
                 receivesTexts: receives,
                 related: rows.map { row in
@@ -48,7 +52,9 @@ extension StoreService {
     /// supervisor's move may. Otherwise its thread is dropped, audited; a link brings it back.
     static func keepOneThreadHolder(reopened caseID: Int64, by officerID: Int64, at date: Date, tx: any SQLTransaction) throws {
         guard let hash = try tx.scalar("SELECT thread_hash FROM cases WHERE id = ?", [caseID], as: String.self),
-            let holder = try tx.scalar("SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' AND id != ? ORDER BY id DESC LIMIT 1", [hash, caseID], as: Int64.self)
+            let holder = try tx.scalar(
+                "SELECT id FROM cases WHERE thread_hash = ? AND status = 'open' AND id != ? ORDER BY id DESC LIMIT 1", [hash, caseID],
+                as: Int64.self)
         else { return }
         try tx.execute("UPDATE cases SET thread_hash = NULL WHERE id = ?", [caseID])
         try audit(
@@ -66,7 +72,8 @@ extension StoreService {
             if row["thread_hash"] as String? == hash { return .alreadyLinked }
             guard row["status"] as String == "open" else { return .closed }
             // The open cases holding the number, newest (the one intake picks) first.
-            let holders = try tx.query("SELECT id, reference FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC", [hash]
+            let holders = try tx.query(
+                "SELECT id, reference FROM cases WHERE thread_hash = ? AND status = 'open' ORDER BY id DESC", [hash]
             ).map { (id: $0["id"] as Int64, reference: CaseReference($0["reference"] as String)!) }
             if let holder = holders.first {
                 guard mayMove else {

@@ -4,7 +4,7 @@ import HavenCore
 /// Case ids and the references derived from them (`CaseReferenceCipher`): choosing the next id,
 /// finding a case by its reference, and keeping ids from ever being given twice (after a restore,
 /// after a purge).
-extension StoreService {
+extension StorePart {
     /// The next case's id and its reference, derived from the id.
     ///
     /// Ids follow the clock: at least 256 a second since 2026 (a burst borrows the next second's),
@@ -60,17 +60,11 @@ extension StoreService {
     }
 
     /// Records the highest case id given (it never goes down, whatever order a batch writes in).
-    static let recordLastCaseID = """
+    static var recordLastCaseID: String {
+        """
         INSERT INTO store_settings (name, value) VALUES ('case_id_last', ?)
         ON CONFLICT (name) DO UPDATE SET value = CASE WHEN excluded.value > store_settings.value THEN excluded.value ELSE store_settings.value END
         """
-
-    /// What `newCase` knows for the rest of its batch.
-    struct CaseIDState: Sendable {
-        static let key = "case-ids"
-        var highest: Int64
-        var floor: Int64
-        var anyStored: Bool
     }
 
     /// A random reference that names no case yet: neither stored nor derived from a case's id.
@@ -95,24 +89,11 @@ extension StoreService {
     }
 
     /// 2026-01-01T00:00:00Z, and how many case ids each second after it has.
-    static let caseIDEpoch: TimeInterval = 1_767_225_600
-    static let caseIDsPerSecond: Double = 256
+    static var caseIDEpoch: TimeInterval { 1_767_225_600 }
+    static var caseIDsPerSecond: Double { 256 }
 
     static func caseIDSlot(at date: Date) -> Int64 {
         Int64(max(0, (date.timeIntervalSince1970 - caseIDEpoch) * caseIDsPerSecond))
-    }
-
-    /// After a restore: new case ids (and so references) start 2^30 past the highest the copy
-    /// holds, its newest case's time and the clock's, beyond any the lost cases could have had
-    /// (48 days of the clock's ids, or 50 hours of saturated intake ahead of it; the range allows
-    /// about 790 restores).
-    public func skipCaseIDsAfterRestore(at date: Date = Date()) async throws {
-        try await write { tx in
-            let row = try tx.queryOne("SELECT MAX(id) AS id, MAX(opened_at) AS opened FROM cases")
-            let highest = (row?["id"] as Int64?) ?? 0
-            let newest = (row?["opened"] as Double?).map { Self.caseIDSlot(at: Self.date($0)) } ?? 0
-            try Self.raiseCaseIDFloor(to: max(highest + 1, newest, Self.caseIDSlot(at: date)) + 1 << 30, tx: tx)
-        }
     }
 
     /// New case ids start at `floor` or above (it never goes down).
@@ -139,4 +120,12 @@ extension StoreService {
             "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ? AND reference = ?)", [id, reference.value], as: Bool.self)
         return holds == true ? id : nil
     }
+}
+
+/// What `newCase` knows for the rest of its batch.
+struct CaseIDState: Sendable {
+    static let key = "case-ids"
+    var highest: Int64
+    var floor: Int64
+    var anyStored: Bool
 }

@@ -9,7 +9,11 @@ import HavenCore
 /// then its rows are deleted (on SQLite `secure_delete` zeroes them in the file; on PostgreSQL
 /// see docs/postgresql.md on VACUUM). A crash between the two
 /// leaves `shredded` cases that the next sweep deletes.
-extension StoreService {
+public struct SQLRetention: Retention, StorePart {
+    let context: StoreContext
+}
+
+extension SQLRetention {
     /// The key id written over a destroyed data key's.
     static let shreddedKeyID = "shredded"
 
@@ -133,5 +137,4 @@ extension StoreService {
             try Self.auditEvent(event, caseID: caseID, tx: tx)
         }
     }
-
 }

@@ -1,17 +1,44 @@
 import Foundation
 import HavenCore
 
+/// A reader a case's key is sealed to: how `case_readers` names them, and their public key.
+struct ReaderKey: Sendable, Equatable {
+    var name: String
+    var publicKey: Data
+}
+
+/// A copy of a case's key sealed to one reader, made before the writer's turn (intake).
+struct SealedCopy: Sendable {
+    var publicKey: Data
+    var sealed: Data
+
+    static func seal(_ key: CaseKey, caseUID: String, to readers: [ReaderKey]) throws -> [String: SealedCopy] {
+        var copies: [String: SealedCopy] = [:]
+        for reader in readers {
+            copies[reader.name] = SealedCopy(
+                publicKey: reader.publicKey, sealed: try key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name))
+        }
+        return copies
+    }
+}
+
+/// The standing readers, read once per intake batch.
+private struct Standing: Sendable {
+    static let key = "standing-readers"
+    let readers: [ReaderKey]?
+}
+
+/// The readable officers' keys, read once per intake batch.
+private struct OfficerKeys: Sendable {
+    static let key = "officer-keys"
+    let keys: [Int64: Data]
+}
+
 /// Sealing cases to their readers: whose copies of a case's key a case gets, opening it for a
 /// reader, and sealing rows added to it. Staff sealing is on once a recovery key exists (`haven
 /// keys recovery init`): from then on every new case has a key pair of its own, and the key file
 /// opens none of its content.
-extension StoreService {
-    /// A reader a case's key is sealed to: how `case_readers` names them, and their public key.
-    struct ReaderKey: Sendable, Equatable {
-        var name: String
-        var publicKey: Data
-    }
-
+extension StorePart {
     /// The readers every case is sealed to whoever it is assigned to: the recovery keys and each
     /// active duty manager and head of service with a key pair, each only if its MAC checks
     /// (`ReaderKeyCheck`). Nil while there is no recovery key and the key file does not say
@@ -71,11 +98,6 @@ extension StoreService {
         return readers
     }
 
-    private struct Standing: Sendable {
-        static let key = "standing-readers"
-        let readers: [ReaderKey]?
-    }
-
     /// An active member of staff's public key, when they have a key pair and may read cases (an
     /// administrator never does).
     static func officerKey(_ officerID: Int64, check: ReaderKeyCheck, tx: any SQLTransaction) throws -> ReaderKey? {
@@ -105,8 +127,9 @@ extension StoreService {
     /// Which members of staff may hold a case's key (`o` their officer row, `k` their key pair):
     /// active, never an administrator, and a duty manager or head of service only by a key pair
     /// their password seals (never one held by a token alone, which opens without TOTP).
-    static let mayRead =
+    static var mayRead: String {
         "WHERE o.active = TRUE AND o.role != 'admin' AND (o.role = 'officer' OR k.password_sealed IS NOT NULL)"
+    }
 
     /// The readers a case assigned to `officerID` is sealed to. `ownKeyRequired`: the officer must
     /// be able to open it (a new case: triage only picks those who can); without it, an existing
@@ -150,26 +173,6 @@ extension StoreService {
         return keys
     }
 
-    private struct OfficerKeys: Sendable {
-        static let key = "officer-keys"
-        let keys: [Int64: Data]
-    }
-
-    /// A copy of a case's key sealed to one reader, made before the writer's turn (intake).
-    struct SealedCopy: Sendable {
-        var publicKey: Data
-        var sealed: Data
-
-        static func seal(_ key: CaseKey, caseUID: String, to readers: [ReaderKey]) throws -> [String: SealedCopy] {
-            var copies: [String: SealedCopy] = [:]
-            for reader in readers {
-                copies[reader.name] = SealedCopy(
-                    publicKey: reader.publicKey, sealed: try key.sealed(to: reader.publicKey, caseUID: caseUID, reader: reader.name))
-            }
-            return copies
-        }
-    }
-
     /// Seals a copy of `key` to each reader (replacing an older copy a reader held). A copy in
     /// `presealed` is used when it was sealed to the reader's public key as it is now.
     static func grant(
@@ -191,6 +194,35 @@ extension StoreService {
                     """, arguments)
             }
         }
+    }
+
+    /// Stores `record` as the officer's key pair. A different key pair than the one held before
+    /// (re-enrolment after a forgotten password) makes every copy of a case key sealed to the old
+    /// one useless: they are deleted, and whoever can read those cases grants them again.
+    static func storeStaffKey(
+        _ record: StaffKeyRecord, check: ReaderKeyCheck, by actor: String, at date: Date, tx: any SQLTransaction
+    ) throws {
+        let before = try tx.scalar("SELECT public_key FROM staff_keys WHERE officer_id = ?", [record.officerID], as: Data.self)
+        let mac = check.mac(reader: CaseReader.readerName(officerID: record.officerID), publicKey: record.publicKey)
+        try tx.execute(
+            """
+            INSERT INTO staff_keys
+                (officer_id, public_key, password_kdf, password_salt, password_sealed, token_sealed, created_at, mac)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (officer_id) DO UPDATE SET public_key = excluded.public_key, password_kdf = excluded.password_kdf,
+                password_salt = excluded.password_salt, password_sealed = excluded.password_sealed,
+                token_sealed = excluded.token_sealed, created_at = excluded.created_at, mac = excluded.mac
+            """,
+            [
+                record.officerID, record.publicKey, record.password?.kdf, record.password?.salt, record.password?.sealed,
+                record.tokenSealed, time(date), mac,
+            ])
+        guard let before, before != record.publicKey else { return }
+        let dropped = try tx.execute(
+            "DELETE FROM case_readers WHERE reader = ?", [CaseReader.readerName(officerID: record.officerID)])
+        try audit(
+            actor: actor, action: "staff.key_replaced", caseID: nil,
+            detail: "officer \(record.officerID); \(dropped) case keys no longer theirs", at: date, tx: tx)
     }
 
     /// A case's key as `reader` opens it: nil for a case from before staff sealing (its rows open

@@ -1,7 +1,11 @@
 import Foundation
 
 /// The append-only audit log (triggers refuse UPDATE and DELETE).
-extension StoreService {
+public struct SQLAuditTrail: AuditTrail, StorePart {
+    let context: StoreContext
+}
+
+extension SQLAuditTrail {
     public func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws {
         try await write { tx in
             try Self.audit(actor: actor, action: action, caseID: caseID, detail: detail, at: date, tx: tx)

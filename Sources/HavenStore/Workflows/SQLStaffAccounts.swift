@@ -4,7 +4,11 @@ import HavenCore
 /// Console logins. Passwords arrive already bcrypt-hashed; TOTP secrets are sealed like report
 /// content (a copied database gives no second factor); sessions and enrolment links are stored
 /// only as hashes of the values the browser holds.
-extension StoreService {
+public struct SQLStaffAccounts: StaffAccounts, StorePart {
+    let context: StoreContext
+}
+
+extension SQLStaffAccounts {
     public func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date, by actor: String) async throws {
         let now = clock()
         try await write { tx in

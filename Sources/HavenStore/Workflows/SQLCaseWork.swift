@@ -1,8 +1,15 @@
 import Foundation
 import HavenCore
 
+/// What officers record while working a case: contact attempts, notes, closing and reopening
+/// (with the texts sent listed alongside), reassignment, priority, risk checklists, consent and
+/// referrals; and its text thread (`SQLCaseWork+Threads.swift`).
+public struct SQLCaseWork: CaseWork, StorePart {
+    let context: StoreContext
+}
+
 /// Contact attempts, notes, closing and reopening, with the texts sent listed alongside.
-extension StoreService {
+extension SQLCaseWork {
     public func recordCaseEvent(_ event: CaseEvent, caseID: Int64) async throws {
         let sealer = self.sealer
         try await write { tx in
@@ -93,32 +100,6 @@ extension StoreService {
         }
     }
 
-    /// Stores an event; its note sealed to the case (or under the key file, for a case from before
-    /// staff sealing).
-    static func insert(_ event: CaseEvent, caseID: Int64, sealer: Sealer, tx: any SQLTransaction) throws {
-        let uid = RowUID.make()
-        let sealed = try event.note.map { try sealForCase($0, caseID: caseID, rowUID: uid, sealer: sealer, tx: tx) }
-        try tx.execute(
-            """
-            INSERT INTO case_events (uid, case_id, officer_id, kind, at, method, outcome, flags, key_id, wrapped_key, sealed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                uid, caseID, event.officerID, event.kind.rawValue, time(event.at), event.method, event.outcome,
-                event.flags.joined(separator: "; "), sealed?.keyID, sealed?.wrappedKey, sealed?.ciphertext,
-            ])
-    }
-
-    /// Who did what, with the method, outcome and any safety warnings; never the note.
-    static func auditEvent(_ event: CaseEvent, caseID: Int64, tx: any SQLTransaction) throws {
-        let detail =
-            [event.method, event.outcome].compactMap { $0 }.joined(separator: " ")
-            + (event.flags.isEmpty ? "" : " [\(event.flags.joined(separator: "; "))]")
-        try audit(
-            actor: "officer:\(event.officerID)", action: "case.\(event.kind.rawValue)", caseID: caseID, detail: detail,
-            at: event.at, tx: tx)
-    }
-
     public func caseEvents(caseID: Int64, reader: CaseReader) async throws -> [CaseEvent] {
         let sealer = self.sealer
         return try await read { tx in
@@ -150,7 +131,7 @@ extension StoreService {
 }
 
 /// Risk checklists: insert-only, so every version stays.
-extension StoreService {
+extension SQLCaseWork {
     public func recordRiskAssessment(_ stored: StoredRiskAssessment, caseID: Int64) async throws {
         let sealer = self.sealer
         try await write { tx in
@@ -190,7 +171,7 @@ extension StoreService {
 }
 
 /// Consent per agency and the referrals made; a referral without consent alerts supervisors.
-extension StoreService {
+extension SQLCaseWork {
     public func recordConsent(_ consent: ConsentRecord, caseID: Int64) async throws {
         try await write { tx in
             try tx.execute(

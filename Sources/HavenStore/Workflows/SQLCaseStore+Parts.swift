@@ -23,7 +23,7 @@ public struct MessagePart: Sendable {
     }
 }
 
-extension StoreService {
+extension SQLCaseStore {
     /// Stores a part (sealed). When it completes its message, the parts are joined in order and
     /// the whole is recorded through normal intake in the same transaction; nil means "waiting".
     public func recordPart(

@@ -2,7 +2,12 @@ import Foundation
 import HavenCore
 
 /// Staff, areas and API tokens. Staff details are work contact details and stay in the clear.
-extension StoreService {
+/// Their key pairs, and granting and taking away access to cases: `SQLStaffDirectory+Keys.swift`.
+public struct SQLStaffDirectory: StaffDirectory, StorePart {
+    let context: StoreContext
+}
+
+extension SQLStaffDirectory {
     /// Adds an account. Its name and address must pass `StaffIdentity` and the address must be no
     /// other account's, case aside (else `StaffIdentity.Problem`, and nothing is written).
     public func addOfficer(_ officer: Officer, by actor: String) async throws -> Officer {
@@ -40,13 +45,7 @@ extension StoreService {
         let now = clock()
         return try await write { tx in
             var officer = officer
-            if let stored = try tx.queryOne("SELECT name, email FROM officers WHERE id = ?", [officer.id]) {
-                if officer.name != stored["name"] as String { officer.name = try StaffIdentity.name(officer.name).get() }
-                if officer.email != stored["email"] as String {
-                    officer.email = try StaffIdentity.email(officer.email).get()
-                    try Self.refuseTakenAddress(officer.email, except: officer.id, tx: tx)
-                }
-            }
+            try Self.checkIdentity(of: &officer, tx: tx)
             var sql = """
                 UPDATE officers SET name = ?, email = ?, is_female = ?, role = ?, active = ?, areas = ?, shifts = ?,
                     on_call = ? WHERE id = ?
@@ -58,57 +57,79 @@ extension StoreService {
             }
             let before = try tx.queryOne("SELECT role, active FROM officers WHERE id = ?", [officer.id])
             guard try tx.execute(sql, arguments) == 1 else { return false }
-            if let before, before["role"] != officer.role.rawValue || before["active"] != officer.active {
-                // A set-up link was issued for the account as it was (an administrator may issue
-                // one for an administrator, never for someone who reads cases): unused links end.
-                try tx.execute("DELETE FROM staff_enrolments WHERE officer_id = ? AND used_at IS NULL", [officer.id])
-            }
-            if let before, before["role"] != officer.role.rawValue || before["active"] != officer.active {
-                // Their sessions end now, in this transaction, not at the idle timeout: a session
-                // carries what its role could do when it began (a reactivation would revive it too).
-                // So does their API token (an officer made a duty manager would otherwise have one
-                // that acknowledges every case without a TOTP code): a new one is issued.
-                try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officer.id])
-                try tx.execute("UPDATE officers SET token_hash = NULL WHERE id = ?", [officer.id])
-                try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
-            }
-            if let before, before["role"] == StaffRole.officer.rawValue, officer.role.supervises,
-                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ? AND password_sealed IS NULL", [officer.id]) == 1
-            {
-                // An API-only token's key pair opens without TOTP: a duty manager or head never
-                // holds one. They log in, which makes them a key pair under their password.
-                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
-                try Self.audit(
-                    actor: actor, action: "case.access_revoked", caseID: nil,
-                    detail: "officer \(officer.id) promoted; their token's key pair and \(dropped) case keys deleted", at: now,
-                    tx: tx)
-            }
-            // Access follows the role: nobody keeps a copy of a case key they are no longer entitled to.
-            let readsAll: (String) -> Bool = { $0 == StaffRole.dutyManager.rawValue || $0 == StaffRole.head.rawValue }
-            if let before, before["active"] as Bool, !officer.active {
-                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
-                // Their key pair goes too: a database writer who set them active again must not
-                // make a key they still hold a reader of new cases. Back, they log in for a new one.
-                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
-                try Self.audit(
-                    actor: actor, action: "case.access_revoked", caseID: nil,
-                    detail: "officer \(officer.id) deactivated; \(dropped) case keys deleted", at: now, tx: tx)
-            } else if let before, officer.role == .admin, before["role"] != StaffRole.admin.rawValue {
-                // An administrator runs the service and reads no case, not even one still assigned.
-                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
-                try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
-                try Self.audit(
-                    actor: actor, action: "case.access_revoked", caseID: nil,
-                    detail: "officer \(officer.id) became an administrator; \(dropped) case keys deleted", at: now, tx: tx)
-            } else if let before, readsAll(before["role"]), !readsAll(officer.role.rawValue) {
-                let dropped = try Self.revokeAccess(officerID: officer.id, keepAssigned: true, tx: tx)
-                try Self.audit(
-                    actor: actor, action: "case.access_revoked", caseID: nil,
-                    detail: "officer \(officer.id) no longer reads every case; \(dropped) case keys deleted", at: now, tx: tx)
+            if let before {
+                try Self.endSessions(of: officer, before: before, tx: tx)
+                try Self.dropAccess(of: officer, before: before, by: actor, at: now, tx: tx)
             }
             try Self.audit(
                 actor: actor, action: "officer.update", caseID: nil, detail: "officer \(officer.id)", at: now, tx: tx)
             return true
+        }
+    }
+
+    /// A changed name or address must pass `StaffIdentity`, and the address be no other account's.
+    private static func checkIdentity(of officer: inout Officer, tx: any SQLTransaction) throws {
+        guard let stored = try tx.queryOne("SELECT name, email FROM officers WHERE id = ?", [officer.id]) else { return }
+        if officer.name != stored["name"] as String { officer.name = try StaffIdentity.name(officer.name).get() }
+        if officer.email != stored["email"] as String {
+            officer.email = try StaffIdentity.email(officer.email).get()
+            try refuseTakenAddress(officer.email, except: officer.id, tx: tx)
+        }
+    }
+
+    /// After a change of role or activity (`before`: the row as it was), what was issued for the
+    /// account as it was ends.
+    private static func endSessions(of officer: Officer, before: SQLRow, tx: any SQLTransaction) throws {
+        guard before["role"] != officer.role.rawValue || before["active"] != officer.active else { return }
+        // A set-up link was issued for the account as it was (an administrator may issue
+        // one for an administrator, never for someone who reads cases): unused links end.
+        try tx.execute("DELETE FROM staff_enrolments WHERE officer_id = ? AND used_at IS NULL", [officer.id])
+        // Their sessions end now, in this transaction, not at the idle timeout: a session
+        // carries what its role could do when it began (a reactivation would revive it too).
+        // So does their API token (an officer made a duty manager would otherwise have one
+        // that acknowledges every case without a TOTP code): a new one is issued.
+        try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officer.id])
+        try tx.execute("UPDATE officers SET token_hash = NULL WHERE id = ?", [officer.id])
+        try tx.execute("UPDATE staff_keys SET token_sealed = NULL WHERE officer_id = ?", [officer.id])
+    }
+
+    /// Access follows the role (`before`: the row as it was): nobody keeps a copy of a case key
+    /// they are no longer entitled to, nor a key pair they may no longer hold.
+    private static func dropAccess(
+        of officer: Officer, before: SQLRow, by actor: String, at now: Date, tx: any SQLTransaction
+    ) throws {
+        if before["role"] == StaffRole.officer.rawValue, officer.role.supervises,
+            try tx.execute("DELETE FROM staff_keys WHERE officer_id = ? AND password_sealed IS NULL", [officer.id]) == 1
+        {
+            // An API-only token's key pair opens without TOTP: a duty manager or head never
+            // holds one. They log in, which makes them a key pair under their password.
+            let dropped = try revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+            try audit(
+                actor: actor, action: "case.access_revoked", caseID: nil,
+                detail: "officer \(officer.id) promoted; their token's key pair and \(dropped) case keys deleted", at: now,
+                tx: tx)
+        }
+        let readsAll: (String) -> Bool = { $0 == StaffRole.dutyManager.rawValue || $0 == StaffRole.head.rawValue }
+        if before["active"] as Bool, !officer.active {
+            let dropped = try revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+            // Their key pair goes too: a database writer who set them active again must not
+            // make a key they still hold a reader of new cases. Back, they log in for a new one.
+            try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
+            try audit(
+                actor: actor, action: "case.access_revoked", caseID: nil,
+                detail: "officer \(officer.id) deactivated; \(dropped) case keys deleted", at: now, tx: tx)
+        } else if officer.role == .admin, before["role"] != StaffRole.admin.rawValue {
+            // An administrator runs the service and reads no case, not even one still assigned.
+            let dropped = try revokeAccess(officerID: officer.id, keepAssigned: false, tx: tx)
+            try tx.execute("DELETE FROM staff_keys WHERE officer_id = ?", [officer.id])
+            try audit(
+                actor: actor, action: "case.access_revoked", caseID: nil,
+                detail: "officer \(officer.id) became an administrator; \(dropped) case keys deleted", at: now, tx: tx)
+        } else if readsAll(before["role"]), !readsAll(officer.role.rawValue) {
+            let dropped = try revokeAccess(officerID: officer.id, keepAssigned: true, tx: tx)
+            try audit(
+                actor: actor, action: "case.access_revoked", caseID: nil,
+                detail: "officer \(officer.id) no longer reads every case; \(dropped) case keys deleted", at: now, tx: tx)
         }
     }
 
@@ -181,19 +202,5 @@ extension StoreService {
             officer.name, officer.email, officer.isFemale, officer.role.rawValue, officer.active,
             try json(officer.areas), try json(officer.shifts), officer.onCall,
         ]
-    }
-
-    static func officer(from row: SQLRow) throws -> Officer {
-        Officer(
-            id: row["id"], name: row["name"], email: row["email"], isFemale: row["is_female"],
-            role: StaffRole(rawValue: row["role"]) ?? .officer, active: row["active"],
-            areas: try decode([String].self, row["areas"]), shifts: try decode([SafeTimeWindow].self, row["shifts"]),
-            onCall: row["on_call"])
-    }
-
-    static func area(from row: SQLRow) throws -> Area {
-        Area(
-            code: row["code"], name: row["name"], districts: try decode([String].self, row["districts"]),
-            namedOfficerID: row["named_officer_id"])
     }
 }

@@ -2,9 +2,13 @@ import Foundation
 import HavenCore
 
 /// The transactional outbox: alerts written with their case, claimed with a lease, retried, finished.
-extension StoreService {
+public struct SQLAlertOutbox: AlertOutbox, StorePart {
+    let context: StoreContext
+}
+
+extension SQLAlertOutbox {
     public func claimDueAlerts(now: Date, limit: Int, lease: TimeInterval) async throws -> [PendingAlert] {
-        let owner = instance
+        let owner = context.instance
         return try await engine.claim { tx in
             try Self.claimDueAlerts(now: now, limit: limit, lease: lease, owner: owner, tx: tx)
         }
@@ -13,7 +17,7 @@ extension StoreService {
     public func recordResults(
         _ results: [DeliveryResult], thenClaimDueAt now: Date, limit: Int, lease: TimeInterval
     ) async throws -> [PendingAlert] {
-        let owner = instance
+        let owner = context.instance
         return try await engine.claim { tx in
             try Self.recordResults(results, owner: owner, tx: tx)
             return try Self.claimDueAlerts(now: now, limit: limit, lease: lease, owner: owner, tx: tx)
@@ -86,7 +90,7 @@ extension StoreService {
     /// instances' leases are theirs until they run out. Leases that name nobody are from before
     /// instances were named, when one instance was all there was.
     public func releaseLeases() async throws -> Int {
-        let owner = instance
+        let owner = context.instance
         return try await engine.claim { tx in
             try tx.execute(
                 """
@@ -106,7 +110,7 @@ extension StoreService {
 
     public func recordResults(_ results: [DeliveryResult]) async throws {
         guard !results.isEmpty else { return }
-        let owner = instance
+        let owner = context.instance
         try await engine.claim { tx in try Self.recordResults(results, owner: owner, tx: tx) }
     }
 

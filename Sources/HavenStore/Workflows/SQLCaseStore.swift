@@ -1,8 +1,14 @@
 import Foundation
 import HavenCore
 
+/// Cases and reports: intake (`SQLCaseStore+Intake.swift`, `+IntakeBatch.swift`, `+Parts.swift`),
+/// acknowledgement, escalation and audited reads of a case.
+public struct SQLCaseStore: CaseStore, StorePart {
+    let context: StoreContext
+}
+
 /// Acknowledgement, escalation and audited reads of a case.
-extension StoreService {
+extension SQLCaseStore {
     public func acknowledge(_ reference: CaseReference, by officer: Officer, at date: Date) async throws
         -> AcknowledgeOutcome
     {
@@ -201,178 +207,15 @@ extension StoreService {
         return try opened.get()
     }
 
-    /// The survivor's preferences as they stand: the sealed profile from intake with each change
-    /// a text's keyword made since, in order (the number is the one that text came from).
-    static func applySafetyChanges(
-        to profile: inout CaseProfile, caseID: Int64, reports: [(id: Int64, submission: ReportSubmission)],
-        tx: any SQLTransaction
-    ) throws {
-        let phones = Dictionary(reports.map { ($0.id, $0.submission.safety.phone) }, uniquingKeysWith: { first, _ in first })
-        for row in try tx.query("SELECT report_id, change FROM safety_changes WHERE case_id = ? ORDER BY id", [caseID]) {
-            let change = try decode(SafetyChange.self, row["change"])
-            let reportID: Int64? = row["report_id"]
-            change.apply(to: &profile, phone: reportID.flatMap { phones[$0] ?? nil })
-        }
-    }
-
     public func unassignedOpenCases() async throws -> Int {
         try await read { tx in
             try tx.scalar("SELECT COUNT(*) FROM cases WHERE status = 'open' AND officer_id IS NULL", as: Int.self) ?? 0
         }
     }
 
-    /// Every table holding sealed values: its row key and the columns of the envelope.
-    static let sealedColumns: [(table: String, id: String, uid: String, keyID: String, wrapped: String, body: String)] = [
-        ("cases", "id", "uid", "key_id", "wrapped_key", "sealed_profile"),
-        ("reports", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("sms_parts", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("outbound_texts", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("case_events", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("risk_assessments", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("referrals", "id", "uid", "key_id", "wrapped_key", "sealed"),
-        ("staff_credentials", "officer_id", "totp_uid", "totp_key_id", "totp_wrapped_key", "totp_sealed"),
-    ]
-
-    /// Re-wraps every data key under the active key-encryption key (after `keys rotate`).
-    /// Content is not re-encrypted: only the small wrapped keys change. Returns rows re-wrapped.
-    public func rewrapKeys(by actor: String) async throws -> Int {
-        let now = clock()
-        let sealer = self.sealer
-        return try await write { tx in
-            var count = 0
-            for c in Self.sealedColumns {
-                let rows = try tx.query(
-                    """
-                    SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                        \(c.body) AS body FROM \(c.table)
-                    WHERE \(c.keyID) NOT IN (?, '\(Self.shreddedKeyID)', '\(Sealed.toCase)')
-                    """, [sealer.keyRing.activeID])
-                for row in rows {
-                    let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
-                    let rewrapped = try sealer.rewrap(sealed, rowUID: row["uid"])
-                    try tx.execute(
-                        "UPDATE \(c.table) SET \(c.keyID) = ?, \(c.wrapped) = ? WHERE \(c.id) = ?",
-                        [rewrapped.keyID, rewrapped.wrappedKey, row["id"] as Int64])
-                    count += 1
-                }
-            }
-            try Self.audit(
-                actor: actor, action: "keys.rewrap", caseID: nil, detail: "\(count) rows", at: now, tx: tx)
-            return count
-        }
-    }
-
-    static func summary(from row: SQLRow) throws -> CaseSummary {
-        CaseSummary(
-            id: row["id"],
-            reference: CaseReference(row["reference"] as String)!,
-            status: row["status"],
-            priority: Priority(rawValue: row["priority"]) ?? .standard,
-            officerID: row["officer_id"],
-            areaCode: row["area_code"],
-            channel: Channel(rawValue: row["channel"]) ?? .web,
-            openedAt: date(row["opened_at"] as Double),
-            acknowledgeBy: date(row["acknowledge_by"] as Double),
-            acknowledgedAt: date(row["acknowledged_at"] as Double?),
-            escalationLevel: row["escalation_level"],
-            femaleRequestUnmet: row["female_unmet"],
-            reportCount: row["report_count"], legalHold: row["legal_hold"])
-    }
 }
 
-extension StoreService {
-    /// Opens every sealed row without returning content (restore checks, key checks).
-    /// Returns how many rows opened and how many could not be (wrong or missing key file).
-    public func verifySealedRows() async throws -> (opened: Int, failed: Int) {
-        let sealer = self.sealer
-        return try await read { tx in
-            var opened = 0
-            var failed = 0
-            for c in Self.sealedColumns {
-                // Pages of 500 rows by row id, so a large table is never held in memory at once.
-                var after = Int64.min
-                while true {
-                    let rows = try tx.query(
-                        """
-                        SELECT \(c.id) AS id, \(c.uid) AS uid, \(c.keyID) AS key_id, \(c.wrapped) AS wrapped_key,
-                            \(c.body) AS body
-                        FROM \(c.table)
-                        WHERE \(c.keyID) IS NOT NULL AND \(c.keyID) NOT IN ('\(Self.shreddedKeyID)', '\(Sealed.toCase)')
-                            AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
-                        """, [after])
-                    for row in rows {
-                        after = row["id"]
-                        let sealed = Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["body"])
-                        do {
-                            // AES-GCM authenticates the whole value; its shape does not matter here.
-                            _ = try sealer.open(AnySealedValue.self, from: sealed, rowUID: row["uid"])
-                            opened += 1
-                        } catch {
-                            failed += 1
-                        }
-                    }
-                    if rows.count < 500 { break }
-                }
-            }
-            return (opened, failed)
-        }
-    }
-}
-
-extension StoreService {
-    /// Opens every row sealed to its case with `reader`'s copies of the case keys (the recovery
-    /// key opens all of them), without returning content: after a restore or a copy, the key file
-    /// alone checks none of these. With no reader (or one that is no case's), they are counted as
-    /// unchecked.
-    public func verifyCaseSealedRows(reader: CaseReader?) async throws -> (opened: Int, failed: Int, unchecked: Int) {
-        let sealer = self.sealer
-        return try await read { tx in
-            var (opened, failed, unchecked) = (0, 0, 0)
-            var keys: [Int64: CaseKey?] = [:]
-            for c in Self.sealedColumns where c.table != "sms_parts" && c.table != "staff_credentials" {
-                let caseColumn = c.table == "cases" ? "id" : "case_id"
-                var after = Int64.min
-                while true {
-                    let rows = try tx.query(
-                        """
-                        SELECT \(c.id) AS id, \(caseColumn) AS case_id, \(c.uid) AS uid, \(c.wrapped) AS wrapped_key,
-                            \(c.body) AS body
-                        FROM \(c.table) WHERE \(c.keyID) = '\(Sealed.toCase)' AND \(c.id) > ? ORDER BY \(c.id) LIMIT 500
-                        """, [after])
-                    for row in rows {
-                        after = row["id"]
-                        guard let reader else {
-                            unchecked += 1
-                            continue
-                        }
-                        let caseID: Int64 = row["case_id"]
-                        if keys.count > 10_000 { keys.removeAll() }
-                        if keys[caseID] == nil { keys[caseID] = .some(try? Self.caseKey(caseID: caseID, reader: reader, tx: tx)) }
-                        guard let key = keys[caseID] ?? nil else {
-                            failed += 1
-                            continue
-                        }
-                        let sealed = Sealed(keyID: Sealed.toCase, wrappedKey: row["wrapped_key"], ciphertext: row["body"])
-                        if (try? sealer.open(AnySealedValue.self, from: sealed, rowUID: row["uid"], caseKey: key)) != nil {
-                            opened += 1
-                        } else {
-                            failed += 1
-                        }
-                    }
-                    if rows.count < 500 { break }
-                }
-            }
-            return (opened, failed, unchecked)
-        }
-    }
-}
-
-/// Any JSON value, read and thrown away (for checking that a sealed row opens).
-private struct AnySealedValue: Decodable {
-    init(from decoder: any Decoder) throws {}
-}
-
-extension StoreService {
+extension SQLCaseStore {
     public func caseSummaryByID(_ id: Int64) async throws -> CaseSummary? {
         try await read { tx in
             try tx.queryOne(
@@ -385,7 +228,7 @@ extension StoreService {
     }
 }
 
-extension StoreService {
+extension SQLCaseStore {
     /// Records a text an officer sent to the survivor (sealed), with an audit entry.
     public func recordOutboundText(
         caseID: Int64, officerID: Int64, provider: String, providerMessageID: String?, text: String, at date: Date
@@ -412,6 +255,18 @@ extension StoreService {
     public func outboundTextCount(caseID: Int64) async throws -> Int {
         try await read { tx in
             try tx.scalar("SELECT COUNT(*) FROM outbound_texts WHERE case_id = ?", [caseID], as: Int.self) ?? 0
+        }
+    }
+
+    public func sealingStatus() async throws -> SealingStatus {
+        let apart = sealer.keyRing.lookupHeldApart
+        let check = sealer.keyRing.readerKeyCheck
+        return try await read { tx in
+            SealingStatus(
+                toStaff: try check.sealsToStaff || tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
+                casesUnderKeyFile: try tx.scalar(
+                    "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0,
+                lookupsKeptApart: apart, untrustedReaderKeys: try Self.untrustedReaderKeys(tx, check: check))
         }
     }
 }
