@@ -65,6 +65,18 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard !database.isEmpty, !database.contains("/") else { throw fail("no database name (postgres://USER@HOST/DB)") }
         let (host, port) = try Self.hostAndPort(rest[..<slash], fail: fail)
 
+        let (sslMode, sslRootCert) = try Self.tls(query, fail: fail)
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.database = database
+        self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
+    }
+
+    /// `sslmode` (verify-full unless told) and `sslrootcert`, each at most once, nothing else.
+    private static func tls(_ query: String, fail: (String) -> ParseError) throws -> (SSLMode, String?) {
         var sslMode = SSLMode.verifyFull
         var sslRootCert: String?
         var seen: Set<String> = []
@@ -92,13 +104,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 throw fail("sslrootcert \(sslRootCert) is not a readable file")
             }
         }
-        self.user = user
-        self.password = password
-        self.host = host
-        self.port = port
-        self.database = database
-        self.sslMode = sslMode
-        self.sslRootCert = sslRootCert
+        return (sslMode, sslRootCert)
     }
 
     private static func hostAndPort(_ text: Substring, fail: (String) -> ParseError) throws -> (String, Int) {

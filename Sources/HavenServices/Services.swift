@@ -90,7 +90,7 @@ public struct Services: Sendable {
         staff = StaffAdministration(
             staff: stores.staff, audit: stores.audit, login: login, notices: settings.staffNotices, publicURL: settings.publicURL,
             logger: logger)
-        figures = MonthlyFigures(facts: stores.reporting, staff: stores.staff, audit: stores.audit)
+        figures = MonthlyFigures(facts: stores.figures, staff: stores.staff, audit: stores.audit)
         var status = StatusReport(
             engine: stores.engine, outbox: stores.outbox, cases: stores.cases, writes: health, metrics: metrics,
             outboxAgeWarning: settings.outboxAgeWarning, instance: settings.instance,

@@ -8,7 +8,7 @@ struct MonthlyReportTests {
     let start = MonthlyReport.bounds(of: "2026-11")!.start
 
     func fact(
-        _ priority: Priority, _ channel: Channel = .web, officer: Int64? = 1, ackAfter: Double?, slaMinutes: Double,
+        _ priority: Priority, _ channel: ReportChannel = .web, officer: Int64? = 1, ackAfter: Double?, slaMinutes: Double,
         contactAfter: Double? = nil, female: Bool = false, unmet: Bool = false, outcome: String? = nil,
         reporter: ReporterType = .survivor
     ) -> CaseFacts {

@@ -610,7 +610,7 @@ struct ConsoleHTTPTests {
             caseID: receipt.caseID)
         let dee = try await f.account("Dee", role: .dutyManager)
         let month = MonthlyReport.month(containing: Date())
-        let facts = try await f.stores.reporting.caseFacts(
+        let facts = try await f.stores.figures.caseFacts(
             openedFrom: MonthlyReport.bounds(of: month)!.start, to: MonthlyReport.bounds(of: month)!.end)
         #expect(facts.count == 1)
         #expect(facts.first?.acknowledgedAt != nil && facts.first?.firstContactAt != nil)

@@ -58,7 +58,7 @@ struct SiteHTTPTests {
         ("survivor.address", "1 Canal Street"), ("survivor.postcode", "OX14 3AA"), ("survivor.tenancy_reference", "T-99812"),
     ]
 
-    @Test("issue 30, finding 4: refused posts of 180,000 characters keep only the form's answers, and the shared stash its bounds")
+    @Test("refused posts of 180,000 characters keep only the form's answers, and the shared stash its bounds")
     func hugeRefusedPostsStayBounded() async throws {
         let site = try await SiteRenderer(directory: staticSite, exitURL: "https://example.org/weather")
         let f = try await HTTPFixture { gateway in

@@ -128,7 +128,7 @@ struct StaffSealingHTTPTests {
         #expect(copies == 0)
     }
 
-    @Test("issue 30, finding 6: acknowledging, consent, risk and texts from staff who cannot read the case are refused")
+    @Test("acknowledging, consent, risk and texts from staff who cannot read the case are refused")
     func nobodyWorksACaseTheyCannotRead() async throws {
         let f = try await ConsoleFixture()
         _ = try await f.account("Asha")
@@ -167,7 +167,7 @@ struct StaffSealingHTTPTests {
         #expect(!audit.contains { $0.action == "case.acknowledge" || $0.action == "case.consent" })
     }
 
-    @Test("issue 30: a head's API token never opens a case, not even one issued with his key before the rule")
+    @Test("a head's API token never opens a case, not even one issued with his key before the rule")
     func managersTokensOpenNothing() async throws {
         let f = try await ConsoleFixture()
         _ = try await f.account("Asha")
@@ -266,7 +266,7 @@ struct StaffSealingHTTPTests {
         #expect(audit.contains { $0.action == "case.access_granted" && $0.actor == "officer:\(hari.officer.id)" })
     }
 
-    @Test("issue 30, finding 1: a head's grant gives a re-enrolled officer back their own cases, never anyone else's")
+    @Test("a head's grant gives a re-enrolled officer back their own cases, never anyone else's")
     func aGrantToAnOfficerCoversOnlyTheirOwnCases() async throws {
         let f = try await ConsoleFixture()
         let asha = try await f.account("Asha")

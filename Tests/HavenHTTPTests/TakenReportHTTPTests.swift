@@ -56,7 +56,7 @@ struct TakenReportHTTPTests {
             #expect(opened.actor == "officer:\(cara.officer.id)" && opened.detail.contains("taken by phone (phone_line)"))
             #expect(try await f.stores.outbox.backlog().pending >= 1)
             // It counts in the monthly figures as its own channel.
-            let facts = try await f.stores.reporting.caseFacts(
+            let facts = try await f.stores.figures.caseFacts(
                 openedFrom: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
             let month = MonthlyReport(month: "now", facts: facts, escalations: 0, officerNames: [:])
             #expect(month.byChannel["phone"] == 1)

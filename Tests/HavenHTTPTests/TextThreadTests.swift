@@ -154,7 +154,7 @@ struct TextThreadTests {
         do {
             let stores = try await Stores.open(engine: SQLiteEngine(path: path), keyRing: ring)
             _ = try await stores.staff.addOfficer(Officer(id: 0, name: "Asha", email: "asha@landlord.example"))
-            for channel in [Channel.web, .sms] {
+            for channel in [ReportChannel.web, .sms] {
                 _ = try await stores.cases.record(
                     IncomingReport(
                         channel: channel, submission: ReportSubmission(message: "\(channel)"), receivedAt: Date(),

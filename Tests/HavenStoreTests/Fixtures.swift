@@ -65,7 +65,7 @@ func report(
     danger: Bool = false,
     postcode: String? = nil,
     female: Bool = false,
-    channel: Channel = .api,
+    channel: ReportChannel = .api,
     at date: Date = Date(),
     key: String? = nil,
     providerID: String? = nil,

@@ -89,8 +89,8 @@ struct RetentionStoreTests {
         let kept = try await fullCase(
             f, officer: asha, message: "second", opened: opened + 60, closed: now - 400 * day, outcome: "rehoused")
         let month = (opened - 40 * day, now)
-        let factsBefore = try await f.stores.reporting.caseFacts(openedFrom: month.0, to: month.1)
-        let escalationsBefore = try await f.stores.reporting.escalationCount(from: month.0, to: month.1)
+        let factsBefore = try await f.stores.figures.caseFacts(openedFrom: month.0, to: month.1)
+        let escalationsBefore = try await f.stores.figures.escalationCount(from: month.0, to: month.1)
         #expect(factsBefore.count == 2)
         #expect(escalationsBefore == 2)
         let secrets = try await blobs(f, caseID: gone.caseID)
@@ -111,8 +111,8 @@ struct RetentionStoreTests {
             // promise is crypto-shredding (docs/security.md says so), checked above by nothing opening.
             for secret in secrets { #expect(!file.contains(secret)) }
         }
-        #expect(try await f.stores.reporting.caseFacts(openedFrom: month.0, to: month.1) == factsBefore)
-        #expect(try await f.stores.reporting.escalationCount(from: month.0, to: month.1) == escalationsBefore)
+        #expect(try await f.stores.figures.caseFacts(openedFrom: month.0, to: month.1) == factsBefore)
+        #expect(try await f.stores.figures.escalationCount(from: month.0, to: month.1) == escalationsBefore)
         #expect(try await f.stores.concerns.tenancyFlags(reference: "T-first").isEmpty)
         let audit = try await f.stores.audit.auditEntries(caseID: gone.caseID)
         let shredded = try #require(audit.last)
@@ -135,21 +135,21 @@ struct RetentionStoreTests {
         let gone = try await fullCase(
             f, officer: asha, message: "first", opened: now - 500 * day, closed: now - 400 * day, outcome: "no_further_contact")
         let range = (now - 600 * day, now)
-        let facts = try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1)
-        let escalations = try await f.stores.reporting.escalationCount(from: range.0, to: range.1)
+        let facts = try await f.stores.figures.caseFacts(openedFrom: range.0, to: range.1)
+        let escalations = try await f.stores.figures.escalationCount(from: range.0, to: range.1)
 
         #expect(try await f.stores.retention.destroyKeys([gone.caseID], policy: .default, at: now) == 1)
         #expect(try await f.stores.cases.openCase(gone.reference, reader: .keyFileOnly(actor: "test")) == nil)
         #expect(try await f.stores.cases.caseSummary(gone.reference) == nil)
-        #expect(try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1) == facts)
-        #expect(try await f.stores.reporting.escalationCount(from: range.0, to: range.1) == escalations)
+        #expect(try await f.stores.figures.caseFacts(openedFrom: range.0, to: range.1) == facts)
+        #expect(try await f.stores.figures.escalationCount(from: range.0, to: range.1) == escalations)
         #expect(try await f.stores.sealing.verifySealedRows().failed == 0)
         #expect(try await f.stores.retention.closedCases(closedBefore: now).isEmpty)
         #expect(try await f.stores.sealing.rewrapKeys() == 0)
 
         #expect(try await f.stores.retention.purgeShredded() == 1)
         #expect(try await rowsLeft(f, caseID: gone.caseID).values.allSatisfy { $0 == 0 })
-        #expect(try await f.stores.reporting.caseFacts(openedFrom: range.0, to: range.1) == facts)
+        #expect(try await f.stores.figures.caseFacts(openedFrom: range.0, to: range.1) == facts)
     }
 
     @Test("a case reopened, held or not yet expired by the time it is shredded is kept", arguments: TestEngine.all)

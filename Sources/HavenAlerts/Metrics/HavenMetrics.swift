@@ -16,7 +16,7 @@ public struct HavenMetrics: Sendable {
     /// Metrics that go nowhere (one-off commands).
     public static var discarded: HavenMetrics { HavenMetrics(factory: NOOPMetricsHandler.instance) }
 
-    public func reportRecorded(channel: Channel, priority: Priority, outcome: String) {
+    public func reportRecorded(channel: ReportChannel, priority: Priority, outcome: String) {
         Counter(
             label: "haven_reports_total",
             dimensions: [("channel", channel.rawValue), ("priority", priority.rawValue), ("outcome", outcome)],
@@ -24,7 +24,7 @@ public struct HavenMetrics: Sendable {
         ).increment()
     }
 
-    public func intakeRefused(channel: Channel, status: Int) {
+    public func intakeRefused(channel: ReportChannel, status: Int) {
         Counter(
             label: "haven_intake_refused_total", dimensions: [("channel", channel.rawValue), ("status", "\(status)")],
             factory: factory

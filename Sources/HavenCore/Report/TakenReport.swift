@@ -9,7 +9,7 @@ public struct TakenReport: Codable, Sendable, Equatable {
         case inPerson = "in_person"
         case other
 
-        public var channel: Channel {
+        public var channel: ReportChannel {
             switch self {
             case .phone: .phone
             case .inPerson: .inPerson

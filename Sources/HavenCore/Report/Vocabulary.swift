@@ -7,7 +7,7 @@ public enum ReporterType: String, Codable, Sendable, CaseIterable {
 }
 
 /// The way a report reached Haven.
-public enum Channel: String, Codable, Sendable, CaseIterable {
+public enum ReportChannel: String, Codable, Sendable, CaseIterable {
     case web
     case api
     case sms

@@ -87,7 +87,7 @@ struct ConsoleCaseRoutes: ConsolePage {
             }
             context["filterAreas"] = options(queue.areas.map(\.code), filter.area)
             context["filterStatuses"] = options(["awaiting", "overdue", "acknowledged"], filter.status)
-            context["filterChannels"] = options(Channel.allCases.map(\.rawValue), filter.channel)
+            context["filterChannels"] = options(ReportChannel.allCases.map(\.rawValue), filter.channel)
             context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
         }
         context["cases"] = cases.map { summary -> [String: Any] in

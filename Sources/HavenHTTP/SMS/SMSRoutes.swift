@@ -215,7 +215,7 @@ struct SMSRoutes {
     private func record(_ sms: InboundSMS, from provider: SMSProvider, at now: Date) async throws {
         // Twilio's WhatsApp numbers post the same form, from `whatsapp:+44…`.
         let whatsapp = provider == .twilio && sms.from.hasPrefix("whatsapp:")
-        let channel: HavenCore.Channel = whatsapp ? .whatsapp : .sms
+        let channel: ReportChannel = whatsapp ? .whatsapp : .sms
         let sender = whatsapp ? String(sms.from.dropFirst("whatsapp:".count)) : sms.from
         let phone = ContactAddress.normalizedPhone(sender) ?? sender
         let keywords = settings.keywords
@@ -248,7 +248,7 @@ struct SMSRoutes {
 
     /// A text as a report: keywords applied, the sender's number kept (sealed) for threading.
     static func incoming(
-        text: String, phone: String, messageID: String, keywords: SMSKeywords, channel: HavenCore.Channel = .sms, at now: Date
+        text: String, phone: String, messageID: String, keywords: SMSKeywords, channel: ReportChannel = .sms, at now: Date
     ) -> IncomingReport {
         let (action, content) = keywords.classify(text)
         var change: SafetyChange?

@@ -48,7 +48,7 @@ public struct ReportIntake: Sendable {
     /// `keyPrefix` keeps each caller's idempotency keys apart (nil: the channel's own).
     /// Throws only what the store throws (after counting and logging it).
     public func submit(
-        _ fields: ReportFields, idempotencyKey: String?, channel: Channel, keyPrefix: String? = nil,
+        _ fields: ReportFields, idempotencyKey: String?, channel: ReportChannel, keyPrefix: String? = nil,
         from sender: ReportValidator.Sender, taken: TakenReport? = nil
     ) async throws -> Submission {
         let channel = taken?.route.channel ?? channel
@@ -92,7 +92,7 @@ public struct ReportIntake: Sendable {
     /// Records one part of a long text; the whole goes through triage once the last part is in
     /// (nil until then: the part is stored, so the provider may be told so).
     public func recordPart(
-        _ part: MessagePart, channel: Channel, what: String = "text",
+        _ part: MessagePart, channel: ReportChannel, what: String = "text",
         makeReport: @escaping @Sendable (String) -> IncomingReport
     ) async throws -> IntakeOutcome? {
         let outcome = try await committed(channel: channel) {
@@ -103,7 +103,7 @@ public struct ReportIntake: Sendable {
     }
 
     /// Runs a write, noting in health whether the store took it; a refusal is counted and logged.
-    private func committed<T>(channel: Channel, _ write: () async throws -> T) async throws -> T {
+    private func committed<T>(channel: ReportChannel, _ write: () async throws -> T) async throws -> T {
         do {
             let result = try await write()
             health.writeSucceeded()
@@ -120,7 +120,7 @@ public struct ReportIntake: Sendable {
     }
 
     /// The effects of a commit: the dispatcher woken for anything new, counted, logged.
-    private func recorded(_ outcome: IntakeOutcome, channel: Channel, what: String) {
+    private func recorded(_ outcome: IntakeOutcome, channel: ReportChannel, what: String) {
         guard let receipt = outcome.receipt, let label = outcome.label else { return }
         if label != "duplicate" { signal.wake() }
         metrics.reportRecorded(channel: channel, priority: receipt.priority, outcome: label)

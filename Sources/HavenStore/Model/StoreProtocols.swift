@@ -25,7 +25,7 @@ public protocol CaseStore: Sendable {
     ) async throws
     /// The channel and time of the survivor's latest message to the case by text or WhatsApp (nil:
     /// none came that way): where a reply goes, and WhatsApp's 24-hour window.
-    func latestMessage(caseID: Int64) async throws -> (channel: Channel, at: Date)?
+    func latestMessage(caseID: Int64) async throws -> (channel: ReportChannel, at: Date)?
     /// Counts of unassigned open cases, for /healthz.
     func unassignedOpenCases() async throws -> Int
     /// Whether cases are sealed to staff keys, and how many cases the key file still opens.
@@ -178,7 +178,7 @@ public protocol CaseWork: Sendable {
 }
 
 /// Figures for the monthly report: facts about cases, never their content.
-public protocol Reporting: Sendable {
+public protocol CaseFigures: Sendable {
     func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts]
     func escalationCount(from start: Date, to end: Date) async throws -> Int
 }

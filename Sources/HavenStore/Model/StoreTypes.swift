@@ -3,7 +3,7 @@ import HavenCore
 
 /// A report on its way into the store, with what is needed to recognise a repeat of it.
 public struct IncomingReport: Sendable {
-    public var channel: Channel
+    public var channel: ReportChannel
     public var submission: ReportSubmission
     public var receivedAt: Date
     /// `Idempotency-Key` header or the form's `submission_id`: a retry with it is stored once.
@@ -16,7 +16,7 @@ public struct IncomingReport: Sendable {
     public var safetyChange: SafetyChange?
 
     public init(
-        channel: Channel,
+        channel: ReportChannel,
         submission: ReportSubmission,
         receivedAt: Date,
         idempotencyKey: String? = nil,
@@ -138,7 +138,7 @@ public struct CaseSummary: Sendable, Equatable {
     public var priority: Priority
     public var officerID: Int64?
     public var areaCode: String?
-    public var channel: Channel
+    public var channel: ReportChannel
     public var openedAt: Date
     public var acknowledgeBy: Date
     public var acknowledgedAt: Date?
@@ -362,11 +362,11 @@ public struct TextThread: Sendable, Equatable {
 public struct RelatedCase: Sendable, Equatable {
     public var reference: CaseReference
     public var status: String
-    public var channel: Channel
+    public var channel: ReportChannel
     /// Texts from the shared number join this case now.
     public var receivesTexts: Bool
 
-    public init(reference: CaseReference, status: String, channel: Channel, receivesTexts: Bool) {
+    public init(reference: CaseReference, status: String, channel: ReportChannel, receivesTexts: Bool) {
         self.reference = reference
         self.status = status
         self.channel = channel

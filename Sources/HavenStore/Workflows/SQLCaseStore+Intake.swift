@@ -6,7 +6,7 @@ extension SQLCaseStore {
     /// Double submits (same content, no idempotency key) within this window are stored once.
     static let doubleSubmitWindow: TimeInterval = 600
     /// The channels a double submit is looked for in, as SQL literals (fixed names, no input).
-    static let doubleSubmitChannels = Channel.allCases.filter(\.checksDoubleSubmits).map { "'\($0.rawValue)'" }
+    static let doubleSubmitChannels = ReportChannel.allCases.filter(\.checksDoubleSubmits).map { "'\($0.rawValue)'" }
         .joined(separator: ", ")
 
     /// The last ten minutes' web and API reports, for the double-submit check.

@@ -37,7 +37,7 @@ extension SQLCaseStore {
             let groupHash = ring.lookupHash(part.group, purpose: "sms-part-group")
             let partHash = ring.lookupHash(part.providerMessageID, purpose: "sms-part")
             // A part retried after its message was assembled: the whole is stored already.
-            let wholeHash = ring.lookupHash("\(Channel.sms.rawValue):\(part.group)", purpose: "provider-message")
+            let wholeHash = ring.lookupHash("\(ReportChannel.sms.rawValue):\(part.group)", purpose: "provider-message")
             if let id = try tx.scalar("SELECT id FROM reports WHERE provider_message_hash = ?", [wholeHash], as: Int64.self) {
                 return .duplicate(try Self.receipt(reportID: id, tx: tx))
             }

@@ -130,7 +130,7 @@ extension SQLCaseStore {
             nextDeadline: next)
     }
 
-    public func latestMessage(caseID: Int64) async throws -> (channel: Channel, at: Date)? {
+    public func latestMessage(caseID: Int64) async throws -> (channel: ReportChannel, at: Date)? {
         try await read { tx in
             try tx.queryOne(
                 """
@@ -138,7 +138,7 @@ extension SQLCaseStore {
                 ORDER BY received_at DESC, id DESC LIMIT 1
                 """, [caseID]
             ).flatMap { row in
-                Channel(rawValue: row["channel"]).map { ($0, Self.date(row["received_at"])) }
+                ReportChannel(rawValue: row["channel"]).map { ($0, Self.date(row["received_at"])) }
             }
         }
     }

@@ -42,7 +42,7 @@ extension SQLCaseWork {
                 related: rows.map { row in
                     RelatedCase(
                         reference: CaseReference(row["reference"] as String)!, status: row["status"],
-                        channel: Channel(rawValue: row["channel"]) ?? .web, receivesTexts: row["holds"])
+                        channel: ReportChannel(rawValue: row["channel"]) ?? .web, receivesTexts: row["holds"])
                 })
         }
     }

@@ -109,7 +109,7 @@ extension StorePart {
             priority: Priority(rawValue: row["priority"]) ?? .standard,
             officerID: row["officer_id"],
             areaCode: row["area_code"],
-            channel: Channel(rawValue: row["channel"]) ?? .web,
+            channel: ReportChannel(rawValue: row["channel"]) ?? .web,
             openedAt: date(row["opened_at"] as Double),
             acknowledgeBy: date(row["acknowledge_by"] as Double),
             acknowledgedAt: date(row["acknowledged_at"] as Double?),

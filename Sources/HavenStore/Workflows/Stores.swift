@@ -19,8 +19,8 @@ public struct Stores: Sendable {
     public let retention: SQLRetention
     /// Contractors and tenancy flags (`Concerns`).
     public let concerns: SQLConcerns
-    /// The monthly report's figures (`Reporting`).
-    public let reporting: SQLReporting
+    /// The monthly report's figures (`CaseFigures`).
+    public let figures: SQLCaseFigures
     /// The append-only audit log (`AuditTrail`).
     public let audit: SQLAuditTrail
     /// Administering sealing: recovery keys, reader keys' MACs, re-wrapping, sealing old cases to
@@ -58,7 +58,7 @@ public struct Stores: Sendable {
         work = SQLCaseWork(context: context)
         retention = SQLRetention(context: context)
         concerns = SQLConcerns(context: context)
-        reporting = SQLReporting(context: context)
+        figures = SQLCaseFigures(context: context)
         audit = SQLAuditTrail(context: context)
         sealing = SQLSealingAdmin(context: context)
         shared = SQLSharedState(context: context)

@@ -24,8 +24,8 @@ struct ReportCommand: AsyncParsableCommand {
             guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
             try await options.withStore() { _, _, stores in
                 let report = MonthlyReport(
-                    month: month, facts: try await stores.reporting.caseFacts(openedFrom: start, to: end),
-                    escalations: try await stores.reporting.escalationCount(from: start, to: end),
+                    month: month, facts: try await stores.figures.caseFacts(openedFrom: start, to: end),
+                    escalations: try await stores.figures.escalationCount(from: start, to: end),
                     officerNames: Dictionary(uniqueKeysWithValues: try await stores.staff.officers().map { ($0.id, $0.name) }))
                 print(report.text(), terminator: "")
                 if let csv {

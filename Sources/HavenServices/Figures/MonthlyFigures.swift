@@ -5,11 +5,11 @@ import HavenStore
 /// The monthly response-time figures, for the console and `haven report` alike: counts and
 /// times, no case content. Every reading is audited.
 public struct MonthlyFigures: Sendable {
-    let facts: any Reporting
+    let facts: any CaseFigures
     let staff: any StaffDirectory
     let audit: any AuditTrail
 
-    public init(facts: any Reporting, staff: any StaffDirectory, audit: any AuditTrail) {
+    public init(facts: any CaseFigures, staff: any StaffDirectory, audit: any AuditTrail) {
         self.facts = facts
         self.staff = staff
         self.audit = audit

@@ -3,11 +3,11 @@ import HavenCore
 
 /// The monthly report's inputs: columns kept in the clear for exactly this, no sealed content.
 /// Shredded cases still count: their facts were copied to `shredded_cases` before their rows went.
-public struct SQLReporting: Reporting, StorePart {
+public struct SQLCaseFigures: CaseFigures, StorePart {
     let context: StoreContext
 }
 
-extension SQLReporting {
+extension SQLCaseFigures {
     public func caseFacts(openedFrom start: Date, to end: Date) async throws -> [CaseFacts] {
         try await read { tx in
             try tx.query(
@@ -24,7 +24,7 @@ extension SQLReporting {
             ).map { row in
                 CaseFacts(
                     priority: Priority(rawValue: row["priority"]) ?? .standard,
-                    channel: Channel(rawValue: row["channel"]) ?? .web,
+                    channel: ReportChannel(rawValue: row["channel"]) ?? .web,
                     reporterType: ReporterType(rawValue: row["reporter_type"]) ?? .survivor, officerID: row["officer_id"],
                     openedAt: Self.date(row["opened_at"] as Double), acknowledgeBy: Self.date(row["acknowledge_by"] as Double),
                     acknowledgedAt: Self.date(row["acknowledged_at"] as Double?),

@@ -3,7 +3,7 @@ import Foundation
 /// What the monthly report needs to know about one case: no personal data, only when and how.
 public struct CaseFacts: Sendable, Equatable {
     public var priority: Priority
-    public var channel: Channel
+    public var channel: ReportChannel
     public var reporterType: ReporterType
     public var officerID: Int64?
     public var openedAt: Date
@@ -16,7 +16,7 @@ public struct CaseFacts: Sendable, Equatable {
     public var outcome: String?
 
     public init(
-        priority: Priority, channel: Channel, reporterType: ReporterType, officerID: Int64?, openedAt: Date,
+        priority: Priority, channel: ReportChannel, reporterType: ReporterType, officerID: Int64?, openedAt: Date,
         acknowledgeBy: Date, acknowledgedAt: Date? = nil, firstContactAt: Date? = nil, femaleRequested: Bool = false,
         femaleUnmet: Bool = false, outcome: String? = nil
     ) {
