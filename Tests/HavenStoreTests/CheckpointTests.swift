@@ -18,14 +18,13 @@ struct CheckpointTests {
             _ = try await f.stores.cases.record(report("report \(i)"), triage: Triage(), routing: AlertRouting())
         }
         let copy = f.directory.appendingPathComponent("main-only.sqlite").path
-        var count = 0
-        for _ in 0..<50 where count != 200 {
-            try await Task.sleep(for: .milliseconds(100))
-            // Only the main file: what the log holds but no checkpoint has copied is not in it.
-            try? FileManager.default.removeItem(atPath: copy)
-            try FileManager.default.copyItem(atPath: f.databasePath, toPath: copy)
-            count = try await DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reports")! }
-        }
-        #expect(count == 200)
+        // The checkpointer runs on its own queue shortly after: looked at until it has.
+        #expect(
+            try await eventually {
+                // Only the main file: what the log holds but no checkpoint has copied is not in it.
+                try? FileManager.default.removeItem(atPath: copy)
+                try FileManager.default.copyItem(atPath: f.databasePath, toPath: copy)
+                return try await DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reports")! } == 200
+            })
     }
 }

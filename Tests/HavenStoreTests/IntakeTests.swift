@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HavenCore
 import HavenTestSupport
+import Synchronization
 import Testing
 
 @testable import HavenSQLite
@@ -232,12 +233,14 @@ struct GroupCommitTests {
             try tx.execute("CREATE TABLE other (n INTEGER)")
         }
         // Small batches, more clients than fit in one: reports are always waiting.
+        let done = Tally()
         let commit = GroupCommit<Int, Int>(engine: engine, maxBatch: 4) { n, tx, _ in
             try tx.execute("INSERT INTO items (n) VALUES (?)", [n])
             usleep(1_000)  // a slow report: batches take a while
+            done.add()
             return n
         }
-        // Intake runs for 5 s; the other write asks at 0.3 s. Starved, it would wait 4.7 s; with
+        // Intake runs for 5 s; the other write asks once it is busy. Starved, it would wait the rest; with
         // its turn it waits one drain budget, so 2.5 s is far from both, even on a loaded machine.
         let until = ContinuousClock.now + .milliseconds(5_000)
         let waited = try await withThrowingTaskGroup(of: Duration?.self) { group in
@@ -248,7 +251,8 @@ struct GroupCommitTests {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(300))
+                // Asked once intake is busy (reports waiting in every batch), not after a fixed wait.
+                _ = await eventually { done.count >= 40 }
                 let asked = ContinuousClock.now
                 try await engine.write { tx in try tx.execute("INSERT INTO other (n) VALUES (1)") }
                 return ContinuousClock.now - asked
@@ -265,4 +269,11 @@ private func scratchEngine() throws -> (SQLiteEngine, URL) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return (try SQLiteEngine(path: directory.appendingPathComponent("gc.sqlite").path), directory)
+}
+
+/// A count shared with the work it counts.
+private final class Tally: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
 }

@@ -8,6 +8,9 @@ public struct KeyRingOrigin: Sendable {
     public var load: @Sendable () throws -> KeyRing
     /// Something that changes whenever the source does (the file's modification time and size).
     public var stamp: @Sendable () -> String?
+    /// The least time between two reads forced by a row under a key the ring lacks, so rows under
+    /// a key that is truly missing do not reread the file per request (tests shorten it).
+    public var forcedReloadGap: Duration = .seconds(1)
 
     public init(load: @escaping @Sendable () throws -> KeyRing, stamp: @escaping @Sendable () -> String?) {
         self.load = load
@@ -78,7 +81,7 @@ final class KeyRingSource: Sendable {
         let fresh = state.withLock { state -> KeyRing in
             let now = ContinuousClock.now
             guard !state.ring.holds(keyID) else { return state.ring }
-            if let last = state.lastForcedReload, now - last < .seconds(1) { return state.ring }
+            if let last = state.lastForcedReload, now - last < origin.forcedReloadGap { return state.ring }
             state.lastForcedReload = now
             state.lastLook = now
             Self.reload(&state, from: origin, stamp: origin.stamp())
