@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HavenCore
+import HavenServices
 import HavenStore
 
 struct ReportCommand: AsyncParsableCommand {
@@ -21,12 +22,11 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let month = self.month ?? MonthlyReport.previousMonth()
-            guard let (start, end) = MonthlyReport.bounds(of: month) else { throw ValidationError("--month: expected YYYY-MM") }
+            guard MonthlyReport.bounds(of: month) != nil else { throw ValidationError("--month: expected YYYY-MM") }
             try await options.withStore() { _, _, stores in
-                let report = MonthlyReport(
-                    month: month, facts: try await stores.figures.caseFacts(openedFrom: start, to: end),
-                    escalations: try await stores.figures.escalationCount(from: start, to: end),
-                    officerNames: Dictionary(uniqueKeysWithValues: try await stores.staff.officers().map { ($0.id, $0.name) }))
+                // The same figures as the console's, audited the same way.
+                let figures = MonthlyFigures(facts: stores.figures, staff: stores.staff, audit: stores.audit)
+                let report = try await figures.report(month: month, for: nil, actor: Assembly.commandLine, format: csv == nil ? nil : "csv")
                 print(report.text(), terminator: "")
                 if let csv {
                     try PrivateFile.replace(csv, contents: Array(report.csv().utf8))  // officers' names: 0600
