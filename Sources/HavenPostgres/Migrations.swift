@@ -81,6 +81,9 @@ enum PostgresMigrations {
         Migration(
             version: 5, name: "reader-key-macs",
             statements: ["ALTER TABLE staff_keys ADD COLUMN mac bytea", "ALTER TABLE recovery_keys ADD COLUMN mac bytea"]),
+        // Issue 32 (SQLite's v21): a contact attempt against the survivor's preferences no longer
+        // counts as safe contact; cases dated by one are dated again (see that migration).
+        Migration(version: 6, name: "safe-contact-only", statements: [SafeContactRedating.statement]),
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

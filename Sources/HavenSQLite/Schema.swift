@@ -1,4 +1,5 @@
 import GRDB
+import HavenStore
 
 /// The SQLite schema. Migrations run on every start and never lose data (a table rebuilt to drop a
 /// constraint keeps every row and column).
@@ -31,6 +32,7 @@ enum Schema {
         migrator.registerMigration("v18-instances", migrate: v18Instances)
         migrator.registerMigration("v19-staff-keys", migrate: v19StaffKeys)
         migrator.registerMigration("v20-reader-key-macs", migrate: v20ReaderKeyMacs)
+        migrator.registerMigration("v21-safe-contact-only", migrate: { try $0.execute(sql: SafeContactRedating.statement) })
         return migrator
     }
 }

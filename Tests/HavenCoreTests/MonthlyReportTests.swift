@@ -6,6 +6,8 @@ import Testing
 @Suite("Monthly report on fixed data")
 struct MonthlyReportTests {
     let start = MonthlyReport.bounds(of: "2026-11")!.start
+    /// When the report is read: after every deadline of the month has passed.
+    var later: Date { start.addingTimeInterval(60 * 86400) }
 
     func fact(
         _ priority: Priority, _ channel: ReportChannel = .web, officer: Int64? = 1, ackAfter: Double?, slaMinutes: Double,
@@ -33,7 +35,7 @@ struct MonthlyReportTests {
             fact(.standard, .web, ackAfter: 100, slaMinutes: 1440, outcome: "rehoused", reporter: .thirdParty),
             fact(.standard, .web, officer: 2, ackAfter: 2000, slaMinutes: 1440, contactAfter: 3000, reporter: .professional),
         ]
-        let report = MonthlyReport(month: "2026-11", facts: facts, escalations: 3, officerNames: [1: "Asha", 2: "Ben"])
+        let report = MonthlyReport(month: "2026-11", facts: facts, escalations: 3, officerNames: [1: "Asha", 2: "Ben"], now: later)
         #expect(report.cases == 6)
         #expect(report.byChannel == ["sms": 2, "web": 3, "api": 1])
         #expect(report.byReporter == ["self": 4, "third_party": 1, "professional": 1])
@@ -62,7 +64,7 @@ struct MonthlyReportTests {
     @Test("the CSV holds every figure, one per row, and defuses spreadsheet formulas in names")
     func csv() {
         let facts = [fact(.high, ackAfter: 30, slaMinutes: 60)]
-        let csv = MonthlyReport(month: "2026-11", facts: facts, escalations: 0, officerNames: [1: "=HYPERLINK(\"x\")"]).csv()
+        let csv = MonthlyReport(month: "2026-11", facts: facts, escalations: 0, officerNames: [1: "=HYPERLINK(\"x\")"], now: later).csv()
         #expect(csv.hasPrefix("section,group,measure,value\ncases,all,count,1\n"))
         #expect(csv.contains("acknowledgement_by_priority,high,median_minutes,30.0"))
         #expect(csv.contains("acknowledgement_by_priority,high,within_sla,1.000"))
@@ -94,7 +96,8 @@ struct MonthlyReportTests {
         let names = ["=1+1", "+1", "-1", "@x", "\t=1", "\r=1", "\r\n=1", "＝1", "a,b", "a;b", "a\"b", "a\nb", "a\r\nb"]
         for name in names {
             let csv = MonthlyReport(
-                month: "2026-11", facts: [fact(.high, ackAfter: 30, slaMinutes: 60)], escalations: 0, officerNames: [1: name]
+                month: "2026-11", facts: [fact(.high, ackAfter: 30, slaMinutes: 60)], escalations: 0, officerNames: [1: name],
+                now: later
             ).csv()
             let rows = Self.parseCSV(csv)
             #expect(rows.allSatisfy { $0.count == 4 }, "\(name.debugDescription)")
@@ -153,10 +156,32 @@ struct MonthlyReportTests {
     @Test("charts are labelled SVG with the figures written on them")
     func charts() {
         let report = MonthlyReport(
-            month: "2026-11", facts: [fact(.emergency, ackAfter: 5, slaMinutes: 15)], escalations: 0, officerNames: [:])
-        let svg = report.charts()
-        #expect(svg.count == 3)
+            month: "2026-11", facts: [fact(.emergency, ackAfter: 5, slaMinutes: 15)], escalations: 0, officerNames: [:],
+            now: later)
+        let charts = report.charts()
+        #expect(charts.map(\.title) == ["Cases by priority", "Cases by channel", "Acknowledged within the SLA, by priority"])
+        let svg = charts.map(\.svg)
         #expect(svg[0].contains(#"role="img""#) && svg[0].contains("<title>Cases by priority</title>"))
         #expect(svg[2].contains(">100%</text>"))
+    }
+
+    @Test("a case still inside its time counts neither way within the SLA: none due yet is not 0%")
+    func notYetDueIsNotMissed() {
+        let opened = start.addingTimeInterval(3600)
+        let waiting = fact(.emergency, ackAfter: nil, slaMinutes: 15)
+        let report = MonthlyReport(
+            month: "2026-11", facts: [waiting], escalations: 0, officerNames: [:], now: opened.addingTimeInterval(60))
+        #expect(report.acknowledgement["emergency"]?.cases == 1)
+        #expect(report.acknowledgement["emergency"]?.withinSLA == nil)
+        #expect(report.charts()[2].svg.contains(">none due yet</text>"))
+        // Once its deadline has passed unacknowledged, it is missed.
+        let after = MonthlyReport(
+            month: "2026-11", facts: [waiting], escalations: 0, officerNames: [:], now: opened.addingTimeInterval(16 * 60))
+        #expect(after.acknowledgement["emergency"]?.withinSLA == 0)
+        // One acknowledged in time and one still waiting: 100% of those decided.
+        let mixed = MonthlyReport(
+            month: "2026-11", facts: [waiting, fact(.emergency, ackAfter: 5, slaMinutes: 15)], escalations: 0, officerNames: [:],
+            now: opened.addingTimeInterval(10 * 60))
+        #expect(mixed.acknowledgement["emergency"]?.withinSLA == 1)
     }
 }

@@ -387,7 +387,7 @@ struct ConsoleHTTPTests {
             #expect(bad.status == .unprocessableContent)
             let page = try await client.get(path, cookie: cookie).text
             #expect(page.contains(note))
-            #expect(page.contains("tried text: spoke safely"))
+            #expect(page.contains("tried text message: spoke with the survivor (safe contact)"))
             #expect(page.contains("against preferences: call is not one of the agreed ways; voicemail was not allowed"))
         }
         #expect((try await f.http.databaseBytes()).range(of: Data(note.utf8)) == nil)

@@ -34,7 +34,9 @@ struct ConsoleTemplateTests {
                 "title": "Too many attempts", "text": "Wait a minute & try again.", "link": "/console/login", "linkText": "Log in",
             ],
             "queue": [
-                "heading": "All open cases", "noCaseAccess": true, "supervisor": true, "hasCases": true,
+                "heading": "All open cases", "noCaseAccess": true, "supervisor": true, "hasCases": true, "filtering": true,
+                "hasOverdue": true, "overdueCount": 1,
+                "overdueByOfficer": [["id": "1", "name": "Sam <duty>", "count": 1, "oldest": "overdue by 5 minutes"]],
                 "filterOfficers": [["id": 1, "name": "Sam", "selected": true], ["id": 2, "name": "Dana", "selected": false]],
                 "filterAreas": [["value": "NORTH", "selected": true], ["value": "SOUTH"]],
                 "filterStatuses": [["value": "open"]], "filterChannels": [["value": "web", "selected": true]],
@@ -42,11 +44,11 @@ struct ConsoleTemplateTests {
                 "cases": [
                     [
                         "reference": "HV-AB12-CD34", "priority": "emergency", "overdue": true, "deadline": "2 Dec 09:15",
-                        "status": "open", "officerName": "Sam",
+                        "dueWords": "overdue by 5 minutes", "officerName": "Sam",
                     ],
                     [
                         "reference": "HV-EF56-GH78", "priority": "standard", "overdue": false, "deadline": "3 Dec 17:00",
-                        "status": "acknowledged", "officerName": "Dana & co",
+                        "dueWords": "acknowledged", "acknowledged": true, "officerName": "Dana & co",
                     ],
                 ],
             ],
@@ -58,7 +60,8 @@ struct ConsoleTemplateTests {
                 "needs": "language: Polish; interpreter", "reporter": "neighbour", "aware": "yes",
                 "receivesTexts": false, "textsGoTo": "HV-QQ11-RR22", "canLink": true, "hasRelated": true,
                 "related": [["reference": "HV-QQ11-RR22", "status": "open", "channel": "sms", "holds": true]],
-                "acknowledged": "2 Dec 08:01", "deadline": "2 Dec 09:15",
+                "dueText": "Acknowledge within 5 minutes: by 2 Dec 09:15 <UK>", "dueClass": "pending", "nextAck": true,
+                "nextContact": true, "nextRisk": true, "openContact": true, "openRisk": true, "hasAllowedMethod": true,
                 "risk": [
                     "levelClass": "emergency", "level": "high", "score": 14, "questions": 24, "judgement": true,
                     "at": "2 Dec 08:30", "who": "Sam", "marac": true, "versions": 2,
@@ -79,12 +82,13 @@ struct ConsoleTemplateTests {
                 "reports": [
                     [
                         "number": 1, "danger": true, "triggers": "noise complaint", "message": "He shouts & throws things.",
+                        "latest": true, "at": "2 Dec 07:59", "channel": "by the website",
                         "survivor": "Flat 2, OX14 1AA", "reporterContact": "Jo, neighbour",
                         "takenBy": "Ana <contact centre>, on the phone (phone line)",
                     ]
                 ],
                 "assignee": "Sam", "decisions": ["area NORTH", "female officer requested"],
-                "timeline": [["at": "2 Dec 08:00", "actor": "system", "action": "case.opened", "detail": "web"]],
+                "timeline": [["at": "2 Dec 08:00", "words": "Sam <duty> read the case (2 times)"]],
             ],
             "risk": [
                 "reference": "HV-AB12-CD34", "checklist": "Dash RIC (24 questions)", "error": "Answer every question.",
@@ -143,7 +147,8 @@ struct ConsoleTemplateTests {
             ],
             "monthly": [
                 "month": "2025-11", "cases": 12, "escalations": 2, "femaleRequested": 3, "femaleHonoured": 2,
-                "charts": ["<svg role=\"img\"><title>Cases</title></svg>"],
+                "charts": [["title": "Cases <by priority>", "svg": "<svg role=\"img\"><title>Cases</title></svg>"]],
+                "previous": "2025-10", "next": "2025-12", "current": "2026-12",
                 "ackByPriority": [["group": "emergency", "cases": 2, "done": 2, "median": 7, "p90": 12, "within": "100%"]],
                 "ackByOfficer": [["group": "Sam <duty>", "cases": 5, "done": 4, "median": 30, "p90": 95, "within": "80%"]],
                 "contactByPriority": [["group": "high", "cases": 4, "done": 3, "median": 60, "p90": 240]],

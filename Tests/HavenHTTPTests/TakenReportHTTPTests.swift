@@ -58,7 +58,7 @@ struct TakenReportHTTPTests {
             // It counts in the monthly figures as its own channel.
             let facts = try await f.stores.figures.caseFacts(
                 openedFrom: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
-            let month = MonthlyReport(month: "now", facts: facts, escalations: 0, officerNames: [:])
+            let month = MonthlyReport(month: "now", facts: facts, escalations: 0, officerNames: [:], now: Date())
             #expect(month.byChannel["phone"] == 1)
         }
         #expect((try await f.http.databaseBytes()).range(of: Data("taken my keys".utf8)) == nil)

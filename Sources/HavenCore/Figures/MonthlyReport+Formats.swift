@@ -103,17 +103,18 @@ extension MonthlyReport {
     }
 
     /// The charts the console shows: cases by priority and channel, share acknowledged in time.
-    public func charts() -> [String] {
-        [
-            Self.barChart(
-                title: "Cases by priority", bars: Self.priorities.map { ($0, Double(byPriority[$0] ?? 0), "\(byPriority[$0] ?? 0)") }),
-            Self.barChart(
-                title: "Cases by channel", bars: byChannel.keys.sorted().map { ($0, Double(byChannel[$0]!), "\(byChannel[$0]!)") }),
-            Self.barChart(
-                title: "Acknowledged within the SLA, by priority",
-                bars: Self.priorities.compactMap { key in
-                    acknowledgement[key].map { (key, $0.withinSLA ?? 0, Self.percent($0.withinSLA)) }
-                }, maximum: 1),
+    /// Each with its title, which the page shows as the chart's heading.
+    public func charts() -> [(title: String, svg: String)] {
+        let charts: [(String, [(label: String, value: Double, text: String)], Double?)] = [
+            ("Cases by priority", Self.priorities.map { ($0, Double(byPriority[$0] ?? 0), "\(byPriority[$0] ?? 0)") }, nil),
+            ("Cases by channel", byChannel.keys.sorted().map { ($0, Double(byChannel[$0]!), "\(byChannel[$0]!)") }, nil),
+            (
+                "Acknowledged within the SLA, by priority",
+                Self.priorities.compactMap { key in
+                    acknowledgement[key].map { (key, $0.withinSLA ?? 0, $0.withinSLA == nil ? "none due yet" : Self.percent($0.withinSLA)) }
+                }, 1
+            ),
         ]
+        return charts.map { title, bars, maximum in (title, Self.barChart(title: title, bars: bars, maximum: maximum)) }
     }
 }

@@ -42,14 +42,16 @@ public struct ResponseTimes: Sendable, Equatable {
     /// Minutes, nearest-rank percentiles over the cases with the event.
     public var medianMinutes: Double?
     public var p90Minutes: Double?
-    /// Acknowledged by the SLA deadline, as a share of all cases (nil for first contact).
+    /// Acknowledged by the SLA deadline, as a share of the cases whose deadline is decided (acknowledged,
+    /// or past their deadline): a case still inside its time counts neither way. Nil when none is
+    /// decided yet, and for first contact.
     public var withinSLA: Double?
 
-    static func of(_ minutes: [Double], cases: Int, inTime: Int?) -> ResponseTimes {
+    static func of(_ minutes: [Double], cases: Int, inTime: (count: Int, of: Int)?) -> ResponseTimes {
         let sorted = minutes.sorted()
         return ResponseTimes(
             cases: cases, done: sorted.count, medianMinutes: percentile(sorted, 50), p90Minutes: percentile(sorted, 90),
-            withinSLA: inTime.map { cases == 0 ? 0 : Double($0) / Double(cases) })
+            withinSLA: inTime.flatMap { $0.of == 0 ? nil : Double($0.count) / Double($0.of) })
     }
 
     /// Nearest-rank percentile: the smallest value with at least p% of values at or below it.
@@ -78,8 +80,8 @@ public struct MonthlyReport: Sendable, Equatable {
     public var femaleHonoured: Int
     public var outcomes: [String: Int]
 
-    /// Computes the report for cases opened in `month` (e.g. "2026-11").
-    public init(month: String, facts: [CaseFacts], escalations: Int, officerNames: [Int64: String]) {
+    /// Computes the report for cases opened in `month` (e.g. "2026-11"), as it stands at `now`.
+    public init(month: String, facts: [CaseFacts], escalations: Int, officerNames: [Int64: String], now: Date) {
         self.month = month
         cases = facts.count
         byChannel = Dictionary(grouping: facts, by: \.channel.rawValue).mapValues(\.count)
@@ -88,7 +90,8 @@ public struct MonthlyReport: Sendable, Equatable {
         func acknowledged(_ group: [CaseFacts]) -> ResponseTimes {
             let times = group.compactMap { f in f.acknowledgedAt.map { $0.timeIntervalSince(f.openedAt) / 60 } }
             let inTime = group.filter { f in f.acknowledgedAt.map { $0 <= f.acknowledgeBy } ?? false }.count
-            return .of(times, cases: group.count, inTime: inTime)
+            let decided = group.filter { f in f.acknowledgedAt != nil || f.acknowledgeBy < now }.count
+            return .of(times, cases: group.count, inTime: (inTime, decided))
         }
         func contacted(_ group: [CaseFacts]) -> ResponseTimes {
             let times = group.compactMap { f in f.firstContactAt.map { $0.timeIntervalSince(f.openedAt) / 60 } }
@@ -119,6 +122,14 @@ public struct MonthlyReport: Sendable, Equatable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/London")!
         return month(containing: calendar.date(byAdding: .month, value: -1, to: now)!)
+    }
+
+    /// The month `offset` months from `month` ("yyyy-MM"), or nil if it is not a month.
+    public static func month(_ month: String, plus offset: Int) -> String? {
+        guard let (start, _) = bounds(of: month) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London")!
+        return calendar.date(byAdding: .month, value: offset, to: start).map { self.month(containing: $0) }
     }
 
     /// The London-time start and end of `month` ("yyyy-MM"), or nil if it is not a month.

@@ -24,6 +24,36 @@ public enum ContactPolicy {
         if trimmed.count > 480 { return .refused("too long for a text (480 characters at most)") }
         return .allowed
     }
+
+    /// Why a contact attempt went against the survivor's stated preferences, in words for the
+    /// case's timeline. Empty: it kept to them.
+    public static func warnings(method: ContactMethod, outcome: String, safety: SafetyPreferences, now: Date) -> [String] {
+        var flags: [String] = []
+        if safety.doNotContact { flags.append("the survivor asked not to be contacted") }
+        if !safety.methods.isEmpty, !safety.doNotContact, !safety.methods.contains(method) {
+            flags.append("\(method.rawValue.replacingOccurrences(of: "_", with: " ")) is not one of the agreed ways")
+        }
+        if !safety.safeTimes.isEmpty, !safety.isSafeTime(LondonTime(now)) { flags.append("outside the safe times") }
+        if outcome == "voicemail", !safety.voicemailAllowed { flags.append("voicemail was not allowed") }
+        return flags
+    }
+
+    /// The outcome of a contact attempt that means the officer spoke with the survivor.
+    public static let reachedOutcome = "reached"
+
+    /// Whether a contact attempt counts as safe contact (the case's first safe contact, and the
+    /// monthly figure): the officer spoke with the survivor, the way and at a time they allowed.
+    /// One against their preferences never counts, whatever its outcome says.
+    public static func isSafeContact(outcome: String?, warnings: [String]) -> Bool {
+        outcome == reachedOutcome && warnings.isEmpty
+    }
+
+    /// The ways to make contact, in the order the survivor gave them, then the others (each of
+    /// which an officer may still record, with its warning). "Do not contact" is not a way.
+    public static func methodsInPreferenceOrder(_ safety: SafetyPreferences, all: [ContactMethod]) -> [ContactMethod] {
+        let allowed = safety.doNotContact ? [] : safety.methods.filter { all.contains($0) }
+        return allowed + all.filter { !allowed.contains($0) }
+    }
 }
 
 /// Whether Haven may send its own neutral reply to a case's texts. The server decides this

@@ -56,15 +56,21 @@ enum Failure {
 /// `Retry-After`. Errors Hummingbird already knows how to answer pass through.
 struct FailureMiddleware: RouterMiddleware {
     typealias Context = HavenRequestContext
-    typealias Page = @Sendable (HTTPResponse.Status, any Error) -> Response
+    /// The answer for a path under a prefix: given the status, the error and the path asked for.
+    typealias Page = @Sendable (HTTPResponse.Status, any Error, String) -> Response
 
     /// Path prefixes with a page of their own (`"/console"`, a website form's address).
     var pages: [(prefix: String, page: Page)] = []
+    /// Prefixes whose pages also answer Hummingbird's own errors (an address with no route, a
+    /// method not allowed): the console's, so that no console address answers a bare status.
+    var pagesForHTTPErrors: Set<String> = []
     /// Told of an unavailable store, so /healthz turns red.
     var health: HealthMonitor?
     let logger: Logger
 
     static let emptyPrefixes = ["/sms/", "/whatsapp"]
+
+    static func path(_ path: String, isUnder prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -72,6 +78,12 @@ struct FailureMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
+            let path = request.uri.path
+            if error.status.code >= 400,
+                let page = pages.first(where: { pagesForHTTPErrors.contains($0.prefix) && Self.path(path, isUnder: $0.prefix) })
+            {
+                return page.page(error.status, error, path)
+            }
             throw error
         } catch {
             let status = Failure.status(of: error)
@@ -85,9 +97,7 @@ struct FailureMiddleware: RouterMiddleware {
             }
             let path = request.uri.path
             if status == .serviceUnavailable { health?.writeFailed() }
-            if let page = pages.first(where: { path == $0.prefix || path.hasPrefix($0.prefix + "/") }) {
-                return page.page(status, error)
-            }
+            if let page = pages.first(where: { Self.path(path, isUnder: $0.prefix) }) { return page.page(status, error, path) }
             if Self.emptyPrefixes.contains(where: { path.hasPrefix($0) }) { return Failure.empty(error) }
             return Failure.json(error)
         }

@@ -116,8 +116,11 @@ public struct HavenApp: Sendable {
                 ) { metrics.rateLimited(routeClass: $0) })
         }
         var failures = FailureMiddleware(health: services.health, logger: logger)
-        if let console { failures.pages.append(("/console", console.failurePage)) }
-        for (path, refusal) in formRefusals { failures.pages.append((path, { _, _ in SiteRoutes.seeOther(refusal) })) }
+        if let console {
+            failures.pages.append(("/console", { console.failurePage($0, $1, path: $2) }))
+            failures.pagesForHTTPErrors.insert("/console")
+        }
+        for (path, refusal) in formRefusals { failures.pages.append((path, { _, _, _ in SiteRoutes.seeOther(refusal) })) }
         router.middlewares.add(failures)
     }
 

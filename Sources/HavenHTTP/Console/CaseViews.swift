@@ -30,10 +30,6 @@ struct CaseViews: Sendable {
     func view(_ content: CaseContent, showCodeWord: Bool, now: Date, labels: [Int64: String]) -> [String: Any] {
         let profile = content.profile
         let safety = profile.safety
-        let words: [ContactMethod: String] = [
-            .text: "text message", .call: "phone call", .email: "email", .inPerson: "in person",
-            .viaThirdParty: "through someone they trust", .doNotContact: "do not contact",
-        ]
         var needs = [profile.language.map { "language: \($0)" }].compactMap { $0 }
         needs += profile.accessNeeds.map { $0 == .bsl ? "British Sign Language" : $0 == .interpreter ? "interpreter" : "other access need" }
         if let other = profile.accessOther { needs.append(other) }
@@ -42,8 +38,8 @@ struct CaseViews: Sendable {
             "priority": content.summary.priority.rawValue,
             "noContact": safety.doNotContact, "textAllowed": safety.textAllowed,
             "methods": safety.methods.isEmpty
-                ? "none stated: contact with great care" : safety.methods.compactMap { words[$0] }.joined(separator: ", "),
-            "safeTimes": safety.safeTimes.isEmpty ? "none given" : safety.safeTimes.map(\.description).joined(separator: "; "),
+                ? "none stated: contact with great care" : safety.methods.map { ContactWords.method($0.rawValue) }.joined(separator: ", "),
+            "safeTimes": safety.safeTimes.isEmpty ? "none given" : safety.safeTimes.map(\.words).joined(separator: "; "),
             "safeNow": safety.safeTimes.isEmpty || safety.isSafeTime(LondonTime(now)),
             "voicemail": safety.voicemailAllowed, "hasCodeWord": safety.codeWord != nil,
             "female": profile.femaleOfficerRequested, "femaleUnmet": content.summary.femaleRequestUnmet,
@@ -59,12 +55,26 @@ struct CaseViews: Sendable {
         if let aware = profile.survivorAware, profile.reporterType != .survivor { context["aware"] = aware.rawValue }
         if showCodeWord, let code = safety.codeWord { context["codeWord"] = code }
         if let at = content.summary.acknowledgedAt { context["acknowledged"] = at.formatted(ConsoleShell.londonFormat) }
-        context["reports"] = content.reports.enumerated().map { index, report -> [String: Any] in
+        context["reports"] = reportsView(content, labels: labels)
+        return context
+    }
+
+    /// The reports, newest first, each with when and how it came.
+    func reportsView(_ content: CaseContent, labels: [Int64: String]) -> [[String: Any]] {
+        let items = content.reports.enumerated().map { index, report -> [String: Any] in
             let survivor = [
                 report.survivor.name, report.survivor.address, report.survivor.postcode,
                 report.survivor.tenancyReference.map { "tenancy \($0)" },
             ].compactMap { $0 }
-            var item: [String: Any] = ["number": index + 1, "danger": report.immediateDanger, "message": report.message]
+            var item: [String: Any] = [
+                "number": index + 1, "danger": report.immediateDanger, "message": report.message,
+                "latest": index == content.reports.count - 1 && content.reports.count > 1,
+            ]
+            if index < content.arrivals.count {
+                let arrival = content.arrivals[index]
+                item["at"] = arrival.at.formatted(ConsoleShell.londonFormat)
+                item["channel"] = "by " + TimelineWords.channelWords(arrival.channel.rawValue)
+            }
             if let triggers = report.triggers, !triggers.isEmpty {
                 item["triggers"] = triggers.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
             }
@@ -81,7 +91,20 @@ struct CaseViews: Sendable {
             }
             return item
         }
-        return context
+        return items.reversed()
+    }
+
+    /// The ways to record a contact attempt by: the survivor's own first, each marked.
+    static func contactMethodsView(_ safety: SafetyPreferences) -> (methods: [[String: Any]], anyAllowed: Bool) {
+        let allowed = safety.doNotContact ? [] : safety.methods
+        let methods = ContactPolicy.methodsInPreferenceOrder(safety, all: contactMethods).map { method -> [String: Any] in
+            let words = ContactWords.method(method.rawValue)
+            let label =
+                allowed.contains(method)
+                ? "\(words) (agreed)" : allowed.isEmpty && !safety.doNotContact ? words : "\(words) (not agreed: against preferences)"
+            return ["value": method.rawValue, "label": label]
+        }
+        return (methods, !allowed.isEmpty)
     }
 
     func workView(
@@ -90,12 +113,14 @@ struct CaseViews: Sendable {
         let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.contactOutcomes + CaseWorkService.closingOutcomes)
         var context: [String: Any] = [
             "hasEvents": !events.isEmpty,
-            "events": events.map { event -> [String: Any] in
+            "events": events.reversed().map { event -> [String: Any] in
                 let what: String
                 switch event.kind {
                 case .contact:
+                    let safe = ContactPolicy.isSafeContact(outcome: event.outcome, warnings: event.flags)
                     what =
-                        "tried \(event.method?.replacingOccurrences(of: "_", with: " ") ?? "contact"): \(event.outcome.flatMap { outcomes[$0] } ?? "")"
+                        "tried \(event.method.map(ContactWords.method) ?? "contact"): \(event.outcome.flatMap { outcomes[$0] } ?? "")"
+                        + (safe ? " (safe contact)" : "")
                 case .text: what = "sent a text"
                 case .note: what = "note"
                 case .close: what = "closed: \(event.outcome.flatMap { outcomes[$0] } ?? "")"
@@ -114,9 +139,8 @@ struct CaseViews: Sendable {
                 if let note = event.note { item["note"] = note }
                 return item
             },
-            "contactMethods": CaseViews.contactMethods.map {
-                ["value": $0.rawValue, "label": $0.rawValue.replacingOccurrences(of: "_", with: " ")]
-            },
+            "contactMethods": Self.contactMethodsView(content.profile.safety).methods,
+            "hasAllowedMethod": Self.contactMethodsView(content.profile.safety).anyAllowed,
             "contactOutcomes": CaseWorkService.contactOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closingOutcomes": CaseWorkService.closingOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closed": content.summary.status == "closed",
@@ -142,6 +166,57 @@ struct CaseViews: Sendable {
         case (.allowed, .sms): context["noTextReason"] = "no SMS provider is set up for sending"
         }
         return context
+    }
+
+    /// Where the case stands (time left to acknowledge, or overdue by how much) and the one
+    /// action that is due: acknowledging, then safe contact, then the risk checklist.
+    static func dueView(_ content: CaseContent, events: [CaseEvent], hasRisk: Bool, now: Date) -> [String: Any] {
+        let summary = content.summary
+        if summary.status == "closed" {
+            let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.closingOutcomes)
+            let outcome = events.last(where: { $0.kind == .close })?.outcome.flatMap { outcomes[$0] }
+            return ["dueText": "Closed" + (outcome.map { ": \($0)" } ?? ""), "dueClass": "closed"]
+        }
+        guard let acknowledged = summary.acknowledgedAt else {
+            let due = DurationWords.deadline(summary.acknowledgeBy, now: now)
+            let by = summary.acknowledgeBy.formatted(ConsoleShell.londonFormat)
+            let left = DurationWords.say(summary.acknowledgeBy.timeIntervalSince(now))
+            return [
+                "dueText": due.overdue
+                    ? "Not acknowledged: \(due.words) (it was due \(by), UK time)"
+                    : "Acknowledge within \(left): by \(by) (UK time)",
+                "dueClass": due.overdue ? "overdue" : "pending", "nextAck": true,
+            ]
+        }
+        var context: [String: Any] = [
+            "dueText": "Acknowledged \(acknowledged.formatted(ConsoleShell.londonFormat))", "dueClass": "done",
+        ]
+        let reached = events.contains { $0.kind == .contact && ContactPolicy.isSafeContact(outcome: $0.outcome, warnings: $0.flags) }
+        if !reached, !content.profile.safety.doNotContact {
+            context["nextContact"] = true
+            context["openContact"] = true
+        } else if !hasRisk {
+            context["nextRisk"] = true
+            context["openRisk"] = true
+        }
+        return context
+    }
+
+    /// The case's audit trail in words, newest first; a run of the same entry (reading the case
+    /// again and again) is said once, with how many times.
+    static func timelineView(_ entries: [AuditEntry], names: [Int64: String]) -> [[String: Any]] {
+        var lines: [(at: Date, words: String, times: Int)] = []
+        for entry in entries {
+            let words = TimelineWords.say(entry, names: names)
+            if let last = lines.last, last.words == words {
+                lines[lines.count - 1] = (entry.at, words, last.times + 1)
+            } else {
+                lines.append((entry.at, words, 1))
+            }
+        }
+        return lines.reversed().map {
+            ["at": $0.at.formatted(ConsoleShell.londonFormat), "words": $0.words + ($0.times > 1 ? " (\($0.times) times)" : "")]
+        }
     }
 
     /// Where texts from the survivor's number go, and other cases naming one of this case's numbers.

@@ -51,6 +51,10 @@ struct ConsoleCaseRoutes: ConsolePage {
         var channel: String?
         var priority: String?
 
+        var isActive: Bool {
+            officer != nil || [area, status, channel, priority].contains { !($0 ?? "").isEmpty }
+        }
+
         func keeps(_ summary: CaseSummary, now: Date) -> Bool {
             if let officer, summary.officerID != officer { return false }
             if let area, !area.isEmpty, summary.areaCode != area { return false }
@@ -91,16 +95,37 @@ struct ConsoleCaseRoutes: ConsolePage {
             context["filterPriorities"] = options(Priority.allCases.map(\.rawValue), filter.priority)
         }
         context["cases"] = cases.map { summary -> [String: Any] in
-            [
+            let due = DurationWords.deadline(summary.acknowledgeBy, now: now)
+            return [
                 "reference": summary.reference.value, "priority": summary.priority.rawValue,
                 "deadline": summary.acknowledgeBy.formatted(ConsoleShell.londonFormat),
-                "overdue": summary.acknowledgedAt == nil && summary.acknowledgeBy < now,
-                "status": summary.acknowledgedAt == nil ? "awaiting acknowledgement" : "acknowledged",
+                "overdue": summary.acknowledgedAt == nil && due.overdue,
+                "dueWords": summary.acknowledgedAt == nil ? due.words : "acknowledged",
+                "acknowledged": summary.acknowledgedAt != nil,
                 "officerName": summary.officerID.flatMap { names[$0] } ?? "unassigned",
             ]
         }
+        if staff.role.supervises { context.merge(Self.overdueView(queue.cases, names: names, now: now)) { $1 } }
+        context["filtering"] = filter.isActive
         context["hasCases"] = !cases.isEmpty
         return respondHTML(.ok, "queue", context)
+    }
+
+    /// Whose cases are overdue, at a glance: by officer, the most first, with the oldest.
+    static func overdueView(_ cases: [CaseSummary], names: [Int64: String], now: Date) -> [String: Any] {
+        let overdue = cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }
+        let byOfficer = Dictionary(grouping: overdue) { $0.officerID }
+            .map { id, late in (id: id, count: late.count, oldest: late.map(\.acknowledgeBy).min()!) }
+            .sorted { ($0.count, $1.oldest) > ($1.count, $0.oldest) }
+        return [
+            "hasOverdue": !overdue.isEmpty, "overdueCount": overdue.count,
+            "overdueByOfficer": byOfficer.map {
+                [
+                    "id": $0.id.map(String.init) ?? "", "name": $0.id.flatMap { names[$0] } ?? "unassigned",
+                    "count": $0.count, "oldest": DurationWords.deadline($0.oldest, now: now).words,
+                ] as [String: Any]
+            },
+        ]
     }
 
     /// The case, safety preferences first. Officers see only their own cases; reads are audited.
@@ -136,9 +161,8 @@ struct ConsoleCaseRoutes: ConsolePage {
         }
         context.merge(views.workView(file.events, names: names, content: file.content, route: file.textRoute, now: now)) { $1 }
         context.merge(views.threadView(file.thread, content: file.content, staff: staff)) { $1 }
-        context["timeline"] = file.timeline.map { entry -> [String: Any] in
-            ["at": entry.at.formatted(ConsoleShell.londonFormat), "actor": entry.actor, "action": entry.action, "detail": entry.detail]
-        }
+        context.merge(CaseViews.dueView(file.content, events: file.events, hasRisk: !file.assessments.isEmpty, now: now)) { $1 }
+        context["timeline"] = CaseViews.timelineView(file.timeline, names: names)
         return respondHTML(.ok, "case", context)
     }
 

@@ -11,6 +11,8 @@ struct ConsoleFiguresRoutes: ConsolePage {
     let figures: MonthlyFigures
 
     func add(to router: Router<HavenRequestContext>) {
+        // The reports' own address leads to the one report there is.
+        router.get("/console/reports") { _, _ in shell.redirect("/console/reports/monthly") }
         router.get("/console/reports/monthly") { request, _ in
             try await withStaff(request) { staff, csrf, _, reader in try await monthly(request, staff: staff, csrf: csrf, csv: false) }
         }
@@ -20,16 +22,16 @@ struct ConsoleFiguresRoutes: ConsolePage {
     }
 
     private func monthly(_ request: Request, staff: Officer, csrf: String, csv: Bool) async throws -> Response {
-        let month = request.uri.queryParameters.get("month") ?? MonthlyReport.previousMonth()
+        let now = Date()
+        let month = request.uri.queryParameters.get("month").map { String($0) } ?? MonthlyReport.month(containing: now)
         let report: MonthlyReport
         do {
-            report = try await figures.report(month: month, for: staff, actor: "officer:\(staff.id)", format: csv ? "csv" : nil)
+            report = try await figures.report(
+                month: month, for: staff, actor: "officer:\(staff.id)", format: csv ? "csv" : nil, now: now)
         } catch MonthlyFigures.Refusal.notForThisRole {
-            return respondHTML(
-                .forbidden, "message",
-                ["title": "Not available", "text": "Reports are for duty managers, heads of service and administrators."])
+            return message(.forbidden, "Not available", "Reports are for duty managers, heads of service and administrators.")
         } catch MonthlyFigures.Refusal.notAMonth {
-            return respondHTML(.badRequest, "message", ["title": "Not a month", "text": "Give the month as YYYY-MM."])
+            return message(.badRequest, "Not a month", "Give the month as YYYY-MM, for example \(MonthlyReport.month(containing: now)).")
         }
         if csv {
             return Response(
@@ -47,7 +49,7 @@ struct ConsoleFiguresRoutes: ConsolePage {
                         "group": key, "cases": t.cases, "done": t.done,
                         "median": t.medianMinutes.map { String(format: "%.0f", $0) } ?? "–",
                         "p90": t.p90Minutes.map { String(format: "%.0f", $0) } ?? "–",
-                        "within": t.withinSLA.map { String(format: "%.0f%%", $0 * 100) } ?? "–",
+                        "within": t.withinSLA.map { String(format: "%.0f%%", $0 * 100) } ?? "none due yet",
                     ]
                 }
             }
@@ -55,7 +57,9 @@ struct ConsoleFiguresRoutes: ConsolePage {
         var context = staffContext(staff, csrf: csrf)
         context.merge([
             "title": "Monthly report \(month)", "month": month, "cases": report.cases,
-            "charts": report.charts(), "escalations": report.escalations,
+            "charts": report.charts().map { ["title": $0.title, "svg": $0.svg] }, "escalations": report.escalations,
+            "previous": MonthlyReport.month(month, plus: -1) ?? "", "next": MonthlyReport.month(month, plus: 1) ?? "",
+            "current": MonthlyReport.month(containing: now),
             "femaleRequested": report.femaleRequested, "femaleHonoured": report.femaleHonoured,
             "ackByPriority": rows(report.acknowledgement, order: ["emergency", "high", "standard"]),
             "ackByOfficer": rows(report.acknowledgementByOfficer),

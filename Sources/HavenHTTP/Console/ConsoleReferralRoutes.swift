@@ -31,8 +31,9 @@ struct ConsoleReferralRoutes: ConsolePage {
         guard let agency = fields.first("agency"), Referrals.agencies.contains(where: { $0.0 == agency }),
             let state = fields.first("state"), Referrals.consentStates.contains(state)
         else {
-            return respondHTML(
-                .unprocessableContent, "message", ["title": "Not recorded", "text": "Choose the agency and what the survivor said."])
+            return message(
+                .unprocessableContent, "Not recorded", "Choose the agency and what the survivor said.",
+                back: ConsoleShell.back(from: "/console/cases/\(text)"))
         }
         guard let reference = CaseReference(text),
             let summary = try await referrals.recordConsent(reference, agency: agency, state: state, by: staff)
@@ -45,7 +46,7 @@ struct ConsoleReferralRoutes: ConsolePage {
     ) async throws -> Response {
         guard let reference = CaseReference(text) else { return notFound() }
         guard let agencyName = Referrals.agencies.first(where: { $0.0 == agency })?.1 else {
-            return respondHTML(.notFound, "message", ["title": "Unknown agency", "text": ""])
+            return message(.notFound, "Unknown agency", "There is no agency of that name to refer to.", back: .toCase(reference))
         }
         let reason = fields.first("override") == "yes" ? fields.values["note"]?.first : nil
         switch try await referrals.refer(reference, to: agency, by: staff, reader: reader, overrideReason: reason) {

@@ -55,8 +55,18 @@ struct ConsoleShell: Sendable {
             }
             fields = read
         }
-        return try await body(staff, csrf, fields, .officer(staff.id, key: key))
+        return try await Self.$viewer.withValue(Viewer(staff: staff, csrf: csrf)) {
+            try await body(staff, csrf, fields, .officer(staff.id, key: key))
+        }
     }
+
+    /// Who is looking at the page being made, so that every page made for them, a refusal
+    /// included, carries the navigation.
+    struct Viewer: Sendable {
+        let staff: Officer
+        let csrf: String
+    }
+    @TaskLocal static var viewer: Viewer?
 
     /// Whether a form post comes from a page of this site: the browser's `Sec-Fetch-Site`, or
     /// where it sends none its `Origin`, against `HAVEN_PUBLIC_URL`. A client that sends neither is
@@ -108,6 +118,8 @@ struct ConsoleShell: Sendable {
 
     /// Every console page goes out through here: HTML with the console's CSP.
     func respondHTML(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) -> Response {
+        var context = context
+        if let viewer = Self.viewer { context.merge(staffContext(viewer.staff, csrf: viewer.csrf)) { mine, _ in mine } }
         var headers = Failure.headers(for: status)
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
@@ -115,28 +127,57 @@ struct ConsoleShell: Sendable {
             status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.render(template, context))))
     }
 
-    /// The page for an error a console route threw (see `FailureMiddleware`): what happened, in
-    /// words an officer can act on, with the status `Failure` gives it.
-    func failurePage(_ status: HTTPResponse.Status, _ error: any Error) -> Response {
+    /// The page for an error a console route threw, or a console address with no page (see
+    /// `FailureMiddleware`): what happened, in words an officer can act on, with the status
+    /// `Failure` gives it, and a way back to where they were (`path`: the address asked for).
+    func failurePage(_ status: HTTPResponse.Status, _ error: any Error, path: String) -> Response {
         if let refusal = error as? CaseSealError { return sealedRefusal(refusal) }
+        let back = Self.back(from: path)
         switch status {
         case .serviceUnavailable:
             return message(
                 status, "Unavailable",
-                "Haven's store cannot be reached just now. Anything you were saving was not saved: try again in a minute.")
-        case .notFound: return respondHTML(.notFound, "message", Self.noSuchCase)
+                "Haven's store cannot be reached just now. Anything you were saving was not saved: try again in a minute.", back: back)
+        case .notFound:
+            return message(status, "No such page", "There is no console page at that address.", back: back)
+        case .forbidden: return message(status, "Not allowed", "Your role does not include this page.", back: back)
+        case .tooManyRequests:
+            return message(status, "Too many requests", "Wait a minute, then try again. Nothing was saved.", back: back)
         case .conflict:
-            return message(status, "Not changed", "Someone changed this at the same time. Nothing was saved: reload and try again.")
+            return message(
+                status, "Not changed", "Someone changed this at the same time. Nothing was saved: go back, reload and try again.",
+                back: back)
         default:
             return message(
                 status, "Something went wrong",
-                "This is a fault in Haven and it has been logged. Anything you were saving was not saved. Tell your administrator.")
+                "This is a fault in Haven and it has been logged. Anything you were saving was not saved. Tell your administrator.",
+                back: back)
+        }
+    }
+
+    /// Where a way back from a page at `path` leads: the case it was about, or the cases.
+    static func back(from path: String) -> Back {
+        let parts = path.split(separator: "/")
+        if parts.count >= 3, parts[0] == "console", parts[1] == "cases", let reference = CaseReference(String(parts[2])) {
+            return Back(link: "/console/cases/\(reference.value)", text: "Back to case \(reference.value)")
+        }
+        return Back(link: "/console", text: "Back to cases")
+    }
+
+    /// A link back from a message page.
+    struct Back: Sendable {
+        let link: String
+        let text: String
+
+        static let cases = Back(link: "/console", text: "Back to cases")
+        static func toCase(_ reference: CaseReference) -> Back {
+            Back(link: "/console/cases/\(reference.value)", text: "Back to case \(reference.value)")
         }
     }
 
     /// A short titled message with a way back.
-    func message(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
-        respondHTML(status, "message", ["title": title, "text": text, "link": "/console", "linkText": "Back to cases"])
+    func message(_ status: HTTPResponse.Status, _ title: String, _ text: String, back: Back = .cases) -> Response {
+        respondHTML(status, "message", ["title": title, "text": text, "link": back.link, "linkText": back.text])
     }
 
     func redirect(_ location: String) -> Response {
@@ -157,7 +198,9 @@ struct ConsoleShell: Sendable {
         "text": "There is no case with that reference that you can open. If you need one, ask the duty manager.",
     ]
 
-    func notFound() -> Response { respondHTML(.notFound, "message", Self.noSuchCase) }
+    func notFound() -> Response {
+        respondHTML(.notFound, "message", Self.noSuchCase.merging(["link": "/console", "linkText": "Back to cases"]) { $1 })
+    }
 
     /// The page for a case sealed to readers the officer is not one of, or when no key of theirs
     /// is open.
@@ -189,7 +232,9 @@ extension ConsolePage {
         shell.respondHTML(status, template, context)
     }
 
-    func message(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response { shell.message(status, title, text) }
+    func message(_ status: HTTPResponse.Status, _ title: String, _ text: String, back: ConsoleShell.Back = .cases) -> Response {
+        shell.message(status, title, text, back: back)
+    }
     func notFound() -> Response { shell.notFound() }
     func staffContext(_ staff: Officer, csrf: String) -> [String: Any] { shell.staffContext(staff, csrf: csrf) }
     func redirect(_ location: String) -> Response { shell.redirect(location) }

@@ -30,7 +30,8 @@ struct ConsoleWorkRoutes: ConsolePage {
                     }
                     let title = Self.workTitles[action] ?? "Not recorded"
                     guard let parsed = Self.workAction(action, fields) else {
-                        return message(.unprocessableContent, title, Self.missing[action] ?? "Fill in the form.")
+                        return message(
+                            .unprocessableContent, title, Self.missing[action] ?? "Fill in the form.", back: .toCase(reference))
                     }
                     let outcome = try await caseWork.perform(
                         parsed, on: reference, by: staff, reader: reader, note: fields.values["note"]?.first, now: Date())
@@ -47,7 +48,8 @@ struct ConsoleWorkRoutes: ConsolePage {
                             case .conflict: .conflict
                             case .notFound: .notFound
                             }
-                        return message(status, refusal.kind == .forbidden ? "Not allowed" : title, refusal.text)
+                        return message(
+                            status, refusal.kind == .forbidden ? "Not allowed" : title, refusal.text, back: .toCase(reference))
                     }
                 }
             }
@@ -56,7 +58,7 @@ struct ConsoleWorkRoutes: ConsolePage {
 
     /// What a form left out, said before anything is tried.
     static let missing = [
-        "contact": "Choose how you tried and what happened.", "close": "Choose the outcome.",
+        "contact": "Choose how you tried to make contact and what happened.", "close": "Choose the outcome.",
         "reassign": "Choose who should take the case.", "priority": "Choose the priority.",
     ]
 
@@ -86,11 +88,15 @@ struct ConsoleWorkRoutes: ConsolePage {
         guard let summary = try await caseWork.prepare(reference, staff: staff, reader: reader) else { return notFound() }
         switch try await texts.send(body, to: summary.reference, by: staff, reader: reader, now: Date()) {
         case .sent: return Response(status: .seeOther, headers: [.location: "/console/cases/\(summary.reference.value)"])
-        case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).")
+        case .refused(let why): return message(.forbidden, "Text not sent", "Refused: \(why).", back: .toCase(reference))
         case .noProvider:
-            return message(.serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).")
+            return message(
+                .serviceUnavailable, "Text not sent", "No SMS provider is set up for sending (see SMSAdapters/README.md).",
+                back: .toCase(reference))
         case .providerFailed:
-            return message(.badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.")
+            return message(
+                .badGateway, "Text not sent", "The SMS provider did not accept it. Nothing was sent; try again later.",
+                back: .toCase(reference))
         case .notFound, .notYourCase: return notFound()
         case .sealed: throw CaseSealError.notAReader
         }

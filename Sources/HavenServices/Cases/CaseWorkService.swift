@@ -36,7 +36,7 @@ public struct CaseWorkService: Sendable {
 
     /// What an officer can record of a contact attempt, in words for the page and the timeline.
     public static let contactOutcomes: [(String, String)] = [
-        ("reached", "spoke safely"), ("no_answer", "no answer"), ("not_safe", "not safe to talk: ended"),
+        (ContactPolicy.reachedOutcome, "spoke with the survivor"), ("no_answer", "no answer"), ("not_safe", "not safe to talk: ended"),
         ("someone_else", "someone else answered: ended without saying why"), ("voicemail", "left a voicemail"),
     ]
     public static let closingOutcomes: [(String, String)] = [
@@ -156,7 +156,7 @@ public struct CaseWorkService: Sendable {
         guard let content = try await cases.openCase(step.summary.reference, reader: step.reader) else {
             return Refusal(kind: .notFound, text: "There is no case with that reference.")
         }
-        let flags = Self.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: step.now)
+        let flags = ContactPolicy.warnings(method: method, outcome: outcome, safety: content.profile.safety, now: step.now)
         try await record(
             step,
             CaseEvent(
@@ -249,17 +249,5 @@ public struct CaseWorkService: Sendable {
                 officerID: person.id, at: now, assessment: assessment, score: assessment.score, level: assessment.level(on: checklist)),
             caseID: summary.id)
         return .recorded(summary)
-    }
-
-    /// Why a contact attempt went against the survivor's stated preferences, in words for the timeline.
-    public static func warnings(method: ContactMethod, outcome: String, safety: SafetyPreferences, now: Date) -> [String] {
-        var flags: [String] = []
-        if safety.doNotContact { flags.append("the survivor asked not to be contacted") }
-        if !safety.methods.isEmpty, !safety.doNotContact, !safety.methods.contains(method) {
-            flags.append("\(method.rawValue.replacingOccurrences(of: "_", with: " ")) is not one of the agreed ways")
-        }
-        if !safety.safeTimes.isEmpty, !safety.isSafeTime(LondonTime(now)) { flags.append("outside the safe times") }
-        if outcome == "voicemail", !safety.voicemailAllowed { flags.append("voicemail was not allowed") }
-        return flags
     }
 }

@@ -19,15 +19,17 @@ public struct MonthlyFigures: Sendable {
 
     /// The report for `month` (YYYY-MM), read by `actor` (an officer, or the command line);
     /// `format` is noted in the audit ("csv"). Officers see no figures.
-    public func report(month: String, for reader: Officer?, actor: String, format: String? = nil) async throws -> MonthlyReport {
+    public func report(month: String, for reader: Officer?, actor: String, format: String? = nil, now: Date = Date())
+        async throws -> MonthlyReport
+    {
         if let reader, !reader.role.seesFigures { throw Refusal.notForThisRole }
         guard let (start, end) = MonthlyReport.bounds(of: month) else { throw Refusal.notAMonth }
         let report = MonthlyReport(
             month: month, facts: try await facts.caseFacts(openedFrom: start, to: end),
             escalations: try await facts.escalationCount(from: start, to: end),
-            officerNames: Dictionary(uniqueKeysWithValues: try await staff.officers().map { ($0.id, $0.label) }))
+            officerNames: Dictionary(uniqueKeysWithValues: try await staff.officers().map { ($0.id, $0.label) }), now: now)
         try await audit.audit(
-            actor: actor, action: "report.monthly", caseID: nil, detail: month + (format.map { " " + $0 } ?? ""), at: Date())
+            actor: actor, action: "report.monthly", caseID: nil, detail: month + (format.map { " " + $0 } ?? ""), at: now)
         return report
     }
 }

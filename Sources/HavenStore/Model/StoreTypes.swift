@@ -296,6 +296,19 @@ public struct CaseContent: Sendable {
     public var profile: CaseProfile
     public var reports: [ReportSubmission]
     public var decisions: [[String]]
+    /// When and how each of `reports` arrived, in the same order (oldest first).
+    public var arrivals: [ReportArrival] = []
+}
+
+/// When and by which channel one report of a case arrived.
+public struct ReportArrival: Sendable, Equatable {
+    public var at: Date
+    public var channel: ReportChannel
+
+    public init(at: Date, channel: ReportChannel) {
+        self.at = at
+        self.channel = channel
+    }
 }
 
 /// The result of an acknowledgement.

@@ -185,9 +185,15 @@ extension SQLCaseStore {
                 from: Sealed(keyID: row["key_id"], wrappedKey: row["wrapped_key"], ciphertext: row["sealed_profile"]),
                 rowUID: row["uid"], caseKey: caseKey)
             var reports: [(id: Int64, submission: ReportSubmission)] = []
+            var arrivals: [ReportArrival] = []
             for report in try tx.query(
-                "SELECT id, uid, key_id, wrapped_key, sealed FROM reports WHERE case_id = ? ORDER BY id", [summary.id])
+                "SELECT id, uid, key_id, wrapped_key, sealed, received_at, channel FROM reports WHERE case_id = ? ORDER BY id",
+                [summary.id])
             {
+                arrivals.append(
+                    ReportArrival(
+                        at: Self.date(report["received_at"] as Double),
+                        channel: ReportChannel(rawValue: report["channel"]) ?? summary.channel))
                 reports.append(
                     (
                         report["id"],
@@ -202,7 +208,9 @@ extension SQLCaseStore {
                 "SELECT reasons FROM decisions WHERE case_id = ? ORDER BY id", [summary.id], as: String.self
             ).map { try Self.decode([String].self, $0) }
             return .success(
-                CaseContent(summary: summary, profile: profile, reports: reports.map(\.submission), decisions: decisions))
+                CaseContent(
+                    summary: summary, profile: profile, reports: reports.map(\.submission), decisions: decisions,
+                    arrivals: arrivals))
         }
         return try opened.get()
     }

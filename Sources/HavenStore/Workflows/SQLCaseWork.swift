@@ -15,7 +15,7 @@ extension SQLCaseWork {
         try await write { tx in
             try Self.insert(event, caseID: caseID, sealer: sealer, tx: tx)
             switch event.kind {
-            case .contact where event.outcome == "reached":
+            case .contact where ContactPolicy.isSafeContact(outcome: event.outcome, warnings: event.flags):
                 try tx.execute(
                     "UPDATE cases SET first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?", [Self.time(event.at), caseID])
             case .close:
