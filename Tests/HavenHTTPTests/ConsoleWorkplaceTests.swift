@@ -181,10 +181,16 @@ struct ConsoleWorkplaceTests {
             let cookie = try #require(try await client.logIn(hana).0)
             let missing = try await client.get("/console/no-such-page", cookie: cookie)
             #expect(missing.status == .notFound)
-            #expect(missing.text.contains("No such page") && missing.text.contains(#"<a href="/console">"#))
+            #expect(missing.text.contains("No such page") && missing.text.contains(#"<a href="/console">Cases</a>"#))
             #expect(missing.headers[.contentType]?.hasPrefix("text/html") == true)
-            let anonymous = try await client.get("/console/cases/HV-AAAA-AAAA/nothing", cookie: nil)
-            #expect(anonymous.status == .notFound && anonymous.text.contains("Back to case HV-AAAA-AAAA"))
+            let underCase = try await client.get("/console/cases/HV-AAAA-AAAA/nothing", cookie: cookie)
+            #expect(underCase.status == .notFound && underCase.text.contains("Back to case HV-AAAA-AAAA"))
+            // Someone not logged in is asked to log in first, as for every console page.
+            let anonymous = try await client.get("/console/no-such-page", cookie: nil)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/console/login?next=/console/no-such-page")
+            // A method no route takes is a console page too, not a bare status.
+            let wrongMethod = try await client.execute(uri: "/console/reports/monthly", method: .delete)
+            #expect(wrongMethod.status.code >= 400 && wrongMethod.headers[.contentType]?.hasPrefix("text/html") == true)
             let reports = try await client.get("/console/reports", cookie: cookie)
             #expect(reports.status == .seeOther && reports.headers[.location] == "/console/reports/monthly")
             let monthly = try await client.get("/console/reports/monthly", cookie: cookie).text

@@ -120,7 +120,7 @@ def test_officer_enrols_follows_the_alert_logs_in_and_acknowledges(console, brow
     Select(browser.find_element(By.ID, "contact-outcome")).select_by_value("reached")
     browser.find_element(By.ID, "contact-note").send_keys("Spoke at 10; she will call back from a friend's phone")
     browser.find_element(By.XPATH, "//button[normalize-space()='Record contact attempt']").click()
-    wait_for(browser, lambda d: "tried call: spoke safely" in d.page_source)
+    wait_for(browser, lambda d: "tried phone call: spoke with the survivor (safe contact)" in d.page_source)
     assert "from a friend's phone" in browser.page_source
     assert axe_violations(browser) == []
 
@@ -245,7 +245,8 @@ def test_nothing_typed_in_the_console_stays_in_the_browser_profile(tmp_path):
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait_for(driver, lambda d: "How contact is safe" in d.page_source)
 
-        # A sealed note.
+        # A sealed note (its form is folded away until opened).
+        driver.find_element(By.CSS_SELECTOR, "#act-note > summary").click()
         driver.find_element(By.ID, "note").send_keys(typed["note"])
         driver.find_element(By.XPATH, "//button[normalize-space()='Add note']").click()
         wait_for(driver, lambda d: typed["note"] in d.page_source)

@@ -36,6 +36,13 @@ struct ConsoleCaseRoutes: ConsolePage {
                     context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: true)
             }
         }
+        // Any other console address, for someone logged in: a console page with the navigation.
+        router.get("/console/**") { request, _ in
+            try await withStaff(request) { _, _, _, _ in
+                message(
+                    .notFound, "No such page", "There is no console page at that address.", back: ConsoleShell.back(from: request.uri.path))
+            }
+        }
         router.post("/console/cases/:reference/ack") { request, context in
             try await withStaff(request, form: true) { staff, _, _, reader in
                 try await acknowledge(context.parameters.get("reference") ?? "", staff: staff)
