@@ -200,4 +200,24 @@ struct ConsoleWorkplaceTests {
             #expect(monthly.contains("month=\(MonthlyReport.month(month, plus: -1)!)"))
         }
     }
+
+    @Test("a refusal thrown deep in the store (someone changed it at the same time) keeps the navigation and leads back to the case")
+    func thrownRefusalKeepsTheWayBack() async throws {
+        let f = try await ConsoleFixture(faulty: true)
+        let sam = try await f.account("Sam")
+        let engine = try #require(f.http.faults)
+        let receipt = try await openCase(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "r")
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(sam).0)
+            let csrf = try #require(try await client.get(path, cookie: cookie).csrf)
+            engine.fail(with: .conflict("a concurrent change"))
+            let refused = try await client.post(path + "/note", cookie: cookie, [("csrf", csrf), ("note", "seen at the door")])
+            engine.fail(with: nil)
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("Not changed"))
+            #expect(refused.text.contains(#"<a href="\#(path)">Back to case \#(receipt.reference.value)</a>"#))
+            #expect(refused.text.contains(#"<a href="/console">Cases</a>"#) && refused.text.contains("Log out"))
+        }
+    }
 }

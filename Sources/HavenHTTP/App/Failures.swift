@@ -57,7 +57,7 @@ enum Failure {
 struct FailureMiddleware: RouterMiddleware {
     typealias Context = HavenRequestContext
     /// The answer for a path under a prefix: given the status, the error and the path asked for.
-    typealias Page = @Sendable (HTTPResponse.Status, any Error, String) -> Response
+    typealias Page = @Sendable (HTTPResponse.Status, any Error, Request) async -> Response
 
     /// Path prefixes with a page of their own (`"/console"`, a website form's address).
     var pages: [(prefix: String, page: Page)] = []
@@ -82,7 +82,7 @@ struct FailureMiddleware: RouterMiddleware {
             if error.status.code >= 400,
                 let page = pages.first(where: { pagesForHTTPErrors.contains($0.prefix) && Self.path(path, isUnder: $0.prefix) })
             {
-                return page.page(error.status, error, path)
+                return await page.page(error.status, error, request)
             }
             throw error
         } catch {
@@ -97,7 +97,7 @@ struct FailureMiddleware: RouterMiddleware {
             }
             let path = request.uri.path
             if status == .serviceUnavailable { health?.writeFailed() }
-            if let page = pages.first(where: { Self.path(path, isUnder: $0.prefix) }) { return page.page(status, error, path) }
+            if let page = pages.first(where: { Self.path(path, isUnder: $0.prefix) }) { return await page.page(status, error, request) }
             if Self.emptyPrefixes.contains(where: { path.hasPrefix($0) }) { return Failure.empty(error) }
             return Failure.json(error)
         }

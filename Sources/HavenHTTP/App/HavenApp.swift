@@ -117,7 +117,7 @@ public struct HavenApp: Sendable {
         }
         var failures = FailureMiddleware(health: services.health, logger: logger)
         if let console {
-            failures.pages.append(("/console", { console.failurePage($0, $1, path: $2) }))
+            failures.pages.append(("/console", { await console.failurePage($0, $1, request: $2) }))
             failures.pagesForHTTPErrors.insert("/console")
         }
         for (path, refusal) in formRefusals { failures.pages.append((path, { _, _, _ in SiteRoutes.seeOther(refusal) })) }

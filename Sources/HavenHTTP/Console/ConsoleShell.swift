@@ -127,6 +127,18 @@ struct ConsoleShell: Sendable {
             status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.render(template, context))))
     }
 
+    /// The page for an error a console route threw, with the navigation for whoever is logged in
+    /// (unless the store itself is what failed).
+    func failurePage(_ status: HTTPResponse.Status, _ error: any Error, request: Request) async -> Response {
+        var viewer: Viewer?
+        if status != .serviceUnavailable, let cookie = Self.cookie(request),
+            let (staff, csrf) = try? await login.peek(cookie: cookie)
+        {
+            viewer = Viewer(staff: staff, csrf: csrf)
+        }
+        return Self.$viewer.withValue(viewer) { failurePage(status, error, path: request.uri.path) }
+    }
+
     /// The page for an error a console route threw, or a console address with no page (see
     /// `FailureMiddleware`): what happened, in words an officer can act on, with the status
     /// `Failure` gives it, and a way back to where they were (`path`: the address asked for).

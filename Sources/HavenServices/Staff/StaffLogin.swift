@@ -308,6 +308,17 @@ public struct StaffLogin: Sendable {
         return (officer, session.csrf, key)
     }
 
+    /// Whose live session `cookie` is, read only (nothing touched, no key opened): for the
+    /// navigation of an error page, which must show even when writing is what failed.
+    public func peek(cookie: String, now: Date? = nil) async throws -> (officer: Officer, csrf: String)? {
+        let now = now ?? settings.clock()
+        guard let session = try await accounts.session(idHash: OfficerToken.hash(cookie)),
+            now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
+            let officer = try await staff.officer(id: session.officerID), officer.active
+        else { return nil }
+        return (officer, session.csrf)
+    }
+
     /// Who a set-up link is for, while it is valid (nil: used, expired or never issued).
     public func enrollee(token: String, now: Date = Date()) async throws -> Officer? {
         guard let id = try await accounts.enrolment(tokenHash: OfficerToken.hash(token), now: now) else { return nil }
