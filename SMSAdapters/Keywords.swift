@@ -56,8 +56,11 @@ public struct SMSKeywords: Sendable {
             guard rest.isEmpty || rest.first.map({ !$0.isLetter && !$0.isNumber }) == true else { continue }
             var content = String(trimmed.dropFirst(word.count)).trimmingCharacters(in: .whitespacesAndNewlines)
             var resolved = action
+            // Hours read only when they can mean one thing: "CALL 14-16". "CALL 9-5" (09:00 to
+            // 05:00 read literally, surely not what was meant) sets no times: the words stay in
+            // the text for the officer to read.
             if case .callOK = action, let match = content.prefixMatch(of: /(\d{1,2})\s*-\s*(\d{1,2})/),
-                let from = Int(match.1), let to = Int(match.2), (0...24).contains(from), (0...24).contains(to), from != to
+                let from = Int(match.1), let to = Int(match.2), (0...24).contains(to), from < to
             {
                 resolved = .callOK(fromHour: from, toHour: to)
                 content = String(content.dropFirst(match.0.count)).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -21,26 +21,34 @@ enum Assembly {
     /// Runs `body` over the configured store: the embedded SQLite file under the data folder, or
     /// PostgreSQL when `HAVEN_DATABASE_URL` is set (its pool running, its migrations applied, both
     /// ended when `body` returns).
+    /// With `.existing`, an installation that is not there (no database file, no key file, a
+    /// PostgreSQL database without Haven's tables) is refused before anything is made.
     static func withStore<T>(
-        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, _ body: (KeyRing, Stores) async throws -> T
+        config: HavenConfig, logger: Logger, keyRing: KeyRing? = nil, opening: Opening = .creatingIfMissing,
+        _ body: (KeyRing, Stores) async throws -> T
     ) async throws -> T {
+        if opening == .existing { try Installation.require(config: config) }
         let ring = try keyRing ?? ConfiguredParts.openKeyRing(config: config, logger: logger)
         try ConfiguredParts.makePrivateDirectory(config.dataDirectory)
         guard let url = config.databaseURL else {
             let engine = try SQLiteEngine(path: config.databasePath)
             return try await body(ring, try await openStore(engine: engine, keyRing: ring, config: config, logger: logger))
         }
-        return try await withPostgres(url: url, config: config, logger: logger) { engine in
+        return try await withPostgres(url: url, config: config, logger: logger, opening: opening) { engine in
             try await body(ring, try await openStore(engine: engine, keyRing: ring, config: config, logger: logger))
         }
     }
 
     /// Runs `body` over a migrated PostgreSQL engine on `url`, pooled as the configuration says.
-    static func withPostgres<T>(url: String, config: HavenConfig, logger: Logger, _ body: (PostgresEngine) async throws -> T)
-        async throws -> T
-    {
-        try await PostgresEngine.withRunning(settings: try postgresSettings(url: url, config: config), logger: logger, migrating: false) {
-            engine in
+    /// A database that cannot be reached or logged in to is refused first, with its cause.
+    static func withPostgres<T>(
+        url: String, config: HavenConfig, logger: Logger, opening: Opening = .creatingIfMissing,
+        _ body: (PostgresEngine) async throws -> T
+    ) async throws -> T {
+        let settings = try postgresSettings(url: url, config: config)
+        try await PostgresEngine.checkConnection(settings.url, logger: logger)
+        return try await PostgresEngine.withRunning(settings: settings, logger: logger, migrating: false) { engine in
+            if opening == .existing { try await Installation.require(engine, url: settings.url) }
             try await migrate(engine, logger: logger)
             return try await body(engine)
         }
@@ -75,7 +83,9 @@ enum Assembly {
         var services: [any Service] = []
         let engine: any StorageEngine
         if let url = config.databaseURL {
-            let postgres = PostgresEngine(settings: try postgresSettings(url: url, config: config), logger: logger)
+            let settings = try postgresSettings(url: url, config: config)
+            try await PostgresEngine.checkConnection(settings.url, logger: logger)
+            let postgres = PostgresEngine(settings: settings, logger: logger)
             services.append(postgres)
             engine = postgres
         } else {
@@ -122,6 +132,7 @@ enum Assembly {
     /// names (refusing one that holds any table), before the store opens it. Returns where it went.
     static func restorePostgres(url: String, from dump: String, logger: Logger) async throws -> String {
         let settings = PostgresEngine.Settings(url: try PostgresURL(url))
+        try await PostgresEngine.checkConnection(settings.url, logger: logger)
         let empty = try await PostgresEngine.withRunning(settings: settings, logger: logger, migrating: false) {
             try await $0.isEmpty()
         }

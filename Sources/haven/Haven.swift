@@ -19,4 +19,26 @@ struct Haven: AsyncParsableCommand {
             ShowConfig.self,
         ]
     )
+
+    /// As swift-argument-parser's own `main`, but a command's failure is told against that
+    /// command: one sentence of what was wrong and what to do, with its own usage when the input
+    /// was wrong (`CommandLineFailure`), never the root's usage or a library's raw words.
+    static func main() async {
+        let parsed: any ParsableCommand
+        do {
+            parsed = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var command = parsed as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = parsed
+                try command.run()
+            }
+        } catch {
+            CommandLineFailure.exit(error, in: type(of: parsed))
+        }
+    }
 }

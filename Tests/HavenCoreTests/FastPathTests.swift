@@ -83,18 +83,6 @@ struct FastPathTests {
                 == #"{"a":"b","reference":"HV-2345-6789"}"#)
     }
 
-    @Test func clockTimesAsTheGeneralRule() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("0123456789::: +\t-a\u{A0}")
-        for text in ["09:00", "9:30", "14", "24:00", "24:01", "", ":30", "12:", "123", "1:2:3", "1::2", "09:5", "+9", " 9"] {
-            #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
-        }
-        for _ in 0..<20_000 {
-            let text = randomText(alphabet, upTo: 6, using: &rng)
-            #expect(SafeTimeWindow.parseClock(text) == SafeTimeWindow.generalClock(text), "\(text)")
-        }
-    }
-
     @Test func weekdayNamesAsTheGeneralRule() {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("monMONtuewdhfrisaSATUN é\u{301}")

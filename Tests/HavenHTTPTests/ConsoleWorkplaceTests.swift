@@ -60,7 +60,7 @@ struct ConsoleWorkplaceTests {
             #expect(page.contains(#"<details id="act-contact">"#) && page.contains(#"<details id="act-close">"#))
             // The timeline is in words: who did what, never an audit code.
             #expect(page.contains("Sam read the case") || page.contains("Sam (officer #\(sam.officer.id)) read the case"))
-            #expect(page.contains("The report arrived by the website"))
+            #expect(page.contains("The report came in by the website"))
             #expect(!page.contains("case.read") && !page.contains("officer:\(sam.officer.id)"))
 
             // Acknowledged: safe contact is the next step, and its form is open.

@@ -93,6 +93,19 @@ public final class PostgresServer: Sendable {
             what: "psql", asOwner: false)
     }
 
+    /// Makes `role`, which logs in from 127.0.0.1 with `password` only (scram-sha-256; every
+    /// other role stays trusted), and restarts the cluster so that the rule holds from now on.
+    public func requirePassword(role: String, password: String) throws {
+        try start()
+        try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
+        let rules = directory.appendingPathComponent("data/pg_hba.conf")
+        let before = try String(contentsOf: rules, encoding: .utf8)
+        // Written in place (not replaced), so the file keeps its owner.
+        try ("host all \(role) 127.0.0.1/32 scram-sha-256\n" + before).write(to: rules, atomically: false, encoding: .utf8)
+        try stop()
+        try start()
+    }
+
     private var dataPath: String { directory.appendingPathComponent("data").path }
 
     /// Every byte PostgreSQL keeps for database `oid` after a checkpoint: its table, index and

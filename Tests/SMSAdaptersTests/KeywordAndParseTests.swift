@@ -12,6 +12,8 @@ struct KeywordAndParseTests {
         ("999", .immediateDanger, ""), ("DANGER he is here", .immediateDanger, "he is here"),
         ("CALL 14-16", .callOK(fromHour: 14, toHour: 16), ""), ("call", .callOK(fromHour: nil, toHour: nil), ""),
         ("CALL 9-12 not mornings", .callOK(fromHour: 9, toHour: 12), "not mornings"),
+        // Read literally, 09:00 to 05:00: never guessed at, left for the officer to read.
+        ("CALL 9-5", .callOK(fromHour: nil, toHour: nil), "9-5"), ("CALL 22-6", .callOK(fromHour: nil, toHour: nil), "22-6"),
     ])
     func keywords(text: String, action: SMSKeywordAction, rest: String) {
         let (found, content) = SMSKeywords().classify(text)

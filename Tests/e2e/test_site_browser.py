@@ -234,7 +234,7 @@ def fill_full_report(driver):
 
 def case_show(site: Haven, reference: str) -> dict:
     # The demo's cases are sealed to staff from the first report: read with its recovery key.
-    return json.loads(site.cli("case", "show", reference, "--actor", "e2e-test",
+    return json.loads(site.cli("case", "show", reference, "--json", "--actor", "e2e-test",
                                "--recovery-key", str(site.data_dir / "demo-recovery-key.txt")))
 
 

@@ -186,8 +186,11 @@ private struct Check {
         guard !days.isEmpty || from != nil || to != nil else { return windows }
         let parsedDays = Set(days.compactMap { Weekday(shortName: $0) })
         if parsedDays.count != Set(days.map { $0.lowercased() }).count { fail("safety.safe_days", .invalidChoice) }
-        let start = from.map { SafeTimeWindow.parseClock($0) } ?? 0
-        let end = to.map { SafeTimeWindow.parseClock($0) } ?? 24 * 60
+        // Exactly HH:MM (SafeTimeWindow.parseClock): "9" or "5" is never guessed at.
+        var start = from.map { SafeTimeWindow.parseClock($0) } ?? 0
+        var end = to.map { SafeTimeWindow.parseClock($0) } ?? 24 * 60
+        if start == 24 * 60 { start = nil }
+        if start != nil, start == end { end = nil }
         if start == nil { fail("safety.safe_from", .invalidTime) }
         if end == nil { fail("safety.safe_to", .invalidTime) }
         if let start, let end {

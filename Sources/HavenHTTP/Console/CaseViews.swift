@@ -30,22 +30,19 @@ struct CaseViews: Sendable {
     func view(_ content: CaseContent, showCodeWord: Bool, now: Date, labels: [Int64: String]) -> [String: Any] {
         let profile = content.profile
         let safety = profile.safety
-        var needs = [profile.language.map { "language: \($0)" }].compactMap { $0 }
-        needs += profile.accessNeeds.map { $0 == .bsl ? "British Sign Language" : $0 == .interpreter ? "interpreter" : "other access need" }
-        if let other = profile.accessOther { needs.append(other) }
+        let needs = CaseWords.needs(profile)
         var context: [String: Any] = [
             "title": "Case \(content.summary.reference.value)", "reference": content.summary.reference.value,
             "priority": content.summary.priority.rawValue,
             "noContact": safety.doNotContact, "textAllowed": safety.textAllowed,
             "methods": safety.methods.isEmpty
-                ? "none stated: contact with great care" : safety.methods.map { ContactWords.method($0.rawValue) }.joined(separator: ", "),
-            "safeTimes": safety.safeTimes.isEmpty ? "none given" : safety.safeTimes.map(\.words).joined(separator: "; "),
+                ? "none stated: contact with great care" : safety.methods.map(CaseWords.method).joined(separator: ", "),
+            "safeTimes": safety.safeTimes.isEmpty ? "none given" : safety.safeTimes.map(\.inWords).joined(separator: "; "),
             "safeNow": safety.safeTimes.isEmpty || safety.isSafeTime(LondonTime(now)),
             "voicemail": safety.voicemailAllowed, "hasCodeWord": safety.codeWord != nil,
             "female": profile.femaleOfficerRequested, "femaleUnmet": content.summary.femaleRequestUnmet,
             "needs": needs.isEmpty ? "none stated" : needs.joined(separator: "; "),
-            "reporter": profile.reporterType == .survivor
-                ? "the survivor" : profile.reporterType.rawValue.replacingOccurrences(of: "_", with: " "),
+            "reporter": CaseWords.reporter(profile.reporterType),
             "deadline": content.summary.acknowledgeBy.formatted(ConsoleShell.londonFormat),
             "decisions": content.decisions.flatMap { $0 },
         ]
@@ -73,7 +70,7 @@ struct CaseViews: Sendable {
             if index < content.arrivals.count {
                 let arrival = content.arrivals[index]
                 item["at"] = arrival.at.formatted(ConsoleShell.londonFormat)
-                item["channel"] = "by " + TimelineWords.channelWords(arrival.channel.rawValue)
+                item["channel"] = CaseWords.channel(arrival.channel)
             }
             if let triggers = report.triggers, !triggers.isEmpty {
                 item["triggers"] = triggers.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
@@ -98,7 +95,7 @@ struct CaseViews: Sendable {
     static func contactMethodsView(_ safety: SafetyPreferences) -> (methods: [[String: Any]], anyAllowed: Bool) {
         let allowed = safety.doNotContact ? [] : safety.methods
         let methods = ContactPolicy.methodsInPreferenceOrder(safety, all: contactMethods).map { method -> [String: Any] in
-            let words = ContactWords.method(method.rawValue)
+            let words = CaseWords.method(method)
             let label =
                 allowed.contains(method)
                 ? "\(words) (agreed)" : allowed.isEmpty && !safety.doNotContact ? words : "\(words) (not agreed: against preferences)"
@@ -119,7 +116,7 @@ struct CaseViews: Sendable {
                 case .contact:
                     let safe = ContactPolicy.isSafeContact(outcome: event.outcome, warnings: event.flags)
                     what =
-                        "tried \(event.method.map(ContactWords.method) ?? "contact"): \(event.outcome.flatMap { outcomes[$0] } ?? "")"
+                        "tried \(event.method.flatMap(ContactMethod.init(rawValue:)).map(CaseWords.method) ?? "contact"): \(event.outcome.flatMap { outcomes[$0] } ?? "")"
                         + (safe ? " (safe contact)" : "")
                 case .text: what = "sent a text"
                 case .note: what = "note"

@@ -12,8 +12,8 @@ enum TimelineWords {
         let detail = entry.detail
         switch entry.action {
         case "case.open":
-            return entry.actor.hasPrefix("officer:") ? "\(who) recorded the report" : "The report arrived \(who)"
-        case "case.message": return "Another message arrived \(who)"
+            return entry.actor.hasPrefix("officer:") ? "\(who) recorded the report" : "The report came in \(who)"
+        case "case.message": return "Another message came in \(who)"
         case "case.double_submit": return "The same answers were sent again: stored once, with a reference of its own"
         case "case.read": return "\(who) read the case"
         case "case.read.refused", "case.view_refused": return "\(who) was refused the case"
@@ -54,19 +54,12 @@ enum TimelineWords {
         switch (parts.first, parts.count > 1 ? parts[1] : "") {
         case ("officer", let id): return Int64(id).flatMap { names[$0] } ?? "Officer \(id)"
         case ("intake", "staff"): return "from a member of staff"
-        case ("intake", let channel): return "by " + channelWords(channel)
+        case ("intake", let channel): return ReportChannel(rawValue: channel).map(CaseWords.channel) ?? "by \(channel)"
         case ("survivor", _): return "The survivor"
         case ("system", _): return "Haven"
         case ("cli", _): return "The command line"
         default: return actor
         }
-    }
-
-    static func channelWords(_ channel: String) -> String {
-        [
-            "web": "the website", "api": "the API", "sms": "text message", "whatsapp": "WhatsApp", "phone": "phone",
-            "in_person": "in person", "email": "email",
-        ][channel] ?? channel.replacingOccurrences(of: "_", with: " ")
     }
 
     static func escalation(_ detail: String) -> String {
@@ -87,7 +80,7 @@ enum TimelineWords {
         }
         let words = text.split(separator: " ").map(String.init)
         let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.contactOutcomes)
-        let method = words.first.map { ContactWords.method($0) } ?? "contact"
+        let method = words.first.map { ContactMethod(rawValue: $0).map(CaseWords.method) ?? $0 } ?? "contact"
         let result = words.count > 1 ? outcomes[words[1]] ?? words[1] : ""
         return [method, result].filter { !$0.isEmpty }.joined(separator: ", ")
             + (flags.isEmpty ? "" : " (against preferences: \(flags); not counted as safe contact)")
@@ -107,15 +100,5 @@ enum TimelineWords {
         let words = detail.split(separator: " ")
         guard words.count >= 2, words[0] == "officer", let id = Int64(words[1]) else { return "someone" }
         return names[id] ?? "officer \(id)"
-    }
-}
-
-/// The ways of making contact, in words.
-enum ContactWords {
-    static func method(_ raw: String) -> String {
-        [
-            "text": "text message", "call": "phone call", "email": "email", "in_person": "in person",
-            "via_third_party": "through someone they trust", "do_not_contact": "do not contact",
-        ][raw] ?? raw.replacingOccurrences(of: "_", with: " ")
     }
 }

@@ -20,7 +20,7 @@ struct AreaCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.withStore() { _, _, stores in
                 if let namedOfficer, try await stores.staff.officer(id: namedOfficer) == nil {
-                    throw ValidationError("--named-officer: no officer \(namedOfficer)")
+                    throw ValidationError("--named-officer: there is no officer \(namedOfficer): see the ids with `haven officer list`")
                 }
                 try await stores.staff.saveArea(
                     Area(code: code, name: name, districts: district, namedOfficerID: namedOfficer), by: Assembly.commandLine)
@@ -34,7 +34,7 @@ struct AreaCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
                 print("CODE\tNAME\tDISTRICTS\tNAMED OFFICER")
                 for area in try await stores.staff.areas() {
                     print(
@@ -51,10 +51,28 @@ struct AreaCommand: AsyncParsableCommand {
         @Argument var code: String
 
         func run() async throws {
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
+                let code = try await knownAreaCodes([code], option: "area", in: stores.staff)[0]
                 try await stores.staff.removeArea(code: code, by: Assembly.commandLine)
                 print("removed area \(code)")
             }
         }
+    }
+}
+
+/// The areas `given` names, each as the area list spells it (`north` finds `NORTH`); an unknown
+/// one is refused naming the areas there are and how to add one, never stored as a code that no
+/// report's postcode could ever reach.
+func knownAreaCodes(_ given: [String], option: String, in staff: any StaffDirectory) async throws -> [String] {
+    guard !given.isEmpty else { return [] }
+    let areas = try await staff.areas()
+    return try given.map { code in
+        if let area = areas.first(where: { $0.code == code }) ?? areas.first(where: { $0.code.uppercased() == code.uppercased() }) {
+            return area.code
+        }
+        let known = areas.isEmpty ? "there are no areas yet" : "the areas are " + areas.map(\.code).joined(separator: ", ")
+        throw ValidationError(
+            "\(option == "area" ? "" : "--\(option) ")\(code.prefix(40)) is not an area (\(known)): add it first with "
+                + "`haven area set \(code.prefix(40)) --name NAME --district OX14`, or see them with `haven area list`")
     }
 }

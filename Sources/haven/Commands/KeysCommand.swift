@@ -25,7 +25,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Do not ask: vouch for every key listed.") var yes = false
 
         func run() async throws {
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
                 let unpinned = try await stores.sealing.unpinnedReaderKeys()
                 guard !unpinned.isEmpty else {
                     print("every reader key has its MAC")
@@ -78,11 +78,13 @@ struct KeysCommand: AsyncParsableCommand {
             guard config.masterKey == nil else {
                 throw ValidationError("HAVEN_MASTER_KEY is set: rotate it in your secret store instead")
             }
+            try Installation.require(config: config)
             let file = ConfiguredParts.keyFile(config: config)
             var ring = try file.load()
             let id = ring.rotate()
             try file.save(ring)
-            try await Assembly.withStore(config: config, logger: Logging.bootstrap(config), keyRing: ring) { _, stores in
+            try await Assembly.withStore(config: config, logger: Logging.bootstrap(config), keyRing: ring, opening: .existing) {
+                _, stores in
                 let count = try await stores.sealing.rewrapKeys(by: Assembly.commandLine)
                 print("active key is now \(id); re-wrapped \(count) data keys")
             }
@@ -155,7 +157,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Seal cases even when only the recovery key would be able to read them.") var allowRecoveryOnly = false
 
         func run() async throws {
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
                 let outcome: SealToStaffOutcome
                 do {
                     outcome = try await stores.sealing.sealToStaff(allowRecoveryOnly: allowRecoveryOnly, by: Assembly.commandLine)

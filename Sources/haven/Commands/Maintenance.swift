@@ -13,13 +13,13 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "Officer id acknowledging.") var officer: Int64
 
     func run() async throws {
-        try await options.withStore() { _, _, stores in
-            guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            guard let who = try await stores.staff.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+        try await options.withInstallation { _, _, stores in
+            guard let ref = CaseReference(reference) else { throw notAReference(reference) }
+            guard let who = try await stores.staff.officer(id: officer) else { throw noOfficer(officer) }
             switch try await stores.cases.acknowledge(ref, by: who, at: Date()) {
             case .acknowledged: print("acknowledged \(ref)")
             case .alreadyAcknowledged(let at): print("\(ref) was already acknowledged at \(at)")
-            case .notFound: throw ValidationError("no case \(ref)")
+            case .notFound: throw noCase(ref)
             case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
             case .cannotRead:
                 throw ValidationError("\(ref) is sealed to its readers and officer \(officer) is not one of them: nothing was changed")
@@ -36,7 +36,7 @@ struct Status: AsyncParsableCommand {
     var recoveryKey: String?
 
     func run() async throws {
-        try await options.withStore() { config, _, stores in
+        try await options.withInstallation { config, _, stores in
             let counts = try await stores.maintenance.counts()
             let backlog = try await stores.outbox.backlog()
             print("database: \(stores.engine)")
@@ -69,7 +69,7 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "File to write (must not exist).") var to: String
 
     func run() async throws {
-        try await options.withStore() { _, _, stores in
+        try await options.withInstallation { _, _, stores in
             guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
             // The engine creates the copy 0600 before writing into it (never readable by others).
             let integrity = try await stores.engine.backup(to: to)
@@ -136,4 +136,15 @@ func caseSealedLine(_ result: (opened: Int, failed: Int, unchecked: Int)) -> Str
             + "(check them with `haven status --verify-sealed --recovery-key FILE`)"
     }
     return "rows sealed to their cases: opened \(result.opened) with the recovery key, failed \(result.failed)"
+}
+
+/// A reference that is not one, and what one looks like.
+func notAReference(_ text: String) -> ValidationError {
+    ValidationError("\(String(reflecting: String(text.prefix(40)))) is not a case reference: they look like HV-7K3M-Q9TD")
+}
+
+/// No case with that reference here.
+func noCase(_ reference: CaseReference) -> ValidationError {
+    ValidationError(
+        "there is no case \(reference.value) here: check the reference (a closed case is shredded after its retention period)")
 }

@@ -29,13 +29,23 @@ struct OfficerCommand: AsyncParsableCommand {
         @Option(help: "Rota shift, e.g. \"mon-fri 09:00-17:00\" (repeat; none = always on duty).") var shift: [String] = []
         @Flag(help: "Takes cases out of hours when nobody covering the area is on shift.") var onCall = false
 
+        /// Everything read from the arguments alone, before any store is opened.
+        func validate() throws {
+            _ = try staffRole(role)
+            _ = try workEmail(email)
+            _ = try staffName(name)
+            _ = try parseShifts(shift)
+        }
+
         func run() async throws {
             try await options.withStore() { config, _, stores in
-                guard let role = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Self.roles)") }
+                let role = try staffRole(role)
                 let email = try workEmail(email)
+                try await refuseTakenEmail(email, in: stores.staff)
                 let officer = try await stores.staff.addOfficer(
                     Officer(
-                        id: 0, name: try staffName(name), email: email, isFemale: female, role: role, areas: area,
+                        id: 0, name: try staffName(name), email: email, isFemale: female, role: role,
+                        areas: try await knownAreaCodes(area, option: "area", in: stores.staff),
                         shifts: try parseShifts(shift), onCall: onCall),
                     by: Assembly.commandLine)
                 let (token, _) = try await stores.staff.issueToken(officerID: officer.id, key: nil, by: Assembly.commandLine)
@@ -54,8 +64,6 @@ struct OfficerCommand: AsyncParsableCommand {
                     config: config, store: stores.staff)
             }
         }
-
-        static let roles = "expected one of " + StaffRole.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
     struct List: AsyncParsableCommand {
@@ -63,7 +71,7 @@ struct OfficerCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
                 print(["ID", "NAME", "E-MAIL", "ROLE", "FEMALE", "ACTIVE", "AREAS", "SHIFTS", "ON-CALL"].joined(separator: "\t"))
                 for o in try await stores.staff.officers() {
                     let columns = [
@@ -94,18 +102,27 @@ struct OfficerCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "On call out of hours.") var onCall: Bool?
         @Flag(help: "Make an inactive officer active again.") var activate = false
 
+        func validate() throws {
+            _ = try role.map(staffRole)
+            _ = try email.map(workEmail)
+            _ = try name.map(staffName)
+            _ = try parseShifts(shift)
+            if allAreas && !area.isEmpty { throw ValidationError("--area or --all-areas, not both") }
+            if clearShifts && !shift.isEmpty { throw ValidationError("--shift or --clear-shifts, not both") }
+        }
+
         func run() async throws {
-            try await options.withStore() { config, _, stores in
-                guard var officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withInstallation { config, _, stores in
+                guard var officer = try await stores.staff.officer(id: id) else { throw noOfficer(id) }
                 let before = officer
                 if let name { officer.name = try staffName(name) }
-                if let email { officer.email = try workEmail(email) }
-                if let role {
-                    guard let parsed = StaffRole(rawValue: role) else { throw ValidationError("--role: \(Add.roles)") }
-                    officer.role = parsed
+                if let email {
+                    officer.email = try workEmail(email)
+                    try await refuseTakenEmail(officer.email, by: id, in: stores.staff)
                 }
+                if let role { officer.role = try staffRole(role) }
                 if let female { officer.isFemale = female }
-                if !area.isEmpty { officer.areas = area }
+                if !area.isEmpty { officer.areas = try await knownAreaCodes(area, option: "area", in: stores.staff) }
                 if allAreas { officer.areas = [] }
                 if !shift.isEmpty { officer.shifts = try parseShifts(shift) }
                 if clearShifts { officer.shifts = [] }
@@ -130,8 +147,8 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            try await options.withStore() { config, _, stores in
-                guard var officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withInstallation { config, _, stores in
+                guard var officer = try await stores.staff.officer(id: id) else { throw noOfficer(id) }
                 officer.active = false
                 try await stores.staff.updateOfficer(officer, by: Assembly.commandLine)
                 print("deactivated officer \(id); their open cases keep their officer until reassigned")
@@ -147,8 +164,8 @@ struct OfficerCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            try await options.withStore() { config, _, stores in
-                guard let officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withInstallation { config, _, stores in
+                guard let officer = try await stores.staff.officer(id: id) else { throw noOfficer(id) }
                 let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
                 let link = try await login.issueEnrolment(officerID: id, publicURL: config.publicURL, by: Assembly.commandLine)
                 print("console set-up link for officer \(id) (one use, valid 72 hours): \(link)")
@@ -176,8 +193,8 @@ struct OfficerCommand: AsyncParsableCommand {
         var apiOnly = false
 
         func run() async throws {
-            try await options.withStore() { config, _, stores in
-                guard let officer = try await stores.staff.officer(id: id) else { throw ValidationError("no officer \(id)") }
+            try await options.withInstallation { config, _, stores in
+                guard let officer = try await stores.staff.officer(id: id) else { throw noOfficer(id) }
                 if passwordStdin && apiOnly { throw ValidationError("--password-stdin or --api-only, not both") }
                 var key: StaffKey?
                 if passwordStdin {
@@ -224,11 +241,36 @@ func staffName(_ text: String) throws -> String {
     }
 }
 
+/// `--shift` values read exactly (`SafeTimeWindow.read`), or refused saying what was wrong.
 func parseShifts(_ texts: [String]) throws -> [SafeTimeWindow] {
     try texts.map { text in
-        guard let window = SafeTimeWindow(parsing: text) else {
-            throw ValidationError("--shift \"\(text)\": expected e.g. \"mon-fri 09:00-17:00\"")
+        switch SafeTimeWindow.read(text) {
+        case .success(let window): return window
+        case .failure(let problem): throw ValidationError("--shift \(String(reflecting: String(text.prefix(60)))): \(problem)")
         }
-        return window
     }
+}
+
+/// `--role` read as one of the roles, or refused naming them.
+func staffRole(_ text: String) throws -> StaffRole {
+    guard let role = StaffRole(rawValue: text) else {
+        throw ValidationError(
+            "--role \(String(reflecting: String(text.prefix(40)))) is not a role: use one of "
+                + StaffRole.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return role
+}
+
+/// Refuses an e-mail address another member of staff has (`except` themselves), naming them: the
+/// store would refuse it too, but only as a broken constraint.
+func refuseTakenEmail(_ email: String, by except: Int64? = nil, in staff: any StaffDirectory) async throws {
+    guard let holder = try await staff.officers().first(where: { $0.email.lowercased() == email && $0.id != except }) else { return }
+    throw ValidationError(
+        "an officer with that e-mail already exists: \(email) is officer \(holder.id), \(holder.name)\(holder.active ? "" : " (inactive)"); "
+            + "change them with `haven officer update \(holder.id)`, or give another address")
+}
+
+/// No officer with that id, and where to find the ids.
+func noOfficer(_ id: Int64) -> ValidationError {
+    ValidationError("there is no officer \(id): see the ids with `haven officer list`")
 }

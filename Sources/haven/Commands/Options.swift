@@ -31,12 +31,14 @@ struct ConfigOptions: ParsableArguments {
 
     /// Bootstraps logging once and runs `body` over the opened store (a command that needs no
     /// server); the engine (PostgreSQL's pool) runs for as long as `body` does.
-    func withStore<T>(extra: [String: String] = [:], _ body: (HavenConfig, KeyRing, Stores) async throws -> T)
-        async throws -> T
-    {
+    /// Only with `.creatingIfMissing` may it make a new installation (see `Opening`).
+    func withStore<T>(
+        extra: [String: String] = [:], opening: Opening = .creatingIfMissing,
+        _ body: (HavenConfig, KeyRing, Stores) async throws -> T
+    ) async throws -> T {
         let config = try resolve(extra: extra)
         let logger = Logging.bootstrap(config)
-        return try await Assembly.withStore(config: config, logger: logger) { ring, stores in
+        return try await Assembly.withStore(config: config, logger: logger, opening: opening) { ring, stores in
             try await body(config, ring, stores)
         }
     }
@@ -62,5 +64,15 @@ enum Logging {
         var logger = Logger(label: "haven")
         logger.logLevel = level
         return logger
+    }
+}
+
+extension ConfigOptions {
+    /// `withStore` over an installation that must be there already: a command that reads, or
+    /// changes what exists, never makes a new installation (a mistyped `--data-dir`).
+    func withInstallation<T>(extra: [String: String] = [:], _ body: (HavenConfig, KeyRing, Stores) async throws -> T)
+        async throws -> T
+    {
+        try await withStore(extra: extra, opening: .existing, body)
     }
 }

@@ -23,7 +23,7 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let month = self.month ?? MonthlyReport.previousMonth()
             guard MonthlyReport.bounds(of: month) != nil else { throw ValidationError("--month: expected YYYY-MM") }
-            try await options.withStore() { _, _, stores in
+            try await options.withInstallation { _, _, stores in
                 // The same figures as the console's, audited the same way.
                 let figures = MonthlyFigures(facts: stores.figures, staff: stores.staff, audit: stores.audit)
                 let report = try await figures.report(month: month, for: nil, actor: Assembly.commandLine, format: csv == nil ? nil : "csv")

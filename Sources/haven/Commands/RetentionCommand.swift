@@ -24,7 +24,7 @@ struct RetentionCommand: AsyncParsableCommand {
         @Flag(help: "Only count what would be shredded, by outcome; change nothing.") var dryRun = false
 
         func run() async throws {
-            try await options.withStore() { config, _, stores in
+            try await options.withInstallation { config, _, stores in
                 guard let policy = config.retention else {
                     print("HAVEN_RETENTION=off: nothing is shredded")
                     return

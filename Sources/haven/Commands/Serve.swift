@@ -6,6 +6,13 @@ import HavenServices
 import HavenSettings
 import HavenStore
 import Logging
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +38,32 @@ struct Serve: AsyncParsableCommand {
         let config = try options.resolve(extra: extra)
         let logger = Logging.bootstrap(config)
         let demo = self.demo
+        do {
+            try await serve(config: config, logger: logger, demo: demo)
+        } catch let error as IOError {
+            throw Self.listening(error, host: config.host, port: config.port)
+        }
+    }
+
+    /// Why Haven could not listen where it was told, and what to do; other system errors as they are.
+    static func listening(_ error: IOError, host: String, port: Int) -> any Error {
+        guard "\(error)".hasPrefix("bind") else { return error }
+        return switch error.errnoCode {
+        case EADDRINUSE:
+            CommandFailure(
+                "port \(port) on \(host) is already in use (another Haven or another program): stop it, or give another port with --port or HAVEN_PORT"
+            )
+        case EACCES:
+            CommandFailure(
+                "Haven may not listen on port \(port) on \(host) (ports below 1024 need privileges): use a port above 1024 behind a proxy, with --port or HAVEN_PORT"
+            )
+        case EADDRNOTAVAIL:
+            CommandFailure("this machine has no address \(host) to listen on: give one of its own with --host or HAVEN_HOST")
+        default: error
+        }
+    }
+
+    private func serve(config: HavenConfig, logger: Logger, demo: Bool) async throws {
         try await Assembly.serve(config: config, logger: logger) { stores in
             // A new installation is sealed to staff from its first report (`haven setup` does this
             // with the installer; without it, the key is written where the installer cannot miss it).

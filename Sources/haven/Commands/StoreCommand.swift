@@ -22,7 +22,7 @@ struct StoreCommand: AsyncParsableCommand {
         @Option(help: "The destination: postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…") var to: String
 
         func run() async throws {
-            try await options.withStore() { config, ring, source in
+            try await options.withInstallation { config, ring, source in
                 let logger = Logging.bootstrap(config)
                 guard to.hasPrefix("postgres://") || to.hasPrefix("postgresql://") else {
                     throw ValidationError("--to: a postgres:// URL")

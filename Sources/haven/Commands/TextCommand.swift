@@ -24,12 +24,12 @@ struct TextCommand: AsyncParsableCommand {
         let config = try options.resolve()
         let logger = Logging.bootstrap(config)
         // The texting service alone, over the store: no HTTP server is built to send one text.
-        try await Assembly.withStore(config: config, logger: logger) { _, stores in
+        try await Assembly.withStore(config: config, logger: logger, opening: .existing) { _, stores in
             let sms = SMSSettings(config: config)
             let sender = TextSender(
                 store: stores.cases, audit: stores.audit, outbound: sms.outbound, whatsapp: sms.whatsapp.outbound, logger: logger)
-            guard let ref = CaseReference(reference) else { throw ValidationError("not a case reference: \(reference)") }
-            guard let who = try await stores.staff.officer(id: officer) else { throw ValidationError("no officer \(officer)") }
+            guard let ref = CaseReference(reference) else { throw notAReference(reference) }
+            guard let who = try await stores.staff.officer(id: officer) else { throw noOfficer(officer) }
             // Their console password (from standard input) opens a case sealed to them; while cases are
             // sealed under the key file (no recovery key yet), none is asked for.
             var key: StaffKey?
@@ -40,7 +40,7 @@ struct TextCommand: AsyncParsableCommand {
             switch try await sender.send(message, to: ref, by: who, reader: reader, now: Date()) {
             case .sent: print("sent")
             case .refused(let why): throw ValidationError("not sent: \(why)")
-            case .notFound: throw ValidationError("no case \(ref)")
+            case .notFound: throw noCase(ref)
             case .notYourCase: throw ValidationError("\(ref) is not assigned to officer \(officer)")
             case .sealed: throw ValidationError("\(ref) is not sealed to officer \(officer)")
             case .noProvider: throw ValidationError("no outbound SMS provider configured (HAVEN_SMS_OUTBOUND_PROVIDER)")
