@@ -138,7 +138,7 @@ class Haven:
         finally:
             db.close()
 
-    def start(self, demo: bool = True, timeout: float = 20) -> None:
+    def start(self, demo: bool = True, timeout: float = 60) -> None:
         args = [haven_binary(), "serve"] + (["--demo"] if demo else [])
         self.process = subprocess.Popen(args, env=self.env, stdout=self.log, stderr=self.log)
         deadline = time.time() + timeout
