@@ -86,6 +86,9 @@ public struct ConfiguredParts: Sendable {
             slots: ProcessInfo.processInfo.activeProcessorCount, maxWaiting: 64,
             checksPerMinute: config.rateLimits.loginsGlobalPerMinute)
         settings.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
+        settings.testAlerts = TestAlerts(
+            email: email, webhook: webhook, composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom),
+            destination: alertDestination)
         settings.publicURL = config.publicURL
         settings.takeTexts(from: SMSSettings(config: config))
         settings.maxIdempotencyKeyLength = IntakeLimits().maxIdempotencyKeyLength
