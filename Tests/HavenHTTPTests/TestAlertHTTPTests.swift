@@ -46,8 +46,10 @@ struct TestAlertHTTPTests {
         }
         let messages = await sink.waitForMessages(count: 2)
         #expect(messages.count == 2)
-        for (message, address) in zip(messages, ["ada@landlord.example", "sam@landlord.example"]) {
-            #expect(message.raw.contains("To: \(address)"))
+        for address in ["ada@landlord.example", "sam@landlord.example"] {
+            #expect(messages.filter { $0.raw.contains("To: \(address)") }.count == 1, "\(address)")
+        }
+        for message in messages {
             #expect(message.raw.contains("Test alert - no action needed"))
             #expect(!message.raw.contains("HV-"))  // no case named
         }
@@ -92,8 +94,8 @@ struct TestAlertHTTPTests {
             let response = try await client.post("/console/alerts/test", cookie: cookie, [("csrf", csrf)])
             #expect(response.status == .badGateway)
             let said = try #require(response.text.firstMatch(of: /<p class="error" role="alert">([^<]*)<\/p>/)).output.1
-            #expect(said.hasPrefix("The test alert to ada@landlord.example was not sent (SMTP \(url)): "))
-            #expect(said.count > "The test alert to ada@landlord.example was not sent (SMTP \(url)): ".count + 5)
+            #expect(said.hasPrefix("The test alert to ada@landlord.example was not sent through SMTP \(url): "))
+            #expect(said.count > "The test alert to ada@landlord.example was not sent through SMTP \(url): ".count + 5)
         }
         let audit = try await f.stores.audit.auditEntries(caseID: nil).filter { $0.action == "alert.test" }
         #expect(audit.map(\.detail) == ["officer:\(ada.officer.id) email:failed"])

@@ -28,9 +28,9 @@ extension StaffAdministration {
     static func describe(_ result: TestAlerts.Result, to person: Officer, via destination: String) -> Outcome {
         var lines: [String] = []
         if let why = result.emailFailure {
-            lines.append("The test alert to \(person.email) was not sent (\(destination)): \(why).")
+            lines.append("The test alert to \(person.email) was not sent through \(destination): \(why).")
         } else {
-            lines.append("A test alert was sent to \(person.email) (\(destination)). Check that it arrived.")
+            lines.append("A test alert was sent to \(person.email) through \(destination). Check that it arrived.")
         }
         if let why = result.webhookFailure {
             lines.append("The webhook did not take it: \(why).")
