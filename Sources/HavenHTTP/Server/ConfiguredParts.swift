@@ -205,16 +205,22 @@ public struct ConfiguredParts: Sendable {
             let transport = try MaildirTransport(directory: URL(fileURLWithPath: config.maildir))
             return (transport, "Maildir \(config.maildir) (no HAVEN_SMTP_URL set)")
         }
-        let startTLS: CurlSMTPTransport.StartTLS =
-            switch config.smtpStartTLS {
+        let transport = smtpTransport(
+            url: url, user: config.smtpUser, password: config.smtpPassword, startTLS: config.smtpStartTLS, caFile: config.smtpCAFile)
+        return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
+    }
+
+    /// SMTP through libcurl, as the HAVEN_SMTP_* settings say (`startTLS`: required, opportunistic or off).
+    public static func smtpTransport(url: String, user: String?, password: String?, startTLS: String, caFile: String?)
+        -> CurlSMTPTransport
+    {
+        let level: CurlSMTPTransport.StartTLS =
+            switch startTLS {
             case "off": .off
             case "opportunistic": .opportunistic
             default: .required
             }
-        let transport = CurlSMTPTransport(
-            url: url, username: config.smtpUser, password: config.smtpPassword, startTLS: startTLS,
-            caFile: config.smtpCAFile)
-        return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
+        return CurlSMTPTransport(url: url, username: user, password: password, startTLS: level, caFile: caFile)
     }
 
     /// The key ring: from `HAVEN_MASTER_KEY`, or the key file (created, private, on first run).
