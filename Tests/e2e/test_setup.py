@@ -5,17 +5,16 @@ at a terminal, where a bad answer is asked again. Then `haven serve --config` us
 
 import json
 import os
-import pathlib
 import pty
 import re
 import select
 import subprocess
-import sys
 import time
 import urllib.request
 
 from conftest import Haven, haven_binary
 from test_crash_restart import start_sink
+from test_stolen_server import enrol_and_log_in
 
 
 def installation(tmp_path):
@@ -66,8 +65,14 @@ def test_setup_by_flags_writes_what_serve_uses_and_proves_smtp(tmp_path):
         with urllib.request.urlopen(haven.url + "/", timeout=5) as page:
             home = page.read().decode()
         assert "Riverside Homes" in home and "0300 555 0100" in home
-        with urllib.request.urlopen(link.replace(haven.url, haven.url), timeout=5) as page:
-            assert page.status == 200 and "otpauth://totp/" in page.read().decode()
+        # The head of service enrols by the link, logs in and sends themselves a test alert.
+        head = enrol_and_log_in(haven, link, email="hana@riverside.example")
+        staff = head.request("GET", "/console/staff")[2]
+        csrf = re.search(r'name="csrf" value="([^"]+)"', staff).group(1)
+        sent = head.follow(*head.request("POST", "/console/alerts/test", {"csrf": csrf}))
+        assert f"A test alert was sent to hana@riverside.example through SMTP smtp://127.0.0.1:{port}" in sent
+        # Sent before the page answered, and the sink stores a message before it says 250.
+        assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
         # Run again: nothing asked, nothing made twice.
         again = setup(haven, "--yes")
         assert again.returncode == 0, again.stderr
