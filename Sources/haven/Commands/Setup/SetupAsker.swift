@@ -40,5 +40,5 @@ struct SetupAsker {
         return text.isEmpty ? given : text
     }
 
-    static let ended = ValidationError("not finished: setup was ended before every question was answered; nothing was written")
+    static let ended = ValidationError("not finished: setup was ended before every question was answered; no answer was kept")
 }
