@@ -15,6 +15,8 @@ public struct ServiceSettings: Sendable {
     public var console = ConsoleSettings()
     /// Set-up links and notices to heads of service (nil: no mail).
     public var staffNotices: StaffNotices?
+    /// Test alerts an administrator sends from the console, through the alert transports (nil: none).
+    public var testAlerts: TestAlerts?
     /// `HAVEN_PUBLIC_URL`: where set-up links point.
     public var publicURL = "http://localhost"
     /// How officers' texts leave (nil: refused with a clear reason), and WhatsApp replies.
@@ -89,7 +91,7 @@ public struct Services: Sendable {
         login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: settings.console)
         staff = StaffAdministration(
             staff: stores.staff, audit: stores.audit, login: login, notices: settings.staffNotices, publicURL: settings.publicURL,
-            logger: logger)
+            testAlerts: settings.testAlerts, logger: logger)
         figures = MonthlyFigures(facts: stores.figures, staff: stores.staff, audit: stores.audit)
         var status = StatusReport(
             engine: stores.engine, outbox: stores.outbox, cases: stores.cases, writes: health, metrics: metrics,

@@ -143,7 +143,8 @@ extension HavenConfig {
         logLevel = r.value("HAVEN_LOG_LEVEL") ?? "info"
         logFormat = r.value("HAVEN_LOG_FORMAT") ?? "text"
         siteDirectory = r.value("HAVEN_SITE_DIR")
-        consoleDirectory = r.value("HAVEN_CONSOLE_DIR") ?? "ConsoleTemplates"
+        consoleDirectory = r.value("HAVEN_CONSOLE_DIR")
+        landlordFile = r.value("HAVEN_LANDLORD_FILE")
         exitURL = r.value("HAVEN_EXIT_URL")
         var limits = RateLimits()
         limits.reportsPerMinute = try r.rate("HAVEN_RATE_LIMIT_REPORTS_PER_MINUTE", 30)

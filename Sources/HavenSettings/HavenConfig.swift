@@ -46,9 +46,13 @@ public struct HavenConfig: Sendable {
     public var maxBodyBytes = 192 * 1024
     public var logLevel = "info"
     public var logFormat = "text"
+    /// The StaticSite folder (nil: looked for beside the binary, then in the current folder).
     public var siteDirectory: String?
-    /// The ConsoleTemplates folder the console's pages are read from at start.
-    public var consoleDirectory = "ConsoleTemplates"
+    /// The ConsoleTemplates folder the console's pages are read from at start (nil: looked for
+    /// beside the binary, then in the current folder).
+    public var consoleDirectory: String?
+    /// The landlord's own details for the website, instead of the StaticSite folder's landlord.json.
+    public var landlordFile: String?
     /// Where the website's exit button goes (overrides the landlord file's exit_url).
     public var exitURL: String?
     public var rateLimits = RateLimits()
@@ -181,8 +185,17 @@ public struct HavenConfig: Sendable {
             "HAVEN_METRICS_LISTEN", "host:port of a separate listener for /metrics, /healthz and /livez (no token), e.g. 127.0.0.1:9464"),
         .plain("HAVEN_POW", "website forms' proof-of-work challenge: auto (on under a flood; default), on, off"),
         .plain("HAVEN_POW_DIFFICULTY", "leading zero bits of work asked per form post; default 14 (about a second in a browser)"),
-        .plain("HAVEN_SITE_DIR", "StaticSite folder to serve the website from; default ./StaticSite if present; 'off' = no website"),
-        .plain("HAVEN_CONSOLE_DIR", "ConsoleTemplates folder the staff console's pages are read from at start; default ./ConsoleTemplates"),
+        .plain(
+            "HAVEN_SITE_DIR",
+            "StaticSite folder to serve the website from; default BINARY/../share/haven/StaticSite, else ./StaticSite, if present; 'off' = no website"
+        ),
+        .plain(
+            "HAVEN_CONSOLE_DIR",
+            "ConsoleTemplates folder the console's pages are read from at start; default BINARY/../share/haven/ConsoleTemplates, else ./ConsoleTemplates"
+        ),
+        .plain(
+            "HAVEN_LANDLORD_FILE",
+            "the landlord's details (landlord.json) for the website; default the StaticSite folder's; haven setup writes one"),
         .url("HAVEN_EXIT_URL", "where the website's exit button goes (a neutral site); default from StaticSite/landlord.json"),
     ]
 

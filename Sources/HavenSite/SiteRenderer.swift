@@ -52,21 +52,18 @@ public struct SiteRenderer: Sendable {
 
     public static let defaultLocale = "en"
 
-    /// Loads `directory` (templates/, locales/*.json, assets/, landlord.json); `exitURL` overrides the file.
-    public init(directory: URL, exitURL: String? = nil) async throws {
+    /// Loads `directory` (templates/, locales/*.json, assets/, landlord.json); `landlordFile`
+    /// replaces the folder's landlord.json, and `exitURL` the exit address in it.
+    public init(directory: URL, landlordFile: URL? = nil, exitURL: String? = nil) async throws {
         func read(_ name: String) throws -> Data {
             do { return try Data(contentsOf: directory.appendingPathComponent(name)) } catch {
                 throw SiteError(problems: ["\(directory.appendingPathComponent(name).path): cannot be read"])
             }
         }
-        var content: SiteContent
-        do { content = try JSONDecoder().decode(SiteContent.self, from: try read("landlord.json")) } catch let error as SiteError {
-            throw error
-        } catch {
-            throw SiteError(problems: ["landlord.json: \(Self.describe(error))"])
-        }
+        var content = try Self.landlord(landlordFile ?? directory.appendingPathComponent("landlord.json"))
         if let exitURL { content.exitURL = exitURL }
-        var problems = content.problems().map { "landlord.json: \($0)" }
+        let named = landlordFile?.path ?? "landlord.json"
+        var problems = content.problems().map { "\(named): \($0)" }
 
         let (loaded, untranslated) = try Self.locales(in: directory, read: read, problems: &problems)
         if !problems.isEmpty { throw SiteError(problems: problems) }
@@ -100,6 +97,15 @@ public struct SiteRenderer: Sendable {
     /// Every `locales/*.json`, each filled from English where it has no words yet (which it
     /// lacks, by locale, is returned for the start-up log). A problem is added, not thrown, so
     /// every one is said at once; only a missing English throws.
+    /// The landlord's details from `file`.
+    public static func landlord(_ file: URL) throws -> SiteContent {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch { throw SiteError(problems: ["\(file.path): cannot be read"]) }
+        do { return try JSONDecoder().decode(SiteContent.self, from: data) } catch {
+            throw SiteError(problems: ["\(file.lastPathComponent): \(Self.describe(error))"])
+        }
+    }
+
     private static func locales(in directory: URL, read: (String) throws -> Data, problems: inout [String]) throws
         -> (loaded: [String: SiteText], untranslated: [String: [String]])
     {

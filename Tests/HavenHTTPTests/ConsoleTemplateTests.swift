@@ -141,6 +141,11 @@ struct ConsoleTemplateTests {
                     ],
                 ],
                 "roleChoices": [["value": "officer"], ["value": "duty_manager"]],
+                "alertsLeaveBy": "SMTP smtp://relay.example:587",
+                "testAlertChoices": [
+                    ["id": 4, "name": "Dana (officer #4)", "email": "dana@landlord.example", "selected": true],
+                    ["id": 5, "name": "Eve <new> (duty manager #5)", "email": "eve@landlord.example"],
+                ],
                 "areas": [["code": "NORTH", "name": "North & East", "districts": "OX14, OX13", "named": "Dana"]],
                 "officerChoices": [["id": 4, "name": "Dana"]], "smsProviders": "twilio", "textsOut": true,
                 "retention": "default=6y",

@@ -138,9 +138,9 @@ class Haven:
         finally:
             db.close()
 
-    def start(self, demo: bool = True, timeout: float = 20) -> None:
-        args = [haven_binary(), "serve"] + (["--demo"] if demo else [])
-        self.process = subprocess.Popen(args, env=self.env, stdout=self.log, stderr=self.log)
+    def start(self, demo: bool = True, timeout: float = 60, binary: str | None = None, cwd=None) -> None:
+        args = [binary or haven_binary(), "serve"] + (["--demo"] if demo else [])
+        self.process = subprocess.Popen(args, env=self.env, stdout=self.log, stderr=self.log, cwd=cwd)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:

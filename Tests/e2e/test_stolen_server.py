@@ -70,7 +70,7 @@ class Client:
         return text
 
 
-def enrol_and_log_in(haven: Haven, link: str) -> Client:
+def enrol_and_log_in(haven: Haven, link: str, email: str = "olu@landlord.example") -> Client:
     client = Client(haven)
     path = urllib.parse.urlsplit(link).path
     page = client.request("GET", path)[2]
@@ -80,7 +80,7 @@ def enrol_and_log_in(haven: Haven, link: str) -> Client:
     assert "Your login is ready" in done
     status, headers, _ = client.request(
         "POST", "/console/login",
-        {"email": "olu@landlord.example", "password": PASSWORD, "code": totp(secret, time.time() + 30)})
+        {"email": email, "password": PASSWORD, "code": totp(secret, time.time() + 30)})
     assert status == 303 and "set-cookie" in headers, status
     client.cookie = headers["set-cookie"].split(";")[0]
     return client

@@ -6,8 +6,8 @@ import HavenStore
 import Hummingbird
 
 /// Administration in the console: staff (add, role, areas, rota, on call, deactivate, a new set-up
-/// link), areas (postcode districts, named officer), and what is configured for channels and
-/// retention. For administrators and heads of service; no case content is shown here.
+/// link), areas (postcode districts, named officer), a test alert, and what is configured for
+/// channels and retention. For administrators and heads of service; no case content is shown here.
 struct ConsoleStaffRoutes: ConsolePage {
     let shell: ConsoleShell
     let staffAdmin: StaffAdministration
@@ -48,6 +48,13 @@ struct ConsoleStaffRoutes: ConsolePage {
                 }
                 return try await grantAccess(
                     context.parameters.get("id").flatMap(Int64.init), fields, by: staff, reader: reader, csrf: csrf)
+            }
+        }
+        router.post("/console/alerts/test") { request, _ in
+            try await withStaff(request, form: true) { staff, csrf, fields, reader in
+                guard staff.role.administers else { return notAdministrator() }
+                let id = fields.first("officer").flatMap(Int64.init) ?? staff.id
+                return try await answer(try await staffAdmin.sendTestAlert(to: id, by: staff), staff: staff, csrf: csrf)
             }
         }
         router.post("/console/areas") { request, _ in
@@ -94,6 +101,10 @@ struct ConsoleStaffRoutes: ConsolePage {
             },
             "officerChoices": overview.officers.filter { $0.active && $0.role == .officer }.map { ["id": $0.id, "name": $0.label] },
             "roleChoices": StaffRole.allCases.map { ["value": $0.rawValue] },
+            "alertsLeaveBy": overview.alertsLeaveBy ?? "",
+            "testAlertChoices": overview.officers.filter(\.active).map {
+                ["id": $0.id, "name": $0.label, "email": $0.email, "selected": $0.id == staff.id]
+            },
             "retention": setUp.retention,
             "smsProviders": setUp.smsProviders.joined(separator: ", ").nonEmpty ?? "none",
             "textsOut": setUp.textsOut,
@@ -116,6 +127,7 @@ struct ConsoleStaffRoutes: ConsolePage {
                 case .conflict: .conflict
                 case .notFound: .notFound
                 case .noMail: .serviceUnavailable
+                case .notSent: .badGateway
                 }
             return try await staffPage(staff, csrf: csrf, status: status, error: text)
         }

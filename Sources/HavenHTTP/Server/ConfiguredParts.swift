@@ -29,25 +29,45 @@ public struct ConfiguredParts: Sendable {
     }
 
     /// The console's pages from the ConsoleTemplates folder (loaded before the store is opened:
-    /// a bad page touches no data).
+    /// a bad page touches no data): the one HAVEN_CONSOLE_DIR names, or the installed one
+    /// (`InstalledFiles`). None found: the error lists every place looked in.
     public static func loadConsole(config: HavenConfig) throws -> ConsolePages {
-        try ConsolePages(directory: URL(fileURLWithPath: config.consoleDirectory))
+        if let named = config.consoleDirectory { return try ConsolePages(directory: URL(fileURLWithPath: named)) }
+        let search = InstalledFiles.find("ConsoleTemplates", holding: "layout.mustache")
+        guard let folder = search.found else {
+            throw ConsolePages.LoadError(problems: [
+                "the console's pages (ConsoleTemplates) were not found; looked in "
+                    + search.looked.joined(separator: ", ")
+                    + ". Install Haven with scripts/install.sh, or set HAVEN_CONSOLE_DIR to the ConsoleTemplates folder"
+            ])
+        }
+        return try ConsolePages(directory: URL(fileURLWithPath: folder))
     }
 
-    /// The website, or nil when switched off or (by default) when no StaticSite folder is present.
-    public static func loadSite(config: HavenConfig, logger: Logger) async throws -> SiteRenderer? {
-        let folder: String
+    /// Where the website is served from: the folder HAVEN_SITE_DIR names, or the installed one
+    /// (`InstalledFiles`); nil when switched off, or (said in the log, with where it looked) when
+    /// none was found.
+    public static func siteFolder(config: HavenConfig, logger: Logger) -> String? {
         switch config.siteDirectory {
         case "off"?: return nil
-        case let configured?: folder = configured
+        case let configured?: return configured
         case nil:
-            guard FileManager.default.fileExists(atPath: "StaticSite/landlord.json") else {
-                logger.notice("no website: ./StaticSite not found and HAVEN_SITE_DIR not set (API and SMS only)")
-                return nil
+            let search = InstalledFiles.find("StaticSite", holding: "landlord.json")
+            if search.found == nil {
+                logger.notice(
+                    "no website: no StaticSite folder found and HAVEN_SITE_DIR not set (API and SMS only)",
+                    metadata: ["looked_in": "\(search.looked.joined(separator: ", "))"])
             }
-            folder = "StaticSite"
+            return search.found
         }
-        let site = try await SiteRenderer(directory: URL(fileURLWithPath: folder), exitURL: config.exitURL)
+    }
+
+    /// The website, or nil when switched off or (by default) when no StaticSite folder is found.
+    public static func loadSite(config: HavenConfig, logger: Logger) async throws -> SiteRenderer? {
+        guard let folder = siteFolder(config: config, logger: logger) else { return nil }
+        let site = try await SiteRenderer(
+            directory: URL(fileURLWithPath: folder), landlordFile: config.landlordFile.map { URL(fileURLWithPath: $0) },
+            exitURL: config.exitURL)
         for (locale, keys) in site.untranslated.sorted(by: { $0.key < $1.key }) {
             logger.warning(
                 "website: some words are not translated yet; English is shown for them",
@@ -66,6 +86,9 @@ public struct ConfiguredParts: Sendable {
             slots: ProcessInfo.processInfo.activeProcessorCount, maxWaiting: 64,
             checksPerMinute: config.rateLimits.loginsGlobalPerMinute)
         settings.staffNotices = StaffNotices(transport: email, from: config.smtpFrom, publicURL: config.publicURL)
+        settings.testAlerts = TestAlerts(
+            email: email, webhook: webhook, composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom),
+            destination: alertDestination)
         settings.publicURL = config.publicURL
         settings.takeTexts(from: SMSSettings(config: config))
         settings.maxIdempotencyKeyLength = IntakeLimits().maxIdempotencyKeyLength
@@ -139,7 +162,8 @@ public struct ConfiguredParts: Sendable {
                 composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: services.signal,
                 metrics: services.metrics, policy: policy, logger: logger),
             EscalationWatcher(
-                store: stores.cases, outbox: stores.outbox, triage: services.settings.triage, routing: services.settings.routing, signal: services.signal,
+                store: stores.cases, outbox: stores.outbox, triage: services.settings.triage, routing: services.settings.routing,
+                signal: services.signal,
                 metrics: services.metrics, interval: config.escalationInterval, logger: logger),
         ]
         if let policy = config.retention {
@@ -155,7 +179,8 @@ public struct ConfiguredParts: Sendable {
     /// What the start-up log says: where Haven listens and keeps its data, where alerts go. Every
     /// setting in it is shown as its table entry allows (a URL without its password).
     public func startupMetadata(listening: String, database: String, site: SiteRenderer?) -> Logger.Metadata {
-        let website = site.map { "\($0.languages.joined(separator: ",")) from \(config.siteDirectory ?? "StaticSite")" } ?? "off"
+        let folder = config.siteDirectory ?? InstalledFiles.find("StaticSite", holding: "landlord.json").found ?? "StaticSite"
+        let website = site.map { "\($0.languages.joined(separator: ",")) from \(folder)" } ?? "off"
         return [
             "listening": "\(listening)",
             "public_url": "\(HavenConfig.shown("HAVEN_PUBLIC_URL", config.publicURL))",
@@ -180,16 +205,22 @@ public struct ConfiguredParts: Sendable {
             let transport = try MaildirTransport(directory: URL(fileURLWithPath: config.maildir))
             return (transport, "Maildir \(config.maildir) (no HAVEN_SMTP_URL set)")
         }
-        let startTLS: CurlSMTPTransport.StartTLS =
-            switch config.smtpStartTLS {
+        let transport = smtpTransport(
+            url: url, user: config.smtpUser, password: config.smtpPassword, startTLS: config.smtpStartTLS, caFile: config.smtpCAFile)
+        return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
+    }
+
+    /// SMTP through libcurl, as the HAVEN_SMTP_* settings say (`startTLS`: required, opportunistic or off).
+    public static func smtpTransport(url: String, user: String?, password: String?, startTLS: String, caFile: String?)
+        -> CurlSMTPTransport
+    {
+        let level: CurlSMTPTransport.StartTLS =
+            switch startTLS {
             case "off": .off
             case "opportunistic": .opportunistic
             default: .required
             }
-        let transport = CurlSMTPTransport(
-            url: url, username: config.smtpUser, password: config.smtpPassword, startTLS: startTLS,
-            caFile: config.smtpCAFile)
-        return (transport, "SMTP \(HavenConfig.shown("HAVEN_SMTP_URL", url))")
+        return CurlSMTPTransport(url: url, username: user, password: password, startTLS: level, caFile: caFile)
     }
 
     /// The key ring: from `HAVEN_MASTER_KEY`, or the key file (created, private, on first run).

@@ -16,17 +16,20 @@ public struct StaffAdministration: Sendable {
     let notices: StaffNotices?
     /// Where set-up links point.
     let publicURL: String
+    /// Test alerts through the alert transports (nil: none can be sent).
+    let testAlerts: TestAlerts?
     let logger: Logger
 
     public init(
         staff: any StaffDirectory, audit: any AuditTrail, login: StaffLogin, notices: StaffNotices?, publicURL: String,
-        logger: Logger
+        testAlerts: TestAlerts? = nil, logger: Logger
     ) {
         self.staff = staff
         self.audit = audit
         self.login = login
         self.notices = notices
         self.publicURL = publicURL
+        self.testAlerts = testAlerts
         self.logger = logger
     }
 
@@ -36,7 +39,7 @@ public struct StaffAdministration: Sendable {
         case refused(Refusal, String)
     }
 
-    public enum Refusal: Sendable, Equatable { case invalid, forbidden, conflict, notFound, noMail }
+    public enum Refusal: Sendable, Equatable { case invalid, forbidden, conflict, notFound, noMail, notSent }
 
     /// Everything the staff page lists for `viewer`: every account and area, and whom a head
     /// could give existing cases to (those with a key pair; staff sealing on only).
@@ -48,6 +51,8 @@ public struct StaffAdministration: Sendable {
         /// Of those, who hold a key pair to receive them.
         public let keyHolders: Set<Int64>
         public let mailSetUp: Bool
+        /// Where alerts leave, in words (nil: no test alert can be sent).
+        public let alertsLeaveBy: String?
     }
 
     public func overview(for viewer: Officer) async throws -> Overview {
@@ -61,7 +66,8 @@ public struct StaffAdministration: Sendable {
             }
         }
         return Overview(
-            officers: officers, areas: try await staff.areas(), grants: grants, keyHolders: keyHolders, mailSetUp: notices != nil)
+            officers: officers, areas: try await staff.areas(), grants: grants, keyHolders: keyHolders, mailSetUp: notices != nil,
+            alertsLeaveBy: testAlerts?.destination)
     }
 
     /// Adds someone (checked by `StaffIdentity` in the store too) and sends their set-up link.

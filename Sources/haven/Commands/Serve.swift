@@ -20,8 +20,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Runs until stopped (Ctrl-C or SIGTERM). Database migrations run first and only ever add. \
             With --demo, a data folder with no staff gets demo officers and areas so you can try Haven; \
-            their API tokens, and console logins for the officer and the duty manager, are written to \
-            DATA_DIR/demo-tokens.txt. Never outside --demo.
+            their API tokens, and console logins for every role (officer, duty manager, head of service, \
+            administrator), are written to DATA_DIR/demo-tokens.txt. Never outside --demo.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -112,53 +112,5 @@ struct Migrate: AsyncParsableCommand {
         try await options.withStore() { config, _, stores in
             print("database ready: \(stores.engine) (integrity: \(try await stores.maintenance.integrityCheck()))")
         }
-    }
-}
-
-/// Demo staff for a first run: one officer covering everything, a duty manager, a head of service.
-/// Each gets an API token; the officer and the duty manager also get a ready console login (a
-/// random password and TOTP secret of this data folder's own), written with the tokens to
-/// DATA_DIR/demo-tokens.txt (mode 0600). Only `serve --demo` calls this, and only while there is
-/// no staff at all: a real installation never gets a login it did not enrol.
-enum DemoContent {
-    static func seed(_ stores: Stores, config: HavenConfig, logger: Logger) async throws {
-        guard try await stores.staff.officers().isEmpty else { return }
-        let staff = [
-            (Officer(id: 0, name: "Sam Okafor (demo officer)", email: "officer@demo.haven.invalid", isFemale: true), true),
-            (Officer(id: 0, name: "Dana Reid (demo duty manager)", email: "duty@demo.haven.invalid", role: .dutyManager), true),
-            (Officer(id: 0, name: "Hari Shah (demo head of service)", email: "head@demo.haven.invalid", role: .head), false),
-        ]
-        let login = StaffLogin(accounts: stores.accounts, staff: stores.staff, audit: stores.audit, settings: ConsoleSettings())
-        var tokens = ["# Demo officer API tokens (POST /api/v1/cases/{ref}/ack with Authorization: Bearer TOKEN)"]
-        var logins = [
-            "",
-            "# Demo console logins: \(config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")))/console/login",
-            "# The code is the TOTP code: add the secret to an authenticator app, or run `oathtool --totp -b SECRET`.",
-            "# These exist only because this data folder was started with --demo. Never use them for real staff.",
-            "# email\tpassword\tTOTP secret (base32)\totpauth address",
-        ]
-        for (person, withLogin) in staff {
-            let added = try await stores.staff.addOfficer(person, by: "demo")
-            var key: StaffKey?
-            if withLogin {
-                let password = "demo-" + OfficerToken.random().prefix(16)
-                let secret = StaffLogin.newTOTPSecret()
-                let enrolled = try await login.enrolNow(officerID: added.id, password: password, secret: secret, by: "demo")
-                guard enrolled.outcome == .enrolled, let opened = enrolled.key else {
-                    throw ValidationError("could not enrol the demo login for \(person.email): \(enrolled.outcome)")
-                }
-                key = opened
-                let setup = StaffLogin.authenticatorSetup(secret: secret, email: person.email, issuer: "Haven demo")
-                logins.append("\(person.email)\t\(password)\t\(setup.base32)\t\(setup.url)")
-            }
-            // With the login's key, the token opens the cases sealed to them, as a real one does.
-            let (token, _) = try await stores.staff.issueToken(officerID: added.id, key: key, by: "demo")
-            tokens.append("\(added.id)\t\(added.role.rawValue)\t\(token)")
-        }
-        try await stores.staff.saveArea(Area(code: "NORTH", name: "North estate (demo)", districts: ["OX14", "OX13"]), by: "demo")
-        let path = URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("demo-tokens.txt").path
-        // Logins and tokens: 0600 from the start, never readable by others even for a moment.
-        try PrivateFile.replace(path, contents: Array(((tokens + logins).joined(separator: "\n") + "\n").utf8))
-        logger.notice("demo staff added, with console logins", metadata: ["tokens": "\(path)"])
     }
 }
