@@ -94,6 +94,7 @@ public struct ConfiguredParts: Sendable {
             : nil
         http.site = site
         http.consolePages = console
+        http.siteViewKey = keyRing.derivedKey(purpose: "site view outcome v1")
         if let shared {
             // Other instances take posts and their redirects too: challenges are signed with a key
             // every instance derives from the key ring (one issued by one instance is good on
@@ -139,7 +140,8 @@ public struct ConfiguredParts: Sendable {
                 composer: AlertComposer(publicURL: config.publicURL, from: config.smtpFrom), signal: services.signal,
                 metrics: services.metrics, policy: policy, logger: logger),
             EscalationWatcher(
-                store: stores.cases, outbox: stores.outbox, triage: services.settings.triage, routing: services.settings.routing, signal: services.signal,
+                store: stores.cases, outbox: stores.outbox, triage: services.settings.triage, routing: services.settings.routing,
+                signal: services.signal,
                 metrics: services.metrics, interval: config.escalationInterval, logger: logger),
         ]
         if let policy = config.retention {
