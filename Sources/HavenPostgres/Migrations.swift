@@ -81,6 +81,10 @@ enum PostgresMigrations {
         Migration(
             version: 5, name: "reader-key-macs",
             statements: ["ALTER TABLE staff_keys ADD COLUMN mac bytea", "ALTER TABLE recovery_keys ADD COLUMN mac bytea"]),
+        // Issue 32 (SQLite's v21): a set-up link's TOTP secret, fixed at its first opening, sealed
+        // under a key derived from the link's token.
+        Migration(
+            version: 6, name: "enrolment-secrets", statements: ["ALTER TABLE staff_enrolments ADD COLUMN totp_sealed bytea"]),
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

@@ -8,7 +8,8 @@ import GRDB
 /// outbox need and is not personal: status, priority, area code, officer id, deadlines.
 enum Schema {
     /// Every migration, in order, under the identifier the database records (never renamed): the
-    /// first in `Schema+V1.swift`, the others in `Schema+V2toV10.swift` and `Schema+V11toV20.swift`.
+    /// first in `Schema+V1.swift`, the others in `Schema+V2toV10.swift`, `Schema+V11toV20.swift` and
+    /// `Schema+V21.swift`.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1Tables)
@@ -31,6 +32,7 @@ enum Schema {
         migrator.registerMigration("v18-instances", migrate: v18Instances)
         migrator.registerMigration("v19-staff-keys", migrate: v19StaffKeys)
         migrator.registerMigration("v20-reader-key-macs", migrate: v20ReaderKeyMacs)
+        migrator.registerMigration("v21-enrolment-secrets", migrate: v21EnrolmentSecrets)
         return migrator
     }
 }
