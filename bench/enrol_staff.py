@@ -4,6 +4,7 @@ enrol ID` gives the set-up link, the page gives the TOTP secret, the form sets t
 so makes their key pair). With --logins, then logs the first one in twice and prints each
 login's time. Used by bench/staff-sealing.
   bench/enrol_staff.py PORT ID [ID...] [--logins]"""
+import base64
 import hashlib
 import hmac
 import http.client
@@ -38,9 +39,10 @@ def enrol(port: int, officer_id: str) -> tuple[str, float]:
     out = subprocess.run([".build/release/haven", "officer", "enrol", officer_id], capture_output=True, text=True,
                          check=True).stdout
     path = urllib.parse.urlsplit(re.search(r"(http\S+/console/enrol/\S+)", out).group(1)).path
-    secret = re.search(r'name="secret" value="([^"]+)"', call(port, "GET", path)[1]).group(1)
+    shown = re.search(r'<code id="totp-secret">([A-Z2-7= ]+)</code>', call(port, "GET", path)[1]).group(1)
+    secret = base64.b32decode(shown.replace(" ", "")).decode()
     start = time.perf_counter()
-    status, page = call(port, "POST", path, {"secret": secret, "password": PASSWORD, "confirmation": PASSWORD,
+    status, page = call(port, "POST", path, {"password": PASSWORD, "confirmation": PASSWORD,
                                              "code": totp(secret, time.time() - 30)})
     assert status == 303 or "Your login is ready" in page, (status, page[:300])
     return secret, time.perf_counter() - start

@@ -84,6 +84,10 @@ enum PostgresMigrations {
         // Issue 32 (SQLite's v21): a contact attempt against the survivor's preferences no longer
         // counts as safe contact; cases dated by one are dated again (see that migration).
         Migration(version: 6, name: "safe-contact-only", statements: [SafeContactRedating.statement]),
+        // Issue 32 (SQLite's v22): a set-up link's TOTP secret, fixed at its first opening, sealed
+        // under a key derived from the link's token.
+        Migration(
+            version: 7, name: "enrolment-secrets", statements: ["ALTER TABLE staff_enrolments ADD COLUMN totp_sealed bytea"]),
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

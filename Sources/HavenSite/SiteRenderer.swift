@@ -21,8 +21,11 @@ public struct SiteChallenge: Sendable {
 
 /// A note above a report form: why it is blank, or why it could not be sent yet.
 public enum FormNotice: String, Sendable {
-    /// The page after a post was asked for again (a reload, Back): each is shown once.
+    /// The page after a post was asked for again (a reload, Back), and its address does not say
+    /// what the post came to: each is shown once.
     case expired = "view_expired"
+    /// The page after a post that sent nothing (the form came back) was asked for again.
+    case cleared = "view_cleared_form"
     /// Under a flood this address has had its share of challenges for now.
     case busy = "pow_busy"
 }
@@ -221,6 +224,16 @@ public struct SiteRenderer: Sendable {
         context["next"] = words[next]?.string ?? ""
         context["danger"] = immediateDanger
         if let reference { context["reference"] = reference }
+        return library.render(context, withTemplate: "done") ?? ""
+    }
+
+    /// The confirmation asked for again (a reload, Back): that the report reached us, and why the
+    /// page no longer shows the reference or what happens next (they were shown once, and what
+    /// happens next would say how urgent it was).
+    public func renderClearedConfirmation(_ kind: ReportForm.Kind, locale: String) -> String {
+        var context = base(kind == .survivor ? .report : .other, locale: locale, titleKey: "title_done")
+        context["next"] = text(locale)["view_cleared_sent"]?.string ?? ""
+        context["danger"] = false
         return library.render(context, withTemplate: "done") ?? ""
     }
 

@@ -25,6 +25,16 @@ struct ValidatorTests {
         #expect(try validate([("immediate_danger", "yes")]).get().immediateDanger)
     }
 
+    /// The form says only the first question matters: "No" answers it as well as "Yes" does.
+    @Test func aDangerAnswerOfNoNeedsNoMessageEither() throws {
+        let submission = try validate([("immediate_danger", "no")]).get()
+        #expect(!submission.immediateDanger)
+        #expect(submission.message.isEmpty)
+        // Blank, or an answer that is not one, does not count as answering it.
+        #expect(problems([("immediate_danger", "")]).contains(.init(field: "message", problem: .required)))
+        #expect(problems([("immediate_danger", "maybe")]).contains(.init(field: "message", problem: .required)))
+    }
+
     @Test func messageLimitIsTenThousandCharacters() {
         #expect((try? validate([("message", String(repeating: "a", count: 10_000))]).get()) != nil)
         #expect(problems([("message", String(repeating: "a", count: 10_001))]).contains(.init(field: "message", problem: .tooLong)))

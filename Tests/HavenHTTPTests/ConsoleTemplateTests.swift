@@ -28,7 +28,8 @@ struct ConsoleTemplateTests {
             ],
             "enrol": [
                 "title": "Set up", "token": "tok_en-1", "error": "Codes differ.", "base32": "JBSWY3DPEHPK3PXP",
-                "otpauth": "otpauth://totp/Haven:sam?secret=JBSWY3DPEHPK3PXP&issuer=Haven", "secret": "s3cr&t", "minimum": 12,
+                "otpauth": "otpauth://totp/Haven:sam?secret=JBSWY3DPEHPK3PXP&issuer=Haven", "minimum": 12,
+                "qr": try! QRCode.encode("otpauth://totp/Haven:sam?secret=JBSWY3DPEHPK3PXP&issuer=Haven").svg(label: "QR <code>"),
             ],
             "message": [
                 "title": "Too many attempts", "text": "Wait a minute & try again.", "link": "/console/login", "linkText": "Log in",

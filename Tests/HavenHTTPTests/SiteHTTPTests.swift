@@ -25,7 +25,7 @@ extension TestClientProtocol {
         #expect(posted.body.readableBytes == 0)
         #expect(posted.headers[.setCookie] == nil)
         let location = try #require(posted.headers[.location])
-        #expect(location.wholeMatch(of: /\/[a-z\/-]+\/([0-9a-f]{32}|unavailable)/) != nil, "\(location)")
+        #expect(location.wholeMatch(of: /\/[a-z\/-]+\/([0-9a-f]{44}|unavailable)/) != nil, "\(location)")
         for (_, value) in pairs where value.count > 5 && !path.contains(value) { #expect(!location.contains(value)) }
         return (location, try await execute(uri: location, method: .get, headers: headers))
     }
@@ -43,7 +43,11 @@ struct SiteHTTPTests {
         }
     }
 
-    static let expired = "That page has expired"
+    /// A reload whose address says nothing of its post.
+    static let expired = "This page was cleared for your safety: it is shown only once."
+    /// A reload of the page after a report was sent, and after a form came back unsent.
+    static let clearedSent = "Your message reached us: you do not need to send it again."
+    static let clearedForm = "Your message was not sent from this page."
 
     /// Every field the survivor's form asks, as a browser posts it.
     static let fullSelfReport: [(String, String)] = [
@@ -120,10 +124,10 @@ struct SiteHTTPTests {
             #expect(response.status == .ok)
             #expect(response.headers[.cacheControl] == "no-store")
             #expect(response.headers[.setCookie] == nil)
-            // Shown once: a reload (or Back) gets the blank form saying so, never the reference again.
+            // Shown once: a reload (or Back) says it was sent, never the reference again.
             let again = try await client.execute(uri: location, method: .get)
             #expect(again.status == .ok)
-            #expect(again.text.contains(Self.expired))
+            #expect(again.text.contains(Self.clearedSent))
             #expect(again.text.firstMatch(of: /HV-[A-Z0-9]{4}-[A-Z0-9]{4}/) == nil)
             return response.text
         }
@@ -208,10 +212,10 @@ struct SiteHTTPTests {
             #expect(location.hasPrefix("/cy/contact/"))
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-            // The answers are held for one showing: a reload gets the blank form, in Welsh, saying so.
+            // The answers are held for one showing: a reload gets the blank form, in Welsh, saying it was not sent.
             let again = try await client.execute(uri: location, method: .get)
             #expect(!again.text.contains(canary) && !again.text.contains("value=\"12\""))
-            #expect(again.text.contains("<html lang=\"cy\">") && again.text.contains("wedi dod i ben"))
+            #expect(again.text.contains("<html lang=\"cy\">") && again.text.contains("Ni chafodd eich neges ei hanfon"))
             return response.text
         }
         #expect(html.contains("<html lang=\"cy\">"))
@@ -345,7 +349,7 @@ struct SiteHTTPTests {
             #expect(elsewhere.status == .ok && elsewhere.text.contains(Self.expired))
             #expect(!elsewhere.text.contains("900123"))
             let spent = try await client.execute(uri: location, method: .get)  // the wrong try spent it
-            #expect(spent.text.contains(Self.expired) && !spent.text.contains("900123"))
+            #expect(spent.text.contains(Self.clearedForm) && !spent.text.contains("900123"))
             let unknown = try await client.execute(uri: "/contact/\(ViewID.random())", method: .get)
             #expect(unknown.status == .ok && unknown.text.contains(Self.expired))
             #expect(try await client.execute(uri: "/contact/not-an-id", method: .get).status == .notFound)
@@ -367,7 +371,7 @@ struct SiteHTTPTests {
             }
             #expect(stash.usage.entries == 5)
             let page = try await client.execute(uri: location, method: .get)
-            #expect(page.status == .ok && page.text.contains(Self.expired))
+            #expect(page.status == .ok && page.text.contains(Self.clearedSent))
             #expect(page.text.firstMatch(of: /HV-[A-Z0-9]{4}/) == nil && !page.text.contains("0770090"))
         }
         #expect(try await f.reportCount() == 1)

@@ -30,7 +30,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 BUDGET = 20 * 1024
 # The page after a form's post: the form's address and a view id (or the could-not-take page).
-VIEW = re.compile(r"/(cy/)?contact(-other)?/([0-9a-f]{32}|unavailable)")
+VIEW = re.compile(r"/(cy/)?contact(-other)?/([0-9a-f]{44}|unavailable)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,9 +264,9 @@ def test_full_report_through_the_form_arrives_intact_alerts_and_leaves_no_trace(
     reference = browser.find_element(By.CSS_SELECTOR, ".ref strong").text
     assert reference.startswith("HV-")
     assert "only in the ways you said are safe" in browser.page_source
-    # Shown once: a reload gets the blank form saying so, never the reference again.
+    # Shown once: a reload says the report reached us, never the reference again.
     browser.refresh()
-    wait_for(browser, lambda d: "That page has expired" in d.page_source)
+    wait_for(browser, lambda d: "Your message reached us" in d.page_source)
     assert reference not in browser.page_source
 
     case = case_show(site, reference)
@@ -365,7 +365,7 @@ def test_bad_input_is_explained_next_to_the_field_and_typed_answers_are_kept(sit
     # The refused form's address asked for again: its answers were shown once and are gone from the
     # server. (Back may still show the page from the browser's memory, as for any page typed in.)
     browser.get(refused_at)
-    wait_for(browser, lambda d: "That page has expired" in d.page_source)
+    wait_for(browser, lambda d: "Your message was not sent from this page" in d.page_source)
     assert "Please call after 6" not in browser.page_source and "12345" not in browser.page_source
 
 
@@ -414,8 +414,8 @@ def type_canaries(driver, typed: dict[str, str], message: bool) -> None:
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", found)
         return found
 
-    element("danger-no").click()
-    if message:
+    if message:  # without both, the form is refused: the danger answer alone would be a report
+        element("danger-no").click()
         element("message").send_keys(typed["message"])
     Select(element("method1")).select_by_value("call")
     for field in ("phone", "email", "codeword", "via", "language", "access-detail", "name", "address",
@@ -427,7 +427,7 @@ def type_canaries(driver, typed: dict[str, str], message: bool) -> None:
 
 @pytest.mark.parametrize("outcome", ["sent", "refused", "challenged"])
 def test_nothing_typed_stays_in_the_browser_profile_after_the_exit(request, neutral, tmp_path, outcome):
-    """Sent, refused (a required answer missing) or challenged (under a flood, without JavaScript),
+    """Sent, refused (neither the danger question nor the message answered) or challenged (under a flood, without JavaScript),
     then the exit button, then the browser closed: no file of its profile holds anything typed."""
     server = request.getfixturevalue("flooded_site" if outcome == "challenged" else "site")
     profile = tmp_path / "profile"

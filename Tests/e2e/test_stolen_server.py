@@ -74,9 +74,10 @@ def enrol_and_log_in(haven: Haven, link: str, email: str = "olu@landlord.example
     client = Client(haven)
     path = urllib.parse.urlsplit(link).path
     page = client.request("GET", path)[2]
-    secret = re.search(r'name="secret" value="([^"]+)"', page).group(1)
+    shown = re.search(r'<code id="totp-secret">([A-Z2-7= ]+)</code>', page).group(1)
+    secret = base64.b32decode(shown.replace(" ", "")).decode()
     done = client.follow(*client.request(
-        "POST", path, {"secret": secret, "password": PASSWORD, "confirmation": PASSWORD, "code": totp(secret)}))
+        "POST", path, {"password": PASSWORD, "confirmation": PASSWORD, "code": totp(secret)}))
     assert "Your login is ready" in done
     status, headers, _ = client.request(
         "POST", "/console/login",

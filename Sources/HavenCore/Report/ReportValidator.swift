@@ -33,9 +33,13 @@ public struct ReportValidator: Sendable {
             if Self.staffOnly.reporters.contains(reporter) { check.fail("reporter", .staffOnly) }
             for name in Self.staffOnly.fields.sorted() where fields.values[name] != nil { check.fail(name, .staffOnly) }
         }
+        // The forms say only the danger question matters: answered, "yes" or "no", it is enough on
+        // its own. Without that answer, the report needs words (the problem stays on `message`).
+        let problemsBefore = check.problems.count
         let danger = check.flag("immediate_danger")
+        let dangerAnswered = fields.first("immediate_danger") != nil && check.problems.count == problemsBefore
         let message = check.text("message", limit: Self.messageLimit) ?? ""
-        if message.isEmpty, !danger { check.problems.append(FieldProblem(field: "message", problem: .required)) }
+        if message.isEmpty, !dangerAnswered { check.problems.append(FieldProblem(field: "message", problem: .required)) }
 
         let survivor = SurvivorDetails(
             name: check.text("survivor.name", limit: 200),

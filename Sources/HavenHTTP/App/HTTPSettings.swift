@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HavenCore
 import HavenSettings
@@ -28,6 +29,10 @@ public struct HTTPSettings: Sendable {
     public var site: SiteRenderer?
     /// What the page after a form's post shows, held for its one GET (see `ViewStash`).
     public var views: any ViewStash = MemoryViewStash()
+    /// Marks the address of the page after a website form's post as sent or not sent
+    /// (`SiteViewAddress`): derived from the key ring when served, so a reload after a restart, or
+    /// on another instance, still reads it.
+    public var siteViewKey = SymmetricKey(size: .bits256)
     /// The website form's flood defence (see `ProofOfWork`); nil: never asked.
     public var proofOfWork: ProofOfWork? = ProofOfWork()
     /// The console's pages, read at start (see `ConsolePages`); without them, no console routes.

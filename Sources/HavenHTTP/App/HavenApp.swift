@@ -72,7 +72,8 @@ public struct HavenApp: Sendable {
         TextRoutes(officers: officers, lookups: lookups, bodies: bodies, sender: services.texts).add(to: router)
         if let site = settings.site {
             SiteRoutes(
-                site: site, intake: services.reports, bodies: intake, views: settings.views, proofOfWork: settings.proofOfWork,
+                site: site, intake: services.reports, bodies: intake, views: settings.views,
+                addresses: SiteViewAddress(key: settings.siteViewKey), proofOfWork: settings.proofOfWork,
                 clientAddress: settings.clientAddress, metrics: metrics, logger: logger
             ).add(to: router)
         }

@@ -88,8 +88,10 @@ struct ConsoleSessionRoutes: ConsolePage {
         }
     }
 
-    private func enrolForm(token: String, error: String? = nil, secret: String? = nil) async throws -> Response {
-        guard let officer = try await login.enrollee(token: token)
+    /// The set-up page: the link's TOTP secret (the same each time the link is opened, until it is
+    /// used) as text, as a QR code and as an otpauth:// link, and the password form.
+    private func enrolForm(token: String, error: String? = nil) async throws -> Response {
+        guard let (officer, secret) = try await login.enrolmentSetup(token: token)
         else {
             return respondHTML(
                 .notFound, "message",
@@ -98,24 +100,35 @@ struct ConsoleSessionRoutes: ConsolePage {
                     "text": "This set-up link has been used or has expired. Ask an administrator for a new one (haven officer enrol).",
                 ])
         }
-        let secret = secret ?? StaffLogin.newTOTPSecret()
         let setup = StaffLogin.authenticatorSetup(secret: secret, email: officer.email, issuer: "Haven")
         var context: [String: Any] = [
-            "title": "Set up your login", "token": token, "secret": secret, "base32": setup.base32, "otpauth": setup.url,
+            "title": "Set up your login", "token": token, "base32": Self.grouped(setup.base32), "otpauth": setup.url,
             "minimum": login.settings.minimumPasswordLength,
         ]
+        // Too long an address for a code of version 10 (over 213 bytes): the key as text is enough.
+        if let code = try? QRCode.encode(setup.url) {
+            context["qr"] = code.svg(label: "QR code of the key below, for your authenticator app to scan")
+        }
         if let error { context["error"] = error }
         return respondHTML(error == nil ? .ok : .unprocessableContent, "enrol", context)
+    }
+
+    /// The key in groups of four, as authenticator apps show and take it: easier to type, and it
+    /// wraps on a phone's narrow screen.
+    static func grouped(_ key: String) -> String {
+        stride(from: 0, to: key.count, by: 4).map { start in
+            String(key.dropFirst(start).prefix(4))
+        }.joined(separator: " ")
     }
 
     private func enrol(_ request: Request, token: String) async throws -> Response {
         guard shell.fromThisSite(request) else { return shell.crossSiteRefusal() }
         guard let fields = await shell.formFields(request) else { return try await enrolForm(token: token) }
-        let secret = fields.first("secret") ?? ""
+        // The secret is the link's own, stored when its page was first shown: never one posted.
         let outcome =
             try await login.enrol(
                 token: token, password: fields.values["password"]?.first ?? "",
-                confirmation: fields.values["confirmation"]?.first ?? "", secret: secret, code: fields.first("code") ?? "")
+                confirmation: fields.values["confirmation"]?.first ?? "", code: fields.first("code") ?? "")
         switch outcome {
         case .enrolled:
             return respondHTML(
@@ -127,16 +140,14 @@ struct ConsoleSessionRoutes: ConsolePage {
         case .invalidLink: return try await enrolForm(token: token)
         case .passwordTooShort:
             return try await enrolForm(
-                token: token, error: "Choose a password of at least \(login.settings.minimumPasswordLength) characters.", secret: secret)
+                token: token, error: "Choose a password of at least \(login.settings.minimumPasswordLength) characters.")
         case .passwordTooLong:
             return try await enrolForm(
-                token: token, error: "Choose a password of at most \(StaffLogin.maximumPasswordBytes) letters (fewer with accents).",
-                secret: secret)
-        case .passwordsDiffer: return try await enrolForm(token: token, error: "The two passwords are not the same.", secret: secret)
+                token: token, error: "Choose a password of at most \(StaffLogin.maximumPasswordBytes) letters (fewer with accents).")
+        case .passwordsDiffer: return try await enrolForm(token: token, error: "The two passwords are not the same.")
         case .wrongCode:
             return try await enrolForm(
-                token: token, error: "That code does not match: check the key was added to your app, then type the code it shows now.",
-                secret: secret)
+                token: token, error: "That code does not match: check the key was added to your app, then type the code it shows now.")
         }
     }
 }

@@ -117,6 +117,7 @@ public struct ConfiguredParts: Sendable {
             : nil
         http.site = site
         http.consolePages = console
+        http.siteViewKey = keyRing.derivedKey(purpose: "site view outcome v1")
         if let shared {
             // Other instances take posts and their redirects too: challenges are signed with a key
             // every instance derives from the key ring (one issued by one instance is good on

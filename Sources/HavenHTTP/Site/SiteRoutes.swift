@@ -15,14 +15,17 @@ import NIOCore
 /// page answered, for "resubmit", in its session files on disk, where the exit button cannot reach
 /// it. What the next page shows (the confirmation, or the refused form with every answer kept and each
 /// problem beside its question) waits in the view stash behind a random id in the GET address
-/// (`/contact/<id>`), shown once; a post that could not be taken at all goes to `/contact/unavailable`.
-/// Nothing typed ever goes into a URL, a cookie or a log.
+/// (`/contact/<id><mark>`, see `SiteViewAddress`), shown once; a reload says calmly what happened
+/// (sent, or not sent yet) from the mark alone. A post that could not be taken at all goes to
+/// `/contact/unavailable`. Nothing typed ever goes into a URL, a cookie or a log.
 struct SiteRoutes {
     let site: SiteRenderer
     let intake: ReportIntake
     /// Reads the posted body as the reports API does.
     let bodies: IntakeRoutes
     let views: any ViewStash
+    /// Marks each view's address sent or not sent, for the page a reload gets.
+    let addresses: SiteViewAddress
     /// The form's flood defence (nil: never asked).
     let proofOfWork: ProofOfWork?
     let clientAddress: ClientAddress
@@ -55,6 +58,8 @@ struct SiteRoutes {
                 let form = FormPage(
                     kind: kind, locale: locale, path: site.path(page, locale: locale),
                     unavailable: site.renderProblem(locale: locale),
+                    cleared: Dictionary(
+                        uniqueKeysWithValues: SiteViewAddress.Outcome.allCases.map { ($0, Self.cleared(site, $0, kind, locale)) }),
                     expired: site.renderForm(kind, locale: locale, values: ReportFields(), problems: [], notice: .expired))
                 router.post(RouterPath(form.path)) { request, context in
                     try await submit(request, context: context, form: form)
@@ -66,14 +71,28 @@ struct SiteRoutes {
         }
     }
 
-    /// One report form in one language: its address, and the two pages below it that never change
+    /// One report form in one language: its address, and the pages below it that never change
     /// (rendered once, not per request).
     struct FormPage: Sendable {
         var kind: ReportForm.Kind
         var locale: String
         var path: String
         var unavailable: String
+        /// What a reload of the page after a post shows, by what the post came to.
+        var cleared: [SiteViewAddress.Outcome: String]
+        /// A reload whose address says nothing of its post (made before marks, or made up).
         var expired: String
+    }
+
+    /// The page a reload gets: for a sent report that it reached us (nothing it showed repeated);
+    /// for a form that came back, the blank form saying nothing was sent yet.
+    static func cleared(_ site: SiteRenderer, _ outcome: SiteViewAddress.Outcome, _ kind: ReportForm.Kind, _ locale: String)
+        -> String
+    {
+        switch outcome {
+        case .sent: site.renderClearedConfirmation(kind, locale: locale)
+        case .notSent: site.renderForm(kind, locale: locale, values: ReportFields(), problems: [], notice: .cleared)
+        }
     }
 
     static func headers(contentType: String) -> HTTPFields {
@@ -127,26 +146,30 @@ struct SiteRoutes {
     }
 
     /// Holds `view` for one GET and sends the browser there. Should the stash fail, the browser goes to
-    /// an id that holds nothing: the blank form saying the page has expired (the report, if any, is
-    /// already stored), never an error page and never a page answering the post.
+    /// an id that holds nothing, marked with what the post came to: the page a reload gets (the
+    /// report, if any, is already stored), never an error page and never a page answering the post.
     private func show(_ view: SiteView, at path: String) async -> Response {
+        let id: ViewID
         do {
-            let id = try await views.put(JSONEncoder().encode(view), scope: path)
-            return Self.seeOther("\(path)/\(id)")
+            id = try await views.put(JSONEncoder().encode(view), scope: path)
         } catch {
             logger.error("site view not held", metadata: ["error": "\(type(of: error))"])
-            return Self.seeOther("\(path)/\(ViewID.random())")
+            id = ViewID.random()
         }
+        return Self.seeOther("\(path)/\(addresses.segment(id, view.outcome, scope: path))")
     }
 
-    /// The page after a post: the view held under `segment` (spent by this GET), the blank form saying
-    /// it has expired when nothing is held (a reload, Back, too late), or the could-not-take page.
+    /// The page after a post: the view held under `segment` (spent by this GET); when nothing is held
+    /// (a reload, Back, too late), what the address's mark says the post came to, or the blank form
+    /// when it says nothing; or the could-not-take page.
     func view(_ segment: String, form: FormPage) async throws -> Response {
         if segment == Self.unavailable { return page(.ok, form.unavailable) }
-        guard let id = ViewID(segment) else { throw HTTPError(.notFound) }
-        let held = try? await views.take(id, scope: form.path)
-        guard let held, let view = try? JSONDecoder().decode(SiteView.self, from: held) else { return page(.ok, form.expired) }
-        return page(.ok, view.render(site, kind: form.kind, locale: form.locale))
+        guard let address = addresses.read(segment, scope: form.path) else { throw HTTPError(.notFound) }
+        let held = try? await views.take(address.id, scope: form.path)
+        if let held, let view = try? JSONDecoder().decode(SiteView.self, from: held) {
+            return page(.ok, view.render(site, kind: form.kind, locale: form.locale))
+        }
+        return page(.ok, address.outcome.flatMap { form.cleared[$0] } ?? form.expired)
     }
 
     /// `303 See Other` to `location` on this site, with the pages' headers and no body.

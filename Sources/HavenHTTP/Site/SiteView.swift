@@ -20,6 +20,12 @@ enum SiteView: Codable {
         .form(answers: fields.keptForRefusal, problems: problems, challenge: nil, busy: false)
     }
 
+    /// What the post came to, as the page's address marks it.
+    var outcome: SiteViewAddress.Outcome {
+        if case .sent = self { return .sent }
+        return .notSent
+    }
+
     /// The page, in `kind`'s form and `locale`'s words.
     func render(_ site: SiteRenderer, kind: ReportForm.Kind, locale: String) -> String {
         switch self {

@@ -197,9 +197,11 @@ public struct StaffLogin: Sendable {
         case wrongCode
     }
 
-    /// Sets the password and the TOTP secret, once the person has shown their app gives the right code.
+    /// Sets the password and the link's TOTP secret, once the person has shown their app gives the
+    /// right code. The secret is the one the link's page showed (`enrolmentSetup`); `secret` is used
+    /// only by a caller that showed its own, on a link never opened.
     public func enrol(
-        token: String, password: String, confirmation: String, secret: String, code: String, now: Date = Date()
+        token: String, password: String, confirmation: String, secret: String? = nil, code: String, now: Date = Date()
     ) async throws -> EnrolmentOutcome {
         try await enrolling(token: token, password: password, confirmation: confirmation, secret: secret, code: code, now: now)
             .outcome
@@ -227,9 +229,9 @@ public struct StaffLogin: Sendable {
     }
 
     func enrolling(
-        token: String, password: String, confirmation: String, secret: String, code: String, now: Date
+        token: String, password: String, confirmation: String, secret: String?, code: String, now: Date
     ) async throws -> (outcome: EnrolmentOutcome, key: StaffKey?) {
-        guard let officerID = try await accounts.enrolment(tokenHash: OfficerToken.hash(token), now: now) else {
+        guard let (officerID, secret) = try await linkSecret(token: token, chosen: secret, now: now) else {
             return (.invalidLink, nil)
         }
         guard password.count >= settings.minimumPasswordLength else { return (.passwordTooShort, nil) }
@@ -319,10 +321,25 @@ public struct StaffLogin: Sendable {
         return (officer, session.csrf)
     }
 
-    /// Who a set-up link is for, while it is valid (nil: used, expired or never issued).
-    public func enrollee(token: String, now: Date = Date()) async throws -> Officer? {
-        guard let id = try await accounts.enrolment(tokenHash: OfficerToken.hash(token), now: now) else { return nil }
-        return try await staff.officer(id: id)
+    /// Who a set-up link is for and the TOTP secret to show, while it is valid (nil: used, expired
+    /// or never issued). The secret is made the first time and is the same for the link's life.
+    public func enrolmentSetup(token: String, now: Date = Date()) async throws -> (officer: Officer, secret: String)? {
+        guard let (id, secret) = try await linkSecret(token: token, chosen: nil, now: now),
+            let officer = try await staff.officer(id: id)
+        else { return nil }
+        return (officer, secret)
+    }
+
+    /// A valid link's officer and TOTP secret: the one stored, or else `chosen` (a fresh one when
+    /// nil), stored now, sealed under the link's token (`EnrolmentSecret`).
+    func linkSecret(token: String, chosen: String?, now: Date) async throws -> (officerID: Int64, secret: String)? {
+        let candidate = try EnrolmentSecret.seal(chosen ?? Self.newTOTPSecret(), token: token)
+        guard
+            let stored = try await accounts.enrolmentSecret(
+                tokenHash: OfficerToken.hash(token), sealedCandidate: candidate, now: now),
+            let secret = EnrolmentSecret.open(stored.sealedSecret, token: token)
+        else { return nil }
+        return (stored.officerID, secret)
     }
 
     public func close(cookie: String) async throws {

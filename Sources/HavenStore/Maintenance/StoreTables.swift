@@ -95,7 +95,8 @@ public enum StoreTables {
             "staff_credentials", key: ["officer_id"],
             "officer_id int,password_hash text,totp_uid text,totp_key_id text,totp_wrapped_key blob,totp_sealed blob,"
                 + "failed_count int,locked_until real,last_totp_step int,enrolled_at real"),
-        table("staff_enrolments", key: ["token_hash"], "token_hash text,officer_id int,expires_at real,used_at real"),
+        table(
+            "staff_enrolments", key: ["token_hash"], "token_hash text,officer_id int,expires_at real,used_at real,totp_sealed blob"),
         table("staff_sessions", key: ["id_hash"], "id_hash text,officer_id int,csrf text,created_at real,last_seen real,sealed_key blob"),
         table("store_settings", key: ["name"], "name text,value int"),
         table(

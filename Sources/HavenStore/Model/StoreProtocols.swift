@@ -119,6 +119,11 @@ public protocol StaffAccounts: Sendable {
     func createEnrolment(officerID: Int64, tokenHash: String, expiresAt: Date, by actor: String) async throws
     /// The officer a valid, unused, unexpired enrolment link belongs to.
     func enrolment(tokenHash: String, now: Date) async throws -> Int64?
+    /// The officer of a valid link and its TOTP secret, sealed (by the caller, under the link's
+    /// token): the one stored, or else `sealedCandidate`, stored now. In one step, so links opened
+    /// at the same moment get the same secret.
+    func enrolmentSecret(tokenHash: String, sealedCandidate: Data, now: Date) async throws
+        -> (officerID: Int64, sealedSecret: Data)?
     /// Sets the password hash and TOTP secret and spends the link; false if it was no longer valid.
     /// `staffKey` is a new key pair's private half sealed under the password (`publicKey` its
     /// public half): it replaces any key pair held before.

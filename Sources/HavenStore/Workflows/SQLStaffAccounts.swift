@@ -32,6 +32,30 @@ extension SQLStaffAccounts {
         }
     }
 
+    public func enrolmentSecret(tokenHash: String, sealedCandidate: Data, now: Date) async throws
+        -> (officerID: Int64, sealedSecret: Data)?
+    {
+        // Read first: a made-up link, or one whose secret is set, never takes a write.
+        let query = """
+            SELECT e.officer_id, e.totp_sealed FROM staff_enrolments e JOIN officers o ON o.id = e.officer_id
+            WHERE e.token_hash = ? AND e.used_at IS NULL AND e.expires_at > ? AND o.active = TRUE
+            """
+        let arguments: SQLArguments = [tokenHash, Self.time(now)]
+        let found = try await read { tx in
+            try tx.queryOne(query, arguments).map { row in (officerID: row["officer_id"] as Int64, sealed: row["totp_sealed"] as Data?) }
+        }
+        guard let found else { return nil }
+        if let sealed = found.sealed { return (found.officerID, sealed) }
+        // Set only where none is yet, then read back: of links opened at once, the first one's stays.
+        return try await write { tx in
+            try tx.execute(
+                "UPDATE staff_enrolments SET totp_sealed = ? WHERE token_hash = ? AND totp_sealed IS NULL",
+                [sealedCandidate, tokenHash])
+            guard let row = try tx.queryOne(query, arguments), let sealed = row["totp_sealed"] as Data? else { return nil }
+            return (row["officer_id"], sealed)
+        }
+    }
+
     public func completeEnrolment(
         tokenHash: String, passwordHash: String, totpSecret: Data, staffKey: PasswordSealedKey?, publicKey: Data?, now: Date
     ) async throws -> Bool {
@@ -47,7 +71,8 @@ extension SQLStaffAccounts {
                     """,
                     [tokenHash, Self.time(now)], as: Int64.self)
             else { return false }
-            try tx.execute("UPDATE staff_enrolments SET used_at = ? WHERE token_hash = ?", [Self.time(now), tokenHash])
+            try tx.execute(
+                "UPDATE staff_enrolments SET used_at = ?, totp_sealed = NULL WHERE token_hash = ?", [Self.time(now), tokenHash])
             try tx.execute("DELETE FROM staff_sessions WHERE officer_id = ?", [officerID])
             try tx.execute(
                 """
