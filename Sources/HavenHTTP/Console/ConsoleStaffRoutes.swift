@@ -147,10 +147,10 @@ struct ConsoleStaffRoutes: ConsolePage {
         for line in (fields.first("shifts") ?? "").split(whereSeparator: \.isNewline) {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            guard let window = SafeTimeWindow(parsing: text) else {
-                return .failure(RotaProblem(why: "The shift \"\(text.prefix(40))\" is not like \"mon-fri 09:00-17:00\"."))
+            switch SafeTimeWindow.read(text) {
+            case .success(let window): shifts.append(window)
+            case .failure(let problem): return .failure(RotaProblem(why: "The shift \"\(text.prefix(40))\" was not saved: \(problem)."))
             }
-            shifts.append(window)
         }
         return .success((areas, shifts))
     }

@@ -75,6 +75,7 @@ public struct StaffAdministration: Sendable {
         if case .refused(let why) = StaffChanges.check(.add(role: person.role), by: actor) {
             return try await refuse(why, change: "add \(person.role.rawValue)", by: actor)
         }
+        if let unknown = try await unknownArea(person.areas) { return unknown }
         guard let notices else { return Self.noMail }
         let added = try await staff.addOfficer(person, by: "officer:\(actor.id)")
         try await audit.audit(
@@ -113,6 +114,7 @@ public struct StaffAdministration: Sendable {
         guard let before = try await staff.officer(id: id) else { return Self.noSuchPerson }
         var officer = before
         change(&officer)
+        if let unknown = try await unknownArea(officer.areas.filter { !before.areas.contains($0) }) { return unknown }
         let checked = StaffChanges.Change.update(before: before, after: officer)
         if case .refused(let why) = StaffChanges.check(checked, by: actor) {
             return try await refuse(why, change: "update officer:\(id)", by: actor)
@@ -181,6 +183,16 @@ public struct StaffAdministration: Sendable {
     }
 
     /// A refused change to someone's account: said, audited and told to the heads of service.
+    /// The refusal for an area no one has set up (a code no report's postcode could ever reach),
+    /// naming the areas there are; nil when every one of `codes` is an area.
+    private func unknownArea(_ codes: [String]) async throws -> Outcome? {
+        guard !codes.isEmpty else { return nil }
+        let areas = try await staff.areas().map(\.code)
+        guard let unknown = codes.first(where: { !areas.contains($0) }) else { return nil }
+        let known = areas.isEmpty ? "there are no areas yet" : "the areas are " + areas.joined(separator: ", ")
+        return .refused(.invalid, "\(unknown.prefix(40)) is not an area (\(known)). Add it under Areas first, or leave it out.")
+    }
+
     private func refuse(_ why: String, change: String, by actor: Officer) async throws -> Outcome {
         try await audit.audit(actor: "officer:\(actor.id)", action: "staff.change_refused", caseID: nil, detail: change, at: Date())
         if let notices { await tellHeads("\(actor.label) tried to \(change) and was refused: \(why).", notices: notices) }
