@@ -17,6 +17,8 @@ public struct SiteContent: Sendable, Decodable {
     /// Language → page → title, overriding the locale file's neutral titles.
     public var pageTitles: [String: [String: String]]
     public var localServices: [LocalService]
+    /// The demo's made-up landlord (the file shipped in StaticSite/): never what survivors should see.
+    public var demo: Bool
 
     public struct Colours: Sendable, Decodable {
         public var brand: String
@@ -34,6 +36,7 @@ public struct SiteContent: Sendable, Decodable {
         case name, siteTitle = "site_title", exitURL = "exit_url", phone, phoneHours = "phone_hours"
         case outOfHoursPhone = "out_of_hours_phone", colours, paths, pageTitles = "page_titles"
         case localServices = "local_services"
+        case demo
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +51,7 @@ public struct SiteContent: Sendable, Decodable {
         paths = try c.decodeIfPresent([String: String].self, forKey: .paths) ?? [:]
         pageTitles = try c.decodeIfPresent([String: [String: String]].self, forKey: .pageTitles) ?? [:]
         localServices = try c.decodeIfPresent([LocalService].self, forKey: .localServices) ?? []
+        demo = try c.decodeIfPresent(Bool.self, forKey: .demo) ?? false
     }
 
     /// The address of `page` in the default language.

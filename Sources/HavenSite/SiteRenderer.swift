@@ -212,7 +212,8 @@ public struct SiteRenderer: Sendable {
         noContact: Bool
     ) -> String {
         let words = text(locale)
-        var context = base(.report, locale: locale, titleKey: "title_done")
+        // Titled as the form was, so the phone's history says no more than that the page was open.
+        var context = base(kind == .survivor ? .report : .other, locale: locale)
         let next: String
         if kind == .someoneElse {
             next = "done_other"
@@ -231,7 +232,7 @@ public struct SiteRenderer: Sendable {
     /// page no longer shows the reference or what happens next (they were shown once, and what
     /// happens next would say how urgent it was).
     public func renderClearedConfirmation(_ kind: ReportForm.Kind, locale: String) -> String {
-        var context = base(kind == .survivor ? .report : .other, locale: locale, titleKey: "title_done")
+        var context = base(kind == .survivor ? .report : .other, locale: locale)
         context["next"] = text(locale)["view_cleared_sent"]?.string ?? ""
         context["danger"] = false
         return library.render(context, withTemplate: "done") ?? ""

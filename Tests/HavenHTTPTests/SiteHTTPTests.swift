@@ -25,7 +25,7 @@ extension TestClientProtocol {
         #expect(posted.body.readableBytes == 0)
         #expect(posted.headers[.setCookie] == nil)
         let location = try #require(posted.headers[.location])
-        #expect(location.wholeMatch(of: /\/[a-z\/-]+\/([0-9a-f]{44}|unavailable)/) != nil, "\(location)")
+        #expect(location.wholeMatch(of: /\/[a-z\/-]+\/([0-9a-f]{52}|unavailable)/) != nil, "\(location)")
         for (_, value) in pairs where value.count > 5 && !path.contains(value) { #expect(!location.contains(value)) }
         return (location, try await execute(uri: location, method: .get, headers: headers))
     }

@@ -117,7 +117,7 @@ struct SiteReloadHTTPTests {
         let id = ViewID.random()
         let sent = addresses.segment(id, .sent, scope: "/contact")
         let notSent = addresses.segment(id, .notSent, scope: "/contact")
-        #expect(sent.count == 44 && sent.hasPrefix(id.description) && sent != notSent)
+        #expect(sent.count == 52 && sent.hasPrefix(id.description) && sent != notSent)
         #expect(addresses.read(sent, scope: "/contact")?.outcome == .sent)
         #expect(addresses.read(notSent, scope: "/contact")?.outcome == .notSent)
         // The same key after a restart or on another instance reads it; another key, form or id does not.
@@ -128,8 +128,26 @@ struct SiteReloadHTTPTests {
         #expect(addresses.read(moved, scope: "/contact")?.outcome == nil)
         // An address from before marks is an id with nothing to say; anything else is not one.
         #expect(addresses.read(id.description, scope: "/contact").map { $0.id == id && $0.outcome == nil } == true)
-        for bad in [sent.uppercased(), sent + "0", String(sent.dropLast()), id.description + "zzzzzzzzzzzz"] {
+        for bad in [sent.uppercased(), sent + "0", String(sent.dropLast()), id.description + String(repeating: "z", count: 20)] {
             #expect(addresses.read(bad, scope: "/contact") == nil, "\(bad)")
         }
+    }
+
+    @Test("a mark says what the post came to only for 15 minutes: someone going through the history later learns nothing")
+    func marksExpire() throws {
+        let key = SymmetricKey(size: .bits256)
+        let made = Date(timeIntervalSince1970: 1_800_000_000)
+        let id = ViewID.random()
+        let sent = SiteViewAddress(key: key, clock: { made }).segment(id, .sent, scope: "/contact")
+        func read(after seconds: TimeInterval) -> SiteViewAddress.Outcome? {
+            SiteViewAddress(key: key, clock: { made.addingTimeInterval(seconds) }).read(sent, scope: "/contact")?.outcome
+        }
+        #expect(read(after: 0) == .sent && read(after: 14 * 60) == .sent)
+        #expect(read(after: 15 * 60 + 1) == nil && read(after: 86400) == nil)
+        #expect(SiteViewAddress(key: key, clock: { made.addingTimeInterval(20 * 60) }).read(sent, scope: "/contact")?.id == id)
+        // Changing the time in the address breaks the mark.
+        let later = String(format: "%08x", UInt32(made.timeIntervalSince1970) + 600)
+        let forged = id.description + later + sent.dropFirst(40)
+        #expect(SiteViewAddress(key: key, clock: { made.addingTimeInterval(700) }).read(forged, scope: "/contact")?.outcome == nil)
     }
 }

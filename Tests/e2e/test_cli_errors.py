@@ -122,7 +122,9 @@ def test_case_show_prints_words_and_json_on_request(haven):
     haven.start(demo=True)
     try:
         status, body = haven.post_report({
-            "message": "He took my phone and keys",
+            # Words anyone can send, with a terminal's escape sequences in them (set the clipboard,
+            # rewrite the line): shown as "?", never passed to the officer's terminal.
+            "message": "He took my phone and keys\x1b]52;c;ZXZpbA==\x07\rSafe times: any\u202e",
             "safety": {"methods": ["call", "text"], "phone": "07700 900123", "safe_times": ["mon-fri 10:00-12:00"]},
         })
         assert status == 201, body
@@ -136,10 +138,12 @@ def test_case_show_prints_words_and_json_on_request(haven):
     assert "Contact by:" in words and "phone call, text message" in words
     assert "Acknowledge by:" in words and "He took my phone and keys" in words
     assert "startMinute" not in words and "{" not in words
+    assert "\x1b" not in words and "\x07" not in words and "\r" not in words and "\u202e" not in words
+    assert "He took my phone and keys?]52;c;ZXZpbA==??Safe times: any?" in words
     shown = json.loads(haven.cli("case", "show", reference, "--json", "--actor", "e2e", "--recovery-key", key))
     assert shown["reference"] == reference
     assert shown["profile"]["safety"]["safeTimes"] == [{"days": [1, 2, 3, 4, 5], "startMinute": 600, "endMinute": 720}]
-    assert shown["reports"][0]["message"] == "He took my phone and keys"
+    assert shown["reports"][0]["message"].startswith("He took my phone and keys")
 
 
 def test_a_case_reference_that_is_not_one_is_refused_with_usage(haven):

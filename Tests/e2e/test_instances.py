@@ -223,7 +223,7 @@ def test_a_retry_on_the_other_instance_is_stored_once_and_a_form_redirect_finds_
         except urllib.error.HTTPError as e:
             assert e.code == 303
             location = e.headers["Location"]
-        assert re.search(r"/contact/[0-9a-f]{44}$", location), location
+        assert re.search(r"/contact/[0-9a-f]{52}$", location), location
         with urllib.request.urlopen(pair.b.url + location, timeout=5) as r:
             assert "We have your message" in r.read().decode()
         assert pair.a.query("SELECT COUNT(*) FROM reports WHERE channel = 'web'") == [("1",)]

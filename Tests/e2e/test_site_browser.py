@@ -30,7 +30,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 BUDGET = 20 * 1024
 # The page after a form's post: the form's address and a view id (or the could-not-take page).
-VIEW = re.compile(r"/(cy/)?contact(-other)?/([0-9a-f]{44}|unavailable)")
+VIEW = re.compile(r"/(cy/)?contact(-other)?/([0-9a-f]{52}|unavailable)")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -68,6 +68,11 @@ public struct ConfiguredParts: Sendable {
         let site = try await SiteRenderer(
             directory: URL(fileURLWithPath: folder), landlordFile: config.landlordFile.map { URL(fileURLWithPath: $0) },
             exitURL: config.exitURL)
+        if site.content.demo {
+            logger.warning(
+                "website: it shows the DEMO landlord's name and made-up phone numbers; before survivors see it, run `haven setup` or set HAVEN_LANDLORD_FILE to your own landlord.json",
+                metadata: ["folder": "\(folder)"])
+        }
         for (locale, keys) in site.untranslated.sorted(by: { $0.key < $1.key }) {
             logger.warning(
                 "website: some words are not translated yet; English is shown for them",

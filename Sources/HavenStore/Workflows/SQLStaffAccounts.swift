@@ -49,8 +49,10 @@ extension SQLStaffAccounts {
         // Set only where none is yet, then read back: of links opened at once, the first one's stays.
         return try await write { tx in
             try tx.execute(
-                "UPDATE staff_enrolments SET totp_sealed = ? WHERE token_hash = ? AND totp_sealed IS NULL",
-                [sealedCandidate, tokenHash])
+                """
+                UPDATE staff_enrolments SET totp_sealed = ?
+                WHERE token_hash = ? AND totp_sealed IS NULL AND used_at IS NULL AND expires_at > ?
+                """, [sealedCandidate, tokenHash, Self.time(now)])
             guard let row = try tx.queryOne(query, arguments), let sealed = row["totp_sealed"] as Data? else { return nil }
             return (row["officer_id"], sealed)
         }

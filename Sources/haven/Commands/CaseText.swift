@@ -11,7 +11,19 @@ struct CaseText {
     let now: Date
 
     var text: String {
-        (caseLines() + [""] + safetyLines() + [""] + reportLines() + decisionLines()).joined(separator: "\n")
+        Self.printable((caseLines() + [""] + safetyLines() + [""] + reportLines() + decisionLines()).joined(separator: "\n"))
+    }
+
+    /// What a terminal may be given of words anyone can send (a report, a text): control and
+    /// format characters (escape sequences that move the cursor, rewrite lines or set the
+    /// clipboard; a carriage return; bidi overrides) shown as `?`, line breaks kept.
+    static func printable(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let kind = scalar.properties.generalCategory
+            out.append(scalar != "\n" && (kind == .control || kind == .format) ? "?" : scalar)
+        }
+        return String(out)
     }
 
     func caseLines() -> [String] {

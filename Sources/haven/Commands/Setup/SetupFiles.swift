@@ -47,7 +47,7 @@ enum ConfigFileEdit {
 
 /// The installation's own landlord file (HAVEN_LANDLORD_FILE): the website's landlord.json, with
 /// the answers to `haven setup` in it. It starts from the file it replaces, so colours, local
-/// services and page addresses are kept for the landlord to edit.
+/// services and page addresses are kept for the landlord to edit (but the demo's made-up ones).
 enum LandlordFile {
     /// Writes `base` with `changes` (nil removes a field) to `path`, and checks it as the website will.
     static func write(_ changes: [String: String?], base: URL, to path: String) throws {
@@ -59,6 +59,9 @@ enum LandlordFile {
         for (field, value) in changes {
             if let value { object[field] = value } else { object.removeValue(forKey: field) }
         }
+        // Started from the demo's file: its made-up local services go with its demo mark (the
+        // landlord adds their own; see docs/website.md).
+        if object.removeValue(forKey: "demo") as? Bool == true { object["local_services"] = [Any]() }
         let written = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         let file = URL(fileURLWithPath: path)
         try written.write(to: file, options: .atomic)

@@ -17,7 +17,7 @@ extension SetupInterview {
             previous = answers
             let to = try asker.ask(
                 "Send the test e-mail to", flag: "test-email-to", given: flags.testEmailTo ?? testTo, check: SetupChecks.email)
-            print("sending a test e-mail to \(to) through \(answers.url) ...")
+            print("sending a test e-mail to \(to) through \(LoggableURL.withoutCredentials(answers.url)) ...")
             fflush(nil)
             guard let why = await sendTest(answers, to: to, publicURL: publicURL) else {
                 print("test e-mail sent to \(to): check that it arrived")
