@@ -108,6 +108,7 @@ struct CaseViews: Sendable {
         _ events: [CaseEvent], names: [Int64: String], content: CaseContent, route: TextSender.Route = .sms, now: Date
     ) -> [String: Any] {
         let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.contactOutcomes + CaseWorkService.closingOutcomes)
+        let contact = Self.contactMethodsView(content.profile.safety)
         var context: [String: Any] = [
             "hasEvents": !events.isEmpty,
             "events": events.reversed().map { event -> [String: Any] in
@@ -136,8 +137,7 @@ struct CaseViews: Sendable {
                 if let note = event.note { item["note"] = note }
                 return item
             },
-            "contactMethods": Self.contactMethodsView(content.profile.safety).methods,
-            "hasAllowedMethod": Self.contactMethodsView(content.profile.safety).anyAllowed,
+            "contactMethods": contact.methods, "hasAllowedMethod": contact.anyAllowed,
             "contactOutcomes": CaseWorkService.contactOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closingOutcomes": CaseWorkService.closingOutcomes.map { ["value": $0.0, "label": $0.1] },
             "closed": content.summary.status == "closed",

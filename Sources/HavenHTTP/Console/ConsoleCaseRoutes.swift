@@ -69,7 +69,7 @@ struct ConsoleCaseRoutes: ConsolePage {
             if let priority, !priority.isEmpty, summary.priority.rawValue != priority { return false }
             switch status {
             case "awaiting": return summary.acknowledgedAt == nil
-            case "overdue": return summary.acknowledgedAt == nil && summary.acknowledgeBy < now
+            case "overdue": return summary.isOverdue(at: now)
             case "acknowledged": return summary.acknowledgedAt != nil
             default: return true
             }
@@ -106,7 +106,7 @@ struct ConsoleCaseRoutes: ConsolePage {
             return [
                 "reference": summary.reference.value, "priority": summary.priority.rawValue,
                 "deadline": summary.acknowledgeBy.formatted(ConsoleShell.londonFormat),
-                "overdue": summary.acknowledgedAt == nil && due.overdue,
+                "overdue": summary.isOverdue(at: now),
                 "dueWords": summary.acknowledgedAt == nil ? due.words : "acknowledged",
                 "acknowledged": summary.acknowledgedAt != nil,
                 "officerName": summary.officerID.flatMap { names[$0] } ?? "unassigned",
@@ -120,7 +120,7 @@ struct ConsoleCaseRoutes: ConsolePage {
 
     /// Whose cases are overdue, at a glance: by officer, the most first, with the oldest.
     static func overdueView(_ cases: [CaseSummary], names: [Int64: String], now: Date) -> [String: Any] {
-        let overdue = cases.filter { $0.acknowledgedAt == nil && $0.acknowledgeBy < now }
+        let overdue = cases.filter { $0.isOverdue(at: now) }
         let byOfficer = Dictionary(grouping: overdue) { $0.officerID }
             .map { id, late in (id: id, count: late.count, oldest: late.map(\.acknowledgeBy).min()!) }
             .sorted { ($0.count, $1.oldest) > ($1.count, $0.oldest) }

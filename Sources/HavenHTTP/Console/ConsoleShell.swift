@@ -171,9 +171,9 @@ struct ConsoleShell: Sendable {
     static func back(from path: String) -> Back {
         let parts = path.split(separator: "/")
         if parts.count >= 3, parts[0] == "console", parts[1] == "cases", let reference = CaseReference(String(parts[2])) {
-            return Back(link: "/console/cases/\(reference.value)", text: "Back to case \(reference.value)")
+            return .toCase(reference)
         }
-        return Back(link: "/console", text: "Back to cases")
+        return .cases
     }
 
     /// A link back from a message page.

@@ -7,6 +7,9 @@ import HavenStore
 /// the duty manager". Pure: the names come with the case file. An entry it has no words for is
 /// still shown, by its code, so nothing in the trail is hidden from the page.
 enum TimelineWords {
+    static let contactOutcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.contactOutcomes)
+    static let closingOutcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.closingOutcomes)
+
     static func say(_ entry: AuditEntry, names: [Int64: String]) -> String {
         let who = actor(entry.actor, names: names)
         let detail = entry.detail
@@ -79,16 +82,14 @@ enum TimelineWords {
             text = String(text[..<open]).trimmingCharacters(in: .whitespaces)
         }
         let words = text.split(separator: " ").map(String.init)
-        let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.contactOutcomes)
         let method = words.first.map { ContactMethod(rawValue: $0).map(CaseWords.method) ?? $0 } ?? "contact"
-        let result = words.count > 1 ? outcomes[words[1]] ?? words[1] : ""
+        let result = words.count > 1 ? contactOutcomes[words[1]] ?? words[1] : ""
         return [method, result].filter { !$0.isEmpty }.joined(separator: ", ")
             + (flags.isEmpty ? "" : " (against preferences: \(flags); not counted as safe contact)")
     }
 
     static func outcome(_ detail: String) -> String {
-        let outcomes = Dictionary(uniqueKeysWithValues: CaseWorkService.closingOutcomes)
-        return detail.isEmpty ? "" : ": " + (outcomes[detail] ?? detail)
+        detail.isEmpty ? "" : ": " + (closingOutcomes[detail] ?? detail)
     }
 
     static func reassignedTo(_ detail: String, names: [Int64: String]) -> String {

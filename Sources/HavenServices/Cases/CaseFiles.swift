@@ -39,7 +39,7 @@ public struct CaseFiles: Sendable {
         guard person.role.takesCases else { return Queue(cases: [], staff: [], areas: []) }
         let open = try await accounts.openCases(officerID: person.role.supervises ? nil : person.id)
         // Overdue first, then by deadline (the store already orders by deadline).
-        let overdue = { (summary: CaseSummary) in summary.acknowledgedAt == nil && summary.acknowledgeBy < now }
+        let overdue = { (summary: CaseSummary) in summary.isOverdue(at: now) }
         return Queue(
             cases: open.filter(overdue) + open.filter { !overdue($0) }, staff: try await staff.officers(),
             areas: person.role.supervises ? try await staff.areas() : [])

@@ -292,10 +292,8 @@ public struct StaffLogin: Sendable {
     public func resume(cookie: String, now: Date? = nil) async throws -> (officer: Officer, csrf: String, key: StaffKey?)? {
         let now = now ?? settings.clock()
         let hash = OfficerToken.hash(cookie)
-        guard let session = try await accounts.session(idHash: hash) else { return nil }
-        guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
-            let officer = try await staff.officer(id: session.officerID), officer.active
-        else {
+        guard let (session, live) = try await lookUp(hash, now: now) else { return nil }
+        guard let officer = live else {
             try await accounts.deleteSession(idHash: hash)
             return nil
         }
@@ -313,12 +311,19 @@ public struct StaffLogin: Sendable {
     /// Whose live session `cookie` is, read only (nothing touched, no key opened): for the
     /// navigation of an error page, which must show even when writing is what failed.
     public func peek(cookie: String, now: Date? = nil) async throws -> (officer: Officer, csrf: String)? {
-        let now = now ?? settings.clock()
-        guard let session = try await accounts.session(idHash: OfficerToken.hash(cookie)),
-            now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
-            let officer = try await staff.officer(id: session.officerID), officer.active
+        guard let (session, live) = try await lookUp(OfficerToken.hash(cookie), now: now ?? settings.clock()),
+            let officer = live
         else { return nil }
         return (officer, session.csrf)
+    }
+
+    /// The session `hash` names, with its officer while it is live (not idle, the officer active).
+    private func lookUp(_ hash: String, now: Date) async throws -> (session: StaffSession, officer: Officer?)? {
+        guard let session = try await accounts.session(idHash: hash) else { return nil }
+        guard now.timeIntervalSince(session.lastSeen) <= settings.idleTimeout,
+            let officer = try await staff.officer(id: session.officerID), officer.active
+        else { return (session, nil) }
+        return (session, officer)
     }
 
     /// Who a set-up link is for and the TOTP secret to show, while it is valid (nil: used, expired

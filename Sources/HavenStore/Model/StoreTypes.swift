@@ -147,6 +147,9 @@ public struct CaseSummary: Sendable, Equatable {
     public var reportCount: Int
     /// A supervisor's legal hold: the case is kept past its retention period until released.
     public var legalHold: Bool = false
+
+    /// Not acknowledged, and its deadline has passed.
+    public func isOverdue(at now: Date) -> Bool { acknowledgedAt == nil && acknowledgeBy < now }
 }
 
 /// A closed case as the retention sweep sees it: when and how it ended, nothing else.
