@@ -88,6 +88,41 @@ enum PostgresMigrations {
         // under a key derived from the link's token.
         Migration(
             version: 7, name: "enrolment-secrets", statements: ["ALTER TABLE staff_enrolments ADD COLUMN totp_sealed bytea"]),
+        // Issue 33 (SQLite's v23): indexes so that what a person waits on reads what it shows. The
+        // queue's own indexes carry the filter columns in INCLUDE (index-only scans); the timeline
+        // reads a case's audit entries newest first. ANALYZE so the planner knows the new shapes.
+        Migration(version: 8, name: "scale-indexes", statements: scaleIndexes),
+    ]
+
+    static let scaleIndexes = [
+        """
+        CREATE INDEX cases_awaiting ON cases(acknowledge_by, id) INCLUDE (officer_id, area_code, priority, channel)
+        WHERE status = 'open' AND acknowledged_at IS NULL
+        """,
+        """
+        CREATE INDEX cases_working ON cases(acknowledge_by, id) INCLUDE (officer_id, area_code, priority, channel)
+        WHERE status = 'open' AND acknowledged_at IS NOT NULL
+        """,
+        """
+        CREATE INDEX cases_officer_awaiting ON cases(officer_id, acknowledge_by, id)
+        WHERE status = 'open' AND acknowledged_at IS NULL
+        """,
+        """
+        CREATE INDEX cases_officer_working ON cases(officer_id, acknowledge_by, id)
+        WHERE status = 'open' AND acknowledged_at IS NOT NULL
+        """,
+        "CREATE INDEX cases_opened ON cases(opened_at)",
+        "CREATE INDEX alerts_escalations ON alerts(created_at) WHERE kind = 'escalation'",
+        "CREATE INDEX cases_shredded ON cases(id) WHERE status = 'shredded'",
+        "CREATE INDEX cases_under_key_file ON cases(id) WHERE case_key IS NULL AND status <> 'shredded'",
+        "CREATE INDEX cases_closed_outcome ON cases(outcome, closed_at, id) WHERE status = 'closed'",
+        "DROP INDEX cases_thread",
+        "CREATE INDEX cases_thread ON cases(thread_hash) WHERE thread_hash IS NOT NULL",
+        "DROP INDEX audit_case",
+        "CREATE INDEX audit_case ON audit_log(case_id, id)",
+        "ANALYZE cases",
+        "ANALYZE alerts",
+        "ANALYZE audit_log",
     ]
 
     /// "HavenMig" in ASCII: the key every Haven server locks while it migrates.

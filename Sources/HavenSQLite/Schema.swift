@@ -9,8 +9,8 @@ import HavenStore
 /// outbox need and is not personal: status, priority, area code, officer id, deadlines.
 enum Schema {
     /// Every migration, in order, under the identifier the database records (never renamed): the
-    /// first in `Schema+V1.swift`, the others in `Schema+V2toV10.swift`, `Schema+V11toV20.swift` and
-    /// `Schema+V21.swift`.
+    /// first in `Schema+V1.swift`, the others in `Schema+V2toV10.swift`, `Schema+V11toV20.swift`,
+    /// `Schema+V22.swift` and `Schema+V23.swift`.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1Tables)
@@ -35,6 +35,7 @@ enum Schema {
         migrator.registerMigration("v20-reader-key-macs", migrate: v20ReaderKeyMacs)
         migrator.registerMigration("v21-safe-contact-only", migrate: { try $0.execute(sql: SafeContactRedating.statement) })
         migrator.registerMigration("v22-enrolment-secrets", migrate: v22EnrolmentSecrets)
+        migrator.registerMigration("v23-scale-indexes", migrate: v23ScaleIndexes)
         return migrator
     }
 }

@@ -196,6 +196,17 @@ public struct SQLDialect: Sendable {
         }
     }
 
+    /// After a table's name in `FROM`: SQLite plans without statistics and has twice chosen an
+    /// index that reads the whole table, so the statements that must stay bounded name theirs
+    /// (a statement whose index is no longer usable fails, rather than silently scanning).
+    /// PostgreSQL, whose planner has statistics (its migrations end with ANALYZE), gets nothing.
+    public func indexedBy(_ index: String) -> String {
+        switch engine {
+        case .sqlite: " INDEXED BY \(index)"
+        case .postgresql: ""
+        }
+    }
+
     /// Appended to a `SELECT` whose rows the transaction is about to change: PostgreSQL locks
     /// them (another writer waits, or skips them with `skipLocked`); SQLite's single writer has
     /// nothing to lock.
