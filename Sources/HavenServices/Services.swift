@@ -84,7 +84,7 @@ public struct Services: Sendable {
             cases: stores.cases, work: stores.work, retention: stores.retention, staff: stores.staff, audit: stores.audit,
             sla: settings.triage.sla, logger: logger)
         caseFiles = CaseFiles(
-            cases: stores.cases, work: stores.work, staff: stores.staff, accounts: stores.accounts, concerns: stores.concerns,
+            cases: stores.cases, work: stores.work, staff: stores.staff, queue: stores.queue, concerns: stores.concerns,
             audit: stores.audit, texts: texts)
         referrals = Referrals(
             caseWork: caseWork, cases: stores.cases, work: stores.work, staff: stores.staff, routing: settings.routing, signal: signal)

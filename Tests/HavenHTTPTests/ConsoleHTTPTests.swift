@@ -851,12 +851,17 @@ struct ConsoleHTTPTests {
                 let page = try await client.get("/console?\(query)", cookie: cookie).text
                 return [page.contains(first.reference.value), page.contains(second.reference.value)]
             }
-            #expect(try await shown("") == [true, true])
-            #expect(try await shown("officer=\(ben.officer.id)") == [false, true])
-            #expect(try await shown("status=acknowledged") == [false, true])
+            // Two lists: awaiting acknowledgement (the default) and acknowledged.
+            #expect(try await shown("") == [true, false])
             #expect(try await shown("status=awaiting") == [true, false])
+            #expect(try await shown("status=acknowledged") == [false, true])
+            #expect(try await shown("officer=\(ben.officer.id)&status=acknowledged") == [false, true])
+            #expect(try await shown("officer=\(ben.officer.id)") == [false, false])
             #expect(try await shown("channel=sms") == [false, false])
-            #expect(try await shown("channel=web&priority=standard") == [true, true])
+            #expect(try await shown("channel=web&priority=standard") == [true, false])
+            #expect(try await shown("channel=web&priority=standard&status=acknowledged") == [false, true])
+            // Anything unknown is ignored rather than failing the page.
+            #expect(try await shown("status=everything&priority=nonsense&after=zz") == [true, false])
         }
     }
 }

@@ -35,12 +35,19 @@ struct ConsoleTemplateTests {
                 "title": "Too many attempts", "text": "Wait a minute & try again.", "link": "/console/login", "linkText": "Log in",
             ],
             "queue": [
-                "heading": "All open cases", "noCaseAccess": true, "supervisor": true, "hasCases": true, "filtering": true,
+                "heading": "All open cases", "supervisor": true, "hasCases": true, "filtering": true, "status": "overdue",
+                "searchValue": "hv <7k3m>", "searchProblem": "No case HV-7K3M-9QX2 that you can open.",
+                "tabs": [
+                    ["label": "Awaiting acknowledgement", "count": 12, "href": "/console?area=N&officer=1", "current": false],
+                    ["label": "Overdue", "count": 3, "href": "/console?status=overdue", "current": true, "late": true],
+                ],
+                "showing": "Showing 2 of 3 overdue, most urgent first.", "hasPages": true,
+                "previous": "/console?before=1-2&area=<n>", "next": "/console?after=3-4", "firstPage": "/console?status=overdue",
                 "hasOverdue": true, "overdueCount": 1,
                 "overdueByOfficer": [["id": "1", "name": "Sam <duty>", "count": 1, "oldest": "overdue by 5 minutes"]],
                 "filterOfficers": [["id": 1, "name": "Sam", "selected": true], ["id": 2, "name": "Dana", "selected": false]],
                 "filterAreas": [["value": "NORTH", "selected": true], ["value": "SOUTH"]],
-                "filterStatuses": [["value": "open"]], "filterChannels": [["value": "web", "selected": true]],
+                "filterChannels": [["value": "web", "selected": true]],
                 "filterPriorities": [["value": "emergency"], ["value": "high", "selected": true]],
                 "cases": [
                     [

@@ -167,9 +167,13 @@ struct ConsoleWorkplaceTests {
             #expect(all.contains("Overdue now: 1 not acknowledged in time"))
             #expect(all.contains("officer=\(sam.officer.id)&amp;status=overdue"))
             #expect(all.contains(#"<details class="filters">"#))  // folded away until used
-            let filtered = try await client.get("/console?status=overdue", cookie: managerCookie).text
+            // The overdue list is a tab, with its count; the filters stay folded.
+            let overdue = try await client.get("/console?status=overdue", cookie: managerCookie).text
+            #expect(overdue.contains(#"aria-current="page" class="overdue">Overdue <span class="count">1</span>"#))
+            #expect(overdue.contains(#"<details class="filters">"#) && overdue.contains(late.reference.value))
+            #expect(!overdue.contains(fresh.reference.value))
+            let filtered = try await client.get("/console?status=overdue&officer=\(sam.officer.id)", cookie: managerCookie).text
             #expect(filtered.contains(#"<details class="filters" open>"#) && filtered.contains(late.reference.value))
-            #expect(!filtered.contains(fresh.reference.value))
         }
     }
 

@@ -69,7 +69,8 @@ struct ShutdownTests {
         let f = try await HTTPFixture()
         let capture = LogCapture()
         let watcher = EscalationWatcher(
-            store: f.stores.cases, outbox: f.stores.outbox, triage: f.app.services.settings.triage, routing: f.app.services.settings.routing, signal: f.app.services.signal,
+            store: f.stores.cases, outbox: f.stores.outbox, triage: f.app.services.settings.triage,
+            routing: f.app.services.settings.routing, signal: f.app.services.signal,
             metrics: HavenMetrics(factory: NOOPMetricsHandler.instance), logger: capture.logger())
         let check = Task {
             withUnsafeCurrentTask { $0?.cancel() }

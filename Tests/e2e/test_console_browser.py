@@ -132,8 +132,13 @@ def test_officer_enrols_follows_the_alert_logs_in_and_acknowledges(console, brow
     assert "from a friend's phone" in browser.page_source
     assert axe_violations(browser) == []
 
+    # Acknowledged, the case has left the list awaiting acknowledgement for the other tab.
     browser.get(console.url + "/console")
-    assert reference in browser.page_source
+    assert reference not in browser.page_source
+    tab = browser.find_element(By.PARTIAL_LINK_TEXT, "Acknowledged, still open")
+    assert tab.text.endswith("1")
+    tab.click()
+    wait_for(browser, lambda d: reference in d.page_source)
     assert axe_violations(browser) == []
 
 

@@ -16,6 +16,15 @@ public struct CaseReference: Codable, Sendable, Hashable, CustomStringConvertibl
         value = upper
     }
 
+    /// A reference as a person types it into a search: any case, spaces and dashes anywhere, the
+    /// "HV" optional ("hv 7k3m 9qx2", "7K3M9QX2"). Nil unless it is eight characters of the alphabet.
+    public init?(typed text: String) {
+        var characters = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
+        if characters.count == 10, characters.hasPrefix("HV") { characters.removeFirst(2) }
+        guard characters.count == 8 else { return nil }
+        self.init("HV-" + characters.prefix(4) + "-" + characters.suffix(4))
+    }
+
     /// A fresh random reference (≈ 40 bits; the store retries on the rare collision).
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> CaseReference {
         // Five random bits a character, a value past the alphabet drawn again: uniform, and

@@ -130,6 +130,7 @@ public struct HavenApp: Sendable {
             retention: settings.retention, textsBySMS: services.texts.outbound != nil,
             textsByWhatsApp: services.texts.whatsapp != nil)
         ConsoleSessionRoutes(shell: shell).add(to: router)
+        ConsoleQueueRoutes(shell: shell, files: services.caseFiles).add(to: router)
         ConsoleCaseRoutes(shell: shell, files: services.caseFiles, views: views).add(to: router)
         ConsoleWorkRoutes(shell: shell, caseWork: services.caseWork, texts: services.texts).add(to: router)
         ConsoleRiskRoutes(shell: shell, caseWork: services.caseWork, riskChecklist: settings.riskChecklist).add(to: router)

@@ -9,40 +9,65 @@ public struct CaseFiles: Sendable {
     let cases: any CaseStore
     let work: any CaseWork
     let staff: any StaffDirectory
-    let accounts: any StaffAccounts
+    let queue: any CaseQueue
     let concerns: any Concerns
     let audit: any AuditTrail
     let texts: TextSender
 
     public init(
-        cases: any CaseStore, work: any CaseWork, staff: any StaffDirectory, accounts: any StaffAccounts, concerns: any Concerns,
+        cases: any CaseStore, work: any CaseWork, staff: any StaffDirectory, queue: any CaseQueue, concerns: any Concerns,
         audit: any AuditTrail, texts: TextSender
     ) {
         self.cases = cases
         self.work = work
         self.staff = staff
-        self.accounts = accounts
+        self.queue = queue
         self.concerns = concerns
         self.audit = audit
         self.texts = texts
     }
 
-    /// The open cases `person` works (every case for a supervisor), overdue first, then by
-    /// deadline; with everyone who takes cases and the areas, for a supervisor's filters.
+    /// A page of the open cases `person` works (every case for a supervisor), most urgent first,
+    /// with the counts by list; for a supervisor also who has overdue cases, everyone who takes
+    /// cases and the areas, for the filters. An officer's query is always narrowed to their own.
     public struct Queue: Sendable {
-        public let cases: [CaseSummary]
+        public let page: QueuePage
+        public let counts: QueueCounts
+        public let overdue: [OverdueOfficer]
         public let staff: [Officer]
         public let areas: [Area]
     }
 
-    public func queue(for person: Officer, now: Date) async throws -> Queue {
-        guard person.role.takesCases else { return Queue(cases: [], staff: [], areas: []) }
-        let open = try await accounts.openCases(officerID: person.role.supervises ? nil : person.id)
-        // Overdue first, then by deadline (the store already orders by deadline).
-        let overdue = { (summary: CaseSummary) in summary.isOverdue(at: now) }
+    public func queue(for person: Officer, query: QueueQuery, now: Date) async throws -> Queue {
+        guard person.role.takesCases else {
+            return Queue(
+                page: QueuePage(cases: [], next: nil, previous: nil), counts: QueueCounts(awaiting: 0, overdue: 0, acknowledged: 0),
+                overdue: [], staff: [], areas: [])
+        }
+        var query = query
+        if !person.role.supervises { query.officerID = person.id }
         return Queue(
-            cases: open.filter(overdue) + open.filter { !overdue($0) }, staff: try await staff.officers(),
-            areas: person.role.supervises ? try await staff.areas() : [])
+            page: try await queue.page(query), counts: try await queue.counts(query, now: now),
+            overdue: person.role.supervises ? try await queue.overdueByOfficer(now: now) : [],
+            staff: try await staff.officers(), areas: person.role.supervises ? try await staff.areas() : [])
+    }
+
+    /// The case a typed reference names, when `person` may open it (a refusal is audited, and
+    /// answers as no case would, so a search learns nothing about other officers' cases).
+    public func find(_ reference: CaseReference, for person: Officer, now: Date) async throws -> CaseReference? {
+        try await theirs(reference, for: person, refusal: "case.search_refused", now: now) == nil ? nil : reference
+    }
+
+    /// The case's summary if it is `person`'s; nil if there is none, or (audited as `refusal`) it
+    /// is someone else's.
+    private func theirs(_ reference: CaseReference, for person: Officer, refusal: String, now: Date) async throws -> CaseSummary? {
+        guard let summary = try await cases.caseSummary(reference) else { return nil }
+        guard CaseAccess.isTheirs(staff: person, caseOfficerID: summary.officerID) else {
+            try await audit.audit(
+                actor: "officer:\(person.id)", action: refusal, caseID: summary.id, detail: "role \(person.role.rawValue)", at: now)
+            return nil
+        }
+        return summary
     }
 
     /// Everything the case page shows.
@@ -68,13 +93,7 @@ public struct CaseFiles: Sendable {
     public func file(_ reference: CaseReference, for person: Officer, reader: CaseReader, showingCodeWord: Bool, now: Date)
         async throws -> CaseFile?
     {
-        guard let summary = try await cases.caseSummary(reference) else { return nil }
-        guard CaseAccess.isTheirs(staff: person, caseOfficerID: summary.officerID) else {
-            try await audit.audit(
-                actor: "officer:\(person.id)", action: "case.view_refused", caseID: summary.id,
-                detail: "role \(person.role.rawValue)", at: now)
-            return nil
-        }
+        guard let summary = try await theirs(reference, for: person, refusal: "case.view_refused", now: now) else { return nil }
         guard let content = try await cases.openCase(reference, reader: reader) else { return nil }
         if showingCodeWord {
             try await audit.audit(actor: "officer:\(person.id)", action: "case.code_word_shown", caseID: summary.id, detail: "", at: now)

@@ -145,8 +145,6 @@ public protocol StaffAccounts: Sendable {
     func session(idHash: String) async throws -> StaffSession?
     func touchSession(idHash: String, now: Date) async throws
     func deleteSession(idHash: String) async throws
-    /// Open cases by acknowledgement deadline; one officer's, or everyone's when nil.
-    func openCases(officerID: Int64?) async throws -> [CaseSummary]
 }
 
 /// What officers record while working a case. Notes are sealed; callers open the case (audited) first.

@@ -202,6 +202,8 @@ extension SQLStaffAccounts {
         try await write { tx in try tx.execute("DELETE FROM staff_sessions WHERE id_hash = ?", [idHash]) }
     }
 
+    /// Every open case by acknowledgement deadline, one officer's or everyone's: for tests and
+    /// tools, never a page (it grows with the database; the console pages through `CaseQueue`).
     public func openCases(officerID: Int64?) async throws -> [CaseSummary] {
         try await read { tx in
             // Two statements rather than `? IS NULL OR …`: PostgreSQL cannot type a NULL parameter.

@@ -11,6 +11,8 @@ public struct Stores: Sendable {
     public let outbox: SQLAlertOutbox
     /// Staff, their key pairs and tokens, areas, granting cases (`StaffDirectory`).
     public let staff: SQLStaffDirectory
+    /// The console's queue of open cases, a page at a time (`CaseQueue`).
+    public let queue: SQLCaseQueue
     /// Console logins: enrolment, credentials, sessions (`StaffAccounts`).
     public let accounts: SQLStaffAccounts
     /// What officers record on a case, and its text thread (`CaseWork`).
@@ -55,6 +57,7 @@ public struct Stores: Sendable {
         outbox = SQLAlertOutbox(context: context)
         staff = SQLStaffDirectory(context: context)
         accounts = SQLStaffAccounts(context: context)
+        queue = SQLCaseQueue(context: context)
         work = SQLCaseWork(context: context)
         retention = SQLRetention(context: context)
         concerns = SQLConcerns(context: context)
