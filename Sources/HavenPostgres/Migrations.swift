@@ -92,6 +92,10 @@ enum PostgresMigrations {
         // queue's own indexes carry the filter columns in INCLUDE (index-only scans); the timeline
         // reads a case's audit entries newest first. ANALYZE so the planner knows the new shapes.
         Migration(version: 8, name: "scale-indexes", statements: scaleIndexes),
+        // Issue 33 (SQLite's v24): the monthly report counts shredded cases' escalations by time.
+        Migration(
+            version: 9, name: "shredded-escalation-times",
+            statements: ["CREATE INDEX shredded_escalations_at ON shredded_escalations(at)"]),
     ]
 
     static let scaleIndexes = [

@@ -36,6 +36,7 @@ enum Schema {
         migrator.registerMigration("v21-safe-contact-only", migrate: { try $0.execute(sql: SafeContactRedating.statement) })
         migrator.registerMigration("v22-enrolment-secrets", migrate: v22EnrolmentSecrets)
         migrator.registerMigration("v23-scale-indexes", migrate: v23ScaleIndexes)
+        migrator.registerMigration("v24-shredded-escalation-times", migrate: v24ShreddedEscalationTimes)
         return migrator
     }
 }

@@ -60,13 +60,15 @@ struct RetentionPolicyTests {
         }
         #expect(bound > london("2026-10-24 10:00") && bound <= london("2026-10-31 10:00"))
         // Every closing day of three years (month ends, 29 February, clock changes), each period,
-        // at the very moment it expires: the case is inside the look-back.
+        // at the very moment it expires: the case is inside its own period's look-back (the one
+        // the sweep walks), and so inside the policy's.
         let monthly = try RetentionPolicy(parsing: "default=1y, referred=1m, other=30d")
         var closed = london("2023-01-01 23:30")
         while closed < london("2026-01-01 00:00") {
             for outcome in [nil, "referred", "other"] as [String?] {
                 let expiry = monthly.expiry(closedAt: closed, outcome: outcome)
-                #expect(closed < monthly.keepsEverythingClosedAfter(expiry), "\(closed) \(outcome ?? "default")")
+                let own = monthly.period(for: outcome).keepsEverythingClosedAfter(expiry)
+                #expect(closed < own && own <= monthly.keepsEverythingClosedAfter(expiry), "\(closed) \(outcome ?? "default")")
             }
             closed = LondonCalendar.calendar.date(byAdding: .day, value: 1, to: closed)!
         }

@@ -97,6 +97,7 @@ struct ConsoleTemplateTests {
                 ],
                 "assignee": "Sam", "decisions": ["area NORTH", "female officer requested"],
                 "timeline": [["at": "2 Dec 08:00", "words": "Sam <duty> read the case (2 times)"]],
+                "timelinePaged": true, "timelineLink": "/console/cases/HV-ZZ99-YY88", "olderTimeline": "412",
             ],
             "risk": [
                 "reference": "HV-AB12-CD34", "checklist": "Dash RIC (24 questions)", "error": "Answer every question.",

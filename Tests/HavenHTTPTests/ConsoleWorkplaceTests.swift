@@ -73,6 +73,32 @@ struct ConsoleWorkplaceTests {
         }
     }
 
+    @Test("a case read again and again: its page shows the newest 100 timeline entries and links to older ones")
+    func timelineIsPaged() async throws {
+        let f = try await ConsoleFixture()
+        let sam = try await f.account("Sam")
+        let receipt = try await openCase(f, safety: SafetyPreferences(methods: [.call], phone: "+447700900123"), message: "keys")
+        // 150 entries no run folds together: two people reading in turn.
+        for n in 0..<150 {
+            try await f.stores.audit.audit(
+                actor: "officer:\(n % 2 == 0 ? sam.officer.id : 999)", action: "case.read", caseID: receipt.caseID, detail: "",
+                at: Date())
+        }
+        let path = "/console/cases/\(receipt.reference.value)"
+        try await f.http.test { client in
+            let cookie = try #require(try await client.logIn(sam).0)
+            let newest = try await client.get(path, cookie: cookie).text
+            let lines = newest.components(separatedBy: #"<li><span class="when">"#).count - 1
+            #expect(lines == 100)
+            #expect(!newest.contains("The report came in by the website") && !newest.contains("timeline-paged"))
+            let link = try #require(newest.firstMatch(of: /id="older-timeline" href="([^"]+)"/)?.1)
+            #expect(link.hasPrefix(path + "?before="))
+            let older = try await client.get(String(link.split(separator: "#")[0]), cookie: cookie).text
+            #expect(older.contains("The report came in by the website") && older.contains("Back to the newest"))
+            #expect(!older.contains("older-timeline"))
+        }
+    }
+
     @Test("the contact form starts from the survivor's ways, in their order, with no outcome chosen")
     func contactDefaults() async throws {
         let f = try await ConsoleFixture()

@@ -144,7 +144,7 @@ struct RetentionStoreTests {
         #expect(try await f.stores.figures.caseFacts(openedFrom: range.0, to: range.1) == facts)
         #expect(try await f.stores.figures.escalationCount(from: range.0, to: range.1) == escalations)
         #expect(try await f.stores.sealing.verifySealedRows().failed == 0)
-        #expect(try await f.stores.retention.closedCases(closedBefore: now).isEmpty)
+        #expect(try await f.stores.retention.everyClosedCase(closedBefore: now).isEmpty)
         #expect(try await f.stores.sealing.rewrapKeys() == 0)
 
         #expect(try await f.stores.retention.purgeShredded() == 1)
@@ -163,14 +163,14 @@ struct RetentionStoreTests {
             f, officer: asha, message: "b", opened: now - 500 * day, closed: now - 400 * day, outcome: "no_further_contact")
         let recent = try await fullCase(
             f, officer: asha, message: "c", opened: now - 500 * day, closed: now - 300 * day, outcome: "no_further_contact")
-        let listed = try await f.stores.retention.closedCases(closedBefore: now).map(\.id)
+        let listed = try await f.stores.retention.everyClosedCase(closedBefore: now).map(\.id)
         #expect(Set(listed) == [reopened.caseID, held.caseID, recent.caseID])
 
         try await f.stores.work.recordCaseEvent(CaseEvent(kind: .reopen, officerID: asha.id, at: now), caseID: reopened.caseID)
         try await f.stores.retention.setLegalHold(
             caseID: held.caseID, held: true, event: CaseEvent(kind: .hold, officerID: asha.id, at: now, note: "court order"))
         #expect(try await f.stores.retention.shredCases(listed, policy: .default, at: now) == 0)
-        #expect(try await f.stores.retention.closedCases(closedBefore: now).map(\.id) == [recent.caseID])
+        #expect(try await f.stores.retention.everyClosedCase(closedBefore: now).map(\.id) == [recent.caseID])
         #expect(try await f.stores.cases.caseSummary(held.reference)?.legalHold == true)
         let events = try await f.stores.work.caseEvents(caseID: held.caseID, reader: .keyFileOnly(actor: "test"))
         #expect(events.last?.kind == .hold && events.last?.note == "court order")
@@ -196,6 +196,24 @@ struct RetentionStoreTests {
         #expect(try await f.stores.retention.purgeIncompleteParts(receivedBefore: now - 7 * day) == 1)
         #expect(try await f.stores.retention.purgeIncompleteParts(receivedBefore: now - 7 * day) == 0)
         #expect((try await f.databaseBytes()).count > 0)
+    }
+}
+
+extension SQLRetention {
+    /// Every closed case not held that closed before `date`, by outcome then oldest first: the
+    /// store's walks, a page of two at a time.
+    fileprivate func everyClosedCase(closedBefore date: Date) async throws -> [ClosedCase] {
+        var outcomes: [String?] = [nil]
+        while let next = try await closedOutcome(after: outcomes.last ?? nil) { outcomes.append(next) }
+        var all: [ClosedCase] = []
+        for outcome in outcomes {
+            var page: [ClosedCase] = []
+            repeat {
+                page = try await closedCases(outcome: outcome, closedBefore: date, after: page.last, limit: 2)
+                all += page
+            } while page.count == 2
+        }
+        return all
     }
 }
 

@@ -76,6 +76,17 @@ def test_errors_found_while_running_show_that_commands_usage(haven):
     assert "Usage: haven officer add" in refused.stderr
 
 
+def test_the_integrity_check_runs_only_when_asked_for(tmp_path):
+    # It reads the whole database (tens of seconds at a million reports): `status` and `migrate`
+    # say what they know without it, and run it with --integrity.
+    haven = Haven(tmp_path / "data")
+    assert "integrity:" not in haven.cli("migrate")
+    assert "integrity: ok" in haven.cli("migrate", "--integrity")
+    plain = haven.cli("status")
+    assert "integrity:" not in plain and "cases: 0" in plain
+    assert "integrity: ok" in haven.cli("status", "--integrity")
+
+
 READING = [
     ("status",), ("officer", "list"), ("area", "list"), ("report", "monthly", "--month", "2026-01"),
     ("case", "show", "HV-7K3M-Q9TD", "--actor", "me"), ("ack", "HV-7K3M-Q9TD", "--officer", "1"),

@@ -75,7 +75,7 @@ def test_kill9_under_load_loses_nothing(tmp_path):
 
     stored = {row[0] for row in haven.query("SELECT reference FROM cases")}
     pending = int(haven.query("SELECT COUNT(*) FROM alerts WHERE status != 'sent'")[0][0])
-    verify = haven.cli("status", "--verify-sealed")  # the engine's integrity check, and every sealed row opened
+    verify = haven.cli("status", "--integrity", "--verify-sealed")  # the engine's integrity check, and every sealed row opened
     alerted = maildir_references(tmp_path / "data" / "mail")
 
     stored_ack = acknowledged & stored

@@ -16,12 +16,14 @@ public struct RetentionSweeper: Service {
     let logger: Logger
     /// Parts of a long text whose other parts have not come in this long are deleted.
     public static let incompletePartsKeptFor: TimeInterval = 7 * 86_400
-    /// Cases shredded per transaction, so intake never waits long for the writer.
-    static let batchSize = 50
+    /// Cases shredded per transaction, so intake never waits long for the writer (50).
+    let batchSize: Int
+    /// Closed cases read at a time (500): what a sweep holds in memory, however many cases there are.
+    let pageSize: Int
 
     public init(
         store: any Retention, audit: any AuditTrail, policy: RetentionPolicy, metrics: HavenMetrics,
-        interval: Duration = .seconds(86_400), logger: Logger
+        interval: Duration = .seconds(86_400), logger: Logger, batchSize: Int = 50, pageSize: Int = 500
     ) {
         self.store = store
         self.audit = audit
@@ -29,6 +31,8 @@ public struct RetentionSweeper: Service {
         self.metrics = metrics
         self.interval = interval
         self.logger = logger
+        self.batchSize = batchSize
+        self.pageSize = pageSize
     }
 
     public func run() async throws {
@@ -48,11 +52,11 @@ public struct RetentionSweeper: Service {
         do {
             var report = ShredReport()
             try await store.purgeShredded()
-            let candidates = try await store.closedCases(closedBefore: policy.keepsEverythingClosedAfter(now))
-            let expired = candidates.filter { policy.isExpired(closedAt: $0.closedAt, outcome: $0.outcome, now: now) }
-            for start in stride(from: 0, to: expired.count, by: Self.batchSize) {
-                let batch = expired[start..<min(start + Self.batchSize, expired.count)].map(\.id)
-                report.cases += try await store.shredCases(batch, policy: policy, at: now)
+            try await forEachExpired(now: now) { expired in
+                for start in stride(from: 0, to: expired.count, by: batchSize) {
+                    let batch = expired[start..<min(start + batchSize, expired.count)].map(\.id)
+                    report.cases += try await store.shredCases(batch, policy: policy, at: now)
+                }
             }
             report.orphanParts = try await store.purgeIncompleteParts(
                 receivedBefore: now.addingTimeInterval(-Self.incompletePartsKeptFor))
@@ -68,6 +72,26 @@ public struct RetentionSweeper: Service {
             metrics.retentionSweep(shredded: 0, failed: true)
             logger.error("retention sweep failed; will try again next time", metadata: ["error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Calls `body` with the closed cases expired at `now`, a page at a time: one walk per outcome
+    /// closed cases have (and one for those without), oldest first, each stopping a week past its
+    /// own period (`Period.keepsEverythingClosedAfter`). Memory holds one page, whatever the size
+    /// of the store; what `body` shreds meanwhile does not disturb the walk.
+    public func forEachExpired(now: Date, _ body: ([ClosedCase]) async throws -> Void) async throws {
+        var outcomes: [String?] = [nil]
+        while let next = try await store.closedOutcome(after: outcomes.last ?? nil) { outcomes.append(next) }
+        for outcome in outcomes {
+            let bound = policy.period(for: outcome).keepsEverythingClosedAfter(now)
+            var after: ClosedCase?
+            while true {
+                let page = try await store.closedCases(outcome: outcome, closedBefore: bound, after: after, limit: pageSize)
+                let expired = page.filter { policy.isExpired(closedAt: $0.closedAt, outcome: $0.outcome, now: now) }
+                if !expired.isEmpty { try await body(expired) }
+                guard page.count == pageSize else { break }
+                after = page.last
+            }
         }
     }
 }

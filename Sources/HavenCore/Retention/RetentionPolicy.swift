@@ -36,6 +36,13 @@ public struct RetentionPolicy: Sendable, Equatable {
         public func after(_ date: Date) -> Date {
             CivilTime.London.adding(years: years, months: months, days: days, to: date)
         }
+
+        /// Every case kept for this period and expired at `now` closed before this: now less the
+        /// period, plus a week's margin (month ends and 29 February clamp: 31 January and 1 month
+        /// is 28 February); what the margin lets through is checked case by case.
+        public func keepsEverythingClosedAfter(_ now: Date) -> Date {
+            CivilTime.London.adding(years: -years, months: -months, days: -days + 7, to: now)
+        }
     }
 
     /// The period for outcomes without one of their own.
@@ -87,14 +94,10 @@ public struct RetentionPolicy: Sendable, Equatable {
         expiry(closedAt: closedAt, outcome: outcome) <= now
     }
 
-    /// Every case expired at `now` closed before this (so the store need not list newer ones): now
-    /// less the shortest period, plus a week's margin (month ends and 29 February clamp: 31 January
-    /// and 1 month is 28 February); what the margin lets through is checked case by case.
+    /// Every case expired at `now` closed before this, whatever its outcome: the latest of the
+    /// periods' bounds (`Period.keepsEverythingClosedAfter`).
     public func keepsEverythingClosedAfter(_ now: Date) -> Date {
-        let periods = [standard] + Array(byOutcome.values)
-        return periods.map { period in
-            CivilTime.London.adding(years: -period.years, months: -period.months, days: -period.days + 7, to: now)
-        }.max() ?? now
+        ([standard] + Array(byOutcome.values)).map { $0.keepsEverythingClosedAfter(now) }.max() ?? now
     }
 
     /// One line for logs and the CLI: `default 6y, no_further_contact 1y`.

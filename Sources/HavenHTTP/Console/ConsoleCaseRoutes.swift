@@ -15,7 +15,8 @@ struct ConsoleCaseRoutes: ConsolePage {
         router.get("/console/cases/:reference") { request, context in
             try await withStaff(request) { staff, csrf, _, reader in
                 try await casePage(
-                    context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: false)
+                    context.parameters.get("reference") ?? "", staff: staff, reader: reader, csrf: csrf, showCodeWord: false,
+                    timelineBefore: request.uri.queryParameters.get("before").flatMap { Int64($0) })
             }
         }
         router.post("/console/cases/:reference/code-word") { request, context in
@@ -39,10 +40,14 @@ struct ConsoleCaseRoutes: ConsolePage {
     }
 
     /// The case, safety preferences first. Officers see only their own cases; reads are audited.
-    func casePage(_ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool) async throws -> Response {
+    /// Its timeline is a page: the newest entries, or those before `timelineBefore`.
+    func casePage(
+        _ text: String, staff: Officer, reader: CaseReader, csrf: String, showCodeWord: Bool, timelineBefore: Int64? = nil
+    ) async throws -> Response {
         let now = Date()
         guard let reference = CaseReference(text),
-            let file = try await files.file(reference, for: staff, reader: reader, showingCodeWord: showCodeWord, now: now)
+            let file = try await files.file(
+                reference, for: staff, reader: reader, showingCodeWord: showCodeWord, timelineBefore: timelineBefore, now: now)
         else { return notFound() }
         let summary = file.summary
         let names = file.labels
@@ -73,6 +78,10 @@ struct ConsoleCaseRoutes: ConsolePage {
         context.merge(views.threadView(file.thread, content: file.content, staff: staff)) { $1 }
         context.merge(CaseViews.dueView(file.content, events: file.events, hasRisk: !file.assessments.isEmpty, now: now)) { $1 }
         context["timeline"] = CaseViews.timelineView(file.timeline, names: names)
+        // Paging the timeline keeps the reference the case was opened by (a repeat report's says so).
+        context["timelineLink"] = "/console/cases/\(reference.value)"
+        context["timelinePaged"] = timelineBefore != nil
+        if let older = file.olderTimeline { context["olderTimeline"] = String(older) }
         return respondHTML(.ok, "case", context)
     }
 

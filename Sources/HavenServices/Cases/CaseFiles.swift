@@ -83,16 +83,26 @@ public struct CaseFiles: Sendable {
         public let consents: [ConsentRecord]
         public let textRoute: TextSender.Route
         public let thread: TextThread
+        /// A page of the case's audit trail, oldest first: the newest `timelinePage` entries (before
+        /// the one asked for, when paging back).
         public let timeline: [AuditEntry]
+        /// Where the next older page starts (`before`), when there are older entries.
+        public let olderTimeline: Int64?
 
         public var labels: [Int64: String] { Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.label) }) }
     }
 
+    /// Audit entries the case page shows at a time: every read of a case is one, so a case read
+    /// thousands of times would otherwise grow its page without end.
+    public static let timelinePage = 100
+
     /// The case's file if it is `person`'s to read, audited (and the code word's showing, when
-    /// asked for); nil when there is no such case or it is not theirs (audited too).
-    public func file(_ reference: CaseReference, for person: Officer, reader: CaseReader, showingCodeWord: Bool, now: Date)
-        async throws -> CaseFile?
-    {
+    /// asked for); nil when there is no such case or it is not theirs (audited too). Its timeline
+    /// is the newest page, or the one before entry `timelineBefore`.
+    public func file(
+        _ reference: CaseReference, for person: Officer, reader: CaseReader, showingCodeWord: Bool, timelineBefore: Int64? = nil,
+        now: Date
+    ) async throws -> CaseFile? {
         guard let summary = try await theirs(reference, for: person, refusal: "case.view_refused", now: now) else { return nil }
         guard let content = try await cases.openCase(reference, reader: reader) else { return nil }
         if showingCodeWord {
@@ -102,12 +112,15 @@ public struct CaseFiles: Sendable {
         for tenancy in Set(content.reports.compactMap(\.survivor.tenancyReference)).sorted() {
             flags += try await concerns.tenancyFlags(reference: tenancy)
         }
+        let timeline = try await audit.timeline(caseID: summary.id, before: timelineBefore, limit: Self.timelinePage + 1)
+        let shown = timeline.prefix(Self.timelinePage)
         return CaseFile(
             summary: summary, content: content, openedAs: reference, staff: try await staff.officers(),
             events: try await work.caseEvents(caseID: summary.id, reader: reader),
             assessments: try await work.riskAssessments(caseID: summary.id, reader: reader), tenancyFlags: flags,
             consents: try await work.consents(caseID: summary.id), textRoute: try await texts.route(caseID: summary.id, now: now),
-            thread: try await work.textThread(caseID: summary.id), timeline: try await audit.auditEntries(caseID: summary.id))
+            thread: try await work.textThread(caseID: summary.id), timeline: shown.reversed(),
+            olderTimeline: timeline.count > Self.timelinePage ? shown.last?.id : nil)
     }
 
     /// Acknowledges the case for `person` (the store checks `CaseAccess` in the same transaction).

@@ -56,6 +56,8 @@ public struct StatusReport: Sendable {
         /// Operators only: "kept apart" (the keyed hashes need the lookup key held outside the
         /// data folder) or "key file" (an installation from before; see docs/security.md).
         public var lookups: String?
+        /// Operators only, when sealing to staff: counted up to 10,001 (`SealingStatus.countedUpTo`
+        /// and one more, which means more than that).
         public var casesUnderKeyFile: Int?
         public var problems: [String]
 
@@ -121,8 +123,8 @@ public struct StatusReport: Sendable {
                 "\(sealing.untrustedReaderKeys) reader keys in the database do not match the key file (written there without it): no case is sealed to them; see the audit log"
             )
         }
-        if sealing.toStaff, sealing.casesUnderKeyFile > 0 {
-            health.problems.append("cases the key file still opens: run `haven keys seal-to-staff`")
+        if let count = sealing.casesUnderKeyFile, count > 0 {
+            health.problems.append("\(sealing.casesUnderKeyFileWords) cases the key file still opens: run `haven keys seal-to-staff`")
         }
     }
 

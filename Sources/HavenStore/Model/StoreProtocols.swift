@@ -36,8 +36,9 @@ public protocol CaseStore: Sendable {
 public struct SealingStatus: Sendable, Equatable {
     /// A recovery key exists: new cases are sealed to their readers, not to the key file.
     public var toStaff: Bool
-    /// Cases (not shredded) whose content the key file still opens.
-    public var casesUnderKeyFile: Int
+    /// Cases (not shredded) whose content the key file still opens, when sealing to staff (nil
+    /// otherwise: then every case is). Counted up to `countedUpTo` + 1, which means "more".
+    public var casesUnderKeyFile: Int?
     /// The keyed hashes need a secret held outside the data folder (a lookup key file kept apart,
     /// or HAVEN_MASTER_KEY); false for a key file from before issue 30, whose own key makes them.
     public var lookupsKeptApart: Bool
@@ -45,7 +46,16 @@ public struct SealingStatus: Sendable, Equatable {
     /// database by someone without the key file. Never sealed to.
     public var untrustedReaderKeys: Int
 
-    public init(toStaff: Bool, casesUnderKeyFile: Int, lookupsKeptApart: Bool = false, untrustedReaderKeys: Int = 0) {
+    /// How far `casesUnderKeyFile` is counted.
+    public static let countedUpTo = 10_000
+
+    /// `casesUnderKeyFile` in words: "3", or "more than 10,000" (`countedUpTo`).
+    public var casesUnderKeyFileWords: String {
+        guard let count = casesUnderKeyFile else { return "every case" }
+        return count > Self.countedUpTo ? "more than 10,000" : "\(count)"
+    }
+
+    public init(toStaff: Bool, casesUnderKeyFile: Int?, lookupsKeptApart: Bool = false, untrustedReaderKeys: Int = 0) {
         self.toStaff = toStaff
         self.casesUnderKeyFile = casesUnderKeyFile
         self.lookupsKeptApart = lookupsKeptApart
@@ -199,8 +209,12 @@ public protocol Concerns: Sendable {
 
 /// Retention: shredding expired cases, legal holds, and clearing texts that never completed.
 public protocol Retention: Sendable {
-    /// Closed cases not under a legal hold that closed before `date`, oldest first.
-    func closedCases(closedBefore date: Date) async throws -> [ClosedCase]
+    /// The first outcome after `outcome` (the first of all when nil), in text order, that a closed
+    /// case has; nil when there is none. A case closed without an outcome is not one.
+    func closedOutcome(after outcome: String?) async throws -> String?
+    /// Up to `limit` closed cases not under a legal hold, closed with `outcome` (nil: without one)
+    /// before `date`, oldest first, after `after` (the last of the page before): a keyset walk.
+    func closedCases(outcome: String?, closedBefore date: Date, after: ClosedCase?, limit: Int) async throws -> [ClosedCase]
     /// Destroys the data keys of those cases still expired under `policy` (re-checked), then deletes
     /// their rows, keeping their anonymous facts for the monthly report; each audited. Returns how many.
     func shredCases(_ ids: [Int64], policy: RetentionPolicy, at now: Date) async throws -> Int
@@ -215,7 +229,11 @@ public protocol Retention: Sendable {
 /// The append-only audit log.
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, caseID: Int64?, detail: String, at date: Date) async throws
+    /// Every entry (for one case, or the whole log), oldest first: for tests and tools, not pages.
     func auditEntries(caseID: Int64?) async throws -> [AuditEntry]
+    /// A case's newest `limit` entries written before entry `before` (nil: the newest of all),
+    /// newest first: a page of its timeline.
+    func timeline(caseID: Int64, before: Int64?, limit: Int) async throws -> [AuditEntry]
 }
 
 /// What kind of failure an error is, for every caller alike: the HTTP layer's status, the

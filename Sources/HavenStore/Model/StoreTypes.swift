@@ -335,6 +335,8 @@ public struct EscalationRecord: Sendable, Equatable {
 
 /// One audit entry: who did what, when, to which case. Never content.
 public struct AuditEntry: Sendable, Equatable {
+    /// Its place in the log (entries are numbered in the order they were written).
+    public var id: Int64
     public var at: Date
     public var actor: String
     public var action: String

@@ -20,11 +20,25 @@ extension SQLAuditTrail {
                 } else {
                     try tx.query("SELECT * FROM audit_log ORDER BY id")
                 }
-            return rows.map {
-                AuditEntry(
-                    at: Self.date($0["at"] as Double), actor: $0["actor"], action: $0["action"], caseID: $0["case_id"],
-                    detail: $0["detail"])
-            }
+            return rows.map(Self.entry)
         }
+    }
+
+    /// By `audit_case`, newest first from `before`: as long as the page, however often the case was read.
+    public func timeline(caseID: Int64, before: Int64?, limit: Int) async throws -> [AuditEntry] {
+        try await read { tx in
+            try tx.query(
+                """
+                SELECT * FROM audit_log\(tx.dialect.indexedBy("audit_case"))
+                WHERE case_id = ?\(before == nil ? "" : " AND id < ?") ORDER BY id DESC LIMIT \(limit)
+                """, SQLArguments([caseID.sqlValue] + (before.map { [$0.sqlValue] } ?? []))
+            ).map(Self.entry)
+        }
+    }
+
+    private static func entry(_ row: SQLRow) -> AuditEntry {
+        AuditEntry(
+            id: row["id"], at: date(row["at"] as Double), actor: row["actor"], action: row["action"], caseID: row["case_id"],
+            detail: row["detail"])
     }
 }

@@ -3,6 +3,8 @@ import HavenCore
 
 /// The monthly report's inputs: columns kept in the clear for exactly this, no sealed content.
 /// Shredded cases still count: their facts were copied to `shredded_cases` before their rows went.
+/// Both reads are bounded by the month: by opening time (`cases_opened`, `shredded_cases_opened`)
+/// and by escalation time (`alerts_escalations`, `shredded_escalations_at`); `QueryPlanTests` checks.
 public struct SQLCaseFigures: CaseFigures, StorePart {
     let context: StoreContext
 }
@@ -14,11 +16,11 @@ extension SQLCaseFigures {
                 """
                 SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
                     first_contact_at, female_requested, female_unmet, outcome
-                FROM cases WHERE opened_at >= ? AND opened_at < ? AND status != 'shredded'
+                FROM cases\(tx.dialect.indexedBy("cases_opened")) WHERE opened_at >= ? AND opened_at < ? AND status != 'shredded'
                 UNION ALL
                 SELECT priority, channel, reporter_type, officer_id, opened_at, acknowledge_by, acknowledged_at,
                     first_contact_at, female_requested, female_unmet, outcome
-                FROM shredded_cases WHERE opened_at >= ? AND opened_at < ?
+                FROM shredded_cases\(tx.dialect.indexedBy("shredded_cases_opened")) WHERE opened_at >= ? AND opened_at < ?
                 ORDER BY opened_at
                 """, [Self.time(start), Self.time(end), Self.time(start), Self.time(end)]
             ).map { row in
@@ -38,10 +40,12 @@ extension SQLCaseFigures {
         try await read { tx in
             try tx.scalar(
                 """
-                SELECT (SELECT COUNT(DISTINCT case_id || ':' || escalation_level) FROM alerts
-                        WHERE kind = 'escalation' AND created_at >= ? AND created_at < ?
-                            AND case_id NOT IN (SELECT id FROM cases WHERE status = 'shredded'))
-                    + (SELECT COUNT(*) FROM shredded_escalations WHERE at >= ? AND at < ?)
+                SELECT (SELECT COUNT(DISTINCT a.case_id || ':' || a.escalation_level)
+                        FROM alerts a\(tx.dialect.indexedBy("alerts_escalations"))
+                        WHERE a.kind = 'escalation' AND a.created_at >= ? AND a.created_at < ?
+                            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = a.case_id AND c.status = 'shredded'))
+                    + (SELECT COUNT(*) FROM shredded_escalations\(tx.dialect.indexedBy("shredded_escalations_at"))
+                        WHERE at >= ? AND at < ?)
                 """, [Self.time(start), Self.time(end), Self.time(start), Self.time(end)], as: Int.self) ?? 0
         }
     }

@@ -270,11 +270,19 @@ extension SQLCaseStore {
         let apart = sealer.keyRing.lookupHeldApart
         let check = sealer.keyRing.readerKeyCheck
         return try await read { tx in
-            SealingStatus(
-                toStaff: try check.sealsToStaff || tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0,
-                casesUnderKeyFile: try tx.scalar(
-                    "SELECT COUNT(*) FROM cases WHERE case_key IS NULL AND status != 'shredded'", as: Int.self) ?? 0,
-                lookupsKeptApart: apart, untrustedReaderKeys: try Self.untrustedReaderKeys(tx, check: check))
+            let toStaff = try check.sealsToStaff || tx.scalar("SELECT COUNT(*) FROM recovery_keys", as: Int.self) ?? 0 > 0
+            // Counted only when sealing to staff (otherwise it is every case), and only so far:
+            // the near-empty `cases_under_key_file` is read, never the cases.
+            let underKeyFile =
+                toStaff
+                ? try tx.scalar(
+                    """
+                    SELECT COUNT(*) FROM (SELECT 1 FROM cases\(tx.dialect.indexedBy("cases_under_key_file"))
+                        WHERE case_key IS NULL AND status <> 'shredded' LIMIT \(SealingStatus.countedUpTo + 1)) AS under
+                    """, as: Int.self) ?? 0 : nil
+            return SealingStatus(
+                toStaff: toStaff, casesUnderKeyFile: underKeyFile, lookupsKeptApart: apart,
+                untrustedReaderKeys: try Self.untrustedReaderKeys(tx, check: check))
         }
     }
 }

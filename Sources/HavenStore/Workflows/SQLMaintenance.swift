@@ -22,6 +22,12 @@ extension SQLMaintenance {
     /// The engine's own consistency check ("ok" when healthy).
     public func integrityCheck() async throws -> String { try await engine.integrityCheck() }
 
+    /// Whether the store holds any case (one row read, not a count).
+    public func hasCases() async throws -> Bool {
+        try await read { tx in try tx.scalar("SELECT 1 FROM cases LIMIT 1", as: Int.self) != nil }
+    }
+
+    /// Every row counted (`haven status`): index scans, so it takes time in proportion to the database.
     public func counts() async throws -> StoreCounts {
         try await read { tx in
             let row = try tx.queryOne(

@@ -27,13 +27,32 @@ extension SQLRetention {
         "reports", "case_references",
     ]
 
-    public func closedCases(closedBefore date: Date) async throws -> [ClosedCase] {
+    /// The next outcome after `outcome` (the first when nil) that a closed case has, in text
+    /// order: each is one step down `cases_closed_outcome`, however many cases closed with it.
+    public func closedOutcome(after outcome: String?) async throws -> String? {
         try await read { tx in
-            try tx.query(
+            try tx.scalar(
                 """
-                SELECT id, closed_at, outcome FROM cases
-                WHERE status = 'closed' AND legal_hold = FALSE AND closed_at < ? ORDER BY closed_at
-                """, [Self.time(date)]
+                SELECT MIN(outcome) FROM cases\(tx.dialect.indexedBy("cases_closed_outcome"))
+                WHERE status = 'closed' AND \(outcome == nil ? "outcome IS NOT NULL" : "outcome > ?")
+                """, outcome.map { [$0.sqlValue] } ?? [], as: String.self)
+        }
+    }
+
+    public func closedCases(outcome: String?, closedBefore date: Date, after: ClosedCase?, limit: Int) async throws
+        -> [ClosedCase]
+    {
+        try await read { tx in
+            var arguments: [SQLValue] = [Self.time(date).sqlValue]
+            if let outcome { arguments.append(outcome.sqlValue) }
+            if let after { arguments += [Self.time(after.closedAt).sqlValue, after.id.sqlValue] }
+            return try tx.query(
+                """
+                SELECT id, closed_at, outcome FROM cases\(tx.dialect.indexedBy("cases_closed_outcome"))
+                WHERE status = 'closed' AND closed_at < ? AND \(outcome == nil ? "outcome IS NULL" : "outcome = ?")
+                    \(after == nil ? "" : "AND (closed_at, id) > (?, ?)") AND legal_hold = FALSE
+                ORDER BY closed_at, id LIMIT \(limit)
+                """, SQLArguments(arguments)
             ).map { ClosedCase(id: $0["id"], closedAt: Self.date($0["closed_at"] as Double), outcome: $0["outcome"]) }
         }
     }
@@ -96,21 +115,40 @@ extension SQLRetention {
         }
     }
 
+    /// Cases purged per transaction: the writer is let go between them.
+    static let purgeBatch = 200
+
     /// Deletes the rows of every case whose keys were destroyed, then truncates the write-ahead log
-    /// so the deleted pages do not linger in it. Returns the cases deleted.
+    /// so the deleted pages do not linger in it. Returns the cases deleted. Their ids are read once
+    /// from the near-empty `cases_shredded`, a batch at a time; each table is then deleted from by
+    /// its case index (`QueryPlanTests` checks).
     @discardableResult
     public func purgeShredded() async throws -> Int {
-        let deleted = try await write { tx in
-            let ids = "SELECT id FROM cases WHERE status = 'shredded'"
-            // Ids can run ahead of the clock (a restore, a burst): a purged id must not come back.
-            if let highest = try tx.scalar("SELECT MAX(id) FROM cases", as: Int64.self) {
-                try Self.raiseCaseIDFloor(to: highest + 1, tx: tx)
+        var deleted = 0
+        while true {
+            let batch = try await write { tx in
+                let ids = try tx.column(
+                    """
+                    SELECT id FROM cases\(tx.dialect.indexedBy("cases_shredded")) WHERE status = 'shredded'
+                    ORDER BY id LIMIT \(Self.purgeBatch)
+                    """, as: Int64.self)
+                guard !ids.isEmpty else { return 0 }
+                // Ids can run ahead of the clock (a restore, a burst): a purged id must not come back.
+                if let highest = try tx.scalar("SELECT MAX(id) FROM cases", as: Int64.self) {
+                    try Self.raiseCaseIDFloor(to: highest + 1, tx: tx)
+                }
+                // The ids as a list of values, not one JSON argument: PostgreSQL then knows how many
+                // there are and looks each up by the table's case index (a JSON list it guesses at
+                // a hundred, and hashes the whole table against).
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+                let list = SQLArguments(ids.map(\.sqlValue))
+                for table in Self.caseTables {
+                    try tx.execute("DELETE FROM \(table) WHERE case_id IN (\(marks))", list)
+                }
+                return try tx.execute("DELETE FROM cases WHERE id IN (\(marks)) AND status = 'shredded'", list)
             }
-            for table in Self.caseTables {
-                try tx.execute("DELETE FROM \(table) WHERE case_id IN (\(ids))")
-            }
-            let changed = try tx.execute("DELETE FROM cases WHERE status = 'shredded'")
-            return changed
+            deleted += batch
+            if batch < Self.purgeBatch { break }
         }
         if deleted > 0 { await engine.compactAfterDelete() }
         return deleted

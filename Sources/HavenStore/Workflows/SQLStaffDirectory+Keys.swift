@@ -124,21 +124,23 @@ extension SQLStaffDirectory {
     }
 
     /// Open cases (in `areas`, or all when nil) whose key `reader` holds and `officerID` does not:
-    /// for an officer, only the cases assigned to them.
+    /// for an officer, only the cases assigned to them. Read from the open cases (`cases_officer`
+    /// for one officer's, the partial `cases_escalation` for all), each checked against the
+    /// readers by their key: a head reads every case ever kept, so starting from theirs would read
+    /// them all. The checks are scalar subqueries, so that PostgreSQL too looks each one up
+    /// rather than joining the reader's whole list.
     public func casesToGrant(to officerID: Int64, areas: [String]?, by reader: CaseReader) async throws -> [Int64] {
         guard let name = reader.name else { return [] }
         return try await read { tx in
             let target = CaseReader.readerName(officerID: officerID)
+            let onlyAssigned = try Self.readsOnlyAssignedCases(officerID, tx: tx)
             var sql = """
-                SELECT c.id FROM cases c JOIN case_readers r ON r.case_id = c.id AND r.reader = ?
-                WHERE c.status = 'open' AND NOT EXISTS
-                    (SELECT 1 FROM case_readers t WHERE t.case_id = c.id AND t.reader = ?)
+                SELECT c.id FROM cases c\(tx.dialect.indexedBy(onlyAssigned ? "cases_officer" : "cases_escalation"))
+                WHERE c.status = 'open'\(onlyAssigned ? " AND c.officer_id = ?" : "")
+                    AND (SELECT 1 FROM case_readers r WHERE r.case_id = c.id AND r.reader = ?) IS NOT NULL
+                    AND (SELECT 1 FROM case_readers t WHERE t.case_id = c.id AND t.reader = ?) IS NULL
                 """
-            var arguments: SQLArguments = [name, target]
-            if try Self.readsOnlyAssignedCases(officerID, tx: tx) {
-                sql += " AND c.officer_id = ?"
-                arguments = arguments + [officerID]
-            }
+            var arguments: SQLArguments = onlyAssigned ? [officerID, name, target] : [name, target]
             if let areas {
                 sql += " AND c.area_code IN (\(tx.dialect.textsFromJSON))"
                 arguments = arguments + [try Self.json(areas)]

@@ -44,7 +44,9 @@ final class StoreContext: Sendable {
         let (standing, sealedBefore) = try await engine.read { tx in
             (
                 try SQLCaseStore.standingReaders(tx, check: check),
-                try tx.scalar("SELECT 1 FROM cases WHERE case_key IS NOT NULL LIMIT 1", as: Int.self) != nil
+                // A case sealed to its readers has their copies of its key: one row answers, where
+                // asking the cases for one would read them all when none is.
+                try tx.scalar("SELECT 1 FROM case_readers LIMIT 1", as: Int.self) != nil
             )
         }
         hint.standing = standing

@@ -29,8 +29,14 @@ struct Ack: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Counts, alert backlog and a database integrity check.")
+    static let configuration = CommandConfiguration(
+        abstract: "Counts and the alert backlog; with --integrity, the database's integrity check.",
+        discussion: """
+            The integrity check reads the whole database (on SQLite, tens of seconds for a million \
+            reports), so it runs only when asked for.
+            """)
     @OptionGroup var options: ConfigOptions
+    @Flag(help: "Also run the database's integrity check (reads every page of a SQLite file).") var integrity = false
     @Flag(help: "Also open every sealed row with the key file (no content is shown).") var verifySealed = false
     @Option(help: "With --verify-sealed: open the rows sealed to their cases too, with the recovery key in this file.")
     var recoveryKey: String?
@@ -40,7 +46,7 @@ struct Status: AsyncParsableCommand {
             let counts = try await stores.maintenance.counts()
             let backlog = try await stores.outbox.backlog()
             print("database: \(stores.engine)")
-            print("integrity: \(try await stores.maintenance.integrityCheck())")
+            if integrity { print("integrity: \(try await stores.maintenance.integrityCheck())") }
             print("cases: \(counts.cases)  reports: \(counts.reports)  alerts: \(counts.alerts) (sent \(counts.alertsSent))")
             let age = backlog.oldestPending.map { "\(Int(Date().timeIntervalSince($0)))s" } ?? "-"
             print("alerts waiting: \(backlog.pending) (oldest \(age))  failed: \(backlog.failed)")

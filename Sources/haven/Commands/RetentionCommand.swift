@@ -31,20 +31,21 @@ struct RetentionCommand: AsyncParsableCommand {
                 }
                 print("retention: \(policy.summary)")
                 let now = Date()
-                if dryRun {
-                    let expired = try await stores.retention.closedCases(closedBefore: policy.keepsEverythingClosedAfter(now))
-                        .filter { policy.isExpired(closedAt: $0.closedAt, outcome: $0.outcome, now: now) }
-                    let byOutcome = Dictionary(grouping: expired, by: { $0.outcome ?? "none" })
-                    for (outcome, cases) in byOutcome.sorted(by: { $0.key < $1.key }) {
-                        print("would shred \(cases.count) case(s) closed as \(outcome)")
-                    }
-                    print("would shred \(expired.count) case(s) in all")
-                    return
-                }
                 var logger = Logger(label: "haven.retention")
                 logger.logLevel = .warning
                 let sweeper = RetentionSweeper(
                     store: stores.retention, audit: stores.audit, policy: policy, metrics: .discarded, logger: logger)
+                if dryRun {
+                    var byOutcome: [String: Int] = [:]
+                    try await sweeper.forEachExpired(now: now) { expired in
+                        for closed in expired { byOutcome[closed.outcome ?? "none", default: 0] += 1 }
+                    }
+                    for (outcome, count) in byOutcome.sorted(by: { $0.key < $1.key }) {
+                        print("would shred \(count) case(s) closed as \(outcome)")
+                    }
+                    print("would shred \(byOutcome.values.reduce(0, +)) case(s) in all")
+                    return
+                }
                 let report = try await sweeper.sweep(now: now)
                 print("shredded \(report.cases) case(s); deleted \(report.orphanParts) part(s) of texts that never completed")
             }

@@ -91,10 +91,10 @@ struct Serve: AsyncParsableCommand {
                 logger.warning(
                     "cases are sealed under the key file: a copy of the data folder with it opens every report. Seal them to staff keys with `haven keys recovery init`, then `haven keys seal-to-staff`."
                 )
-            } else if sealing.casesUnderKeyFile > 0 {
+            } else if let count = sealing.casesUnderKeyFile, count > 0 {
                 logger.warning(
                     "some cases are still sealed under the key file: run `haven keys seal-to-staff`",
-                    metadata: ["cases": "\(sealing.casesUnderKeyFile)"])
+                    metadata: ["cases": "\(sealing.casesUnderKeyFileWords)"])
             } else {
                 logger.notice("cases are sealed to staff keys: the key file opens none of them")
             }
@@ -107,10 +107,12 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Create or upgrade the database, then exit (serve does this on start too).")
 
     @OptionGroup var options: ConfigOptions
+    @Flag(help: "Also run the database's integrity check (reads every page of a SQLite file).") var integrity = false
 
     func run() async throws {
         try await options.withStore() { config, _, stores in
-            print("database ready: \(stores.engine) (integrity: \(try await stores.maintenance.integrityCheck()))")
+            let checked = integrity ? " (integrity: \(try await stores.maintenance.integrityCheck()))" : ""
+            print("database ready: \(stores.engine)\(checked)")
         }
     }
 }

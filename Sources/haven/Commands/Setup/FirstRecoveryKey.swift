@@ -25,7 +25,7 @@ enum FirstRecoveryKey {
     /// cases to always has its private half somewhere; one left by another installation or an
     /// earlier trial is never taken for this one's.
     static func makeIfNew(stores: Stores, writingTo path: String, demo: Bool) async throws -> String? {
-        guard try await stores.staff.recoveryKeyIDs().isEmpty, try await stores.maintenance.counts().cases == 0 else { return nil }
+        guard try await stores.staff.recoveryKeyIDs().isEmpty, try await !stores.maintenance.hasCases() else { return nil }
         guard !FileManager.default.fileExists(atPath: path) else {
             throw ValidationError(
                 "a recovery key file is already at \(path) (another installation's, or an earlier trial's): move it away, or run `haven setup`, then start again"

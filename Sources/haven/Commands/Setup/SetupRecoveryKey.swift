@@ -16,7 +16,7 @@ struct SetupRecoveryKey {
             print("recovery key: made already (\(existing.joined(separator: ", "))); cases are sealed to staff keys")
             return
         }
-        guard try await stores.maintenance.counts().cases == 0 else {
+        guard try await !stores.maintenance.hasCases() else {
             throw ValidationError(
                 "this installation has cases already: turn on sealing to staff with `haven keys recovery init`, then `haven keys seal-to-staff`"
             )
