@@ -52,9 +52,12 @@ extension ReportForm {
         switch field.control {
         case .text(let type, let short):
             item["input"] = true
-            item["type"] = type
-            item["width"] = short ? "short" : "wide"
-            item["value"] = field.index < posted.count ? posted[field.index] : ""
+            // A text box needs no type (text is the default), a wide one no class, an empty one no value.
+            if type != "text" { item["type"] = type }
+            item["short"] = short
+            let value = field.index < posted.count ? posted[field.index] : ""
+            item["value"] = value
+            item["filled"] = !value.isEmpty
         case .area:
             item["area"] = true
             item["value"] = posted.first ?? ""
@@ -67,11 +70,10 @@ extension ReportForm {
         case .radios(let options, let inline), .checks(let options, let inline):
             item["group"] = true
             if case .radios = field.control { item["type"] = "radio" } else { item["type"] = "checkbox" }
-            item["layout"] = inline ? "inline" : "stack"
+            item["inline"] = inline
             item["options"] = options.map { option in
                 [
-                    "oid": "\(field.id)-\(option.value)", "value": option.value, "label": words(option.label),
-                    "checked": chosen.contains(option.value),
+                    "value": option.value, "label": words(option.label), "checked": chosen.contains(option.value),
                 ] as [String: Any]
             }
         case .single:

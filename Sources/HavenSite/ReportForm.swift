@@ -131,3 +131,23 @@ public struct ReportForm: Sendable {
         Field(id: "show-reference", name: "show_reference", control: .single, label: "q_show_reference", hint: "q_show_reference_hint"),
     ]
 }
+
+extension ReportForm.Kind {
+    /// A post of this form in the intake's names. Each question is posted under its short id
+    /// (`days` for `safety.safe_days`, `method1` and `method2` for the two `safety.methods`, in
+    /// that order), which keeps the page small; any other name passes as it is, so a post in the
+    /// intake's own names is read as before.
+    public func intakeFields(_ posted: ReportFields) -> ReportFields {
+        let fields = ReportForm(self).fields
+        let short = Set(fields.map(\.id))
+        var renamed = ReportFields()
+        renamed.problems = posted.problems
+        for field in fields {
+            for value in posted.values[field.id] ?? [] { renamed.append(value, to: field.name) }
+        }
+        for (name, values) in posted.values.sorted(by: { $0.key < $1.key }) where !short.contains(name) {
+            for value in values { renamed.append(value, to: name) }
+        }
+        return renamed
+    }
+}

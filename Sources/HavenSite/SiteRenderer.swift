@@ -50,8 +50,11 @@ public struct SiteRenderer: Sendable {
     /// Keys a translation lacks (the English words are used), for a warning at start.
     public let untranslated: [String: [String]]
     private let library: MustacheLibrary
-    private let stylesheet: String
+    /// The stylesheets by name: `site` for most pages, `form` for the report forms.
+    private let stylesheets: [(name: String, css: String)]
     private let script: String
+    /// The proof-of-work solver, loaded only by a form that comes back with a challenge.
+    private let proofScript: String
 
     public static let defaultLocale = "en"
 
@@ -71,18 +74,16 @@ public struct SiteRenderer: Sendable {
         let (loaded, untranslated) = try Self.locales(in: directory, read: read, problems: &problems)
         if !problems.isEmpty { throw SiteError(problems: problems) }
 
-        let library: MustacheLibrary
-        do { library = try await MustacheLibrary(directory: directory.appendingPathComponent("templates").path) } catch {
-            throw SiteError(problems: ["templates: \(error)"])
-        }
+        let library = try Self.templates(in: directory.appendingPathComponent("templates"))
         for name in ["layout", "home", "report", "other", "help", "online", "rights", "done", "problem", "field", "summary", "danger"]
         where library.getTemplate(named: name) == nil {
             problems.append("templates/\(name).mustache is missing")
         }
         let css = String(decoding: try read("assets/site.css"), as: UTF8.self)
-        let stylesheet: String
+        let stylesheets: [(name: String, css: String)]
         do {
-            stylesheet = try MustacheTemplate(string: css).render(["brand": content.colours.brand, "exit": content.colours.exit])
+            let colours = ["brand": content.colours.brand, "exit": content.colours.exit]
+            stylesheets = Self.stylesheets(from: try MustacheTemplate(string: css).render(colours))
         } catch {
             throw SiteError(problems: ["assets/site.css: \(error)"])
         }
@@ -93,8 +94,9 @@ public struct SiteRenderer: Sendable {
         self.languages = [Self.defaultLocale] + loaded.keys.filter { $0 != Self.defaultLocale }.sorted()
         self.untranslated = untranslated
         self.library = library
-        self.stylesheet = stylesheet
-        self.script = String(decoding: try read("assets/exit.js"), as: UTF8.self)
+        self.stylesheets = stylesheets
+        self.script = SiteMinifier.script(String(decoding: try read("assets/exit.js"), as: UTF8.self))
+        self.proofScript = SiteMinifier.script(String(decoding: try read("assets/proof.js"), as: UTF8.self))
     }
 
     /// Every `locales/*.json`, each filled from English where it has no words yet (which it
@@ -178,7 +180,7 @@ public struct SiteRenderer: Sendable {
         if let kind = page.form { return renderForm(kind, locale: locale, values: ReportFields(), problems: []) }
         var context = base(page, locale: locale)
         if page == .help { addServices(to: &context, locale: locale) }
-        return library.render(context, withTemplate: page.rawValue) ?? ""
+        return draw(context, withTemplate: page.rawValue) ?? ""
     }
 
     /// A report form with what was typed and, next to each question, what is wrong with it.
@@ -190,10 +192,11 @@ public struct SiteRenderer: Sendable {
         let words = text(locale)
         let view = ReportForm(kind).view(values: values, problems: problems) { key in words[key]?.string ?? key }
         var context = base(page, locale: locale)
+        context["sheet"] = "form"
         context["fields"] = view.fields
         context["errors"] = view.errors
         context["has_errors"] = !view.errors.isEmpty
-        context["submission_id"] = values.first("submission_id") ?? ""
+        if let id = values.first("submission_id") { context["submission_id"] = id }
         if let challenge {
             context["pow"] = true
             context["pow_challenge"] = challenge.token
@@ -203,7 +206,7 @@ public struct SiteRenderer: Sendable {
         if !view.errors.isEmpty, let title = context["title"] as? String {
             context["title"] = "\(words["problem_heading"]?.string ?? "") – \(title)"
         }
-        return library.render(context, withTemplate: page.rawValue) ?? ""
+        return draw(context, withTemplate: page.rawValue) ?? ""
     }
 
     /// The page after a report is stored: the reference only if asked for, and what happens next.
@@ -225,7 +228,7 @@ public struct SiteRenderer: Sendable {
         context["next"] = words[next]?.string ?? ""
         context["danger"] = immediateDanger
         if let reference { context["reference"] = reference }
-        return library.render(context, withTemplate: "done") ?? ""
+        return draw(context, withTemplate: "done") ?? ""
     }
 
     /// The confirmation asked for again (a reload, Back): that the report reached us, and why the
@@ -235,12 +238,17 @@ public struct SiteRenderer: Sendable {
         var context = base(kind == .survivor ? .report : .other, locale: locale)
         context["next"] = text(locale)["view_cleared_sent"]?.string ?? ""
         context["danger"] = false
-        return library.render(context, withTemplate: "done") ?? ""
+        return draw(context, withTemplate: "done") ?? ""
     }
 
     /// The page shown when a report could not be taken (store full, body too large…).
     public func renderProblem(locale: String) -> String {
-        library.render(base(.home, locale: locale, titleKey: "title_problem"), withTemplate: "problem") ?? ""
+        draw(base(.home, locale: locale, titleKey: "title_problem"), withTemplate: "problem") ?? ""
+    }
+
+    /// `template` filled from `context`, with apostrophes unescaped (`SiteMinifier.page`).
+    private func draw(_ context: [String: Any], withTemplate template: String) -> String? {
+        library.render(context, withTemplate: template).map(SiteMinifier.page)
     }
 
     private func text(_ locale: String) -> SiteText {
@@ -269,7 +277,7 @@ public struct SiteRenderer: Sendable {
         }
         return [
             "lang": locale, "t": words.mustache, "title": title, "site": site, "exit_url": content.exitURL,
-            "paths": paths, "languages": others,
+            "paths": paths, "languages": others, "sheet": "site",
         ]
     }
 
@@ -300,7 +308,7 @@ public struct SiteRenderer: Sendable {
 
     // MARK: Files
 
-    /// Every page in every language, the stylesheet and the exit script.
+    /// Every page in every language, the stylesheet and the scripts.
     public func files() -> [SiteFile] {
         var files: [SiteFile] = []
         for locale in languages {
@@ -311,9 +319,13 @@ public struct SiteRenderer: Sendable {
                         body: Array(render(page, locale: locale).utf8)))
             }
         }
-        files.append(SiteFile(path: "/assets/site.css", contentType: "text/css; charset=utf-8", body: Array(stylesheet.utf8)))
-        files.append(
-            SiteFile(path: "/assets/exit.js", contentType: "text/javascript; charset=utf-8", body: Array(script.utf8)))
+        for sheet in stylesheets {
+            files.append(
+                SiteFile(path: "/assets/\(sheet.name).css", contentType: "text/css; charset=utf-8", body: Array(sheet.css.utf8)))
+        }
+        for (path, body) in [("/assets/exit.js", script), ("/assets/proof.js", proofScript)] {
+            files.append(SiteFile(path: path, contentType: "text/javascript; charset=utf-8", body: Array(body.utf8)))
+        }
         return files
     }
 

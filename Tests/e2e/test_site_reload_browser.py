@@ -41,7 +41,7 @@ def no_red(driver) -> None:
 
 def test_a_sent_report_reloaded_says_it_reached_us(site, browser):
     browser.get(site.url + "/contact")
-    browser.find_element(By.ID, "danger-yes").click()
+    browser.find_element(By.CSS_SELECTOR, "[name=danger][value=yes]").click()
     browser.find_element(By.ID, "message").send_keys("He took my keys")
     show = browser.find_element(By.ID, "show-reference")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", show)
@@ -83,7 +83,7 @@ def test_a_refused_form_reloaded_says_it_was_not_sent_over_a_blank_form(site, br
 def test_no_alone_to_the_danger_question_is_a_report_and_is_stored(site, browser):
     before = int(site.query("SELECT COUNT(*) FROM reports")[0][0])
     browser.get(site.url + "/contact")
-    browser.find_element(By.ID, "danger-no").click()
+    browser.find_element(By.CSS_SELECTOR, "[name=danger][value=no]").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(browser, lambda d: "We have your message" in d.page_source)
     assert not browser.find_elements(By.CSS_SELECTOR, ".summary")

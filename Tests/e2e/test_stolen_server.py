@@ -92,7 +92,7 @@ def report_on_the_website(haven: Haven) -> str:
     try:
         driver.get(haven.url + "/contact")
         site_browser.wait_for(driver, lambda d: d.find_elements(By.ID, "message"))
-        driver.find_element(By.ID, "danger-no").click()
+        driver.find_element(By.CSS_SELECTOR, "[name=danger][value=no]").click()
         driver.find_element(By.ID, "message").send_keys(f"{CANARY}-WEB-MESSAGE he reads my texts")
         driver.find_element(By.ID, "phone").send_keys("07700 900456")
         driver.find_element(By.ID, "codeword").send_keys(f"{CANARY}-WEB-CODEWORD")

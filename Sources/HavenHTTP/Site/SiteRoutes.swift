@@ -109,7 +109,7 @@ struct SiteRoutes {
         let path = form.path
         let fields: ReportFields
         switch await bodies.readFields(request) {
-        case .success(let read): fields = read
+        case .success(let read): fields = form.kind.intakeFields(read)
         case .failure(let refusal):
             metrics.intakeRefused(channel: .web, status: refusal.status.code)
             return Self.seeOther(path + "/" + Self.unavailable)
