@@ -342,16 +342,16 @@ def test_bad_input_is_explained_next_to_the_field_and_typed_answers_are_kept(sit
     browser.find_element(By.ID, "phone").send_keys("12345")
     browser.find_element(By.CSS_SELECTOR, "[name=days][value=sat]").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(browser, lambda d: d.find_elements(By.ID, "phone-error"))
+    wait_for(browser, lambda d: d.find_elements(By.ID, "phone-e"))
     refused_at = browser.current_url
     assert VIEW.fullmatch(urllib.parse.urlsplit(refused_at).path), refused_at
     assert "12345" not in browser.current_url and "?" not in browser.current_url
-    error = browser.find_element(By.ID, "phone-error").text
+    error = browser.find_element(By.ID, "phone-e").text
     assert "UK phone number" in error
     phone = browser.find_element(By.ID, "phone")
     assert phone.get_attribute("value") == "12345"
     assert phone.get_attribute("aria-invalid") == "true"
-    assert "phone-error" in phone.get_attribute("aria-describedby")
+    assert "phone-e" in phone.get_attribute("aria-describedby")
     assert browser.find_element(By.ID, "message").get_attribute("value") == "Please call after 6"
     assert Select(browser.find_element(By.ID, "method1")).first_selected_option.get_attribute("value") == "text"
     assert browser.find_element(By.CSS_SELECTOR, "[name=days][value=sat]").is_selected()
@@ -448,7 +448,7 @@ def test_nothing_typed_stays_in_the_browser_profile_after_the_exit(request, neut
             wanted["reference"] = driver.find_element(By.CSS_SELECTOR, ".ref strong").text
             assert wanted["reference"].startswith("HV-")
         elif outcome == "refused":
-            wait_for(driver, lambda d: d.find_elements(By.ID, "message-error"))
+            wait_for(driver, lambda d: d.find_elements(By.ID, "message-e"))
             assert driver.find_element(By.ID, "name").get_attribute("value") == typed["name"]  # answers kept
         else:
             wait_for(driver, lambda d: d.find_elements(By.ID, "pow-status"))
