@@ -23,14 +23,14 @@ extension ReportForm {
             var describedBy: [String] = []
             if let hint = field.hint {
                 item["hint"] = words(hint)
-                describedBy.append("\(field.id)-hint")
+                describedBy.append("\(field.id)-h")
             }
             if let heading = field.heading { item["heading"] = words(heading) }
             if !shown.contains(field.name), let code = problemsByField[field.name] {
                 shown.insert(field.name)
                 let message = words("error_\(code.rawValue)")
                 item["error"] = message
-                describedBy.append("\(field.id)-error")
+                describedBy.append("\(field.id)-e")
                 errors.append(["id": field.id, "message": message])
             }
             if !describedBy.isEmpty { item["describedby"] = describedBy.joined(separator: " ") }

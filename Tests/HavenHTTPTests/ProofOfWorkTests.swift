@@ -167,8 +167,8 @@ struct ProofOfWorkTests {
             let challenged = try await client.sendForm("/contact", answers, headers: person).page
             let html = challenged.text
             #expect(html.contains("I need help with my partner</textarea>"))
-            #expect(html.contains("id=\"pow-status\""))
-            let token = try #require(html.firstMatch(of: /name="pow_challenge" value="([^"]+)"/)).output.1
+            #expect(html.contains("id=pow-status"))
+            let token = try #require(html.firstMatch(of: /name=pow_challenge value="([^"]+)"/)).output.1
 
             // …and, with the work done (as the page's script does), it is stored.
             let paid = try await client.sendForm(
@@ -202,22 +202,22 @@ struct ProofOfWorkTests {
             let answers = [("message", "No scripts on this phone"), ("submission_id", "s-2")]
             let first = try await client.sendForm("/contact", answers, headers: person).page
             #expect(first.text.contains("No scripts on this phone</textarea>"))
-            let token = String(try #require(first.text.firstMatch(of: /name="pow_challenge" value="([^"]+)"/)).output.1)
+            let token = String(try #require(first.text.firstMatch(of: /name=pow_challenge value="([^"]+)"/)).output.1)
             let challenge = answers + [("pow_challenge", token), ("pow_nonce", "")]
 
             // Sent again at once: the wait is not over, so another challenge, answers kept.
             let tooSoon = try await client.sendForm("/contact", challenge, headers: person).page
-            #expect(tooSoon.text.contains("id=\"pow-status\"") && tooSoon.text.contains("No scripts on this phone</textarea>"))
+            #expect(tooSoon.text.contains("id=pow-status") && tooSoon.text.contains("No scripts on this phone</textarea>"))
             // The same challenge from elsewhere, after the wait: refused.
             clock.withLock { $0 += 2.2 }
             let elsewhere = try await client.sendForm("/contact", challenge, headers: [.init("X-Forwarded-For")!: "203.0.113.50"]).page
-            #expect(elsewhere.text.contains("id=\"pow-status\""))
+            #expect(elsewhere.text.contains("id=pow-status"))
             // The person, after waiting: stored.
             let sent = try await client.sendForm("/contact", challenge, headers: person).page
             #expect(sent.text.contains("We have your message"))
             // Once only.
             let replay = try await client.sendForm("/contact", challenge, headers: person).page
-            #expect(replay.text.contains("id=\"pow-status\""))
+            #expect(replay.text.contains("id=pow-status"))
 
             // A flooder asking for challenges from one address gets a few, then a note to wait (answers kept).
             let flooder: HTTPFields = [.init("X-Forwarded-For")!: "203.0.113.66"]
@@ -225,7 +225,7 @@ struct ProofOfWorkTests {
             var busy = 0
             for i in 0..<10 {
                 let page = try await client.sendForm("/contact", [("message", "harvest \(i)")], headers: flooder).page
-                if page.text.contains("name=\"pow_challenge\"") { tokens += 1 }
+                if page.text.contains("name=pow_challenge") { tokens += 1 }
                 if page.text.contains("This site is very busy") && page.text.contains("harvest \(i)</textarea>") { busy += 1 }
             }
             #expect(tokens == burst && busy == 10 - burst)

@@ -215,13 +215,13 @@ struct SiteHTTPTests {
             // The answers are held for one showing: a reload gets the blank form, in Welsh, saying it was not sent.
             let again = try await client.execute(uri: location, method: .get)
             #expect(!again.text.contains(canary) && !again.text.contains("value=\"12\""))
-            #expect(again.text.contains("<html lang=\"cy\">") && again.text.contains("Ni chafodd eich neges ei hanfon"))
+            #expect(again.text.contains("<html lang=cy>") && again.text.contains("Ni chafodd eich neges ei hanfon"))
             return response.text
         }
-        #expect(html.contains("<html lang=\"cy\">"))
+        #expect(html.contains("<html lang=cy>"))
         #expect(html.contains("Mae problem"))
         #expect(html.contains(">\(canary)</textarea>"))
-        #expect(html.contains("id=\"phone-error\"") && html.contains("id=\"postcode-error\""))
+        #expect(html.contains("id=phone-e>") && html.contains("id=postcode-e>"))
         #expect(html.contains("value=\"12\"") && html.contains("value=\"nowhere\""))
         #expect(try await f.reportCount() == 0)
         #expect(!f.logs.text.contains(canary))

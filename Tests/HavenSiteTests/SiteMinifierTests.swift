@@ -62,7 +62,7 @@ struct SiteMinifierTests {
         let source = try String(contentsOf: staticSite.appendingPathComponent("assets/exit.js"), encoding: .utf8)
         let script = try #require(files["/assets/exit.js"])
         #expect(script.utf8.count < source.utf8.count * 2 / 3)
-        #expect(!script.contains("//") && script.contains("location.replace(link.href)"))
+        #expect(!script.contains("//") && script.contains("location.replace(x.href)"))
         let form = try #require(files["/assets/form.css"])
         let pages = try #require(files["/assets/site.css"])
         #expect(!form.contains("/*") && !pages.contains("/*"))

@@ -342,16 +342,16 @@ def test_bad_input_is_explained_next_to_the_field_and_typed_answers_are_kept(sit
     browser.find_element(By.ID, "phone").send_keys("12345")
     browser.find_element(By.CSS_SELECTOR, "[name=days][value=sat]").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(browser, lambda d: d.find_elements(By.ID, "phone-error"))
+    wait_for(browser, lambda d: d.find_elements(By.ID, "phone-e"))
     refused_at = browser.current_url
     assert VIEW.fullmatch(urllib.parse.urlsplit(refused_at).path), refused_at
     assert "12345" not in browser.current_url and "?" not in browser.current_url
-    error = browser.find_element(By.ID, "phone-error").text
+    error = browser.find_element(By.ID, "phone-e").text
     assert "UK phone number" in error
     phone = browser.find_element(By.ID, "phone")
     assert phone.get_attribute("value") == "12345"
     assert phone.get_attribute("aria-invalid") == "true"
-    assert "phone-error" in phone.get_attribute("aria-describedby")
+    assert "phone-e" in phone.get_attribute("aria-describedby")
     assert browser.find_element(By.ID, "message").get_attribute("value") == "Please call after 6"
     assert Select(browser.find_element(By.ID, "method1")).first_selected_option.get_attribute("value") == "text"
     assert browser.find_element(By.CSS_SELECTOR, "[name=days][value=sat]").is_selected()
@@ -448,7 +448,7 @@ def test_nothing_typed_stays_in_the_browser_profile_after_the_exit(request, neut
             wanted["reference"] = driver.find_element(By.CSS_SELECTOR, ".ref strong").text
             assert wanted["reference"].startswith("HV-")
         elif outcome == "refused":
-            wait_for(driver, lambda d: d.find_elements(By.ID, "message-error"))
+            wait_for(driver, lambda d: d.find_elements(By.ID, "message-e"))
             assert driver.find_element(By.ID, "name").get_attribute("value") == typed["name"]  # answers kept
         else:
             wait_for(driver, lambda d: d.find_elements(By.ID, "pow-status"))
@@ -595,6 +595,29 @@ def test_every_page_with_all_its_assets_is_within_10_kb(site):
     heaviest = max(weights, key=weights.get)
     print(f"heaviest page: {heaviest}, {weights[heaviest]} bytes with its assets")
     assert weights[heaviest] <= BUDGET, f"the heaviest page, {heaviest}, is {weights[heaviest]} bytes with its assets (budget {BUDGET})"
+
+
+def weight_with_assets(site: Haven, url: str, body: bytes) -> int:
+    parser = Links()
+    parser.feed(body.decode())
+    return len(body) + sum(len(fetch(urllib.parse.urljoin(url, asset))[0]) for asset in parser.assets)
+
+
+@pytest.mark.parametrize("path", ["/contact", "/cy/contact"])
+def test_a_refused_form_and_its_reload_note_are_within_10_kb(site, path):
+    """The states after a post: the form back with "answer the first question", then the same
+    address asked for again (the calm "not sent from this page" note). Seven problems at once and
+    a challenge are not yet within 10 KB (SiteWeightTests records them)."""
+    form = urllib.parse.urlencode({"submission_id": secrets.token_hex(16), "phone": "07700 900123"}).encode()
+    with urllib.request.urlopen(site.url + path, data=form, timeout=5) as response:  # follows the 303
+        refused, where = response.read(), response.url
+    assert VIEW.fullmatch(urllib.parse.urlsplit(where).path) and b"message-e" in refused
+    again, _ = fetch(where)
+    assert b"class=note" in again and b"message-e" not in again
+    for state, body in (("refused", refused), ("reloaded", again)):
+        weight = weight_with_assets(site, where, body)
+        print(f"{path} {state}: {weight} bytes with its assets")
+        assert weight <= BUDGET, f"{path} {state} is {weight} bytes with its assets (budget {BUDGET})"
 
 
 # ---------------------------------------------------------------------------------------------
