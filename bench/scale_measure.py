@@ -31,9 +31,16 @@ class Browser:
 
     def get(self, path: str) -> tuple[int, bytes, float]:
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        start = time.perf_counter()
-        self.connection.request("GET", path, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            start = time.perf_counter()
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the kept-alive connection while it was idle: a browser opens another.
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            start = time.perf_counter()
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
         body = response.read()
         return response.status, body, time.perf_counter() - start
 
