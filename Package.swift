@@ -148,6 +148,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // bench/scale's loader: fills a store through the real store layer (real sealing, no HTTP).
+        .executableTarget(
+            name: "haven-scale",
+            dependencies: [
+                "HavenCore", "HavenStore", "HavenSQLite", "HavenPostgres", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/haven-scale",
+            swiftSettings: swiftSettings
+        ),
         // Real peers for tests: an SMTP server (aiosmtpd) started and stopped by the tests.
         .target(
             name: "HavenTestSupport", dependencies: ["HavenCore", "HavenStore", "HavenSQLite", "HavenPostgres"],

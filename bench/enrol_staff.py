@@ -2,12 +2,14 @@
 """Enrols members of staff through a running Haven's console, as a person would: `haven officer
 enrol ID` gives the set-up link, the page gives the TOTP secret, the form sets the password (and
 so makes their key pair). With --logins, then logs the first one in twice and prints each
-login's time. Used by bench/staff-sealing.
-  bench/enrol_staff.py PORT ID [ID...] [--logins]"""
+login's time. With --secrets FILE, writes each one's TOTP secret there as JSON ({"ID": secret}),
+for logging in later. Used by bench/staff-sealing and bench/scale.
+  bench/enrol_staff.py PORT ID [ID...] [--logins] [--secrets FILE]"""
 import base64
 import hashlib
 import hmac
 import http.client
+import json
 import re
 import struct
 import subprocess
@@ -52,8 +54,15 @@ def main() -> None:
     args = sys.argv[1:]
     logins = "--logins" in args
     args = [a for a in args if a != "--logins"]
+    secrets = None
+    if "--secrets" in args:
+        at = args.index("--secrets")
+        secrets, args = args[at + 1], args[:at] + args[at + 2:]
     port, ids = int(args[0]), args[1:]
     enrolled = [enrol(port, officer_id) for officer_id in ids]
+    if secrets:
+        with open(secrets, "w") as out:
+            json.dump({officer_id: secret for officer_id, (secret, _) in zip(ids, enrolled)}, out)
     if not logins:
         return
     secret, took = enrolled[0]

@@ -73,6 +73,34 @@ struct StoreCopyTests {
         #expect(added.id == 2)
     }
 
+    @Test("PostgreSQL back to SQLite: a table wider than one statement's bound values goes in several full pages")
+    func postgresToSQLiteInBoundPages() async throws {
+        let source = try await StoreFixture(.postgresql)
+        // More cases than one INSERT of the widest table may bind (27 columns: 1,213 rows a page).
+        let casesPerPage = StoreCopy.maxBoundValues / StoreTables.all.first { $0.name == "cases" }!.columns.count
+        let total = casesPerPage + 90
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<16 {
+                group.addTask {
+                    for i in stride(from: lane, to: total, by: 16) {
+                        _ = try await source.stores.cases.record(
+                            report("canary-page \(i)"), triage: Triage(), routing: AlertRouting())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let destination = try await TestEngineHandle(.sqlite, directory: source.directory)
+        let copied = try await StoreCopy.copy(from: source.stores.engine, to: destination.engine, pageSize: 100_000)
+        #expect(copied["cases"] == total && copied["reports"] == total && copied["decisions"] == total)
+
+        let moved = try await Stores.open(engine: destination.engine, keyRing: source.keyRing)
+        #expect(try await moved.sealing.verifySealedRows().failed == 0)
+        #expect(try await moved.maintenance.counts() == (try await source.stores.maintenance.counts()))
+        let ids = try await destination.engine.read { tx in try tx.query("SELECT id FROM cases ORDER BY id").map { $0["id"] as Int64 } }
+        #expect(Set(ids).count == total)
+    }
+
     @Test("the destination must be empty: a second copy, or one onto a used database, changes nothing")
     func onlyIntoAnEmptyDatabase() async throws {
         let source = try await StoreFixture(.sqlite)

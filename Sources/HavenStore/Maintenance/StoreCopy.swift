@@ -1,7 +1,7 @@
 import Foundation
 
 /// Moves a whole installation from one engine to another (`haven store copy`): every table and
-/// sealed blob unchanged, row by row in key order, then the destination's counters and the case-id
+/// sealed blob unchanged, a page at a time in key order (one multi-row INSERT a page), then the destination's counters and the case-id
 /// floor moved past what was copied, then every table's count checked against the source.
 ///
 /// Sealed values are copied as bytes: nothing is opened or re-sealed, so the key file that opens
@@ -23,10 +23,16 @@ public enum StoreCopy {
         }
     }
 
+    /// The most values one statement binds on either engine: SQLite's default limit since 3.32
+    /// (PostgreSQL's is 65,535). A page of a wide table is cut to fit it.
+    static let maxBoundValues = 32_766
+
     /// Copies every table; returns the rows copied per table. `progress` hears each table's count.
+    /// `pageSize` rows are read, and written in one INSERT, at a time (fewer for wide tables, so a
+    /// page binds at most `maxBoundValues`): memory holds one page, whatever the database's size.
     @discardableResult
     public static func copy(
-        from source: any StorageEngine, to destination: any StorageEngine, pageSize: Int = 500,
+        from source: any StorageEngine, to destination: any StorageEngine, pageSize: Int = 1000,
         progress: @Sendable (String, Int) -> Void = { _, _ in }
     ) async throws -> [String: Int] {
         try await destination.read { tx in
@@ -68,9 +74,12 @@ public enum StoreCopy {
         let after =
             table.key.count == 1
             ? "\(table.key[0]) > ?" : "(\(order)) > (\(Array(repeating: "?", count: table.key.count).joined(separator: ", ")))"
-        let insert = """
-            INSERT INTO \(table.name) (\(columns)) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))
-            """
+        let page = max(1, min(pageSize, maxBoundValues / table.columns.count))
+        let tuple = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
+        let insert = { (rows: Int) in
+            "INSERT INTO \(table.name) (\(columns)) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ", ")
+        }
+        let fullPage = insert(page)
         var last: [SQLValue]?
         var count = 0
         while true {
@@ -78,16 +87,15 @@ public enum StoreCopy {
             let rows = try await source.read { tx in
                 try tx.query(
                     "SELECT \(columns) FROM \(table.name)\(bound == nil ? "" : " WHERE \(after)") ORDER BY \(order) LIMIT ?",
-                    SQLArguments((bound ?? []) + [.integer(Int64(pageSize))]))
+                    SQLArguments((bound ?? []) + [.integer(Int64(page))]))
             }
             guard let final = rows.last else { return count }
-            let values = rows.map { row in zip(table.columns, row.values).map { column, value in converted(value, column.kind) } }
-            try await destination.write { tx in
-                for row in values { try tx.execute(insert, SQLArguments(row)) }
-            }
+            let values = rows.flatMap { row in zip(table.columns, row.values).map { column, value in converted(value, column.kind) } }
+            let statement = rows.count == page ? fullPage : insert(rows.count)
+            try await destination.write { tx in try tx.execute(statement, SQLArguments(values)) }
             count += rows.count
             last = table.key.map { final.value($0) }
-            if rows.count < pageSize { return count }
+            if rows.count < page { return count }
         }
     }
 
