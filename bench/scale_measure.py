@@ -66,11 +66,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def measure(browser: Browser, paths: list[str]) -> dict:
+def measure(browser: Browser, paths: list[str], expect: int = 200) -> dict:
     times, sizes = [], []
     for path in paths:
         status, body, took = browser.get(path)
-        assert status == 200, f"GET {path}: {status}"
+        assert status == expect, f"GET {path}: {status}"
         times.append(took * 1000)
         sizes.append(len(body))
     return {"n": len(times), "p50": percentile(times, 50), "p99": percentile(times, 99), "max": max(times),
@@ -102,7 +102,11 @@ def main() -> None:
         results["queue_next"] = measure(manager, [urllib.parse.urljoin("/console", second)] * requests)
     results["queue_filtered"] = measure(manager, [f"/console?area={staff['filter_area']}"] * requests)
     results["queue_officer"] = measure(officer, ["/console"] * requests)
+    results["queue_acknowledged"] = measure(manager, ["/console?status=acknowledged"] * requests)
     random.seed(33)
+    # A search by whole reference answers with a redirect to the case.
+    results["queue_search"] = measure(
+        manager, [f"/console?ref={r}" for r in random.sample(references, min(requests, len(references)))], expect=303)
     results["case_page"] = measure(manager, [f"/console/cases/{r}" for r in random.sample(references, min(200, len(references)))])
     if much_read:
         results["case_page_much_read"] = measure(manager, [f"/console/cases/{much_read[0]}"] * 50)

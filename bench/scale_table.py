@@ -43,6 +43,8 @@ ROWS = [
     ("queue pages walked (at most 5)", lambda r: str(r.get("http", {}).get("queue_pages_walked", "-"))),
     ("queue, one area", http("queue_filtered")),
     ("queue, an officer's", http("queue_officer")),
+    ("queue, acknowledged list", http("queue_acknowledged")),
+    ("queue, search by reference", http("queue_search")),
     ("case page, 200 random cases", http("case_page")),
     ("case page, read 2,000 times before", http("case_page_much_read")),
     ("monthly report, console", http("monthly_console")),
