@@ -79,6 +79,7 @@ def measure(browser: Browser, paths: list[str], expect: int = 200) -> dict:
 
 def main() -> None:
     port, staff_file, references_file, month, requests, out = sys.argv[1:7]
+    server_pid = sys.argv[7] if len(sys.argv) > 7 else None
     port, requests = int(port), int(requests)
     staff = json.load(open(staff_file))
     lines = [line.split() for line in open(references_file).read().splitlines() if line.strip()]
@@ -88,6 +89,14 @@ def main() -> None:
     manager.log_in(staff["manager"]["email"], staff["password"], staff["manager"]["secret"])
     officer = Browser(port)
     officer.log_in(staff["officer"]["email"], staff["password"], staff["officer"]["secret"])
+    if server_pid:
+        # A login unseals the officer's key with scrypt, 32 MiB by design (PasswordKDF.standard):
+        # the peak so far is the logins'; then the peak is reset, so what the server reaches
+        # afterwards is what serving the pages takes (clear_refs 5 resets VmHWM).
+        status = open(f"/proc/{server_pid}/status").read()
+        results["peak_after_logins_mib"] = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) // 1024
+        with open(f"/proc/{server_pid}/clear_refs", "w") as reset:
+            reset.write("5")
 
     results["queue_first"] = measure(manager, ["/console"] * requests)
     # The next page, when the queue has pages; how many pages a walk of at most 5 found.

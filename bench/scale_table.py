@@ -52,7 +52,9 @@ ROWS = [
     ("haven status", command("status")),
     ("haven retention run (one day's expiries)", lambda r: command("retention_run")(r) + shredded(r)),
     ("start-up until /livez answers", lambda r: f"{r['startup_ms']} ms"),
-    ("server peak memory (VmHWM)", lambda r: f"{r['serve_peak_mib']} MiB"),
+    ("server peak memory (VmHWM)", lambda r: f"{r['serve_peak_mib']} MiB"
+        if "peak_after_logins_mib" not in r.get("http", {})
+        else f"{r['http']['peak_after_logins_mib']} MiB with the logins (scrypt), {r['serve_peak_mib']} MiB serving pages"),
     ("database on disk", lambda r: f"{r['size_mib']:,} MiB"),
     ("haven store copy from SQLite", command("store_copy")),
 ]
