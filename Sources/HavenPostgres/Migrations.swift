@@ -96,6 +96,13 @@ enum PostgresMigrations {
         Migration(
             version: 9, name: "shredded-escalation-times",
             statements: ["CREATE INDEX shredded_escalations_at ON shredded_escalations(at)"]),
+        // Issue 33 (SQLite's v25): deleting a report checks the rows that refer to it by an index.
+        Migration(
+            version: 10, name: "report-reference-indexes",
+            statements: [
+                "CREATE INDEX decisions_report ON decisions(report_id)",
+                "CREATE INDEX safety_changes_report ON safety_changes(report_id)",
+            ]),
     ]
 
     static let scaleIndexes = [

@@ -37,6 +37,7 @@ enum Schema {
         migrator.registerMigration("v22-enrolment-secrets", migrate: v22EnrolmentSecrets)
         migrator.registerMigration("v23-scale-indexes", migrate: v23ScaleIndexes)
         migrator.registerMigration("v24-shredded-escalation-times", migrate: v24ShreddedEscalationTimes)
+        migrator.registerMigration("v25-report-reference-indexes", migrate: v25ReportReferenceIndexes)
         return migrator
     }
 }

@@ -60,6 +60,30 @@ struct SchemaTests {
         }
     }
 
+    /// Issue 33: deleting a case or a report (retention's purge) makes the engine look for rows
+    /// still pointing at it; each such column must lead an index, or every look reads its whole
+    /// table (a second a report at a million cases). Officers are never deleted, only deactivated.
+    @Test func everyReferenceToARowThatIsDeletedIsIndexed() async throws {
+        let fixture = try await StoreFixture(.sqlite)
+        let unindexed = try await fixture.handle.engine.read { tx -> [String] in
+            var missing: [String] = []
+            let tables = try tx.column(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", as: String.self)
+            for table in tables {
+                let leading = Set(
+                    try tx.query("SELECT name FROM pragma_index_list(?)", [table]).compactMap { index -> String? in
+                        try tx.queryOne("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", [index["name"] as String])?["name"]
+                    })
+                for reference in try tx.query("SELECT \"table\" AS parent, \"from\" AS child FROM pragma_foreign_key_list(?)", [table])
+                where (reference["parent"] as String) != "officers" && !leading.contains(reference["child"] as String) {
+                    missing.append("\(table).\(reference["child"] as String)")
+                }
+            }
+            return missing
+        }
+        #expect(unindexed == [])
+    }
+
     static func shape(of kind: TestEngine) async throws -> Shape {
         let fixture = try await StoreFixture(kind)
         return try await fixture.handle.engine.read { tx in
