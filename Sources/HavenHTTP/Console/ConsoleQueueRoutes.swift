@@ -31,9 +31,10 @@ struct ConsoleQueueRoutes: ConsolePage {
 
     /// The same answer for a reference that names no case and one that is not the person's.
     static func notFound(_ typed: String) -> String {
-        CaseReference(typed: typed) == nil
-            ? "That is not a case reference: they look like HV-7K3M-9QX2 (eight letters and numbers after HV)."
-            : "No case \(CaseReference(typed: typed)!.value) that you can open."
+        guard let reference = CaseReference(typed: typed) else {
+            return "That is not a case reference: they look like HV-7K3M-9QX2 (eight letters and numbers after HV)."
+        }
+        return "No case \(reference.value) that you can open."
     }
 
     func queue(_ staff: Officer, csrf: String, asked: QueueRequest, now: Date, searchProblem: String? = nil) async throws
